@@ -1,0 +1,197 @@
+// Contracts between the relay's parts. Each part (upstream/, inbox/, downstream/,
+// delivery/, bridge/) implements or consumes these; the Relay class wires them.
+import type { Hiring } from '../shared/hiring';
+import type { PlatformToolName } from '../shared/protocol';
+import type { Artifact, ReportFailureArgs, SubmitResultArgs } from '../shared/tools';
+
+// ───────────────────────────── upstream ─────────────────────────────
+
+export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'stopped';
+
+export interface LinkStatus {
+  /** Local name of the agent (from config; "default" for the env-configured one). */
+  agent: string;
+  /** The platform's agent id, when known. */
+  agentId?: string;
+  state: LinkState;
+  /** Last error, already redacted. */
+  lastError?: string;
+  reconnects: number;
+  connectedSince?: string;
+  lastEventAt?: string;
+}
+
+/** What the platform answered to one delivery. */
+export type DeliveryOutcome =
+  | { kind: 'confirmed'; result?: unknown }
+  /** The platform says the hiring is already completed/failed: done if it was our own earlier delivery. */
+  | { kind: 'already-done'; message: string }
+  /** Permanent: invalid arguments, not ours, unknown hiring. Not retried. */
+  | { kind: 'rejected'; message: string }
+  /** Transient: session down, 5xx, 429, network. Retried. */
+  | { kind: 'retry'; message: string; retryAfterMs?: number };
+
+export type HiringSource = 'mcp' | 'rest' | 'webhook' | 'journal';
+
+export interface UpstreamListener {
+  /** Hirings read from the platform (a full pending list, or single hirings). */
+  onHirings(agent: string, hirings: Hiring[], source: HiringSource): void;
+  onStatus(status: LinkStatus): void;
+}
+
+/** One agent's connection to Agrenting (MCP over HTTP+SSE, REST as fallback and safety net). */
+export interface UpstreamLink {
+  readonly agent: string;
+  status(): LinkStatus;
+  start(): void;
+  stop(): Promise<void>;
+  /** Reads hiring://pending and GET /hirings/pending now; results go to onHirings. */
+  refresh(): Promise<void>;
+  /** Reads one hiring (any status) — also how a repository token is re-read after a restart. */
+  getHiring(id: string): Promise<Hiring>;
+  /** Sends one delivery; MCP when the session is up, REST (with the idempotency key) otherwise. */
+  deliver(tool: PlatformToolName, args: Record<string, unknown>, idempotencyKey: string): Promise<DeliveryOutcome>;
+  systemPrompt(): Promise<string>;
+}
+
+// ───────────────────────────── inbox ─────────────────────────────
+
+/** Where a hiring stands on this machine, beside its platform status. */
+export type LocalPhase = 'new' | 'claimed' | 'awaiting_review' | 'delivering' | 'done' | 'failed';
+
+export interface ProgressChunk {
+  content: string;
+  kind?: string;
+  at: string;
+}
+
+/** A relay-local message on a hiring (review feedback). Never sent to the platform. */
+export interface RelayMessage {
+  content: string;
+  from: 'review' | 'relay';
+  at: string;
+}
+
+export interface WorkspaceRef {
+  dir: string;
+  branch: string;
+  baseBranch: string;
+  baseSha: string;
+}
+
+export interface HiringRecord {
+  agent: string;
+  /** Latest platform view. In memory it may hold the repo token; on disk never. */
+  hiring: Hiring;
+  phase: LocalPhase;
+  claimedBy?: string;
+  firstSeenAt: string;
+  updatedAt: string;
+  chunks: ProgressChunk[];
+  relayMessages: RelayMessage[];
+  workspace?: WorkspaceRef;
+  /** Ids of submissions made for this hiring, oldest first. */
+  submissions: string[];
+}
+
+export interface PushPlan {
+  commitMessage: string;
+  openPullRequest: boolean;
+  summary: string;
+}
+
+export type SubmissionState = 'awaiting_review' | 'approved' | 'rejected' | 'delivering' | 'delivered' | 'failed';
+
+export interface Submission {
+  id: string;
+  agent: string;
+  hiringId: string;
+  kind: 'result' | 'failure';
+  /** What will be sent to the platform (for push mode, completed at approval with branch/commit/PR). */
+  result?: SubmitResultArgs;
+  failure?: ReportFailureArgs;
+  push?: PushPlan;
+  submittedBy: string;
+  state: SubmissionState;
+  feedback?: string;
+  error?: string;
+  createdAt: string;
+  decidedAt?: string;
+  deliveredAt?: string;
+}
+
+export type OutboxState = 'pending' | 'confirmed' | 'rejected';
+
+export interface OutboxEntry {
+  /** Also the X-Idempotency-Key. */
+  key: string;
+  agent: string;
+  hiringId: string;
+  tool: PlatformToolName;
+  args: Record<string, unknown>;
+  submissionId?: string;
+  state: OutboxState;
+  attempts: number;
+  lastError?: string;
+  createdAt: string;
+  confirmedAt?: string;
+}
+
+// ───────────────────────────── the core, as clients see it ─────────────────────────────
+
+/** Who is calling: the operator (extension) sees every agent; a worker sees one agent. */
+export type Caller = { role: 'operator'; name: string } | { role: 'worker'; agent: string; name: string };
+
+export interface RelayStatus {
+  version: string;
+  startedAt: string;
+  review: 'required' | 'off';
+  links: LinkStatus[];
+  counts: Record<LocalPhase, number>;
+  reviewsWaiting: number;
+  outboxPending: number;
+}
+
+/** A hiring as served downstream: the platform view plus local state, never the repo token. */
+export interface HiringView extends Omit<HiringRecord, 'hiring'> {
+  hiring: Hiring;
+}
+
+export class RelayError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'not_found' | 'forbidden' | 'invalid' | 'conflict' | 'unavailable',
+  ) {
+    super(message);
+    this.name = 'RelayError';
+  }
+}
+
+export type RelayEvent =
+  | { type: 'hiring'; agent: string; hiringId: string }
+  | { type: 'pending'; agent: string }
+  | { type: 'review'; submissionId: string }
+  | { type: 'status' };
+
+/** Everything downstream (MCP server, bridge) needs from the relay. Methods throw RelayError. */
+export interface RelayCore {
+  listActive(caller: Caller): HiringView[];
+  listAll(caller: Caller): HiringView[];
+  getHiring(caller: Caller, id: string): HiringView;
+  claim(caller: Caller, hiringId: string): HiringView;
+  submitResult(caller: Caller, args: SubmitResultArgs, push?: Partial<PushPlan>): Promise<Submission>;
+  reportFailure(caller: Caller, args: ReportFailureArgs): Promise<Submission>;
+  addMessage(caller: Caller, args: { hiring_id: string; content: string; kind?: 'message' | 'question' }): Promise<OutboxEntry>;
+  emitChunk(caller: Caller, args: { hiring_id: string; content: string; kind?: 'text' | 'log' | 'status' }): Promise<OutboxEntry>;
+  prepareWorkspace(caller: Caller, hiringId: string, onProgress?: (msg: string) => void): Promise<WorkspaceRef>;
+  reviewQueue(caller: Caller): Submission[];
+  approve(caller: Caller, submissionId: string): Promise<Submission>;
+  reject(caller: Caller, submissionId: string, feedback: string): Promise<Submission>;
+  status(): RelayStatus;
+  systemPrompt(caller: Caller): Promise<string>;
+  /** Hirings that arrived by other paths (webhook bridge) enter the same store. */
+  ingest(agent: string, hirings: Hiring[], source: HiringSource): Promise<void>;
+  subscribe(listener: (event: RelayEvent) => void): () => void;
+}
+
+export type { Artifact };

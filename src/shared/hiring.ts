@@ -1,0 +1,150 @@
+// The Hiring object (§4), parsed leniently: unknown fields are kept, missing or
+// malformed optional fields are tolerated, only `id` is required. Repository
+// fields are read from the top level first, then from `task_input`.
+import { z } from 'zod';
+import type { DeliveryMode } from './protocol';
+
+/** An optional field that never rejects the whole hiring: a wrong type becomes undefined. */
+const lenient = <T extends z.ZodTypeAny>(schema: T) => schema.optional().catch(undefined);
+
+const nullableString = lenient(z.string().nullable());
+const isoDate = nullableString;
+
+/** Prices come as decimal strings; a number is accepted and formatted. */
+const price = lenient(
+  z.union([z.string(), z.number().transform((n) => n.toFixed(2))]),
+);
+
+export const HiringMessageSchema = z
+  .object({
+    id: lenient(z.union([z.string(), z.number().transform(String)])),
+    kind: lenient(z.string()),
+    sender_type: lenient(z.string()),
+    content: z.string().catch(''),
+    created_at: isoDate,
+  })
+  .passthrough();
+export type HiringMessage = z.infer<typeof HiringMessageSchema>;
+
+export const ArtifactRefSchema = z
+  .object({
+    id: lenient(z.union([z.string(), z.number().transform(String)])),
+    name: lenient(z.string()),
+    artifact_type: lenient(z.string()),
+    content_type: lenient(z.string()),
+    size_bytes: lenient(z.number()),
+  })
+  .passthrough();
+export type ArtifactRef = z.infer<typeof ArtifactRefSchema>;
+
+const listOf = <T extends z.ZodTypeAny>(item: T) =>
+  z
+    .array(z.unknown())
+    .catch([])
+    .optional()
+    .transform((items) =>
+      (items ?? []).flatMap((raw) => {
+        const r = item.safeParse(raw);
+        return r.success ? [r.data as z.infer<T>] : [];
+      }),
+    );
+
+export const RawHiringSchema = z
+  .object({
+    id: z.union([z.string().min(1), z.number().transform(String)]),
+    status: lenient(z.string()),
+    agent_id: nullableString,
+    customer_id: nullableString,
+    task_description: lenient(z.string()),
+    capability_requested: nullableString,
+    category: nullableString,
+    price,
+    delivery_mode: nullableString,
+    task_input: lenient(z.record(z.unknown()).nullable()),
+    repo_url: nullableString,
+    repo_access_token: nullableString,
+    client_message: nullableString,
+    deadline_at: isoDate,
+    messages: listOf(HiringMessageSchema),
+    task_output: z.unknown().optional(),
+    artifacts: listOf(ArtifactRefSchema),
+    failed_reason: nullableString,
+    created_at: isoDate,
+    updated_at: isoDate,
+    started_at: isoDate,
+    completed_at: isoDate,
+    failed_at: isoDate,
+  })
+  .passthrough();
+
+export type RawHiring = z.infer<typeof RawHiringSchema>;
+
+/** A hiring as the rest of the code sees it: repo fields resolved, defaults filled. */
+export type Hiring = Omit<RawHiring, 'delivery_mode' | 'task_input' | 'status' | 'task_description'> & {
+  status: string;
+  task_description: string;
+  delivery_mode: DeliveryMode;
+  task_input: Record<string, unknown>;
+  repo_url: string | null;
+  repo_access_token: string | null;
+};
+
+export class HiringParseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HiringParseError';
+  }
+}
+
+function stringField(obj: Record<string, unknown>, key: string): string | null {
+  const v = obj[key];
+  return typeof v === 'string' && v.length > 0 ? v : null;
+}
+
+/** Parses one hiring leniently. Throws HiringParseError only when there is no usable id. */
+export function parseHiring(raw: unknown): Hiring {
+  const r = RawHiringSchema.safeParse(raw);
+  if (!r.success) {
+    throw new HiringParseError(`not a hiring: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  }
+  const h = r.data;
+  const taskInput = h.task_input ?? {};
+  const mode = h.delivery_mode ?? stringField(taskInput, 'delivery_mode');
+  return {
+    ...h,
+    status: h.status ?? 'queued',
+    task_description: h.task_description ?? '',
+    task_input: taskInput,
+    delivery_mode: mode === 'push' ? 'push' : 'output',
+    repo_url: h.repo_url ?? stringField(taskInput, 'repo_url'),
+    repo_access_token: h.repo_access_token ?? stringField(taskInput, 'repo_access_token'),
+  };
+}
+
+/** Parses `hiring://pending` contents or a REST list: keeps the good, reports the bad. */
+export function parseHiringList(raw: unknown): { hirings: Hiring[]; errors: string[] } {
+  if (!Array.isArray(raw)) return { hirings: [], errors: ['expected a JSON array of hirings'] };
+  const hirings: Hiring[] = [];
+  const errors: string[] = [];
+  raw.forEach((item, i) => {
+    try {
+      hirings.push(parseHiring(item));
+    } catch (e) {
+      errors.push(`item ${i}: ${(e as Error).message}`);
+    }
+  });
+  return { hirings, errors };
+}
+
+/** A copy safe to write to disk or show: the repository token removed everywhere. */
+export function withoutSecrets(h: Hiring): Hiring {
+  const taskInput = { ...h.task_input };
+  delete taskInput.repo_access_token;
+  return { ...h, repo_access_token: null, task_input: taskInput };
+}
+
+/** The first line of the task, for labels. */
+export function taskTitle(h: Pick<Hiring, 'task_description' | 'id'>, max = 80): string {
+  const line = h.task_description.split(/\r?\n/).find((l) => l.trim().length > 0)?.trim() ?? `Hiring ${h.id}`;
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}

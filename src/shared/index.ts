@@ -1,0 +1,5 @@
+export * from './protocol';
+export * from './hiring';
+export * from './tools';
+export * from './redact';
+export * from './log';
