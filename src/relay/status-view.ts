@@ -1,0 +1,182 @@
+// A live, readable status of the relay in the terminal: links, hirings by phase,
+// reviews waiting, the outbox, and how to attach an agent. On a TTY the block is
+// redrawn in place; otherwise one plain summary line is printed now and then
+// (and only when something changed) so logs stay readable.
+import { taskTitle } from '../shared/hiring';
+import type { HiringView, LinkState, LocalPhase, RelayStatus, Submission } from './types';
+
+export interface StatusSnapshot {
+  url: string;
+  stateDir: string;
+  status: RelayStatus;
+  hirings: HiringView[];
+  reviews: Submission[];
+  /** The latest log lines, newest last (shown on a TTY, where logs go to relay.log). */
+  recent: string[];
+  /** A line about what the demo is doing, if it runs. */
+  demo?: string;
+}
+
+const PHASES: LocalPhase[] = ['new', 'claimed', 'awaiting_review', 'delivering', 'done', 'failed'];
+const PHASE_LABEL: Record<LocalPhase, string> = {
+  new: 'new',
+  claimed: 'claimed',
+  awaiting_review: 'in review',
+  delivering: 'delivering',
+  done: 'done',
+  failed: 'failed',
+};
+
+interface Paint {
+  bold(s: string): string;
+  dim(s: string): string;
+  green(s: string): string;
+  yellow(s: string): string;
+  red(s: string): string;
+  cyan(s: string): string;
+}
+
+const wrap = (code: number) => (s: string) => `\x1b[${code}m${s}\x1b[0m`;
+const COLOR: Paint = { bold: wrap(1), dim: wrap(2), green: wrap(32), yellow: wrap(33), red: wrap(31), cyan: wrap(36) };
+const PLAIN: Paint = { bold: (s) => s, dim: (s) => s, green: (s) => s, yellow: (s) => s, red: (s) => s, cyan: (s) => s };
+
+function linkMark(state: LinkState, p: Paint): string {
+  switch (state) {
+    case 'connected':
+      return p.green('● connected');
+    case 'connecting':
+    case 'reconnecting':
+      return p.yellow(`◌ ${state}`);
+    case 'offline':
+      return p.red('○ offline');
+    default:
+      return p.dim('○ stopped');
+  }
+}
+
+function clip(s: string, width: number): string {
+  return s.length > width ? `${s.slice(0, Math.max(0, width - 1))}…` : s;
+}
+
+function phaseMark(phase: LocalPhase, p: Paint): string {
+  const label = PHASE_LABEL[phase].padEnd(10);
+  if (phase === 'done') return p.green(label);
+  if (phase === 'failed') return p.red(label);
+  if (phase === 'awaiting_review') return p.yellow(label);
+  return p.cyan(label);
+}
+
+/** The status block as lines (no trailing newline). */
+export function renderStatus(s: StatusSnapshot, opts: { width?: number; color?: boolean; maxHirings?: number } = {}): string[] {
+  const width = Math.max(60, opts.width ?? 100);
+  const p = opts.color ? COLOR : PLAIN;
+  const st = s.status;
+  const lines: string[] = [];
+  lines.push(`${p.bold('Agrenting relay')} ${st.version}  ${p.dim(`review ${st.review} · up since ${st.startedAt.slice(11, 19)} UTC`)}`);
+  lines.push(`MCP   ${p.cyan(`${s.url}/mcp`)}  ${p.dim(`(legacy SSE: ${s.url}/mcp/sse)`)}`);
+  lines.push(p.dim(`      attach an agent: header X-API-Key: <worker token from ${s.stateDir}/relay.json>`));
+  lines.push('');
+  lines.push(p.bold('Links'));
+  if (st.links.length === 0) lines.push(p.dim('  (none)'));
+  for (const l of st.links) {
+    const extra = l.lastError ? p.dim(`  last error: ${clip(l.lastError, width - 50)}`) : '';
+    lines.push(`  ${l.agent.padEnd(12)} ${linkMark(l.state, p)}  ${p.dim(`reconnects ${l.reconnects}`)}${extra}`);
+  }
+  lines.push('');
+  const counts = PHASES.map((ph) => `${PHASE_LABEL[ph]} ${st.counts[ph] ?? 0}`).join(' · ');
+  lines.push(`${p.bold('Hirings')}  ${counts}`);
+  const active = s.hirings
+    .slice()
+    .sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : -1))
+    .slice(0, opts.maxHirings ?? 8);
+  for (const h of active) {
+    const mode = h.hiring.delivery_mode === 'push' ? 'push  ' : 'output';
+    const who = h.claimedBy ? p.dim(` ← ${h.claimedBy}`) : '';
+    const head = `  ${phaseMark(h.phase, p)} ${mode} ${h.hiring.id.slice(0, 8)} `;
+    lines.push(`${head}${clip(taskTitle(h.hiring), width - 40)}${who}`);
+  }
+  if (s.hirings.length > active.length) lines.push(p.dim(`  … and ${s.hirings.length - active.length} more`));
+  lines.push('');
+  lines.push(`${p.bold('Review')}  ${st.reviewsWaiting} waiting · ${p.bold('Outbox')} ${st.outboxPending} pending`);
+  for (const r of s.reviews.slice(0, 4)) {
+    lines.push(`  ${p.yellow('?')} ${r.id.slice(0, 8)} ${r.kind} for ${r.hiringId.slice(0, 8)} by ${r.submittedBy}`);
+  }
+  if (st.reviewsWaiting > 0) lines.push(p.dim('  approve or reject from the VS Code extension (Agrenting: Approve Submission)'));
+  if (s.demo) {
+    lines.push('');
+    lines.push(`${p.bold('Demo')}  ${s.demo}`);
+  }
+  if (s.recent.length > 0) {
+    lines.push('');
+    lines.push(p.bold('Recent'));
+    for (const r of s.recent.slice(-6)) lines.push(p.dim(`  ${clip(r, width - 2)}`));
+  }
+  return lines;
+}
+
+/** One line for logs and non-TTY output. */
+export function summaryLine(s: StatusSnapshot): string {
+  const st = s.status;
+  const links = st.links.map((l) => `${l.agent}=${l.state}`).join(',') || 'none';
+  const counts = PHASES.filter((ph) => (st.counts[ph] ?? 0) > 0)
+    .map((ph) => `${ph}=${st.counts[ph]}`)
+    .join(' ');
+  return `status links[${links}] hirings[${counts || 'none'}] reviews=${st.reviewsWaiting} outbox=${st.outboxPending} url=${s.url}`;
+}
+
+export interface StatusViewOptions {
+  snapshot: () => StatusSnapshot;
+  out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Redraw period on a TTY. */
+  intervalMs?: number;
+  /** Period of the plain line when not a TTY. */
+  plainIntervalMs?: number;
+}
+
+export interface StatusView {
+  /** Redraw now (e.g. after an event). */
+  refresh(): void;
+  stop(): void;
+}
+
+export function startStatusView(opts: StatusViewOptions): StatusView {
+  const tty = opts.out.isTTY === true;
+  let drawn = 0;
+  let lastPlain = '';
+  let stopped = false;
+
+  const draw = () => {
+    if (stopped) return;
+    const snap = opts.snapshot();
+    if (tty) {
+      const lines = renderStatus(snap, { width: opts.out.columns ?? 100, color: true });
+      // Move up over the previous block and clear to the end of the screen.
+      const up = drawn > 0 ? `\x1b[${drawn}F` : '';
+      opts.out.write(`${up}\x1b[J${lines.join('\n')}\n`);
+      drawn = lines.length;
+    } else {
+      const line = summaryLine(snap);
+      if (line !== lastPlain) opts.out.write(`${new Date().toISOString()} ${line}\n`);
+      lastPlain = line;
+    }
+  };
+  draw();
+  const timer = setInterval(draw, tty ? (opts.intervalMs ?? 1000) : (opts.plainIntervalMs ?? 5000));
+  timer.unref();
+  let pending: NodeJS.Timeout | undefined;
+  return {
+    refresh() {
+      if (!tty || pending || stopped) return;
+      pending = setTimeout(() => {
+        pending = undefined;
+        draw();
+      }, 100);
+      pending.unref();
+    },
+    stop() {
+      stopped = true;
+      clearInterval(timer);
+      if (pending) clearTimeout(pending);
+    },
+  };
+}
