@@ -3,6 +3,7 @@
 // redrawn in place; otherwise one plain summary line is printed now and then
 // (and only when something changed) so logs stay readable.
 import { taskTitle } from '../shared/hiring';
+import type { Hiring } from '../shared/hiring';
 import type { HiringView, LinkState, LocalPhase, RelayStatus, Submission } from './types';
 
 export interface StatusSnapshot {
@@ -54,6 +55,15 @@ function linkMark(state: LinkState, p: Paint): string {
   }
 }
 
+// Hiring's index signature hides `id`'s type; read it as the string it is.
+function shortId(h: Hiring): string {
+  return String(h.id).slice(0, 8);
+}
+
+function title(h: Hiring): string {
+  return taskTitle({ id: String(h.id), task_description: h.task_description } as Parameters<typeof taskTitle>[0]);
+}
+
 function clip(s: string, width: number): string {
   return s.length > width ? `${s.slice(0, Math.max(0, width - 1))}…` : s;
 }
@@ -92,8 +102,8 @@ export function renderStatus(s: StatusSnapshot, opts: { width?: number; color?: 
   for (const h of active) {
     const mode = h.hiring.delivery_mode === 'push' ? 'push  ' : 'output';
     const who = h.claimedBy ? p.dim(` ← ${h.claimedBy}`) : '';
-    const head = `  ${phaseMark(h.phase, p)} ${mode} ${h.hiring.id.slice(0, 8)} `;
-    lines.push(`${head}${clip(taskTitle(h.hiring), width - 40)}${who}`);
+    const head = `  ${phaseMark(h.phase, p)} ${mode} ${shortId(h.hiring)} `;
+    lines.push(`${head}${clip(title(h.hiring), width - 40)}${who}`);
   }
   if (s.hirings.length > active.length) lines.push(p.dim(`  … and ${s.hirings.length - active.length} more`));
   lines.push('');
