@@ -1,0 +1,116 @@
+// Drives the VS Code workbench in Debian Chromium like a person: palette, tree, webviews.
+import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const SCREENSHOT_DIR = process.env.AGRENTING_E2E_SCREENSHOTS ?? join(process.cwd(), 'test-results', 'e2e');
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+}
+
+export class Workbench {
+  private shots = 0;
+  constructor(readonly page: Page) {}
+
+  static async open(browser: Browser, url: string): Promise<Workbench> {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(url);
+    await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+    return new Workbench(page);
+  }
+
+  async screenshot(step: string): Promise<string> {
+    await mkdir(SCREENSHOT_DIR, { recursive: true });
+    this.shots += 1;
+    const file = join(SCREENSHOT_DIR, `${String(this.shots).padStart(2, '0')}-${step.replace(/[^a-z0-9-]+/gi, '-')}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  /** Runs a command by its palette title, e.g. "Agrenting: Refresh". */
+  async runCommand(title: string): Promise<void> {
+    await this.dismissQuickInput();
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    await row.waitFor({ state: 'visible', timeout: 15_000 });
+    await input.press('Enter');
+  }
+
+  async dismissQuickInput(): Promise<void> {
+    if (await this.page.locator('.quick-input-widget').isVisible()) await this.page.keyboard.press('Escape');
+  }
+
+  /** Picks an item in an open QuickPick by its visible text. */
+  async pick(text: string): Promise<void> {
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+    await row.waitFor({ state: 'visible', timeout: 20_000 });
+    await row.click();
+  }
+
+  /** Types into an open InputBox and accepts it. */
+  async answer(text: string): Promise<void> {
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 20_000 });
+    await input.fill(text);
+    await input.press('Enter');
+  }
+
+  treeItem(text: string): Locator {
+    return this.page.locator('.monaco-list-row', { hasText: text }).first();
+  }
+
+  notification(text: string | RegExp): Locator {
+    return this.page.locator('.notification-toast', { hasText: text }).first();
+  }
+
+  statusBarItem(text: string | RegExp): Locator {
+    return this.page.locator('.statusbar-item', { hasText: text }).first();
+  }
+
+  /** The innermost frame of a webview panel whose document contains the given text. */
+  async webviewFrame(containing: string, timeoutMs = 30_000): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      for (const f of this.page.frames()) {
+        try {
+          if ((await f.locator('body', { hasText: containing }).count()) > 0 && f !== this.page.mainFrame()) return f;
+        } catch {
+          // frame went away
+        }
+      }
+      await this.page.waitForTimeout(250);
+    }
+    throw new Error(`no webview containing "${containing}" within ${timeoutMs} ms`);
+  }
+}
+
+/** Polls a condition until it holds or the deadline passes; the error names what was awaited. */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
