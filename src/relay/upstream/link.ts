@@ -1,0 +1,350 @@
+// One agent's link to Agrenting: keeps an MCP session alive (new session on any
+// sign of death, single-flight backoff), turns notifications into coalesced
+// reads of hiring://pending, polls REST as a safety net, and delivers results
+// over MCP with REST as the fallback.
+import type { Hiring } from '../../shared/hiring';
+import { parseHiring, parseHiringList } from '../../shared/hiring';
+import { createLogger, type Logger } from '../../shared/log';
+import { PENDING_URI, SYSTEM_PROMPT_NAME, hiringUri, parseHiringUri, type PlatformToolName } from '../../shared/protocol';
+import { redact, registerSecret } from '../../shared/redact';
+import { RelayError, type DeliveryOutcome, type HiringSource, type LinkState, type LinkStatus, type UpstreamLink, type UpstreamListener } from '../types';
+import { Backoff } from './backoff';
+import { Coalescer } from './coalesce';
+import { AuthError, HttpError, RpcError } from './errors';
+import { CHECK_HIRING, outcomeFromHiringCheck, outcomeFromRest, outcomeFromToolResult, restFormOf, type Interpretation } from './outcome';
+import { AgrentingRest } from './rest';
+import { McpSession } from './session';
+import { linkTiming, type LinkTiming } from './timing';
+
+export interface AgentLinkOptions {
+  /** Local agent name (config), used in logs and errors. */
+  agent: string;
+  /** Platform base URL, e.g. https://agrenting.com or the sandbox's URL. */
+  baseUrl: string;
+  apiKey: string;
+  listener: UpstreamListener;
+  log?: Logger;
+  timing?: Partial<LinkTiming>;
+  /** The platform's agent id, when the config knows it (otherwise learnt from hirings). */
+  agentId?: string;
+}
+
+/** JSON-RPC codes that mean "your request is wrong", not "try later". */
+const PERMANENT_RPC_CODES = new Set([-32600, -32601, -32602]);
+
+export class AgentLink implements UpstreamLink {
+  readonly agent: string;
+  private readonly timing: LinkTiming;
+  private readonly log: Logger;
+  private readonly rest: AgrentingRest;
+  private readonly sseUrl: URL;
+  private readonly backoff: Backoff;
+  private st: LinkStatus;
+  private session?: McpSession;
+  private connectedAt = 0;
+  private everConnected = false;
+  private started = false;
+  private stopped = false;
+  private connecting?: Promise<void>;
+  private connectAbort?: AbortController;
+  private retryTimer?: NodeJS.Timeout;
+  private safetyTimer?: NodeJS.Timeout;
+  private connectedWaiters: (() => void)[] = [];
+  private readonly pendingReader = new Coalescer(() => this.readPending());
+  private readonly restPoller = new Coalescer(() => this.pollRest());
+  private readonly hiringReaders = new Map<string, Coalescer>();
+
+  constructor(private readonly opts: AgentLinkOptions) {
+    registerSecret(opts.apiKey);
+    this.agent = opts.agent;
+    this.timing = linkTiming(opts.timing);
+    this.log = opts.log ?? createLogger(`link[${opts.agent}]`);
+    this.rest = new AgrentingRest({ baseUrl: opts.baseUrl, apiKey: opts.apiKey, agent: opts.agent, timeoutMs: this.timing.requestTimeoutMs });
+    this.sseUrl = new URL('mcp/sse', opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
+    this.backoff = new Backoff({ baseMs: this.timing.backoffBaseMs, capMs: this.timing.backoffCapMs, stableResetMs: this.timing.stableResetMs });
+    this.st = { agent: opts.agent, agentId: opts.agentId, state: 'offline', reconnects: 0 };
+  }
+
+  status(): LinkStatus {
+    return { ...this.st };
+  }
+
+  /** The live session's id (tests and diagnostics). */
+  get sessionId(): string | undefined {
+    return this.session?.alive ? this.session.sessionId : undefined;
+  }
+
+  start(): void {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    this.update({ state: 'connecting' });
+    this.connectNow();
+    this.safetyTimer = setInterval(() => {
+      if (this.st.state !== 'offline') void this.restPoller.trigger();
+    }, this.timing.safetyNetMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.safetyTimer);
+    this.connectAbort?.abort();
+    const s = this.session;
+    this.session = undefined;
+    await Promise.allSettled([s?.close(), this.connecting]);
+    for (const w of this.connectedWaiters.splice(0)) w();
+    this.update({ state: 'stopped', connectedSince: undefined });
+  }
+
+  async refresh(): Promise<void> {
+    await Promise.allSettled([this.session?.alive ? this.pendingReader.trigger() : undefined, this.restPoller.trigger()]);
+  }
+
+  async getHiring(id: string): Promise<Hiring> {
+    const s = this.session;
+    if (s?.alive) {
+      try {
+        return this.seen(parseHiring(JSON.parse(await s.readText(hiringUri(id)))));
+      } catch (e) {
+        // REST has the final word on "unknown" (and covers a session that just died).
+        this.log.debug('MCP read of one hiring failed; asking REST', { hiring: id, error: (e as Error).message });
+      }
+    }
+    try {
+      return this.seen(await this.rest.getHiring(id));
+    } catch (e) {
+      if (e instanceof HttpError && e.status === 404) throw new RelayError(`Agrenting does not know hiring ${id} for agent ${this.agent}.`, 'not_found');
+      throw new RelayError(`Could not read hiring ${id} from Agrenting: ${redact((e as Error).message)}`, 'unavailable');
+    }
+  }
+
+  async systemPrompt(): Promise<string> {
+    const s = this.session?.alive ? this.session : await this.whenConnected(this.timing.requestTimeoutMs);
+    if (!s) throw new RelayError(`Agrenting is not connected for agent ${this.agent}; the system prompt needs the MCP session. ${this.st.lastError ?? ''}`.trim(), 'unavailable');
+    return s.prompt(SYSTEM_PROMPT_NAME);
+  }
+
+  async deliver(tool: PlatformToolName, args: Record<string, unknown>, idempotencyKey: string): Promise<DeliveryOutcome> {
+    const hiringId = typeof args.hiring_id === 'string' ? args.hiring_id : '';
+    if (!hiringId) return { kind: 'rejected', message: `${tool}: hiring_id is required` };
+    const s = this.session;
+    if (s?.alive) {
+      try {
+        return await this.settle(tool, hiringId, outcomeFromToolResult(await s.callTool(tool, args)));
+      } catch (e) {
+        if (e instanceof RpcError) {
+          const message = `${tool} for hiring ${hiringId}: ${e.message}`;
+          return PERMANENT_RPC_CODES.has(e.code) ? { kind: 'rejected', message } : { kind: 'retry', message };
+        }
+        this.log.warn('delivery over MCP failed; trying REST', { tool, hiring: hiringId, error: (e as Error).message });
+      }
+    }
+    const form = restFormOf(tool, args);
+    if (!form) return { kind: 'retry', message: `${tool} needs the MCP session, which is down for agent ${this.agent}.` };
+    const what = `POST /api/v1/hirings/${hiringId}/${form.kind}`;
+    try {
+      return await this.settle(tool, hiringId, outcomeFromRest(await this.rest.deliver(hiringId, form.kind, form.body, idempotencyKey), what));
+    } catch (e) {
+      return { kind: 'retry', message: redact(`${what} failed: ${(e as Error).message}`) };
+    }
+  }
+
+  /** Resolves "unknown or already done" by reading the hiring over REST. */
+  private async settle(tool: PlatformToolName, hiringId: string, i: Interpretation): Promise<DeliveryOutcome> {
+    if (i !== CHECK_HIRING) return i;
+    try {
+      const h = await this.rest.getHiring(hiringId);
+      return outcomeFromHiringCheck(tool, hiringId, h.status);
+    } catch (e) {
+      if (e instanceof HttpError && e.status === 404) return outcomeFromHiringCheck(tool, hiringId, 'missing');
+      return { kind: 'retry', message: redact(`could not check hiring ${hiringId} after a "not found": ${(e as Error).message}`) };
+    }
+  }
+
+  // ───────────── session lifecycle ─────────────
+
+  private connectNow(): void {
+    if (this.stopped || this.connecting || this.retryTimer || this.session?.alive) return;
+    this.connecting = this.connect().finally(() => {
+      this.connecting = undefined;
+    });
+  }
+
+  /** Single-flight: at most one timer or one attempt at a time. */
+  private retryIn(ms: number): void {
+    if (this.stopped || this.retryTimer) return;
+    this.log.debug('next connection attempt', { inMs: ms });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.connectNow();
+    }, ms);
+  }
+
+  private async connect(): Promise<void> {
+    const abort = new AbortController();
+    this.connectAbort = abort;
+    let retryMs: number | undefined;
+    try {
+      const session = await McpSession.open({
+        agent: this.agent,
+        sseUrl: this.sseUrl,
+        apiKey: this.opts.apiKey,
+        timing: this.timing,
+        log: this.log,
+        signal: abort.signal,
+        onResourceUpdated: (uri) => this.onResourceUpdated(uri),
+        onActivity: () => {
+          this.st.lastEventAt = new Date().toISOString();
+        },
+        onLost: (err) => this.onSessionLost(session, err),
+      });
+      if (this.stopped || !session.alive) {
+        await session.close();
+        return;
+      }
+      this.established(session);
+    } catch (e) {
+      if (this.stopped) return;
+      const err = e as Error;
+      if (e instanceof AuthError) {
+        this.update({ state: 'offline', lastError: err.message });
+        retryMs = this.timing.authRetryMs;
+      } else {
+        this.update({ state: this.everConnected ? 'reconnecting' : 'connecting', lastError: redact(`could not open the MCP session: ${err.message}`) });
+        retryMs = Math.max(this.backoff.next(), e instanceof HttpError ? (e.retryAfterMs ?? 0) : 0);
+      }
+      this.log.warn('MCP session failed to open', { error: err.message, retryInMs: retryMs });
+    } finally {
+      if (this.connectAbort === abort) this.connectAbort = undefined;
+    }
+    if (retryMs !== undefined) this.retryIn(retryMs);
+  }
+
+  private established(session: McpSession): void {
+    this.session = session;
+    this.connectedAt = Date.now();
+    if (this.everConnected) this.st.reconnects += 1;
+    this.everConnected = true;
+    this.update({ state: 'connected', lastError: undefined, connectedSince: new Date(this.connectedAt).toISOString() });
+    this.log.info('connected', { session: session.sessionId });
+    for (const w of this.connectedWaiters.splice(0)) w();
+    // Catch up on anything missed while no session was listening.
+    void this.pendingReader.trigger();
+    void this.restPoller.trigger();
+  }
+
+  private onSessionLost(session: McpSession, err: Error): void {
+    if (this.session !== session || this.stopped) return;
+    this.session = undefined;
+    this.backoff.sessionEnded(Date.now() - this.connectedAt);
+    this.update({ state: 'reconnecting', lastError: redact(err.message), connectedSince: undefined });
+    this.log.warn('MCP session lost', { error: err.message });
+    this.retryIn(this.backoff.next());
+  }
+
+  private whenConnected(timeoutMs: number): Promise<McpSession | undefined> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        resolve(this.session?.alive ? this.session : undefined);
+      };
+      const timer = setTimeout(() => {
+        this.connectedWaiters = this.connectedWaiters.filter((w) => w !== done);
+        resolve(undefined);
+      }, timeoutMs);
+      this.connectedWaiters.push(done);
+    });
+  }
+
+  // ───────────── hirings in ─────────────
+
+  private onResourceUpdated(uri: string): void {
+    if (uri === PENDING_URI) {
+      void this.pendingReader.trigger();
+      return;
+    }
+    const id = parseHiringUri(uri);
+    if (!id) return;
+    let reader = this.hiringReaders.get(id);
+    if (!reader) {
+      reader = new Coalescer(() => this.readOne(id));
+      this.hiringReaders.set(id, reader);
+    }
+    void reader.trigger().finally(() => {
+      if (!this.hiringReaders.get(id)?.busy) this.hiringReaders.delete(id);
+    });
+  }
+
+  private async readPending(): Promise<void> {
+    const s = this.session;
+    if (!s?.alive) return;
+    try {
+      this.deliverList(JSON.parse(await s.readText(PENDING_URI)), 'mcp');
+    } catch (e) {
+      this.log.warn('reading hiring://pending failed', { error: (e as Error).message });
+    }
+  }
+
+  private async readOne(id: string): Promise<void> {
+    const s = this.session;
+    if (!s?.alive) return;
+    try {
+      this.hand([this.seen(parseHiring(JSON.parse(await s.readText(hiringUri(id)))))], 'mcp');
+    } catch (e) {
+      this.log.warn('reading one hiring failed', { hiring: id, error: (e as Error).message });
+    }
+  }
+
+  private async pollRest(): Promise<void> {
+    try {
+      const { hirings, errors } = await this.rest.listPending();
+      for (const err of errors) this.log.warn('skipped a malformed hiring from REST', { error: err });
+      this.hand(hirings.map((h) => this.seen(h)), 'rest');
+    } catch (e) {
+      this.log.warn('GET /api/v1/hirings/pending failed', { error: (e as Error).message });
+    }
+  }
+
+  private deliverList(raw: unknown, source: HiringSource): void {
+    const { hirings, errors } = parseHiringList(raw);
+    for (const err of errors) this.log.warn('skipped a malformed hiring', { source, error: err });
+    this.hand(hirings.map((h) => this.seen(h)), source);
+  }
+
+  private hand(hirings: Hiring[], source: HiringSource): void {
+    try {
+      this.opts.listener.onHirings(this.agent, hirings, source);
+    } catch (e) {
+      this.log.error('the hiring listener failed', { error: (e as Error).message });
+    }
+  }
+
+  /** Registers the repository token before anything can log the hiring; learns the agent id. */
+  private seen(h: Hiring): Hiring {
+    registerSecret(h.repo_access_token);
+    const nested = h.task_input.repo_access_token;
+    if (typeof nested === 'string') registerSecret(nested);
+    if (!this.st.agentId && typeof h.agent_id === 'string' && h.agent_id) this.update({ agentId: h.agent_id });
+    return h;
+  }
+
+  // ───────────── status ─────────────
+
+  private update(patch: Partial<Omit<LinkStatus, 'agent'>> & { state?: LinkState }): void {
+    if (this.stopped && patch.state !== 'stopped' && this.st.state === 'stopped') return;
+    const before = JSON.stringify(this.st);
+    this.st = { ...this.st, ...patch };
+    for (const k of Object.keys(this.st) as (keyof LinkStatus)[]) if (this.st[k] === undefined) delete this.st[k];
+    if (JSON.stringify(this.st) === before) return;
+    try {
+      this.opts.listener.onStatus(this.status());
+    } catch (e) {
+      this.log.error('the status listener failed', { error: (e as Error).message });
+    }
+  }
+}
+
+export function createAgentLink(opts: AgentLinkOptions): AgentLink {
+  return new AgentLink(opts);
+}

@@ -1,0 +1,206 @@
+// MCP 2024-11-05 HTTP+SSE client transport, written for a session that must never
+// die silently. Unlike the SDK's SSEClientTransport it never reconnects by itself
+// (a reconnect without re-initializing loses the subscription), it has no body
+// timeout (undici ends idle streams after 300 s), and every end or error of the
+// stream is reported through onerror + onclose, exactly once.
+// It implements the SDK Transport interface so any SDK-shaped consumer can sit on it.
+import type http from 'node:http';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { AuthError, HttpError, SessionLostError, TimeoutError, describeBody } from './errors';
+import { httpModule, retryAfterMs, sendHttp } from './http';
+
+export interface SseTransportOptions {
+  /** The SSE URL, e.g. `<base>/mcp/sse`. */
+  url: URL;
+  apiKey: string;
+  /** Local agent name, for error messages. */
+  agent: string;
+  /** Budget for the stream to open and announce its endpoint. */
+  connectTimeoutMs: number;
+  /** Budget of each POST. */
+  postTimeoutMs: number;
+  /** Any inbound byte of life: an event or a keep-alive comment. */
+  onActivity?: () => void;
+}
+
+export class SseTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: Transport['onmessage'];
+  sessionId?: string;
+
+  /** Why the transport closed; set before onclose runs. */
+  closeReason?: Error;
+  private endpoint?: URL;
+  private request?: http.ClientRequest;
+  private closed = false;
+  private readonly posts = new Set<AbortController>();
+
+  constructor(private readonly opts: SseTransportOptions) {}
+
+  get endpointUrl(): URL | undefined {
+    return this.endpoint;
+  }
+
+  get isOpen(): boolean {
+    return !this.closed && this.endpoint !== undefined;
+  }
+
+  /** Opens the stream and resolves once the `endpoint` event arrived. */
+  start(): Promise<void> {
+    if (this.request) throw new Error('SseTransport already started');
+    return new Promise<void>((resolve, reject) => {
+      let started = false;
+      const fail = (err: Error) => {
+        if (!started) {
+          started = true;
+          clearTimeout(timer);
+          reject(err);
+        }
+        this.shutdown(err);
+      };
+      const timer = setTimeout(
+        () => fail(new SessionLostError(`the MCP stream sent no endpoint event within ${this.opts.connectTimeoutMs} ms`)),
+        this.opts.connectTimeoutMs,
+      );
+      const onEvent = (ev: EventSourceMessage) => {
+        this.opts.onActivity?.();
+        if (ev.event === 'endpoint') {
+          if (this.endpoint) return; // a second endpoint event changes nothing
+          try {
+            this.endpoint = this.resolveEndpoint(ev.data);
+          } catch (e) {
+            fail(e as Error);
+            return;
+          }
+          this.sessionId = this.endpoint.pathname.split('/').pop();
+          started = true;
+          clearTimeout(timer);
+          resolve();
+          return;
+        }
+        if (ev.event === undefined || ev.event === 'message') this.receive(ev.data);
+      };
+      const parser = createParser({
+        onEvent,
+        onComment: () => this.opts.onActivity?.(),
+        onError: (e) => this.onerror?.(new Error(`malformed SSE line: ${e.message}`)),
+      });
+      const req = httpModule(this.opts.url).request(this.opts.url, {
+        method: 'GET',
+        headers: { accept: 'text/event-stream', 'cache-control': 'no-cache', 'x-api-key': this.opts.apiKey },
+      });
+      this.request = req;
+      req.on('socket', (s) => s.setKeepAlive(true, 15_000));
+      req.on('response', (res) => {
+        const status = res.statusCode ?? 0;
+        if (status !== 200) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.length < 16 && chunks.push(c));
+          res.on('end', () => {
+            const body = Buffer.concat(chunks).toString('utf8');
+            fail(status === 401 ? new AuthError(this.opts.agent) : new HttpError(status, body, retryAfterMs(res.headers), 'GET /mcp/sse'));
+          });
+          res.on('error', (e) => fail(e));
+          return;
+        }
+        const type = String(res.headers['content-type'] ?? '');
+        if (!type.includes('text/event-stream')) {
+          fail(new SessionLostError(`GET /mcp/sse answered ${type || 'no content type'} instead of text/event-stream`));
+          return;
+        }
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => parser.feed(chunk));
+        res.on('end', () => fail(new SessionLostError('the MCP stream ended')));
+        res.on('aborted', () => fail(new SessionLostError('the MCP stream was cut')));
+        res.on('error', (e) => fail(new SessionLostError(`the MCP stream failed: ${e.message}`)));
+        res.on('close', () => fail(new SessionLostError('the MCP stream closed')));
+      });
+      req.on('error', (e) => fail(new SessionLostError(`cannot open the MCP stream: ${e.message}`)));
+      req.end();
+    });
+  }
+
+  /**
+   * POSTs one message to the session endpoint. A 200 answer with a JSON-RPC body is
+   * handed to onmessage too (the same response may also come on the stream: the
+   * consumer dedupes by id). 404/410 mean the session is gone: the transport closes.
+   */
+  async send(message: JSONRPCMessage): Promise<void> {
+    const endpoint = this.endpoint;
+    if (this.closed || !endpoint) throw new SessionLostError('the MCP session is closed');
+    const ctl = new AbortController();
+    this.posts.add(ctl);
+    try {
+      const answer = await sendHttp({
+        method: 'POST',
+        url: endpoint,
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'x-api-key': this.opts.apiKey },
+        body: JSON.stringify(message),
+        timeoutMs: this.opts.postTimeoutMs,
+        signal: ctl.signal,
+        what: `POST ${endpoint.pathname}`,
+      });
+      if (answer.status === 404 || answer.status === 410) {
+        const err = new SessionLostError(`the platform no longer knows this MCP session (${answer.status}${describeBody(answer.body)})`);
+        this.shutdown(err);
+        throw err;
+      }
+      if (answer.status === 401) throw new AuthError(this.opts.agent);
+      if (answer.status < 200 || answer.status >= 300) {
+        throw new HttpError(answer.status, answer.body, retryAfterMs(answer.headers), `POST ${endpoint.pathname}`);
+      }
+      if (answer.body.trim() && String(answer.headers['content-type'] ?? '').includes('json')) this.receive(answer.body);
+    } catch (e) {
+      if (this.closed && !(e instanceof SessionLostError) && !(e instanceof TimeoutError)) {
+        throw new SessionLostError('the MCP session closed during the request');
+      }
+      throw e;
+    } finally {
+      this.posts.delete(ctl);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.shutdown(new SessionLostError('closed by the relay'));
+  }
+
+  private resolveEndpoint(data: string): URL {
+    const url = new URL(data.trim(), this.opts.url);
+    // The key travels with every POST: never send it to another origin.
+    if (url.origin !== this.opts.url.origin) {
+      throw new SessionLostError(`the MCP endpoint ${url.origin} is not on ${this.opts.url.origin}; refusing to send the agent key there`);
+    }
+    return url;
+  }
+
+  /** Parses one JSON-RPC message (or a batch) and hands it on. */
+  private receive(data: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data);
+    } catch {
+      this.onerror?.(new Error(`the platform sent a message that is not JSON: ${data.slice(0, 80)}`));
+      return;
+    }
+    for (const item of Array.isArray(parsed) ? parsed : [parsed]) {
+      const r = JSONRPCMessageSchema.safeParse(item);
+      if (r.success) this.onmessage?.(r.data);
+      else this.onerror?.(new Error(`the platform sent a message that is not JSON-RPC: ${data.slice(0, 80)}`));
+    }
+  }
+
+  /** Ends everything once: the stream, in-flight POSTs; then onerror + onclose. */
+  private shutdown(reason: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = reason;
+    this.request?.destroy();
+    for (const ctl of this.posts) ctl.abort();
+    this.posts.clear();
+    this.onerror?.(reason);
+    this.onclose?.();
+  }
+}
