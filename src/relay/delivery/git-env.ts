@@ -1,0 +1,83 @@
+// How every git command of push mode runs: the repository token travels as an
+// `http.extraHeader` set through GIT_CONFIG_COUNT/KEY/VALUE environment
+// variables of that one command — never in argv (visible to `ps`), the URL,
+// `.git/config`, the remote, logs or errors.
+import { simpleGit, type SimpleGit, type SimpleGitProgressEvent } from 'simple-git';
+import { redact, registerSecret } from '../../shared/redact';
+
+/** Variables that would make git prompt, page, trace or run helpers we did not choose. */
+const DROPPED_ENV = /^(GIT_ASKPASS|SSH_ASKPASS|GIT_PAGER|PAGER|EDITOR|VISUAL|GIT_EDITOR|GIT_SEQUENCE_EDITOR|GIT_SSH|GIT_SSH_COMMAND|GIT_PROXY_COMMAND|GIT_EXTERNAL_DIFF|GIT_EXEC_PATH|GIT_TEMPLATE_DIR|GIT_CONFIG|GIT_CONFIG_GLOBAL|GIT_CONFIG_SYSTEM|GIT_CONFIG_COUNT|GIT_CONFIG_KEY_\d+|GIT_CONFIG_VALUE_\d+|GIT_CONFIG_PARAMETERS|GIT_TRACE.*|GIT_CURL_VERBOSE|GIT_DIR|GIT_WORK_TREE|GIT_INDEX_FILE|PREFIX)$/i;
+
+export interface GitIdentity {
+  name: string;
+  email: string;
+}
+
+export const DEFAULT_AUTHOR: GitIdentity = { name: 'Agrenting Relay', email: 'relay@agrenting.invalid' };
+
+export function basicAuthValue(token: string): string {
+  return `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
+}
+
+/** The environment for one git command; with a token it carries the auth header. */
+export function gitEnv(token?: string, extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !DROPPED_ENV.test(k)) env[k] = v;
+  }
+  env.GIT_TERMINAL_PROMPT = '0';
+  // An empty helper list: a 401 must fail, never fall back to the person's own stored credentials.
+  const config: [string, string][] = [['credential.helper', '']];
+  if (token) {
+    registerSecret(token);
+    const header = basicAuthValue(token);
+    registerSecret(header.slice('Basic '.length));
+    config.push(['http.extraHeader', `Authorization: ${header}`]);
+  }
+  env.GIT_CONFIG_COUNT = String(config.length);
+  config.forEach(([key, value], i) => {
+    env[`GIT_CONFIG_KEY_${i}`] = key;
+    env[`GIT_CONFIG_VALUE_${i}`] = value;
+  });
+  return { ...env, ...extra };
+}
+
+export interface GitRunOptions {
+  token?: string;
+  onProgress?: (event: SimpleGitProgressEvent) => void;
+  /** Kill git after this long without output. */
+  timeoutMs?: number;
+  env?: Record<string, string>;
+}
+
+/** A simple-git instance for `dir` whose commands carry the token only in their environment. */
+export function gitIn(dir: string, opts: GitRunOptions = {}): SimpleGit {
+  return simpleGit({
+    baseDir: dir,
+    progress: opts.onProgress,
+    timeout: { block: opts.timeoutMs ?? 120_000 },
+    // Our own env carries GIT_CONFIG_COUNT and an empty credential.helper on purpose.
+    unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeCredentialHelper: true },
+  }).env(gitEnv(opts.token, opts.env));
+}
+
+/** Redacts a git or HTTP error message: the token, its Basic form, anything secret-shaped. */
+export function scrub(message: string, token?: string | null): string {
+  let out = message;
+  if (token) {
+    out = out.split(token).join('[REDACTED]');
+    out = out.split(basicAuthValue(token).slice('Basic '.length)).join('[REDACTED]');
+  }
+  return redact(out).trim();
+}
+
+/** The first meaningful line of git's stderr, for an error sentence. */
+export function gitReason(err: unknown, token?: string | null): string {
+  const raw = err instanceof Error ? err.message : String(err);
+  const lines = raw
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !/^(Cloning into|remote: Counting|remote: Compressing|Receiving|Resolving|To |hint:)/.test(l));
+  const fatal = lines.find((l) => /^(fatal|error|remote: error|! \[)/.test(l)) ?? lines[0] ?? 'git failed';
+  return scrub(fatal, token);
+}

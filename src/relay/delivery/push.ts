@@ -1,0 +1,144 @@
+// Push mode, second half: commit everything in the workspace, push the branch
+// with the token in the command's environment only, and optionally open a pull
+// request. Each step checks whether an earlier attempt already did it, so a
+// retry resumes where the last one stopped.
+import type { Hiring } from '../../shared/hiring';
+import { createLogger, type Logger } from '../../shared/log';
+import { registerSecret } from '../../shared/redact';
+import type { WorkspaceRef } from '../types';
+import { DEFAULT_AUTHOR, gitIn, gitReason, type GitIdentity } from './git-env';
+import { describeApiError, ensurePullRequest } from './github';
+
+export type PushStep = 'commit' | 'push' | 'pull_request';
+
+export class PushError extends Error {
+  constructor(
+    message: string,
+    readonly hiringId: string,
+    readonly step: PushStep,
+  ) {
+    super(message);
+    this.name = 'PushError';
+  }
+}
+
+export interface PushResult {
+  branch: string;
+  commit: string;
+  files_changed: string[];
+  pr_url?: string;
+  pr_number?: number;
+}
+
+export interface CommitAndPushOptions {
+  message: string;
+  author?: GitIdentity;
+  openPullRequest?: boolean;
+  prTitle?: string;
+  prBody?: string;
+  githubApiBase?: string;
+  onProgress?: (msg: string, percent?: number) => void;
+  log?: Logger;
+  gitTimeoutMs?: number;
+}
+
+export async function commitAndPush(ws: WorkspaceRef, hiring: Hiring, opts: CommitAndPushOptions): Promise<PushResult> {
+  const id = String(hiring.id);
+  const log = (opts.log ?? createLogger('delivery')).child('push');
+  const token = hiring.repo_access_token;
+  if (!token || !hiring.repo_url) throw new PushError(`Hiring ${id} has no repository URL or token: nothing can be pushed.`, id, 'push');
+  registerSecret(token);
+  const author = opts.author ?? DEFAULT_AUTHOR;
+  const identity = {
+    GIT_AUTHOR_NAME: author.name,
+    GIT_AUTHOR_EMAIL: author.email,
+    GIT_COMMITTER_NAME: author.name,
+    GIT_COMMITTER_EMAIL: author.email,
+  };
+  const local = gitIn(ws.dir, { env: identity, timeoutMs: opts.gitTimeoutMs });
+
+  // 1. commit — skipped when a previous attempt already committed everything.
+  let commit: string;
+  try {
+    await local.raw(['checkout', '-q', ws.branch]);
+    await local.raw(['add', '-A']);
+    const staged = (await local.raw(['diff', '--cached', '--name-only'])).trim();
+    if (staged) {
+      opts.onProgress?.('Committing changes', 10);
+      await local.raw(['commit', '-q', '--no-verify', '-m', opts.message]);
+    }
+    commit = (await local.revparse(['HEAD'])).trim();
+  } catch (err) {
+    throw new PushError(`Committing the changes of hiring ${id} failed: ${gitReason(err, token)}`, id, 'commit');
+  }
+  if (commit === ws.baseSha) {
+    throw new PushError(`Nothing to push for hiring ${id}: the workspace has no changes against ${ws.baseBranch}.`, id, 'commit');
+  }
+  const files = (await local.raw(['diff', '--name-only', '--no-renames', '-z', ws.baseSha, commit])).split('\0').filter(Boolean);
+
+  // 2. push — skipped when the remote branch already holds this commit.
+  const remote = gitIn(ws.dir, {
+    token,
+    timeoutMs: opts.gitTimeoutMs,
+    onProgress: (e) => opts.onProgress?.(`Pushing ${ws.branch}: ${e.stage}`, 20 + Math.round(e.progress * 0.6)),
+  });
+  try {
+    const remoteSha = (await remote.raw(['ls-remote', '--heads', 'origin', `refs/heads/${ws.branch}`])).split(/\s+/)[0] ?? '';
+    if (remoteSha === commit) {
+      log.info('branch already pushed', { hiring: id, branch: ws.branch, commit });
+    } else {
+      opts.onProgress?.(`Pushing ${ws.branch}`, 20);
+      await remote.push('origin', `${ws.branch}:refs/heads/${ws.branch}`);
+      log.info('pushed', { hiring: id, branch: ws.branch, commit, files: files.length });
+    }
+  } catch (err) {
+    throw new PushError(pushFailure(id, ws.branch, gitReason(err, token)), id, 'push');
+  }
+  const result: PushResult = { branch: ws.branch, commit, files_changed: files };
+
+  // 3. pull request — an open one for the same branch is reused.
+  if (opts.openPullRequest) {
+    opts.onProgress?.('Opening the pull request', 85);
+    try {
+      const firstLine = opts.message.split(/\r?\n/)[0].trim();
+      const pr = await ensurePullRequest(
+        hiring.repo_url,
+        token,
+        { branch: ws.branch, base: ws.baseBranch, title: opts.prTitle ?? (firstLine || `Agrenting hiring ${id}`), body: opts.prBody },
+        { apiBase: opts.githubApiBase, log },
+      );
+      result.pr_url = pr.url;
+      result.pr_number = pr.number;
+      log.info(pr.reused ? 'pull request reused' : 'pull request opened', { hiring: id, number: pr.number });
+    } catch (err) {
+      throw new PushError(`The branch ${ws.branch} of hiring ${id} was pushed, but opening the pull request failed: ${describeApiError(err, token)}.`, id, 'pull_request');
+    }
+  }
+  opts.onProgress?.('Delivered', 100);
+  return result;
+}
+
+function pushFailure(id: string, branch: string, reason: string): string {
+  const head = `Pushing ${branch} for hiring ${id} failed`;
+  if (/could not read Username|Authentication failed|terminal prompts disabled|\b401\b/i.test(reason)) {
+    return `${head}: the repository token was rejected (401); it may be wrong or expired.`;
+  }
+  if (/\b403\b|permission|denied|not granted/i.test(reason)) return `${head}: the repository token cannot push (403). ${reason}`;
+  if (/non-fast-forward|fetch first|rejected/i.test(reason)) return `${head}: the remote branch has commits this workspace does not have. ${reason}`;
+  if (/Could not resolve host|Failed to connect|Connection refused|timed out|unable to access/i.test(reason)) {
+    return `${head}: the repository could not be reached. ${reason}`;
+  }
+  return `${head}: ${reason}`;
+}
+
+/** The `output` of submit_hiring_result for a push-mode delivery. */
+export function pushResultOutput(result: PushResult, summary: string): Record<string, unknown> {
+  return {
+    summary,
+    branch: result.branch,
+    commit: result.commit,
+    files_changed: result.files_changed,
+    ...(result.pr_url ? { pull_request_url: result.pr_url } : {}),
+    ...(result.pr_number !== undefined ? { pull_request_number: result.pr_number } : {}),
+  };
+}

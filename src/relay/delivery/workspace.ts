@@ -1,0 +1,160 @@
+// Push mode, first half: a working copy of the hiring's repository under
+// `<root>/<hiring-id>` on branch `agrenting/<hiring-id>`, found again after a
+// relay restart. Write access is checked before anything is cloned.
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import type { Hiring } from '../../shared/hiring';
+import { createLogger, type Logger } from '../../shared/log';
+import { registerSecret } from '../../shared/redact';
+import type { WorkspaceRef } from '../types';
+import { gitIn, gitReason, scrub } from './git-env';
+import { checkPushAccess, repoSlug } from './github';
+
+export type WorkspaceStep = 'input' | 'access' | 'clone' | 'branch';
+
+export class WorkspaceError extends Error {
+  constructor(
+    message: string,
+    readonly hiringId: string,
+    readonly step: WorkspaceStep,
+  ) {
+    super(message);
+    this.name = 'WorkspaceError';
+  }
+}
+
+export interface PrepareOptions {
+  root: string;
+  onProgress?: (msg: string, percent?: number) => void;
+  githubApiBase?: string;
+  log?: Logger;
+  /** Kill a git command after this long without output. */
+  gitTimeoutMs?: number;
+}
+
+const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+
+export function branchFor(hiringId: string): string {
+  return `agrenting/${hiringId}`;
+}
+
+/** The workspace directory of a hiring; rejects ids that could reach outside `root`. */
+export function workspaceDir(hiringId: string, root: string): string {
+  if (!SAFE_ID.test(hiringId)) {
+    throw new WorkspaceError(`Hiring id "${hiringId.slice(0, 80)}" cannot name a workspace folder (letters, digits, '-' and '_' only).`, hiringId, 'input');
+  }
+  const base = resolve(root);
+  const dir = join(base, hiringId);
+  if (!dir.startsWith(base + sep)) throw new WorkspaceError(`Hiring id "${hiringId}" cannot name a workspace folder.`, hiringId, 'input');
+  return dir;
+}
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The workspace a previous run prepared for this hiring, or undefined. */
+export async function findWorkspace(hiringId: string, root: string): Promise<WorkspaceRef | undefined> {
+  const dir = workspaceDir(hiringId, root);
+  if (!(await isDir(join(dir, '.git')))) return undefined;
+  const git = gitIn(dir);
+  const branch = branchFor(hiringId);
+  try {
+    const marker = (await git.raw(['config', '--get', 'agrenting.hiring'])).trim();
+    if (marker !== hiringId) return undefined;
+    const baseBranch = (await git.raw(['config', '--get', 'agrenting.baseBranch'])).trim();
+    const baseSha = (await git.raw(['config', '--get', 'agrenting.baseSha'])).trim();
+    return { dir, branch, baseBranch, baseSha };
+  } catch {
+    // Half-made (clone interrupted before the markers were written): not a workspace.
+    return undefined;
+  }
+}
+
+function hiringRepo(hiring: Hiring): { id: string; url: string; token: string } {
+  const id = String(hiring.id);
+  if (!hiring.repo_url) throw new WorkspaceError(`Hiring ${id} has no repository URL: it cannot be delivered by push.`, id, 'input');
+  if (!hiring.repo_access_token) throw new WorkspaceError(`Hiring ${id} has no repository token: it cannot be delivered by push.`, id, 'input');
+  registerSecret(hiring.repo_access_token);
+  let url: URL;
+  try {
+    url = new URL(hiring.repo_url);
+  } catch {
+    throw new WorkspaceError(`Hiring ${id} has an invalid repository URL.`, id, 'input');
+  }
+  // Only HTTP(S): other transports (ext::, file://, ssh) would not take the header and may run commands.
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new WorkspaceError(`Hiring ${id}: repository URL must be http(s), not ${url.protocol.replace(':', '')}.`, id, 'input');
+  }
+  // The tutorial's https://<token>@host form: never keep credentials in the URL (they would land in .git/config).
+  url.username = '';
+  url.password = '';
+  return { id, url: url.toString(), token: hiring.repo_access_token };
+}
+
+/** Clones the hiring's repository (or finds the earlier clone) and checks out `agrenting/<id>`. */
+export async function prepareWorkspace(hiring: Hiring, opts: PrepareOptions): Promise<WorkspaceRef> {
+  const log = (opts.log ?? createLogger('delivery')).child('workspace');
+  const { id, url, token } = hiringRepo(hiring);
+  const dir = workspaceDir(id, opts.root);
+  const found = await findWorkspace(id, opts.root);
+  if (found) {
+    log.info('reusing workspace', { hiring: id, dir });
+    opts.onProgress?.('Reusing the existing workspace', 100);
+    return found;
+  }
+  const { owner, repo } = repoSlug(url);
+  opts.onProgress?.(`Checking write access to ${owner}/${repo}`, 0);
+  const access = await checkPushAccess(url, token, { apiBase: opts.githubApiBase, log });
+  if (access.kind === 'read-only') {
+    throw new WorkspaceError(`The repository token for hiring ${id} cannot push to ${owner}/${repo} (read-only).`, id, 'access');
+  }
+  if (access.kind === 'rejected') {
+    throw new WorkspaceError(`The repository token for hiring ${id} was rejected by ${owner}/${repo} (HTTP ${access.status}); it may be wrong or expired.`, id, 'access');
+  }
+  if (access.kind === 'not-found') {
+    throw new WorkspaceError(`Repository ${owner}/${repo} of hiring ${id} was not found, or its token cannot see it.`, id, 'access');
+  }
+  if (access.kind === 'unknown') log.info('write access not checked', { hiring: id, reason: access.reason });
+
+  // A leftover folder from an interrupted clone is not a workspace: start clean.
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(opts.root, { recursive: true });
+  const progress = (stage: string, percent: number) => opts.onProgress?.(`Cloning ${owner}/${repo}: ${stage}`, percent);
+  try {
+    log.info('cloning', { hiring: id, repo: `${owner}/${repo}` });
+    await gitIn(opts.root, { token, timeoutMs: opts.gitTimeoutMs, onProgress: (e) => progress(e.stage, e.progress) }).clone(url, dir);
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw new WorkspaceError(cloneFailure(id, owner, repo, gitReason(err, token)), id, 'clone');
+  }
+  try {
+    const git = gitIn(dir, { timeoutMs: opts.gitTimeoutMs });
+    const baseBranch = (await git.revparse(['--abbrev-ref', 'HEAD'])).trim();
+    const baseSha = (await git.revparse(['HEAD'])).trim();
+    const branch = branchFor(id);
+    await git.raw(['checkout', '-q', '-B', branch]);
+    // Non-secret markers that let findWorkspace recognise this folder after a restart.
+    await git.addConfig('agrenting.baseBranch', baseBranch);
+    await git.addConfig('agrenting.baseSha', baseSha);
+    await git.addConfig('agrenting.hiring', id);
+    opts.onProgress?.(`Workspace ready on branch ${branch}`, 100);
+    log.info('workspace ready', { hiring: id, dir, branch, base: baseBranch });
+    return { dir, branch, baseBranch, baseSha };
+  } catch (err) {
+    throw new WorkspaceError(`Could not create branch ${branchFor(id)} for hiring ${id}: ${gitReason(err, token)}`, id, 'branch');
+  }
+}
+
+function cloneFailure(id: string, owner: string, repo: string, reason: string): string {
+  if (/could not read Username|Authentication failed|terminal prompts disabled|\b401\b/i.test(reason)) {
+    return `Cloning ${owner}/${repo} for hiring ${id} failed: the repository token was rejected (401); it may be wrong or expired.`;
+  }
+  if (/\b403\b/.test(reason)) return `Cloning ${owner}/${repo} for hiring ${id} failed: the repository token has no access (403).`;
+  if (/not found|\b404\b/i.test(reason)) return `Cloning ${owner}/${repo} for hiring ${id} failed: the repository was not found, or its token cannot see it.`;
+  return `Cloning ${owner}/${repo} for hiring ${id} failed: ${scrub(reason)}`;
+}
