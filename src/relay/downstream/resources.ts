@@ -1,0 +1,135 @@
+// The resources the relay serves downstream: Agrenting's own (`hiring://pending`,
+// `hiring://{id}`) shaped like the platform's so any Agrenting client works, plus
+// the relay's (`relay://hirings`, `relay://status`, `review://queue`).
+import { ErrorCode, McpError, type ReadResourceResult, type Resource, type ResourceTemplate } from '@modelcontextprotocol/sdk/types.js';
+import { withoutSecrets } from '../../shared/hiring';
+import { PENDING_URI, hiringUri, parseHiringUri } from '../../shared/protocol';
+import { redact } from '../../shared/redact';
+import { RelayError, type Caller, type HiringView, type RelayCore, type RelayEvent, type Submission } from '../types';
+
+export const RESOURCE_URI = {
+  pending: PENDING_URI,
+  hirings: 'relay://hirings',
+  status: 'relay://status',
+  reviewQueue: 'review://queue',
+} as const;
+
+const STATIC_URIS: readonly string[] = Object.values(RESOURCE_URI);
+const JSON_MIME = 'application/json';
+
+/** MCP's code for "resource not found". */
+const RESOURCE_NOT_FOUND = -32002;
+
+const STATIC_RESOURCES: Resource[] = [
+  { uri: RESOURCE_URI.pending, name: 'Pending hirings', mimeType: JSON_MIME, description: 'Your active hirings (paid, queued, in progress), each a platform Hiring plus a "relay" object with local state.' },
+  { uri: RESOURCE_URI.hirings, name: 'All hirings', mimeType: JSON_MIME, description: 'Every hiring the relay knows, history included (HiringView[]).' },
+  { uri: RESOURCE_URI.status, name: 'Relay status', mimeType: JSON_MIME, description: 'Links to Agrenting, counts, reviews waiting, deliveries pending.' },
+  { uri: RESOURCE_URI.reviewQueue, name: 'Review queue', mimeType: JSON_MIME, description: 'Submissions waiting for review and recent decisions.' },
+];
+
+export const RESOURCE_TEMPLATES: ResourceTemplate[] = [
+  { uriTemplate: 'hiring://{id}', name: 'Hiring', mimeType: JSON_MIME, description: 'One hiring (any status), platform-shaped, with a "relay" object.' },
+];
+
+export function canSee(caller: Caller, agent: string): boolean {
+  return caller.role === 'operator' || caller.agent === agent;
+}
+
+/** A view with the repository token removed everywhere; nothing downstream ever needs it. */
+export function safeView(view: HiringView): HiringView {
+  return { ...view, hiring: withoutSecrets(view.hiring) };
+}
+
+/** The platform's Hiring (token removed) with the relay's local state beside it. */
+export function platformShaped(view: HiringView): Record<string, unknown> {
+  const { agent, phase, claimedBy, submissions, relayMessages, chunks, workspace } = view;
+  return { ...withoutSecrets(view.hiring), relay: { agent, phase, claimedBy, submissions, relayMessages, chunks, workspace } };
+}
+
+function visibleViews(caller: Caller, views: HiringView[]): HiringView[] {
+  return views.filter((v) => canSee(caller, v.agent));
+}
+
+function visibleSubmissions(caller: Caller, subs: Submission[]): Submission[] {
+  return subs.filter((s) => canSee(caller, s.agent));
+}
+
+export function listResources(core: RelayCore, caller: Caller): Resource[] {
+  const perHiring = visibleViews(caller, core.listActive(caller)).map((v) => ({
+    uri: hiringUri(String(v.hiring.id)),
+    name: `Hiring ${String(v.hiring.id)}`,
+    mimeType: JSON_MIME,
+  }));
+  return [...STATIC_RESOURCES, ...perHiring];
+}
+
+/** Turns a RelayError from the core into the JSON-RPC error a client sees for a read or subscribe. */
+export function resourceError(err: unknown, uri: string): McpError {
+  if (err instanceof McpError) return err;
+  if (err instanceof RelayError) {
+    const code = err.code === 'not_found' || err.code === 'forbidden' ? RESOURCE_NOT_FOUND : err.code === 'invalid' ? ErrorCode.InvalidParams : ErrorCode.InternalError;
+    return new McpError(code, redact(`${uri}: ${err.message}`));
+  }
+  return new McpError(ErrorCode.InternalError, redact(`${uri} could not be read: ${err instanceof Error ? err.message : String(err)}`));
+}
+
+function json(uri: string, value: unknown): ReadResourceResult {
+  return { contents: [{ uri, mimeType: JSON_MIME, text: JSON.stringify(value) }] };
+}
+
+/** Checks a URI names something this caller may read or subscribe to; throws McpError otherwise. */
+export function checkResource(core: RelayCore, caller: Caller, uri: string): void {
+  if (STATIC_URIS.includes(uri)) return;
+  const id = parseHiringUri(uri);
+  if (id === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown resource ${uri}: the relay serves ${STATIC_URIS.join(', ')} and hiring://{id}.`);
+  try {
+    const view = core.getHiring(caller, id);
+    if (!canSee(caller, view.agent)) throw new RelayError(`hiring ${id} is not found for this agent`, 'not_found');
+  } catch (err) {
+    throw resourceError(err, uri);
+  }
+}
+
+export function readResource(core: RelayCore, caller: Caller, uri: string): ReadResourceResult {
+  try {
+    switch (uri) {
+      case RESOURCE_URI.pending:
+        return json(uri, visibleViews(caller, core.listActive(caller)).map(platformShaped));
+      case RESOURCE_URI.hirings:
+        return json(uri, visibleViews(caller, core.listAll(caller)).map(safeView));
+      case RESOURCE_URI.status: {
+        const status = core.status();
+        return json(uri, caller.role === 'operator' ? status : { ...status, links: status.links.filter((l) => l.agent === caller.agent) });
+      }
+      case RESOURCE_URI.reviewQueue:
+        return json(uri, visibleSubmissions(caller, core.reviewQueue(caller)));
+    }
+    const id = parseHiringUri(uri);
+    if (id === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown resource ${uri}: the relay serves ${STATIC_URIS.join(', ')} and hiring://{id}.`);
+    const view = core.getHiring(caller, id);
+    if (!canSee(caller, view.agent)) throw new RelayError(`hiring ${id} is not found for this agent`, 'not_found');
+    return json(uri, platformShaped(view));
+  } catch (err) {
+    throw resourceError(err, uri);
+  }
+}
+
+/** The URIs whose contents a relay event changes. */
+export function urisForEvent(event: RelayEvent): string[] {
+  switch (event.type) {
+    case 'hiring':
+      return [hiringUri(event.hiringId), RESOURCE_URI.pending, RESOURCE_URI.hirings];
+    case 'pending':
+      return [RESOURCE_URI.pending, RESOURCE_URI.hirings];
+    case 'review':
+      return [RESOURCE_URI.reviewQueue];
+    case 'status':
+      return [RESOURCE_URI.status];
+  }
+}
+
+/** Whether a caller should hear about an event: workers only about their own agent's hirings. */
+export function eventVisibleTo(caller: Caller, event: RelayEvent): boolean {
+  if (event.type === 'hiring' || event.type === 'pending') return canSee(caller, event.agent);
+  return true;
+}
