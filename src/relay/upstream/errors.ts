@@ -69,7 +69,3 @@ export function describeBody(body: string): string {
   return `: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`;
 }
 
-/** True for failures where the request may simply not have reached the platform. */
-export function isTransportFailure(err: unknown): boolean {
-  return !(err instanceof RpcError) && !(err instanceof AuthError);
-}
