@@ -1,0 +1,285 @@
+// The relay core as its clients see it (RelayCore): hirings from the store,
+// claims, submissions through review to the outbox, relay-local feedback,
+// workspaces. Submissions' life after creation lives in ./submissions.ts.
+import { randomUUID } from 'node:crypto';
+import type { Hiring } from '../../shared/hiring';
+import type { Logger } from '../../shared/log';
+import { TOOL } from '../../shared/protocol';
+import { safeError } from '../../shared/redact';
+import { AddMessageArgs, EmitChunkArgs, ReportFailureArgs, SubmitResultArgs, describeZodError } from '../../shared/tools';
+import type { HiringStore } from '../inbox/store';
+import {
+  RelayError,
+  type Caller,
+  type HiringRecord,
+  type HiringSource,
+  type HiringView,
+  type OutboxEntry,
+  type PushPlan,
+  type RelayCore,
+  type RelayEvent,
+  type RelayStatus,
+  type Submission,
+  type WorkspaceRef,
+} from '../types';
+import type { Outbox } from '../inbox/outbox';
+import type { ReviewQueue } from '../inbox/review';
+import type { LinkDirectory, PushDelivery } from './ports';
+import { Submissions } from './submissions';
+import { canSee, countPhases, hid, isFinished, requireOperator, toView } from './views';
+import type { z } from 'zod';
+
+export interface CoreOptions {
+  store: HiringStore;
+  queue: ReviewQueue;
+  outbox: Outbox;
+  links: LinkDirectory;
+  push: PushDelivery;
+  review: 'required' | 'off';
+  workspaceRoot: string;
+  version: string;
+  logger: Logger;
+  now?: () => Date;
+}
+
+function parseArgs<T>(schema: z.ZodType<T>, raw: unknown, tool: string): T {
+  const r = schema.safeParse(raw);
+  if (!r.success) throw new RelayError(`Invalid arguments for ${tool}: ${describeZodError(r.error)}.`, 'invalid');
+  return r.data;
+}
+
+export class Core implements RelayCore {
+  readonly startedAt: string;
+  private readonly listeners = new Set<(e: RelayEvent) => void>();
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  readonly submissions: Submissions;
+
+  constructor(private readonly o: CoreOptions) {
+    this.now = o.now ?? (() => new Date());
+    this.startedAt = this.now().toISOString();
+    this.log = o.logger;
+    o.store.onChange((c) => {
+      this.emit({ type: 'hiring', agent: c.agent, hiringId: c.hiringId });
+      this.emit({ type: 'pending', agent: c.agent });
+      this.emit({ type: 'status' });
+    });
+    this.submissions = new Submissions({
+      store: o.store,
+      queue: o.queue,
+      outbox: o.outbox,
+      links: o.links,
+      push: o.push,
+      logger: o.logger,
+      tokenHiring: (rec) => this.hiringWithToken(rec),
+      workspaceRoot: o.workspaceRoot,
+      emit: (e) => this.emit(e),
+    });
+  }
+
+  // ───────────── reading ─────────────
+
+  listActive(caller: Caller): HiringView[] {
+    const agent = caller.role === 'worker' ? caller.agent : undefined;
+    return this.o.store.active(agent).filter((r) => !isFinished(r.phase)).map(toView);
+  }
+
+  listAll(caller: Caller): HiringView[] {
+    const agent = caller.role === 'worker' ? caller.agent : undefined;
+    return this.o.store.list(agent).map(toView);
+  }
+
+  getHiring(caller: Caller, id: string): HiringView {
+    return toView(this.visible(caller, id));
+  }
+
+  status(): RelayStatus {
+    return {
+      version: this.o.version,
+      startedAt: this.startedAt,
+      review: this.o.review,
+      links: this.o.links.all().map((l) => l.status()),
+      counts: countPhases(this.o.store.list()),
+      reviewsWaiting: this.o.queue.waiting(),
+      outboxPending: this.o.outbox.pendingCount(),
+    };
+  }
+
+  reviewQueue(caller: Caller): Submission[] {
+    return this.o.queue.list('awaiting_review').filter((s) => canSee(caller, s.agent));
+  }
+
+  async systemPrompt(caller: Caller): Promise<string> {
+    const link = caller.role === 'worker' ? this.o.links.get(caller.agent) : this.o.links.all()[0];
+    if (!link) throw new RelayError('No agent is connected, so there is no system prompt to show.', 'unavailable');
+    try {
+      return await link.systemPrompt();
+    } catch (e) {
+      throw new RelayError(safeError(e, `Agrenting did not return the system prompt for agent ${link.agent}`).message, 'unavailable');
+    }
+  }
+
+  subscribe(listener: (event: RelayEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ───────────── input ─────────────
+
+  async ingest(agent: string, hirings: Hiring[], source: HiringSource): Promise<void> {
+    if (hirings.length === 0) return;
+    const { added, changed } = await this.o.store.upsert(agent, hirings, source);
+    if (added.length > 0) this.log.info('new hirings', { agent, source, ids: added.join(',') });
+    if (changed.length > 0) this.log.debug('hirings changed', { agent, source, ids: changed.join(',') });
+  }
+
+  // ───────────── work ─────────────
+
+  claim(caller: Caller, hiringId: string): HiringView {
+    const rec = this.visible(caller, hiringId);
+    this.checkClaim(caller, rec);
+    if (rec.claimedBy !== caller.name) {
+      // The store applies the claim to memory synchronously; the journal write follows.
+      this.o.store.claim(hiringId, caller.name).catch((e: unknown) => this.log.error('claim not journaled', { hiring: hiringId, error: e }));
+      this.log.info('hiring claimed', { hiring: hiringId, by: caller.name });
+    }
+    return toView(this.o.store.get(hiringId) ?? rec);
+  }
+
+  async submitResult(caller: Caller, raw: SubmitResultArgs, push?: Partial<PushPlan>): Promise<Submission> {
+    const args = parseArgs(SubmitResultArgs, raw, TOOL.submitResult);
+    const rec = await this.readyToSubmit(caller, args.hiring_id);
+    const plan = rec.hiring.delivery_mode === 'push' ? this.pushPlan(rec, args, push) : undefined;
+    return this.submissions.create({ ...this.owner(caller, rec), kind: 'result', result: args, ...(plan ? { push: plan } : {}) }, this.o.review);
+  }
+
+  async reportFailure(caller: Caller, raw: ReportFailureArgs): Promise<Submission> {
+    const args = parseArgs(ReportFailureArgs, raw, TOOL.reportFailure);
+    const rec = await this.readyToSubmit(caller, args.hiring_id);
+    return this.submissions.create({ ...this.owner(caller, rec), kind: 'failure', failure: args }, this.o.review);
+  }
+
+  async addMessage(caller: Caller, raw: { hiring_id: string; content: string; kind?: 'message' | 'question' }): Promise<OutboxEntry> {
+    const args = parseArgs(AddMessageArgs, raw, TOOL.addMessage);
+    const rec = this.visible(caller, args.hiring_id);
+    return this.o.outbox.enqueue({ key: `msg-${randomUUID()}`, agent: rec.agent, hiringId: hid(rec), tool: TOOL.addMessage, args });
+  }
+
+  async emitChunk(caller: Caller, raw: { hiring_id: string; content: string; kind?: 'text' | 'log' | 'status' }): Promise<OutboxEntry> {
+    const args = parseArgs(EmitChunkArgs, raw, TOOL.emitChunk);
+    const rec = this.visible(caller, args.hiring_id);
+    await this.o.store.addChunk(hid(rec), { content: args.content, kind: args.kind });
+    return this.o.outbox.enqueue({ key: `chunk-${randomUUID()}`, agent: rec.agent, hiringId: hid(rec), tool: TOOL.emitChunk, args });
+  }
+
+  async prepareWorkspace(caller: Caller, hiringId: string, onProgress?: (msg: string) => void): Promise<WorkspaceRef> {
+    const rec = this.visible(caller, hiringId);
+    if (rec.hiring.delivery_mode !== 'push') {
+      throw new RelayError(`Hiring ${hiringId} is an output-mode hiring: there is no repository to prepare. Submit the result as output.`, 'invalid');
+    }
+    if (isFinished(rec.phase)) throw new RelayError(`Hiring ${hiringId} is already ${rec.phase}; its workspace is no longer needed.`, 'conflict');
+    this.checkClaim(caller, rec);
+    if (!rec.claimedBy) await this.o.store.claim(hiringId, caller.name);
+    const hiring = await this.hiringWithToken(rec);
+    const token = hiring.repo_access_token;
+    if (!token) throw new RelayError(`Agrenting gave no repository token for push-mode hiring ${hiringId}; it cannot be cloned.`, 'unavailable');
+    let ws: WorkspaceRef;
+    try {
+      ws = await this.o.push.prepareWorkspace({ root: this.o.workspaceRoot, hiring, onProgress });
+    } catch (e) {
+      throw new RelayError(safeError(e, `Preparing the workspace for hiring ${hiringId} failed`).message, 'unavailable');
+    }
+    await this.o.store.setWorkspace(hiringId, ws);
+    this.log.info('workspace ready', { hiring: hiringId, dir: ws.dir, branch: ws.branch });
+    return ws;
+  }
+
+  // ───────────── review ─────────────
+
+  async approve(caller: Caller, submissionId: string): Promise<Submission> {
+    requireOperator(caller, 'approve submissions');
+    return this.submissions.approve(submissionId, caller.name);
+  }
+
+  async reject(caller: Caller, submissionId: string, feedback: string): Promise<Submission> {
+    requireOperator(caller, 'reject submissions');
+    if (typeof feedback !== 'string' || feedback.trim() === '') {
+      throw new RelayError('Say what should change: rejection feedback is required.', 'invalid');
+    }
+    return this.submissions.reject(submissionId, caller.name, feedback.trim());
+  }
+
+  // ───────────── helpers ─────────────
+
+  private emit(event: RelayEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch (e) {
+        this.log.error('a relay event listener failed', { error: e });
+      }
+    }
+  }
+
+  private visible(caller: Caller, id: string): HiringRecord {
+    const rec = typeof id === 'string' && id ? this.o.store.get(id) : undefined;
+    // A worker never learns that another agent's hiring exists.
+    if (!rec || !canSee(caller, rec.agent)) throw new RelayError(`Unknown hiring ${id}.`, 'not_found');
+    return rec;
+  }
+
+  private checkClaim(caller: Caller, rec: HiringRecord): void {
+    if (isFinished(rec.phase)) {
+      throw new RelayError(`Hiring ${hid(rec)} is already ${rec.phase === 'done' ? 'completed' : 'failed'}.`, 'conflict');
+    }
+    if (rec.claimedBy && rec.claimedBy !== caller.name && caller.role !== 'operator') {
+      throw new RelayError(`Hiring ${hid(rec)} is claimed by ${rec.claimedBy}; one worker per hiring.`, 'conflict');
+    }
+  }
+
+  private async readyToSubmit(caller: Caller, id: string): Promise<HiringRecord> {
+    const rec = this.visible(caller, id);
+    this.checkClaim(caller, rec);
+    const open = rec.submissions.map((s) => this.o.queue.get(s)).find((s) => s && ['awaiting_review', 'approved', 'delivering'].includes(s.state));
+    if (open) {
+      throw new RelayError(`Hiring ${id} already has submission ${open.id} (${open.state.replace('_', ' ')}); wait for it to be decided.`, 'conflict');
+    }
+    if (!rec.claimedBy) await this.o.store.claim(id, caller.name);
+    return this.o.store.get(id) ?? rec;
+  }
+
+  private owner(caller: Caller, rec: HiringRecord): { agent: string; hiringId: string; submittedBy: string } {
+    return { agent: rec.agent, hiringId: hid(rec), submittedBy: caller.name };
+  }
+
+  private pushPlan(rec: HiringRecord, args: SubmitResultArgs, given: Partial<PushPlan> | undefined): PushPlan {
+    const out = args.output;
+    const summary = given?.summary ?? (typeof out === 'string' ? out : typeof out.summary === 'string' ? out.summary : 'Changes pushed by the agent.');
+    const title = rec.hiring.task_description.split('\n')[0].slice(0, 60) || `hiring ${hid(rec)}`;
+    return {
+      commitMessage: given?.commitMessage ?? `${title}\n\nAgrenting hiring ${hid(rec)}`,
+      openPullRequest: given?.openPullRequest ?? false,
+      summary,
+    };
+  }
+
+  /** The hiring with its repository token: from memory, or re-read from the platform (after a restart). */
+  async hiringWithToken(rec: HiringRecord): Promise<Hiring> {
+    const id = hid(rec);
+    if (!this.o.store.tokenKnown(id)) {
+      const link = this.o.links.get(rec.agent);
+      if (!link) throw new RelayError(`Agent ${rec.agent} is not configured, so hiring ${id} cannot be re-read.`, 'unavailable');
+      let fresh: Hiring;
+      try {
+        fresh = await link.getHiring(id);
+      } catch (e) {
+        throw new RelayError(safeError(e, `Re-reading hiring ${id} from Agrenting failed`).message, 'unavailable');
+      }
+      await this.o.store.upsert(rec.agent, [fresh], 'rest');
+      if (fresh.repo_access_token) return fresh;
+    }
+    const h = this.o.store.hiringWithToken(id);
+    if (!h) throw new RelayError(`Unknown hiring ${id}.`, 'not_found');
+    return h;
+  }
+}

@@ -1,0 +1,183 @@
+// A submission's life: awaiting review → approved → (push: commit and push) →
+// delivering through the outbox → delivered, or rejected with relay-local
+// feedback, or failed (push error, platform refusal) until approved again.
+import type { Hiring } from '../../shared/hiring';
+import type { Logger } from '../../shared/log';
+import { TOOL } from '../../shared/protocol';
+import { safeError } from '../../shared/redact';
+import type { SubmitResultArgs } from '../../shared/tools';
+import type { Outbox, OutboxEvent } from '../inbox/outbox';
+import type { ReviewQueue } from '../inbox/review';
+import type { HiringStore } from '../inbox/store';
+import { RelayError, type HiringRecord, type RelayEvent, type Submission } from '../types';
+import type { LinkDirectory, PushDelivery } from './ports';
+import { isFinished } from './views';
+
+export interface SubmissionsOptions {
+  store: HiringStore;
+  queue: ReviewQueue;
+  outbox: Outbox;
+  links: LinkDirectory;
+  push: PushDelivery;
+  workspaceRoot: string;
+  logger: Logger;
+  tokenHiring: (rec: HiringRecord) => Promise<Hiring>;
+  emit: (e: RelayEvent) => void;
+}
+
+/** The outbox key of a submission's delivery: stable, so a crash never sends it twice. */
+export function deliveryKey(submissionId: string): string {
+  return `submission-${submissionId}`;
+}
+
+type NewSubmission = Parameters<ReviewQueue['create']>[0];
+
+export class Submissions {
+  private readonly inFlight = new Map<string, Promise<Submission>>();
+
+  constructor(private readonly o: SubmissionsOptions) {
+    o.queue.onChange((s) => o.emit({ type: 'review', submissionId: s.id }));
+    o.outbox.onEvent((e) => {
+      this.settle(e).catch((err: unknown) => o.logger.error('could not record a delivery answer', { key: e.entry.key, error: err }));
+    });
+  }
+
+  async create(input: NewSubmission, review: 'required' | 'off'): Promise<Submission> {
+    const s = await this.o.queue.create({ ...input, state: review === 'off' ? 'approved' : 'awaiting_review' });
+    await this.o.store.linkSubmission(s.hiringId, s.id, 'awaiting_review');
+    this.o.logger.info(`${s.kind} submitted`, { hiring: s.hiringId, submission: s.id, by: s.submittedBy, review });
+    if (review === 'off') return this.deliver(s.id);
+    return s;
+  }
+
+  async approve(id: string, by: string): Promise<Submission> {
+    const s = this.require(id);
+    if (s.state === 'approved' || s.state === 'delivering') return this.inFlight.get(id) ?? s;
+    // 'failed' may be approved again: that is the retry after a push or platform error.
+    if (s.state !== 'failed') await this.o.queue.approve(id, by);
+    this.o.logger.info(s.state === 'failed' ? 'retrying a failed submission' : 'submission approved', { submission: id, hiring: s.hiringId, by });
+    return this.deliver(id);
+  }
+
+  async reject(id: string, by: string, feedback: string): Promise<Submission> {
+    const s = this.require(id);
+    const done = await this.o.queue.reject(id, by, feedback);
+    // Review feedback is internal: a relay-local message, never sent to the platform.
+    await this.o.store.addRelayMessage(s.hiringId, { content: feedback, from: 'review' });
+    await this.backToWork(s.hiringId);
+    this.o.logger.info('submission rejected; feedback sent to the worker', { submission: id, hiring: s.hiringId });
+    return done;
+  }
+
+  /** Approved or delivering submissions whose delivery was cut short (a crash): pick them up again. */
+  resume(): void {
+    for (const s of this.o.queue.list(['approved', 'delivering'])) {
+      if (this.o.outbox.get(deliveryKey(s.id))) continue;
+      this.o.logger.info('resuming an interrupted delivery', { submission: s.id, hiring: s.hiringId });
+      this.deliver(s.id).catch((e: unknown) => this.o.logger.error('resuming a delivery failed', { submission: s.id, error: e }));
+    }
+  }
+
+  /** Waits for deliveries being prepared (push) to reach the outbox. */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  private async settle(e: OutboxEvent): Promise<void> {
+    const subId = e.entry.submissionId;
+    if (!subId || (e.type !== 'confirmed' && e.type !== 'rejected')) return;
+    const s = this.o.queue.get(subId);
+    if (!s || s.state === 'delivered') return;
+    if (e.type === 'confirmed') {
+      await this.o.queue.markDelivered(s.id);
+      this.o.logger.info(s.kind === 'result' ? 'result delivered' : 'failure reported', { hiring: s.hiringId, submission: s.id });
+      await this.refreshHiring(s);
+    } else {
+      await this.fail(s, `Agrenting refused the ${s.kind === 'result' ? 'result' : 'failure report'}: ${e.message}`);
+    }
+  }
+
+  private deliver(id: string): Promise<Submission> {
+    const running = this.inFlight.get(id);
+    if (running) return running;
+    const p = this.deliverNow(id).finally(() => this.inFlight.delete(id));
+    this.inFlight.set(id, p);
+    return p;
+  }
+
+  private async deliverNow(id: string): Promise<Submission> {
+    let s = this.require(id);
+    await this.o.store.setPhase(s.hiringId, 'delivering');
+    let args: Record<string, unknown>;
+    if (s.kind === 'result' && s.result) {
+      let result: SubmitResultArgs = s.result;
+      const rec = this.o.store.get(s.hiringId);
+      if (rec?.hiring.delivery_mode === 'push' && s.push) {
+        try {
+          result = await this.pushChanges(s, rec);
+        } catch (e) {
+          return this.fail(s, safeError(e, `Pushing the changes of hiring ${s.hiringId} failed, so nothing was submitted. Fix it and approve again to retry`).message);
+        }
+        // The submission shows what is sent (a failed one keeps the worker's own result; the outbox holds the rest).
+        if (s.state === 'approved') s = await this.o.queue.update(id, { result });
+      }
+      args = { ...result };
+    } else if (s.kind === 'failure' && s.failure) {
+      args = { ...s.failure };
+    } else {
+      return this.fail(s, `Submission ${id} has nothing to deliver.`);
+    }
+    if (s.state !== 'delivering') s = await this.o.queue.markDelivering(id);
+    await this.o.outbox.enqueue({
+      key: deliveryKey(id),
+      agent: s.agent,
+      hiringId: s.hiringId,
+      tool: s.kind === 'result' ? TOOL.submitResult : TOOL.reportFailure,
+      args,
+      submissionId: id,
+    });
+    return this.o.queue.get(id) ?? s;
+  }
+
+  private async pushChanges(s: Submission, rec: HiringRecord): Promise<SubmitResultArgs> {
+    if (!s.result || !s.push) throw new Error('no result to push');
+    const hiring = await this.o.tokenHiring(rec);
+    const workspace = rec.workspace ?? (await this.o.push.findWorkspace(this.o.workspaceRoot, s.hiringId));
+    if (!workspace) throw new Error('there is no workspace for this hiring (prepare_workspace first)');
+    const outcome = await this.o.push.commitAndPush({ workspace, hiring, plan: s.push });
+    this.o.logger.info('changes pushed', { hiring: s.hiringId, branch: outcome.branch, commit: outcome.commit, files: outcome.files_changed.length });
+    return this.o.push.resultOutput(s.result, outcome, s.push);
+  }
+
+  private async fail(s: Submission, error: string): Promise<Submission> {
+    const updated = this.o.queue.get(s.id)?.state === 'failed' ? this.require(s.id) : await this.o.queue.markFailed(s.id, error);
+    await this.o.store.addRelayMessage(s.hiringId, { content: error, from: 'relay' });
+    await this.backToWork(s.hiringId);
+    this.o.logger.warn('submission failed', { submission: s.id, hiring: s.hiringId, error });
+    return updated;
+  }
+
+  /** After rejection or failure the hiring is the worker's again. */
+  private async backToWork(hiringId: string): Promise<void> {
+    const rec = this.o.store.get(hiringId);
+    if (rec && !isFinished(rec.phase)) await this.o.store.setPhase(hiringId, rec.claimedBy ? 'claimed' : 'new');
+  }
+
+  /** The platform's answer decides the status: re-read the hiring; fall back to what we sent. */
+  private async refreshHiring(s: Submission): Promise<void> {
+    const link = this.o.links.get(s.agent);
+    try {
+      if (link) await this.o.store.upsert(s.agent, [await link.getHiring(s.hiringId)], 'rest');
+    } catch (e) {
+      this.o.logger.debug('could not re-read a delivered hiring', { hiring: s.hiringId, error: e });
+    }
+    const after = this.o.store.get(s.hiringId);
+    if (after && !isFinished(after.phase)) await this.o.store.setPhase(s.hiringId, s.kind === 'result' ? 'done' : 'failed');
+  }
+
+  private require(id: string): Submission {
+    const s = typeof id === 'string' ? this.o.queue.get(id) : undefined;
+    if (!s) throw new RelayError(`Unknown submission ${id}.`, 'not_found');
+    return s;
+  }
+}
