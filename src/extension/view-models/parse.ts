@@ -1,0 +1,163 @@
+// Parses what the relay serves (resources and tool results) into typed values,
+// leniently: a malformed item is dropped and reported, never the whole list.
+import { z } from 'zod';
+import { parseHiring } from '../../shared/hiring';
+import type { HiringView, LinkStatus, LocalPhase, RelayStatus, Submission, WorkspaceRef } from '../../relay/types';
+
+const PHASES = ['new', 'claimed', 'awaiting_review', 'delivering', 'done', 'failed'] as const;
+const LINK_STATES = ['connecting', 'connected', 'reconnecting', 'offline', 'stopped'] as const;
+const SUBMISSION_STATES = ['awaiting_review', 'approved', 'rejected', 'delivering', 'delivered', 'failed'] as const;
+
+const lenient = <T extends z.ZodTypeAny>(schema: T) => schema.optional().catch(undefined);
+const str = lenient(z.string());
+
+const ChunkSchema = z.object({ content: z.string(), kind: str, at: z.string().catch('') });
+const RelayMessageSchema = z.object({ content: z.string(), from: z.enum(['review', 'relay']).catch('relay'), at: z.string().catch('') });
+const WorkspaceSchema = z.object({ dir: z.string(), branch: z.string().catch(''), baseBranch: z.string().catch(''), baseSha: z.string().catch('') });
+
+const listOf = <T extends z.ZodTypeAny>(item: T) =>
+  z
+    .array(z.unknown())
+    .catch([])
+    .optional()
+    .transform((items) =>
+      (items ?? []).flatMap((raw) => {
+        const r = item.safeParse(raw);
+        return r.success ? [r.data as z.infer<T>] : [];
+      }),
+    );
+
+const LocalSchema = z.object({
+  agent: z.string().catch('default'),
+  phase: z.enum(PHASES).catch('new'),
+  claimedBy: str,
+  firstSeenAt: z.string().catch(''),
+  updatedAt: z.string().catch(''),
+  chunks: listOf(ChunkSchema),
+  relayMessages: listOf(RelayMessageSchema),
+  workspace: lenient(WorkspaceSchema),
+  submissions: listOf(z.string()),
+});
+
+export interface Parsed<T> {
+  items: T[];
+  errors: string[];
+}
+
+/**
+ * One hiring as the relay serves it. Accepts the extension's shape (`{hiring, phase, ...}`)
+ * and the agent-facing shape (a platform hiring with a `relay` object).
+ */
+export function parseHiringView(raw: unknown): HiringView {
+  if (!raw || typeof raw !== 'object') throw new Error('expected an object');
+  const obj = raw as Record<string, unknown>;
+  const platform = 'hiring' in obj ? obj.hiring : obj;
+  const local = 'hiring' in obj ? obj : obj.relay;
+  const hiring = parseHiring(platform);
+  // The relay never serves a repository token, but be sure the UI cannot show one.
+  hiring.repo_access_token = null;
+  delete hiring.task_input.repo_access_token;
+  const l = LocalSchema.parse(local && typeof local === 'object' ? local : {});
+  const view: HiringView = { ...l, hiring, chunks: l.chunks, relayMessages: l.relayMessages, submissions: l.submissions };
+  if (!l.workspace) delete view.workspace;
+  if (l.claimedBy === undefined) delete view.claimedBy;
+  return view;
+}
+
+export function parseHiringViews(raw: unknown): Parsed<HiringView> {
+  if (!Array.isArray(raw)) return { items: [], errors: ['expected a JSON array of hirings'] };
+  const items: HiringView[] = [];
+  const errors: string[] = [];
+  raw.forEach((r, i) => {
+    try {
+      items.push(parseHiringView(r));
+    } catch (e) {
+      errors.push(`hiring ${i}: ${(e as Error).message}`);
+    }
+  });
+  return { items, errors };
+}
+
+const SubmissionSchema = z
+  .object({
+    id: z.string().min(1),
+    agent: z.string().catch('default'),
+    hiringId: z.string().min(1),
+    kind: z.enum(['result', 'failure']).catch('result'),
+    result: lenient(z.object({ hiring_id: z.string(), output: z.union([z.string(), z.record(z.unknown())]), artifacts: z.array(z.object({ artifact_type: z.string(), name: z.string(), content: z.string(), content_type: str }).passthrough()).optional() }).passthrough()),
+    failure: lenient(z.object({ hiring_id: z.string(), reason: z.string(), error: lenient(z.enum(['timeout', 'capability_mismatch', 'agent_unresponsive', 'other'])) })),
+    push: lenient(z.object({ commitMessage: z.string().catch(''), openPullRequest: z.boolean().catch(false), summary: z.string().catch('') })),
+    submittedBy: z.string().catch('unknown'),
+    state: z.enum(SUBMISSION_STATES).catch('awaiting_review'),
+    feedback: str,
+    error: str,
+    createdAt: z.string().catch(''),
+    decidedAt: str,
+    deliveredAt: str,
+  })
+  .passthrough();
+
+/** One submission (a tool result or a review-queue item). */
+export function parseSubmission(raw: unknown): Submission {
+  const s = SubmissionSchema.parse(raw);
+  const out = { ...s } as Record<string, unknown>;
+  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+  return out as unknown as Submission;
+}
+
+export function parseSubmissions(raw: unknown): Parsed<Submission> {
+  if (!Array.isArray(raw)) return { items: [], errors: ['expected a JSON array of submissions'] };
+  const items: Submission[] = [];
+  const errors: string[] = [];
+  raw.forEach((r, i) => {
+    try {
+      items.push(parseSubmission(r));
+    } catch (e) {
+      errors.push(`submission ${i}: ${e instanceof z.ZodError ? e.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ') : (e as Error).message}`);
+    }
+  });
+  return { items, errors };
+}
+
+const LinkSchema = z.object({
+  agent: z.string().catch('default'),
+  agentId: str,
+  state: z.enum(LINK_STATES).catch('offline'),
+  lastError: str,
+  reconnects: z.number().catch(0),
+  connectedSince: str,
+  lastEventAt: str,
+});
+
+const StatusSchema = z.object({
+  version: z.string().catch('?'),
+  startedAt: z.string().catch(''),
+  review: z.enum(['required', 'off']).catch('required'),
+  links: listOf(LinkSchema),
+  counts: z.record(z.number()).catch({}),
+  reviewsWaiting: z.number().catch(0),
+  outboxPending: z.number().catch(0),
+});
+
+/** relay://status. Throws only when it is not an object at all. */
+export function parseRelayStatus(raw: unknown): RelayStatus {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('expected the relay status object');
+  const s = StatusSchema.parse(raw);
+  const counts = Object.fromEntries(PHASES.map((p) => [p, s.counts[p] ?? 0])) as Record<LocalPhase, number>;
+  const links: LinkStatus[] = s.links.map((l) => Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined)) as unknown as LinkStatus);
+  return { ...s, links, counts };
+}
+
+/** The workspace a `prepare_workspace` result names: a WorkspaceRef, a HiringView, or `{workspace}`. */
+export function parseWorkspaceResult(raw: unknown): WorkspaceRef | undefined {
+  const direct = WorkspaceSchema.safeParse(raw);
+  if (direct.success) return direct.data;
+  if (raw && typeof raw === 'object') {
+    const obj = raw as Record<string, unknown>;
+    for (const inner of [obj.workspace, (obj.relay as Record<string, unknown> | undefined)?.workspace]) {
+      const r = WorkspaceSchema.safeParse(inner);
+      if (r.success) return r.data;
+    }
+  }
+  return undefined;
+}
