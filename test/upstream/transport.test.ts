@@ -125,7 +125,7 @@ describe('RpcSession over the transport', () => {
     expect(answer.msg).toEqual({ jsonrpc: '2.0', id: 'srv-1', result: {} });
     release();
     await expect(slow).resolves.toEqual({ done: true });
-    expect(rpc.pingsAnswered).toBe(1);
+    await waitFor(() => rpc.pingsAnswered === 1, 'ping answer acknowledged');
   });
 
   it('answers other server requests with method not found', async () => {
