@@ -1,0 +1,350 @@
+// The relay: owns the hiring store, review queue and outbox (in the state dir),
+// one upstream link per agent, the downstream MCP server and the webhook bridge,
+// and wires them through the core (./core). `start()` opens everything and
+// writes relay.json; `stop()` closes everything in order and removes it.
+import { mkdirSync } from 'node:fs';
+import type { Hiring } from '../shared/hiring';
+import { createLogger, type Logger } from '../shared/log';
+import { registerSecret, safeError } from '../shared/redact';
+import type { SubmitResultArgs } from '../shared/tools';
+import { createBridge, type Bridge } from './bridge';
+import { Core } from './core/core';
+import type { LinkDirectory, PushDelivery } from './core/ports';
+import { commitAndPush, findWorkspace, prepareWorkspace, pushResultOutput } from './delivery';
+import { startDownstreamServer, type DownstreamServer } from './downstream';
+import { Outbox } from './inbox/outbox';
+import type { BackoffOptions } from './inbox/backoff';
+import { ReviewQueue } from './inbox/review';
+import { HiringStore } from './inbox/store';
+import { removeRelayFile, resolveTokens, writeRelayFile, type RelayTokens } from './relay-file';
+import {
+  RelayError,
+  type Caller,
+  type HiringSource,
+  type HiringView,
+  type LinkStatus,
+  type OutboxEntry,
+  type PushPlan,
+  type RelayCore,
+  type RelayEvent,
+  type RelayStatus,
+  type Submission,
+  type UpstreamLink,
+  type UpstreamListener,
+  type WorkspaceRef,
+} from './types';
+import { createAgentLink, type LinkTiming } from './upstream';
+import { RELAY_VERSION } from './version';
+
+export interface RelayAgent {
+  name: string;
+  baseUrl: string;
+  apiKey: string;
+  /** The platform's agent id, when known. */
+  agentId?: string;
+}
+
+export interface RelayOptions {
+  agents: RelayAgent[];
+  stateDir: string;
+  /** Default `<stateDir>/workspaces`. */
+  workspaceRoot?: string;
+  host?: string;
+  /** Default 7391; 0 picks a free port. */
+  port?: number;
+  review?: 'required' | 'off';
+  /** Client tokens; default from the environment / previous run / generated (see relay-file.ts). */
+  tokens?: RelayTokens;
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+  linkTiming?: Partial<LinkTiming>;
+  /** Outbox retry backoff (tests shrink it). */
+  outboxBackoff?: BackoffOptions;
+  /** fsync journals (default true). */
+  durable?: boolean;
+  /** GitHub-style API base override for pull requests. */
+  githubApiBase?: string;
+  /** Webhook bridge settings (the config file's `bridge` section). */
+  bridge?: Record<string, unknown>;
+  /** Write relay.json on start (default true). */
+  writeRelayFile?: boolean;
+  /** Builds a link (tests inject fakes). */
+  createLink?: (agent: RelayAgent, listener: UpstreamListener) => UpstreamLink;
+  /** Downstream SSE keep-alive interval. */
+  keepAliveMs?: number;
+}
+
+export interface Relay extends RelayCore {
+  /** Base URL of the downstream server (after start()). */
+  readonly url: string;
+  readonly tokens: RelayTokens;
+  readonly stateDir: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  links(): UpstreamLink[];
+  /** Resolves when deliveries being prepared (push) have reached the outbox. */
+  idle(): Promise<void>;
+}
+
+export function createRelay(opts: RelayOptions): Relay {
+  return new RelayImpl(opts);
+}
+
+function pushDelivery(githubApiBase: string | undefined, log: Logger): PushDelivery {
+  return {
+    prepareWorkspace: ({ root, hiring, onProgress }) => prepareWorkspace(hiring, { root, onProgress, githubApiBase, log }),
+    findWorkspace: (root, hiringId) => findWorkspace(hiringId, root),
+    commitAndPush: ({ workspace, hiring, plan }) =>
+      commitAndPush(workspace, hiring, {
+        message: plan.commitMessage,
+        openPullRequest: plan.openPullRequest,
+        prTitle: plan.commitMessage.split('\n')[0],
+        prBody: plan.summary,
+        githubApiBase,
+        log,
+      }),
+    resultOutput: (args: SubmitResultArgs, outcome, plan: PushPlan): SubmitResultArgs => {
+      const pushed = pushResultOutput(outcome, plan.summary);
+      const own = typeof args.output === 'string' ? { summary: args.output } : args.output;
+      return { ...args, output: { ...own, ...pushed } };
+    },
+  };
+}
+
+class RelayImpl implements Relay {
+  readonly stateDir: string;
+  private readonly log: Logger;
+  private readonly linkMap = new Map<string, UpstreamLink>();
+  private core?: Core;
+  private store?: HiringStore;
+  private queue?: ReviewQueue;
+  private outbox?: Outbox;
+  private server?: DownstreamServer;
+  private bridges: Bridge[] = [];
+  private resolvedTokens?: RelayTokens;
+  private started = false;
+  private stopping?: Promise<void>;
+
+  constructor(private readonly opts: RelayOptions) {
+    this.stateDir = opts.stateDir;
+    this.log = opts.logger ?? createLogger('relay');
+    for (const a of opts.agents) registerSecret(a.apiKey);
+  }
+
+  get url(): string {
+    if (!this.server) throw new RelayError('The relay is not started.', 'unavailable');
+    return this.server.url;
+  }
+
+  get tokens(): RelayTokens {
+    this.resolvedTokens ??=
+      this.opts.tokens ??
+      resolveTokens(
+        this.stateDir,
+        this.opts.agents.map((a) => a.name),
+        this.opts.env,
+      );
+    return this.resolvedTokens;
+  }
+
+  links(): UpstreamLink[] {
+    return [...this.linkMap.values()];
+  }
+
+  async idle(): Promise<void> {
+    await this.core?.submissions.idle();
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const { stateDir, log } = this;
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    const workspaceRoot = this.opts.workspaceRoot ?? `${stateDir}/workspaces`;
+    mkdirSync(workspaceRoot, { recursive: true, mode: 0o700 });
+    const durable = this.opts.durable;
+    const store = (this.store = await HiringStore.open(stateDir, { durable, logger: log }));
+    this.queue = await ReviewQueue.open(stateDir, { durable, logger: log });
+    this.outbox = await Outbox.open(stateDir, {
+      ...this.opts.outboxBackoff,
+      durable,
+      logger: log,
+      autoStart: false,
+      send: (e) => this.send(e),
+      isHiringFinished: (id) => {
+        const p = store.get(id)?.phase;
+        return p === 'done' || p === 'failed';
+      },
+    });
+
+    const directory: LinkDirectory = { get: (a) => this.linkMap.get(a), all: () => this.links() };
+    const core = (this.core = new Core({
+      store,
+      queue: this.queue,
+      outbox: this.outbox,
+      links: directory,
+      push: pushDelivery(this.opts.githubApiBase, log.child('delivery')),
+      review: this.opts.review ?? 'required',
+      workspaceRoot,
+      version: RELAY_VERSION,
+      logger: log,
+    }));
+
+    const listener: UpstreamListener = {
+      onHirings: (agent: string, hirings: Hiring[], source: HiringSource) => {
+        core.ingest(agent, hirings, source).catch((e: unknown) => log.error('could not record hirings', { agent, error: safeError(e).message }));
+      },
+      onStatus: (st: LinkStatus) => this.onLinkStatus(st),
+    };
+    for (const a of this.opts.agents) {
+      const link = this.opts.createLink
+        ? this.opts.createLink(a, listener)
+        : createAgentLink({ agent: a.name, baseUrl: a.baseUrl, apiKey: a.apiKey, agentId: a.agentId, listener, log: log.child(`link[${a.name}]`), timing: this.opts.linkTiming });
+      this.linkMap.set(a.name, link);
+    }
+
+    this.server = await startDownstreamServer({
+      core: this,
+      host: this.opts.host ?? '127.0.0.1',
+      port: this.opts.port ?? 7391,
+      tokens: { operator: this.tokens.operatorToken, workers: this.tokens.workerTokens },
+      log: log.child('downstream'),
+      keepAliveMs: this.opts.keepAliveMs,
+    });
+    if (this.opts.writeRelayFile ?? true) {
+      writeRelayFile(stateDir, {
+        url: this.server.url,
+        pid: process.pid,
+        version: RELAY_VERSION,
+        startedAt: core.startedAt,
+        operatorToken: this.tokens.operatorToken,
+        workerTokens: this.tokens.workerTokens,
+      });
+    }
+
+    for (const link of this.linkMap.values()) link.start();
+    this.outbox.start();
+    core.submissions.resume();
+    await this.startBridges();
+    log.info('relay started', { url: this.server.url, agents: this.opts.agents.map((a) => a.name).join(','), review: this.opts.review ?? 'required', stateDir });
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.stopNow();
+    return this.stopping;
+  }
+
+  private async stopNow(): Promise<void> {
+    if (!this.started) return;
+    this.log.info('relay stopping');
+    await Promise.allSettled(this.bridges.map((b) => b.stop()));
+    await Promise.allSettled(this.links().map((l) => l.stop()));
+    await this.server?.close().catch(() => undefined);
+    await this.core?.submissions.idle();
+    await this.outbox?.close();
+    await this.queue?.close();
+    await this.store?.close();
+    if (this.opts.writeRelayFile ?? true) removeRelayFile(this.stateDir, process.pid);
+    this.log.info('relay stopped');
+  }
+
+  private async startBridges(): Promise<void> {
+    const cfg = this.opts.bridge;
+    if (!cfg) return;
+    const name = typeof cfg.agent === 'string' ? cfg.agent : this.opts.agents[0]?.name;
+    const agent = this.opts.agents.find((a) => a.name === name);
+    if (!agent) throw new RelayError(`The bridge names agent "${String(name)}", which is not configured.`, 'invalid');
+    const bridge = createBridge({
+      core: this,
+      agent: agent.name,
+      config: cfg,
+      env: this.opts.env,
+      log: this.log.child(`bridge[${agent.name}]`),
+      platform: { baseUrl: agent.baseUrl, apiKey: agent.apiKey },
+    });
+    await bridge.start();
+    this.bridges.push(bridge);
+    this.log.info('webhook bridge listening', { agent: agent.name, url: bridge.webhookUrl });
+  }
+
+  private async send(e: OutboxEntry) {
+    const link = this.linkMap.get(e.agent);
+    if (!link) return { kind: 'rejected' as const, message: `agent ${e.agent} is no longer configured in this relay` };
+    return link.deliver(e.tool, e.args, e.key);
+  }
+
+  private onLinkStatus(st: LinkStatus): void {
+    this.log.debug('link status', { agent: st.agent, state: st.state });
+    // A link that comes back retries waiting deliveries at once instead of after the backoff.
+    if (st.state === 'connected') this.outbox?.kick(st.agent);
+    this.emitStatus();
+  }
+
+  private emitStatus(): void {
+    // Before the core exists there is nobody to tell.
+    if (this.core) for (const l of this.statusListeners) l({ type: 'status' });
+  }
+
+  private readonly statusListeners = new Set<(e: RelayEvent) => void>();
+
+  private need(): Core {
+    if (!this.core) throw new RelayError('The relay is not started yet.', 'unavailable');
+    return this.core;
+  }
+
+  // ───────────── RelayCore, delegated ─────────────
+
+  listActive(caller: Caller): HiringView[] {
+    return this.need().listActive(caller);
+  }
+  listAll(caller: Caller): HiringView[] {
+    return this.need().listAll(caller);
+  }
+  getHiring(caller: Caller, id: string): HiringView {
+    return this.need().getHiring(caller, id);
+  }
+  claim(caller: Caller, hiringId: string): HiringView {
+    return this.need().claim(caller, hiringId);
+  }
+  submitResult(caller: Caller, args: SubmitResultArgs, push?: Partial<PushPlan>): Promise<Submission> {
+    return this.need().submitResult(caller, args, push);
+  }
+  reportFailure(caller: Caller, args: Parameters<RelayCore['reportFailure']>[1]): Promise<Submission> {
+    return this.need().reportFailure(caller, args);
+  }
+  addMessage(caller: Caller, args: Parameters<RelayCore['addMessage']>[1]): Promise<OutboxEntry> {
+    return this.need().addMessage(caller, args);
+  }
+  emitChunk(caller: Caller, args: Parameters<RelayCore['emitChunk']>[1]): Promise<OutboxEntry> {
+    return this.need().emitChunk(caller, args);
+  }
+  prepareWorkspace(caller: Caller, hiringId: string, onProgress?: (msg: string) => void): Promise<WorkspaceRef> {
+    return this.need().prepareWorkspace(caller, hiringId, onProgress);
+  }
+  reviewQueue(caller: Caller): Submission[] {
+    return this.need().reviewQueue(caller);
+  }
+  approve(caller: Caller, submissionId: string): Promise<Submission> {
+    return this.need().approve(caller, submissionId);
+  }
+  reject(caller: Caller, submissionId: string, feedback: string): Promise<Submission> {
+    return this.need().reject(caller, submissionId, feedback);
+  }
+  status(): RelayStatus {
+    return this.need().status();
+  }
+  systemPrompt(caller: Caller): Promise<string> {
+    return this.need().systemPrompt(caller);
+  }
+  ingest(agent: string, hirings: Hiring[], source: HiringSource): Promise<void> {
+    return this.need().ingest(agent, hirings, source);
+  }
+  subscribe(listener: (event: RelayEvent) => void): () => void {
+    this.statusListeners.add(listener);
+    const off = this.need().subscribe(listener);
+    return () => {
+      this.statusListeners.delete(listener);
+      off();
+    };
+  }
+}
