@@ -1,0 +1,127 @@
+// AgentLink behaviours the sandbox cannot be told to produce: a server that stops
+// answering pings, an endpoint that never comes, a read that stalls under a burst.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { memoryLogger } from '../../src/shared/log';
+import type { Hiring } from '../../src/shared/hiring';
+import type { LinkStatus } from '../../src/relay/types';
+import { createAgentLink, type AgentLink } from '../../src/relay/upstream';
+import { startFakePlatform, waitFor, type FakePlatform } from './fake-platform';
+
+let fake: FakePlatform;
+const links: AgentLink[] = [];
+
+beforeAll(async () => {
+  fake = await startFakePlatform();
+});
+afterAll(async () => {
+  await fake.close();
+});
+afterEach(async () => {
+  await Promise.all(links.splice(0).map((l) => l.stop()));
+  fake.settings.endpoint = 'relative';
+  fake.handlers.set('ping', () => ({}));
+  fake.handlers.set('resources/read', () => ({ contents: [{ uri: 'hiring://pending', text: '[]' }] }));
+  fake.rest = () => undefined;
+});
+
+const FAST = { requestTimeoutMs: 1000, connectTimeoutMs: 300, pingIntervalMs: 60_000, pingTimeoutMs: 200, backoffBaseMs: 20, backoffCapMs: 100, stableResetMs: 60_000, authRetryMs: 100, safetyNetMs: 60_000 };
+
+function link(timing: Partial<typeof FAST> = {}, apiKey = fake.apiKey) {
+  const hirings: { list: Hiring[]; source: string }[] = [];
+  const statuses: LinkStatus[] = [];
+  const log = memoryLogger('link');
+  const l = createAgentLink({
+    agent: 'a1',
+    baseUrl: fake.url,
+    apiKey,
+    log,
+    timing: { ...FAST, ...timing },
+    listener: { onHirings: (_a, list, source) => hirings.push({ list, source }), onStatus: (s) => statuses.push(s) },
+  });
+  links.push(l);
+  return { l, hirings, statuses, log };
+}
+
+describe('AgentLink against a scriptable platform', () => {
+  it('declares the session dead when a client ping goes unanswered, and opens a new one', async () => {
+    const { l, statuses } = link({ pingIntervalMs: 50 });
+    l.start();
+    await waitFor(() => l.status().state === 'connected', 'connected');
+    const first = l.sessionId;
+    fake.handlers.set('ping', () => new Promise(() => undefined));
+    await waitFor(() => statuses.some((s) => s.state === 'reconnecting' && /ping/.test(s.lastError ?? '')), 'ping failure noticed');
+    fake.handlers.set('ping', () => ({}));
+    await waitFor(() => l.status().state === 'connected' && l.sessionId !== first, 'a new session');
+    expect(l.status().reconnects).toBeGreaterThanOrEqual(1);
+    const subscribes = fake.received.filter((r) => r.msg.method === 'resources/subscribe' && r.session === l.sessionId);
+    expect(subscribes).toHaveLength(1);
+  });
+
+  it('keeps retrying when the endpoint event never arrives', async () => {
+    fake.settings.endpoint = 'none';
+    const { l, statuses } = link();
+    const before = fake.sessions.length;
+    l.start();
+    await waitFor(() => fake.sessions.length >= before + 3, 'three attempts');
+    expect(statuses.at(-1)?.lastError).toMatch(/no endpoint event/);
+    fake.settings.endpoint = 'relative';
+    await waitFor(() => l.status().state === 'connected', 'connected at last');
+    expect(l.status().lastError).toBeUndefined();
+  });
+
+  it('coalesces a burst of notifications into at most one extra read', async () => {
+    let reads = 0;
+    let release: (() => void) | undefined;
+    fake.handlers.set('resources/read', async () => {
+      reads += 1;
+      if (reads === 2) await new Promise<void>((r) => (release = r));
+      return { contents: [{ uri: 'hiring://pending', text: JSON.stringify([{ id: `h${reads}`, status: 'in_progress' }]) }] };
+    });
+    const { l, hirings } = link();
+    l.start();
+    await waitFor(() => hirings.some((h) => h.source === 'mcp'), 'initial read');
+    const s = fake.sessions.find((x) => x.id === l.sessionId)!;
+    for (let i = 0; i < 25; i++) fake.send(s, { jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'hiring://pending' } });
+    await waitFor(() => release, 'second read stalls');
+    release!();
+    await waitFor(() => reads === 3, 'one trailing read');
+    await waitFor(() => hirings.filter((h) => h.source === 'mcp').length === 3, 'three lists handed on');
+    expect(reads).toBe(3);
+  });
+
+  it('hands on the good hirings of a list with bad items, and logs the bad', async () => {
+    fake.handlers.set('resources/read', () => ({
+      contents: [{ uri: 'hiring://pending', text: JSON.stringify([{ id: 'good', status: 'queued', surprise: 1 }, { status: 'queued' }, 42]) }],
+    }));
+    const { l, hirings, log } = link();
+    l.start();
+    const got = await waitFor(() => hirings.find((h) => h.source === 'mcp'), 'list');
+    expect(got.list.map((h) => h.id)).toEqual(['good']);
+    expect(log.lines.filter((x) => x.includes('skipped a malformed hiring'))).toHaveLength(2);
+  });
+
+  it('goes offline on 401 with an actionable error, keeps retrying slowly, recovers when the key works', async () => {
+    const { l, statuses, log } = link({}, 'rejected-key-1234567');
+    l.start();
+    await waitFor(() => l.status().state === 'offline', 'offline');
+    expect(l.status().lastError).toBe("Agrenting rejected the agent key for agent a1 (401). Set it with 'Agrenting: Set Agent Key' or AGRENTING_API_KEY.");
+    const attempts = () => log.lines.filter((x) => x.includes('MCP session failed to open')).length;
+    await waitFor(() => attempts() >= 2, 'a second attempt');
+    expect(statuses.every((s) => s.state !== 'connected')).toBe(true);
+    expect(log.lines.join('\n')).not.toContain('rejected-key-1234567');
+  });
+
+  it('stop() ends the stream and every timer; the status says stopped', async () => {
+    const { l, statuses } = link({ pingIntervalMs: 20, safetyNetMs: 20 });
+    l.start();
+    await waitFor(() => l.status().state === 'connected', 'connected');
+    const id = l.sessionId;
+    await l.stop();
+    expect(l.status().state).toBe('stopped');
+    expect(statuses.at(-1)?.state).toBe('stopped');
+    await waitFor(() => fake.sessions.find((s) => s.id === id)?.open === false, 'stream closed on the server');
+    const count = fake.received.length;
+    await new Promise((r) => setTimeout(r, 100)); // quiet period: nothing may be sent after stop
+    expect(fake.received.length).toBe(count);
+  });
+});
