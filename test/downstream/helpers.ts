@@ -205,6 +205,7 @@ export function jsonOf<T = unknown>(result: unknown): T {
   return JSON.parse(textOf(result)) as T;
 }
 
-export function resourceJson<T = unknown>(result: { contents: { text?: unknown }[] }): T {
-  return JSON.parse(String(result.contents[0]?.text)) as T;
+export function resourceJson<T = unknown>(result: { contents: object[] }): T {
+  const first = result.contents[0] as { text?: unknown } | undefined;
+  return JSON.parse(String(first?.text)) as T;
 }
