@@ -1,9 +1,9 @@
 // What a push would deliver, for review before anything leaves the machine:
 // the workspace against its base commit, committed, uncommitted and untracked
 // changes alike, computed in a throwaway index so the real one is untouched.
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import type { WorkspaceRef } from '../types';
 import { gitIn } from './git-env';
 
@@ -30,13 +30,13 @@ export function parseNameStatus(out: string): ChangedFile[] {
 }
 
 export async function diffAgainstBase(ws: WorkspaceRef): Promise<WorkspaceDiff> {
-  const gitDirRaw = (await gitIn(ws.dir).revparse(['--git-dir'])).trim();
-  const gitDir = isAbsolute(gitDirRaw) ? gitDirRaw : join(ws.dir, gitDirRaw);
   const scratch = await mkdtemp(join(tmpdir(), 'agrenting-diff-'));
   const index = join(scratch, 'index');
   try {
-    await copyFile(join(gitDir, 'index'), index).catch(() => undefined);
     const git = gitIn(ws.dir, { env: { GIT_INDEX_FILE: index } });
+    // Seeded from HEAD without stat data, so every file is hashed: a copied index would carry
+    // stat data that can hide a same-size edit made within the same second (racy git).
+    await git.raw(['read-tree', 'HEAD']);
     await git.raw(['add', '-A']);
     const names = await git.raw(['diff', '--cached', '--no-renames', '--name-status', '-z', ws.baseSha]);
     const patch = await git.raw(['diff', '--cached', '--no-renames', '--binary', ws.baseSha]);

@@ -1,0 +1,292 @@
+import { mkdtemp, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryLogger } from '../../src/shared/log';
+import { parseHiring, type Hiring } from '../../src/shared/hiring';
+import {
+  apiBaseFor,
+  commitAndPush,
+  diffAgainstBase,
+  findWorkspace,
+  prepareWorkspace,
+  pushResultOutput,
+  PushError,
+  repoSlug,
+  WorkspaceError,
+} from '../../src/relay/delivery';
+import { authHeader, gitCli, startHostedGit, type HostedGit } from '../sandbox-git/helpers';
+
+let hosted: HostedGit;
+let root: string;
+let scratch: string;
+let repoUrl: string;
+let writeToken: string;
+let readToken: string;
+const log = memoryLogger('delivery-test');
+const errors: string[] = [];
+/** A port nothing listens on: an API that is absent. */
+const DEAD_API = 'http://127.0.0.1:9/api/v3';
+
+function hiring(id: string, token: string | null, url = repoUrl): Hiring {
+  return parseHiring({ id, status: 'in_progress', delivery_mode: 'push', task_description: `Task ${id}`, repo_url: url, repo_access_token: token });
+}
+
+async function caught<T>(p: Promise<T>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    errors.push((e as Error).message);
+    return e as Error;
+  }
+  throw new Error('expected a failure');
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+beforeAll(async () => {
+  hosted = await startHostedGit();
+  root = await mkdtemp(join(tmpdir(), 'delivery-ws-'));
+  scratch = await mkdtemp(join(tmpdir(), 'delivery-scratch-'));
+  const repo = await hosted.hosting.createRepository('acme', 'app', {
+    files: { 'README.md': '# App\n', 'src/index.ts': 'export const x = 1;\n', 'old.txt': 'remove me\n' },
+  });
+  repoUrl = repo.cloneUrl;
+  writeToken = hosted.hosting.issueToken('acme', 'app', 'write');
+  readToken = hosted.hosting.issueToken('acme', 'app', 'read');
+});
+
+afterAll(async () => {
+  await hosted?.close();
+  await rm(root, { recursive: true, force: true });
+  await rm(scratch, { recursive: true, force: true });
+});
+
+describe('GitHub API location', () => {
+  it('maps github.com to api.github.com and other hosts to <origin>/api/v3', () => {
+    expect(apiBaseFor('https://github.com/acme/app.git')).toBe('https://api.github.com');
+    expect(apiBaseFor('https://git.example.com:8443/acme/app')).toBe('https://git.example.com:8443/api/v3');
+    expect(apiBaseFor('https://github.com/a/b', 'https://ghe.local/api/v3/')).toBe('https://ghe.local/api/v3');
+    expect(repoSlug('http://127.0.0.1:1234/git/acme/app.git')).toEqual({ owner: 'acme', repo: 'app' });
+  });
+});
+
+describe('prepareWorkspace', () => {
+  it('clones on branch agrenting/<id>, reports progress, and keeps the token out of the remote and config', async () => {
+    const progress: string[] = [];
+    const ws = await prepareWorkspace(hiring('h-clone', writeToken), { root, log, onProgress: (m) => progress.push(m) });
+    expect(ws.dir).toBe(join(root, 'h-clone'));
+    expect(ws.branch).toBe('agrenting/h-clone');
+    expect(ws.baseBranch).toBe('main');
+    expect(ws.baseSha).toBe(await hosted.hosting.branchSha('acme', 'app', 'main'));
+    expect(await readFile(join(ws.dir, 'src/index.ts'), 'utf8')).toBe('export const x = 1;\n');
+    expect((await gitCli(['branch', '--show-current'], ws.dir)).stdout.trim()).toBe('agrenting/h-clone');
+    expect(progress[0]).toMatch(/Checking write access to acme\/app/);
+    expect(progress.at(-1)).toMatch(/Workspace ready on branch agrenting\/h-clone/);
+    const remote = (await gitCli(['remote', '-v'], ws.dir)).stdout;
+    expect(remote).toContain(repoUrl);
+    expect(remote).not.toContain(writeToken);
+  });
+
+  it('finds the workspace again after a restart and reuses it without cloning', async () => {
+    const found = await findWorkspace('h-clone', root);
+    expect(found).toMatchObject({ dir: join(root, 'h-clone'), branch: 'agrenting/h-clone', baseBranch: 'main' });
+    await writeFile(join(root, 'h-clone', 'work-in-progress.txt'), 'kept\n');
+    const again = await prepareWorkspace(hiring('h-clone', writeToken), { root, log });
+    expect(again).toEqual(found);
+    expect(await readFile(join(root, 'h-clone', 'work-in-progress.txt'), 'utf8')).toBe('kept\n');
+    expect(await findWorkspace('h-never', root)).toBeUndefined();
+  });
+
+  it('refuses a read-only token before cloning anything', async () => {
+    const err = await caught(prepareWorkspace(hiring('h-readonly', readToken), { root, log }));
+    expect(err).toBeInstanceOf(WorkspaceError);
+    expect(err.message).toBe('The repository token for hiring h-readonly cannot push to acme/app (read-only).');
+    expect((err as WorkspaceError).step).toBe('access');
+    expect(await exists(join(root, 'h-readonly'))).toBe(false);
+  });
+
+  it('refuses a wrong token at the API check with a clear error', async () => {
+    const err = await caught(prepareWorkspace(hiring('h-wrong', 'gst_wrongwrongwrong'), { root, log }));
+    expect(err.message).toMatch(/token for hiring h-wrong was rejected by acme\/app \(HTTP 401\)/);
+    expect(err.message).not.toContain('gst_wrongwrongwrong');
+    expect(await exists(join(root, 'h-wrong'))).toBe(false);
+  });
+
+  it('falls back to git when the API is absent, and git rejects a wrong token cleanly', async () => {
+    const err = await caught(prepareWorkspace(hiring('h-wrong-git', 'gst_wrongwrongwrong'), { root, log, githubApiBase: DEAD_API }));
+    expect(err).toBeInstanceOf(WorkspaceError);
+    expect((err as WorkspaceError).step).toBe('clone');
+    expect(err.message).toBe('Cloning acme/app for hiring h-wrong-git failed: the repository token was rejected (401); it may be wrong or expired.');
+    expect(await exists(join(root, 'h-wrong-git'))).toBe(false);
+    expect(log.lines.some((l) => l.includes('write access not checked'))).toBe(true);
+  });
+
+  it('rejects path tricks, other transports, and missing repository fields', async () => {
+    await expect(prepareWorkspace(hiring('../escape', writeToken), { root, log })).rejects.toMatchObject({ step: 'input' });
+    await expect(prepareWorkspace(hiring('a/b', writeToken), { root, log })).rejects.toThrow(/cannot name a workspace folder/);
+    await expect(prepareWorkspace(hiring('h-ext', writeToken, 'ext::sh -c touch% /tmp/pwned'), { root, log })).rejects.toThrow(/http\(s\)|invalid repository URL/);
+    await expect(prepareWorkspace(hiring('h-notoken', null), { root, log })).rejects.toThrow('Hiring h-notoken has no repository token: it cannot be delivered by push.');
+    await expect(prepareWorkspace(parseHiring({ id: 'h-nourl', delivery_mode: 'push' }), { root, log })).rejects.toThrow(/no repository URL/);
+  });
+
+  it('strips credentials embedded in the repository URL (the tutorial form) from .git/config', async () => {
+    const withCreds = repoUrl.replace('http://', `http://x-access-token:${writeToken}@`);
+    const ws = await prepareWorkspace(hiring('h-creds', writeToken, withCreds), { root, log });
+    const config = await readFile(join(ws.dir, '.git', 'config'), 'utf8');
+    expect(config).not.toContain(writeToken);
+    expect(config).toContain(repoUrl);
+  });
+});
+
+describe('diffAgainstBase', () => {
+  it('shows committed, uncommitted and untracked changes without touching the index', async () => {
+    const ws = await prepareWorkspace(hiring('h-diff', writeToken), { root, log });
+    await writeFile(join(ws.dir, 'src/index.ts'), 'export const x = 2;\n');
+    await writeFile(join(ws.dir, 'new-file.ts'), 'export const added = true;\n');
+    await unlink(join(ws.dir, 'old.txt'));
+    const diff = await diffAgainstBase(ws);
+    expect(diff.files).toEqual([
+      { path: 'new-file.ts', status: 'added' },
+      { path: 'old.txt', status: 'deleted' },
+      { path: 'src/index.ts', status: 'modified' },
+    ]);
+    expect(diff.patch).toContain('+export const added = true;');
+    expect(diff.patch).toContain('-export const x = 1;');
+    const status = (await gitCli(['status', '--porcelain'], ws.dir)).stdout;
+    expect(status).toContain('?? new-file.ts');
+  });
+});
+
+describe('commitAndPush', () => {
+  it('commits, pushes and opens a pull request; the branch holds exactly the changes', async () => {
+    const h = hiring('h-push', writeToken);
+    const ws = await prepareWorkspace(h, { root, log });
+    await writeFile(join(ws.dir, 'src/index.ts'), 'export const x = 42;\n');
+    await writeFile(join(ws.dir, 'src/feature.ts'), 'export const feature = 1;\n');
+    const progress: string[] = [];
+    const result = await commitAndPush(ws, h, {
+      message: 'Implement the feature\n\nFor hiring h-push.',
+      author: { name: 'Ada Worker', email: 'ada@example.invalid' },
+      openPullRequest: true,
+      prBody: 'Delivered by the relay.',
+      log,
+      onProgress: (m) => progress.push(m),
+    });
+    expect(result.branch).toBe('agrenting/h-push');
+    expect(result.files_changed.sort()).toEqual(['src/feature.ts', 'src/index.ts']);
+    expect(result.commit).toBe(await hosted.hosting.branchSha('acme', 'app', 'agrenting/h-push'));
+    expect(result.pr_number).toBeGreaterThan(0);
+    expect(result.pr_url).toBe(`${hosted.base}/acme/app/pull/${result.pr_number}`);
+    const pr = hosted.hosting.pullRequests('acme', 'app').find((p) => p.number === result.pr_number);
+    expect(pr).toMatchObject({ title: 'Implement the feature', head: { ref: 'agrenting/h-push', sha: result.commit }, base: { ref: 'main' }, body: 'Delivered by the relay.' });
+    expect(progress).toContain('Delivered');
+
+    const author = (await gitCli(['log', '-1', '--format=%an <%ae>|%s'], ws.dir)).stdout.trim();
+    expect(author).toBe('Ada Worker <ada@example.invalid>|Implement the feature');
+
+    const fresh = join(scratch, 'fresh-h-push');
+    expect((await gitCli(['-c', authHeader(writeToken), 'clone', '-q', repoUrl, fresh])).code).toBe(0);
+    const names = (await gitCli(['diff', '--name-only', 'main', 'origin/agrenting/h-push'], fresh)).stdout.trim().split('\n').sort();
+    expect(names).toEqual(result.files_changed.sort());
+    expect(await readFile(join(fresh, 'src/index.ts'), 'utf8')).toBe('export const x = 1;\n');
+
+    expect(pushResultOutput(result, 'Added the feature')).toEqual({
+      summary: 'Added the feature',
+      branch: 'agrenting/h-push',
+      commit: result.commit,
+      files_changed: result.files_changed,
+      pull_request_url: result.pr_url,
+      pull_request_number: result.pr_number,
+    });
+
+    // A retry after success changes nothing: same commit, same pull request.
+    const again = await commitAndPush(ws, h, { message: 'Implement the feature', openPullRequest: true, log });
+    expect(again).toEqual(result);
+    expect(hosted.hosting.pullRequests('acme', 'app').filter((p) => p.head.ref === 'agrenting/h-push')).toHaveLength(1);
+  });
+
+  it('resumes after a failed push: the retry pushes the commit already made', async () => {
+    const good = hiring('h-resume', writeToken);
+    const ws = await prepareWorkspace(good, { root, log });
+    await writeFile(join(ws.dir, 'resume.txt'), 'resume\n');
+    const expired = hiring('h-resume', 'gst_expiredexpired');
+    const err = await caught(commitAndPush(ws, expired, { message: 'Resume work', log }));
+    expect(err).toBeInstanceOf(PushError);
+    expect((err as PushError).step).toBe('push');
+    expect(err.message).toBe('Pushing agrenting/h-resume for hiring h-resume failed: the repository token was rejected (401); it may be wrong or expired.');
+    const committed = (await gitCli(['rev-parse', 'HEAD'], ws.dir)).stdout.trim();
+    expect(committed).not.toBe(ws.baseSha);
+    expect(await hosted.hosting.branchSha('acme', 'app', 'agrenting/h-resume')).toBeUndefined();
+
+    const ro = await caught(commitAndPush(ws, hiring('h-resume', readToken), { message: 'Resume work', log }));
+    expect(ro.message).toMatch(/^Pushing agrenting\/h-resume for hiring h-resume failed: the repository token cannot push \(403\)/);
+
+    const result = await commitAndPush(ws, good, { message: 'Resume work', log });
+    expect(result.commit).toBe(committed);
+    expect(result.files_changed).toEqual(['resume.txt']);
+    expect(await hosted.hosting.branchSha('acme', 'app', 'agrenting/h-resume')).toBe(committed);
+  });
+
+  it('resumes after a failed pull request without pushing again', async () => {
+    const h = hiring('h-pr-retry', writeToken);
+    const ws = await prepareWorkspace(h, { root, log });
+    await writeFile(join(ws.dir, 'pr.txt'), 'pr\n');
+    const err = await caught(commitAndPush(ws, h, { message: 'PR retry', openPullRequest: true, githubApiBase: DEAD_API, log }));
+    expect((err as PushError).step).toBe('pull_request');
+    expect(err.message).toMatch(/^The branch agrenting\/h-pr-retry of hiring h-pr-retry was pushed, but opening the pull request failed/);
+    const pushed = await hosted.hosting.branchSha('acme', 'app', 'agrenting/h-pr-retry');
+    expect(pushed).toBeDefined();
+    const from = log.lines.length;
+    const result = await commitAndPush(ws, h, { message: 'PR retry', openPullRequest: true, log });
+    expect(result.commit).toBe(pushed);
+    expect(result.pr_url).toMatch(/\/acme\/app\/pull\/\d+$/);
+    expect(log.lines.slice(from).some((l) => l.includes('branch already pushed'))).toBe(true);
+  });
+
+  it('fails clearly when there is nothing to push', async () => {
+    const h = hiring('h-empty', writeToken);
+    const ws = await prepareWorkspace(h, { root, log });
+    const err = await caught(commitAndPush(ws, h, { message: 'Nothing', log }));
+    expect((err as PushError).step).toBe('commit');
+    expect(err.message).toBe('Nothing to push for hiring h-empty: the workspace has no changes against main.');
+  });
+});
+
+describe('no token anywhere', () => {
+  async function filesUnder(dir: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const p = join(dir, entry.name);
+      if (entry.isDirectory()) out.push(...(await filesUnder(p)));
+      else if (entry.isFile()) out.push(p);
+    }
+    return out;
+  }
+
+  it('leaves no token in any workspace .git file, reflog, remote, config, log line or error', async () => {
+    const needles = [writeToken, readToken, 'gst_wrongwrongwrong', 'gst_expiredexpired'].flatMap((t) => [t, Buffer.from(`x-access-token:${t}`).toString('base64')]);
+    const workspaces = (await readdir(root)).map((d) => join(root, d));
+    expect(workspaces.length).toBeGreaterThanOrEqual(5);
+    const haystacks: { where: string; text: string }[] = [];
+    for (const ws of workspaces) {
+      for (const file of await filesUnder(join(ws, '.git'))) haystacks.push({ where: file, text: (await readFile(file)).toString('latin1') });
+      haystacks.push({ where: `${ws} reflog`, text: (await gitCli(['reflog', '--all'], ws)).stdout });
+      haystacks.push({ where: `${ws} remote -v`, text: (await gitCli(['remote', '-v'], ws)).stdout });
+      haystacks.push({ where: `${ws} config`, text: (await gitCli(['config', '--list', '--show-origin'], ws)).stdout });
+    }
+    haystacks.push({ where: 'log', text: log.lines.join('\n') });
+    haystacks.push({ where: 'errors', text: errors.join('\n') });
+    expect(errors.length).toBeGreaterThanOrEqual(5);
+    // Stronger than "redacted": no secret ever reached the logger at all.
+    expect(log.lines.join('\n')).not.toContain('[REDACTED]');
+    for (const { where, text } of haystacks) {
+      for (const needle of needles) expect(text.includes(needle), `token found in ${where}`).toBe(false);
+    }
+  });
+});
