@@ -1,0 +1,55 @@
+// The sandbox's one HTTP server: git hosting first (/git, /api/v3), then MCP
+// (/mcp/sse, /mcp/messages/<id>), REST (/api/v1) and inspection (/_sandbox).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { identify, requireUser } from './auth';
+import type { SandboxContext } from './context';
+import { delay, sendError, sendJson } from './http';
+import { handleHirerRest } from './hirer';
+import { sandboxPage, sandboxState } from './inspect';
+import { handlePost, MESSAGES_PREFIX, openStream, SSE_PATH } from './mcp-transport';
+import { handleAgentRest } from './rest';
+
+async function route(ctx: SandboxContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (await ctx.git.handle(req, res)) return;
+  const path = new URL(req.url ?? '/', 'http://sandbox.invalid').pathname;
+  const method = req.method ?? 'GET';
+
+  if (path === SSE_PATH && method === 'GET') return openStream(ctx, req, res);
+  if (path.startsWith(MESSAGES_PREFIX) && method === 'POST') return handlePost(ctx, req, res, decodeURIComponent(path.slice(MESSAGES_PREFIX.length)));
+
+  if (path.startsWith('/api/v1/')) {
+    const parts = path.slice('/api/v1/'.length).split('/').filter((p) => p.length > 0);
+    const caller = identify(ctx, req);
+    if (!caller) return void requireUser(ctx, req, res);
+    const handled = caller.kind === 'agent' ? await handleAgentRest(ctx, req, res, caller.agent, parts) : await handleHirerRest(ctx, req, res, caller.customerId, parts);
+    if (!handled) {
+      const who = caller.kind === 'agent' ? 'an agent key' : 'the user token';
+      sendError(res, 'NOT_FOUND', `No route ${method} ${path} for ${who}.`);
+    }
+    return;
+  }
+
+  if (path === '/_sandbox/state' || path === '/_sandbox') {
+    if (!requireUser(ctx, req, res)) return;
+    await delay(ctx.knobs.latencyMs);
+    const state = sandboxState(ctx, { maskSecrets: true });
+    if (path === '/_sandbox/state') return sendJson(res, 200, state);
+    const html = sandboxPage(state, { ...ctx.knobs });
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
+    return;
+  }
+  if (path === '/' && method === 'GET') {
+    return sendJson(res, 200, { name: 'agrenting-sandbox', mcp: `${ctx.baseUrl()}${SSE_PATH}`, api: `${ctx.baseUrl()}/api/v1`, inspect: `${ctx.baseUrl()}/_sandbox` });
+  }
+  sendError(res, 'NOT_FOUND', `No route ${method} ${path}.`);
+}
+
+export function createSandboxServer(ctx: SandboxContext): Server {
+  return createServer((req, res) => {
+    route(ctx, req, res).catch((e: unknown) => {
+      ctx.log.error('request failed', { method: req.method, path: req.url, error: e });
+      if (!res.headersSent) sendError(res, 'INTERNAL_ERROR', 'Internal error in the sandbox.');
+      else res.destroy();
+    });
+  });
+}
