@@ -132,8 +132,10 @@ export class McpSession {
     return texts[0];
   }
 
-  async callTool(name: string, args: Record<string, unknown>): Promise<CallToolResult> {
-    const raw = await this.rpc.request('tools/call', { name, arguments: args }, this.opts.timing.requestTimeoutMs);
+  /** The idempotency key rides in `_meta` (MCP's slot for out-of-band data); a server that ignores it loses nothing. */
+  async callTool(name: string, args: Record<string, unknown>, idempotencyKey?: string): Promise<CallToolResult> {
+    const params = { name, arguments: args, ...(idempotencyKey ? { _meta: { idempotency_key: idempotencyKey } } : {}) };
+    const raw = await this.rpc.request('tools/call', params, this.opts.timing.requestTimeoutMs);
     const r = CallToolResultSchema.safeParse(raw);
     if (!r.success) throw new Error(`tools/call ${name}: the answer is not a tool result`);
     return r.data;

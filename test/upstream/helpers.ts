@@ -1,0 +1,123 @@
+// Shared pieces of the upstream integration tests: a sandbox with one agent, a
+// link wired to a recording listener, a TCP proxy that can cut the network, and
+// a callback server that answers the HEAD availability probe when no session is up.
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { createLogger, memoryLogger } from '../../src/shared/log';
+import type { Hiring } from '../../src/shared/hiring';
+import type { HiringSource, LinkStatus } from '../../src/relay/types';
+import { createAgentLink, type AgentLink, type LinkTiming } from '../../src/relay/upstream';
+import { startSandbox, type Knobs, type Sandbox } from '../../src/sandbox/index';
+
+export const FAST_TIMING: Partial<LinkTiming> = {
+  requestTimeoutMs: 2000,
+  connectTimeoutMs: 1000,
+  pingIntervalMs: 60_000,
+  pingTimeoutMs: 500,
+  backoffBaseMs: 20,
+  backoffCapMs: 150,
+  stableResetMs: 60_000,
+  authRetryMs: 150,
+  safetyNetMs: 60_000,
+};
+
+export interface Recorder {
+  hirings: Map<string, Hiring>;
+  batches: { source: HiringSource; ids: string[] }[];
+  statuses: LinkStatus[];
+}
+
+export interface TestLink {
+  link: AgentLink;
+  rec: Recorder;
+  log: ReturnType<typeof memoryLogger>;
+}
+
+export function makeLink(baseUrl: string, apiKey: string, timing: Partial<LinkTiming> = {}, agent = 'a1'): TestLink {
+  const rec: Recorder = { hirings: new Map(), batches: [], statuses: [] };
+  const log = memoryLogger(`link[${agent}]`);
+  const link = createAgentLink({
+    agent,
+    baseUrl,
+    apiKey,
+    log,
+    timing: { ...FAST_TIMING, ...timing },
+    listener: {
+      onHirings: (_a, list, source) => {
+        rec.batches.push({ source, ids: list.map((h) => String(h.id)) });
+        for (const h of list) rec.hirings.set(String(h.id), h);
+      },
+      onStatus: (s) => rec.statuses.push(s),
+    },
+  });
+  return { link, rec, log };
+}
+
+export async function quietSandbox(knobs: Partial<Knobs> = {}): Promise<Sandbox> {
+  return startSandbox({ knobs, log: createLogger('sandbox', { level: 'error', sink: () => undefined }) });
+}
+
+/** Answers HEAD/POST with 200, so the sandbox's probe passes while no MCP session is up. */
+export async function startCallbackServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    res.writeHead(200).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** A TCP proxy in front of the sandbox: down() cuts every connection and refuses new ones. */
+export interface NetSwitch {
+  url: string;
+  down(): void;
+  up(): void;
+  close(): Promise<void>;
+}
+
+export async function startProxy(target: string): Promise<NetSwitch> {
+  const t = new URL(target);
+  let isUp = true;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    if (!isUp) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(Number(t.port), t.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    down() {
+      isUp = false;
+      for (const s of sockets) s.destroy();
+    },
+    up() {
+      isUp = true;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+export const output = (text: string) => ({ summary: text });
