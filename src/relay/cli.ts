@@ -1,2 +1,157 @@
-// agrenting-relay command line. Placeholder until the relay core lands: prints usage.
-process.stdout.write('agrenting-relay: the relay is being built; try again after the next release.\n');
+// agrenting-relay: the command line. Parses flags (config.ts), opens the log,
+// optionally starts the embedded sandbox and the demo, runs the relay until
+// SIGINT/SIGTERM, then shuts everything down cleanly (relay.json removed).
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { safeError } from '../shared/redact';
+import type { Logger } from '../shared/log';
+import { startSandbox, type Sandbox } from '../sandbox';
+import { ConfigError, USAGE, loadConfig, type RelayConfig } from './config';
+import { openRelayLog, type RelayLogging } from './core/log-file';
+import { startDemoHirer, startDemoWorker, type DemoHandle } from './demo';
+import { relayFilePath } from './relay-file';
+import { createRelay, type Relay, type RelayAgent } from './relay';
+import { runRegister } from './cli-register';
+import { startStatusView, type StatusView } from './status-view';
+
+const SANDBOX_AGENT = 'sandbox';
+
+interface Running {
+  relay?: Relay;
+  sandbox?: Sandbox;
+  demos: DemoHandle[];
+  view?: StatusView;
+  logging?: RelayLogging;
+}
+
+/** The embedded sandbox's marketplace forgets everything on exit, so the relay's journals of the last run are stale. */
+function clearSandboxState(stateDir: string): void {
+  for (const f of ['hirings.jsonl', 'reviews.jsonl', 'outbox.jsonl']) rmSync(join(stateDir, f), { force: true });
+  rmSync(join(stateDir, 'workspaces'), { recursive: true, force: true });
+}
+
+async function sandboxAgents(cfg: RelayConfig, run: Running, log: Logger): Promise<RelayAgent[]> {
+  clearSandboxState(cfg.stateDir);
+  run.sandbox = await startSandbox({ log: log.child('sandbox') });
+  const reg = run.sandbox.registerAgent({
+    name: 'Sandbox coding agent',
+    description: 'A local agent served by agrenting-relay',
+    capabilities: ['coding'],
+    category: 'coding',
+  });
+  log.info('sandbox marketplace started', { url: run.sandbox.url, agentId: reg.id });
+  return [{ name: SANDBOX_AGENT, baseUrl: run.sandbox.url, apiKey: reg.apiKey, agentId: reg.id }];
+}
+
+function banner(relay: Relay, cfg: RelayConfig, sandbox: Sandbox | undefined): string {
+  const lines = [
+    `agrenting-relay listening on ${relay.url}`,
+    `  MCP (Streamable HTTP): ${relay.url}/mcp     legacy SSE: ${relay.url}/mcp/sse`,
+    `  tokens for clients:    ${relayFilePath(cfg.stateDir)}`,
+    `  log:                   ${join(cfg.stateDir, 'relay.log')}`,
+    `  review:                ${cfg.review}`,
+  ];
+  if (sandbox) lines.push(`  sandbox marketplace:   ${sandbox.url}`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function run(argv: string[]): Promise<number> {
+  const cfg = loadConfig(argv);
+  if (cfg.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const live: Running = { demos: [] };
+  const useView = cfg.demo;
+  const tty = process.stdout.isTTY === true;
+  // The live view redraws the terminal: logs then go to relay.log only.
+  live.logging = openRelayLog(cfg.stateDir, cfg.logLevel, { stderr: !(useView && tty) });
+  const log = live.logging.logger;
+
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = (why: string) => {
+    shuttingDown ??= (async () => {
+      log.info('shutting down', { signal: why });
+      live.view?.stop();
+      for (const d of live.demos) d.stop();
+      await live.relay?.stop().catch((e: unknown) => log.error('relay stop failed', { error: safeError(e).message }));
+      await live.sandbox?.close().catch(() => undefined);
+      live.logging?.close();
+    })();
+    return shuttingDown;
+  };
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) process.exit(130); // a second Ctrl-C: do not wait any longer
+    if (useView && tty) process.stdout.write('\nStopping the relay…\n');
+    void shutdown(sig).then(() => process.exit(0));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    const agents: RelayAgent[] = cfg.sandbox ? await sandboxAgents(cfg, live, log) : cfg.agents;
+    const relay = (live.relay = createRelay({
+      agents,
+      stateDir: cfg.stateDir,
+      workspaceRoot: cfg.workspaceRoot,
+      host: cfg.listen.host,
+      port: cfg.listen.port,
+      review: cfg.review,
+      logger: log,
+      bridge: cfg.bridge,
+    }));
+    try {
+      await relay.start();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new ConfigError(`${cfg.listen.host}:${cfg.listen.port} is already in use (is another relay running?). Stop it, or pass --listen 127.0.0.1:<other port>.`);
+      }
+      throw e;
+    }
+    if (!(useView && tty)) process.stdout.write(banner(relay, cfg, live.sandbox));
+
+    if (cfg.demo && live.sandbox) {
+      const agentId = agents[0].agentId ?? '';
+      live.demos.push(startDemoHirer({ market: live.sandbox, agentId, logger: log.child('demo') }));
+      live.demos.push(startDemoWorker({ core: relay, agent: SANDBOX_AGENT, logger: log.child('demo') }));
+    }
+    if (useView) {
+      const logging = live.logging;
+      live.view = startStatusView({
+        out: process.stdout,
+        snapshot: () => ({
+          url: relay.url,
+          stateDir: cfg.stateDir,
+          status: relay.status(),
+          hirings: relay.listAll({ role: 'operator', name: 'status' }),
+          reviews: relay.reviewQueue({ role: 'operator', name: 'status' }),
+          recent: tty ? logging.recent() : [],
+          demo: live.demos.map((d) => d.describe()).join('; ') || undefined,
+        }),
+      });
+      relay.subscribe(() => live.view?.refresh());
+    }
+  } catch (e) {
+    await shutdown('error');
+    throw e;
+  }
+  // Keep running until a signal arrives.
+  await new Promise<never>(() => undefined);
+  return 0;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  try {
+    const code = argv[0] === 'register' ? await runRegister(argv.slice(1)) : await run(argv);
+    process.exitCode = code;
+  } catch (e) {
+    const msg = e instanceof ConfigError ? e.message : safeError(e).message;
+    process.stderr.write(`agrenting-relay: ${msg}\n`);
+    process.exitCode = e instanceof ConfigError ? 2 : 1;
+  }
+}
+
+void main();

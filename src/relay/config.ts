@@ -60,7 +60,7 @@ Options:
   --listen HOST:PORT    where the relay serves MCP (default ${DEFAULT_HOST}:${DEFAULT_PORT})
   --review MODE         required (default): results wait for approval; off: delivered at once
   --state-dir DIR       journal, workspaces, relay.json, relay.log (default ~/.agrenting-relay,
-                        env AGRENTING_STATE_DIR)
+                        env AGRENTING_STATE_DIR; with --sandbox ~/.agrenting-relay/sandbox)
   --config FILE         JSON file with several agents (see below)
   --sandbox             start an embedded local marketplace and connect to it
   --demo                with --sandbox: post sample hirings and work them, live status
@@ -279,9 +279,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       : env.AGRENTING_LOG_LEVEL
         ? parseLogLevel(env.AGRENTING_LOG_LEVEL, 'AGRENTING_LOG_LEVEL')
         : 'info';
-  const stateDir = resolve(args.stateDir ?? file?.stateDir ?? defaultStateDir(env));
-  const workspaceRoot = settings && file?.workspaceRoot ? resolve(settings.file, '..', file.workspaceRoot) : join(stateDir, 'workspaces');
   const sandbox = args.sandbox || args.demo;
+  // The embedded sandbox forgets its hirings on exit: keep its relay state apart from real agents'.
+  const stateDir = resolve(
+    args.stateDir ?? file?.stateDir ?? (sandbox && !env.AGRENTING_STATE_DIR?.trim() ? join(defaultStateDir(env), 'sandbox') : defaultStateDir(env)),
+  );
+  const workspaceRoot = settings && file?.workspaceRoot ? resolve(settings.file, '..', file.workspaceRoot) : join(stateDir, 'workspaces');
 
   let agents: AgentConfig[] = [];
   if (!args.help && !sandbox) {
