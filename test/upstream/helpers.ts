@@ -121,3 +121,32 @@ export async function startProxy(target: string): Promise<NetSwitch> {
 }
 
 export const output = (text: string) => ({ summary: text });
+
+/** Collects things to close after each test, in reverse order. */
+export class Cleanup {
+  private readonly items: (() => Promise<unknown> | unknown)[] = [];
+  add<T>(item: T, close: (item: T) => Promise<unknown> | unknown): T {
+    this.items.push(() => close(item));
+    return item;
+  }
+  async run(): Promise<void> {
+    for (const f of this.items.splice(0).reverse()) await f();
+  }
+}
+
+export interface World {
+  sb: Sandbox;
+  agentId: string;
+  apiKey: string;
+  tl: TestLink;
+}
+
+/** A sandbox, one agent, and a started link for it (unless start=false). */
+export async function world(cleanup: Cleanup, knobs: Partial<Knobs> = {}, timing: Partial<LinkTiming> = {}, opts: { start?: boolean; callbackUrl?: string; baseUrl?: string } = {}): Promise<World> {
+  const sb = cleanup.add(await quietSandbox(knobs), (s) => s.close());
+  const agent = sb.registerAgent({ name: 'test agent', ...(opts.callbackUrl ? { metadata: { callback_url: opts.callbackUrl } } : {}) });
+  const tl = makeLink(opts.baseUrl ?? sb.url, agent.apiKey, timing);
+  cleanup.add(tl.link, (l) => l.stop());
+  if (opts.start !== false) tl.link.start();
+  return { sb, agentId: agent.id, apiKey: agent.apiKey, tl };
+}
