@@ -1,0 +1,266 @@
+// The extension's MCP session with the relay (operator role): Streamable HTTP at
+// <url>/mcp with X-API-Key, subscriptions to relay://hirings, review://queue and
+// relay://status, a ping to notice a dead relay, and reconnects with backoff
+// (re-reading relay.json each time: a restarted relay may have a new port).
+// No vscode import: the extension wires its events to the UI.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CallToolResultSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from '../shared/log';
+import { redact, registerSecret } from '../shared/redact';
+import type { HiringView, RelayStatus, Submission } from '../relay/types';
+import type { RelayFile } from './relay-info';
+import { parseHiringViews, parseRelayStatus, parseSubmissions } from './view-models/parse';
+import type { ConnectionState } from './view-models/status-bar';
+
+export const URI = { hirings: 'relay://hirings', reviews: 'review://queue', status: 'relay://status' } as const;
+
+export interface ConnectionOptions {
+  /** Finds the live relay (relay.json + liveness), or undefined. */
+  locate: () => Promise<RelayFile | undefined>;
+  log: Logger;
+  version: string;
+  pingIntervalMs?: number;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  toolTimeoutMs?: number;
+}
+
+export interface RelaySnapshot {
+  hirings: HiringView[];
+  reviews: Submission[];
+  status?: RelayStatus;
+}
+
+/** A tool answered isError: its text is a sentence a person can act on. */
+export class RelayToolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RelayToolError';
+  }
+}
+
+export class RelayNotConnectedError extends Error {
+  constructor(detail?: string) {
+    super(`The Agrenting relay is not connected${detail ? ` (${detail})` : ''}. Run 'Agrenting: Start Relay', or see 'Agrenting: Show Relay Log'.`);
+    this.name = 'RelayNotConnectedError';
+  }
+}
+
+type Listener = () => void;
+
+export class RelayConnection {
+  state: ConnectionState = 'connecting';
+  lastError: string | undefined;
+  info: RelayFile | undefined;
+  data: RelaySnapshot = { hirings: [], reviews: [] };
+
+  private client: Client | undefined;
+  private disposed = false;
+  private running = false;
+  private wakeUp: (() => void) | undefined;
+  private lost: (() => void) | undefined;
+  private readonly stateListeners = new Set<Listener>();
+  private readonly dataListeners = new Set<Listener>();
+  private readonly pendingReads = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly opts: ConnectionOptions) {}
+
+  onState(l: Listener): () => void {
+    this.stateListeners.add(l);
+    return () => this.stateListeners.delete(l);
+  }
+
+  onData(l: Listener): () => void {
+    this.dataListeners.add(l);
+    return () => this.dataListeners.delete(l);
+  }
+
+  /** Starts the connect loop (idempotent). */
+  start(): void {
+    if (this.running || this.disposed) return;
+    this.running = true;
+    void this.loop();
+  }
+
+  /** Retries now instead of waiting for the backoff (e.g. after starting a relay). */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Drops the session and reconnects (e.g. after a relay restart). */
+  reconnect(): void {
+    this.lost?.();
+    this.wake();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.lost?.();
+    this.wake();
+    for (const t of this.pendingReads.values()) clearTimeout(t);
+    void this.client?.close().catch(() => undefined);
+  }
+
+  private setState(state: ConnectionState, error?: string): void {
+    const changed = state !== this.state || error !== this.lastError;
+    this.state = state;
+    if (error !== undefined || state === 'connected') this.lastError = error;
+    if (changed) for (const l of this.stateListeners) l();
+  }
+
+  private async loop(): Promise<void> {
+    let backoff = this.opts.minBackoffMs ?? 500;
+    while (!this.disposed) {
+      try {
+        await this.connectOnce();
+        backoff = this.opts.minBackoffMs ?? 500;
+        await this.untilLost();
+      } catch (e) {
+        const msg = redact(e instanceof Error ? e.message : String(e));
+        this.opts.log.warn('relay connection failed', { error: msg });
+        this.setState(this.info ? 'reconnecting' : 'offline', msg);
+      }
+      await this.closeClient();
+      if (this.disposed) break;
+      if (this.state === 'connected') this.setState('reconnecting', this.lastError);
+      await this.sleep(backoff);
+      backoff = Math.min(backoff * 2, this.opts.maxBackoffMs ?? 10_000);
+    }
+    this.running = false;
+  }
+
+  private async connectOnce(): Promise<void> {
+    const info = await this.opts.locate();
+    if (!info) {
+      this.info = undefined;
+      throw new Error('no relay is running (relay.json is missing or its process is gone)');
+    }
+    this.info = info;
+    registerSecret(info.operatorToken);
+    if (this.state !== 'reconnecting') this.setState('connecting');
+    const transport = new StreamableHTTPClientTransport(new URL(`${info.url.replace(/\/+$/, '')}/mcp`), {
+      requestInit: { headers: { 'X-API-Key': info.operatorToken } },
+      reconnectionOptions: { initialReconnectionDelay: 500, maxReconnectionDelay: 5000, reconnectionDelayGrowFactor: 2, maxRetries: 3 },
+    });
+    const client = new Client({ name: 'agrenting-vscode', version: this.opts.version }, { capabilities: {} });
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => this.scheduleRead(n.params.uri));
+    client.onclose = () => this.lost?.();
+    client.onerror = (e) => this.opts.log.debug('relay transport error', { error: e });
+    await client.connect(transport);
+    this.client = client;
+    for (const uri of Object.values(URI)) await client.subscribeResource({ uri });
+    await this.readAll();
+    this.opts.log.info('connected to the relay', { url: info.url, pid: info.pid, version: info.version });
+    this.setState('connected');
+  }
+
+  /** Resolves when the session is lost: closed, or a ping went unanswered. */
+  private untilLost(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setInterval(() => {
+        const c = this.client;
+        if (!c) return done();
+        c.ping({ timeout: 5000 }).catch((e: unknown) => {
+          this.lastError = redact(`the relay stopped answering: ${e instanceof Error ? e.message : String(e)}`);
+          done();
+        });
+      }, this.opts.pingIntervalMs ?? 10_000);
+      const done = () => {
+        clearInterval(timer);
+        this.lost = undefined;
+        resolve();
+      };
+      this.lost = done;
+    });
+  }
+
+  private async closeClient(): Promise<void> {
+    const c = this.client;
+    this.client = undefined;
+    if (c) {
+      c.onclose = undefined;
+      await c.close().catch(() => undefined);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = undefined;
+        done();
+      };
+    });
+  }
+
+  /** Coalesces bursts of resources/updated into one read per URI. */
+  private scheduleRead(uri: string): void {
+    if (this.pendingReads.has(uri)) return;
+    this.pendingReads.set(
+      uri,
+      setTimeout(() => {
+        this.pendingReads.delete(uri);
+        this.readOne(uri).catch((e: unknown) => this.opts.log.warn('reading a relay resource failed', { uri, error: e }));
+      }, 50),
+    );
+  }
+
+  private async readJson(uri: string): Promise<unknown> {
+    const c = this.client;
+    if (!c) throw new RelayNotConnectedError();
+    const res = await c.readResource({ uri });
+    const first = res.contents[0];
+    if (!first || !('text' in first) || typeof first.text !== 'string') throw new Error(`${uri} returned no text`);
+    return JSON.parse(first.text) as unknown;
+  }
+
+  private async readOne(uri: string): Promise<void> {
+    if (uri === URI.hirings) {
+      const r = parseHiringViews(await this.readJson(uri));
+      if (r.errors.length) this.opts.log.warn('some hirings from the relay were unreadable', { errors: r.errors.join('; ') });
+      this.data = { ...this.data, hirings: r.items };
+    } else if (uri === URI.reviews) {
+      const r = parseSubmissions(await this.readJson(uri));
+      if (r.errors.length) this.opts.log.warn('some submissions from the relay were unreadable', { errors: r.errors.join('; ') });
+      this.data = { ...this.data, reviews: r.items };
+    } else if (uri === URI.status) {
+      this.data = { ...this.data, status: parseRelayStatus(await this.readJson(uri)) };
+    } else {
+      // hiring://{id} or hiring://pending: the full list carries the change.
+      return this.readOne(URI.hirings);
+    }
+    for (const l of this.dataListeners) l();
+  }
+
+  /** Re-reads every resource (on connect and on Refresh). */
+  async readAll(): Promise<void> {
+    for (const uri of Object.values(URI)) await this.readOne(uri);
+  }
+
+  /**
+   * Calls a relay tool and returns its JSON result. Throws RelayToolError with the
+   * relay's sentence when the tool fails, RelayNotConnectedError when offline.
+   */
+  async callTool(name: string, args: Record<string, unknown>, onProgress?: (message: string) => void): Promise<unknown> {
+    const c = this.client;
+    if (!c || this.state !== 'connected') throw new RelayNotConnectedError(this.lastError);
+    const raw = await c.callTool({ name, arguments: args }, CallToolResultSchema, {
+      timeout: this.opts.toolTimeoutMs ?? 120_000,
+      resetTimeoutOnProgress: true,
+      ...(onProgress ? { onprogress: (p: { message?: string; progress: number; total?: number }) => onProgress(p.message ?? (p.total ? `${Math.round((100 * p.progress) / p.total)}%` : '')) } : {}),
+    });
+    const res = CallToolResultSchema.parse(raw);
+    const text = res.content.map((c2) => (c2.type === 'text' ? c2.text : '')).join('\n');
+    if (res.isError) throw new RelayToolError(redact(text || `The relay could not run ${name}.`));
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return text;
+    }
+  }
+}

@@ -1,0 +1,62 @@
+// How the extension starts a relay: the command line, the environment and the
+// small config file that carries the workspace folder. Pure, so it is tested.
+import { join } from 'node:path';
+import type { ExtensionSettings } from './settings-model';
+
+export interface LaunchInput {
+  settings: ExtensionSettings;
+  /** Absolute path of dist/relay.js inside the extension. */
+  relayScript: string;
+  /** The node-compatible executable (the extension host's process.execPath). */
+  execPath: string;
+  mode: 'live' | 'sandbox';
+  /** Only for live mode. */
+  agentKey?: string;
+  /** The extension host's environment, passed on without the relay's own variables. */
+  baseEnv: NodeJS.ProcessEnv;
+}
+
+export interface LaunchPlan {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** Written before starting: no secret in it, the key travels in the environment. */
+  configFile: { path: string; content: string };
+  logFile: string;
+}
+
+export const LAUNCH_CONFIG_NAME = 'vscode-relay.json';
+
+export class LaunchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LaunchError';
+  }
+}
+
+export function launchPlan(input: LaunchInput): LaunchPlan {
+  const { settings } = input;
+  if (input.mode === 'live' && !input.agentKey) {
+    throw new LaunchError("No agent key is set. Run 'Agrenting: Set Agent Key' or 'Agrenting: Register Agent', or try 'Agrenting: Use Sandbox'.");
+  }
+  const configPath = join(settings.stateDir, LAUNCH_CONFIG_NAME);
+  const config = {
+    agents: [{ name: 'default', apiKeyEnv: 'AGRENTING_API_KEY' }],
+    workspaceRoot: settings.workspaceFolder,
+  };
+  const args = [input.relayScript, '--state-dir', settings.stateDir, '--listen', settings.address, '--review', settings.reviewRequired ? 'required' : 'off', '--upstream', settings.baseUrl, '--config', configPath];
+  if (input.mode === 'sandbox') args.push('--sandbox', '--demo');
+  const env: NodeJS.ProcessEnv = { ...input.baseEnv };
+  // Never pass on keys or tokens the extension host happened to inherit.
+  for (const k of ['AGRENTING_API_KEY', 'AGRENTING_RELAY_TOKEN', 'AGRENTING_RELAY_OPERATOR_TOKEN', 'AGRENTING_STATE_DIR']) delete env[k];
+  env.ELECTRON_RUN_AS_NODE = '1';
+  env.AGRENTING_BASE_URL = settings.baseUrl;
+  if (input.mode === 'live' && input.agentKey) env.AGRENTING_API_KEY = input.agentKey;
+  return {
+    command: input.execPath,
+    args,
+    env,
+    configFile: { path: configPath, content: `${JSON.stringify(config, null, 2)}\n` },
+    logFile: join(settings.stateDir, 'relay.log'),
+  };
+}
