@@ -183,10 +183,7 @@ export class Journal<T> {
     if (this.running) return;
     this.running = true;
     this.idle = new Promise<void>((r) => (this.markIdle = r));
-    void this.drain().finally(() => {
-      this.running = false;
-      this.markIdle();
-    });
+    void this.drain();
   }
 
   private shouldCompact(incoming: number): boolean {
@@ -216,6 +213,10 @@ export class Journal<T> {
         for (const w of batch) w.reject(err);
       }
     }
+    // Cleared in the same synchronous step as the empty-queue check, so an append
+    // made by a waiter we just resolved starts a new drain instead of being stranded.
+    this.running = false;
+    this.markIdle();
   }
 
   private async write(text: string, count: number): Promise<void> {
