@@ -260,6 +260,7 @@ export class AgentLink implements UpstreamLink {
   // ───────────── hirings in ─────────────
 
   private onResourceUpdated(uri: string): void {
+    this.log.debug('resource updated', { uri });
     if (uri === PENDING_URI) {
       void this.pendingReader.trigger();
       return;
@@ -279,6 +280,7 @@ export class AgentLink implements UpstreamLink {
   private async readPending(): Promise<void> {
     const s = this.session;
     if (!s?.alive) return;
+    this.log.debug('reading hiring://pending');
     try {
       this.deliverList(JSON.parse(await s.readText(PENDING_URI)), 'mcp');
     } catch (e) {

@@ -1,0 +1,131 @@
+// Session loss in every form the protocol names (§1): the link opens a new session,
+// re-initializes, re-subscribes and catches up on what it missed.
+import { afterEach, describe, expect, it } from 'vitest';
+import { Cleanup, makeLink, startCallbackServer, startProxy, world, type World } from './helpers';
+import { waitFor } from './fake-platform';
+
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+
+const subscribedSessions = (w: World) => w.sb.inspect().sessions.filter((s) => s.agentId === w.agentId && s.initialized && s.subscriptions.includes('hiring://pending'));
+
+async function connected(w: World) {
+  await waitFor(() => w.tl.link.status().state === 'connected' && subscribedSessions(w).length === 1, 'connected and subscribed');
+}
+
+describe('session loss and catch-up', () => {
+  it('stream dropped by the platform: new session, re-subscribed, REST catch-up, hirings flow again', async () => {
+    const w = await world(cleanup);
+    await connected(w);
+    const first = w.tl.link.sessionId;
+    const restBefore = w.tl.rec.batches.filter((b) => b.source === 'rest').length;
+    expect(w.sb.dropSessions(w.agentId)).toBe(1);
+    await waitFor(() => w.tl.link.status().state === 'connected' && w.tl.link.sessionId !== first && subscribedSessions(w).length === 1, 'a new subscribed session');
+    expect(w.tl.link.status().reconnects).toBe(1);
+    expect(w.tl.rec.statuses.some((s) => s.state === 'reconnecting' && /stream/.test(s.lastError ?? ''))).toBe(true);
+    await waitFor(() => w.tl.rec.batches.filter((b) => b.source === 'rest').length > restBefore, 'REST list read after the reconnect');
+    const h = await w.sb.hire(w.agentId, { task_description: 'After the drop' });
+    await waitFor(() => w.tl.rec.hirings.get(h.id), 'hiring delivered on the new session');
+  });
+
+  it('network outage: a hiring created while no session is up is caught up after the reconnect', async () => {
+    const callback = cleanup.add(await startCallbackServer(), (c) => c.close());
+    // The proxy sits in front of the sandbox; the endpoint must be relative so POSTs go through it too.
+    const w0 = await world(cleanup, { endpointEvent: 'relative' }, {}, { start: false, callbackUrl: callback.url });
+    const proxy = cleanup.add(await startProxy(w0.sb.url), (p) => p.close());
+    const tl = makeLink(proxy.url, w0.apiKey);
+    cleanup.add(tl.link, (l) => l.stop());
+    const w: World = { ...w0, tl };
+    tl.link.start();
+    await connected(w);
+    proxy.down();
+    await waitFor(() => tl.link.status().state === 'reconnecting', 'link noticed the outage');
+    const h = await w.sb.hire(w.agentId, { task_description: 'Created during the outage' });
+    expect(w.sb.hiring(h.id)?.probe).toMatchObject({ method: 'head', ok: true });
+    expect(tl.rec.hirings.has(h.id)).toBe(false);
+    proxy.up();
+    await waitFor(() => tl.rec.hirings.get(h.id), 'caught up after the reconnect');
+    expect(tl.rec.batches.find((b) => b.ids.includes(h.id))?.source).toBe('mcp');
+    expect(tl.link.status().state).toBe('connected');
+  });
+
+  it.each(['404', '410'] as const)('session expired, POSTs answer %s: the next ping notices, a new session opens', async (sessionExpiry) => {
+    const w = await world(cleanup, { sessionExpiry, sessionTtlMs: 200 }, { pingIntervalMs: 40 });
+    await connected(w);
+    const first = w.tl.link.sessionId;
+    await waitFor(() => w.tl.rec.statuses.some((s) => s.state === 'reconnecting' && s.lastError?.includes(sessionExpiry)), `${sessionExpiry} noticed`);
+    w.sb.knobs.sessionExpiry = 'none';
+    await waitFor(() => w.tl.link.status().state === 'connected' && w.tl.link.sessionId !== first, 'new session');
+    await connected(w);
+    const h = await w.sb.hire(w.agentId, { task_description: `After ${sessionExpiry}` });
+    await waitFor(() => w.tl.rec.hirings.get(h.id), 'hiring delivered');
+  });
+
+  it('session expired by dropping the stream: reconnects without waiting for a ping', async () => {
+    const w = await world(cleanup, { sessionExpiry: 'drop', sessionTtlMs: 150 });
+    await connected(w);
+    const first = w.tl.link.sessionId;
+    await waitFor(() => w.tl.link.sessionId !== undefined && w.tl.link.sessionId !== first, 'new session');
+    w.sb.knobs.sessionExpiry = 'none';
+    await connected(w);
+    expect(w.tl.link.status().reconnects).toBeGreaterThanOrEqual(1);
+  });
+
+  it('never holds two sessions at once, even when drops come in a burst', async () => {
+    const w = await world(cleanup);
+    let maxLive = 0;
+    w.sb.events.on('session', (e: { type: string; agentId: string }) => {
+      if (e.type === 'opened' && e.agentId === w.agentId) maxLive = Math.max(maxLive, w.sb.sessionCount(w.agentId));
+    });
+    await connected(w);
+    for (let i = 0; i < 5; i++) {
+      w.sb.dropSessions(w.agentId);
+      await waitFor(() => w.sb.sessionCount(w.agentId) === 1, `session ${i + 2}`);
+    }
+    await connected(w);
+    expect(maxLive).toBe(1);
+  });
+
+  it('duplicate notifications do not cause a storm of reads', async () => {
+    const w = await world(cleanup, { faultDuplicateNotificationRate: 1, latencyMs: 60 }, { requestTimeoutMs: 3000 });
+    await connected(w);
+    const count = (what: string) => w.tl.log.lines.filter((l) => l.includes(what)).length;
+    const hires = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => w.sb.hire(w.agentId, { task_description: `Burst ${i}` })));
+    await waitFor(() => hires.every((h) => w.tl.rec.hirings.has(h.id)), 'all six delivered');
+    const notes = count('resource updated');
+    const reads = count('reading hiring://pending');
+    expect(notes).toBeGreaterThanOrEqual(12);
+    // One initial read, then at most one read in flight plus one queued per burst.
+    expect(reads).toBeLessThan(notes / 2);
+  });
+
+  it('stream cut mid-event at random: every hiring still reaches the listener', async () => {
+    const callback = cleanup.add(await startCallbackServer(), (c) => c.close());
+    const w = await world(cleanup, { faultDropStreamRate: 0.25, faultSeed: 7 }, {}, { callbackUrl: callback.url });
+    await waitFor(() => w.tl.link.status().state === 'connected', 'connected once');
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push((await w.sb.hire(w.agentId, { task_description: `Flaky ${i}` })).id);
+    w.sb.knobs.faultDropStreamRate = 0;
+    await waitFor(() => ids.every((id) => w.tl.rec.hirings.has(id)), 'all hirings delivered', 15_000);
+    expect(w.tl.link.status().reconnects).toBeGreaterThanOrEqual(1);
+  });
+
+  it('wrong agent key: offline with an actionable error, retried slowly, never connected', async () => {
+    const w = await world(cleanup, {}, {}, { start: false });
+    const tl = makeLink(w.sb.url, 'not-the-right-key-42');
+    cleanup.add(tl.link, (l) => l.stop());
+    tl.link.start();
+    await waitFor(() => tl.link.status().state === 'offline', 'offline');
+    expect(tl.link.status().lastError).toBe("Agrenting rejected the agent key for agent a1 (401). Set it with 'Agrenting: Set Agent Key' or AGRENTING_API_KEY.");
+    await waitFor(() => tl.log.lines.filter((l) => l.includes('MCP session failed to open')).length >= 2, 'retried');
+    expect(tl.rec.statuses.some((s) => s.state === 'connected')).toBe(false);
+    expect(tl.log.lines.join('\n')).not.toContain('not-the-right-key-42');
+  });
+
+  it('safety net: lists GET /api/v1/hirings/pending on its own schedule', async () => {
+    const w = await world(cleanup, { restPending: 'active' }, { safetyNetMs: 40 });
+    await connected(w);
+    const h = await w.sb.hire(w.agentId, { task_description: 'Seen by REST too' });
+    await waitFor(() => w.tl.rec.batches.filter((b) => b.source === 'rest' && b.ids.includes(h.id)).length >= 2, 'two REST polls saw it');
+  });
+});
