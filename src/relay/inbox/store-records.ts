@@ -33,15 +33,33 @@ export function idOf(h: Hiring): string {
   return String(h.id);
 }
 
-const TYPES = new Set(['put', 'hiring', 'set', 'chunk', 'msg', 'sub']);
+const PHASES: readonly string[] = ['new', 'claimed', 'awaiting_review', 'delivering', 'done', 'failed'];
 
-/** A cheap shape check for replay: enough to apply the record without throwing. */
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const optPhase = (v: unknown) => v === undefined || (typeof v === 'string' && PHASES.includes(v));
+
+/** A shape check for replay: enough to apply the record without throwing or corrupting state. */
 export function isStoreRecord(v: unknown): v is StoreRecord {
-  if (typeof v !== 'object' || v === null) return false;
-  const r = v as { t?: unknown; id?: unknown; r?: { hiring?: { id?: unknown } } };
-  if (typeof r.t !== 'string' || !TYPES.has(r.t)) return false;
-  if (r.t === 'put') return typeof r.r?.hiring?.id === 'string';
-  return typeof r.id === 'string';
+  if (!isObj(v)) return false;
+  if (v.t === 'put') {
+    const r = v.r;
+    return isObj(r) && isObj(r.hiring) && typeof r.hiring.id === 'string' && typeof r.agent === 'string' && typeof r.phase === 'string' && PHASES.includes(r.phase);
+  }
+  if (typeof v.id !== 'string' || typeof v.at !== 'string') return false;
+  switch (v.t) {
+    case 'hiring':
+      return typeof v.agent === 'string' && isObj(v.h) && v.h.id === v.id && typeof v.phase === 'string' && PHASES.includes(v.phase);
+    case 'set':
+      return optPhase(v.phase);
+    case 'chunk':
+      return isObj(v.c) && typeof v.c.content === 'string';
+    case 'msg':
+      return isObj(v.m) && typeof v.m.content === 'string';
+    case 'sub':
+      return typeof v.s === 'string' && optPhase(v.phase);
+    default:
+      return false;
+  }
 }
 
 function isFinished(phase: LocalPhase): boolean {
