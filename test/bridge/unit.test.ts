@@ -71,11 +71,11 @@ describe('hand-off message', () => {
 });
 
 describe('task files', () => {
-  const hiring = toTaskHiring(
-    payloadToHiring({
-      ...(parseWebhookPayload(payload('h2', { task_input: { delivery_mode: 'push', repo_url: 'https://x-access-token:ghs_abcdefghijklmnopqrstu@git.example/o/r.git', repo_access_token: 'ghs_abcdefghijklmnopqrstu' } })) as { payload: never }).payload,
-    }),
+  const parsed = parseWebhookPayload(
+    payload('h2', { task_input: { delivery_mode: 'push', repo_url: 'https://x-access-token:ghs_abcdefghijklmnopqrstu@git.example/o/r.git', repo_access_token: 'ghs_abcdefghijklmnopqrstu' } }),
   );
+  if (!parsed.ok) throw new Error(parsed.error);
+  const hiring = toTaskHiring(payloadToHiring(parsed.payload));
   const ctx: TaskContext = { hiring, worker: 'alice', workerId: '@alice:d', roomId: '!r:d', projectId: 'agrenting', reportTo: '@bridge:d', now: '2030-01-01T00:00:00.000Z' };
   it('meta.json has what HiClaw workers require', () => {
     expect(buildMeta(ctx)).toMatchObject({ task_id: 'h2', project_id: 'agrenting', task_title: 'Fix the login bug', assigned_to: 'alice', room_id: '!r:d', status: 'assigned', assigned_at: ctx.now, source: 'agrenting', hiring_id: 'h2', price: '25.00' });
