@@ -52,8 +52,8 @@ export class McpSession {
     if (!this.alive) return false;
     const frame = `event: ${event}\ndata: ${data}\n\n`;
     if (event === 'message' && this.deps.dropDice.roll(this.deps.knobs.faultDropStreamRate)) {
-      this.res.write(frame.slice(0, Math.max(1, Math.floor(frame.length / 2))));
-      this.res.destroy();
+      // Destroy only once the half frame has reached the socket, so the client really sees it cut.
+      this.res.write(frame.slice(0, Math.max(1, Math.floor(frame.length / 2))), () => this.res.destroy());
       this.finish('fault: stream dropped mid-event');
       return false;
     }

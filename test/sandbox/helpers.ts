@@ -207,3 +207,10 @@ export function toolText(result: unknown): string {
   const content = (result as { content?: { type: string; text?: string }[] }).content ?? [];
   return content.map((c) => c.text ?? '').join('');
 }
+
+/** The JSON text of the first item of a resources/read result. */
+export function resourceJson<T = unknown>(result: { contents: ({ text: string } | { blob: string })[] }): T {
+  const first = result.contents[0];
+  if (!first || !('text' in first)) throw new Error('resource has no text item');
+  return JSON.parse(first.text) as T;
+}

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PENDING_URI, TOOL, hiringUri } from '../../src/shared/protocol';
 import { TOOL_INPUT_SCHEMAS } from '../../src/shared/tools';
 import type { Knobs, PlatformHiring, Sandbox } from '../../src/sandbox/index';
-import { rest, sdkAgent, testSandbox, toolText, waitFor, type SdkAgent } from './helpers';
+import { resourceJson, rest, sdkAgent, testSandbox, toolText, waitFor, type SdkAgent } from './helpers';
 
 const combos: Partial<Knobs>[] = [];
 for (const endpointEvent of ['relative', 'absolute'] as const) {
@@ -54,13 +54,13 @@ describe.each(combos)('SDK client with knobs %o', (knobs) => {
     expect(sandbox.hiring(hiring.id)?.probe).toMatchObject({ method: 'ping', ok: true });
 
     const pending = await sdk.client.readResource({ uri: PENDING_URI });
-    const list = JSON.parse(String(pending.contents[0].text)) as PlatformHiring[];
+    const list = resourceJson<PlatformHiring[]>(pending);
     expect(pending.contents[0].mimeType).toBe('application/json');
     expect(list.map((h) => h.id)).toContain(hiring.id);
     expect(list.find((h) => h.id === hiring.id)).toMatchObject({ status: knobs.newHiringStatus, task_description: 'Add a dark-mode toggle', price: '25.00', delivery_mode: 'output' });
 
     const one = await sdk.client.readResource({ uri: hiringUri(hiring.id) });
-    expect(JSON.parse(String(one.contents[0].text))).toMatchObject({ id: hiring.id, agent_id: agent.id });
+    expect(resourceJson(one)).toMatchObject({ id: hiring.id, agent_id: agent.id });
     await expect(sdk.client.readResource({ uri: hiringUri('no-such-hiring') })).rejects.toThrow(/not found/);
   });
 
@@ -112,7 +112,7 @@ describe.each(combos)('SDK client with knobs %o', (knobs) => {
     expect(r.isError).toBeFalsy();
     expect(sandbox.hiring(h.id)).toMatchObject({ status: 'failed', failedReason: 'capability_mismatch: cannot' });
     expect(sandbox.inspect().balances.customers[sandbox.customerId]).toBe(start);
-    const pending = JSON.parse(String((await sdk.client.readResource({ uri: PENDING_URI })).contents[0].text)) as PlatformHiring[];
+    const pending = resourceJson<PlatformHiring[]>(await sdk.client.readResource({ uri: PENDING_URI }));
     expect(pending.map((p) => p.id)).not.toContain(h.id);
   });
 });
