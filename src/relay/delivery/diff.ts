@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkspaceRef } from '../types';
-import { gitIn } from './git-env';
+import { gitExec } from './git-env';
 
 export interface ChangedFile {
   path: string;
@@ -33,13 +33,13 @@ export async function diffAgainstBase(ws: WorkspaceRef): Promise<WorkspaceDiff> 
   const scratch = await mkdtemp(join(tmpdir(), 'agrenting-diff-'));
   const index = join(scratch, 'index');
   try {
-    const git = gitIn(ws.dir, { env: { GIT_INDEX_FILE: index } });
+    const git = (args: string[]) => gitExec(ws.dir, args, { env: { GIT_INDEX_FILE: index } });
     // Seeded from HEAD without stat data, so every file is hashed: a copied index would carry
     // stat data that can hide a same-size edit made within the same second (racy git).
-    await git.raw(['read-tree', 'HEAD']);
-    await git.raw(['add', '-A']);
-    const names = await git.raw(['diff', '--cached', '--no-renames', '--name-status', '-z', ws.baseSha]);
-    const patch = await git.raw(['diff', '--cached', '--no-renames', '--binary', ws.baseSha]);
+    await git(['read-tree', 'HEAD']);
+    await git(['add', '-A']);
+    const names = await git(['diff', '--cached', '--no-renames', '--name-status', '-z', ws.baseSha]);
+    const patch = await git(['diff', '--cached', '--no-renames', '--binary', ws.baseSha]);
     return { files: parseNameStatus(names), patch };
   } finally {
     await rm(scratch, { recursive: true, force: true });

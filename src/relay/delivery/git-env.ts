@@ -2,6 +2,7 @@
 // `http.extraHeader` set through GIT_CONFIG_COUNT/KEY/VALUE environment
 // variables of that one command — never in argv (visible to `ps`), the URL,
 // `.git/config`, the remote, logs or errors.
+import { execFile } from 'node:child_process';
 import { simpleGit, type SimpleGit, type SimpleGitProgressEvent } from 'simple-git';
 import { redact, registerSecret } from '../../shared/redact';
 
@@ -56,9 +57,26 @@ export function gitIn(dir: string, opts: GitRunOptions = {}): SimpleGit {
     baseDir: dir,
     progress: opts.onProgress,
     timeout: { block: opts.timeoutMs ?? 120_000 },
+    // Finish on 'close' (all output read) without simple-git's default 50 ms grace after 'exit'.
+    completion: { onClose: true, onExit: false },
     // Our own env carries GIT_CONFIG_COUNT and an empty credential.helper on purpose.
     unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeCredentialHelper: true },
   }).env(gitEnv(opts.token, opts.env));
+}
+
+/**
+ * Runs one quick local git command (status, add, commit, config...). simple-git
+ * waits an extra 50 ms after every command that prints nothing, which adds up to
+ * most of the time of a delivery; network commands (clone, push) keep simple-git
+ * for its progress events and result parsing.
+ */
+export function gitExec(dir: string, args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<string> {
+  return new Promise((resolveOut, reject) => {
+    execFile('git', args, { cwd: dir, env: gitEnv(undefined, opts.env), maxBuffer: 256 * 1024 * 1024, timeout: opts.timeoutMs ?? 120_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(stderr.trim() || err.message));
+      else resolveOut(stdout);
+    });
+  });
 }
 
 /** Redacts a git or HTTP error message: the token, its Basic form, anything secret-shaped. */
@@ -80,4 +98,20 @@ export function gitReason(err: unknown, token?: string | null): string {
     .filter((l) => l && !/^(Cloning into|remote: Counting|remote: Compressing|Receiving|Resolving|To |hint:)/.test(l));
   const fatal = lines.find((l) => /^(fatal|error|remote: error|! \[)/.test(l)) ?? lines[0] ?? 'git failed';
   return scrub(fatal, token);
+}
+
+/**
+ * git reports every percent of every stage; a person needs a line per stage and
+ * every 10 %. Passes the first event of a stage, each 10 % step, and 100 %.
+ */
+export function throttledProgress(emit: (stage: string, percent: number) => void): (stage: string, percent: number) => void {
+  let lastStage = '';
+  let lastPercent = -1;
+  return (stage, percent) => {
+    if (stage !== lastStage || percent >= lastPercent + 10 || (percent === 100 && lastPercent !== 100)) {
+      lastStage = stage;
+      lastPercent = percent;
+      emit(stage, percent);
+    }
+  };
 }

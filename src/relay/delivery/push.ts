@@ -1,12 +1,12 @@
 // Push mode, second half: commit everything in the workspace, push the branch
 // with the token in the command's environment only, and optionally open a pull
-// request. Each step checks whether an earlier attempt already did it, so a
-// retry resumes where the last one stopped.
+// request. Each step is a no-op when an earlier attempt already did it (nothing
+// left to commit; remote up to date; open PR reused), so a retry resumes.
 import type { Hiring } from '../../shared/hiring';
 import { createLogger, type Logger } from '../../shared/log';
 import { registerSecret } from '../../shared/redact';
 import type { WorkspaceRef } from '../types';
-import { DEFAULT_AUTHOR, gitIn, gitReason, type GitIdentity } from './git-env';
+import { DEFAULT_AUTHOR, gitExec, gitIn, gitReason, throttledProgress, type GitIdentity } from './git-env';
 import { describeApiError, ensurePullRequest } from './github';
 
 export type PushStep = 'commit' | 'push' | 'pull_request';
@@ -55,42 +55,37 @@ export async function commitAndPush(ws: WorkspaceRef, hiring: Hiring, opts: Comm
     GIT_COMMITTER_NAME: author.name,
     GIT_COMMITTER_EMAIL: author.email,
   };
-  const local = gitIn(ws.dir, { env: identity, timeoutMs: opts.gitTimeoutMs });
+  const local = (args: string[]) => gitExec(ws.dir, args, { env: identity, timeoutMs: opts.gitTimeoutMs });
 
   // 1. commit — skipped when a previous attempt already committed everything.
   let commit: string;
   try {
-    await local.raw(['checkout', '-q', ws.branch]);
-    await local.raw(['add', '-A']);
-    const staged = (await local.raw(['diff', '--cached', '--name-only'])).trim();
+    const current = (await local(['symbolic-ref', '-q', '--short', 'HEAD']).catch(() => '')).trim();
+    if (current !== ws.branch) await local(['checkout', '-q', ws.branch]);
+    await local(['add', '-A']);
+    const staged = (await local(['diff', '--cached', '--name-only'])).trim();
     if (staged) {
       opts.onProgress?.('Committing changes', 10);
-      await local.raw(['commit', '-q', '--no-verify', '-m', opts.message]);
+      await local(['commit', '-q', '--no-verify', '-m', opts.message]);
     }
-    commit = (await local.revparse(['HEAD'])).trim();
+    commit = (await local(['rev-parse', 'HEAD'])).trim();
   } catch (err) {
     throw new PushError(`Committing the changes of hiring ${id} failed: ${gitReason(err, token)}`, id, 'commit');
   }
   if (commit === ws.baseSha) {
     throw new PushError(`Nothing to push for hiring ${id}: the workspace has no changes against ${ws.baseBranch}.`, id, 'commit');
   }
-  const files = (await local.raw(['diff', '--name-only', '--no-renames', '-z', ws.baseSha, commit])).split('\0').filter(Boolean);
+  const files = (await local(['diff', '--name-only', '--no-renames', '-z', ws.baseSha, commit])).split('\0').filter(Boolean);
 
   // 2. push — skipped when the remote branch already holds this commit.
-  const remote = gitIn(ws.dir, {
-    token,
-    timeoutMs: opts.gitTimeoutMs,
-    onProgress: (e) => opts.onProgress?.(`Pushing ${ws.branch}: ${e.stage}`, 20 + Math.round(e.progress * 0.6)),
-  });
+  const progress = throttledProgress((stage, percent) => opts.onProgress?.(`Pushing ${ws.branch}: ${stage}`, 20 + Math.round(percent * 0.6)));
+  const remote = gitIn(ws.dir, { token, timeoutMs: opts.gitTimeoutMs, onProgress: (e) => progress(e.stage, e.progress) });
   try {
-    const remoteSha = (await remote.raw(['ls-remote', '--heads', 'origin', `refs/heads/${ws.branch}`])).split(/\s+/)[0] ?? '';
-    if (remoteSha === commit) {
-      log.info('branch already pushed', { hiring: id, branch: ws.branch, commit });
-    } else {
-      opts.onProgress?.(`Pushing ${ws.branch}`, 20);
-      await remote.push('origin', `${ws.branch}:refs/heads/${ws.branch}`);
-      log.info('pushed', { hiring: id, branch: ws.branch, commit, files: files.length });
-    }
+    opts.onProgress?.(`Pushing ${ws.branch}`, 20);
+    // Pushing is idempotent: a remote already at this commit answers "up to date" at the cost of one round trip.
+    const pushed = await remote.push('origin', `${ws.branch}:refs/heads/${ws.branch}`);
+    const already = pushed.pushed.length > 0 && pushed.pushed.every((p) => p.alreadyUpdated);
+    log.info(already ? 'branch already pushed' : 'pushed', { hiring: id, branch: ws.branch, commit, files: files.length });
   } catch (err) {
     throw new PushError(pushFailure(id, ws.branch, gitReason(err, token)), id, 'push');
   }

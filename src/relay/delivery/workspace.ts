@@ -7,7 +7,7 @@ import type { Hiring } from '../../shared/hiring';
 import { createLogger, type Logger } from '../../shared/log';
 import { registerSecret } from '../../shared/redact';
 import type { WorkspaceRef } from '../types';
-import { gitIn, gitReason, scrub } from './git-env';
+import { gitExec, gitIn, gitReason, scrub, throttledProgress } from './git-env';
 import { checkPushAccess, repoSlug } from './github';
 
 export type WorkspaceStep = 'input' | 'access' | 'clone' | 'branch';
@@ -61,13 +61,15 @@ async function isDir(p: string): Promise<boolean> {
 export async function findWorkspace(hiringId: string, root: string): Promise<WorkspaceRef | undefined> {
   const dir = workspaceDir(hiringId, root);
   if (!(await isDir(join(dir, '.git')))) return undefined;
-  const git = gitIn(dir);
   const branch = branchFor(hiringId);
   try {
-    const marker = (await git.raw(['config', '--get', 'agrenting.hiring'])).trim();
-    if (marker !== hiringId) return undefined;
-    const baseBranch = (await git.raw(['config', '--get', 'agrenting.baseBranch'])).trim();
-    const baseSha = (await git.raw(['config', '--get', 'agrenting.baseSha'])).trim();
+    const markers = await gitExec(dir, ['config', '--get-regexp', '^agrenting\\.']);
+    // git lower-cases config key names: baseBranch reads back as basebranch.
+    const value = (key: string) => [...markers.matchAll(/^agrenting\.(\S+) (.*)$/gm)].find((m) => m[1] === key.toLowerCase())?.[2].trim();
+    if (value('hiring') !== hiringId) return undefined;
+    const baseBranch = value('baseBranch');
+    const baseSha = value('baseSha');
+    if (!baseBranch || !baseSha) return undefined;
     return { dir, branch, baseBranch, baseSha };
   } catch {
     // Half-made (clone interrupted before the markers were written): not a workspace.
@@ -124,7 +126,7 @@ export async function prepareWorkspace(hiring: Hiring, opts: PrepareOptions): Pr
   // A leftover folder from an interrupted clone is not a workspace: start clean.
   await rm(dir, { recursive: true, force: true });
   await mkdir(opts.root, { recursive: true });
-  const progress = (stage: string, percent: number) => opts.onProgress?.(`Cloning ${owner}/${repo}: ${stage}`, percent);
+  const progress = throttledProgress((stage, percent) => opts.onProgress?.(`Cloning ${owner}/${repo}: ${stage}`, percent));
   try {
     log.info('cloning', { hiring: id, repo: `${owner}/${repo}` });
     await gitIn(opts.root, { token, timeoutMs: opts.gitTimeoutMs, onProgress: (e) => progress(e.stage, e.progress) }).clone(url, dir);
@@ -133,15 +135,18 @@ export async function prepareWorkspace(hiring: Hiring, opts: PrepareOptions): Pr
     throw new WorkspaceError(cloneFailure(id, owner, repo, gitReason(err, token)), id, 'clone');
   }
   try {
-    const git = gitIn(dir, { timeoutMs: opts.gitTimeoutMs });
-    const baseBranch = (await git.revparse(['--abbrev-ref', 'HEAD'])).trim();
-    const baseSha = (await git.revparse(['HEAD'])).trim();
+    const git = (args: string[]) => gitExec(dir, args, { timeoutMs: opts.gitTimeoutMs });
+    const baseBranch = (await git(['symbolic-ref', '--short', 'HEAD'])).trim();
+    const baseSha = (await git(['rev-parse', 'HEAD'])).trim();
     const branch = branchFor(id);
-    await git.raw(['checkout', '-q', '-B', branch]);
+    // Same commit, so moving HEAD is enough: `checkout -b` would re-hash every freshly
+    // written (racily clean) file of a large checkout for nothing.
+    await git(['branch', '-f', branch, baseSha]);
+    await git(['symbolic-ref', '-m', `agrenting: work on hiring ${id}`, 'HEAD', `refs/heads/${branch}`]);
     // Non-secret markers that let findWorkspace recognise this folder after a restart.
-    await git.addConfig('agrenting.baseBranch', baseBranch);
-    await git.addConfig('agrenting.baseSha', baseSha);
-    await git.addConfig('agrenting.hiring', id);
+    await git(['config', 'agrenting.baseBranch', baseBranch]);
+    await git(['config', 'agrenting.baseSha', baseSha]);
+    await git(['config', 'agrenting.hiring', id]);
     opts.onProgress?.(`Workspace ready on branch ${branch}`, 100);
     log.info('workspace ready', { hiring: id, dir, branch, base: baseBranch });
     return { dir, branch, baseBranch, baseSha };
