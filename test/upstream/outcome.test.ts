@@ -8,24 +8,29 @@ const env = (code: string, message: string) => JSON.stringify({ data: null, erro
 
 describe('outcomeFromToolResult', () => {
   it('confirms a success and parses its JSON text', () => {
-    expect(outcomeFromToolResult(text('{"status":"completed"}'))).toEqual({ kind: 'confirmed', result: { status: 'completed' } });
-    expect(outcomeFromToolResult(text('ok'))).toEqual({ kind: 'confirmed', result: 'ok' });
+    expect(outcomeFromToolResult(TOOL.submitResult, text('{"status":"completed"}'))).toEqual({ kind: 'confirmed', result: { status: 'completed' } });
+    expect(outcomeFromToolResult(TOOL.submitResult, text('ok'))).toEqual({ kind: 'confirmed', result: 'ok' });
   });
 
   it('maps "already completed/failed" to already-done', () => {
-    expect(outcomeFromToolResult(text('Hiring abc is already completed', true))).toMatchObject({ kind: 'already-done' });
-    expect(outcomeFromToolResult(text('hiring already in a terminal state (failed)', true))).toMatchObject({ kind: 'already-done' });
+    expect(outcomeFromToolResult(TOOL.submitResult, text('Hiring abc is already completed', true))).toMatchObject({ kind: 'already-done' });
+    expect(outcomeFromToolResult(TOOL.submitResult, text('hiring already in a terminal state (failed)', true))).toMatchObject({ kind: 'already-done' });
+  });
+
+  it('a message or chunk to a finished hiring is rejected, not "done"', () => {
+    expect(outcomeFromToolResult(TOOL.addMessage, text('Hiring abc is already completed', true))).toMatchObject({ kind: 'rejected' });
+    expect(outcomeFromToolResult(TOOL.emitChunk, text('Hiring abc is already failed', true))).toMatchObject({ kind: 'rejected' });
   });
 
   it('asks for a hiring check on "not found", rejects invalid or foreign, retries transient errors', () => {
-    expect(outcomeFromToolResult(text('Hiring not found', true))).toBe(CHECK_HIRING);
-    expect(outcomeFromToolResult(text('Invalid arguments: output is required', true))).toMatchObject({ kind: 'rejected' });
-    expect(outcomeFromToolResult(text('This hiring is not yours', true))).toMatchObject({ kind: 'rejected' });
-    expect(outcomeFromToolResult(text('Internal error, try again', true))).toMatchObject({ kind: 'retry' });
+    expect(outcomeFromToolResult(TOOL.submitResult, text('Hiring not found', true))).toBe(CHECK_HIRING);
+    expect(outcomeFromToolResult(TOOL.submitResult, text('Invalid arguments: output is required', true))).toMatchObject({ kind: 'rejected' });
+    expect(outcomeFromToolResult(TOOL.submitResult, text('This hiring is not yours', true))).toMatchObject({ kind: 'rejected' });
+    expect(outcomeFromToolResult(TOOL.submitResult, text('Internal error, try again', true))).toMatchObject({ kind: 'retry' });
   });
 
   it('redacts secrets in the message', () => {
-    const o = outcomeFromToolResult(text('invalid token=abcdefgh12345', true));
+    const o = outcomeFromToolResult(TOOL.submitResult, text('invalid token=abcdefgh12345', true));
     expect(JSON.stringify(o)).not.toContain('abcdefgh12345');
   });
 });

@@ -131,7 +131,7 @@ export class AgentLink implements UpstreamLink {
     const s = this.session;
     if (s?.alive) {
       try {
-        return await this.settle(tool, hiringId, outcomeFromToolResult(await s.callTool(tool, args, idempotencyKey)));
+        return await this.settle(tool, hiringId, outcomeFromToolResult(tool, await s.callTool(tool, args, idempotencyKey)));
       } catch (e) {
         if (e instanceof RpcError) {
           const message = `${tool} for hiring ${hiringId}: ${e.message}`;

@@ -36,8 +36,13 @@ export function toolResultText(r: CallToolResult): string {
   return r.content.flatMap((c) => (c.type === 'text' ? [c.text] : [])).join('\n');
 }
 
+/** "Already done" settles a result or a failure; a message or chunk to a finished hiring simply has nowhere to go. */
+function alreadyDone(tool: PlatformToolName, message: string): DeliveryOutcome {
+  return tool === TOOL.submitResult || tool === TOOL.reportFailure ? { kind: 'already-done', message } : { kind: 'rejected', message };
+}
+
 /** A `tools/call` result: success, or an isError text explaining why not. */
-export function outcomeFromToolResult(r: CallToolResult): Interpretation {
+export function outcomeFromToolResult(tool: PlatformToolName, r: CallToolResult): Interpretation {
   const text = toolResultText(r);
   if (!r.isError) {
     let result: unknown = r.structuredContent ?? text;
@@ -51,7 +56,7 @@ export function outcomeFromToolResult(r: CallToolResult): Interpretation {
     return { kind: 'confirmed', result };
   }
   const message = redact(text || 'the platform refused the call without a reason');
-  if (ALREADY_DONE.test(text)) return { kind: 'already-done', message };
+  if (ALREADY_DONE.test(text)) return alreadyDone(tool, message);
   if (NOT_FOUND.test(text)) return CHECK_HIRING;
   if (TRANSIENT.test(text)) return { kind: 'retry', message };
   return { kind: 'rejected', message };
@@ -97,10 +102,9 @@ export function outcomeFromHiringCheck(tool: PlatformToolName, hiringId: string,
     return { kind: 'rejected', message: `Agrenting does not know hiring ${hiringId}, or it belongs to another agent.` };
   }
   if (isTerminalStatus(status)) {
-    if (tool === TOOL.submitResult || tool === TOOL.reportFailure) {
-      return { kind: 'already-done', message: `Hiring ${hiringId} is already ${status} on Agrenting.` };
-    }
-    return { kind: 'rejected', message: `Hiring ${hiringId} is ${status}; Agrenting takes no more ${tool === TOOL.addMessage ? 'messages' : 'progress'} for it.` };
+    return tool === TOOL.submitResult || tool === TOOL.reportFailure
+      ? alreadyDone(tool, `Hiring ${hiringId} is already ${status} on Agrenting.`)
+      : alreadyDone(tool, `Hiring ${hiringId} is ${status}; Agrenting takes no more ${tool === TOOL.addMessage ? 'messages' : 'progress'} for it.`);
   }
   // The hiring exists and is active, yet the platform said "not found": a hiccup, try again.
   return { kind: 'retry', message: `Agrenting answered "not found" for hiring ${hiringId}, which is still ${status}; retrying.` };
