@@ -40,6 +40,8 @@ export interface OutboxOptions extends BackoffOptions {
   finishedLimit?: number;
   /** Timer used for backoff waits (tests may inject one). Returns a cancel function. */
   schedule?: (fn: () => void, ms: number) => () => void;
+  /** How long close() waits for sends in flight (a hung network call must not hang shutdown). Default 5 000 ms. */
+  closeTimeoutMs?: number;
   fileName?: string;
   compactFactor?: number;
   compactMinRecords?: number;
@@ -232,7 +234,15 @@ export class Outbox {
     this.closed = true;
     this.running = false;
     for (const lane of this.lanes.values()) lane.cancelTimer?.();
-    await Promise.allSettled([...this.inFlight]);
+    // Whatever is still in flight was recorded as attempted; the next open re-sends it with the same key.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise<void>((r) => {
+        timer = setTimeout(r, this.opts.closeTimeoutMs ?? 5000);
+      }),
+    ]);
+    clearTimeout(timer);
     await this.journal.close();
   }
 
