@@ -100,7 +100,7 @@ export class RawSseClient {
         res.setEncoding('utf8');
         res.on('data', (d: string) => parser.feed(d));
         res.on('error', () => undefined);
-        if (res.statusCode !== 200) resolve();
+        resolve();
       });
       this.req.on('error', reject);
       this.req.end();
