@@ -1,0 +1,45 @@
+// The status bar item: relay and upstream state, what is waiting; a click shows details.
+import * as vscode from 'vscode';
+import type { RelayConnection } from './relay-connection';
+import { statusBarModel, type StatusInput } from './view-models/status-bar';
+
+export function statusInput(connection: RelayConnection): StatusInput {
+  const { hirings, reviews, status } = connection.data;
+  return {
+    connection: connection.state,
+    ...(connection.lastError ? { lastError: connection.lastError } : {}),
+    ...(connection.info ? { relayUrl: connection.info.url } : {}),
+    ...(connection.state === 'connected' && status ? { status } : {}),
+    newHirings: hirings.filter((h) => h.phase === 'new').length,
+    reviewsWaiting: reviews.filter((s) => s.state === 'awaiting_review').length,
+  };
+}
+
+export class RelayStatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private readonly offs: (() => void)[];
+
+  constructor(private readonly connection: RelayConnection) {
+    this.item = vscode.window.createStatusBarItem('agrenting.status', vscode.StatusBarAlignment.Left, 50);
+    this.item.name = 'Agrenting';
+    this.item.command = 'agrenting.showStatus';
+    this.offs = [connection.onState(() => this.update()), connection.onData(() => this.update())];
+    this.update();
+    this.item.show();
+  }
+
+  update(): void {
+    const m = statusBarModel(statusInput(this.connection));
+    this.item.text = m.text;
+    const tooltip = new vscode.MarkdownString(m.tooltip, true);
+    tooltip.isTrusted = false;
+    this.item.tooltip = tooltip;
+    this.item.accessibilityInformation = { label: m.accessibilityLabel, role: 'button' };
+    this.item.backgroundColor = m.severity ? new vscode.ThemeColor(`statusBarItem.${m.severity}Background`) : undefined;
+  }
+
+  dispose(): void {
+    for (const off of this.offs) off();
+    this.item.dispose();
+  }
+}
