@@ -68,7 +68,8 @@ describe('Outbox', () => {
     });
     const e = await box.enqueue(result());
     expect(e).toMatchObject({ key: 'submission-sub-h1', state: 'pending', attempts: 0 });
-    await waitFor(() => box.get(e.key)?.state === 'confirmed', 'confirmation');
+    // Events come after the outcome is durable.
+    await waitFor(() => events.some((x) => x.type === 'confirmed'), 'confirmation');
     expect(journalAtSend).toContain('"t":"put"');
     expect(journalAtSend).toContain('"t":"try","k":"submission-sub-h1","n":1');
     expect(box.get(e.key)).toMatchObject({ attempts: 1, state: 'confirmed' });
@@ -137,7 +138,7 @@ describe('Outbox', () => {
     const fake = fakeSender([{ kind: 'already-done', message: 'hiring is completed' }]);
     const { box, events } = await open(dir(), { send: fake.send });
     const e = await box.enqueue(result());
-    await waitFor(() => box.get(e.key)?.state === 'confirmed', 'confirmation');
+    await waitFor(() => events.some((x) => x.type === 'confirmed'), 'confirmation');
     expect(box.get(e.key)?.lastError).toMatch(/already finished before this delivery was first sent: hiring is completed/);
     expect(events.some((x) => x.type === 'confirmed')).toBe(true);
   });
@@ -146,7 +147,7 @@ describe('Outbox', () => {
     const fake = fakeSender([{ kind: 'rejected', message: 'invalid arguments: output is required' }]);
     const { box, events } = await open(dir(), { send: fake.send });
     const e = await box.enqueue(result());
-    await waitFor(() => box.get(e.key)?.state === 'rejected', 'rejection');
+    await waitFor(() => events.some((x) => x.type === 'rejected'), 'rejection');
     expect(fake.calls).toHaveLength(1);
     expect(box.get(e.key)?.lastError).toBe('invalid arguments: output is required');
     expect(events.find((x) => x.type === 'rejected')).toMatchObject({ message: 'invalid arguments: output is required' });
