@@ -109,7 +109,7 @@ export async function handleHirerRest(ctx: SandboxContext, req: IncomingMessage,
   if (first === 'agents' && action === 'hirings' && method === 'GET') {
     return get(() => ok(ctx.store.all().filter((r) => r.hiring.agent_id === hiringId && r.hiring.customer_id === customerId).map((r) => r.hiring))).then(() => true);
   }
-  if (first === 'hirings' && parts.length === 2 && method === 'GET') {
+  if (first === 'hirings' && parts.length === 2 && hiringId !== 'pending' && method === 'GET') {
     return get(() => {
       const r = ctx.store.get(hiringId);
       return r && r.hiring.customer_id === customerId ? ok(r.hiring) : problem(404, 'NOT_FOUND', `Hiring ${hiringId} not found.`);

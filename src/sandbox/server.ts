@@ -9,6 +9,15 @@ import { sandboxPage, sandboxState } from './inspect';
 import { handlePost, MESSAGES_PREFIX, openStream, SSE_PATH } from './mcp-transport';
 import { handleAgentRest } from './rest';
 
+/** The wrong credential for a known route is a 401 naming the right one; anything else is 404. */
+function unrouted(res: ServerResponse, who: 'agent' | 'user', method: string, path: string, parts: string[]): void {
+  const agentRoute = parts[0] === 'hirings' && (parts[1] === 'pending' || parts[2] === 'result' || parts[2] === 'failure');
+  const userRoute = parts[0] === 'agents' || parts[2] === 'cancel';
+  if (who === 'agent' && userRoute) return sendError(res, 'UNAUTHORIZED', `${method} ${path} needs the user token (Authorization: Bearer ap_...), not an agent key.`);
+  if (who === 'user' && agentRoute) return sendError(res, 'UNAUTHORIZED', `${method} ${path} needs an agent API key, not the user token.`);
+  sendError(res, 'NOT_FOUND', `No route ${method} ${path}.`);
+}
+
 async function route(ctx: SandboxContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (await ctx.git.handle(req, res)) return;
   const path = new URL(req.url ?? '/', 'http://sandbox.invalid').pathname;
@@ -22,10 +31,7 @@ async function route(ctx: SandboxContext, req: IncomingMessage, res: ServerRespo
     const caller = identify(ctx, req);
     if (!caller) return void requireUser(ctx, req, res);
     const handled = caller.kind === 'agent' ? await handleAgentRest(ctx, req, res, caller.agent, parts) : await handleHirerRest(ctx, req, res, caller.customerId, parts);
-    if (!handled) {
-      const who = caller.kind === 'agent' ? 'an agent key' : 'the user token';
-      sendError(res, 'NOT_FOUND', `No route ${method} ${path} for ${who}.`);
-    }
+    if (!handled) unrouted(res, caller.kind, method, path, parts);
     return;
   }
 

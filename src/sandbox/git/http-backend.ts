@@ -45,6 +45,8 @@ export function runHttpBackend(
   const protocol = req.headers['git-protocol'];
   if (typeof protocol === 'string') env.GIT_PROTOCOL = protocol;
 
+  // The client may have hung up while we checked the token: nothing to serve.
+  if (req.destroyed || res.destroyed) return Promise.resolve();
   return new Promise((resolveDone) => {
     const child = spawn('git', ['http-backend'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     track(child);
@@ -113,10 +115,17 @@ export function runHttpBackend(
       else res.end();
       resolveDone();
     });
-    // A client that hangs up mid-transfer must not leave http-backend waiting on stdin.
-    req.on('aborted', () => child.kill());
+    // A client that hangs up mid-transfer must not leave http-backend (or the
+    // receive-pack it started) waiting on stdin: close the pipe and stop it.
+    const abort = () => {
+      child.stdin.destroy();
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+    };
+    req.on('close', () => {
+      if (!req.complete) abort();
+    });
     res.on('close', () => {
-      if (child.exitCode === null) child.kill();
+      if (!res.writableFinished) abort();
     });
     child.stdin.on('error', () => undefined);
     req.pipe(child.stdin);

@@ -52,7 +52,7 @@ export function createGitHosting(opts: GitHostingOptions): GitHosting {
 
   const track = (child: ChildProcess) => {
     children.add(child);
-    child.on('close', () => children.delete(child));
+    child.on('exit', () => children.delete(child));
   };
 
   async function handleGit(req: IncomingMessage, res: ServerResponse, owner: string, name: string, suffix: string, query: URLSearchParams): Promise<void> {
@@ -125,11 +125,17 @@ export function createGitHosting(opts: GitHostingOptions): GitHosting {
 
     async close() {
       closed = true;
+      // Wait for 'exit', not 'close': a grandchild (upload-pack, receive-pack) may hold the pipes.
       const waiting = [...children].map(
         (c) =>
-          new Promise<void>((resolveClosed) => {
-            if (c.exitCode !== null) return resolveClosed();
-            c.once('close', () => resolveClosed());
+          new Promise<void>((resolveExited) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolveExited();
+            const force = setTimeout(() => c.kill('SIGKILL'), 2000);
+            c.once('exit', () => {
+              clearTimeout(force);
+              resolveExited();
+            });
+            c.stdin?.destroy();
             c.kill();
           }),
       );
