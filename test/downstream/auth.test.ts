@@ -31,7 +31,8 @@ describe('tokens', () => {
   });
 
   it('answers a missing or wrong token with 401 and the error envelope, never echoing the token', async () => {
-    for (const headers of [{}, { 'X-API-Key': 'wrong-token-value' }, { Authorization: 'Basic abc' }]) {
+    const variants: Record<string, string>[] = [{}, { 'X-API-Key': 'wrong-token-value' }, { Authorization: 'Basic abc' }];
+    for (const headers of variants) {
       const res = await rawRequest(sseUrl(), { headers });
       expect(res.status).toBe(401);
       const body = JSON.parse(res.body) as { data: null; errors: { code: string; message: string }[] };
