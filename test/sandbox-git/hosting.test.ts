@@ -1,4 +1,6 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Octokit } from '@octokit/rest';
@@ -156,5 +158,58 @@ describe('GitHub REST subset for Octokit', () => {
     const res = await fetch(`${hosted.base}/api/v1/hirings`);
     expect(res.status).toBe(404);
     expect(await res.text()).toBe('');
+  });
+});
+
+describe('CGI bridge edge cases', () => {
+  const pkt = (line: string) => `${(line.length + 4).toString(16).padStart(4, '0')}${line}`;
+
+  it('passes gzip request bodies through to http-backend', async () => {
+    const main = await hosted.hosting.branchSha('acme', 'widgets', 'main');
+    const body = gzipSync(Buffer.from(`${pkt(`want ${main}\n`)}0000${pkt('done\n')}`));
+    const res = await fetch(`${url()}/git-upload-pack`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${readToken}`,
+        'content-type': 'application/x-git-upload-pack-request',
+        'content-encoding': 'gzip',
+      },
+      body,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/x-git-upload-pack-result');
+    const out = Buffer.from(await res.arrayBuffer());
+    expect(out.includes(Buffer.from('PACK'))).toBe(true);
+  });
+
+  it('answers malformed Authorization headers with 401', async () => {
+    for (const authorization of ['Basic !!!', 'Basic', 'Digest abc', `Basic ${Buffer.from('x-access-token:').toString('base64')}`]) {
+      const res = await fetch(`${url()}/info/refs?service=git-upload-pack`, { headers: { authorization } });
+      expect(res.status, authorization).toBe(401);
+    }
+  });
+
+  it('survives a client that hangs up in the middle of a push', async () => {
+    const { port } = new URL(hosted.base);
+    await new Promise<void>((resolve) => {
+      const sock = connect(Number(port), '127.0.0.1', () => {
+        sock.write(
+          [
+            'POST /git/acme/widgets.git/git-receive-pack HTTP/1.1',
+            'Host: 127.0.0.1',
+            `Authorization: Bearer ${writeToken}`,
+            'Content-Type: application/x-git-receive-pack-request',
+            'Content-Length: 100000',
+            '',
+            '0000',
+          ].join('\r\n'),
+        );
+        sock.destroy();
+        resolve();
+      });
+    });
+    const after = await gitCli(['-c', authHeader(readToken), 'ls-remote', url()]);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stdout).toMatch(/refs\/heads\/main/);
   });
 });
