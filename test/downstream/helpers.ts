@@ -54,7 +54,12 @@ async function wire(client: Client, transport: StreamableHTTPClientTransport | S
   });
   client.onerror = (e) => errors.push(e);
   await client.connect(transport);
-  return { client, updates, errors, close: () => client.close() };
+  const close = async () => {
+    // A Streamable HTTP session lives until DELETE; end it as a well-behaved client does.
+    if (transport instanceof StreamableHTTPClientTransport) await transport.terminateSession().catch(() => undefined);
+    await client.close();
+  };
+  return { client, updates, errors, close };
 }
 
 export function streamableClient(url: string, headers: Record<string, string>): Promise<TestClient> {
