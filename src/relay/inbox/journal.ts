@@ -65,6 +65,8 @@ export class Journal<T> {
   private readonly log: Logger;
   /** Number of compactions done by this instance (for tests and status). */
   compactions = 0;
+  /** Number of write + fsync batches (group commit: fewer than appends under load). */
+  batches = 0;
 
   constructor(
     readonly file: string,
@@ -228,6 +230,7 @@ export class Journal<T> {
       if (this.durable) await h.datasync();
       this.size += buf.length;
       this.fileRecords += count;
+      this.batches++;
     } catch (e) {
       // Cut back a partial write so the next batch starts on a clean line.
       await h.truncate(this.size).catch(() => undefined);
