@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ import {
   repoSlug,
   WorkspaceError,
 } from '../../src/relay/delivery';
-import { authHeader, gitCli, startHostedGit, type HostedGit } from '../sandbox-git/helpers';
+import { gitCli, gitCliWithToken, startHostedGit, type HostedGit } from '../sandbox-git/helpers';
 
 let hosted: HostedGit;
 let root: string;
@@ -49,10 +49,20 @@ async function exists(p: string): Promise<boolean> {
   );
 }
 
+/** Every git command line the delivery code runs, recorded by a wrapper first on PATH. */
+let argvLog: string;
+const originalPath = process.env.PATH;
+
 beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'delivery-scratch-'));
+  const wrapperDir = join(scratch, 'bin');
+  argvLog = join(scratch, 'git-argv.log');
+  await mkdir(wrapperDir);
+  const realGit = (await gitCli(['--exec-path'])).stdout.trim() + '/git';
+  await writeFile(join(wrapperDir, 'git'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${argvLog}'\nexec '${realGit}' "$@"\n`, { mode: 0o755 });
+  process.env.PATH = `${wrapperDir}:${originalPath ?? ''}`;
   hosted = await startHostedGit();
   root = await mkdtemp(join(tmpdir(), 'delivery-ws-'));
-  scratch = await mkdtemp(join(tmpdir(), 'delivery-scratch-'));
   const repo = await hosted.hosting.createRepository('acme', 'app', {
     files: { 'README.md': '# App\n', 'src/index.ts': 'export const x = 1;\n', 'old.txt': 'remove me\n' },
   });
@@ -62,6 +72,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  process.env.PATH = originalPath;
   await hosted?.close();
   await rm(root, { recursive: true, force: true });
   await rm(scratch, { recursive: true, force: true });
@@ -191,7 +202,7 @@ describe('commitAndPush', () => {
     expect(author).toBe('Ada Worker <ada@example.invalid>|Implement the feature');
 
     const fresh = join(scratch, 'fresh-h-push');
-    expect((await gitCli(['-c', authHeader(writeToken), 'clone', '-q', repoUrl, fresh])).code).toBe(0);
+    expect((await gitCliWithToken(['clone', '-q', repoUrl, fresh], writeToken)).code).toBe(0);
     const names = (await gitCli(['diff', '--name-only', 'main', 'origin/agrenting/h-push'], fresh)).stdout.trim().split('\n').sort();
     expect(names).toEqual(result.files_changed.sort());
     expect(await readFile(join(fresh, 'src/index.ts'), 'utf8')).toBe('export const x = 1;\n');
@@ -281,6 +292,10 @@ describe('no token anywhere', () => {
       haystacks.push({ where: `${ws} config`, text: (await gitCli(['config', '--list', '--show-origin'], ws)).stdout });
     }
     haystacks.push({ where: 'log', text: log.lines.join('\n') });
+    const argv = await readFile(argvLog, 'utf8');
+    expect(argv).toMatch(/^clone .*\/git\/acme\/app\.git/m);
+    expect(argv).toMatch(/^push /m);
+    haystacks.push({ where: 'git command lines', text: argv });
     haystacks.push({ where: 'errors', text: errors.join('\n') });
     expect(errors.length).toBeGreaterThanOrEqual(5);
     // Stronger than "redacted": no secret ever reached the logger at all.

@@ -61,9 +61,9 @@ export const ISOLATED_GIT_ENV: Record<string, string> = {
   GIT_COMMITTER_EMAIL: 'test@example.invalid',
 };
 
-export function gitCli(args: string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+export function gitCli(args: string[], cwd?: string, env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('git', args, { cwd, env: { ...process.env, ...ISOLATED_GIT_ENV }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile('git', args, { cwd, env: { ...process.env, ...ISOLATED_GIT_ENV, ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -72,4 +72,10 @@ export function gitCli(args: string[], cwd?: string): Promise<{ code: number; st
 
 export function authHeader(token: string): string {
   return `http.extraHeader=Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
+}
+
+/** Runs git with the token as an auth header in the environment (not in argv). */
+export function gitCliWithToken(args: string[], token: string, cwd?: string) {
+  const value = `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
+  return gitCli(args, cwd, { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: value });
 }

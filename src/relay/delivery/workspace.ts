@@ -30,6 +30,8 @@ export interface PrepareOptions {
   log?: Logger;
   /** Kill a git command after this long without output. */
   gitTimeoutMs?: number;
+  /** Budget of the write-access check against the GitHub-style API. Default 15 s. */
+  apiTimeoutMs?: number;
 }
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
@@ -111,7 +113,7 @@ export async function prepareWorkspace(hiring: Hiring, opts: PrepareOptions): Pr
   }
   const { owner, repo } = repoSlug(url);
   opts.onProgress?.(`Checking write access to ${owner}/${repo}`, 0);
-  const access = await checkPushAccess(url, token, { apiBase: opts.githubApiBase, log });
+  const access = await checkPushAccess(url, token, { apiBase: opts.githubApiBase, log, timeoutMs: opts.apiTimeoutMs });
   if (access.kind === 'read-only') {
     throw new WorkspaceError(`The repository token for hiring ${id} cannot push to ${owner}/${repo} (read-only).`, id, 'access');
   }

@@ -42,8 +42,9 @@ export function runHttpBackend(
   if (length !== undefined && req.headers['transfer-encoding'] === undefined) env.CONTENT_LENGTH = length;
   const encoding = req.headers['content-encoding'];
   if (encoding) env.HTTP_CONTENT_ENCODING = encoding;
+  // Protocol v2 is negotiated through this header; pass it on only in its documented shape.
   const protocol = req.headers['git-protocol'];
-  if (typeof protocol === 'string') env.GIT_PROTOCOL = protocol;
+  if (typeof protocol === 'string' && /^[A-Za-z0-9=:._,-]{1,256}$/.test(protocol)) env.GIT_PROTOCOL = protocol;
 
   // The client may have hung up while we checked the token: nothing to serve.
   if (req.destroyed || res.destroyed) return Promise.resolve();
