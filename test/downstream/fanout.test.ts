@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { memoryLogger } from '../../src/shared/log';
 import { SessionRegistry, type DownstreamSession } from '../../src/relay/downstream/sessions';
-import type { RelayEvent } from '../../src/relay/types';
 import { RawSseClient, TOKENS, initializeBody, key, sseClient, startTestRelay, streamableClient, waitFor, type TestClient, type TestRelay } from './helpers';
 
 let t: TestRelay;
