@@ -151,6 +151,8 @@ describe('Outbox', () => {
     expect(fake.calls).toHaveLength(1);
     expect(box.get(e.key)?.lastError).toBe('invalid arguments: output is required');
     expect(events.find((x) => x.type === 'rejected')).toMatchObject({ message: 'invalid arguments: output is required' });
+    // The same key again would only get the same refusal: it must be a new key.
+    await expect(box.enqueue(result())).rejects.toThrow(/refused by Agrenting \(invalid arguments: output is required\); send it again under a new idempotency key/);
     // A rejected final delivery does not block a corrected one.
     const again = await box.enqueue(result('h1', 'sub-2'));
     await waitFor(() => box.get(again.key)?.state === 'confirmed', 'second confirmation');

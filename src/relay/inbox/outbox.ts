@@ -165,8 +165,9 @@ export class Outbox {
 
   /**
    * Journals a delivery (resolves once it is durable) and queues it for sending.
-   * Enqueueing the same submission again returns the existing entry; a second,
-   * different final delivery for a hiring is refused.
+   * Enqueueing the same key (or submission) again returns the existing entry —
+   * unless that entry was rejected, which needs a new key. A second, different
+   * final delivery for a hiring is refused.
    */
   async enqueue(d: NewDelivery): Promise<OutboxEntry> {
     if (this.closed) throw new RelayError('The outbox is closed.', 'unavailable');
@@ -175,6 +176,10 @@ export class Outbox {
     if (same) {
       if (same.hiringId !== d.hiringId || same.tool !== d.tool) {
         throw new RelayError(`Idempotency key ${key} is already used for another delivery.`, 'conflict');
+      }
+      if (same.state === 'rejected') {
+        // The platform replays its first answer for a key it has seen: only a new key can succeed.
+        throw new RelayError(`Hiring ${d.hiringId}: the delivery ${key} was refused by Agrenting (${same.lastError ?? 'rejected'}); send it again under a new idempotency key.`, 'conflict');
       }
       return same;
     }
