@@ -4,6 +4,7 @@
 // manager skill alibaba/hiclaw manager/agent/skills/task-management/references/finite-tasks.md
 // and the worker instructions in manager/agent/copaw-worker-agent/AGENTS.md.
 // None of these files ever holds a repository token or any key.
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { isSafeId } from './payload';
@@ -195,7 +196,7 @@ export class LocalTaskFolder {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     // Write then rename so a crash never leaves half a state file.
     const target = join(dir, file);
-    const tmp = `${target}.tmp-${process.pid}`;
+    const tmp = `${target}.tmp-${randomBytes(6).toString('hex')}`;
     await writeFile(tmp, content, { mode: 0o600 });
     await rename(tmp, target);
   }
