@@ -260,6 +260,39 @@ describe('commitAndPush', () => {
     expect(log.lines.slice(from).some((l) => l.includes('branch already pushed'))).toBe(true);
   });
 
+  it('explains a push rejected because the remote branch moved on', async () => {
+    const h = hiring('h-diverged', writeToken);
+    const ws = await prepareWorkspace(h, { root, log });
+    await writeFile(join(ws.dir, 'mine.txt'), 'mine\n');
+    await commitAndPush(ws, h, { message: 'First', log });
+    // Someone else pushes to the same branch in the meantime.
+    const other = join(scratch, 'other-h-diverged');
+    await gitCliWithToken(['clone', '-q', '-b', 'agrenting/h-diverged', repoUrl, other], writeToken);
+    await writeFile(join(other, 'theirs.txt'), 'theirs\n');
+    await gitCli(['add', '-A'], other);
+    await gitCli(['commit', '-q', '-m', 'Theirs'], other);
+    expect((await gitCliWithToken(['push', '-q', 'origin', 'agrenting/h-diverged'], writeToken, other)).code).toBe(0);
+
+    await writeFile(join(ws.dir, 'mine.txt'), 'mine, revised\n');
+    const err = await caught(commitAndPush(ws, h, { message: 'Second', log }));
+    expect((err as PushError).step).toBe('push');
+    expect(err.message).toMatch(/^Pushing agrenting\/h-diverged for hiring h-diverged failed: the remote branch has commits this workspace does not have\./);
+  });
+
+  it('reports an unreachable repository as a push failure, and pushes once it is back', async () => {
+    const h = hiring('h-offline', writeToken);
+    const ws = await prepareWorkspace(h, { root, log });
+    await writeFile(join(ws.dir, 'offline.txt'), 'offline\n');
+    // Point origin at a port where nothing listens: the network is gone.
+    await gitCli(['remote', 'set-url', 'origin', 'http://127.0.0.1:9/git/acme/app.git'], ws.dir);
+    const err = await caught(commitAndPush(ws, h, { message: 'Offline', log }));
+    expect((err as PushError).step).toBe('push');
+    expect(err.message).toMatch(/^Pushing agrenting\/h-offline for hiring h-offline failed: the repository could not be reached\./);
+    await gitCli(['remote', 'set-url', 'origin', repoUrl], ws.dir);
+    const result = await commitAndPush(ws, h, { message: 'Offline', log });
+    expect(await hosted.hosting.branchSha('acme', 'app', 'agrenting/h-offline')).toBe(result.commit);
+  });
+
   it('fails clearly when there is nothing to push', async () => {
     const h = hiring('h-empty', writeToken);
     const ws = await prepareWorkspace(h, { root, log });

@@ -89,15 +89,18 @@ export function scrub(message: string, token?: string | null): string {
   return redact(out).trim();
 }
 
-/** The first meaningful line of git's stderr, for an error sentence. */
+/** The most telling line of git's output, for an error sentence: a ref rejection, else the first fatal/error. */
 export function gitReason(err: unknown, token?: string | null): string {
   const raw = err instanceof Error ? err.message : String(err);
   const lines = raw
     .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l && !/^(Cloning into|remote: Counting|remote: Compressing|Receiving|Resolving|To |hint:)/.test(l));
-  const fatal = lines.find((l) => /^(fatal|error|remote: error|! \[)/.test(l)) ?? lines[0] ?? 'git failed';
-  return scrub(fatal, token);
+    .map((l) => l.replace(/\t/g, ' ').trim())
+    .filter((l) => l && !/^(Cloning into|Pushing to|Done$|remote: (Counting|Compressing|Enumerating|Total)|Receiving|Resolving|To |hint:)/.test(l));
+  // simple-git pushes with --porcelain: "!<TAB>local:remote<TAB>[rejected] (fetch first)".
+  const rejected = lines.find((l) => /\[(remote )?rejected\]/.test(l));
+  const fatal = lines.find((l) => /^(fatal|error|remote: error)/.test(l));
+  const picked = rejected ? `rejected: ${rejected.replace(/^!\s*/, '')}` : (fatal ?? lines[0] ?? 'git failed');
+  return scrub(picked, token);
 }
 
 /**

@@ -66,7 +66,7 @@ export async function commitAndPush(ws: WorkspaceRef, hiring: Hiring, opts: Comm
     const staged = (await local(['diff', '--cached', '--name-only'])).trim();
     if (staged) {
       opts.onProgress?.('Committing changes', 10);
-      await local(['commit', '-q', '--no-verify', '-m', opts.message]);
+      await local(['commit', '-q', '--no-verify', '-m', opts.message.trim() || `Agrenting hiring ${id}`]);
     }
     commit = (await local(['rev-parse', 'HEAD'])).trim();
   } catch (err) {
@@ -75,9 +75,14 @@ export async function commitAndPush(ws: WorkspaceRef, hiring: Hiring, opts: Comm
   if (commit === ws.baseSha) {
     throw new PushError(`Nothing to push for hiring ${id}: the workspace has no changes against ${ws.baseBranch}.`, id, 'commit');
   }
-  const files = (await local(['diff', '--name-only', '--no-renames', '-z', ws.baseSha, commit])).split('\0').filter(Boolean);
+  let files: string[];
+  try {
+    files = (await local(['diff', '--name-only', '--no-renames', '-z', ws.baseSha, commit])).split('\0').filter(Boolean);
+  } catch (err) {
+    throw new PushError(`Listing the changes of hiring ${id} failed: ${gitReason(err, token)}`, id, 'commit');
+  }
 
-  // 2. push — skipped when the remote branch already holds this commit.
+  // 2. push — a no-op when the remote branch already holds this commit.
   const progress = throttledProgress((stage, percent) => opts.onProgress?.(`Pushing ${ws.branch}: ${stage}`, 20 + Math.round(percent * 0.6)));
   const remote = gitIn(ws.dir, { token, timeoutMs: opts.gitTimeoutMs, onProgress: (e) => progress(e.stage, e.progress) });
   try {
@@ -119,7 +124,9 @@ function pushFailure(id: string, branch: string, reason: string): string {
     return `${head}: the repository token was rejected (401); it may be wrong or expired.`;
   }
   if (/\b403\b|permission|denied|not granted/i.test(reason)) return `${head}: the repository token cannot push (403). ${reason}`;
-  if (/non-fast-forward|fetch first|rejected/i.test(reason)) return `${head}: the remote branch has commits this workspace does not have. ${reason}`;
+  if (/non-fast-forward|fetch first|rejected/i.test(reason)) {
+    return `${head}: the remote branch has commits this workspace does not have (someone else pushed to it). Pull them into the workspace, then deliver again.`;
+  }
   if (/Could not resolve host|Failed to connect|Connection refused|timed out|unable to access/i.test(reason)) {
     return `${head}: the repository could not be reached. ${reason}`;
   }
