@@ -276,7 +276,9 @@ describe('commitAndPush', () => {
     await writeFile(join(ws.dir, 'mine.txt'), 'mine, revised\n');
     const err = await caught(commitAndPush(ws, h, { message: 'Second', log }));
     expect((err as PushError).step).toBe('push');
-    expect(err.message).toMatch(/^Pushing agrenting\/h-diverged for hiring h-diverged failed: the remote branch has commits this workspace does not have\./);
+    expect(err.message).toBe(
+      'Pushing agrenting/h-diverged for hiring h-diverged failed: the remote branch has commits this workspace does not have (someone else pushed to it). Pull them into the workspace, then deliver again.',
+    );
   });
 
   it('reports an unreachable repository as a push failure, and pushes once it is back', async () => {
