@@ -49,8 +49,7 @@ const listOf = <T extends z.ZodTypeAny>(item: T) =>
       }),
     );
 
-export const RawHiringSchema = z
-  .object({
+const HiringShape = z.object({
     id: z.union([z.string().min(1), z.number().transform(String)]),
     status: lenient(z.string()),
     agent_id: nullableString,
@@ -74,19 +73,25 @@ export const RawHiringSchema = z
     started_at: isoDate,
     completed_at: isoDate,
     failed_at: isoDate,
-  })
-  .passthrough();
+  });
 
+/** Unknown fields are kept (passthrough), never rejected. */
+export const RawHiringSchema = HiringShape.passthrough();
+
+/** The known fields only: `Omit` over a passthrough type would lose them to its index signature. */
+type KnownHiringFields = z.infer<typeof HiringShape>;
 export type RawHiring = z.infer<typeof RawHiringSchema>;
 
 /** A hiring as the rest of the code sees it: repo fields resolved, defaults filled. */
-export type Hiring = Omit<RawHiring, 'delivery_mode' | 'task_input' | 'status' | 'task_description'> & {
+export type Hiring = Omit<KnownHiringFields, 'delivery_mode' | 'task_input' | 'status' | 'task_description' | 'repo_url' | 'repo_access_token'> & {
   status: string;
   task_description: string;
   delivery_mode: DeliveryMode;
   task_input: Record<string, unknown>;
   repo_url: string | null;
   repo_access_token: string | null;
+  /** Fields the platform added that this version does not know: kept, passed on, never relied upon. */
+  [extra: string]: unknown;
 };
 
 export class HiringParseError extends Error {
