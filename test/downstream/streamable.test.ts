@@ -1,4 +1,5 @@
 // The SDK client over Streamable HTTP at /mcp: what the extension and modern agents see.
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallToolResultSchema, type Resource } from '@modelcontextprotocol/sdk/types.js';
 import { TOKENS, initializeBody, jsonOf, key, rawRequest, resourceJson, startTestRelay, streamableClient, waitFor, type TestRelay } from './helpers';
@@ -200,5 +201,37 @@ describe('Streamable HTTP /mcp with the SDK client', () => {
     const c = await streamableClient(t.server.url, key(TOKENS.operator));
     expect((await c.client.listTools()).tools.length).toBe(8);
     await c.close();
+  });
+});
+
+describe('Streamable HTTP notification stream', () => {
+  it('sends keep-alive comments on the GET stream', async () => {
+    const k = await startTestRelay({ keepAliveMs: 20 });
+    try {
+      const headers = { ...key(TOKENS.operator), 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
+      const init = await rawRequest(`${k.server.url}/mcp`, { method: 'POST', headers, body: JSON.stringify(initializeBody('2025-06-18')) });
+      const sid = String(init.headers['mcp-session-id']);
+      const seen = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        const req = httpRequest(`${k.server.url}/mcp`, { headers: { ...key(TOKENS.operator), Accept: 'text/event-stream', 'Mcp-Session-Id': sid } }, (res) => {
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => {
+            text += d;
+            if (text.includes(': keepalive')) {
+              req.destroy();
+              resolve(text);
+            }
+          });
+          res.on('error', () => undefined);
+        });
+        req.on('error', (e) => {
+          if (!req.destroyed) reject(e);
+        });
+        req.end();
+      });
+      expect(seen).toContain(': keepalive');
+    } finally {
+      await k.server.close();
+    }
   });
 });
