@@ -146,6 +146,31 @@ describe('prepareWorkspace', () => {
     await expect(prepareWorkspace(parseHiring({ id: 'h-nourl', delivery_mode: 'push' }), { root, log })).rejects.toThrow(/no repository URL/);
   });
 
+  it('shares one preparation between concurrent callers', async () => {
+    const h = hiring('h-concurrent', writeToken);
+    const [a, b] = await Promise.all([prepareWorkspace(h, { root, log }), prepareWorkspace(h, { root, log })]);
+    expect(a).toEqual(b);
+    expect(log.lines.filter((l) => l.includes('cloning hiring=h-concurrent'))).toHaveLength(1);
+  });
+
+  it('never deletes a folder at the workspace path that is not a workspace', async () => {
+    await mkdir(join(root, 'h-occupied'));
+    await writeFile(join(root, 'h-occupied', 'precious.txt'), 'keep\n');
+    const err = await caught(prepareWorkspace(hiring('h-occupied', writeToken), { root, log }));
+    expect(err.message).toMatch(/already exists and is not a git workspace; move it away/);
+    expect(await readFile(join(root, 'h-occupied', 'precious.txt'), 'utf8')).toBe('keep\n');
+    await rm(join(root, 'h-occupied'), { recursive: true });
+  });
+
+  it('refuses an empty repository clearly', async () => {
+    const { cloneUrl } = await hosted.hosting.createRepository('acme', 'empty');
+    // Make it truly empty: delete main from the bare repository.
+    await gitCli(['update-ref', '-d', 'refs/heads/main'], join(hosted.root, 'acme', 'empty.git'));
+    const token = hosted.hosting.issueToken('acme', 'empty', 'write');
+    const err = await caught(prepareWorkspace(hiring('h-emptyrepo', token, cloneUrl), { root, log }));
+    expect(err.message).toBe('Repository acme/empty of hiring h-emptyrepo is empty: push mode needs a base branch with at least one commit.');
+  });
+
   it('strips credentials embedded in the repository URL (the tutorial form) from .git/config', async () => {
     const withCreds = repoUrl.replace('http://', `http://x-access-token:${writeToken}@`);
     const ws = await prepareWorkspace(hiring('h-creds', writeToken, withCreds), { root, log });

@@ -1,7 +1,7 @@
 // Push mode, first half: a working copy of the hiring's repository under
 // `<root>/<hiring-id>` on branch `agrenting/<hiring-id>`, found again after a
 // relay restart. Write access is checked before anything is cloned.
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { Hiring } from '../../shared/hiring';
 import { createLogger, type Logger } from '../../shared/log';
@@ -100,11 +100,27 @@ function hiringRepo(hiring: Hiring): { id: string; url: string; token: string } 
   return { id, url: url.toString(), token: hiring.repo_access_token };
 }
 
+/** One preparation per folder at a time: a second caller (extension and agent at once) shares the first's. */
+const preparing = new Map<string, Promise<WorkspaceRef>>();
+
 /** Clones the hiring's repository (or finds the earlier clone) and checks out `agrenting/<id>`. */
-export async function prepareWorkspace(hiring: Hiring, opts: PrepareOptions): Promise<WorkspaceRef> {
+export function prepareWorkspace(hiring: Hiring, opts: PrepareOptions): Promise<WorkspaceRef> {
+  let dir: string;
+  try {
+    dir = workspaceDir(String(hiring.id), opts.root);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  const running = preparing.get(dir);
+  if (running) return running;
+  const job = prepare(hiring, dir, opts).finally(() => preparing.delete(dir));
+  preparing.set(dir, job);
+  return job;
+}
+
+async function prepare(hiring: Hiring, dir: string, opts: PrepareOptions): Promise<WorkspaceRef> {
   const log = (opts.log ?? createLogger('delivery')).child('workspace');
   const { id, url, token } = hiringRepo(hiring);
-  const dir = workspaceDir(id, opts.root);
   const found = await findWorkspace(id, opts.root);
   if (found) {
     log.info('reusing workspace', { hiring: id, dir });
@@ -125,8 +141,7 @@ export async function prepareWorkspace(hiring: Hiring, opts: PrepareOptions): Pr
   }
   if (access.kind === 'unknown') log.info('write access not checked', { hiring: id, reason: access.reason });
 
-  // A leftover folder from an interrupted clone is not a workspace: start clean.
-  await rm(dir, { recursive: true, force: true });
+  await clearLeftover(dir, id);
   await mkdir(opts.root, { recursive: true });
   const progress = throttledProgress((stage, percent) => opts.onProgress?.(`Cloning ${owner}/${repo}: ${stage}`, percent));
   try {
@@ -139,7 +154,10 @@ export async function prepareWorkspace(hiring: Hiring, opts: PrepareOptions): Pr
   try {
     const git = (args: string[]) => gitExec(dir, args, { timeoutMs: opts.gitTimeoutMs });
     const baseBranch = (await git(['symbolic-ref', '--short', 'HEAD'])).trim();
-    const baseSha = (await git(['rev-parse', 'HEAD'])).trim();
+    const baseSha = (await git(['rev-parse', '--verify', '-q', 'HEAD']).catch(() => '')).trim();
+    if (!baseSha) {
+      throw new WorkspaceError(`Repository ${owner}/${repo} of hiring ${id} is empty: push mode needs a base branch with at least one commit.`, id, 'branch');
+    }
     const branch = branchFor(id);
     // Same commit, so moving HEAD is enough: `checkout -b` would re-hash every freshly
     // written (racily clean) file of a large checkout for nothing.
@@ -153,8 +171,26 @@ export async function prepareWorkspace(hiring: Hiring, opts: PrepareOptions): Pr
     log.info('workspace ready', { hiring: id, dir, branch, base: baseBranch });
     return { dir, branch, baseBranch, baseSha };
   } catch (err) {
+    if (err instanceof WorkspaceError) throw err;
     throw new WorkspaceError(`Could not create branch ${branchFor(id)} for hiring ${id}: ${gitReason(err, token)}`, id, 'branch');
   }
+}
+
+/**
+ * An interrupted clone leaves a folder with a .git but no markers: remove it and
+ * start clean. Anything else at that path is not ours to delete.
+ */
+async function clearLeftover(dir: string, id: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return;
+  }
+  if (entries.length > 0 && !entries.includes('.git')) {
+    throw new WorkspaceError(`The workspace folder of hiring ${id} (${dir}) already exists and is not a git workspace; move it away and try again.`, id, 'clone');
+  }
+  await rm(dir, { recursive: true, force: true });
 }
 
 function cloneFailure(id: string, owner: string, repo: string, reason: string): string {
