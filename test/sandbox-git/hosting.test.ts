@@ -92,6 +92,8 @@ describe('smart HTTP with token auth', () => {
     expect(r1.status).toBe(404);
     const r2 = await fetch(`${hosted.base}/git/..%2F..%2Fetc/passwd.git/info/refs`, { headers: { authorization: `Bearer ${writeToken}` } });
     expect(r2.status).toBe(404);
+    const r3 = await fetch(`${hosted.base}/git/acme/%E0%A4%A.git/info/refs`, { headers: { authorization: `Bearer ${writeToken}` } });
+    expect(r3.status).toBe(404);
     await expect(hosted.hosting.createRepository('..', 'x')).rejects.toThrow(/invalid repository name/);
   });
 });

@@ -41,6 +41,14 @@ function deny(res: ServerResponse, status: 401 | 403 | 404, message: string): vo
   res.end(`${message}\n`);
 }
 
+function safeDecode(s: string): string | undefined {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return undefined;
+  }
+}
+
 export function createGitHosting(opts: GitHostingOptions): GitHosting {
   const repos = new RepoStore(opts.root);
   const tokens = new TokenRegistry();
@@ -89,7 +97,10 @@ export function createGitHosting(opts: GitHostingOptions): GitHosting {
       if (closed) return false;
       const git = GIT_PATH.exec(path);
       if (git) {
-        await handleGit(req, res, decodeURIComponent(git[1]), decodeURIComponent(git[2]), git[3] ?? '', url.searchParams);
+        const owner = safeDecode(git[1]);
+        const name = safeDecode(git[2]);
+        if (owner === undefined || name === undefined) deny(res, 404, 'Repository not found.');
+        else await handleGit(req, res, owner, name, git[3] ?? '', url.searchParams);
         return true;
       }
       if (path.startsWith('/git/')) {
