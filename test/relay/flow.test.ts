@@ -1,0 +1,122 @@
+// The life of a hiring through the real relay against the real sandbox:
+// arrival, claim, review on and off, approve, reject with relay-local feedback,
+// progress chunks and messages, failure reports.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RelayError } from '../../src/relay/types';
+import { accepted, hireAndSee, startWorld, waitFor, type World } from './helpers';
+
+describe('relay with review off', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await startWorld({ review: 'off' });
+  });
+  afterAll(async () => {
+    await w.close();
+  });
+
+  it('delivers a submitted result to the platform exactly once and marks the hiring done', async () => {
+    const id = await hireAndSee(w);
+    const view = w.relay.claim(w.worker, id);
+    expect(view.claimedBy).toBe('alice');
+    expect(view.phase).toBe('claimed');
+    const sub = await w.relay.submitResult(w.worker, { hiring_id: id, output: { summary: 'done', code: 'x' } });
+    expect(['delivering', 'delivered']).toContain(sub.state);
+    await waitFor('the sandbox to complete the hiring', () => w.sandbox.hiring(id)?.status === 'completed');
+    await waitFor('the relay to mark it done', () => w.relay.getHiring(w.worker, id).phase === 'done');
+    expect(accepted(w, id)).toBe(1);
+    expect(w.sandbox.hiring(id)?.output).toEqual({ summary: 'done', code: 'x' });
+    expect(w.relay.listActive(w.worker).some((v) => String(v.hiring.id) === id)).toBe(false);
+    expect(w.relay.listAll(w.operator).find((v) => String(v.hiring.id) === id)?.hiring.status).toBe('completed');
+  });
+
+  it('reports a failure and the platform refunds it', async () => {
+    const id = await hireAndSee(w);
+    await w.relay.reportFailure(w.worker, { hiring_id: id, reason: 'The repository is private', error: 'capability_mismatch' });
+    await waitFor('the sandbox to fail the hiring', () => w.sandbox.hiring(id)?.status === 'failed');
+    await waitFor('the relay phase failed', () => w.relay.getHiring(w.operator, id).phase === 'failed');
+    expect(w.sandbox.hiring(id)?.failedReason).toContain('private');
+  });
+
+  it('sends messages and progress chunks without review and records chunks locally', async () => {
+    const id = await hireAndSee(w);
+    await w.relay.addMessage(w.worker, { hiring_id: id, content: 'Which Node version?', kind: 'question' });
+    await w.relay.emitChunk(w.worker, { hiring_id: id, content: 'cloning…', kind: 'status' });
+    await waitFor('the message upstream', () => w.sandbox.hiring(id)?.messages.some((m) => m.content === 'Which Node version?'));
+    await waitFor('the chunk upstream', () => w.sandbox.hiring(id)?.chunks.some((c) => c.content === 'cloning…'));
+    expect(w.relay.getHiring(w.worker, id).chunks.map((c) => c.content)).toEqual(['cloning…']);
+  });
+
+  it('refuses a second worker, bad arguments and unknown hirings with sentences', async () => {
+    const id = await hireAndSee(w);
+    w.relay.claim(w.worker, id);
+    const other = { role: 'worker' as const, agent: 'alice', name: 'bob-the-script' };
+    expect(() => w.relay.claim(other, id)).toThrow(/claimed by alice/);
+    await expect(w.relay.submitResult(w.worker, { hiring_id: id } as never)).rejects.toThrow(/Invalid arguments for submit_hiring_result: output/);
+    expect(() => w.relay.getHiring(w.worker, 'nope')).toThrow(RelayError);
+    const stranger = { role: 'worker' as const, agent: 'mallory', name: 'mallory' };
+    expect(() => w.relay.getHiring(stranger, id)).toThrow(/Unknown hiring/);
+    await expect(w.relay.approve(w.worker, 'x')).rejects.toThrow(/Only the operator/);
+  });
+});
+
+describe('relay with review required', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await startWorld({ review: 'required' });
+  });
+  afterAll(async () => {
+    await w.close();
+  });
+
+  it('holds a result for review, then approval completes it upstream once', async () => {
+    const id = await hireAndSee(w);
+    const events: string[] = [];
+    const off = w.relay.subscribe((e) => events.push(e.type));
+    const sub = await w.relay.submitResult(w.worker, { hiring_id: id, output: 'print("hi")' });
+    expect(sub.state).toBe('awaiting_review');
+    expect(w.relay.getHiring(w.worker, id).phase).toBe('awaiting_review');
+    expect(w.relay.reviewQueue(w.operator).map((s) => s.id)).toContain(sub.id);
+    expect(w.relay.status().reviewsWaiting).toBe(1);
+    expect(events).toContain('review');
+    // Nothing reached the platform while waiting.
+    expect(w.sandbox.hiring(id)?.deliveries).toEqual([]);
+    await expect(w.relay.submitResult(w.worker, { hiring_id: id, output: 'again' })).rejects.toThrow(/already has submission/);
+
+    await w.relay.approve(w.operator, sub.id);
+    await waitFor('the sandbox to complete it', () => w.sandbox.hiring(id)?.status === 'completed');
+    await waitFor('done locally', () => w.relay.getHiring(w.operator, id).phase === 'done');
+    expect(accepted(w, id)).toBe(1);
+    expect(w.relay.reviewQueue(w.operator)).toEqual([]);
+    off();
+  });
+
+  it('turns rejection feedback into a relay-local message that never reaches the platform', async () => {
+    const id = await hireAndSee(w);
+    const sub = await w.relay.submitResult(w.worker, { hiring_id: id, output: 'first try' });
+    await expect(w.relay.reject(w.operator, sub.id, '   ')).rejects.toThrow(/feedback is required/);
+    const rejected = await w.relay.reject(w.operator, sub.id, 'Add tests for empty strings, please.');
+    expect(rejected.state).toBe('rejected');
+    const view = w.relay.getHiring(w.worker, id);
+    expect(view.relayMessages).toEqual([expect.objectContaining({ content: 'Add tests for empty strings, please.', from: 'review' })]);
+    expect(view.phase).toBe('claimed');
+    const platform = w.sandbox.hiring(id);
+    expect(platform?.messages).toEqual([]);
+    expect(platform?.deliveries).toEqual([]);
+    expect(platform?.status).toBe('in_progress');
+
+    // The worker tries again; this time it is approved.
+    const second = await w.relay.submitResult(w.worker, { hiring_id: id, output: 'second try, with tests' });
+    await w.relay.approve(w.operator, second.id);
+    await waitFor('completion', () => w.sandbox.hiring(id)?.status === 'completed');
+    expect(w.sandbox.hiring(id)?.output).toBe('second try, with tests');
+    expect(accepted(w, id)).toBe(1);
+  });
+
+  it('reports status: links, counts by phase, reviews and outbox', async () => {
+    const st = w.relay.status();
+    expect(st.review).toBe('required');
+    expect(st.links).toEqual([expect.objectContaining({ agent: 'alice', state: 'connected' })]);
+    expect(st.counts.done).toBeGreaterThanOrEqual(2);
+    expect(typeof st.outboxPending).toBe('number');
+  });
+});
