@@ -22,7 +22,10 @@ export interface LaunchPlan {
   env: NodeJS.ProcessEnv;
   /** Written before starting: no secret in it, the key travels in the environment. */
   configFile: { path: string; content: string };
+  /** The log the relay writes itself (tailed into the output channel). */
   logFile: string;
+  /** Where the child's stdout/stderr go: its console summary and any startup error. */
+  consoleFile: string;
 }
 
 export const LAUNCH_CONFIG_NAME = 'vscode-relay.json';
@@ -58,5 +61,6 @@ export function launchPlan(input: LaunchInput): LaunchPlan {
     env,
     configFile: { path: configPath, content: `${JSON.stringify(config, null, 2)}\n` },
     logFile: join(settings.stateDir, 'relay.log'),
+    consoleFile: join(settings.stateDir, 'relay.out.log'),
   };
 }

@@ -86,7 +86,8 @@ export class RelayProcess {
   private async spawnRelay(input: LaunchInput): Promise<RelayFile> {
     const plan = launchPlan(input);
     writeFileSync(plan.configFile.path, plan.configFile.content, { mode: 0o600 });
-    const logFd = openSync(plan.logFile, 'a', 0o600);
+    // The relay writes relay.log itself; its console (and any error before the log opens) goes beside it.
+    const logFd = openSync(plan.consoleFile, 'w', 0o600);
     let exited: Error | undefined;
     try {
       this.opts.log.info('starting the relay', { mode: input.mode, stateDir: input.settings.stateDir, listen: input.settings.address });
@@ -95,8 +96,8 @@ export class RelayProcess {
         exited = new RelayStartError(`Could not start the relay (${plan.command}): ${redact(e.message)}.`);
       });
       child.on('exit', (code, signal) => {
-        const tail = logExcerpt(plan.logFile);
-        exited = new RelayStartError(`The relay exited at once (${signal ?? `code ${code}`}).${tail ? ` Its log ends with:\n${tail}` : ` See ${plan.logFile}.`}`);
+        const tail = logExcerpt(plan.consoleFile) || logExcerpt(plan.logFile);
+        exited = new RelayStartError(`The relay exited at once (${signal ?? `code ${code}`}).${tail ? ` It said:\n${tail}` : ` See ${plan.logFile}.`}`);
       });
       child.unref();
       const info = await waitForRelay(input.settings.stateDir, { deadlineMs: this.opts.startTimeoutMs ?? 30_000, intervalMs: this.opts.pollMs, abort: () => exited });

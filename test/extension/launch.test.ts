@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeSettings, expandHome } from '../../src/extension/settings-model';
+import { LaunchError, launchPlan } from '../../src/extension/relay-launch';
+
+const settings = normalizeSettings(
+  { address: undefined, stateDir: '~/state', autoStart: 'yes', reviewRequired: false, workspaceFolder: undefined, openIn: 'sideways', notificationLevel: 'important', baseUrl: 'http://127.0.0.1:9/' },
+  '/home/dev',
+);
+
+describe('settings', () => {
+  it('fills defaults, expands ~ and ignores wrong types', () => {
+    expect(settings).toEqual({
+      address: '127.0.0.1:7391',
+      stateDir: '/home/dev/state',
+      autoStart: true,
+      reviewRequired: false,
+      workspaceFolder: '/home/dev/agrenting-workspaces',
+      openIn: 'newWindow',
+      notificationLevel: 'important',
+      baseUrl: 'http://127.0.0.1:9',
+    });
+    expect(expandHome('~', '/h')).toBe('/h');
+    expect(expandHome('/abs/x', '/h')).toBe('/abs/x');
+  });
+});
+
+describe('relay launch plan', () => {
+  const base = { settings, relayScript: '/ext/dist/relay.js', execPath: '/usr/bin/node', baseEnv: { PATH: '/bin', AGRENTING_API_KEY: 'inherited-key', AGRENTING_RELAY_TOKEN: 'inherited-token' } };
+
+  it('passes the agent key in the environment only, with the settings as flags', () => {
+    const plan = launchPlan({ ...base, mode: 'live', agentKey: 'agent-key-123456' });
+    expect(plan.command).toBe('/usr/bin/node');
+    expect(plan.args).toEqual(['/ext/dist/relay.js', '--state-dir', '/home/dev/state', '--listen', '127.0.0.1:7391', '--review', 'off', '--upstream', 'http://127.0.0.1:9', '--config', '/home/dev/state/vscode-relay.json']);
+    expect(plan.env.AGRENTING_API_KEY).toBe('agent-key-123456');
+    expect(plan.env.AGRENTING_BASE_URL).toBe('http://127.0.0.1:9');
+    expect(plan.env.ELECTRON_RUN_AS_NODE).toBe('1');
+    expect(plan.env.AGRENTING_RELAY_TOKEN).toBeUndefined();
+    expect(plan.args.join(' ')).not.toContain('agent-key');
+    expect(plan.configFile.content).not.toContain('agent-key');
+    expect(JSON.parse(plan.configFile.content)).toEqual({ agents: [{ name: 'default', apiKeyEnv: 'AGRENTING_API_KEY' }], workspaceRoot: '/home/dev/agrenting-workspaces' });
+    expect(plan.logFile).toBe('/home/dev/state/relay.log');
+  });
+
+  it('starts the sandbox with the demo and no key', () => {
+    const plan = launchPlan({ ...base, mode: 'sandbox' });
+    expect(plan.args.slice(-2)).toEqual(['--sandbox', '--demo']);
+    expect(plan.env.AGRENTING_API_KEY).toBeUndefined();
+  });
+
+  it('refuses live mode without a key, saying what to do', () => {
+    expect(() => launchPlan({ ...base, mode: 'live' })).toThrow(LaunchError);
+    expect(() => launchPlan({ ...base, mode: 'live' })).toThrow(/Set Agent Key/);
+  });
+});
