@@ -72,6 +72,8 @@ async function run(argv: string[]): Promise<number> {
   const shutdown = (why: string) => {
     shuttingDown ??= (async () => {
       log.info('shutting down', { signal: why });
+      // A stuck step must not keep the process alive forever.
+      setTimeout(() => process.exit(1), 15_000).unref();
       live.view?.stop();
       for (const d of live.demos) d.stop();
       await live.relay?.stop().catch((e: unknown) => log.error('relay stop failed', { error: safeError(e).message }));
