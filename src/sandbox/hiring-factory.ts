@@ -102,6 +102,7 @@ export async function createHiring(ctx: SandboxContext, customerId: string, agen
     chunks: [],
     deliveries: [],
     webhooks: [],
+    dispatched: false,
     ...(input.client_idempotency_key ? { clientIdempotencyKey: input.client_idempotency_key } : {}),
   };
   ctx.store.addHiring(record);
@@ -114,7 +115,7 @@ export async function createHiring(ctx: SandboxContext, customerId: string, agen
     ctx.log.info('hiring failed: agent unavailable', { hiring: id, detail: probe.detail });
     return { ok: true, record, created: true };
   }
-  if (hiring.status !== ctx.knobs.newHiringStatus) ctx.store.setStatus(record, ctx.knobs.newHiringStatus);
+  ctx.store.dispatch(record, ctx.knobs.newHiringStatus);
   ctx.webhooks.deliver(agent, record);
   return { ok: true, record, created: true };
 }

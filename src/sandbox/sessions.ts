@@ -86,6 +86,7 @@ export class SessionRegistry {
 
   /** Tells every subscribed session of the hiring's agent that its resources changed. */
   onHiringChanged(event: HiringEvent): void {
+    if (!event.dispatched) return;
     for (const s of this.forAgent(event.agentId)) {
       if (s.subscriptions.has(PENDING_URI)) s.notify('notifications/resources/updated', { uri: PENDING_URI });
       const uri = hiringUri(event.id);

@@ -35,6 +35,8 @@ export interface HiringRecord {
   probe?: ProbeResult;
   webhooks: WebhookAttempt[];
   clientIdempotencyKey?: string;
+  /** False until the availability probe passed: the agent neither sees nor hears of it before. */
+  dispatched: boolean;
 }
 
 export type HiringChange = 'created' | 'status' | 'message' | 'chunk';
@@ -44,6 +46,8 @@ export interface HiringEvent {
   agentId: string;
   status: string;
   change: HiringChange;
+  /** Whether the agent has been given this hiring (only then are its sessions notified). */
+  dispatched: boolean;
 }
 
 const now = () => new Date().toISOString();
@@ -123,9 +127,15 @@ export class MarketStore {
     return this.all().find((r) => r.hiring.customer_id === customerId && r.clientIdempotencyKey === key);
   }
 
-  /** The agent's active hirings (paid / queued / in_progress), oldest first. */
+  /** The agent's dispatched active hirings (paid / queued / in_progress), oldest first. */
   active(agentId: string): HiringRecord[] {
-    return this.all().filter((r) => r.hiring.agent_id === agentId && isActiveStatus(r.hiring.status));
+    return this.all().filter((r) => r.dispatched && r.hiring.agent_id === agentId && isActiveStatus(r.hiring.status));
+  }
+
+  /** Hands the hiring to the agent (probe passed) in the given status; always announced. */
+  dispatch(r: HiringRecord, status: string): void {
+    r.dispatched = true;
+    this.setStatus(r, status);
   }
 
   setStatus(r: HiringRecord, status: string): void {
@@ -211,7 +221,7 @@ export class MarketStore {
   }
 
   private announce(r: HiringRecord, change: HiringChange): void {
-    const event: HiringEvent = { id: r.hiring.id, agentId: r.hiring.agent_id, status: r.hiring.status, change };
+    const event: HiringEvent = { id: r.hiring.id, agentId: r.hiring.agent_id, status: r.hiring.status, change, dispatched: r.dispatched };
     this.events.emit('hiring', event);
   }
 }
