@@ -74,6 +74,27 @@ export class FakeCore implements RelayCore {
   async reportFailure(caller: Caller, args: ReportFailureArgs): Promise<Submission> {
     return this.add(caller, args.hiring_id, { kind: 'failure', failure: args });
   }
+  /** What the real core does on reject: feedback as a relay-local message, the hiring back to claimed. */
+  rejectLatest(hiringId: string, feedback: string): Submission {
+    const sub = [...this.submissions].reverse().find((s) => s.hiringId === hiringId);
+    const r = this.records.get(hiringId);
+    if (!sub || !r) throw new Error(`nothing to reject for ${hiringId}`);
+    sub.state = 'rejected';
+    sub.feedback = feedback;
+    r.relayMessages.push({ content: feedback, from: 'review', at: new Date().toISOString() });
+    r.phase = r.claimedBy ? 'claimed' : 'new';
+    this.emit({ type: 'hiring', agent: r.agent, hiringId });
+    return sub;
+  }
+
+  /** The platform ended the hiring (cancelled by the hirer, or delivered). */
+  finish(hiringId: string, phase: 'done' | 'failed'): void {
+    const r = this.records.get(hiringId);
+    if (!r) throw new Error(`no ${hiringId}`);
+    r.phase = phase;
+    this.emit({ type: 'hiring', agent: r.agent, hiringId });
+  }
+
   reviewQueue(): Submission[] {
     return this.submissions.filter((s) => s.state === 'awaiting_review');
   }

@@ -10,7 +10,7 @@ import { isActiveStatus } from '../../shared/protocol';
 import { safeError } from '../../shared/redact';
 import { RelayError, type Caller, type RelayCore } from '../types';
 import { parseBridgeConfig, readSecret, type BridgeConfig, type BridgeConfigInput, type Env } from './config';
-import { resolveWorkerRoom, saveState, sendMention, workerRef, writeTaskFiles, type HandoffDeps } from './handoff';
+import { resolveWorkerRoom, saveState, sendClosed, sendFeedback, sendMention, workerRef, writeTaskFiles, type HandoffDeps } from './handoff';
 import { fetchPendingHirings } from './heartbeat';
 import { MatrixClient } from './matrix-client';
 import { isSafeId, payloadToHiring, type WebhookPayload } from './payload';
@@ -246,13 +246,14 @@ export function createBridge(opts: BridgeOptions): Bridge {
     }
     for (const id of names.filter(isSafeId)) {
       const state = await h.deps.local.readState(id);
-      if (!state || state.agent !== agent || state.phase === 'submitted' || state.phase === 'handing_off') continue;
+      if (!state || state.agent !== agent || state.phase === 'closed' || state.phase === 'handing_off') continue;
       let hiring: TaskHiring;
       try {
         hiring = toTaskHiring(core.getHiring(bridgeCaller, id).hiring);
       } catch {
         hiring = toTaskHiring(parseHiring({ id, task_description: `Hiring ${id}` }));
       }
+      if (state.room_token) h.watcher.seed(state.room_id, state.room_token);
       tracked.set(id, { state, hiring });
     }
     if (tracked.size > 0) log.info('resumed watching HiClaw tasks', { count: tracked.size });
@@ -266,7 +267,52 @@ export function createBridge(opts: BridgeOptions): Bridge {
       await consider(p.hiring, p.worker);
     }
     await h.watcher.tick([...tracked.values()]);
-    for (const [id, t] of tracked) if (t.state.phase === 'submitted') tracked.delete(id);
+    for (const t of [...tracked.values()]) {
+      try {
+        await followCore(h, t);
+      } catch (e) {
+        log.warn(`HiClaw task ${t.hiring.id}: could not pass the relay's decision to the worker; will retry`, { error: safeError(e) });
+      }
+    }
+  }
+
+  /**
+   * Follows what happens to a handed-off hiring in the relay: review feedback goes back to the
+   * worker (the task reopens), and a hiring that ended closes the task.
+   */
+  async function followCore(h: HiClaw, t: TrackedTask): Promise<void> {
+    let view;
+    try {
+      view = core.getHiring(bridgeCaller, t.hiring.id);
+    } catch {
+      return;
+    }
+    if (view.phase === 'done' || view.phase === 'failed') {
+      if (t.state.phase !== 'submitted' && t.state.phase !== 'blocked') await sendClosed(h.deps, t.state, view.phase === 'done' ? 'completed' : 'failed');
+      t.state.phase = 'closed';
+      t.state.finished_at ??= new Date().toISOString();
+      await saveState(h.deps, t.state);
+      tracked.delete(t.hiring.id);
+      return;
+    }
+    const reviews = view.relayMessages.filter((m) => m.from === 'review');
+    const seen = t.state.revision ?? 0;
+    if (reviews.length > seen && (t.state.phase === 'submitted' || t.state.phase === 'blocked') && view.phase !== 'awaiting_review') {
+      t.completedSummary = undefined;
+      await sendFeedback(h.deps, t.state, reviews[reviews.length - 1].content, reviews.length);
+    }
+  }
+
+  /** So a restarted bridge reads the worker's messages sent while it was down. */
+  async function rememberRoomTokens(): Promise<void> {
+    const h = hiclaw;
+    if (!h) return;
+    for (const t of tracked.values()) {
+      const token = h.watcher.token(t.state.room_id);
+      if (!token || token === t.state.room_token) continue;
+      t.state.room_token = token;
+      await saveState(h.deps, t.state).catch((e: unknown) => log.warn('could not save the room position', { hiring: t.hiring.id, error: safeError(e) }));
+    }
   }
 
   function poll(): Promise<void> {
@@ -328,6 +374,7 @@ export function createBridge(opts: BridgeOptions): Bridge {
       unsubscribe?.();
       await Promise.allSettled([...inflight.values()]);
       await ticking;
+      await rememberRoomTokens();
       await server?.close();
       if (hiclaw?.deps.store instanceof S3TaskStore && !opts.store) hiclaw.deps.store.destroy();
     },

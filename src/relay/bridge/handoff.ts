@@ -52,19 +52,26 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
 
+/** An m.room.message that @mentions the worker the way HiClaw workers require. */
+export function mentionMessage(worker: WorkerRef, text: string): Record<string, unknown> {
+  return {
+    msgtype: 'm.text',
+    body: `${worker.id} ${text}`,
+    format: 'org.matrix.custom.html',
+    formatted_body: `<a href="https://matrix.to/#/${worker.id}">${escapeHtml(worker.id)}</a> ${escapeHtml(text)}`,
+    'm.mentions': { user_ids: [worker.id] },
+  };
+}
+
 /** The m.room.message that hands a task to a worker. */
 export function mentionContent(worker: WorkerRef, hiring: Pick<TaskHiring, 'id' | 'task_description'>, reportTo: string, attempt: number): Record<string, unknown> {
   const title = titleOf(hiring, 100);
   const spec = `shared/tasks/${hiring.id}/spec.md`;
   const again = attempt > 1 ? ` (re-sent, attempt ${attempt})` : '';
-  const tail = `Use your file-sync skill to pull the spec: ${spec}. When done write result.md there and @mention ${reportTo} with TASK_COMPLETED: <summary> (or BLOCKED: <reason>) and the task id.${again}`;
-  return {
-    msgtype: 'm.text',
-    body: `${worker.id} New task [${hiring.id}]: ${title}. ${tail}`,
-    format: 'org.matrix.custom.html',
-    formatted_body: `<a href="https://matrix.to/#/${worker.id}">${escapeHtml(worker.id)}</a> New task [${escapeHtml(hiring.id)}]: ${escapeHtml(title)}. ${escapeHtml(tail)}`,
-    'm.mentions': { user_ids: [worker.id] },
-  };
+  return mentionMessage(
+    worker,
+    `New task [${hiring.id}]: ${title}. Use your file-sync skill to pull the spec: ${spec}. When done write result.md there and @mention ${reportTo} with TASK_COMPLETED: <summary> (or BLOCKED: <reason>) and the task id.${again}`,
+  );
 }
 
 export interface HandoffDeps {
@@ -141,4 +148,34 @@ export async function sendMention(d: HandoffDeps, state: BridgeState, hiring: Ta
   if (state.phase === 'handing_off') state.phase = 'waiting_ack';
   await saveState(d, state);
   d.log.info('handed off to HiClaw worker', { hiring: hiring.id, worker: worker.id, room: state.room_id, attempt });
+}
+
+/** Sends review feedback on a submitted (or blocked) task and reopens it for a new report. */
+export async function sendFeedback(d: HandoffDeps, state: BridgeState, feedback: string, revision: number): Promise<void> {
+  const worker: WorkerRef = { name: state.worker, id: state.worker_id };
+  const text = `Review feedback on task [${state.hiring_id}] (revision ${revision}): ${feedback.trim()} Please update result.md in shared/tasks/${state.hiring_id}/ and @mention ${d.userId} with TASK_COMPLETED: <summary> again (or BLOCKED: <reason>).`;
+  // Back to "assigned" so a CoPaw worker's next "submitted" means the revision is done.
+  const key = taskKey(state.hiring_id, FILES.meta);
+  const current = await d.store.get(key);
+  let meta: Record<string, unknown> = {};
+  try {
+    meta = current ? (JSON.parse(current) as Record<string, unknown>) : {};
+  } catch {
+    meta = {};
+  }
+  const next = `${JSON.stringify({ ...meta, status: 'assigned', revision }, null, 2)}\n`;
+  await d.local.write(state.hiring_id, FILES.meta, next);
+  await d.store.put(key, next, 'application/json');
+  await d.matrix.sendMessage(state.room_id, `agrenting-${state.hiring_id}-review-${revision}`, mentionMessage(worker, text));
+  state.revision = revision;
+  state.phase = 'acknowledged';
+  state.finished_at = null;
+  await saveState(d, state);
+  d.log.info('review feedback sent to the HiClaw worker', { hiring: state.hiring_id, worker: worker.id, revision });
+}
+
+/** Tells a worker still on a task that the hiring ended elsewhere (cancelled, failed, done). */
+export async function sendClosed(d: HandoffDeps, state: BridgeState, how: string): Promise<void> {
+  const worker: WorkerRef = { name: state.worker, id: state.worker_id };
+  await d.matrix.sendMessage(state.room_id, `agrenting-${state.hiring_id}-closed`, mentionMessage(worker, `Task [${state.hiring_id}] is closed (${how}); please stop working on it.`));
 }

@@ -35,7 +35,7 @@ export interface TaskMeta {
   [extra: string]: unknown;
 }
 
-export type HandoffPhase = 'handing_off' | 'waiting_ack' | 'acknowledged' | 'unacknowledged' | 'submitted' | 'blocked';
+export type HandoffPhase = 'handing_off' | 'waiting_ack' | 'acknowledged' | 'unacknowledged' | 'submitted' | 'blocked' | 'closed';
 
 /** The bridge's bookkeeping for one task; also how a restarted bridge resumes watching. */
 export interface BridgeState {
@@ -51,6 +51,10 @@ export interface BridgeState {
   acknowledged_at: string | null;
   finished_at: string | null;
   submission_id?: string;
+  /** Review rejections sent back to the worker so far. */
+  revision?: number;
+  /** Where reading the room resumes after a restart (Matrix pagination token). */
+  room_token?: string;
 }
 
 export interface TaskContext {

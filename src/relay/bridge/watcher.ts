@@ -6,7 +6,7 @@ import type { Logger } from '../../shared/log';
 import type { MatrixClient, MatrixEvent } from './matrix-client';
 import type { TaskStore } from './s3-store';
 import type { TaskHiring } from './task-hiring';
-import { FILES, taskKey, type BridgeState } from './task-files';
+import { FILES, taskKey, type BridgeState, type HandoffPhase } from './task-files';
 
 export interface TrackedTask {
   state: BridgeState;
@@ -56,6 +56,11 @@ export interface WatcherOptions {
   now?: () => number;
 }
 
+/** Phases in which the worker may still report: not before the hand-off, not after the result. */
+export function isWatched(phase: HandoffPhase): boolean {
+  return phase !== 'submitted' && phase !== 'handing_off' && phase !== 'closed';
+}
+
 const MAX_PAGES_PER_TICK = 10;
 const PAGE_SIZE = 100;
 
@@ -63,6 +68,15 @@ export class Watcher {
   private readonly tokens = new Map<string, string>();
 
   constructor(private readonly o: WatcherOptions) {}
+
+  /** Resumes reading a room where an earlier run stopped. */
+  seed(roomId: string, token: string): void {
+    if (!this.tokens.has(roomId)) this.tokens.set(roomId, token);
+  }
+
+  token(roomId: string): string | undefined {
+    return this.tokens.get(roomId) || undefined;
+  }
 
   /** Takes a "now" token for the room, so only messages after the hand-off are read. */
   async ensureRoom(roomId: string): Promise<void> {
@@ -72,14 +86,14 @@ export class Watcher {
 
   /** One pass over every open task; errors are logged per task and retried next pass. */
   async tick(tasks: TrackedTask[]): Promise<void> {
-    const open = tasks.filter((t) => t.state.phase !== 'submitted' && t.state.phase !== 'handing_off');
+    const open = tasks.filter((t) => isWatched(t.state.phase));
     const rooms = new Map<string, TrackedTask[]>();
     for (const t of open) rooms.set(t.state.room_id, [...(rooms.get(t.state.room_id) ?? []), t]);
     for (const [roomId, inRoom] of rooms) {
       await this.step(inRoom[0], `reading room ${roomId}`, () => this.pollRoom(roomId, inRoom));
     }
     for (const t of open) {
-      if (t.state.phase === 'submitted') continue;
+      if (!isWatched(t.state.phase)) continue;
       await this.step(t, 'reading the task folder', () => this.pollFiles(t));
       await this.step(t, 're-sending the hand-off', () => this.checkTimeout(t));
     }
@@ -110,7 +124,7 @@ export class Watcher {
   private async onEvent(ev: MatrixEvent, tasks: TrackedTask[]): Promise<void> {
     if (ev.type !== 'm.room.message' || ev.sender === this.o.userId) return;
     const body = typeof ev.content.body === 'string' ? ev.content.body : '';
-    const mine = tasks.filter((t) => t.state.phase !== 'submitted' && (ev.sender === t.state.worker_id || this.o.allowedSenders.includes(ev.sender)));
+    const mine = tasks.filter((t) => isWatched(t.state.phase) && (ev.sender === t.state.worker_id || this.o.allowedSenders.includes(ev.sender)));
     // A message names its task by id; a worker with one open task may leave the id out.
     const task = mine.find((t) => body.includes(t.hiring.id)) ?? (mine.length === 1 ? mine[0] : undefined);
     if (!task) return;
