@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { describeZodError, registerSecret, safeError } from '../shared';
 import type { LogLevel } from '../shared';
+import { BridgeConfigError, parseBridgeConfig } from './bridge/config';
 
 export const DEFAULT_BASE_URL = 'https://agrenting.com';
 export const DEFAULT_HOST = '127.0.0.1';
@@ -297,6 +298,15 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       }
       registerSecret(key);
       agents = [{ name: DEFAULT_AGENT_NAME, baseUrl, apiKey: key }];
+    }
+  }
+
+  if (file?.bridge) {
+    try {
+      parseBridgeConfig(file.bridge);
+    } catch (e) {
+      if (e instanceof BridgeConfigError) throw new ConfigError(`${fileWhere}: ${e.message}`);
+      throw e;
     }
   }
 
