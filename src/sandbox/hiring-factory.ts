@@ -1,7 +1,8 @@
 // Creating a hiring as the platform does (§4, §5): validate the hirer's request,
 // hold the price in escrow, give push-mode hirings a repository and a write
-// token on the sandbox's git hosting, probe the agent, then either start the
-// work (status per the newHiringStatus knob, webhook delivery) or fail and refund.
+// token on the sandbox's git hosting, probe the agent, then either hand the
+// hiring to it (status per the newHiringStatus knob, notification, webhook) or
+// fail and refund. Before the probe passes the agent neither sees nor hears of it.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { LIMITS } from '../shared/protocol';

@@ -53,6 +53,7 @@ export async function handlePost(ctx: SandboxContext, req: IncomingMessage, res:
     messages.push(parsed.data);
   }
   session.touch();
+  agent.view.last_seen_at = session.lastSeenAt.toISOString();
 
   const requests = messages.filter((m) => 'method' in m && 'id' in m);
   for (const m of messages) {

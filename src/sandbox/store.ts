@@ -89,6 +89,7 @@ export class MarketStore {
       owner_id: ownerId,
       metadata,
       created_at: now(),
+      last_seen_at: null,
     };
     const record = { view, apiKey, webhookSecret };
     this.agents.set(id, record);

@@ -60,6 +60,8 @@ export interface AgentView {
   owner_id: string;
   metadata: Record<string, unknown>;
   created_at: string;
+  /** Refreshed by every inbound MCP message (§1 liveness). */
+  last_seen_at: string | null;
 }
 
 export interface Chunk {

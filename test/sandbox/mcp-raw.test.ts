@@ -133,16 +133,22 @@ describe('notifications and resources', () => {
 });
 
 describe('server ping and the availability probe', () => {
-  it('sends ping with an id and starts the hiring when the client POSTs the answer', async () => {
+  it('sends ping with an id and hands the hiring over only when the client POSTs the answer', async () => {
     const { sandbox: sb, agent, open } = await setup({ newHiringStatus: 'queued' });
     const raw = await open();
-    const stop = answerPings(raw);
-    const h = await sb.hire(agent.id, { task_description: 'pinged' });
-    stop();
-    const ping = raw.messages().find((m) => m.method === 'ping');
-    expect(ping?.id).toBeDefined();
+    await raw.request('resources/subscribe', { uri: PENDING_URI });
+    const hiring = sb.hire(agent.id, { task_description: 'pinged' });
+    const ping = await waitFor('ping', () => raw.messages().find((m) => m.method === 'ping'));
+    expect(ping.id).toBeDefined();
+    const during = await raw.request('resources/read', { uri: PENDING_URI });
+    expect(JSON.parse((during.result.result as { contents: { text: string }[] }).contents[0].text)).toEqual([]);
+    expect(raw.messages().some((m) => m.method === 'notifications/resources/updated')).toBe(false);
+    await raw.post({ jsonrpc: '2.0', id: ping.id, result: {} });
+    const h = await hiring;
     expect(h.status).toBe('queued');
     expect(sb.hiring(h.id)?.probe).toMatchObject({ method: 'ping', ok: true });
+    await waitFor('notification', () => raw.messages().some((m) => m.method === 'notifications/resources/updated'));
+    expect(sb.inspect().agents[0].last_seen_at).not.toBeNull();
   });
 
   it('fails the hiring and refunds the hirer when the ping is not answered in time', async () => {
