@@ -72,7 +72,10 @@ describe('AgentLink against a scriptable platform', () => {
   it('coalesces a burst of notifications into at most one extra read', async () => {
     let reads = 0;
     let release: (() => void) | undefined;
-    fake.handlers.set('resources/read', async () => {
+    // A read POSTed by the previous test's link may still reach the server: count only ours.
+    const ours = fake.sessions.length;
+    fake.handlers.set('resources/read', async (_p, session) => {
+      if (fake.sessions.indexOf(session) < ours) return { contents: [{ uri: 'hiring://pending', text: '[]' }] };
       reads += 1;
       if (reads === 2) await new Promise<void>((r) => (release = r));
       return { contents: [{ uri: 'hiring://pending', text: JSON.stringify([{ id: `h${reads}`, status: 'in_progress' }]) }] };

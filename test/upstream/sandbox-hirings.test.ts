@@ -36,7 +36,8 @@ describe('hirings reach the listener', () => {
     const w = await world(cleanup, { newHiringStatus });
     await connected(w);
     const h = await w.sb.hire(w.agentId, { task_description: 'Write tests' });
-    const got = await waitFor(() => w.tl.rec.hirings.get(h.id), 'hiring delivered');
+    // It may first be seen as queued (before the probe); the latest view is what counts.
+    const got = await waitFor(() => w.tl.rec.hirings.get(h.id)?.status === newHiringStatus && w.tl.rec.hirings.get(h.id), `hiring delivered as ${newHiringStatus}`);
     expect(got.status).toBe(newHiringStatus);
   });
 

@@ -10,7 +10,7 @@ import { redact, registerSecret } from '../../shared/redact';
 import { RelayError, type DeliveryOutcome, type HiringSource, type LinkState, type LinkStatus, type UpstreamLink, type UpstreamListener } from '../types';
 import { Backoff } from './backoff';
 import { Coalescer } from './coalesce';
-import { AuthError, HttpError, RpcError } from './errors';
+import { AuthError, HttpError, RpcError, SessionLostError } from './errors';
 import { CHECK_HIRING, outcomeFromHiringCheck, outcomeFromRest, outcomeFromToolResult, restFormOf, type Interpretation } from './outcome';
 import { AgrentingRest } from './rest';
 import { McpSession } from './session';
@@ -199,10 +199,12 @@ export class AgentLink implements UpstreamLink {
         },
         onLost: (err) => this.onSessionLost(session, err),
       });
-      if (this.stopped || !session.alive) {
+      if (this.stopped) {
         await session.close();
         return;
       }
+      // Lost between the handshake and here: its onLost was not ours to act on yet.
+      if (!session.alive) throw new SessionLostError('the MCP session ended right after it opened');
       this.established(session);
     } catch (e) {
       if (this.stopped) return;

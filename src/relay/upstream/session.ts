@@ -31,7 +31,7 @@ export interface McpSessionOptions {
 
 export class McpSession {
   private stopHeartbeat?: () => void;
-  private lost = false;
+  private lostReason?: Error;
   private established = false;
 
   private constructor(
@@ -91,7 +91,7 @@ export class McpSession {
   }
 
   get alive(): boolean {
-    return this.established && !this.lost;
+    return this.established && !this.lostReason;
   }
 
   /** Server pings this session answered. */
@@ -111,6 +111,9 @@ export class McpSession {
     }
     await this.rpc.notify('notifications/initialized');
     await this.rpc.request('resources/subscribe', { uri: PENDING_URI }, t);
+    // The stream may have ended in the same breath as the last answer ('end' runs
+    // before the await resumes): such a session never counts as established.
+    if (this.lostReason) throw this.lostReason;
     this.established = true;
     this.stopHeartbeat = startHeartbeat({
       intervalMs: this.opts.timing.pingIntervalMs,
@@ -158,8 +161,8 @@ export class McpSession {
 
   private markLost(err: Error): void {
     this.stopHeartbeat?.();
-    if (this.lost) return;
-    this.lost = true;
+    if (this.lostReason) return;
+    this.lostReason = err;
     if (this.established) this.opts.onLost(err);
   }
 }
