@@ -48,7 +48,15 @@ export function registerMcpProvider(connection: RelayConnection, log: (line: str
       );
     },
   };
-  const registration = register.call(api.lm, MCP_PROVIDER_ID, provider);
-  log('[extension] offered the relay to Copilot agent mode as an MCP server.');
-  return vscode.Disposable.from(registration, changed, { dispose: off });
+  try {
+    const registration = register.call(api.lm, MCP_PROVIDER_ID, provider);
+    log('[extension] offered the relay to Copilot agent mode as an MCP server.');
+    return vscode.Disposable.from(registration, changed, { dispose: off });
+  } catch (e) {
+    // Hosts between versions expose the function but refuse the registration; the rest of the extension must still work.
+    log(`[extension] VS Code ${vscode.version} refused the MCP server definition provider (${e instanceof Error ? e.message : String(e)}); use 'Agrenting: Copy MCP Config for Agents' instead.`);
+    off();
+    changed.dispose();
+    return new vscode.Disposable(() => undefined);
+  }
 }
