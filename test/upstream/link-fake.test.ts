@@ -114,6 +114,37 @@ describe('AgentLink against a scriptable platform', () => {
     expect(log.lines.join('\n')).not.toContain('rejected-key-1234567');
   });
 
+  it('falls back to REST with the idempotency key when a tool call gets no answer', async () => {
+    fake.handlers.set('tools/call', () => new Promise(() => undefined));
+    const posts: { path: string; key: unknown; body: unknown }[] = [];
+    fake.rest = (req, body) => {
+      if (req.method !== 'POST') return undefined;
+      posts.push({ path: req.url ?? '', key: req.headers['x-idempotency-key'], body: JSON.parse(body) });
+      return { status: 200, body: { data: { id: 'h1', status: 'completed' } } };
+    };
+    const { l, log } = link({ requestTimeoutMs: 150 });
+    l.start();
+    await waitFor(() => l.status().state === 'connected', 'connected');
+    const o = await l.deliver('submit_hiring_result', { hiring_id: 'h1', output: { summary: 'done' } }, 'idem-1');
+    expect(o).toEqual({ kind: 'confirmed', result: { id: 'h1', status: 'completed' } });
+    expect(posts).toEqual([{ path: '/api/v1/hirings/h1/result', key: 'idem-1', body: { output: { summary: 'done' } } }]);
+    const call = fake.received.find((r) => r.msg.method === 'tools/call');
+    expect(call?.msg.params).toMatchObject({ name: 'submit_hiring_result', _meta: { idempotency_key: 'idem-1' } });
+    expect(log.lines.some((x) => x.includes('delivery over MCP failed; trying REST'))).toBe(true);
+    fake.handlers.delete('tools/call');
+  });
+
+  it('a server that answers ping with an error is still alive', async () => {
+    const { l } = link({ pingIntervalMs: 30 });
+    fake.handlers.delete('ping');
+    l.start();
+    await waitFor(() => l.status().state === 'connected', 'connected');
+    const id = l.sessionId;
+    await waitFor(() => fake.received.filter((r) => r.session === id && r.msg.method === 'ping').length >= 3, 'three pings');
+    expect(l.sessionId).toBe(id);
+    expect(l.status().reconnects).toBe(0);
+  });
+
   it('stop() ends the stream and every timer; the status says stopped', async () => {
     const { l, statuses } = link({ pingIntervalMs: 20, safetyNetMs: 20 });
     l.start();

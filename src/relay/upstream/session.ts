@@ -5,7 +5,7 @@
 import { CallToolResultSchema, GetPromptResultSchema, ReadResourceResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../shared/log';
 import { MCP_PROTOCOL_VERSION, PENDING_URI } from '../../shared/protocol';
-import { SessionLostError } from './errors';
+import { RpcError, SessionLostError } from './errors';
 import { startHeartbeat } from './heartbeat';
 import { RpcSession } from './rpc';
 import { SseTransport } from './sse-transport';
@@ -118,7 +118,12 @@ export class McpSession {
     this.stopHeartbeat = startHeartbeat({
       intervalMs: this.opts.timing.pingIntervalMs,
       ping: async () => {
-        await this.rpc.request('ping', undefined, this.opts.timing.pingTimeoutMs);
+        try {
+          await this.rpc.request('ping', undefined, this.opts.timing.pingTimeoutMs);
+        } catch (e) {
+          // Any JSON-RPC answer, even an error, proves the session is alive.
+          if (!(e instanceof RpcError)) throw e;
+        }
       },
       onDead: (err) => {
         void this.close(new SessionLostError(`the platform did not answer a ping: ${err.message}`));
