@@ -3,7 +3,7 @@
 // (not found, not yours, already terminal, invalid arguments).
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { BASE64_ARTIFACT_TYPES, isTerminalStatus, TOOL, type ArtifactType, type PlatformToolName } from '../shared/protocol';
+import { BASE64_ARTIFACT_TYPES, isTerminalStatus, LIMITS, TOOL, type ArtifactType, type PlatformToolName } from '../shared/protocol';
 import { AddMessageArgs, describeZodError, EmitChunkArgs, ReportFailureArgs, SubmitResultArgs, type Artifact } from '../shared/tools';
 import type { HiringRecord, MarketStore } from './store';
 import type { PlatformHiring, StoredArtifact } from './types';
@@ -37,6 +37,17 @@ function storedArtifact(a: Artifact): StoredArtifact {
   };
 }
 
+/** The platform's artifact rules beyond the schema: base64 where required, inline content under 1 MB. */
+function artifactProblem(artifacts: Artifact[]): string | undefined {
+  for (const a of artifacts) {
+    const base64 = BASE64_ARTIFACT_TYPES.includes(a.artifact_type as ArtifactType);
+    if (base64 && !/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(a.content)) return `artifact "${a.name}": ${a.artifact_type} content must be base64`;
+    const bytes = base64 ? Buffer.from(a.content, 'base64').length : Buffer.byteLength(a.content);
+    if (bytes > LIMITS.maxInlineArtifactBytes) return `artifact "${a.name}" is ${bytes} bytes; inline content is limited to ${LIMITS.maxInlineArtifactBytes}`;
+  }
+  return undefined;
+}
+
 const fail = (kind: ActionErrorKind, message: string): ActionResult => ({ ok: false, kind, message });
 
 /** Looks the hiring up for this agent, with the error the agent would get. */
@@ -60,6 +71,8 @@ export function runAction(store: MarketStore, agentId: string, tool: PlatformToo
   switch (tool) {
     case TOOL.submitResult: {
       const a = parsed.data as SubmitResultArgs;
+      const bad = artifactProblem(a.artifacts ?? []);
+      if (bad) return fail('invalid', `Invalid arguments for ${tool}: ${bad}.`);
       store.complete(r, a.output, (a.artifacts ?? []).map(storedArtifact));
       return { ok: true, hiring: r.hiring, value: r.hiring };
     }

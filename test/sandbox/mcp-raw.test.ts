@@ -113,6 +113,15 @@ describe('notifications and resources', () => {
     expect(JSON.stringify(listed.result)).toContain(PENDING_URI);
   });
 
+  it('records an idempotency key passed in tools/call _meta', async () => {
+    const { sandbox: sb, agent, open } = await setup({ ping: 'never' });
+    const raw = await open();
+    const h = await sb.hire(agent.id, { task_description: 'keyed' });
+    const call = await raw.request('tools/call', { name: TOOL.addMessage, arguments: { hiring_id: h.id, content: 'hi' }, _meta: { idempotency_key: 'mcp-key-1' } });
+    expect(call.result.result).not.toHaveProperty('isError');
+    expect(sb.hiring(h.id)?.deliveries).toEqual([expect.objectContaining({ via: 'mcp', tool: TOOL.addMessage, idempotencyKey: 'mcp-key-1', outcome: 'accepted' })]);
+  });
+
   it('duplicates notifications when the fault knob says so', async () => {
     const { sandbox: sb, agent, open } = await setup({ ping: 'never', newHiringStatus: 'queued', faultDuplicateNotificationRate: 1 });
     const raw = await open();

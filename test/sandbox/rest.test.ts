@@ -60,6 +60,19 @@ describe('deliveries', () => {
     expect(sb.hiring(h.id)?.deliveries.map((d) => `${d.via}:${d.outcome}:${d.status}`)).toEqual(['rest:accepted:200', 'rest:rejected:404']);
   });
 
+  it('rejects artifacts that break the platform rules, leaving the hiring open', async () => {
+    const { sb, agent } = await setup();
+    const h = await sb.hire(agent.id, { task_description: 'artifacts' });
+    const url = `/api/v1/hirings/${h.id}/result`;
+    const notBase64 = await rest(sb, 'POST', url, agent.apiKey, { output: 'x', artifacts: [{ artifact_type: 'image', name: 'a.png', content: '%%%not base64%%%' }] });
+    expect(notBase64.json).toMatchObject({ errors: [{ code: 'VALIDATION_ERROR', message: expect.stringMatching(/must be base64/) }] });
+    const big = await rest(sb, 'POST', url, agent.apiKey, { output: 'x', artifacts: [{ artifact_type: 'text', name: 'big.txt', content: 'x'.repeat(1024 * 1024 + 1) }] });
+    expect(big.json).toMatchObject({ errors: [{ message: expect.stringMatching(/limited to 1048576/) }] });
+    const tooMany = Array.from({ length: 51 }, (_, i) => ({ artifact_type: 'text', name: `f${i}`, content: 'x' }));
+    expect((await rest(sb, 'POST', url, agent.apiKey, { output: 'x', artifacts: tooMany })).status).toBe(422);
+    expect(sb.hiring(h.id)?.status).toBe('in_progress');
+  });
+
   it('accepts the older `result` spelling', async () => {
     const { sb, agent } = await setup();
     const h = await sb.hire(agent.id, { task_description: 'old docs' });

@@ -3,7 +3,7 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index';
-import { receiver, testSandbox, waitFor, type Receiver } from './helpers';
+import { authHeaders, RawSession, receiver, testSandbox, waitFor, type Receiver } from './helpers';
 
 let sandbox: Sandbox | undefined;
 let hook: Receiver | undefined;
@@ -67,6 +67,26 @@ describe('webhook delivery', () => {
     await waitFor('three attempts', () => sandbox!.hiring(h.id)?.webhooks.length === 3);
     expect(sandbox.hiring(h.id)?.webhooks.every((w) => !w.ok && w.status === 500)).toBe(true);
     expect(sandbox.inspect().webhooks).toHaveLength(3);
+  });
+
+  it('retries after network errors (nothing listening at callback_url)', async () => {
+    sandbox = await testSandbox({ webhookRetries: 1, ping: 'never' });
+    const gone = await receiver();
+    const deadUrl = gone.url;
+    await gone.close();
+    const agent = sandbox.registerAgent({ metadata: { callback_url: deadUrl } });
+    const raw = await RawSession.open(sandbox.url, authHeaders(agent.apiKey));
+    try {
+      const h = await sandbox.hire(agent.id, { task_description: 'unreachable hook' });
+      expect(h.status).toBe('in_progress');
+      await waitFor('two attempts', () => sandbox!.hiring(h.id)?.webhooks.length === 2);
+      expect(sandbox.hiring(h.id)?.webhooks.map((w) => [w.ok, typeof w.error])).toEqual([
+        [false, 'string'],
+        [false, 'string'],
+      ]);
+    } finally {
+      raw.close();
+    }
   });
 
   it('sends deliberate duplicates when webhookDuplicateRate=1', async () => {
