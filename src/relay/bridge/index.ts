@@ -4,7 +4,7 @@ export { BridgeConfigSchema, parseBridgeConfig, BridgeConfigError, type BridgeCo
 export { startWebhookServer, WEBHOOK_PATH, type WebhookServer } from './webhook-server';
 export { webhookSignature, verifySignature, safeEqual } from './signature';
 export { parseWebhookPayload, payloadToHiring, isSafeId, SAFE_ID, type WebhookPayload } from './payload';
-export { mentionContent, workerRoomAlias, workerRef, handoffTxnId, type WorkerRef } from './handoff';
+export { mentionContent, mentionMessage, workerRoomAlias, workerRef, handoffTxnId, type WorkerRef } from './handoff';
 export { S3TaskStore, DEFAULT_BUCKET, type TaskStore } from './s3-store';
 export { MatrixClient, MatrixError, type MatrixEvent } from './matrix-client';
 export { classifyReport } from './watcher';
