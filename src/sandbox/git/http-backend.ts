@@ -37,11 +37,15 @@ export function runHttpBackend(
     GATEWAY_INTERFACE: 'CGI/1.1',
     SERVER_PROTOCOL: `HTTP/${req.httpVersion}`,
   };
-  // Chunked requests have no length; http-backend then reads to EOF.
-  const length = req.headers['content-length'];
-  if (length !== undefined && req.headers['transfer-encoding'] === undefined) env.CONTENT_LENGTH = length;
   const encoding = req.headers['content-encoding'];
   if (encoding) env.HTTP_CONTENT_ENCODING = encoding;
+  // Chunked requests have no length; http-backend then reads to EOF. A plain
+  // receive-pack body with a length is copied by a loop (pipe_fixed_length, git
+  // 2.39) that spins forever on an early EOF, i.e. a client that hung up: leave
+  // the length out there, so receive-pack reads the body itself and stops at EOF.
+  const length = req.headers['content-length'];
+  const spinsOnEof = !encoding && cgi.pathInfo.endsWith('/git-receive-pack');
+  if (length !== undefined && req.headers['transfer-encoding'] === undefined && !spinsOnEof) env.CONTENT_LENGTH = length;
   // Protocol v2 is negotiated through this header; pass it on only in its documented shape.
   const protocol = req.headers['git-protocol'];
   if (typeof protocol === 'string' && /^[A-Za-z0-9=:._,-]{1,256}$/.test(protocol)) env.GIT_PROTOCOL = protocol;
@@ -128,6 +132,8 @@ export function runHttpBackend(
     res.on('close', () => {
       if (!res.writableFinished) abort();
     });
+    req.socket.once('close', abort);
+    child.once('exit', () => req.socket.off('close', abort));
     child.stdin.on('error', () => undefined);
     req.pipe(child.stdin);
   });
