@@ -54,9 +54,13 @@ export class IdempotencyCache {
     }));
   }
 
+  /** Entries are inserted in time order, so expired ones are all at the front. */
   private prune(): void {
     const cutoff = Date.now() - this.ttlMs();
-    for (const [id, e] of this.entries) if (e.at < cutoff) this.entries.delete(id);
+    for (const [id, e] of this.entries) {
+      if (e.at >= cutoff) break;
+      this.entries.delete(id);
+    }
   }
 }
 
