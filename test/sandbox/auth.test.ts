@@ -36,7 +36,7 @@ describe.each(forms)('header form %s', (form) => {
 
 describe('rejections', () => {
   it('answers 401 with the envelope for a missing or wrong key on the SSE GET', async () => {
-    for (const headers of [{}, authHeaders('wrong-key'), authHeaders(sandbox.userToken), { Authorization: `Basic ${agent.apiKey}` }]) {
+    for (const headers of [{}, ...forms.map((f) => authHeaders('wrong-key', f)), authHeaders(sandbox.userToken), { Authorization: `Basic ${agent.apiKey}` }]) {
       const res = await fetch(`${sandbox.url}/mcp/sse`, { headers });
       expect(res.status).toBe(401);
       expectEnvelope(await res.json());
