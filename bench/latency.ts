@@ -1,0 +1,117 @@
+// Hiring latency: from the sandbox dispatching a hiring (after its availability
+// probe, the moment it notifies the agent) to a downstream subscriber of the
+// relay having read it from hiring://pending. Bursts of 1, 100 and 1 000
+// hirings; the same bursts with the relay's upstream link used on its own,
+// straight against the sandbox, give the baseline and the relay's cost as a ratio.
+import type { Sandbox } from '../src/sandbox';
+import { createAgentLink } from '../src/relay/upstream';
+import { row, summarize, type BenchRow } from './stats';
+import { startRelayProcess } from './support/relay-process';
+import { benchSandbox, dispatchClock, quietLogger, size, subscribedSession, tempDir, waitFor } from './support/util';
+import { PendingWatcher } from './support/watcher';
+
+interface BurstPlan {
+  burst: number;
+  runs: number;
+}
+
+/** One subscriber path: returns when the ids have been seen, and the first-seen times. */
+interface Path {
+  firstSeen: Map<string, number>;
+  waitForAll(ids: string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function hireBurst(sandbox: Sandbox, agentId: string, n: number, label: string): Promise<string[]> {
+  const hirings = await Promise.all(Array.from({ length: n }, (_, i) => sandbox.hire(agentId, { task_description: `${label} ${i}: write a slugify function with tests` })));
+  return hirings.map((h) => h.id);
+}
+
+async function measure(sandbox: Sandbox, agentId: string, path: Path, plan: BurstPlan, label: string): Promise<number[]> {
+  const clock = dispatchClock(sandbox);
+  const samples: number[] = [];
+  try {
+    for (let r = 0; r < plan.runs; r++) {
+      const ids = await hireBurst(sandbox, agentId, plan.burst, `${label} run ${r}`);
+      await path.waitForAll(ids);
+      for (const id of ids) {
+        const t0 = clock.at.get(id);
+        const t1 = path.firstSeen.get(id);
+        if (t0 !== undefined && t1 !== undefined) samples.push(t1 - t0);
+      }
+    }
+  } finally {
+    clock.stop();
+  }
+  return samples;
+}
+
+async function viaRelay(sandbox: Sandbox, plan: BurstPlan): Promise<number[]> {
+  const agent = sandbox.registerAgent({ name: `latency relay ${plan.burst}` });
+  const tmp = tempDir('bench-latency-');
+  const relay = await startRelayProcess({ agents: [{ name: 'coder', baseUrl: sandbox.url, apiKey: agent.apiKey }], stateDir: tmp.dir });
+  let watcher: PendingWatcher | undefined;
+  try {
+    await waitFor('the relay to subscribe upstream', () => subscribedSession(sandbox, agent.id));
+    watcher = await PendingWatcher.connect(relay.url, relay.workerToken('coder'));
+    const w = watcher;
+    return await measure(sandbox, agent.id, { firstSeen: w.firstSeen, waitForAll: (ids) => w.waitForAll(ids), close: () => w.close() }, plan, 'relay');
+  } finally {
+    await watcher?.close();
+    await relay.stop();
+    tmp.remove();
+  }
+}
+
+async function direct(sandbox: Sandbox, plan: BurstPlan): Promise<number[]> {
+  const agent = sandbox.registerAgent({ name: `latency direct ${plan.burst}` });
+  const firstSeen = new Map<string, number>();
+  const waiters = new Set<() => void>();
+  const link = createAgentLink({
+    agent: 'direct',
+    baseUrl: sandbox.url,
+    apiKey: agent.apiKey,
+    log: quietLogger('link'),
+    listener: {
+      onHirings: (_a, list) => {
+        const at = performance.now();
+        for (const h of list) if (!firstSeen.has(String(h.id))) firstSeen.set(String(h.id), at);
+        for (const w of [...waiters]) w();
+      },
+      onStatus: () => undefined,
+    },
+  });
+  link.start();
+  try {
+    await waitFor('the direct link to subscribe', () => subscribedSession(sandbox, agent.id));
+    const waitForAll = (ids: string[]) =>
+      waitFor(`${ids.length} hirings on the direct link`, () => ids.every((id) => firstSeen.has(id)), 120_000, 2);
+    return await measure(sandbox, agent.id, { firstSeen, waitForAll, close: () => link.stop() }, plan, 'direct');
+  } finally {
+    await link.stop();
+  }
+}
+
+export async function benchLatency(): Promise<BenchRow[]> {
+  const plans: BurstPlan[] = [
+    { burst: 1, runs: size(50, 10) },
+    { burst: 100, runs: size(3, 1) },
+    { burst: 1000, runs: 1 },
+  ].map((p) => (p.burst === 1000 ? { ...p, burst: size(1000, 200) } : p));
+  const sandbox = await benchSandbox();
+  const rows: BenchRow[] = [];
+  try {
+    for (const plan of plans) {
+      const relay = summarize(await viaRelay(sandbox, plan));
+      const base = summarize(await direct(sandbox, plan));
+      const what = plan.burst === 1 ? `burst of 1 (×${plan.runs})` : `burst of ${plan.burst}${plan.runs > 1 ? ` (×${plan.runs})` : ''}`;
+      const target = plan.burst === 100 ? { target: 'p99 < 50 ms', met: relay.p99 < 50 } : {};
+      rows.push(row('latency', `hiring → relay subscriber, ${what}`, 'ms', relay, target));
+      rows.push(row('latency', `hiring → direct link (baseline), ${what}`, 'ms', base));
+      rows.push({ group: 'latency', name: `relay / direct, ${what}`, unit: 'ratio', median: relay.median / base.median, p99: relay.p99 / base.p99, max: relay.max / base.max, note: 'ratio of the figures above' });
+    }
+  } finally {
+    await sandbox.close();
+  }
+  return rows;
+}

@@ -1,0 +1,107 @@
+// The relay as people run it: `node dist/relay.js --config FILE` in its own
+// process, agents' keys named by environment variables (never in the file).
+// The benchmark learns the relay's URL and tokens from relay.json, as the
+// extension does, and reads the process's memory from /proc.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { readRelayFile, type RelayFile } from '../../src/relay/relay-file';
+import { waitFor } from './util';
+
+export const RELAY_BIN = resolve(__dirname, '..', '..', 'dist', 'relay.js');
+
+export interface BenchAgent {
+  name: string;
+  baseUrl: string;
+  apiKey: string;
+}
+
+export interface RelayProcess {
+  readonly pid: number;
+  readonly url: string;
+  readonly file: RelayFile;
+  workerToken(agent: string): string;
+  /** Resident set size in bytes (VmRSS). */
+  rss(): number;
+  stop(): Promise<void>;
+}
+
+export interface RelayProcessOptions {
+  agents: BenchAgent[];
+  stateDir: string;
+  review?: 'required' | 'off';
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export function rssOf(pid: number): number {
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(m[1]) * 1024;
+}
+
+export async function startRelayProcess(opts: RelayProcessOptions): Promise<RelayProcess> {
+  const config = join(opts.stateDir, 'bench-config.json');
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.AGRENTING_STATE_DIR;
+  delete env.AGRENTING_RELAY_TOKEN;
+  delete env.AGRENTING_RELAY_OPERATOR_TOKEN;
+  const agents = opts.agents.map((a, i) => {
+    env[`BENCH_AGENT_KEY_${i}`] = a.apiKey;
+    return { name: a.name, baseUrl: a.baseUrl, apiKeyEnv: `BENCH_AGENT_KEY_${i}` };
+  });
+  writeFileSync(config, JSON.stringify({ agents }, null, 2), { mode: 0o600 });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [RELAY_BIN, '--config', config, '--listen', '127.0.0.1:0', '--state-dir', opts.stateDir, '--review', opts.review ?? 'off', '--log-level', opts.logLevel ?? 'warn'],
+    { env, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  let exited: number | null | undefined;
+  const exit = new Promise<void>((r) =>
+    child.once('exit', (code) => {
+      exited = code;
+      r();
+    }),
+  );
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('could not start the relay process');
+  const stop = async () => {
+    if (exited === undefined) {
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exit;
+      clearTimeout(killer);
+    }
+  };
+  let file: RelayFile;
+  try {
+    file = await waitFor(
+      'relay.json of the relay process',
+      () => {
+        if (exited !== undefined) throw new Error(`the relay exited (${String(exited)}): ${stderr.trim()}`);
+        const f = readRelayFile(opts.stateDir);
+        return f?.pid === pid ? f : undefined;
+      },
+      30_000,
+      10,
+    );
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return {
+    pid,
+    url: file.url,
+    file,
+    workerToken(agent) {
+      const t = file.workerTokens[agent];
+      if (!t) throw new Error(`relay.json has no worker token for ${agent}`);
+      return t;
+    },
+    rss: () => rssOf(pid),
+    stop,
+  };
+}

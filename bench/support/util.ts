@@ -1,0 +1,73 @@
+// Small helpers every benchmark module shares: quick mode, quiet loggers,
+// temporary folders, and waiting on a condition with a deadline (never a fixed sleep).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger, type Logger } from '../../src/shared/log';
+import { startSandbox, type Knobs, type Sandbox } from '../../src/sandbox';
+
+/** BENCH_QUICK=1: small counts, for a smoke test of the benchmark code itself. */
+export const QUICK = process.env.BENCH_QUICK === '1';
+
+/** `full` normally, `quick` under BENCH_QUICK=1. */
+export function size(full: number, quick: number): number {
+  return QUICK ? quick : full;
+}
+
+export const quietLogger = (name = 'bench'): Logger => createLogger(name, { level: 'error', sink: () => undefined });
+
+export function tempDir(prefix: string): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Polls `fn` every `everyMs` until it returns a truthy value; throws naming `what` after the deadline. */
+export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 30_000, everyMs = 5): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/**
+ * A sandbox for benchmarks: quiet, and with the per-agent rate limit off — a
+ * 1 000-hiring burst would otherwise measure the limiter, not the relay — and a
+ * hirer rich enough for every burst.
+ */
+export function benchSandbox(knobs: Partial<Knobs> = {}): Promise<Sandbox> {
+  return startSandbox({ log: quietLogger('sandbox'), knobs: { rateLimitPerMinute: 0, startingBalance: '100000000.00', ...knobs } });
+}
+
+/** Records when the sandbox hands each hiring to its agent (dispatch after the availability probe). */
+export function dispatchClock(sandbox: Sandbox): { at: Map<string, number>; stop(): void } {
+  const at = new Map<string, number>();
+  const on = (e: { id: string; dispatched: boolean; change: string }) => {
+    if (e.dispatched && e.change === 'status' && !at.has(e.id)) at.set(e.id, performance.now());
+  };
+  sandbox.events.on('hiring', on);
+  return { at, stop: () => sandbox.events.off('hiring', on) };
+}
+
+/** Whether the sandbox holds an initialized session of the agent subscribed to hiring://pending (other than `not`). */
+export function subscribedSession(sandbox: Sandbox, agentId: string, not?: string): string | undefined {
+  return sandbox
+    .inspect()
+    .sessions.find((s) => s.agentId === agentId && s.initialized && s.subscriptions.includes('hiring://pending') && s.id !== not)?.id;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
