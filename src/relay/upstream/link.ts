@@ -3,15 +3,15 @@
 // reads of hiring://pending, polls REST as a safety net, and delivers results
 // over MCP with REST as the fallback.
 import type { Hiring } from '../../shared/hiring';
-import { parseHiring, parseHiringList } from '../../shared/hiring';
+import { parseHiring } from '../../shared/hiring';
 import { createLogger, type Logger } from '../../shared/log';
-import { PENDING_URI, SYSTEM_PROMPT_NAME, hiringUri, parseHiringUri, type PlatformToolName } from '../../shared/protocol';
+import { SYSTEM_PROMPT_NAME, hiringUri, type PlatformToolName } from '../../shared/protocol';
 import { redact, registerSecret } from '../../shared/redact';
-import { RelayError, type DeliveryOutcome, type HiringSource, type LinkState, type LinkStatus, type UpstreamLink, type UpstreamListener } from '../types';
+import { RelayError, type DeliveryOutcome, type LinkState, type LinkStatus, type UpstreamLink, type UpstreamListener } from '../types';
 import { Backoff } from './backoff';
-import { Coalescer } from './coalesce';
-import { AuthError, HttpError, RpcError, SessionLostError } from './errors';
-import { CHECK_HIRING, outcomeFromHiringCheck, outcomeFromRest, outcomeFromToolResult, restFormOf, type Interpretation } from './outcome';
+import { deliverOnce, type DeliveryRoute } from './delivery';
+import { AuthError, HttpError, SessionLostError } from './errors';
+import { HiringIntake } from './intake';
 import { AgrentingRest } from './rest';
 import { McpSession } from './session';
 import { linkTiming, type LinkTiming } from './timing';
@@ -28,9 +28,6 @@ export interface AgentLinkOptions {
   /** The platform's agent id, when the config knows it (otherwise learnt from hirings). */
   agentId?: string;
 }
-
-/** JSON-RPC codes that mean "your request is wrong", not "try later". */
-const PERMANENT_RPC_CODES = new Set([-32600, -32601, -32602]);
 
 export class AgentLink implements UpstreamLink {
   readonly agent: string;
@@ -50,9 +47,8 @@ export class AgentLink implements UpstreamLink {
   private retryTimer?: NodeJS.Timeout;
   private safetyTimer?: NodeJS.Timeout;
   private connectedWaiters: (() => void)[] = [];
-  private readonly pendingReader = new Coalescer(() => this.readPending());
-  private readonly restPoller = new Coalescer(() => this.pollRest());
-  private readonly hiringReaders = new Map<string, Coalescer>();
+  private readonly intake: HiringIntake;
+  private readonly route: DeliveryRoute;
 
   constructor(private readonly opts: AgentLinkOptions) {
     registerSecret(opts.apiKey);
@@ -63,6 +59,18 @@ export class AgentLink implements UpstreamLink {
     this.sseUrl = new URL('mcp/sse', opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
     this.backoff = new Backoff({ baseMs: this.timing.backoffBaseMs, capMs: this.timing.backoffCapMs, stableResetMs: this.timing.stableResetMs });
     this.st = { agent: opts.agent, agentId: opts.agentId, state: 'offline', reconnects: 0 };
+    const session = () => this.session;
+    this.intake = new HiringIntake({
+      agent: opts.agent,
+      listener: opts.listener,
+      log: this.log,
+      rest: this.rest,
+      session,
+      onAgentId: (agentId) => {
+        if (!this.st.agentId) this.update({ agentId });
+      },
+    });
+    this.route = { agent: opts.agent, log: this.log, rest: this.rest, session };
   }
 
   status(): LinkStatus {
@@ -80,7 +88,7 @@ export class AgentLink implements UpstreamLink {
     this.update({ state: 'connecting' });
     this.connectNow();
     this.safetyTimer = setInterval(() => {
-      if (this.st.state !== 'offline') void this.restPoller.trigger();
+      if (this.st.state !== 'offline') void this.intake.pollRestSoon();
     }, this.timing.safetyNetMs);
   }
 
@@ -98,21 +106,21 @@ export class AgentLink implements UpstreamLink {
   }
 
   async refresh(): Promise<void> {
-    await Promise.allSettled([this.session?.alive ? this.pendingReader.trigger() : undefined, this.restPoller.trigger()]);
+    await Promise.allSettled([this.session?.alive ? this.intake.readPendingSoon() : undefined, this.intake.pollRestSoon()]);
   }
 
   async getHiring(id: string): Promise<Hiring> {
     const s = this.session;
     if (s?.alive) {
       try {
-        return this.seen(parseHiring(JSON.parse(await s.readText(hiringUri(id)))));
+        return this.intake.seen(parseHiring(JSON.parse(await s.readText(hiringUri(id)))));
       } catch (e) {
         // REST has the final word on "unknown" (and covers a session that just died).
         this.log.debug('MCP read of one hiring failed; asking REST', { hiring: id, error: (e as Error).message });
       }
     }
     try {
-      return this.seen(await this.rest.getHiring(id));
+      return this.intake.seen(await this.rest.getHiring(id));
     } catch (e) {
       if (e instanceof HttpError && e.status === 404) throw new RelayError(`Agrenting does not know hiring ${id} for agent ${this.agent}.`, 'not_found');
       throw new RelayError(`Could not read hiring ${id} from Agrenting: ${redact((e as Error).message)}`, 'unavailable');
@@ -125,41 +133,8 @@ export class AgentLink implements UpstreamLink {
     return s.prompt(SYSTEM_PROMPT_NAME);
   }
 
-  async deliver(tool: PlatformToolName, args: Record<string, unknown>, idempotencyKey: string): Promise<DeliveryOutcome> {
-    const hiringId = typeof args.hiring_id === 'string' ? args.hiring_id : '';
-    if (!hiringId) return { kind: 'rejected', message: `${tool}: hiring_id is required` };
-    const s = this.session;
-    if (s?.alive) {
-      try {
-        return await this.settle(tool, hiringId, outcomeFromToolResult(tool, await s.callTool(tool, args, idempotencyKey)));
-      } catch (e) {
-        if (e instanceof RpcError) {
-          const message = `${tool} for hiring ${hiringId}: ${e.message}`;
-          return PERMANENT_RPC_CODES.has(e.code) ? { kind: 'rejected', message } : { kind: 'retry', message };
-        }
-        this.log.warn('delivery over MCP failed; trying REST', { tool, hiring: hiringId, error: (e as Error).message });
-      }
-    }
-    const form = restFormOf(tool, args);
-    if (!form) return { kind: 'retry', message: `${tool} needs the MCP session, which is down for agent ${this.agent}.` };
-    const what = `POST /api/v1/hirings/${hiringId}/${form.kind}`;
-    try {
-      return await this.settle(tool, hiringId, outcomeFromRest(await this.rest.deliver(hiringId, form.kind, form.body, idempotencyKey), what));
-    } catch (e) {
-      return { kind: 'retry', message: redact(`${what} failed: ${(e as Error).message}`) };
-    }
-  }
-
-  /** Resolves "unknown or already done" by reading the hiring over REST. */
-  private async settle(tool: PlatformToolName, hiringId: string, i: Interpretation): Promise<DeliveryOutcome> {
-    if (i !== CHECK_HIRING) return i;
-    try {
-      const h = await this.rest.getHiring(hiringId);
-      return outcomeFromHiringCheck(tool, hiringId, h.status);
-    } catch (e) {
-      if (e instanceof HttpError && e.status === 404) return outcomeFromHiringCheck(tool, hiringId, 'missing');
-      return { kind: 'retry', message: redact(`could not check hiring ${hiringId} after a "not found": ${(e as Error).message}`) };
-    }
+  deliver(tool: PlatformToolName, args: Record<string, unknown>, idempotencyKey: string): Promise<DeliveryOutcome> {
+    return deliverOnce(this.route, tool, args, idempotencyKey);
   }
 
   // ───────────── session lifecycle ─────────────
@@ -193,7 +168,7 @@ export class AgentLink implements UpstreamLink {
         timing: this.timing,
         log: this.log,
         signal: abort.signal,
-        onResourceUpdated: (uri) => this.onResourceUpdated(uri),
+        onResourceUpdated: (uri) => this.intake.onResourceUpdated(uri),
         onActivity: () => {
           this.st.lastEventAt = new Date().toISOString();
         },
@@ -232,8 +207,8 @@ export class AgentLink implements UpstreamLink {
     this.log.info('connected', { session: session.sessionId });
     for (const w of this.connectedWaiters.splice(0)) w();
     // Catch up on anything missed while no session was listening.
-    void this.pendingReader.trigger();
-    void this.restPoller.trigger();
+    void this.intake.readPendingSoon();
+    void this.intake.pollRestSoon();
   }
 
   private onSessionLost(session: McpSession, err: Error): void {
@@ -257,80 +232,6 @@ export class AgentLink implements UpstreamLink {
       }, timeoutMs);
       this.connectedWaiters.push(done);
     });
-  }
-
-  // ───────────── hirings in ─────────────
-
-  private onResourceUpdated(uri: string): void {
-    this.log.debug('resource updated', { uri });
-    if (uri === PENDING_URI) {
-      void this.pendingReader.trigger();
-      return;
-    }
-    const id = parseHiringUri(uri);
-    if (!id) return;
-    let reader = this.hiringReaders.get(id);
-    if (!reader) {
-      reader = new Coalescer(() => this.readOne(id));
-      this.hiringReaders.set(id, reader);
-    }
-    void reader.trigger().finally(() => {
-      if (!this.hiringReaders.get(id)?.busy) this.hiringReaders.delete(id);
-    });
-  }
-
-  private async readPending(): Promise<void> {
-    const s = this.session;
-    if (!s?.alive) return;
-    this.log.debug('reading hiring://pending');
-    try {
-      this.deliverList(JSON.parse(await s.readText(PENDING_URI)), 'mcp');
-    } catch (e) {
-      this.log.warn('reading hiring://pending failed', { error: (e as Error).message });
-    }
-  }
-
-  private async readOne(id: string): Promise<void> {
-    const s = this.session;
-    if (!s?.alive) return;
-    try {
-      this.hand([this.seen(parseHiring(JSON.parse(await s.readText(hiringUri(id)))))], 'mcp');
-    } catch (e) {
-      this.log.warn('reading one hiring failed', { hiring: id, error: (e as Error).message });
-    }
-  }
-
-  private async pollRest(): Promise<void> {
-    try {
-      const { hirings, errors } = await this.rest.listPending();
-      for (const err of errors) this.log.warn('skipped a malformed hiring from REST', { error: err });
-      this.hand(hirings.map((h) => this.seen(h)), 'rest');
-    } catch (e) {
-      this.log.warn('GET /api/v1/hirings/pending failed', { error: (e as Error).message });
-    }
-  }
-
-  private deliverList(raw: unknown, source: HiringSource): void {
-    const { hirings, errors } = parseHiringList(raw);
-    for (const err of errors) this.log.warn('skipped a malformed hiring', { source, error: err });
-    this.hand(hirings.map((h) => this.seen(h)), source);
-  }
-
-  private hand(hirings: Hiring[], source: HiringSource): void {
-    try {
-      this.opts.listener.onHirings(this.agent, hirings, source);
-    } catch (e) {
-      this.log.error('the hiring listener failed', { error: (e as Error).message });
-    }
-  }
-
-  /** Registers the repository token before anything can log the hiring; learns the agent id. */
-  private seen(h: Hiring): Hiring {
-    registerSecret(h.repo_access_token);
-    const nested = h.task_input.repo_access_token;
-    if (typeof nested === 'string') registerSecret(nested);
-    if (!this.st.agentId && typeof h.agent_id === 'string' && h.agent_id) this.update({ agentId: h.agent_id });
-    return h;
   }
 
   // ───────────── status ─────────────

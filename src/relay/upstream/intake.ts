@@ -1,0 +1,114 @@
+// Hirings in: turns `notifications/resources/updated` into coalesced reads of
+// hiring://pending (or of one hiring), polls the REST list, parses leniently
+// (the good ones go on, the bad ones are logged) and registers every repository
+// token as a secret before anything can log the hiring.
+import type { Hiring } from '../../shared/hiring';
+import { parseHiring, parseHiringList } from '../../shared/hiring';
+import type { Logger } from '../../shared/log';
+import { PENDING_URI, hiringUri, parseHiringUri } from '../../shared/protocol';
+import { registerSecret } from '../../shared/redact';
+import type { HiringSource, UpstreamListener } from '../types';
+import { Coalescer } from './coalesce';
+import type { AgrentingRest } from './rest';
+import type { McpSession } from './session';
+
+export interface IntakeOptions {
+  agent: string;
+  listener: UpstreamListener;
+  log: Logger;
+  rest: AgrentingRest;
+  /** The live session, if any. */
+  session: () => McpSession | undefined;
+  /** A hiring named the platform's agent id. */
+  onAgentId: (id: string) => void;
+}
+
+export class HiringIntake {
+  private readonly pendingReader = new Coalescer(() => this.readPending());
+  private readonly restPoller = new Coalescer(() => this.pollRest());
+  private readonly hiringReaders = new Map<string, Coalescer>();
+
+  constructor(private readonly opts: IntakeOptions) {}
+
+  /** Reads hiring://pending now, or once more after the read in flight. */
+  readPendingSoon(): Promise<void> {
+    return this.pendingReader.trigger();
+  }
+
+  /** Lists GET /api/v1/hirings/pending now, or once more after the poll in flight. */
+  pollRestSoon(): Promise<void> {
+    return this.restPoller.trigger();
+  }
+
+  onResourceUpdated(uri: string): void {
+    this.opts.log.debug('resource updated', { uri });
+    if (uri === PENDING_URI) {
+      void this.pendingReader.trigger();
+      return;
+    }
+    const id = parseHiringUri(uri);
+    if (!id) return;
+    let reader = this.hiringReaders.get(id);
+    if (!reader) {
+      reader = new Coalescer(() => this.readOne(id));
+      this.hiringReaders.set(id, reader);
+    }
+    void reader.trigger().finally(() => {
+      if (!this.hiringReaders.get(id)?.busy) this.hiringReaders.delete(id);
+    });
+  }
+
+  /** Registers the repository token before anything can log the hiring; learns the agent id. */
+  seen(h: Hiring): Hiring {
+    registerSecret(h.repo_access_token);
+    const nested = h.task_input.repo_access_token;
+    if (typeof nested === 'string') registerSecret(nested);
+    if (typeof h.agent_id === 'string' && h.agent_id) this.opts.onAgentId(h.agent_id);
+    return h;
+  }
+
+  private async readPending(): Promise<void> {
+    const s = this.opts.session();
+    if (!s?.alive) return;
+    this.opts.log.debug('reading hiring://pending');
+    try {
+      this.handList(JSON.parse(await s.readText(PENDING_URI)), 'mcp');
+    } catch (e) {
+      this.opts.log.warn('reading hiring://pending failed', { error: (e as Error).message });
+    }
+  }
+
+  private async readOne(id: string): Promise<void> {
+    const s = this.opts.session();
+    if (!s?.alive) return;
+    try {
+      this.hand([this.seen(parseHiring(JSON.parse(await s.readText(hiringUri(id)))))], 'mcp');
+    } catch (e) {
+      this.opts.log.warn('reading one hiring failed', { hiring: id, error: (e as Error).message });
+    }
+  }
+
+  private async pollRest(): Promise<void> {
+    try {
+      const { hirings, errors } = await this.opts.rest.listPending();
+      for (const err of errors) this.opts.log.warn('skipped a malformed hiring', { source: 'rest', error: err });
+      this.hand(hirings.map((h) => this.seen(h)), 'rest');
+    } catch (e) {
+      this.opts.log.warn('GET /api/v1/hirings/pending failed', { error: (e as Error).message });
+    }
+  }
+
+  private handList(raw: unknown, source: HiringSource): void {
+    const { hirings, errors } = parseHiringList(raw);
+    for (const err of errors) this.opts.log.warn('skipped a malformed hiring', { source, error: err });
+    this.hand(hirings.map((h) => this.seen(h)), source);
+  }
+
+  private hand(hirings: Hiring[], source: HiringSource): void {
+    try {
+      this.opts.listener.onHirings(this.opts.agent, hirings, source);
+    } catch (e) {
+      this.opts.log.error('the hiring listener failed', { error: (e as Error).message });
+    }
+  }
+}
