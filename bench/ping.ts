@@ -1,0 +1,123 @@
+// Ping answer time under load. The relay serves two agents: "market" on the
+// sandbox, which takes a 1 000-hiring burst while a worker streams progress
+// chunks (task_emit_chunk) through the relay, and "pinger" on a minimal upstream
+// (support/ping-upstream.ts, its own process) that pings every 20 ms and times
+// each answer. One relay process, one event loop: the pinger's figures are what
+// any agent of a busy relay would see. The sandbox's own availability probes
+// (one ping per hire, all 1 000 at once) are timed too, from the hiring's
+// creation to the probe's result.
+import type { Sandbox } from '../src/sandbox';
+import { row, summarize, type BenchRow } from './stats';
+import { startPingProbe } from './support/ping-probe';
+import { startRelayProcess } from './support/relay-process';
+import { benchSandbox, size, subscribedSession, tempDir, waitFor } from './support/util';
+import { PendingWatcher } from './support/watcher';
+
+const PING_EVERY_MS = 20;
+
+/** Times each hire's availability probe: hiring created → probe answered (a ping round trip through the relay). */
+function probeClock(sandbox: Sandbox): { samples: number[]; stop(): void } {
+  const created = new Map<string, number>();
+  const samples: number[] = [];
+  const onHiring = (e: { id: string; change: string }) => {
+    if (e.change === 'created') created.set(e.id, performance.now());
+  };
+  const onProbe = (p: { hiringId: string; method: string }) => {
+    const t0 = created.get(p.hiringId);
+    if (t0 !== undefined && p.method === 'ping') samples.push(performance.now() - t0);
+  };
+  sandbox.events.on('hiring', onHiring);
+  sandbox.events.on('probe', onProbe);
+  return {
+    samples,
+    stop() {
+      sandbox.events.off('hiring', onHiring);
+      sandbox.events.off('probe', onProbe);
+    },
+  };
+}
+
+/** A worker streaming progress through the relay, `lanes` calls in flight, until stopped. */
+function streamChunks(watcher: PendingWatcher, hiringId: string, lanes: number): { stop(): Promise<number> } {
+  let running = true;
+  let sent = 0;
+  const lane = async (n: number) => {
+    while (running) {
+      await watcher.callTool('task_emit_chunk', { hiring_id: hiringId, content: `lane ${n} step ${sent}: ${'compiling module… '.repeat(8)}`, kind: 'log' });
+      sent += 1;
+    }
+  };
+  const all = Promise.all(Array.from({ length: lanes }, (_, i) => lane(i)));
+  return {
+    async stop() {
+      running = false;
+      await all;
+      return sent;
+    },
+  };
+}
+
+export async function benchPing(): Promise<BenchRow[]> {
+  const burst = size(1000, 200);
+  const sandbox = await benchSandbox();
+  const probe = await startPingProbe(PING_EVERY_MS);
+  const tmp = tempDir('bench-ping-');
+  const market = sandbox.registerAgent({ name: 'ping bench market agent' });
+  const relay = await startRelayProcess({
+    agents: [
+      { name: 'market', baseUrl: sandbox.url, apiKey: market.apiKey },
+      { name: 'pinger', baseUrl: probe.url, apiKey: 'bench-pinger-key-not-secret' },
+    ],
+    stateDir: tmp.dir,
+    review: 'off',
+  });
+  let watcher: PendingWatcher | undefined;
+  try {
+    await waitFor('the relay to subscribe on the sandbox', () => subscribedSession(sandbox, market.id));
+    await probe.subscribed;
+    watcher = await PendingWatcher.connect(relay.url, relay.workerToken('market'));
+
+    // Idle: nothing but the pings.
+    probe.record();
+    const idleUntil = Date.now() + size(2000, 1000);
+    await waitFor('the idle window', () => Date.now() >= idleUntil, 10_000, 50);
+    const idle = await probe.report();
+
+    // Load: a hiring to stream progress on, then the burst while chunks flow.
+    const first = await sandbox.hire(market.id, { task_description: 'Long task that streams progress' });
+    await watcher.waitForAll([first.id]);
+    const stream = streamChunks(watcher, first.id, 4);
+    const probes = probeClock(sandbox);
+    probe.record();
+    const t0 = performance.now();
+    const hirings = await Promise.all(Array.from({ length: burst }, (_, i) => sandbox.hire(market.id, { task_description: `Burst hiring ${i}` })));
+    await watcher.waitForAll(hirings.map((h) => h.id));
+    const loadMs = performance.now() - t0;
+    const loaded = await probe.report();
+    probes.stop();
+    const chunks = await stream.stop();
+
+    const idleS = summarize(idle.samples);
+    const loadS = summarize(loaded.samples);
+    const probeS = summarize(probes.samples);
+    return [
+      row('ping', 'ping answer, relay idle', 'ms', idleS, { note: `n=${idleS.n}, every ${PING_EVERY_MS} ms, unanswered ${idle.unanswered}` }),
+      row('ping', `ping answer during a ${burst}-hiring burst + chunk stream`, 'ms', loadS, {
+        target: 'p99 < 20 ms',
+        met: loadS.p99 < 20 && loaded.unanswered === 0,
+        note: `n=${loadS.n}, unanswered ${loaded.unanswered}; load lasted ${(loadMs / 1000).toFixed(1)} s, ${chunks} chunks streamed`,
+      }),
+      row('ping', `availability probe (1 ping per hire, ${burst} at once)`, 'ms', probeS, {
+        target: 'max < 3000 ms',
+        met: probeS.max < 3000,
+        note: `n=${probeS.n}; created → probe answered, sandbox side`,
+      }),
+    ];
+  } finally {
+    await watcher?.close();
+    await relay.stop();
+    await probe.close();
+    await sandbox.close();
+    tmp.remove();
+  }
+}
