@@ -1,0 +1,123 @@
+// The relay behind a bad network: relay → chaos proxy → sandbox, with streams
+// dropped, stalled and cut mid-frame and POSTs delayed, failed and reset (some
+// after the platform acted on them). A worker attached to the relay works every
+// hiring; review is off. Then chaos stops and the system settles. As the sandbox
+// records it: every hiring reached the worker and was completed with exactly
+// one accepted result and one idempotency key, and no platform ping went
+// unanswered for 3 s unless the proxy was interfering with that session.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRelay, type Relay } from '../../src/relay/relay';
+import type { ProbeResult, Sandbox, SessionEvent } from '../../src/sandbox/index';
+import { createLogger } from '../../src/shared/log';
+import { TIMING } from '../../src/shared/protocol';
+import { tempDir } from '../inbox/helpers';
+import { waitFor } from '../upstream/fake-platform';
+import { quietSandbox, startCallbackServer } from '../upstream/helpers';
+import { startChaosProxy, type ChaosProxy } from '../support/chaos-proxy';
+import { hireOverTime } from '../support/hirer';
+import { allFinished, describeVerdicts, readLedger } from '../support/ledger';
+import { envInt, faultSeed } from '../support/seed';
+import { startWorker, type Worker } from '../support/worker';
+
+const TOTAL = envInt('CHAOS_HIRINGS', 200);
+const PING_BUDGET = TIMING.pingBudgetMs;
+
+interface PingSeen {
+  session?: string;
+  ok: boolean;
+  detail: string;
+  at: number;
+}
+
+describe('the relay behind a chaos proxy', () => {
+  const seed = faultSeed('chaos');
+  const state = tempDir('faults-chaos-');
+  const problems: string[] = [];
+  let sb: Sandbox;
+  let proxy: ChaosProxy;
+  let relay: Relay;
+  let worker: Worker | undefined;
+  let callback: Awaited<ReturnType<typeof startCallbackServer>>;
+  const pings: PingSeen[] = [];
+
+  beforeAll(async () => {
+    // Keep-alive comments give the proxy frames to fault while nothing else happens; periodic
+    // pings check the 3 s answer rule all along; no rate limit (REST fallbacks are many here).
+    sb = await quietSandbox({ keepAliveMs: 700, ping: 'interval', pingIntervalMs: 1000, rateLimitPerMinute: 0 });
+    sb.events.on('session', (e: SessionEvent) => {
+      if (e.type === 'ping') pings.push({ session: e.id, ok: e.ok, detail: e.detail, at: Date.now() });
+    });
+    // The hire probe pings every live session; when none answers in time it falls back to HEAD.
+    sb.events.on('probe', (p: ProbeResult) => {
+      if (p.method === 'ping' || /answered ping/.test(p.detail)) pings.push({ ok: p.method === 'ping' && p.ok, detail: p.detail, at: Date.now() });
+    });
+    callback = await startCallbackServer();
+    proxy = await startChaosProxy(sb.url, { seed });
+  });
+
+  afterAll(async () => {
+    await worker?.stop();
+    await relay?.stop();
+    await proxy?.close();
+    await callback?.close();
+    await sb?.close();
+    state.cleanup();
+  });
+
+  it(`delivers ${TOTAL} hirings exactly once through dropped, stalled and cut streams and failing POSTs`, async () => {
+    const agent = sb.registerAgent({ name: 'chaos agent', metadata: { callback_url: callback.url } });
+    relay = createRelay({
+      agents: [{ name: 'chaos', baseUrl: proxy.url, apiKey: agent.apiKey, agentId: agent.id }],
+      stateDir: state.dir,
+      port: 0,
+      review: 'off',
+      durable: false,
+      keepAliveMs: 0,
+      logger: createLogger('relay', { level: 'warn', sink: (line, level) => level === 'error' && problems.push(line) }),
+      linkTiming: {
+        requestTimeoutMs: 4000,
+        connectTimeoutMs: 3000,
+        pingIntervalMs: 1000,
+        pingTimeoutMs: 2000,
+        backoffBaseMs: 50,
+        backoffCapMs: 1000,
+        stableResetMs: 5000,
+        authRetryMs: 1000,
+        safetyNetMs: 5000,
+      },
+      outboxBackoff: { baseDelayMs: 100, maxDelayMs: 2000 },
+    });
+    await relay.start();
+    worker = startWorker({ locate: () => ({ url: relay.url, token: relay.tokens.workerTokens.chaos }), pollMs: 400 });
+
+    const ids = await hireOverTime(sb, agent.id, { total: TOTAL, window: 30, parallel: 6 }).done;
+    // Let the system settle: no new faults, stalled streams released.
+    proxy.setChaos(false);
+    const calmSince = Date.now();
+    await waitFor(() => allFinished(sb, ids), `all ${ids.length} hirings to finish on the sandbox`, 120_000);
+    // A few pings with no fault anywhere near them.
+    await waitFor(() => pings.filter((p) => p.session && p.at - PING_BUDGET > calmSince).length >= 3, 'three pings after the chaos', 30_000);
+
+    const ledger = readLedger(sb, ids);
+    const stats = proxy.stats();
+    const failedPings = pings.filter((p) => !p.ok && !/closed/.test(p.detail));
+    const unexcused = failedPings.filter((p) => !proxy.interfered(p.session, p.at - PING_BUDGET - 500, p.at));
+    const calm = pings.filter((p) => p.at - PING_BUDGET > calmSince);
+    console.log(
+      `[faults] chaos: ${ids.length} hirings; proxy ${stats.streams} streams, ${stats.frames} frames, ${stats.requests} requests; ` +
+        `faults ${JSON.stringify(stats.faults)}; ${ledger.attempts} final delivery attempts (${ledger.repeats} repeats); ` +
+        `pings ${pings.length} (${failedPings.length} unanswered, all during injected faults: ${unexcused.length === 0}); ` +
+        `relay reconnects ${relay.status().links[0]?.reconnects}; relay errors logged ${problems.length}`,
+    );
+
+    expect(stats.faults.drop + stats.faults.stall + stats.faults.truncate, 'stream faults injected').toBeGreaterThan(0);
+    expect(stats.faults.fail + stats.faults['reset-before'] + stats.faults['reset-after'] + stats.faults.delay, 'request faults injected').toBeGreaterThan(0);
+    expect(ids.filter((id) => !worker?.stats.seen.has(id)), 'hirings that never reached the worker').toEqual([]);
+    expect(ledger.lost, `lost hirings:\n${describeVerdicts(ledger.lost)}`).toEqual([]);
+    expect(ledger.doubled, `delivered twice:\n${describeVerdicts(ledger.doubled)}`).toEqual([]);
+    expect(worker.stats.unexpected).toEqual([]);
+    expect(unexcused, 'pings unanswered for 3 s while the proxy was not interfering').toEqual([]);
+    expect(calm.length).toBeGreaterThanOrEqual(3);
+    expect(calm.filter((p) => !p.ok), 'pings unanswered after the chaos stopped').toEqual([]);
+  });
+});
