@@ -104,10 +104,16 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   sessions.events.on('session', (e) => events.emit('session', e));
 
   const server = createSandboxServer(ctx);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+    });
+  } catch (e) {
+    await ctx.git.close();
+    if (ownGitRoot) await rm(gitRoot, { recursive: true, force: true });
+    throw new SandboxError(`The sandbox cannot listen on ${opts.host ?? '127.0.0.1'}:${opts.port ?? 0}: ${(e as Error).message}`);
+  }
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   baseUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;

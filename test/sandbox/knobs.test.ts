@@ -1,8 +1,10 @@
-// Knob parsing (CLI form) and the live knobs object (code form).
+// Knob parsing (CLI form), the live knobs object (code form), money, idempotency, start options.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_KNOBS, KnobError, liveKnobs, parseKnobAssignment } from '../../src/sandbox/knobs';
 import { IdempotencyCache } from '../../src/sandbox/idempotency';
 import { fromCents, toCents } from '../../src/sandbox/money';
+import { startSandbox } from '../../src/sandbox/index';
+import { memoryLogger } from '../../src/shared/log';
 
 describe('knobs', () => {
   it('parses name=value with conversions and aliases', () => {
@@ -62,5 +64,18 @@ describe('money and idempotency', () => {
     expect(cache.admit('b', 'k', 'POST', '/x', '{"a":1,"b":2}').kind).toBe('new');
     ttl = -1;
     expect(cache.admit('a', 'k', 'POST', '/y', '{}').kind).toBe('new');
+  });
+});
+
+describe('startSandbox options', () => {
+  it('explains a port that is taken', async () => {
+    const first = await startSandbox({ log: memoryLogger() });
+    const port = Number(new URL(first.url).port);
+    await expect(startSandbox({ port, log: memoryLogger() })).rejects.toThrow(/cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/);
+    await first.close();
+  });
+
+  it('rejects unknown knobs and bad values at start', async () => {
+    await expect(startSandbox({ knobs: { ping: 'often' as never } })).rejects.toThrow(KnobError);
   });
 });
