@@ -193,23 +193,30 @@ describe('CGI bridge edge cases', () => {
 
   it('survives a client that hangs up in the middle of a push', async () => {
     const { port } = new URL(hosted.base);
-    await new Promise<void>((resolve) => {
-      const sock = connect(Number(port), '127.0.0.1', () => {
-        sock.write(
-          [
-            'POST /git/acme/widgets.git/git-receive-pack HTTP/1.1',
-            'Host: 127.0.0.1',
-            `Authorization: Bearer ${writeToken}`,
-            'Content-Type: application/x-git-receive-pack-request',
-            'Content-Length: 100000',
-            '',
-            '0000',
-          ].join('\r\n'),
-        );
-        sock.destroy();
-        resolve();
-      });
-    });
+    const sock = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve) => sock.once('connect', () => resolve()));
+    sock.write(
+      [
+        'POST /git/acme/widgets.git/git-receive-pack HTTP/1.1',
+        'Host: 127.0.0.1',
+        `Authorization: Bearer ${writeToken}`,
+        'Content-Type: application/x-git-receive-pack-request',
+        'Content-Length: 100000',
+        '',
+        '00', // half a pkt-line: git now waits for more
+      ].join('\r\n'),
+    );
+    const poll = async (done: () => boolean) => {
+      const deadline = Date.now() + 10_000;
+      while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    };
+    // Hang up only once http-backend is running and waiting for the rest of the body.
+    await poll(() => hosted.hosting.activeProcesses() > 0);
+    expect(hosted.hosting.activeProcesses()).toBe(1);
+    sock.destroy();
+    // It must stop rather than wait (or spin) on a body that will never come.
+    await poll(() => hosted.hosting.activeProcesses() === 0);
+    expect(hosted.hosting.activeProcesses()).toBe(0);
     const after = await gitCli(['-c', authHeader(readToken), 'ls-remote', url()]);
     expect(after.code, after.stderr).toBe(0);
     expect(after.stdout).toMatch(/refs\/heads\/main/);

@@ -22,6 +22,8 @@ export interface GitHosting {
   pullRequests(owner: string, name: string): PullRequest[];
   /** The commit a branch points at, or undefined. */
   branchSha(owner: string, name: string, branch: string): Promise<string | undefined>;
+  /** git http-backend processes still running (a client that hung up must leave none). */
+  activeProcesses(): number;
 }
 
 export interface GitHostingOptions {
@@ -132,6 +134,10 @@ export function createGitHosting(opts: GitHostingOptions): GitHosting {
 
     branchSha(owner, name, branch) {
       return repos.branchSha(owner, name, branch);
+    },
+
+    activeProcesses() {
+      return children.size;
     },
 
     async close() {
