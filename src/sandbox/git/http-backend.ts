@@ -123,7 +123,9 @@ export function runHttpBackend(
     // A client that hangs up mid-transfer must not leave http-backend (or the
     // receive-pack it started) waiting on stdin: close the pipe and stop it.
     const abort = () => {
+      // Closing both pipes also ends the upload-pack/receive-pack that http-backend started (EOF, SIGPIPE).
       child.stdin.destroy();
+      child.stdout.destroy();
       if (child.exitCode === null && child.signalCode === null) child.kill();
     };
     req.on('close', () => {
