@@ -47,6 +47,7 @@ export interface WorldOptions {
   knobs?: Partial<Knobs>;
   sandbox?: Sandbox;
   stateDir?: string;
+  linkTiming?: Parameters<typeof createRelay>[0]['linkTiming'];
 }
 
 export const AGENT = 'alice';
@@ -65,7 +66,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     env: {},
     durable: false,
     outboxBackoff: { baseDelayMs: 20, maxDelayMs: 200 },
-    linkTiming: { backoffBaseMs: 20, backoffCapMs: 200, requestTimeoutMs: 5000 },
+    linkTiming: { backoffBaseMs: 20, backoffCapMs: 200, requestTimeoutMs: 5000, ...opts.linkTiming },
   });
   await relay.start();
   await waitFor('the link to connect', () => relay.status().links.every((l) => l.state === 'connected'));
