@@ -84,8 +84,9 @@ async function direct(sandbox: Sandbox, plan: BurstPlan): Promise<number[]> {
   link.start();
   try {
     await waitFor('the direct link to subscribe', () => subscribedSession(sandbox, agent.id));
-    const waitForAll = (ids: string[]) =>
-      waitFor(`${ids.length} hirings on the direct link`, () => ids.every((id) => firstSeen.has(id)), 120_000, 2);
+    const waitForAll = async (ids: string[]) => {
+      await waitFor(`${ids.length} hirings on the direct link`, () => ids.every((id) => firstSeen.has(id)), 120_000, 2);
+    };
     return await measure(sandbox, agent.id, { firstSeen, waitForAll, close: () => link.stop() }, plan, 'direct');
   } finally {
     await link.stop();
