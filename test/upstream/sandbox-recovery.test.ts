@@ -87,7 +87,7 @@ describe('session loss and catch-up', () => {
   });
 
   it('duplicate notifications do not cause a storm of reads', async () => {
-    const w = await world(cleanup, { faultDuplicateNotificationRate: 1, latencyMs: 60 }, { requestTimeoutMs: 3000 });
+    const w = await world(cleanup, { faultDuplicateNotificationRate: 1, latencyMs: 150 }, { requestTimeoutMs: 3000 });
     await connected(w);
     const count = (what: string) => w.tl.log.lines.filter((l) => l.includes(what)).length;
     const hires = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => w.sb.hire(w.agentId, { task_description: `Burst ${i}` })));
