@@ -106,7 +106,7 @@ export class RelayConnection {
     const changed = state !== this.state || error !== this.lastError;
     this.state = state;
     if (error !== undefined || state === 'connected') this.lastError = error;
-    if (changed) for (const l of this.stateListeners) l();
+    if (changed) this.emit(this.stateListeners, 'state');
   }
 
   private async loop(): Promise<void> {
@@ -219,22 +219,42 @@ export class RelayConnection {
     return JSON.parse(first.text) as unknown;
   }
 
+  private readonly readSeq = new Map<string, number>();
+
   private async readOne(uri: string): Promise<void> {
-    if (uri === URI.hirings) {
-      const r = parseHiringViews(await this.readJson(uri));
-      if (r.errors.length) this.opts.log.warn('some hirings from the relay were unreadable', { errors: r.errors.join('; ') });
-      this.data = { ...this.data, hirings: r.items };
-    } else if (uri === URI.reviews) {
-      const r = parseSubmissions(await this.readJson(uri));
-      if (r.errors.length) this.opts.log.warn('some submissions from the relay were unreadable', { errors: r.errors.join('; ') });
-      this.data = { ...this.data, reviews: r.items };
-    } else if (uri === URI.status) {
-      this.data = { ...this.data, status: parseRelayStatus(await this.readJson(uri)) };
-    } else {
+    if (uri !== URI.hirings && uri !== URI.reviews && uri !== URI.status) {
       // hiring://{id} or hiring://pending: the full list carries the change.
       return this.readOne(URI.hirings);
     }
-    for (const l of this.dataListeners) l();
+    // Two reads of one URI may overlap; only the newest request may write its answer.
+    const seq = (this.readSeq.get(uri) ?? 0) + 1;
+    this.readSeq.set(uri, seq);
+    const raw = await this.readJson(uri);
+    if (this.readSeq.get(uri) !== seq) return;
+    if (uri === URI.hirings) {
+      const r = parseHiringViews(raw);
+      if (r.errors.length) this.opts.log.warn('some hirings from the relay were unreadable', { errors: r.errors.join('; ') });
+      this.data = { ...this.data, hirings: r.items };
+    } else if (uri === URI.reviews) {
+      const r = parseSubmissions(raw);
+      if (r.errors.length) this.opts.log.warn('some submissions from the relay were unreadable', { errors: r.errors.join('; ') });
+      this.data = { ...this.data, reviews: r.items };
+    } else {
+      const status = parseRelayStatus(raw);
+      this.data = { ...this.data, status };
+    }
+    this.emit(this.dataListeners, 'data');
+  }
+
+  /** One failing listener (a UI part) must not keep the others from updating. */
+  private emit(listeners: Set<Listener>, what: string): void {
+    for (const l of listeners) {
+      try {
+        l();
+      } catch (e) {
+        this.opts.log.error(`a ${what} listener failed`, { error: e instanceof Error ? `${e.message} ${e.stack?.split('\n')[1]?.trim() ?? ''}` : String(e) });
+      }
+    }
   }
 
   /** Re-reads every resource (on connect and on Refresh). */
