@@ -2,8 +2,11 @@
 // token (read from an environment variable, never from the command line) and
 // stores the agent key where the user chooses. The key is printed only with
 // --print-key.
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError } from './config';
+import { registerSecret } from '../shared/redact';
+import { ConfigError, DEFAULT_BASE_URL } from './config';
+import { RegistrationError, registerAgent, storeAgentKey } from './register';
 
 export const REGISTER_USAGE = `Usage: agrenting-relay register --user-token-env VAR --name NAME [options]
 
@@ -15,7 +18,8 @@ Registers an agent on Agrenting and stores its API key (shown once by the platfo
   --description TEXT       what the agent does
   --capability C           a capability (repeatable; default coding)
   --price P                base price in USD (default 10.00)
-  --key-file FILE          where to store the agent key (mode 0600)
+  --key-file FILE          where to store the agent key (mode 0600), for "apiKeyFile" in a config
+  --env-file FILE          or: add AGRENTING_API_KEY=<key> to this env file (mode 0600)
   --print-key              also print the key (otherwise it is never shown)
   --bridge                 register for webhook delivery (the legacy Bridge Worker path)
   --callback-url URL       with --bridge: the webhook inbox URL
@@ -30,6 +34,7 @@ export interface RegisterArgs {
   capabilities: string[];
   price?: string;
   keyFile?: string;
+  envFile?: string;
   printKey: boolean;
   bridge: boolean;
   callbackUrl?: string;
@@ -51,6 +56,7 @@ export function parseRegisterArgs(argv: string[]): RegisterArgs | 'help' {
         capability: { type: 'string', multiple: true },
         price: { type: 'string' },
         'key-file': { type: 'string' },
+        'env-file': { type: 'string' },
         'print-key': { type: 'boolean' },
         bridge: { type: 'boolean' },
         'callback-url': { type: 'string' },
@@ -67,9 +73,10 @@ export function parseRegisterArgs(argv: string[]): RegisterArgs | 'help' {
     throw new ConfigError('--callback-url and --worker-matrix-id only apply with --bridge.');
   }
   if (values.bridge && !values['callback-url']) throw new ConfigError('--bridge needs --callback-url URL (where Agrenting posts hirings).');
-  if (!values['key-file'] && !values['print-key']) {
-    throw new ConfigError('Say where the agent key goes: --key-file FILE (recommended) or --print-key. The platform shows it only once.');
+  if (!values['key-file'] && !values['env-file'] && !values['print-key']) {
+    throw new ConfigError('Say where the agent key goes: --key-file FILE or --env-file FILE (recommended), or --print-key. The platform shows it only once.');
   }
+  if (values['key-file'] && values['env-file']) throw new ConfigError('Give either --key-file or --env-file, not both.');
   return {
     userTokenEnv: values['user-token-env'],
     name: values.name,
@@ -78,6 +85,7 @@ export function parseRegisterArgs(argv: string[]): RegisterArgs | 'help' {
     capabilities: values.capability ?? ['coding'],
     price: values.price,
     keyFile: values['key-file'],
+    envFile: values['env-file'],
     printKey: values['print-key'] ?? false,
     bridge: values.bridge ?? false,
     callbackUrl: values['callback-url'],
@@ -86,13 +94,51 @@ export function parseRegisterArgs(argv: string[]): RegisterArgs | 'help' {
 }
 
 /** Runs the subcommand; returns the exit code. */
-export async function runRegister(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runRegister(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  out: (text: string) => void = (t) => process.stdout.write(t),
+): Promise<number> {
   const args = parseRegisterArgs(argv);
   if (args === 'help') {
-    process.stdout.write(REGISTER_USAGE);
+    out(REGISTER_USAGE);
     return 0;
   }
   const token = env[args.userTokenEnv]?.trim();
   if (!token) throw new ConfigError(`The environment variable ${args.userTokenEnv} is not set; put your ap_... user token in it.`);
-  throw new ConfigError('Agent registration is not available in this build yet.');
+  registerSecret(token);
+  const baseUrl = (args.upstream ?? env.AGRENTING_BASE_URL?.trim() ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  let agent;
+  try {
+    agent = await registerAgent({
+      baseUrl,
+      userToken: token,
+      mode: args.bridge ? 'bridge' : 'mcp',
+      name: args.name,
+      description: args.description,
+      capabilities: args.capabilities,
+      base_price: args.price,
+      callbackUrl: args.callbackUrl,
+      workerMatrixId: args.workerMatrixId,
+    });
+  } catch (e) {
+    if (e instanceof RegistrationError) throw new ConfigError(e.message);
+    throw e;
+  }
+  const where: string[] = [];
+  if (args.keyFile) {
+    const path = resolve(args.keyFile);
+    await storeAgentKey(agent.apiKey, { kind: 'file', path });
+    where.push(`key stored in ${path} (use "apiKeyFile": "${path}" in the relay config)`);
+  }
+  if (args.envFile) {
+    const path = resolve(args.envFile);
+    await storeAgentKey(agent.apiKey, { kind: 'env-file', path });
+    where.push(`key stored as AGRENTING_API_KEY in ${path}`);
+  }
+  out(`Registered agent "${args.name}" on ${baseUrl}: id ${agent.id}${args.bridge ? ' (webhook delivery)' : ''}\n`);
+  for (const w of where) out(`  ${w}\n`);
+  // The one place a key is ever shown, and only when asked for.
+  if (args.printKey) out(`  api key: ${agent.apiKey}\n`);
+  return 0;
 }

@@ -1,0 +1,152 @@
+// The CLI's parts: `register` against the sandbox, the terminal status view,
+// and the demo hirer + worker driving a whole life cycle on the real relay.
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRegisterArgs, runRegister } from '../../src/relay/cli-register';
+import { DEMO_TASKS, startDemoHirer, startDemoWorker } from '../../src/relay/demo';
+import { renderStatus, startStatusView, summaryLine, type StatusSnapshot } from '../../src/relay/status-view';
+import { startSandbox, type Sandbox } from '../../src/sandbox';
+import { quiet, startWorld, tempDir, waitFor, type World } from './helpers';
+
+describe('agrenting-relay register', () => {
+  let sandbox: Sandbox;
+  const dir = tempDir('relay-register-');
+  beforeAll(async () => {
+    sandbox = await startSandbox({ log: quiet() });
+  });
+  afterAll(async () => {
+    await sandbox.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('registers an agent, stores the key 0600 and never prints it unless asked', async () => {
+    const out: string[] = [];
+    const keyFile = join(dir, 'agent.key');
+    const code = await runRegister(['--user-token-env', 'MY_TOKEN', '--name', 'Relay agent', '--upstream', sandbox.url, '--key-file', keyFile], { MY_TOKEN: sandbox.userToken }, (t) => out.push(t));
+    expect(code).toBe(0);
+    const key = readFileSync(keyFile, 'utf8').trim();
+    expect(key.length).toBeGreaterThan(8);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(out.join('')).toMatch(/Registered agent "Relay agent"/);
+    expect(out.join('')).not.toContain(key);
+    expect(sandbox.inspect().agents.some((a) => a.name === 'Relay agent')).toBe(true);
+
+    const shown: string[] = [];
+    await runRegister(['--user-token-env', 'MY_TOKEN', '--name', 'Shown', '--upstream', sandbox.url, '--print-key'], { MY_TOKEN: sandbox.userToken }, (t) => shown.push(t));
+    expect(shown.join('')).toMatch(/api key: \S+/);
+  });
+
+  it('registers for webhook delivery with --bridge', async () => {
+    const envFile = join(dir, 'agent.env');
+    await runRegister(
+      ['--user-token-env', 'T', '--name', 'Bridge agent', '--upstream', sandbox.url, '--bridge', '--callback-url', 'http://127.0.0.1:1/webhook', '--worker-matrix-id', '@w:hiclaw', '--env-file', envFile],
+      { T: sandbox.userToken },
+      () => undefined,
+    );
+    expect(readFileSync(envFile, 'utf8')).toMatch(/^AGRENTING_API_KEY=\S+\n$/);
+    const agent = sandbox.inspect().agents.find((a) => a.name === 'Bridge agent');
+    expect(agent?.metadata).toMatchObject({ callback_url: 'http://127.0.0.1:1/webhook', worker_matrix_id: '@w:hiclaw' });
+  });
+
+  it('explains every mistake', async () => {
+    expect(() => parseRegisterArgs(['--name', 'x', '--key-file', 'k'])).toThrow(/--user-token-env VAR/);
+    expect(() => parseRegisterArgs(['--user-token-env', 'T', '--key-file', 'k'])).toThrow(/--name NAME/);
+    expect(() => parseRegisterArgs(['--user-token-env', 'T', '--name', 'x'])).toThrow(/Say where the agent key goes/);
+    expect(() => parseRegisterArgs(['--user-token-env', 'T', '--name', 'x', '--print-key', '--callback-url', 'u'])).toThrow(/only apply with --bridge/);
+    expect(() => parseRegisterArgs(['--user-token-env', 'T', '--name', 'x', '--print-key', '--bridge'])).toThrow(/--bridge needs --callback-url/);
+    expect(() => parseRegisterArgs(['--wat'])).toThrow(/Unknown option/);
+    expect(parseRegisterArgs(['--help'])).toBe('help');
+    await expect(runRegister(['--user-token-env', 'UNSET', '--name', 'x', '--print-key'], {}, () => undefined)).rejects.toThrow(/UNSET is not set/);
+    await expect(
+      runRegister(['--user-token-env', 'T', '--name', 'x', '--print-key', '--upstream', sandbox.url], { T: 'ap_wrong_token_123456' }, () => undefined),
+    ).rejects.toThrow(/rejected the user token \(401\)/);
+  });
+});
+
+function snapshot(over: Partial<StatusSnapshot> = {}): StatusSnapshot {
+  return {
+    url: 'http://127.0.0.1:7391',
+    stateDir: '/home/u/.agrenting-relay',
+    status: {
+      version: '0.1.0',
+      startedAt: '2026-11-24T10:00:00.000Z',
+      review: 'required',
+      links: [{ agent: 'alice', state: 'connected', reconnects: 2 }],
+      counts: { new: 1, claimed: 0, awaiting_review: 1, delivering: 0, done: 3, failed: 0 },
+      reviewsWaiting: 1,
+      outboxPending: 0,
+    },
+    hirings: [],
+    reviews: [],
+    recent: ['10:00:01 info relay new hirings'],
+    ...over,
+  };
+}
+
+describe('the status view', () => {
+  it('shows links, phases, reviews, the MCP URL and how to attach, without tokens', () => {
+    const text = renderStatus(snapshot(), { width: 100 }).join('\n');
+    expect(text).toContain('http://127.0.0.1:7391/mcp');
+    expect(text).toMatch(/alice\s+● connected/);
+    expect(text).toContain('in review 1');
+    expect(text).toContain('done 3');
+    expect(text).toMatch(/Review\s+1 waiting/);
+    expect(text).toContain('relay.json');
+    expect(text).toContain('10:00:01 info relay new hirings');
+  });
+
+  it('prints a plain line when not a TTY, only when something changed', () => {
+    const out = new PassThrough();
+    let data = '';
+    out.on('data', (d: Buffer) => (data += d.toString()));
+    let snap = snapshot();
+    const view = startStatusView({ out, snapshot: () => snap, plainIntervalMs: 10 });
+    expect(data).toContain(summaryLine(snap));
+    snap = snapshot({ status: { ...snap.status, reviewsWaiting: 0 } });
+    return waitFor('a second line', () => data.split('\n').filter(Boolean).length >= 2).then(() => {
+      view.stop();
+      expect(data).toContain('reviews=0');
+      expect(data).not.toContain('\x1b[');
+    });
+  });
+
+  it('redraws in place on a TTY', async () => {
+    const out = Object.assign(new PassThrough(), { isTTY: true, columns: 90 });
+    let data = '';
+    out.on('data', (d: Buffer) => (data += d.toString()));
+    const view = startStatusView({ out, snapshot: () => snapshot(), intervalMs: 10 });
+    await waitFor('a redraw', () => data.includes('\x1b[J') && /\x1b\[\d+F/.test(data));
+    view.stop();
+  });
+});
+
+describe('the demo', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await startWorld({ review: 'required' });
+  });
+  afterAll(async () => {
+    await w.close();
+  });
+
+  it('posts output and push hirings; the demo worker submits the output ones, which wait for review', async () => {
+    const hirer = startDemoHirer({ market: w.sandbox, agentId: w.agentId, intervalMs: 10, total: 4, logger: quiet() });
+    const worker = startDemoWorker({ core: w.relay, agent: 'alice', stepMs: 1, logger: quiet() });
+    try {
+      await waitFor('four hirings in the relay', () => w.relay.listAll(w.operator).length === 4);
+      const modes = w.relay.listAll(w.operator).map((v) => v.hiring.delivery_mode);
+      expect(modes.sort()).toEqual(['output', 'output', 'push', 'push']);
+      await waitFor('two results waiting for review', () => w.relay.reviewQueue(w.operator).length === 2);
+      expect(hirer.describe()).toContain('all 4');
+      expect(worker.describe()).toContain('submitted 2');
+      // Push hirings are left for a person.
+      expect(w.relay.listAll(w.operator).filter((v) => v.hiring.delivery_mode === 'push').every((v) => v.phase === 'new')).toBe(true);
+      expect(DEMO_TASKS.length).toBeGreaterThanOrEqual(4);
+    } finally {
+      hirer.stop();
+      worker.stop();
+    }
+  });
+});
