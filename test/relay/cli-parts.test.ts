@@ -117,7 +117,8 @@ describe('the status view', () => {
     let data = '';
     out.on('data', (d: Buffer) => (data += d.toString()));
     const view = startStatusView({ out, snapshot: () => snapshot(), intervalMs: 10 });
-    await waitFor('a redraw', () => data.includes('\x1b[J') && /\x1b\[\d+F/.test(data));
+    const ESC = String.fromCharCode(27);
+    await waitFor('a redraw', () => data.includes(`${ESC}[J`) && new RegExp(`${ESC}\\[\\d+F`).test(data));
     view.stop();
   });
 });
