@@ -87,9 +87,12 @@ export class AgentLink implements UpstreamLink {
     this.started = true;
     this.update({ state: 'connecting' });
     this.connectNow();
-    this.safetyTimer = setInterval(() => {
-      if (this.st.state !== 'offline') void this.intake.pollRestSoon();
-    }, this.timing.safetyNetMs);
+    // 0 disables the safety net (an interval of 0 would spin).
+    if (this.timing.safetyNetMs > 0) {
+      this.safetyTimer = setInterval(() => {
+        if (this.st.state !== 'offline') void this.intake.pollRestSoon();
+      }, this.timing.safetyNetMs);
+    }
   }
 
   async stop(): Promise<void> {

@@ -75,7 +75,8 @@ export class SseTransport implements Transport {
             fail(e as Error);
             return;
           }
-          this.sessionId = this.endpoint.pathname.split('/').pop();
+          // `/mcp/messages/<id>` (Agrenting) or `/messages?sessionId=<id>` (the SDK's servers).
+          this.sessionId = this.endpoint.searchParams.get('sessionId') ?? this.endpoint.pathname.split('/').pop();
           started = true;
           clearTimeout(timer);
           resolve();
