@@ -22,6 +22,7 @@ let root: string;
 let bridgeUser: string;
 let gina: string;
 let hank: string;
+let jo: string;
 const running: Bridge[] = [];
 
 function startBridge(core: FakeCore, tasks: string): Promise<Bridge> {
@@ -31,6 +32,7 @@ function startBridge(core: FakeCore, tasks: string): Promise<Bridge> {
     s3: { endpoint: s3.endpoint, accessKeyEnv: 'T_S3', secretKeyEnv: 'T_S3' },
     matrix: { homeserver: fake.url, accessTokenEnv: 'T_MATRIX', userId: bridgeUser, domain: DOMAIN },
     ackTimeoutMs: 5_000,
+    resultGraceMs: 100,
     pollIntervalMs: 20,
     tasksDir: join(root, tasks),
   };
@@ -55,6 +57,7 @@ beforeAll(async () => {
   // Workers that acknowledge and then wait: the tests speak for them.
   gina = fake.addWorker('gina', { outcome: 'silent' }, { allowed: [bridgeUser], members: [bridgeUser] }).id;
   hank = fake.addWorker('hank', { outcome: 'silent' }, { allowed: [bridgeUser], members: [bridgeUser] }).id;
+  jo = fake.addWorker('jo', { outcome: 'silent' }, { allowed: [bridgeUser], members: [bridgeUser] }).id;
 });
 
 afterAll(async () => {
@@ -120,5 +123,15 @@ describe('after the report', () => {
     });
     expect(state.finished_at).not.toBeNull();
     expect(second.tasks().some((t) => t.hiring_id === 'h-hank2')).toBe(false);
+  });
+
+  it('submits the summary alone when result.md never appears, saying so', async () => {
+    const core = new FakeCore();
+    const bridge = await startBridge(core, 'no-result');
+    await deliver(bridge, payload('h-jo', { worker_matrix_id: `@jo:${DOMAIN}` }));
+    await waitFor('jo acknowledged', () => bridge.tasks().find((t) => t.hiring_id === 'h-jo' && t.acknowledged_at));
+    fake.post(jo, `@jo:${DOMAIN}`, `${bridgeUser} TASK_COMPLETED: pushed the fix [h-jo]`);
+    const sub = await waitFor('submission without result.md', () => core.submissions.find((s) => s.hiringId === 'h-jo'));
+    expect(sub.result?.output).toEqual({ summary: 'pushed the fix [h-jo]', result_markdown: null, note: expect.stringContaining('no result.md') });
   });
 });

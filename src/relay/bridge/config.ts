@@ -61,6 +61,8 @@ export const BridgeConfigSchema = z
     projectId: z.string().min(1).default('agrenting'),
     ackTimeoutMs: z.number().int().positive().default(120_000),
     maxHandoffs: z.number().int().min(1).default(3),
+    /** After TASK_COMPLETED, how long to wait for result.md before the summary goes to review alone. */
+    resultGraceMs: z.number().int().positive().default(60_000),
     pollIntervalMs: z.number().int().positive().default(5_000),
     heartbeatIntervalMs: z.number().int().positive().default(300_000),
     tasksDir: z.string().optional(),

@@ -86,6 +86,7 @@ export class HiClawHandoffs {
       allowedSenders: m.allowedSenders,
       ackTimeoutMs: o.cfg.ackTimeoutMs,
       maxHandoffs: o.cfg.maxHandoffs,
+      resultGraceMs: o.cfg.resultGraceMs,
       log: o.log,
       hooks: {
         save: (t) => saveState(deps, t.state),
@@ -168,9 +169,11 @@ export class HiClawHandoffs {
     this.tracked.set(hiring.id, { state, hiring });
   }
 
-  private async submit(t: TrackedTask, summary: string, resultMarkdown: string): Promise<void> {
+  private async submit(t: TrackedTask, summary: string, resultMarkdown: string | null): Promise<void> {
+    const output: Record<string, unknown> = { summary, result_markdown: resultMarkdown };
+    if (resultMarkdown === null) output.note = `The HiClaw worker reported completion but wrote no result.md in shared/tasks/${t.hiring.id}/.`;
     try {
-      const sub = await this.o.core.submitResult(this.workerCaller(t.state.worker), { hiring_id: t.hiring.id, output: { summary, result_markdown: resultMarkdown } });
+      const sub = await this.o.core.submitResult(this.workerCaller(t.state.worker), { hiring_id: t.hiring.id, output });
       t.state.submission_id = sub.id;
       this.o.log.info('HiClaw result submitted for review', { hiring: t.hiring.id, submission: sub.id });
     } catch (e) {
@@ -258,6 +261,7 @@ export class HiClawHandoffs {
     const seen = t.state.revision ?? 0;
     if (reviews.length > seen && (t.state.phase === 'submitted' || t.state.phase === 'blocked') && view.phase !== 'awaiting_review') {
       t.completedSummary = undefined;
+      t.completedAt = undefined;
       await sendFeedback(this.deps, t.state, reviews[reviews.length - 1].content, reviews.length);
     }
   }

@@ -13,6 +13,8 @@ export interface TrackedTask {
   hiring: TaskHiring;
   /** Set when the worker said TASK_COMPLETED; the submission waits for result.md. */
   completedSummary?: string;
+  /** When TASK_COMPLETED was first read (ms), to stop waiting for a result.md that never comes. */
+  completedAt?: number;
   /** Last step error, to log a repeating failure once. */
   lastError?: string;
 }
@@ -38,7 +40,8 @@ const FINISHED = ['submitted', 'completed'];
 export interface WatcherHooks {
   save(task: TrackedTask): Promise<void>;
   resend(task: TrackedTask): Promise<void>;
-  completed(task: TrackedTask, summary: string, resultMarkdown: string): Promise<void>;
+  /** resultMarkdown is null when the worker reported completion but result.md never appeared. */
+  completed(task: TrackedTask, summary: string, resultMarkdown: string | null): Promise<void>;
   blocked(task: TrackedTask, reason: string): Promise<void>;
 }
 
@@ -51,6 +54,8 @@ export interface WatcherOptions {
   allowedSenders: string[];
   ackTimeoutMs: number;
   maxHandoffs: number;
+  /** How long to wait for result.md after TASK_COMPLETED. */
+  resultGraceMs: number;
   hooks: WatcherHooks;
   log: Logger;
   now?: () => number;
@@ -132,6 +137,7 @@ export class Watcher {
     const report = classifyReport(body);
     if (report.kind === 'completed') {
       task.completedSummary = report.text || task.completedSummary || '';
+      task.completedAt ??= this.o.now?.() ?? Date.now();
       this.o.log.info('worker reported TASK_COMPLETED', { hiring: task.hiring.id, sender: ev.sender });
     } else if (report.kind === 'blocked' && task.state.phase !== 'blocked') {
       await this.o.hooks.blocked(task, report.text || 'The HiClaw worker reported BLOCKED without a reason.');
@@ -149,7 +155,15 @@ export class Watcher {
     if (status && STARTED.includes(status)) await this.acknowledge(t, `meta.json status ${status}`);
     if (t.completedSummary === undefined && !(status && FINISHED.includes(status))) return;
     const result = await this.o.store.get(taskKey(t.hiring.id, FILES.result));
-    if (result === undefined || result.trim() === '') return;
+    if (result === undefined || result.trim() === '') {
+      // The worker said it is done but wrote no result.md: after a grace period the summary
+      // alone goes to review, where a person sees that the file is missing.
+      const waited = t.completedAt === undefined ? 0 : (this.o.now?.() ?? Date.now()) - t.completedAt;
+      if (t.completedSummary === undefined || waited < this.o.resultGraceMs) return;
+      this.o.log.warn(`HiClaw task ${t.hiring.id}: TASK_COMPLETED without ${FILES.result}; submitting the summary alone`);
+      await this.o.hooks.completed(t, t.completedSummary, null);
+      return;
+    }
     const summary = t.completedSummary || firstLine(result);
     await this.o.hooks.completed(t, summary, result);
   }
