@@ -66,7 +66,8 @@ describe('relay lifecycle and connection', () => {
     await until('a submission waiting for review', () => conn.data.reviews.some((s) => s.state === 'awaiting_review'), 25_000);
     const waiting = conn.data.reviews.find((s) => s.state === 'awaiting_review');
     if (!waiting) throw new Error('no review');
-    expect(conn.data.hirings.find((h) => h.hiring.id === waiting.hiringId)?.phase).toBe('awaiting_review');
+    // review://queue and relay://hirings are separate resources: the hiring's phase follows shortly.
+    await until('the hiring to await review', () => conn.data.hirings.find((h) => h.hiring.id === waiting.hiringId)?.phase === 'awaiting_review');
 
     await conn.callTool('approve_submission', { submission_id: waiting.id });
     await until('the approved hiring to be done', () => conn.data.hirings.find((h) => h.hiring.id === waiting.hiringId)?.phase === 'done', 25_000);
