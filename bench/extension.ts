@@ -3,12 +3,11 @@
 // to a temporary file) and the activation time, which only a real VS Code can
 // measure: the e2e run leaves it in test-results/e2e/activation.json.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import type { BenchRow } from './stats';
-import { tempDir } from './support/util';
+import { ROOT, tempDir } from './support/util';
 
-const ROOT = resolve(__dirname, '..');
 const MB = 1_000_000;
 
 async function productionBundleBytes(): Promise<number> {

@@ -5,7 +5,8 @@
 // README quotes. BENCH_QUICK=1 uses small counts (a smoke test of this code);
 // `tsx bench/run.ts latency ping` runs only the named modules.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { benchDelivery } from './delivery';
 import { benchExtension } from './extension';
 import { benchFootprint } from './footprint';
@@ -15,9 +16,9 @@ import { benchPush } from './push';
 import { benchRecovery } from './recovery';
 import { benchReplay } from './replay';
 import { machineLine, renderTable, type BenchRow } from './stats';
-import { QUICK } from './support/util';
+import { QUICK, ROOT } from './support/util';
 
-const RESULTS = resolve(__dirname, 'results');
+const RESULTS = join(ROOT, 'bench', 'results');
 
 async function pushRows(): Promise<BenchRow[]> {
   const rows = await benchPush(QUICK ? { files: 200, runs: 1 } : {});
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
   const chosen = MODULES.filter(([m]) => only.length === 0 || only.includes(m));
   const rows: BenchRow[] = [];
   const started = Date.now();
+  const startLoad = loadavg()[0];
   for (const [name, fn] of chosen) {
     const t0 = Date.now();
     process.stderr.write(`bench: ${name}…`);
@@ -67,7 +69,9 @@ async function main(): Promise<void> {
       rows.push({ group: name, name: 'benchmark failed', unit: '', note: (e as Error).message.slice(0, 160) });
     }
   }
-  const machine = `${machineLine()}${QUICK ? ' — QUICK mode (BENCH_QUICK=1): small counts, not the README figures' : ''}`;
+  // Other work on the machine skews every figure: say how busy it was.
+  const load = `load average at start ${startLoad.toFixed(2)}, at end ${loadavg()[0].toFixed(2)}`;
+  const machine = `${machineLine()}, ${load}${QUICK ? ' — QUICK mode (BENCH_QUICK=1): small counts, not the README figures' : ''}`;
   const table = renderTable(rows);
   console.log(machine);
   console.log(table);

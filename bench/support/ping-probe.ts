@@ -1,6 +1,7 @@
 // Starts ping-upstream.ts in its own process and talks to it over IPC.
 import { fork, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { join } from 'node:path';
+import { ROOT } from './util';
 
 export interface PingProbe {
   url: string;
@@ -19,7 +20,7 @@ interface ProbeMessage {
 }
 
 export async function startPingProbe(intervalMs = 20): Promise<PingProbe> {
-  const child: ChildProcess = fork(resolve(__dirname, 'ping-upstream.ts'), [], {
+  const child: ChildProcess = fork(join(ROOT, 'bench', 'support', 'ping-upstream.ts'), [], {
     execArgv: ['--import', 'tsx'],
     env: { ...process.env, PING_INTERVAL_MS: String(intervalMs) },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],

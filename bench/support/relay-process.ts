@@ -4,11 +4,11 @@
 // extension does, and reads the process's memory from /proc.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { readRelayFile, type RelayFile } from '../../src/relay/relay-file';
-import { waitFor } from './util';
+import { ROOT, waitFor } from './util';
 
-export const RELAY_BIN = resolve(__dirname, '..', '..', 'dist', 'relay.js');
+export const RELAY_BIN = join(ROOT, 'dist', 'relay.js');
 
 export interface BenchAgent {
   name: string;
@@ -52,7 +52,8 @@ export async function startRelayProcess(opts: RelayProcessOptions): Promise<Rela
   writeFileSync(config, JSON.stringify({ agents }, null, 2), { mode: 0o600 });
   const child: ChildProcess = spawn(
     process.execPath,
-    [RELAY_BIN, '--config', config, '--listen', '127.0.0.1:0', '--state-dir', opts.stateDir, '--review', opts.review ?? 'off', '--log-level', opts.logLevel ?? 'warn'],
+    // BENCH_RELAY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the relay under a benchmark.
+    [...(process.env.BENCH_RELAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []), RELAY_BIN, '--config', config, '--listen', '127.0.0.1:0', '--state-dir', opts.stateDir, '--review', opts.review ?? 'off', '--log-level', opts.logLevel ?? 'warn'],
     { env, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';

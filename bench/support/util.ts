@@ -2,9 +2,12 @@
 // temporary folders, and waiting on a condition with a deadline (never a fixed sleep).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createLogger, type Logger } from '../../src/shared/log';
 import { startSandbox, type Knobs, type Sandbox } from '../../src/sandbox';
+
+/** The repository root. (`__filename`, not `__dirname`: tsx defines only the former when an ES module imports this file.) */
+export const ROOT = resolve(dirname(__filename), '..', '..');
 
 /** BENCH_QUICK=1: small counts, for a smoke test of the benchmark code itself. */
 export const QUICK = process.env.BENCH_QUICK === '1';
