@@ -192,6 +192,18 @@ describe('HiClaw hand-off', () => {
 });
 
 describe('Matrix client against the fake homeserver', () => {
+  it('logs in with a password and refuses a wrong one', async () => {
+    const login = (password: string) =>
+      fetch(`${fake.url}/_matrix/client/v3/login`, { method: 'POST', body: JSON.stringify({ type: 'm.login.password', identifier: { type: 'm.id.user', user: 'dave' }, password }) });
+    const ok = (await (await login('pw')).json()) as { access_token: string; user_id: string };
+    expect(ok.user_id).toBe(`@dave:${DOMAIN}`);
+    const m = new MatrixClient({ homeserver: fake.url, accessToken: ok.access_token });
+    expect(await m.joinedRooms()).toEqual([rooms.dave]);
+    const bad = await login('nope');
+    expect(bad.status).toBe(403);
+    expect(await bad.json()).toMatchObject({ errcode: 'M_FORBIDDEN' });
+  });
+
   it('sends each txnId once and reports errors with errcode', async () => {
     const m = new MatrixClient({ homeserver: fake.url, accessToken: MATRIX_TOKEN });
     const before = fake.messagesIn(rooms.dave).length;

@@ -1,3 +1,5 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBridgeConfig } from '../../src/relay/bridge/config';
 import { handoffTxnId, mentionContent, workerRef, workerRoomAlias } from '../../src/relay/bridge/handoff';
@@ -97,6 +99,7 @@ describe('bridge config', () => {
     const c = parseBridgeConfig({ listen: '127.0.0.1:0' });
     expect(c.listen).toEqual({ host: '127.0.0.1', port: 0 });
     expect(c).toMatchObject({ projectId: 'agrenting', maxHandoffs: 3, maxBodyBytes: 1024 * 1024 });
+    expect(parseBridgeConfig({ tasksDir: '~/tasks' }).tasksDir).toBe(join(homedir(), 'tasks'));
   });
   it('refuses literal keys and unknown settings', () => {
     expect(() => parseBridgeConfig({ apiKey: 'abc' })).toThrow(/bridge/);

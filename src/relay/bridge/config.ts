@@ -1,6 +1,8 @@
 // The relay config file's `bridge` section, parsed once. Secrets are never literal here: each is
 // named by an environment variable (…Env) or a file (…File) and read at start.
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { registerSecret } from '../../shared/redact';
 import { describeZodError } from '../../shared/tools';
@@ -65,7 +67,8 @@ export const BridgeConfigSchema = z
     resultGraceMs: z.number().int().positive().default(60_000),
     pollIntervalMs: z.number().int().positive().default(5_000),
     heartbeatIntervalMs: z.number().int().positive().default(300_000),
-    tasksDir: z.string().optional(),
+    /** Local copy of the task folders; "~/" is the home directory. */
+    tasksDir: z.string().min(1).transform((p) => (p === '~' || p.startsWith('~/') ? join(homedir(), p.slice(1)) : p)).optional(),
     /** Also hand off hirings that reached the store over MCP/REST (not only webhooks). */
     handoffAll: z.boolean().default(true),
   })
