@@ -84,6 +84,8 @@ export interface Relay extends RelayCore {
   links(): UpstreamLink[];
   /** Resolves when deliveries being prepared (push) have reached the outbox. */
   idle(): Promise<void>;
+  /** The webhook bridge's inbox URLs (register one as callback_url), when a bridge is configured. */
+  webhookUrls(): string[];
 }
 
 export function createRelay(opts: RelayOptions): Relay {
@@ -149,6 +151,10 @@ class RelayImpl implements Relay {
 
   links(): UpstreamLink[] {
     return [...this.linkMap.values()];
+  }
+
+  webhookUrls(): string[] {
+    return this.bridges.map((b) => b.webhookUrl);
   }
 
   async idle(): Promise<void> {

@@ -120,3 +120,47 @@ describe('relay with review required', () => {
     expect(typeof st.outboxPending).toBe('number');
   });
 });
+
+describe('relay with the webhook bridge configured', () => {
+  it('takes hirings posted to the webhook inbox into the same store', async () => {
+    const { startSandbox } = await import('../../src/sandbox');
+    const { createRelay } = await import('../../src/relay/relay');
+    const { quiet, tempDir } = await import('./helpers');
+    const sandbox = await startSandbox({ log: quiet() });
+    const reg = sandbox.registerAgent({ name: 'webhook agent' });
+    const relay = createRelay({
+      agents: [{ name: 'hooked', baseUrl: sandbox.url, apiKey: reg.apiKey, agentId: reg.id }],
+      stateDir: tempDir(),
+      port: 0,
+      env: {},
+      durable: false,
+      logger: quiet(),
+      bridge: { listen: '127.0.0.1:0', heartbeatIntervalMs: 60_000 },
+    });
+    await relay.start();
+    try {
+      const [url] = relay.webhookUrls();
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
+      const payload = {
+        hiring_id: 'b5c2a1d0-0000-4000-8000-000000000001',
+        agent_id: reg.id,
+        task: { description: 'Delivered by webhook' },
+        customer_id: 'c1',
+        price: '12.00',
+        capability: 'coding',
+        task_input: { delivery_mode: 'output' },
+        timestamp: new Date().toISOString(),
+      };
+      const wrong = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'ApiKey nope-nope-nope' }, body: JSON.stringify(payload) });
+      expect(wrong.status).toBe(401);
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `ApiKey ${reg.apiKey}` }, body: JSON.stringify(payload) });
+      expect(res.status).toBe(200);
+      const operator = { role: 'operator' as const, name: 'op' };
+      await waitFor('the webhook hiring in the store', () => relay.listAll(operator).some((v) => String(v.hiring.id) === payload.hiring_id));
+      expect(relay.getHiring(operator, payload.hiring_id).hiring.task_description).toBe('Delivered by webhook');
+    } finally {
+      await relay.stop();
+      await sandbox.close();
+    }
+  });
+});
