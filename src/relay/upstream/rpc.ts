@@ -16,7 +16,7 @@ import {
   type JSONRPCRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../shared/log';
-import { RpcError, SessionLostError, TimeoutError } from './errors';
+import { AuthError, HttpError, RpcError, SessionLostError, TimeoutError } from './errors';
 
 const METHOD_NOT_FOUND = -32601;
 
@@ -96,12 +96,20 @@ export class RpcSession {
       req.method === 'ping'
         ? { jsonrpc: '2.0', id: req.id, result: {} }
         : { jsonrpc: '2.0', id: req.id, error: { code: METHOD_NOT_FOUND, message: `Method not found: ${req.method}` } };
-    this.transport.send(answer).then(
-      () => {
-        if (req.method === 'ping') this.pingsAnswered += 1;
-      },
-      (err: Error) => this.log.warn('could not answer a server request', { method: req.method, error: err.message }),
-    );
+    const acknowledged = () => {
+      if (req.method === 'ping') this.pingsAnswered += 1;
+    };
+    this.transport.send(answer).then(acknowledged, (err: Error) => {
+      // A pooled keep-alive socket the server already closed fails at once; one fresh
+      // attempt still fits the 3 s budget. A dead session or an HTTP refusal is final.
+      if (err instanceof SessionLostError || err instanceof HttpError || err instanceof AuthError || this.closedWith) {
+        this.log.warn('could not answer a server request', { method: req.method, error: err.message });
+        return;
+      }
+      this.transport.send(answer).then(acknowledged, (again: Error) =>
+        this.log.warn('could not answer a server request', { method: req.method, error: again.message }),
+      );
+    });
   }
 
   private settle(id: string | number, err?: Error, result?: Record<string, unknown>): void {
