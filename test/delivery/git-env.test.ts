@@ -1,3 +1,4 @@
+import { devNull } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { basicAuthValue, gitEnv, gitReason, scrub, throttledProgress } from '../../src/relay/delivery/git-env';
 import { parseNameStatus } from '../../src/relay/delivery/diff';
@@ -8,15 +9,16 @@ const TOKEN = 'tok_0123456789abcdef';
 afterEach(() => clearRegisteredSecrets());
 
 describe('gitEnv', () => {
-  it('puts the token only in an http.extraHeader config value, and empties the credential helpers', () => {
-    const env = gitEnv(TOKEN);
-    expect(env.GIT_CONFIG_COUNT).toBe('2');
+  it('puts the token only in an extraHeader value scoped to the repository origin, with hooks off and no credential helpers', () => {
+    const env = gitEnv({ token: TOKEN, url: 'https://git.example.com:8443/acme/app.git' });
+    expect(env.GIT_CONFIG_COUNT).toBe('3');
     expect([env.GIT_CONFIG_KEY_0, env.GIT_CONFIG_VALUE_0]).toEqual(['credential.helper', '']);
-    expect(env.GIT_CONFIG_KEY_1).toBe('http.extraHeader');
-    expect(env.GIT_CONFIG_VALUE_1).toBe(`Authorization: Basic ${Buffer.from(`x-access-token:${TOKEN}`).toString('base64')}`);
+    expect([env.GIT_CONFIG_KEY_1, env.GIT_CONFIG_VALUE_1]).toEqual(['core.hooksPath', devNull]);
+    expect(env.GIT_CONFIG_KEY_2).toBe('http.https://git.example.com:8443/.extraHeader');
+    expect(env.GIT_CONFIG_VALUE_2).toBe(`Authorization: Basic ${Buffer.from(`x-access-token:${TOKEN}`).toString('base64')}`);
     expect(env.GIT_TERMINAL_PROMPT).toBe('0');
     const holding = Object.entries(env).filter(([, v]) => v.includes(basicAuthValue(TOKEN)));
-    expect(holding.map(([k]) => k)).toEqual(['GIT_CONFIG_VALUE_1']);
+    expect(holding.map(([k]) => k)).toEqual(['GIT_CONFIG_VALUE_2']);
     expect(gitEnv().GIT_CONFIG_COUNT).toBe('1');
   });
 
@@ -25,7 +27,7 @@ describe('gitEnv', () => {
     const saved = Object.fromEntries(Object.keys(injected).map((k) => [k, process.env[k]]));
     Object.assign(process.env, injected);
     try {
-      const env = gitEnv(TOKEN);
+      const env = gitEnv({ token: TOKEN, url: 'https://github.com/a/b' });
       for (const k of ['GIT_ASKPASS', 'PAGER', 'GIT_TRACE_CURL', 'GIT_DIR', 'GIT_CONFIG_KEY_7']) expect(env[k], k).toBeUndefined();
       expect(env.KEEP_ME).toBe('yes');
     } finally {

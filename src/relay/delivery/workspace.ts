@@ -79,7 +79,8 @@ export async function findWorkspace(hiringId: string, root: string): Promise<Wor
   }
 }
 
-function hiringRepo(hiring: Hiring): { id: string; url: string; token: string } {
+/** The hiring's id, clone URL (credentials stripped, http(s) only) and token; throws WorkspaceError. */
+export function hiringRepo(hiring: Hiring): { id: string; url: string; token: string } {
   const id = String(hiring.id);
   if (!hiring.repo_url) throw new WorkspaceError(`Hiring ${id} has no repository URL: it cannot be delivered by push.`, id, 'input');
   if (!hiring.repo_access_token) throw new WorkspaceError(`Hiring ${id} has no repository token: it cannot be delivered by push.`, id, 'input');
@@ -146,7 +147,7 @@ async function prepare(hiring: Hiring, dir: string, opts: PrepareOptions): Promi
   const progress = throttledProgress((stage, percent) => opts.onProgress?.(`Cloning ${owner}/${repo}: ${stage}`, percent));
   try {
     log.info('cloning', { hiring: id, repo: `${owner}/${repo}` });
-    await gitIn(opts.root, { token, timeoutMs: opts.gitTimeoutMs, onProgress: (e) => progress(e.stage, e.progress) }).clone(url, dir);
+    await gitIn(opts.root, { auth: { token, url }, timeoutMs: opts.gitTimeoutMs, onProgress: (e) => progress(e.stage, e.progress) }).clone(url, dir);
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw new WorkspaceError(cloneFailure(id, owner, repo, gitReason(err, token)), id, 'clone');
