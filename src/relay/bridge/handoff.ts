@@ -150,19 +150,22 @@ export async function sendMention(d: HandoffDeps, state: BridgeState, hiring: Ta
   d.log.info('handed off to HiClaw worker', { hiring: hiring.id, worker: worker.id, room: state.room_id, attempt });
 }
 
+function parseObject(text: string | undefined): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = text ? JSON.parse(text) : undefined;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Sends review feedback on a submitted (or blocked) task and reopens it for a new report. */
 export async function sendFeedback(d: HandoffDeps, state: BridgeState, feedback: string, revision: number): Promise<void> {
   const worker: WorkerRef = { name: state.worker, id: state.worker_id };
   const text = `Review feedback on task [${state.hiring_id}] (revision ${revision}): ${feedback.trim()} Please update result.md in shared/tasks/${state.hiring_id}/ and @mention ${d.userId} with TASK_COMPLETED: <summary> again (or BLOCKED: <reason>).`;
   // Back to "assigned" so a CoPaw worker's next "submitted" means the revision is done.
   const key = taskKey(state.hiring_id, FILES.meta);
-  const current = await d.store.get(key);
-  let meta: Record<string, unknown> = {};
-  try {
-    meta = current ? (JSON.parse(current) as Record<string, unknown>) : {};
-  } catch {
-    meta = {};
-  }
+  const meta = parseObject(await d.store.get(key)) ?? parseObject(await d.local.read(state.hiring_id, FILES.meta)) ?? {};
   const next = `${JSON.stringify({ ...meta, status: 'assigned', revision }, null, 2)}\n`;
   await d.local.write(state.hiring_id, FILES.meta, next);
   await d.store.put(key, next, 'application/json');
