@@ -13,6 +13,7 @@ import { relayFilePath } from './relay-file';
 import { createRelay, type Relay, type RelayAgent } from './relay';
 import { runRegister } from './cli-register';
 import { startStatusView, type StatusView } from './status-view';
+import type { Caller } from './types';
 
 const SANDBOX_AGENT = 'sandbox';
 
@@ -55,6 +56,22 @@ function banner(relay: Relay, cfg: RelayConfig, sandbox: Sandbox | undefined): s
   return `${lines.join('\n')}\n`;
 }
 
+const OPERATOR: Caller = { role: 'operator', name: 'terminal' };
+
+/** The demo's terminal takes single keys, so a person can finish the life cycle without VS Code. */
+function listenForKeys(relay: Relay, log: Logger, quit: () => void): void {
+  process.stdin.setRawMode(true);
+  process.stdin.resume();
+  process.stdin.on('data', (buf: Buffer) => {
+    const k = buf.toString();
+    if (k === 'q' || k === '\u0003') return quit();
+    const oldest = relay.reviewQueue(OPERATOR)[0];
+    if (!oldest || (k !== 'a' && k !== 'r')) return;
+    const decided = k === 'a' ? relay.approve(OPERATOR, oldest.id) : relay.reject(OPERATOR, oldest.id, 'Demo review: please add a unit test for the empty input.');
+    decided.catch((e: unknown) => log.warn('the review decision failed', { submission: oldest.id, error: safeError(e).message }));
+  });
+}
+
 async function run(argv: string[]): Promise<number> {
   const cfg = loadConfig(argv);
   if (cfg.help) {
@@ -75,6 +92,8 @@ async function run(argv: string[]): Promise<number> {
       // A stuck step must not keep the process alive forever.
       setTimeout(() => process.exit(1), 15_000).unref();
       live.view?.stop();
+      if (process.stdin.isTTY && process.stdin.isRaw) process.stdin.setRawMode(false);
+      process.stdin.pause();
       for (const d of live.demos) d.stop();
       await live.relay?.stop().catch((e: unknown) => log.error('relay stop failed', { error: safeError(e).message }));
       await live.sandbox?.close().catch(() => undefined);
@@ -119,6 +138,8 @@ async function run(argv: string[]): Promise<number> {
       live.demos.push(startDemoHirer({ market: live.sandbox, agentId, logger: log.child('demo') }));
       live.demos.push(startDemoWorker({ core: relay, agent: SANDBOX_AGENT, logger: log.child('demo') }));
     }
+    const interactive = useView && tty && process.stdin.isTTY === true;
+    if (interactive) listenForKeys(relay, log, () => onSignal('SIGINT'));
     if (useView) {
       const logging = live.logging;
       live.view = startStatusView({
@@ -131,6 +152,7 @@ async function run(argv: string[]): Promise<number> {
           reviews: relay.reviewQueue({ role: 'operator', name: 'status' }),
           recent: tty ? logging.recent() : [],
           demo: live.demos.map((d) => d.describe()).join('; ') || undefined,
+          keys: interactive ? 'keys: a approve the oldest review · r reject it with feedback · q quit' : undefined,
         }),
       });
       relay.subscribe(() => live.view?.refresh());

@@ -133,16 +133,23 @@ export function startDemoWorker(opts: DemoWorkerOptions): DemoHandle {
   let stopped = false;
   const wait = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
+  /** Review feedback already answered, per hiring: new feedback means "work it again". */
+  const answered = new Map<string, number>();
+
   const work = async (h: HiringView) => {
     const id = String(h.hiring.id);
+    const feedback = h.relayMessages.filter((m) => m.from === 'review');
+    answered.set(id, feedback.length);
     try {
-      opts.core.claim(caller, id);
+      if (h.claimedBy !== caller.name) opts.core.claim(caller, id);
       await wait(opts.stepMs ?? 1500);
       if (stopped) return;
       await opts.core.emitChunk(caller, { hiring_id: id, content: 'Reading the task and drafting a solution…', kind: 'status' });
       await wait(opts.stepMs ?? 1500);
       if (stopped) return;
       const { output, code } = demoResult(h);
+      const last = feedback.at(-1);
+      if (last) output.revision = `Reworked after review: ${last.content}`;
       await opts.core.submitResult(caller, {
         hiring_id: id,
         output,
@@ -152,14 +159,24 @@ export function startDemoWorker(opts: DemoWorkerOptions): DemoHandle {
       opts.logger.info('demo worker submitted a result', { hiring: id });
     } catch (e) {
       opts.logger.warn('demo worker gave up on a hiring', { hiring: id, error: (e as Error).message });
+    } finally {
+      busy.delete(id);
     }
+  };
+
+  const wantsWork = (h: HiringView): boolean => {
+    if (h.hiring.delivery_mode !== 'output') return false;
+    if (h.phase === 'new') return !answered.has(String(h.hiring.id));
+    // Rejected with feedback the worker has not answered yet.
+    const reviews = h.relayMessages.filter((m) => m.from === 'review').length;
+    return h.phase === 'claimed' && h.claimedBy === caller.name && reviews > (answered.get(String(h.hiring.id)) ?? 0);
   };
 
   const scan = () => {
     if (stopped) return;
     for (const h of opts.core.listActive(caller)) {
       const id = String(h.hiring.id);
-      if (h.phase !== 'new' || h.hiring.delivery_mode !== 'output' || busy.has(id)) continue;
+      if (busy.has(id) || !wantsWork(h)) continue;
       busy.add(id);
       void work(h);
     }

@@ -16,6 +16,8 @@ export interface StatusSnapshot {
   recent: string[];
   /** A line about what the demo is doing, if it runs. */
   demo?: string;
+  /** Keyboard help, when the terminal takes keys. */
+  keys?: string;
 }
 
 const PHASES: LocalPhase[] = ['new', 'claimed', 'awaiting_review', 'delivering', 'done', 'failed'];
@@ -111,10 +113,16 @@ export function renderStatus(s: StatusSnapshot, opts: { width?: number; color?: 
   for (const r of s.reviews.slice(0, 4)) {
     lines.push(`  ${p.yellow('?')} ${r.id.slice(0, 8)} ${r.kind} for ${r.hiringId.slice(0, 8)} by ${r.submittedBy}`);
   }
-  if (st.reviewsWaiting > 0) lines.push(p.dim('  approve or reject from the VS Code extension (Agrenting: Approve Submission)'));
+  if (st.reviewsWaiting > 0) {
+    lines.push(p.dim(`  approve or reject from the VS Code extension (Agrenting: Approve Submission)${s.keys ? ', or with the keys below' : ''}`));
+  }
   if (s.demo) {
     lines.push('');
     lines.push(`${p.bold('Demo')}  ${s.demo}`);
+  }
+  if (s.keys) {
+    lines.push('');
+    lines.push(p.dim(s.keys));
   }
   if (s.recent.length > 0) {
     lines.push('');

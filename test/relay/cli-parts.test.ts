@@ -145,6 +145,14 @@ describe('the demo', () => {
       // Push hirings are left for a person.
       expect(w.relay.listAll(w.operator).filter((v) => v.hiring.delivery_mode === 'push').every((v) => v.phase === 'new')).toBe(true);
       expect(DEMO_TASKS.length).toBeGreaterThanOrEqual(4);
+
+      // Rejected: the demo worker reworks it with the feedback; approved: it completes upstream.
+      const [first, second] = w.relay.reviewQueue(w.operator);
+      await w.relay.reject(w.operator, first.id, 'Please handle empty input.');
+      const redo = await waitFor('a reworked submission', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === first.hiringId));
+      expect(redo.result?.output).toMatchObject({ revision: 'Reworked after review: Please handle empty input.' });
+      await w.relay.approve(w.operator, second.id);
+      await waitFor('completion upstream', () => w.sandbox.hiring(second.hiringId)?.status === 'completed');
     } finally {
       hirer.stop();
       worker.stop();
