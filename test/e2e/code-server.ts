@@ -1,7 +1,7 @@
 // Starts real VS Code (code-server 4.100.3) on loopback with a throwaway profile
 // and our packaged .vsix installed. See ../../../shared/docs/testing.md.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +37,8 @@ export interface CodeServer {
 
 export async function startCodeServer(opts: {
   vsix: string;
-  folder: string;
+  /** A folder, or a .code-workspace file (then adding folders never reloads the window). */
+  open: string;
   settings: Record<string, unknown>;
   env?: Record<string, string>;
 }): Promise<CodeServer> {
@@ -63,7 +64,7 @@ export async function startCodeServer(opts: {
   const logs: string[] = [];
   const child: ChildProcess = spawn(
     process.execPath,
-    [codeServerBin(), '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, ...common, opts.folder],
+    [codeServerBin(), '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, ...common, opts.open],
     { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout?.on('data', (d: Buffer) => logs.push(d.toString()));
@@ -86,11 +87,13 @@ export async function startCodeServer(opts: {
     userDataDir,
     logs,
     stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      await rm(root, { recursive: true, force: true }).catch(() => undefined);
     },
   };
 }

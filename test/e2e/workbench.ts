@@ -70,8 +70,30 @@ export class Workbench {
     await input.press('Enter');
   }
 
-  treeItem(text: string): Locator {
-    return this.page.locator('.monaco-list-row', { hasText: text }).first();
+  /** A row of a tree in the side bar (not the palette's list). */
+  treeItem(text: string | RegExp): Locator {
+    return this.page.locator('.part.sidebar .monaco-list-row', { hasText: text }).first();
+  }
+
+  /** Opens a view container from the activity bar by its title (e.g. "Agrenting"); leaves it open if it is. */
+  async showViewContainer(title: string): Promise<void> {
+    const item = this.page.locator(`.part.activitybar .action-item:has(.action-label[aria-label^="${title}"])`).first();
+    await item.waitFor({ state: 'visible', timeout: 30_000 });
+    const active = (await item.getAttribute('class'))?.includes('checked') ?? false;
+    const sidebarVisible = await this.page.locator('.part.sidebar').isVisible();
+    if (!(active && sidebarVisible)) await item.locator('.action-label').click();
+    await this.page.locator(`.part.sidebar .composite.title`, { hasText: new RegExp(title, 'i') }).waitFor({ state: 'visible', timeout: 15_000 });
+  }
+
+  /** The accessible label of the first element whose aria-label starts with the prefix (status bar items carry theirs). */
+  async ariaLabel(prefix: string): Promise<string | undefined> {
+    return this.page.evaluate((p) => {
+      for (const el of Array.from(document.querySelectorAll('.part.statusbar [aria-label]'))) {
+        const l = el.getAttribute('aria-label');
+        if (l && l.startsWith(p)) return l;
+      }
+      return undefined;
+    }, prefix);
   }
 
   notification(text: string | RegExp): Locator {
