@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBridge, type Bridge } from '../../src/relay/bridge/bridge';
+import { startWebhookServer } from '../../src/relay/bridge/webhook-server';
 import { webhookSignature } from '../../src/relay/bridge/signature';
 import { memoryLogger } from '../../src/shared/log';
 import { FakeCore } from './fake-core';
@@ -153,5 +154,22 @@ describe('webhook inbox', () => {
     const all = log.lines.join('\n');
     expect(all).not.toContain(KEY);
     expect(all).not.toContain(SECRET);
+  });
+
+  it('refuses a delivery meant for another agent when the agent id is known', async () => {
+    const delivered: string[] = [];
+    const inbox = await startWebhookServer({ host: '127.0.0.1', port: 0, key: KEY, agentId: 'agent-uuid-2', onDelivery: (p) => delivered.push(p.hiring_id), log });
+    try {
+      const send = (agentId: string) =>
+        fetch(inbox.url, { method: 'POST', body: JSON.stringify(payload('hire-a', { agent_id: agentId })), headers: { authorization: `ApiKey ${KEY}` } });
+      const wrong = await send('agent-uuid-1');
+      expect(wrong.status).toBe(403);
+      expect(((await wrong.json()) as { errors: { message: string }[] }).errors[0].message).toMatch(/callback_url/);
+      expect((await send('agent-uuid-2')).status).toBe(200);
+      await waitFor('delivery handed on', () => delivered.length === 1);
+      expect(delivered).toEqual(['hire-a']);
+    } finally {
+      await inbox.close();
+    }
   });
 });

@@ -24,7 +24,7 @@ export interface BridgeOptions {
   /** Where …Env settings are read (default process.env). */
   env?: Env;
   /** The agent's platform URL and key, when the relay already has them (heartbeat, default webhook key). */
-  platform?: { baseUrl: string; apiKey: string };
+  platform?: { baseUrl: string; apiKey: string; agentId?: string };
   /** Injected storage / Matrix client (tests, embedding); otherwise built from config. */
   store?: TaskStore;
   matrix?: MatrixClient;
@@ -116,6 +116,7 @@ export function createBridge(opts: BridgeOptions): Bridge {
         key,
         secret,
         maxBodyBytes: cfg.maxBodyBytes,
+        agentId: opts.platform?.agentId,
         requireWorker: () => hiclaw?.needsWorkerInPayload ?? false,
         onDelivery: (p) => {
           onDelivery(p).catch((e: unknown) => log.error(`webhook hiring ${p.hiring_id} could not be stored`, { error: safeError(e) }));

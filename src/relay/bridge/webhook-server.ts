@@ -19,6 +19,8 @@ export interface WebhookServerOptions {
   /** When set, X-Webhook-Signature is required and checked. */
   secret?: string;
   maxBodyBytes?: number;
+  /** The platform's id of this agent, when known: deliveries for another agent are refused. */
+  agentId?: string;
   /** A delivery with no worker_matrix_id is refused when true. */
   requireWorker?: () => boolean;
   /** Called after the 200 went out; errors are the bridge's to log. */
@@ -132,6 +134,10 @@ export function startWebhookServer(opts: WebhookServerOptions): Promise<WebhookS
     const parsed = parseWebhookPayload(json, { requireWorker: opts.requireWorker?.() ?? false });
     if (!parsed.ok) {
       fail(res, 400, 'VALIDATION_ERROR', `Invalid hiring payload: ${parsed.error}`);
+      return;
+    }
+    if (opts.agentId !== undefined && parsed.payload.agent_id !== opts.agentId) {
+      fail(res, 403, 'FORBIDDEN', `This inbox serves agent ${opts.agentId}; the delivery is for agent ${parsed.payload.agent_id}. Check the agent's callback_url.`);
       return;
     }
     send(res, 200, { data: { received: true, hiring_id: parsed.payload.hiring_id } });
