@@ -40,7 +40,7 @@ function repoFiles(n: number): Record<string, string> {
 
 export async function benchPush(opts: { files?: number; runs?: number } = {}): Promise<PushBenchResult[]> {
   const fileCount = opts.files ?? 2000;
-  const runs = opts.runs ?? 3;
+  const runs = opts.runs ?? 5;
   const root = await mkdtemp(join(tmpdir(), 'bench-push-'));
   let base = '';
   const hosting = createGitHosting({ root: join(root, 'hosted'), baseUrl: () => base });
@@ -68,12 +68,15 @@ export async function benchPush(opts: { files?: number; runs?: number } = {}): P
 
     const relayMs: number[] = [];
     const cliMs: number[] = [];
+    const relayClone: number[] = [];
+    const cliClone: number[] = [];
     for (let i = 0; i < runs; i++) {
       // The relay path: access check, clone, branch, commit, push.
       const id = `bench-relay-${i}`;
       const hiring = parseHiring({ id, delivery_mode: 'push', repo_url: cloneUrl, repo_access_token: token });
       let t0 = performance.now();
       const ws = await prepareWorkspace(hiring, { root: join(root, 'relay'), log: quiet });
+      relayClone.push(performance.now() - t0);
       await makeChanges(ws.dir, i);
       await commitAndPush(ws, hiring, { message: `Bench ${i}`, log: quiet });
       relayMs.push(performance.now() - t0);
@@ -83,6 +86,7 @@ export async function benchPush(opts: { files?: number; runs?: number } = {}): P
       t0 = performance.now();
       await git(['-c', header, 'clone', '-q', cloneUrl, dir]);
       await git(['checkout', '-q', '-b', `cli/${i}`], dir);
+      cliClone.push(performance.now() - t0);
       await makeChanges(dir, i);
       await git(['add', '-A'], dir);
       await git(['commit', '-q', '-m', `Bench ${i}`], dir);
@@ -92,9 +96,14 @@ export async function benchPush(opts: { files?: number; runs?: number } = {}): P
     const relay = summarize(relayMs).median;
     const cli = summarize(cliMs).median;
     const note = `${fileCount} files, ${CHANGED} changed + ${ADDED} added, median of ${runs}`;
+    const med = (xs: number[]) => summarize(xs).median;
     return [
       { name: 'push mode: clone+commit+push (relay)', value: relay, unit: 'ms', note },
       { name: 'push mode: clone+commit+push (git CLI)', value: cli, unit: 'ms', note },
+      { name: 'push mode: prepare workspace (relay)', value: med(relayClone), unit: 'ms', note: 'access check, clone, branch' },
+      { name: 'push mode: clone + branch (git CLI)', value: med(cliClone), unit: 'ms' },
+      { name: 'push mode: commit + push (relay)', value: med(relayMs.map((t, k) => t - relayClone[k])), unit: 'ms', note: 'includes the file edits' },
+      { name: 'push mode: commit + push (git CLI)', value: med(cliMs.map((t, k) => t - cliClone[k])), unit: 'ms', note: 'includes the file edits' },
       { name: 'push mode: relay / git CLI', value: relay / cli, unit: 'ratio', note: 'the relay also checks write access (one REST call) before cloning' },
     ];
   } finally {
