@@ -87,13 +87,9 @@ export class Workbench {
 
   /** The accessible label of the first element whose aria-label starts with the prefix (status bar items carry theirs). */
   async ariaLabel(prefix: string): Promise<string | undefined> {
-    return this.page.evaluate((p) => {
-      for (const el of Array.from(document.querySelectorAll('.part.statusbar [aria-label]'))) {
-        const l = el.getAttribute('aria-label');
-        if (l && l.startsWith(p)) return l;
-      }
-      return undefined;
-    }, prefix);
+    const el = this.page.locator(`.part.statusbar [aria-label^="${prefix}"]`).first();
+    if ((await el.count()) === 0) return undefined;
+    return (await el.getAttribute('aria-label')) ?? undefined;
   }
 
   notification(text: string | RegExp): Locator {
