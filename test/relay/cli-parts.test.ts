@@ -141,7 +141,7 @@ describe('the demo', () => {
       expect(modes.sort()).toEqual(['output', 'output', 'push', 'push']);
       await waitFor('two results waiting for review', () => w.relay.reviewQueue(w.operator).length === 2);
       expect(hirer.describe()).toContain('all 4');
-      expect(worker.describe()).toContain('submitted 2');
+      await waitFor('the worker to count both', () => worker.describe().includes('submitted 2'));
       // Push hirings are left for a person.
       expect(w.relay.listAll(w.operator).filter((v) => v.hiring.delivery_mode === 'push').every((v) => v.phase === 'new')).toBe(true);
       expect(DEMO_TASKS.length).toBeGreaterThanOrEqual(4);
