@@ -68,9 +68,12 @@ export function isWatched(phase: HandoffPhase): boolean {
 
 const MAX_PAGES_PER_TICK = 10;
 const PAGE_SIZE = 100;
+const MAX_SEEN = 1000;
 
 export class Watcher {
   private readonly tokens = new Map<string, string>();
+  /** Recent event ids per room: a server that gives no new token must not make us act twice. */
+  private readonly seen = new Map<string, Set<string>>();
 
   constructor(private readonly o: WatcherOptions) {}
 
@@ -120,7 +123,15 @@ export class Watcher {
     for (let page = 0; page < MAX_PAGES_PER_TICK; page++) {
       const from = this.tokens.get(roomId) || undefined;
       const res = await this.o.matrix.messages(roomId, { from, dir: 'f', limit: PAGE_SIZE });
-      for (const ev of res.chunk) await this.onEvent(ev, tasks);
+      const seen = this.seen.get(roomId) ?? new Set<string>();
+      this.seen.set(roomId, seen);
+      for (const ev of res.chunk) {
+        if (seen.has(ev.event_id)) continue;
+        // Marked after handling: an event whose handling failed is read again next pass.
+        await this.onEvent(ev, tasks);
+        seen.add(ev.event_id);
+      }
+      while (seen.size > MAX_SEEN) seen.delete(seen.values().next().value as string);
       if (res.end) this.tokens.set(roomId, res.end);
       if (res.chunk.length < PAGE_SIZE || !res.end) return;
     }
