@@ -7,7 +7,7 @@ import type { Sandbox } from '../src/sandbox';
 import { createAgentLink } from '../src/relay/upstream';
 import { row, summarize, type BenchRow } from './stats';
 import { startRelayProcess } from './support/relay-process';
-import { benchSandbox, dispatchClock, quietLogger, size, subscribedSession, tempDir, waitFor } from './support/util';
+import { benchSandbox, dispatchClock, dispatched, quietLogger, size, subscribedSession, tempDir, waitFor } from './support/util';
 import { PendingWatcher } from './support/watcher';
 
 interface BurstPlan {
@@ -22,17 +22,25 @@ interface Path {
   close(): Promise<void>;
 }
 
-async function hireBurst(sandbox: Sandbox, agentId: string, n: number, label: string): Promise<string[]> {
+async function hireBurst(sandbox: Sandbox, agentId: string, n: number, label: string): Promise<{ ids: string[]; failed: number }> {
   const hirings = await Promise.all(Array.from({ length: n }, (_, i) => sandbox.hire(agentId, { task_description: `${label} ${i}: write a slugify function with tests` })));
-  return hirings.map((h) => h.id);
+  return dispatched(hirings);
 }
 
-async function measure(sandbox: Sandbox, agentId: string, path: Path, plan: BurstPlan, label: string): Promise<number[]> {
+interface Measured {
+  samples: number[];
+  /** Hirings whose availability probe (a ping through this path) was not answered in time. */
+  probeFailures: number;
+}
+
+async function measure(sandbox: Sandbox, agentId: string, path: Path, plan: BurstPlan, label: string): Promise<Measured> {
   const clock = dispatchClock(sandbox);
   const samples: number[] = [];
+  let probeFailures = 0;
   try {
     for (let r = 0; r < plan.runs; r++) {
-      const ids = await hireBurst(sandbox, agentId, plan.burst, `${label} run ${r}`);
+      const { ids, failed } = await hireBurst(sandbox, agentId, plan.burst, `${label} run ${r}`);
+      probeFailures += failed;
       await path.waitForAll(ids);
       for (const id of ids) {
         const t0 = clock.at.get(id);
@@ -43,10 +51,10 @@ async function measure(sandbox: Sandbox, agentId: string, path: Path, plan: Burs
   } finally {
     clock.stop();
   }
-  return samples;
+  return { samples, probeFailures };
 }
 
-async function viaRelay(sandbox: Sandbox, plan: BurstPlan): Promise<number[]> {
+async function viaRelay(sandbox: Sandbox, plan: BurstPlan): Promise<Measured> {
   const agent = sandbox.registerAgent({ name: `latency relay ${plan.burst}` });
   const tmp = tempDir('bench-latency-');
   const relay = await startRelayProcess({ agents: [{ name: 'coder', baseUrl: sandbox.url, apiKey: agent.apiKey }], stateDir: tmp.dir });
@@ -63,7 +71,7 @@ async function viaRelay(sandbox: Sandbox, plan: BurstPlan): Promise<number[]> {
   }
 }
 
-async function direct(sandbox: Sandbox, plan: BurstPlan): Promise<number[]> {
+async function direct(sandbox: Sandbox, plan: BurstPlan): Promise<Measured> {
   const agent = sandbox.registerAgent({ name: `latency direct ${plan.burst}` });
   const firstSeen = new Map<string, number>();
   const waiters = new Set<() => void>();
@@ -103,12 +111,15 @@ export async function benchLatency(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   try {
     for (const plan of plans) {
-      const relay = summarize(await viaRelay(sandbox, plan));
-      const base = summarize(await direct(sandbox, plan));
+      const viaR = await viaRelay(sandbox, plan);
+      const viaD = await direct(sandbox, plan);
+      const relay = summarize(viaR.samples);
+      const base = summarize(viaD.samples);
+      const lost = (m: Measured) => (m.probeFailures ? `; ${m.probeFailures} hirings failed: probe ping unanswered in 3 s` : '');
       const what = plan.burst === 1 ? `burst of 1 (×${plan.runs})` : `burst of ${plan.burst}${plan.runs > 1 ? ` (×${plan.runs})` : ''}`;
       const target = plan.burst === 100 ? { target: 'p99 < 50 ms', met: relay.p99 < 50 } : {};
-      rows.push(row('latency', `hiring → relay subscriber, ${what}`, 'ms', relay, target));
-      rows.push(row('latency', `hiring → direct link (baseline), ${what}`, 'ms', base));
+      rows.push(row('latency', `hiring → relay subscriber, ${what}`, 'ms', relay, { ...target, note: `n=${relay.n}${lost(viaR)}` }));
+      rows.push(row('latency', `hiring → direct link (baseline), ${what}`, 'ms', base, { note: `n=${base.n}${lost(viaD)}` }));
       rows.push({ group: 'latency', name: `relay / direct, ${what}`, unit: 'ratio', median: relay.median / base.median, p99: relay.p99 / base.p99, max: relay.max / base.max, note: 'ratio of the figures above' });
     }
   } finally {

@@ -61,6 +61,16 @@ export function subscribedSession(sandbox: Sandbox, agentId: string, not?: strin
     .sessions.find((s) => s.agentId === agentId && s.initialized && s.subscriptions.includes('hiring://pending') && s.id !== not)?.id;
 }
 
+/**
+ * Ids of the hirings the sandbox dispatched. A hiring whose availability probe
+ * went unanswered within the budget fails at once (refunded) and never reaches
+ * the agent, so nobody should wait for it; callers report how many failed.
+ */
+export function dispatched(hirings: { id: string; status: string }[]): { ids: string[]; failed: number } {
+  const ids = hirings.filter((h) => h.status !== 'failed').map((h) => h.id);
+  return { ids, failed: hirings.length - ids.length };
+}
+
 /** Runs `fn` over `items` with at most `limit` in flight. */
 export async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
