@@ -70,6 +70,36 @@ export class Workbench {
     await input.press('Enter');
   }
 
+  async clearNotifications(): Promise<void> {
+    await this.runCommand('Notifications: Clear All Notifications');
+  }
+
+  /** Waits for the active editor to show the text, then puts the cursor at the end of the document. */
+  async focusEditorEnd(containing: string): Promise<void> {
+    const lines = this.page.locator('.editor-group-container.active .monaco-editor .view-lines', { hasText: containing }).first();
+    await lines.waitFor({ state: 'visible', timeout: 30_000 });
+    await lines.click();
+    await this.page.keyboard.press('Control+End');
+  }
+
+  /** Opens a file with Quick Open; `near` narrows the match (e.g. a folder name in its path). */
+  async openFile(name: string, near: string): Promise<void> {
+    await this.dismissQuickInput();
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(name);
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: name }).filter({ hasText: near }).first();
+    await row.waitFor({ state: 'visible', timeout: 30_000 });
+    await row.click();
+    await this.page.locator('.editor-group-container.active .tab.active', { hasText: name }).waitFor({ state: 'visible', timeout: 15_000 });
+  }
+
+  /** Waits until the Explorer lists a root folder of this name. */
+  async explorerRoot(name: string): Promise<void> {
+    await this.page.locator('.part.sidebar .explorer-folders-view .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 30_000 });
+  }
+
   /** A row of a tree in the side bar (not the palette's list). */
   treeItem(text: string | RegExp): Locator {
     return this.page.locator('.part.sidebar .monaco-list-row', { hasText: text }).first();

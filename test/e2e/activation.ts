@@ -1,0 +1,32 @@
+// The extension's activation time as VS Code itself measures it: the
+// "Developer: Show Running Extensions" editor lists "Activation: N ms" for each
+// extension. Written to test-results/e2e/activation.json for the benchmark table.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SCREENSHOT_DIR, type Workbench } from './workbench';
+
+export const EXTENSION_NAME = 'Agrenting Hirings';
+
+export interface ActivationMeasure {
+  activationMs: number;
+  source: string;
+}
+
+export async function measureActivation(wb: Workbench, file = join(SCREENSHOT_DIR, 'activation.json')): Promise<ActivationMeasure> {
+  await wb.runCommand('Developer: Show Running Extensions');
+  const row = wb.page.locator('.monaco-list-row', { hasText: EXTENSION_NAME }).first();
+  const time = row.locator('.activation-time');
+  await time.waitFor({ state: 'visible', timeout: 30_000 });
+  const text = (await time.innerText()).trim();
+  const m = /([\d.,]+)\s*ms/.exec(text);
+  if (!m) throw new Error(`cannot read the activation time of ${EXTENSION_NAME} from "${text}"`);
+  const measure: ActivationMeasure = {
+    activationMs: Number(m[1].replace(/,/g, '')),
+    source: `code-server 4.100.3 "Developer: Show Running Extensions" (${text})`,
+  };
+  await wb.screenshot('running-extensions');
+  await mkdir(join(file, '..'), { recursive: true });
+  await writeFile(file, `${JSON.stringify(measure, null, 2)}\n`);
+  await wb.runCommand('View: Close All Editors');
+  return measure;
+}

@@ -1,0 +1,243 @@
+// The packaged extension in real VS Code (code-server 4.100.3) in Debian Chromium,
+// against the built relay (review required) and the sandbox marketplace. Each step
+// is what a person does in the UI; each asserts what the sandbox recorded and
+// leaves a screenshot in test-results/e2e.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { attachAgent, type AttachedAgent } from './agent';
+import { measureActivation } from './activation';
+import { gitFileAt, remoteBranches } from './git';
+import { AGENT_NAME, startStack, type Stack } from './stack';
+import { eventually, type Workbench } from './workbench';
+
+let stack: Stack;
+let wb: Workbench;
+let worker: AttachedAgent;
+
+const TITLE = {
+  output: 'Write a haiku about relays',
+  failure: 'Port the build to Bazel',
+  approve: 'Add input validation to the signup form',
+  reject: 'Translate the README to French',
+  push: 'Document the sandbox in the README',
+};
+
+/** Hires the agent on the sandbox as a client would. */
+async function hire(task: string, extra: { delivery_mode?: 'output' | 'push'; price?: string } = {}): Promise<string> {
+  const h = await stack.sandbox.hire(stack.agent.id, { task_description: task, price: extra.price ?? '25.00', capability_requested: 'coding', ...extra });
+  expect(h.status).toBe('in_progress');
+  return h.id;
+}
+
+const recorded = (id: string) => {
+  const h = stack.sandbox.hiring(id);
+  if (!h) throw new Error(`the sandbox has no hiring ${id}`);
+  return h;
+};
+
+const balance = () => Number(stack.sandbox.inspect().balances.customers[stack.sandbox.customerId]);
+
+/** Waits until the sidebar shows the hiring (the relay got it and the extension drew it). */
+async function inTree(title: string): Promise<void> {
+  await wb.showViewContainer('Agrenting');
+  await wb.treeItem(title).waitFor({ state: 'visible', timeout: 30_000 });
+}
+
+/** Waits until the relay holds a submission of this hiring for review. */
+async function waitingForReview(id: string): Promise<void> {
+  await eventually(`a submission of ${id} waiting for review`, async () => (await worker.reviews()).some((s) => s.hiringId === id && s.state === 'awaiting_review'), 30_000);
+}
+
+/** Approves the submission of this hiring from the palette. */
+async function approveFromPalette(id: string, title: string): Promise<void> {
+  await waitingForReview(id);
+  await wb.runCommand('Agrenting: Approve Submission');
+  await wb.pick(title);
+}
+
+describe('Agrenting extension in VS Code', () => {
+  beforeAll(async () => {
+    stack = await startStack();
+    wb = stack.wb;
+    worker = await attachAgent(stack.relay.url, stack.relay.info.workerTokens[AGENT_NAME]);
+  });
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state !== 'fail' || !stack) return;
+    await wb.screenshot(`FAILED-${ctx.task.name}`).catch(() => undefined);
+    process.stderr.write(`\n=== diagnostics after "${ctx.task.name}" ===\n${await stack.diagnostics()}\n`);
+  });
+
+  afterAll(async () => {
+    await worker?.close().catch(() => undefined);
+    await stack?.stop();
+  });
+
+  it('activates and reports its activation time', async () => {
+    const m = await measureActivation(wb);
+    expect(m.activationMs).toBeGreaterThan(0);
+    await eventually('the status bar to say the relay is connected', async () => (await wb.ariaLabel('Agrenting,'))?.startsWith('Agrenting, connected'));
+  });
+
+  let outputId = '';
+
+  it('shows a hiring posted to the sandbox in the sidebar', async () => {
+    outputId = await hire(TITLE.output, { price: '12.00' });
+    await inTree(TITLE.output);
+    await expect.poll(() => wb.treeItem(TITLE.output).innerText()).toContain('$12.00');
+    // The sandbox handed it to the agent: the probe reached the relay's live session.
+    expect(recorded(outputId).probe).toMatchObject({ method: 'ping', ok: true });
+    await wb.screenshot('sidebar-new-hiring');
+  });
+
+  it('opens the hiring detail view', async () => {
+    await wb.treeItem(TITLE.output).click();
+    const frame = await wb.webviewFrame('Hiring id');
+    await expect.poll(() => frame.locator('body').innerText()).toContain(outputId);
+    const text = await frame.locator('body').innerText();
+    expect(text).toContain(TITLE.output);
+    expect(text).toContain('$12.00');
+    expect(text).toContain(recorded(outputId).status);
+    await wb.screenshot('detail-view');
+  });
+
+  it('sends a message to the client from the detail view', async () => {
+    const message = 'Hello! Any preferred season for the haiku?';
+    const frame = await wb.webviewFrame('Hiring id');
+    await frame.locator('#message').fill(message);
+    await frame.getByRole('button', { name: 'Send Message' }).click();
+    const sent = await eventually('the sandbox to record the message', () => recorded(outputId).messages.find((m) => m.content === message));
+    expect(sent).toMatchObject({ sender_type: 'agent', kind: 'question' });
+    await wb.screenshot('message-sent');
+  });
+
+  it('completes an output-mode hiring from editor content through the palette', async () => {
+    await wb.clearNotifications();
+    await wb.runCommand('Agrenting: Start Work');
+    await wb.pick(TITLE.output);
+    await wb.focusEditorEnd(`Agrenting hiring ${outputId}`);
+    const haiku = ['Relays hum at night', 'Messages wait, never lost', 'Morning finds them home'];
+    await wb.page.keyboard.type(haiku.join('\n'));
+    await wb.runCommand('Agrenting: Submit Result');
+    await wb.pick('Active editor');
+    await approveFromPalette(outputId, TITLE.output);
+    const done = await eventually('the sandbox to record the completed hiring', () => (recorded(outputId).status === 'completed' ? recorded(outputId) : undefined));
+    expect(JSON.stringify(done.output)).toContain(haiku[1]);
+    expect(JSON.stringify(done.output)).not.toContain('Agrenting hiring');
+    await inTree(TITLE.output);
+    await wb.screenshot('output-hiring-completed');
+  });
+
+  it('reports a failure: the client is refunded', async () => {
+    await wb.clearNotifications();
+    const before = balance();
+    const id = await hire(TITLE.failure, { price: '40.00' });
+    expect(balance()).toBeCloseTo(before - 40, 2);
+    await inTree(TITLE.failure);
+    const reason = 'This project has no Bazel toolchain available; the agent cannot run it.';
+    await wb.runCommand('Agrenting: Report Failure');
+    await wb.pick(TITLE.failure);
+    await wb.pick('capability_mismatch');
+    await wb.answer(reason);
+    await approveFromPalette(id, TITLE.failure);
+    const failed = await eventually('the sandbox to record the failure', () => (recorded(id).status === 'failed' ? recorded(id) : undefined));
+    expect(failed.failedReason).toBe(reason);
+    expect(balance()).toBeCloseTo(before, 2);
+    await wb.showViewContainer('Agrenting');
+    await wb.screenshot('failure-reported');
+  });
+
+  it("approves an attached agent's submission", async () => {
+    await wb.clearNotifications();
+    const id = await hire(TITLE.approve);
+    await inTree(TITLE.approve);
+    const output = { summary: 'Validated email and password length', files_changed: ['src/signup.ts'] };
+    await worker.claim(id);
+    expect((await worker.submit(id, output)).state).toBe('awaiting_review');
+    await wb.treeItem(/Result by/).waitFor({ state: 'visible', timeout: 30_000 });
+    await wb.screenshot('attached-agent-awaiting-review');
+    expect(recorded(id).status).toBe('in_progress');
+    await approveFromPalette(id, TITLE.approve);
+    const done = await eventually('the sandbox to record the approved result', () => (recorded(id).status === 'completed' ? recorded(id) : undefined));
+    expect(done.output).toEqual(output);
+    await wb.screenshot('attached-agent-approved');
+  });
+
+  it("rejects an attached agent's submission: feedback stays on the relay", async () => {
+    await wb.clearNotifications();
+    const id = await hire(TITLE.reject);
+    await inTree(TITLE.reject);
+    await worker.claim(id);
+    await worker.submit(id, { summary: 'Traduit en français' });
+    const feedback = 'Keep the code blocks in English and translate the headings too.';
+    await waitingForReview(id);
+    await wb.runCommand('Agrenting: Reject Submission');
+    await wb.pick(TITLE.reject);
+    await wb.answer(feedback);
+    const local = await eventually('the relay to hold the review feedback', async () => (await worker.hiring(id)).relay?.relayMessages?.find((m) => m.content === feedback));
+    expect(local.from).toBe('review');
+    const h = recorded(id);
+    expect(h.status).toBe('in_progress');
+    expect(h.messages.some((m) => m.content.includes(feedback))).toBe(false);
+    expect(h.deliveries.filter((d) => d.tool === 'submit_hiring_result')).toEqual([]);
+    await wb.treeItem(TITLE.reject).click();
+    const frame = await wb.webviewFrame(feedback);
+    expect(await frame.locator('body').innerText()).toContain('Review feedback');
+    await wb.screenshot('attached-agent-rejected');
+  });
+
+  it('completes a push-mode hiring: Start Work opens the clone, an edit, Submit, the commit is pushed', async () => {
+    await wb.clearNotifications();
+    const id = await hire(TITLE.push, { delivery_mode: 'push', price: '80.00' });
+    const repoToken = recorded(id).hiring.repo_access_token;
+    const repoUrl = recorded(id).hiring.repo_url;
+    if (!repoToken || !repoUrl) throw new Error('the sandbox gave the push-mode hiring no repository');
+    await inTree(TITLE.push);
+    await wb.screenshot('push-hiring-in-tree');
+    await wb.runCommand('Agrenting: Start Work');
+    await wb.pick(TITLE.push);
+    // The clone is added to this window's workspace (agrenting.workspace.openIn = addToWorkspace).
+    const ws = await eventually('the relay to prepare the workspace', async () => (await worker.hiring(id)).relay?.workspace, 60_000);
+    await wb.explorerRoot(id);
+    await wb.screenshot('push-workspace-opened');
+    await wb.openFile('README.md', id);
+    await wb.focusEditorEnd('Sandbox repository');
+    const added = 'Run `npm run sandbox` to start the local marketplace.';
+    await wb.page.keyboard.type(`\n## Sandbox\n\n${added}\n`);
+    await wb.runCommand('File: Save');
+    await eventually('the edit to be saved in the clone', () => readFile(join(ws.dir, 'README.md'), 'utf8').then((t) => t.includes(added)));
+    await wb.runCommand('Agrenting: Submit Result');
+    await wb.pick(TITLE.push);
+    await wb.answer('Documented how to start the sandbox');
+    await approveFromPalette(id, TITLE.push);
+    const done = await eventually('the sandbox to record the completed push hiring', () => (recorded(id).status === 'completed' ? recorded(id) : undefined), 60_000);
+    const branch = `agrenting/${id}`;
+    const branches = await remoteBranches(repoUrl, repoToken);
+    const sha = branches.get(`refs/heads/${branch}`);
+    expect(sha, `branch ${branch} on the sandbox's repository`).toMatch(/^[0-9a-f]{40}$/);
+    expect(JSON.stringify(done.output)).toContain(sha);
+    const pushed = await gitFileAt(repoUrl, 'README.md', { token: repoToken, branch });
+    expect(pushed).toContain(added);
+    await wb.showViewContainer('Agrenting');
+    await wb.screenshot('push-hiring-completed');
+  });
+
+  it('shows reconnecting in the status bar while the sandbox drops sessions, then recovers', async () => {
+    await wb.clearNotifications();
+    const before = new Set(stack.sandbox.inspect().sessions.map((s) => s.id));
+    expect(before.size).toBeGreaterThan(0);
+    // Slow answers keep the relay's re-initialize in flight, so "reconnecting" lasts long enough to see.
+    stack.sandbox.knobs.latencyMs = 4000;
+    expect(stack.sandbox.dropSessions(stack.agent.id)).toBeGreaterThan(0);
+    const label = await eventually('the status bar to show reconnecting', async () => (await wb.ariaLabel('Agrenting,'))?.match(/reconnecting/) ?? undefined, 30_000);
+    expect(label[0]).toBe('reconnecting');
+    await wb.screenshot('status-bar-reconnecting');
+    stack.sandbox.knobs.latencyMs = 0;
+    await eventually('the status bar to show connected again', async () => (await wb.ariaLabel('Agrenting,'))?.startsWith('Agrenting, connected'), 60_000);
+    const after = stack.sandbox.inspect().sessions.filter((s) => s.agentId === stack.agent.id && s.initialized);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.every((s) => !before.has(s.id))).toBe(true);
+    await wb.screenshot('status-bar-recovered');
+  });
+});
