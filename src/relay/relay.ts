@@ -9,6 +9,7 @@ import { registerSecret, safeError } from '../shared/redact';
 import type { SubmitResultArgs } from '../shared/tools';
 import { createBridge, type Bridge } from './bridge';
 import { Core } from './core/core';
+import { startReconciler } from './core/reconcile';
 import type { LinkDirectory, PushDelivery } from './core/ports';
 import { commitAndPush, findWorkspace, prepareWorkspace, pushResultOutput } from './delivery';
 import { startDownstreamServer, type DownstreamServer } from './downstream';
@@ -72,6 +73,8 @@ export interface RelayOptions {
   createLink?: (agent: RelayAgent, listener: UpstreamListener) => UpstreamLink;
   /** Downstream SSE keep-alive interval. */
   keepAliveMs?: number;
+  /** How often idle active hirings are re-read from the platform (default 5 minutes). */
+  reconcileMs?: number;
 }
 
 export interface Relay extends RelayCore {
@@ -86,6 +89,8 @@ export interface Relay extends RelayCore {
   idle(): Promise<void>;
   /** The webhook bridge's inbox URLs (register one as callback_url), when a bridge is configured. */
   webhookUrls(): string[];
+  /** Re-reads active hirings untouched for `reconcileMs` now (normally periodic). */
+  reconcile(): Promise<void>;
 }
 
 export function createRelay(opts: RelayOptions): Relay {
@@ -123,6 +128,7 @@ class RelayImpl implements Relay {
   private outbox?: Outbox;
   private server?: DownstreamServer;
   private bridges: Bridge[] = [];
+  private reconciler?: { stop(): void; sweep(): Promise<void> };
   private resolvedTokens?: RelayTokens;
   private started = false;
   private stopping?: Promise<void>;
@@ -151,6 +157,11 @@ class RelayImpl implements Relay {
 
   links(): UpstreamLink[] {
     return [...this.linkMap.values()];
+  }
+
+  /** Re-reads idle active hirings now (normally periodic). */
+  reconcile(): Promise<void> {
+    return this.reconciler?.sweep() ?? Promise.resolve();
   }
 
   webhookUrls(): string[] {
@@ -231,6 +242,7 @@ class RelayImpl implements Relay {
     for (const link of this.linkMap.values()) link.start();
     this.outbox.start();
     core.submissions.resume();
+    this.reconciler = startReconciler({ store, links: directory, logger: log, intervalMs: this.opts.reconcileMs });
     await this.startBridges();
     log.info('relay started', { url: this.server.url, agents: this.opts.agents.map((a) => a.name).join(','), review: this.opts.review ?? 'required', stateDir });
   }
@@ -243,6 +255,7 @@ class RelayImpl implements Relay {
   private async stopNow(): Promise<void> {
     if (!this.started) return;
     this.log.info('relay stopping');
+    this.reconciler?.stop();
     await Promise.allSettled(this.bridges.map((b) => b.stop()));
     await Promise.allSettled(this.links().map((l) => l.stop()));
     await this.server?.close().catch(() => undefined);

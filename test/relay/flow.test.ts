@@ -121,6 +121,30 @@ describe('relay with review required', () => {
   });
 });
 
+describe('a hiring the hirer cancels', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await startWorld({ review: 'required', reconcileMs: 0 });
+  });
+  afterAll(async () => {
+    await w.close();
+  });
+
+  it('leaves the active list once re-read, and its waiting submission can no longer be approved', async () => {
+    const id = await hireAndSee(w);
+    const sub = await w.relay.submitResult(w.worker, { hiring_id: id, output: 'too late' });
+    w.sandbox.cancel(id);
+    // Make sure it is found even if no notification said so: re-read idle hirings (reconcileMs 0 in this world).
+    await waitFor('the cancellation to reach the relay', async () => {
+      await w.relay.reconcile();
+      return w.relay.getHiring(w.operator, id).phase === 'failed';
+    });
+    expect(w.relay.listActive(w.worker).some((v) => String(v.hiring.id) === id)).toBe(false);
+    await expect(w.relay.approve(w.operator, sub.id)).rejects.toThrow(/already cancelled on Agrenting/);
+    expect(accepted(w, id)).toBe(0);
+  });
+});
+
 describe('relay with the webhook bridge configured', () => {
   it('takes hirings posted to the webhook inbox into the same store', async () => {
     const { startSandbox } = await import('../../src/sandbox');

@@ -48,6 +48,7 @@ export interface WorldOptions {
   sandbox?: Sandbox;
   stateDir?: string;
   linkTiming?: Parameters<typeof createRelay>[0]['linkTiming'];
+  reconcileMs?: number;
 }
 
 export const AGENT = 'alice';
@@ -66,6 +67,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     env: {},
     durable: false,
     outboxBackoff: { baseDelayMs: 20, maxDelayMs: 200 },
+    reconcileMs: opts.reconcileMs,
     linkTiming: { backoffBaseMs: 20, backoffCapMs: 200, requestTimeoutMs: 5000, ...opts.linkTiming },
   });
   await relay.start();

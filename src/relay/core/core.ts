@@ -138,7 +138,8 @@ export class Core implements RelayCore {
   claim(caller: Caller, hiringId: string): HiringView {
     const rec = this.visible(caller, hiringId);
     this.checkClaim(caller, rec);
-    if (rec.claimedBy !== caller.name) {
+    // The operator may look at someone else's claim without taking it over.
+    if (!rec.claimedBy) {
       // The store applies the claim to memory synchronously; the journal write follows.
       this.o.store.claim(hiringId, caller.name).catch((e: unknown) => this.log.error('claim not journaled', { hiring: hiringId, error: e }));
       this.log.info('hiring claimed', { hiring: hiringId, by: caller.name });

@@ -53,6 +53,10 @@ export class Submissions {
   async approve(id: string, by: string): Promise<Submission> {
     const s = this.require(id);
     if (s.state === 'approved' || s.state === 'delivering') return this.inFlight.get(id) ?? s;
+    const rec = this.o.store.get(s.hiringId);
+    if (rec && isFinished(rec.phase)) {
+      throw new RelayError(`Hiring ${s.hiringId} is already ${rec.hiring.status} on Agrenting; submission ${id} can no longer be delivered. Reject it to tell the worker.`, 'conflict');
+    }
     // 'failed' may be approved again: that is the retry after a push or platform error.
     if (s.state !== 'failed') await this.o.queue.approve(id, by);
     this.o.logger.info(s.state === 'failed' ? 'retrying a failed submission' : 'submission approved', { submission: id, hiring: s.hiringId, by });
