@@ -220,7 +220,7 @@ describe('commitAndPush', () => {
     expect(result.files_changed.sort()).toEqual(['src/feature.ts', 'src/index.ts']);
     expect(result.commit).toBe(await hosted.hosting.branchSha('acme', 'app', 'agrenting/h-push'));
     expect(result.pr_number).toBeGreaterThan(0);
-    expect(result.pr_url).toBe(`${hosted.base}/acme/app/pull/${result.pr_number}`);
+    expect(result.pr_url).toBe(`${hosted.base}/git/acme/app/pull/${result.pr_number}`);
     const pr = hosted.hosting.pullRequests('acme', 'app').find((p) => p.number === result.pr_number);
     expect(pr).toMatchObject({ title: 'Implement the feature', head: { ref: 'agrenting/h-push', sha: result.commit }, base: { ref: 'main' }, body: 'Delivered by the relay.' });
     expect(progress).toContain('Delivered');
@@ -283,7 +283,7 @@ describe('commitAndPush', () => {
     const from = log.lines.length;
     const result = await commitAndPush(ws, h, { message: 'PR retry', openPullRequest: true, log });
     expect(result.commit).toBe(pushed);
-    expect(result.pr_url).toMatch(/\/acme\/app\/pull\/\d+$/);
+    expect(result.pr_url).toMatch(/\/git\/acme\/app\/pull\/\d+$/);
     expect(log.lines.slice(from).some((l) => l.includes('branch already pushed'))).toBe(true);
   });
 

@@ -127,7 +127,7 @@ describe('GitHub REST subset for Octokit', () => {
     expect(created.data.state).toBe('open');
     expect(created.data.head.ref).toBe('feature/x');
     expect(created.data.head.sha).toBe(await hosted.hosting.branchSha('acme', 'widgets', 'feature/x'));
-    expect(created.data.html_url).toBe(`${hosted.base}/acme/widgets/pull/${created.data.number}`);
+    expect(created.data.html_url).toBe(`${hosted.base}/git/acme/widgets/pull/${created.data.number}`);
 
     const got = await o.rest.pulls.get({ owner: 'acme', repo: 'widgets', pull_number: created.data.number });
     expect(got.data.title).toBe('Add new.txt');
@@ -145,6 +145,18 @@ describe('GitHub REST subset for Octokit', () => {
     await expect(o.rest.pulls.get({ owner: 'acme', repo: 'widgets', pull_number: 999 })).rejects.toMatchObject({ status: 404 });
     await expect(octo(readToken).rest.pulls.create({ owner: 'acme', repo: 'widgets', title: 't', head: 'feature/x', base: 'main' })).rejects.toMatchObject({ status: 403 });
     expect(hosted.hosting.pullRequests('acme', 'widgets')).toHaveLength(1);
+
+    // html_url opens a page a person can read: the pull request with its diff, and the repository.
+    const prPage = await fetch(created.data.html_url);
+    expect(prPage.status).toBe(200);
+    expect(prPage.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await prPage.text();
+    expect(html).toContain('Add new.txt');
+    expect(html).toContain('<span class="add">+hello</span>');
+    const repoPage = await fetch(`${hosted.base}/git/acme/widgets`);
+    expect(await repoPage.text()).toContain(`#${created.data.number} Add new.txt`);
+    expect((await fetch(`${hosted.base}/git/acme/widgets/pull/999`)).status).toBe(404);
+    expect((await fetch(`${hosted.base}/git/acme/nope`)).status).toBe(404);
   });
 
   it('answers malformed JSON with 400', async () => {

@@ -5,6 +5,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../shared/log';
 import { runHttpBackend } from './http-backend';
+import { notFoundPage, pullRequestPage, repositoryPage } from './pages';
 import { RepoStore } from './repos';
 import { handleRest, type PullRequest, type RestContext } from './rest';
 import { TokenRegistry, tokenFromAuthorization, type RepoAccess } from './tokens';
@@ -34,6 +35,8 @@ export interface GitHostingOptions {
 
 const DEFAULT_FILES = { 'README.md': '# Sandbox repository\n\nCreated by the Agrenting sandbox.\n' };
 const GIT_PATH = /^\/git\/([^/]+)\/([^/]+)\.git(\/.*)?$/;
+/** The browser pages `html_url` points at: `/git/<owner>/<repo>` and `/git/<owner>/<repo>/pull/<n>`. */
+const PAGE_PATH = /^\/git\/([^/]+)\/([^/.][^/]*?)(?:\/pull\/(\d+))?\/?$/;
 
 function deny(res: ServerResponse, status: 401 | 403 | 404, message: string): void {
   const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
@@ -92,6 +95,20 @@ export function createGitHosting(opts: GitHostingOptions): GitHosting {
     );
   }
 
+  async function servePage(res: ServerResponse, owner: string | undefined, name: string | undefined, pull: string | undefined): Promise<void> {
+    try {
+      if (owner === undefined || name === undefined || !(await repos.exists(owner, name))) return notFoundPage(res);
+      const list = pulls.get(`${owner}/${name}`) ?? [];
+      if (pull === undefined) return await repositoryPage(res, repos, owner, name, list);
+      const pr = list.find((p) => p.number === Number(pull));
+      if (!pr) return notFoundPage(res);
+      await pullRequestPage(res, repos, owner, name, pr);
+    } catch (err) {
+      log?.warn('repository page failed', { error: (err as Error).message });
+      if (!res.headersSent) notFoundPage(res);
+    }
+  }
+
   return {
     async handle(req, res) {
       const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
@@ -103,6 +120,11 @@ export function createGitHosting(opts: GitHostingOptions): GitHosting {
         const name = safeDecode(git[2]);
         if (owner === undefined || name === undefined) deny(res, 404, 'Repository not found.');
         else await handleGit(req, res, owner, name, git[3] ?? '', url.searchParams);
+        return true;
+      }
+      const view = PAGE_PATH.exec(path);
+      if (view && (req.method === 'GET' || req.method === 'HEAD')) {
+        await servePage(res, safeDecode(view[1]), safeDecode(view[2]), view[3]);
         return true;
       }
       if (path.startsWith('/git/')) {

@@ -73,7 +73,7 @@ function repoJson(ctx: Ctx, owner: string, name: string, grant: TokenGrant) {
     private: true,
     default_branch: 'main',
     clone_url: `${base}/git/${owner}/${name}.git`,
-    html_url: `${base}/${owner}/${name}`,
+    html_url: `${base}/git/${owner}/${name}`,
     url: `${base}/api/v3/repos/${owner}/${name}`,
     permissions: { admin: false, maintain: false, push: grant.access === 'write', triage: false, pull: true },
   };
@@ -133,7 +133,7 @@ async function createPull(ctx: Ctx, req: IncomingMessage, owner: string, name: s
     state: 'open',
     head: { ref: head, sha: headSha, label: `${owner}:${head}` },
     base: { ref: baseRef, sha: baseSha, label: `${owner}:${baseRef}` },
-    html_url: `${base}/${owner}/${name}/pull/${number}`,
+    html_url: `${base}/git/${owner}/${name}/pull/${number}`,
     url: `${base}/api/v3/repos/${owner}/${name}/pulls/${number}`,
     created_at: new Date().toISOString(),
   };

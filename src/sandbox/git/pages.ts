@@ -1,0 +1,65 @@
+// The hirer's browser view of the sandbox's repositories: the pages that
+// `html_url` links to (a repository with its pull requests, one pull request
+// with its diff), so a pull request URL in a delivered result opens something.
+// Read-only and without a token: the sandbox has a single hirer, who owns
+// every repository it hosts.
+import type { ServerResponse } from 'node:http';
+import type { RepoStore } from './repos';
+import { git } from './repos';
+import type { PullRequest } from './rest';
+
+const MAX_DIFF_BYTES = 512 * 1024;
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+}
+
+function page(res: ServerResponse, status: number, title: string, body: string): void {
+  const html = `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)}</title>
+<style>body{font:14px system-ui,sans-serif;margin:2rem;max-width:70rem}pre{background:#f6f8fa;padding:1rem;overflow:auto}
+.add{color:#1a7f37}.del{color:#cf222e}.meta{color:#57606a}</style></head><body>${body}</body></html>`;
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" });
+  res.end(html);
+}
+
+function colourDiff(diff: string): string {
+  return diff
+    .split('\n')
+    .map((l) => (l.startsWith('+') && !l.startsWith('+++') ? `<span class="add">${esc(l)}</span>` : l.startsWith('-') && !l.startsWith('---') ? `<span class="del">${esc(l)}</span>` : esc(l)))
+    .join('\n');
+}
+
+export async function repositoryPage(res: ServerResponse, repos: RepoStore, owner: string, name: string, pulls: PullRequest[]): Promise<void> {
+  const dir = repos.pathOf(owner, name);
+  const branches = (await git(['for-each-ref', '--format=%(refname:short) %(objectname:short)', 'refs/heads'], { cwd: dir })).trim().split('\n').filter(Boolean);
+  const prList = pulls.map((p) => `<li><a href="${esc(p.html_url)}">#${p.number} ${esc(p.title)}</a> <span class="meta">${p.state} · ${esc(p.head.ref)} → ${esc(p.base.ref)}</span></li>`);
+  page(
+    res,
+    200,
+    `${owner}/${name}`,
+    `<h1>${esc(owner)}/${esc(name)}</h1><h2>Branches</h2><ul>${branches.map((b) => `<li><code>${esc(b)}</code></li>`).join('')}</ul>` +
+      `<h2>Pull requests</h2>${prList.length ? `<ul>${prList.join('')}</ul>` : '<p class="meta">None yet.</p>'}`,
+  );
+}
+
+export async function pullRequestPage(res: ServerResponse, repos: RepoStore, owner: string, name: string, pr: PullRequest): Promise<void> {
+  const dir = repos.pathOf(owner, name);
+  const range = `${pr.base.sha}...${pr.head.sha}`;
+  const log = await git(['log', '--format=%h %s (%an)', range], { cwd: dir });
+  let diff = await git(['diff', '--stat', '--patch', range], { cwd: dir });
+  if (diff.length > MAX_DIFF_BYTES) diff = `${diff.slice(0, MAX_DIFF_BYTES)}\n… (diff truncated)`;
+  page(
+    res,
+    200,
+    `${pr.title} · #${pr.number}`,
+    `<p><a href="${esc(pr.html_url.replace(/\/pull\/\d+$/, ''))}">${esc(owner)}/${esc(name)}</a></p>` +
+      `<h1>${esc(pr.title)} <span class="meta">#${pr.number}</span></h1>` +
+      `<p class="meta">${pr.state} · wants to merge <code>${esc(pr.head.ref)}</code> into <code>${esc(pr.base.ref)}</code> · opened ${esc(pr.created_at)}</p>` +
+      (pr.body ? `<pre>${esc(pr.body)}</pre>` : '') +
+      `<h2>Commits</h2><pre>${esc(log)}</pre><h2>Changes</h2><pre>${colourDiff(diff)}</pre>`,
+  );
+}
+
+export function notFoundPage(res: ServerResponse): void {
+  page(res, 404, 'Not found', '<h1>Not found</h1>');
+}
