@@ -3,11 +3,12 @@
 // relay having read it from hiring://pending. Bursts of 1, 100 and 1 000
 // hirings; the same bursts with the relay's upstream link used on its own,
 // straight against the sandbox, give the baseline and the relay's cost as a ratio.
+// Both subscribers run in their own processes; the sandbox runs in this one.
 import type { Sandbox } from '../src/sandbox';
-import { createAgentLink } from '../src/relay/upstream';
 import { row, summarize, type BenchRow } from './stats';
+import { startDirectLink } from './support/direct-link';
 import { startRelayProcess } from './support/relay-process';
-import { benchSandbox, dispatchClock, dispatched, quietLogger, size, subscribedSession, tempDir, waitFor } from './support/util';
+import { benchSandbox, dispatchClock, dispatched, size, subscribedSession, tempDir, waitFor } from './support/util';
 import { PendingWatcher } from './support/watcher';
 
 interface BurstPlan {
@@ -73,31 +74,12 @@ async function viaRelay(sandbox: Sandbox, plan: BurstPlan): Promise<Measured> {
 
 async function direct(sandbox: Sandbox, plan: BurstPlan): Promise<Measured> {
   const agent = sandbox.registerAgent({ name: `latency direct ${plan.burst}` });
-  const firstSeen = new Map<string, number>();
-  const waiters = new Set<() => void>();
-  const link = createAgentLink({
-    agent: 'direct',
-    baseUrl: sandbox.url,
-    apiKey: agent.apiKey,
-    log: quietLogger('link'),
-    listener: {
-      onHirings: (_a, list) => {
-        const at = performance.now();
-        for (const h of list) if (!firstSeen.has(String(h.id))) firstSeen.set(String(h.id), at);
-        for (const w of [...waiters]) w();
-      },
-      onStatus: () => undefined,
-    },
-  });
-  link.start();
+  const link = startDirectLink(sandbox.url, agent.apiKey);
   try {
     await waitFor('the direct link to subscribe', () => subscribedSession(sandbox, agent.id));
-    const waitForAll = async (ids: string[]) => {
-      await waitFor(`${ids.length} hirings on the direct link`, () => ids.every((id) => firstSeen.has(id)), 120_000, 2);
-    };
-    return await measure(sandbox, agent.id, { firstSeen, waitForAll, close: () => link.stop() }, plan, 'direct');
+    return await measure(sandbox, agent.id, { firstSeen: link.firstSeen, waitForAll: (ids) => link.waitForAll(ids), close: () => link.close() }, plan, 'direct');
   } finally {
-    await link.stop();
+    await link.close();
   }
 }
 

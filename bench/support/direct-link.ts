@@ -1,0 +1,38 @@
+// Starts direct-link-child.ts and collects its first-seen times, converted to
+// this process's performance.now() clock.
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT, waitFor } from './util';
+
+export interface DirectLink {
+  firstSeen: Map<string, number>;
+  waitForAll(ids: string[], timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function startDirectLink(baseUrl: string, apiKey: string): DirectLink {
+  const child = fork(join(ROOT, 'bench', 'support', 'direct-link-child.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, DIRECT_BASE_URL: baseUrl, DIRECT_API_KEY: apiKey },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const exit = new Promise<void>((r) => child.once('exit', () => r()));
+  const firstSeen = new Map<string, number>();
+  child.on('message', (m: { seen?: string[]; at?: number }) => {
+    if (!m.seen || typeof m.at !== 'number') return;
+    const local = m.at - performance.timeOrigin;
+    for (const id of m.seen) if (!firstSeen.has(id)) firstSeen.set(id, local);
+  });
+  return {
+    firstSeen,
+    async waitForAll(ids, timeoutMs = 120_000) {
+      await waitFor(`${ids.length} hirings on the direct link`, () => ids.every((id) => firstSeen.has(id)), timeoutMs, 2);
+    },
+    async close() {
+      if (child.connected) child.disconnect();
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exit;
+      clearTimeout(killer);
+    },
+  };
+}
