@@ -20,6 +20,8 @@ export class FakeCore implements RelayCore {
   readonly ingests: { agent: string; ids: string[]; source: HiringSource }[] = [];
   readonly submissions: Submission[] = [];
   private readonly listeners = new Set<(e: RelayEvent) => void>();
+  /** The next submitResult/reportFailure calls fail like a relay that is shutting down. */
+  unavailableTimes = 0;
 
   private view(r: HiringRecord): HiringView {
     return { ...r, hiring: { ...r.hiring, repo_access_token: null } };
@@ -61,6 +63,10 @@ export class FakeCore implements RelayCore {
   }
   private add(caller: Caller, hiringId: string, s: Omit<Submission, 'id' | 'agent' | 'hiringId' | 'submittedBy' | 'state' | 'createdAt'>): Submission {
     const r = this.record(caller, hiringId);
+    if (this.unavailableTimes > 0) {
+      this.unavailableTimes--;
+      throw new RelayError('The relay is stopping; try again.', 'unavailable');
+    }
     const sub: Submission = { id: randomUUID(), agent: r.agent, hiringId, submittedBy: caller.name, state: 'awaiting_review', createdAt: new Date().toISOString(), ...s };
     this.submissions.push(sub);
     r.submissions.push(sub.id);

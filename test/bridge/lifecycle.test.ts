@@ -23,6 +23,7 @@ let bridgeUser: string;
 let gina: string;
 let hank: string;
 let jo: string;
+let kim: string;
 const running: Bridge[] = [];
 
 function startBridge(core: FakeCore, tasks: string): Promise<Bridge> {
@@ -58,6 +59,7 @@ beforeAll(async () => {
   gina = fake.addWorker('gina', { outcome: 'silent' }, { allowed: [bridgeUser], members: [bridgeUser] }).id;
   hank = fake.addWorker('hank', { outcome: 'silent' }, { allowed: [bridgeUser], members: [bridgeUser] }).id;
   jo = fake.addWorker('jo', { outcome: 'silent' }, { allowed: [bridgeUser], members: [bridgeUser] }).id;
+  kim = fake.addWorker('kim', { outcome: 'silent' }, { allowed: [bridgeUser], members: [bridgeUser] }).id;
 });
 
 afterAll(async () => {
@@ -133,5 +135,20 @@ describe('after the report', () => {
     fake.post(jo, `@jo:${DOMAIN}`, `${bridgeUser} TASK_COMPLETED: pushed the fix [h-jo]`);
     const sub = await waitFor('submission without result.md', () => core.submissions.find((s) => s.hiringId === 'h-jo'));
     expect(sub.result?.output).toEqual({ summary: 'pushed the fix [h-jo]', result_markdown: null, note: expect.stringContaining('no result.md') });
+  });
+
+  it('retries a BLOCKED report the relay could not take, and proposes the failure once', async () => {
+    const core = new FakeCore();
+    const bridge = await startBridge(core, 'retry');
+    await deliver(bridge, payload('h-kim', { worker_matrix_id: `@kim:${DOMAIN}` }));
+    await waitFor('kim acknowledged', () => bridge.tasks().find((t) => t.hiring_id === 'h-kim' && t.acknowledged_at));
+    core.unavailableTimes = 2;
+    fake.post(kim, `@kim:${DOMAIN}`, `${bridgeUser} BLOCKED: no access to the staging database [h-kim]`);
+    const sub = await waitFor('the failure proposal', () => core.submissions.find((s) => s.hiringId === 'h-kim'));
+    expect(sub).toMatchObject({ kind: 'failure', failure: { hiring_id: 'h-kim', error: 'other', reason: expect.stringContaining('no access to the staging database') } });
+    expect(core.unavailableTimes).toBe(0);
+    await bridge.poll();
+    await bridge.poll();
+    expect(core.submissions.filter((s) => s.hiringId === 'h-kim')).toHaveLength(1);
   });
 });
