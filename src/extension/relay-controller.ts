@@ -7,6 +7,7 @@ import type { Logger } from '../shared/log';
 import { safeError } from '../shared/redact';
 import { LogTail } from './log-tail';
 import type { RelayConnection } from './relay-connection';
+import { LaunchError } from './relay-launch';
 import { RelayProcess } from './relay-process';
 import type { AgentKeyStore } from './secrets';
 import { readSettings } from './settings';
@@ -94,6 +95,10 @@ export class RelayController implements vscode.Disposable {
   }
 
   async restart(mode: RelayMode = this.mode): Promise<void> {
+    // Refuse before stopping: a restart that cannot start would leave no relay at all.
+    if (mode === 'live' && !(await this.keys.get())) {
+      throw new LaunchError("No agent key is set. Run 'Agrenting: Set Agent Key' or 'Agrenting: Register Agent', or try 'Agrenting: Use Sandbox'.");
+    }
     await this.stop();
     await this.start(mode);
   }

@@ -4,7 +4,11 @@ import type { HiringView, Submission } from '../../relay/types';
 import { taskTitle } from '../../shared/hiring';
 import { formatTime } from './deadline';
 import { known } from './hiring-fields';
-import { escapeMarkdown, fence, quote } from './markdown';
+import { fence } from './markdown';
+
+/** Block-quotes text line by line, literally: the review document is read as text, where escapes would only clutter. */
+const quote = (text: string) => text.split(/\r?\n/).map((l) => `> ${l}`).join('\n');
+const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ');
 
 interface ArtifactLike {
   artifact_type: string;
@@ -29,13 +33,13 @@ function extension(name: string): string {
 }
 
 export function renderArtifact(a: ArtifactLike): string {
-  const head = `### ${escapeMarkdown(a.name)} \u2014 ${a.artifact_type}${a.content_type ? ` (${escapeMarkdown(a.content_type)})` : ''}`;
+  const head = `### ${oneLine(a.name)} \u2014 ${a.artifact_type}${a.content_type ? ` (${oneLine(a.content_type)})` : ''}`;
   if (a.artifact_type === 'file' || a.artifact_type === 'image') {
     const bytes = Buffer.from(a.content, 'base64').length;
     const text = a.artifact_type === 'file' ? decodedText(a.content) : undefined;
     return text === undefined ? `${head}\n\n_${bytes} bytes of binary content._` : `${head}\n\n${fence(text, extension(a.name))}`;
   }
-  if (a.artifact_type === 'link') return `${head}\n\n${escapeMarkdown(a.content)}`;
+  if (a.artifact_type === 'link') return `${head}\n\n${oneLine(a.content)}`;
   return `${head}\n\n${fence(a.content, LANGUAGE[a.artifact_type] ?? extension(a.name))}`;
 }
 
@@ -47,8 +51,8 @@ function renderOutput(output: unknown): string {
 export function reviewDocument(s: Submission, view: HiringView | undefined): string {
   const lines: string[] = [];
   const title = view ? taskTitle(known(view.hiring), 100) : `Hiring ${s.hiringId}`;
-  lines.push(`# Review: ${escapeMarkdown(title)}`, '');
-  lines.push(`Submitted by **${escapeMarkdown(s.submittedBy)}** ${formatTime(s.createdAt) ?? ''} \u00b7 submission \`${s.id}\` \u00b7 state ${s.state.replace('_', ' ')}`, '');
+  lines.push(`# Review: ${oneLine(title)}`, '');
+  lines.push(`Submitted by **${oneLine(s.submittedBy)}** ${formatTime(s.createdAt) ?? ''} \u00b7 submission \`${s.id}\` \u00b7 state ${s.state.replace('_', ' ')}`, '');
   lines.push('Approve with **Agrenting: Approve Submission**; reject with feedback (only your agent sees it) with **Agrenting: Reject Submission**.', '');
   if (view) lines.push('## Task', '', quote(view.hiring.task_description || '(no description)'), '');
   if (s.kind === 'failure' && s.failure) {
@@ -56,7 +60,7 @@ export function reviewDocument(s: Submission, view: HiringView | undefined): str
     return lines.join('\n');
   }
   if (s.push) {
-    lines.push('## Push', '', `**Summary:** ${escapeMarkdown(s.push.summary)}`, '', `**Commit message:** ${escapeMarkdown(s.push.commitMessage)}`, '');
+    lines.push('## Push', '', `**Summary:** ${oneLine(s.push.summary)}`, '', `**Commit message:** ${oneLine(s.push.commitMessage)}`, '');
   }
   if (s.result) {
     lines.push('## Output', '', renderOutput(s.result.output), '');
