@@ -13,7 +13,7 @@ import { TIMING } from '../../src/shared/protocol';
 import { tempDir } from '../inbox/helpers';
 import { waitFor } from '../upstream/fake-platform';
 import { quietSandbox, startCallbackServer } from '../upstream/helpers';
-import { startChaosProxy, type ChaosProxy } from '../support/chaos-proxy';
+import { DEFAULT_CHAOS, startChaosProxy, type ChaosProxy, type ChaosRates } from '../support/chaos-proxy';
 import { hireOverTime } from '../support/hirer';
 import { allFinished, describeVerdicts, readLedger } from '../support/ledger';
 import { envInt, faultSeed } from '../support/seed';
@@ -21,6 +21,8 @@ import { startWorker, type Worker } from '../support/worker';
 
 const TOTAL = envInt('CHAOS_HIRINGS', 200);
 const PING_BUDGET = TIMING.pingBudgetMs;
+/** Scales every fault rate of the proxy (percent of the defaults), to hunt harder locally. */
+const RATE_PCT = envInt('CHAOS_RATE_PCT', 100);
 
 interface PingSeen {
   session?: string;
@@ -52,7 +54,10 @@ describe('the relay behind a chaos proxy', () => {
       if (p.method === 'ping' || /answered ping/.test(p.detail)) pings.push({ ok: p.method === 'ping' && p.ok, detail: p.detail, at: Date.now() });
     });
     callback = await startCallbackServer();
-    proxy = await startChaosProxy(sb.url, { seed });
+    const rates = Object.fromEntries(
+      Object.entries(DEFAULT_CHAOS).map(([k, v]) => [k, typeof v === 'number' ? Math.min(1, (v * RATE_PCT) / 100) : v]),
+    ) as Partial<ChaosRates>;
+    proxy = await startChaosProxy(sb.url, { seed, rates });
   });
 
   afterAll(async () => {
@@ -100,13 +105,15 @@ describe('the relay behind a chaos proxy', () => {
 
     const ledger = readLedger(sb, ids);
     const stats = proxy.stats();
+    // A ping cut short because its session closed (the proxy cut it, or the relay gave up on a stalled stream) was not left unanswered while the session was up.
+    const closedPings = pings.filter((p) => !p.ok && /closed/.test(p.detail));
     const failedPings = pings.filter((p) => !p.ok && !/closed/.test(p.detail));
     const unexcused = failedPings.filter((p) => !proxy.interfered(p.session, p.at - PING_BUDGET - 500, p.at));
     const calm = pings.filter((p) => p.at - PING_BUDGET > calmSince);
     console.log(
       `[faults] chaos: ${ids.length} hirings; proxy ${stats.streams} streams, ${stats.frames} frames, ${stats.requests} requests; ` +
         `faults ${JSON.stringify(stats.faults)}; ${ledger.attempts} final delivery attempts (${ledger.repeats} repeats); ` +
-        `pings ${pings.length} (${failedPings.length} unanswered, all during injected faults: ${unexcused.length === 0}); ` +
+        `pings ${pings.length} (${failedPings.length} unanswered, ${unexcused.length} of them outside injected faults; ${closedPings.length} cut by a closing session); ` +
         `relay reconnects ${relay.status().links[0]?.reconnects}; relay errors logged ${problems.length}`,
     );
 
@@ -115,6 +122,10 @@ describe('the relay behind a chaos proxy', () => {
     expect(ids.filter((id) => !worker?.stats.seen.has(id)), 'hirings that never reached the worker').toEqual([]);
     expect(ledger.lost, `lost hirings:\n${describeVerdicts(ledger.lost)}`).toEqual([]);
     expect(ledger.doubled, `delivered twice:\n${describeVerdicts(ledger.doubled)}`).toEqual([]);
+    // After settling, the relay agrees with the platform: nothing finished there is open work here
+    // (see bugs.fault.ts, BUG 1: a stale read reopens completed hirings).
+    const views = new Map(relay.listAll({ role: 'operator', name: 'fault-suite' }).map((v) => [String(v.hiring.id), v.phase]));
+    expect(ids.filter((id) => views.get(id) !== 'done').map((id) => `${id}: ${views.get(id)}`), 'hirings the relay does not show as done').toEqual([]);
     expect(worker.stats.unexpected).toEqual([]);
     expect(unexcused, 'pings unanswered for 3 s while the proxy was not interfering').toEqual([]);
     expect(calm.length).toBeGreaterThanOrEqual(3);
