@@ -27,7 +27,7 @@ interface Case {
 /** A single bad flag with the name the error must mention. */
 function badFlag(rand: Random): Case {
   const env = { AGRENTING_API_KEY: 'agent-key-for-settings-fuzz' };
-  const value = nastyString(rand).replace(/\u0000/g, '') || 'x';
+  const value = nastyString(rand).split(String.fromCharCode(0)).join('') || 'x';
   const which = between(rand, 0, 7);
   if (which === 0) return { argv: ['--listen', pick(rand, ['nope', '127.0.0.1:99999', ':', 'host:port', '[::1]:-1', value])], env, names: ['--listen'] };
   if (which === 1) return { argv: ['--review', pick(rand, ['maybe', 'REQUIRED', 'on', value])], env, names: ['--review'] };
