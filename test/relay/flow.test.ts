@@ -188,3 +188,45 @@ describe('relay with the webhook bridge configured', () => {
     }
   });
 });
+
+describe('a relay serving two agents', () => {
+  it('runs one link per agent and shows each worker only its own hirings', async () => {
+    const { startSandbox } = await import('../../src/sandbox');
+    const { createRelay } = await import('../../src/relay/relay');
+    const { quiet, tempDir } = await import('./helpers');
+    const sandbox = await startSandbox({ log: quiet() });
+    const a = sandbox.registerAgent({ name: 'agent a' });
+    const b = sandbox.registerAgent({ name: 'agent b' });
+    const relay = createRelay({
+      agents: [
+        { name: 'a', baseUrl: sandbox.url, apiKey: a.apiKey },
+        { name: 'b', baseUrl: sandbox.url, apiKey: b.apiKey },
+      ],
+      stateDir: tempDir(),
+      port: 0,
+      env: {},
+      durable: false,
+      review: 'off',
+      logger: quiet(),
+    });
+    await relay.start();
+    try {
+      await waitFor('both links', () => relay.status().links.filter((l) => l.state === 'connected').length === 2);
+      expect(Object.keys(relay.tokens.workerTokens)).toEqual(['a', 'b']);
+      const ha = await sandbox.hire(a.id, { task_description: 'for a' });
+      const hb = await sandbox.hire(b.id, { task_description: 'for b' });
+      const wa = { role: 'worker' as const, agent: 'a', name: 'a' };
+      const wb = { role: 'worker' as const, agent: 'b', name: 'b' };
+      await waitFor('both hirings', () => relay.listAll({ role: 'operator', name: 'op' }).length === 2);
+      expect(relay.listActive(wa).map((v) => String(v.hiring.id))).toEqual([ha.id]);
+      expect(relay.listActive(wb).map((v) => String(v.hiring.id))).toEqual([hb.id]);
+      await expect(relay.submitResult(wa, { hiring_id: hb.id, output: 'not mine' })).rejects.toThrow(/Unknown hiring/);
+      await relay.submitResult(wb, { hiring_id: hb.id, output: 'mine' });
+      await waitFor('b completed through b', () => sandbox.hiring(hb.id)?.status === 'completed');
+      expect(sandbox.hiring(hb.id)?.deliveries.every((d) => d.agentId === b.id)).toBe(true);
+    } finally {
+      await relay.stop();
+      await sandbox.close();
+    }
+  });
+});
