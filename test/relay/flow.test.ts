@@ -1,6 +1,7 @@
 // The life of a hiring through the real relay against the real sandbox:
 // arrival, claim, review on and off, approve, reject with relay-local feedback,
 // progress chunks and messages, failure reports.
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayError } from '../../src/relay/types';
 import { accepted, hireAndSee, startWorld, waitFor, type World } from './helpers';
@@ -152,9 +153,10 @@ describe('relay with the webhook bridge configured', () => {
     const { quiet, tempDir } = await import('./helpers');
     const sandbox = await startSandbox({ log: quiet() });
     const reg = sandbox.registerAgent({ name: 'webhook agent' });
+    const dirA = tempDir();
     const relay = createRelay({
       agents: [{ name: 'hooked', baseUrl: sandbox.url, apiKey: reg.apiKey, agentId: reg.id }],
-      stateDir: tempDir(),
+      stateDir: dirA,
       port: 0,
       env: {},
       durable: false,
@@ -185,6 +187,7 @@ describe('relay with the webhook bridge configured', () => {
     } finally {
       await relay.stop();
       await sandbox.close();
+      rmSync(dirA, { recursive: true, force: true });
     }
   });
 });
@@ -197,12 +200,13 @@ describe('a relay serving two agents', () => {
     const sandbox = await startSandbox({ log: quiet() });
     const a = sandbox.registerAgent({ name: 'agent a' });
     const b = sandbox.registerAgent({ name: 'agent b' });
+    const dirB = tempDir();
     const relay = createRelay({
       agents: [
         { name: 'a', baseUrl: sandbox.url, apiKey: a.apiKey },
         { name: 'b', baseUrl: sandbox.url, apiKey: b.apiKey },
       ],
-      stateDir: tempDir(),
+      stateDir: dirB,
       port: 0,
       env: {},
       durable: false,
@@ -227,6 +231,7 @@ describe('a relay serving two agents', () => {
     } finally {
       await relay.stop();
       await sandbox.close();
+      rmSync(dirB, { recursive: true, force: true });
     }
   });
 });
