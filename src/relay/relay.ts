@@ -256,11 +256,12 @@ class RelayImpl implements Relay {
     if (!this.started) return;
     this.log.info('relay stopping');
     this.reconciler?.stop();
+    // No new work first; then let sends in flight finish while the links are still up.
     await Promise.allSettled(this.bridges.map((b) => b.stop()));
-    await Promise.allSettled(this.links().map((l) => l.stop()));
     await this.server?.close().catch(() => undefined);
     await this.core?.submissions.idle();
     await this.outbox?.close();
+    await Promise.allSettled(this.links().map((l) => l.stop()));
     await this.queue?.close();
     await this.store?.close();
     if (this.opts.writeRelayFile ?? true) removeRelayFile(this.stateDir, process.pid);
