@@ -29,7 +29,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const controller = new RelayController(context, connection, keys, output, log);
   const panels = new HiringPanels(context.extensionUri, connection);
   const reviews = new ReviewViewer(connection);
-  const ctx: CommandContext = { extension: context, connection, controller, keys, output, panels, reviews };
+  const statusBar = new RelayStatusBar(connection);
+  const ctx: CommandContext = { extension: context, connection, controller, keys, output, panels, reviews, statusBar };
 
   const setConnectionContext = () => {
     void vscode.commands.executeCommand('setContext', 'agrenting.connected', connection.state === 'connected');
@@ -44,7 +45,7 @@ export function activate(context: vscode.ExtensionContext): void {
     output,
     controller,
     new HiringsProvider(connection),
-    new RelayStatusBar(connection),
+    statusBar,
     new Notifier(connection, (line) => output.appendLine(`[extension] ${line}`)),
     panels,
     reviews,

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { RelayConnection } from './relay-connection';
 import { statusBarModel, type StatusInput } from './view-models/status-bar';
 
-export function statusInput(connection: RelayConnection): StatusInput {
+export function statusInput(connection: RelayConnection, configured?: boolean): StatusInput {
   const { hirings, reviews, status } = connection.data;
   return {
     connection: connection.state,
@@ -12,12 +12,14 @@ export function statusInput(connection: RelayConnection): StatusInput {
     ...(connection.state === 'connected' && status ? { status } : {}),
     newHirings: hirings.filter((h) => h.phase === 'new').length,
     reviewsWaiting: reviews.filter((s) => s.state === 'awaiting_review').length,
+    ...(configured === undefined ? {} : { configured }),
   };
 }
 
 export class RelayStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private readonly offs: (() => void)[];
+  private configured: boolean | undefined;
 
   constructor(private readonly connection: RelayConnection) {
     this.item = vscode.window.createStatusBarItem('agrenting.status', vscode.StatusBarAlignment.Left, 50);
@@ -29,13 +31,19 @@ export class RelayStatusBar implements vscode.Disposable {
   }
 
   update(): void {
-    const m = statusBarModel(statusInput(this.connection));
+    const m = statusBarModel(statusInput(this.connection, this.configured));
     this.item.text = m.text;
     const tooltip = new vscode.MarkdownString(m.tooltip, true);
     tooltip.isTrusted = false;
     this.item.tooltip = tooltip;
     this.item.accessibilityInformation = { label: m.accessibilityLabel, role: 'button' };
     this.item.backgroundColor = m.severity ? new vscode.ThemeColor(`statusBarItem.${m.severity}Background`) : undefined;
+  }
+
+  /** Whether an agent key or the sandbox is set up (changes the offline wording). */
+  setConfigured(configured: boolean): void {
+    this.configured = configured;
+    this.update();
   }
 
   dispose(): void {

@@ -41,3 +41,11 @@ describe('status bar', () => {
     expect(items.map((i) => i.command)).toContain('agrenting.relay.restart');
   });
 });
+
+describe('status bar before setup', () => {
+  it('does not alarm when nothing is set up yet', () => {
+    const m = statusBarModel({ connection: 'offline', newHirings: 0, reviewsWaiting: 0, configured: false });
+    expect(m.severity).toBeUndefined();
+    expect(m.accessibilityLabel).toContain('not set up');
+  });
+});

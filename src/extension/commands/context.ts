@@ -7,6 +7,7 @@ import type { RelayConnection } from '../relay-connection';
 import type { RelayController } from '../relay-controller';
 import type { ReviewViewer } from '../review';
 import type { AgentKeyStore } from '../secrets';
+import type { RelayStatusBar } from '../status-bar';
 
 export interface CommandContext {
   extension: vscode.ExtensionContext;
@@ -16,6 +17,7 @@ export interface CommandContext {
   output: vscode.OutputChannel;
   panels: HiringPanels;
   reviews: ReviewViewer;
+  statusBar?: RelayStatusBar;
 }
 
 /** Registers a command whose errors are shown (redacted) and logged to the output channel. */

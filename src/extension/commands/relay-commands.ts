@@ -38,5 +38,7 @@ export function registerRelayCommands(ctx: CommandContext): vscode.Disposable[] 
 
 /** Keeps the welcome view's context keys current. */
 export async function refreshContext(ctx: CommandContext): Promise<void> {
-  await vscode.commands.executeCommand('setContext', 'agrenting.configured', await ctx.controller.configured());
+  const configured = await ctx.controller.configured();
+  ctx.statusBar?.setConfigured(configured);
+  await vscode.commands.executeCommand('setContext', 'agrenting.configured', configured);
 }

@@ -15,6 +15,8 @@ export interface StatusInput {
   status?: RelayStatus;
   newHirings: number;
   reviewsWaiting: number;
+  /** False when no agent key and no sandbox is set up: offline is then expected, not an error. */
+  configured?: boolean;
 }
 
 export interface StatusBarModel {
@@ -48,7 +50,10 @@ export function statusBarModel(input: StatusInput): StatusBarModel {
   let icon: string;
   let state: string;
   let severity: StatusBarModel['severity'];
-  if (input.connection === 'offline') {
+  if (input.connection === 'offline' && input.configured === false) {
+    icon = '$(debug-disconnect)';
+    state = 'not set up — set an agent key or use the sandbox';
+  } else if (input.connection === 'offline') {
     icon = '$(debug-disconnect)';
     state = 'relay offline';
     severity = 'error';
