@@ -38,7 +38,13 @@ function probeClock(sandbox: Sandbox): { samples: number[]; stop(): void } {
 }
 
 /** A worker streaming progress through the relay, `lanes` calls in flight, until stopped. */
-function streamChunks(watcher: PendingWatcher, hiringId: string, lanes: number): { stop(): Promise<number> } {
+interface ChunkStream {
+  /** Chunks the relay accepted so far. */
+  sent(): number;
+  stop(): Promise<number>;
+}
+
+function streamChunks(watcher: PendingWatcher, hiringId: string, lanes: number): ChunkStream {
   let running = true;
   let sent = 0;
   const lane = async (n: number) => {
@@ -54,6 +60,7 @@ function streamChunks(watcher: PendingWatcher, hiringId: string, lanes: number):
   };
   const all = Promise.all(Array.from({ length: lanes }, (_, i) => lane(i)));
   return {
+    sent: () => sent,
     async stop() {
       running = false;
       await all;
@@ -77,7 +84,7 @@ export async function benchPing(): Promise<BenchRow[]> {
     review: 'off',
   });
   let watcher: PendingWatcher | undefined;
-  let stream: { stop(): Promise<number> } | undefined;
+  let stream: ChunkStream | undefined;
   try {
     await waitFor('the relay to subscribe on the sandbox', () => subscribedSession(sandbox, market.id));
     await probe.subscribed;
@@ -89,10 +96,17 @@ export async function benchPing(): Promise<BenchRow[]> {
     await waitFor('the idle window', () => Date.now() >= idleUntil, 10_000, 50);
     const idle = await probe.report();
 
-    // Load: a hiring to stream progress on, then the burst while chunks flow.
+    // A worker streams progress on one hiring (4 calls in flight).
     const first = await sandbox.hire(market.id, { task_description: 'Long task that streams progress' });
     await watcher.waitForAll([first.id]);
     stream = streamChunks(watcher, first.id, 4);
+    probe.record();
+    const streamUntil = Date.now() + size(3000, 1000);
+    await waitFor('the streaming window', () => Date.now() >= streamUntil, 10_000, 50);
+    const streaming = await probe.report();
+    const streamedAlone = stream.sent();
+
+    // Then the burst while chunks keep flowing.
     const probes = probeClock(sandbox);
     probe.record();
     const t0 = performance.now();
@@ -102,13 +116,17 @@ export async function benchPing(): Promise<BenchRow[]> {
     const loadMs = performance.now() - t0;
     const loaded = await probe.report();
     probes.stop();
-    const chunks = await stream.stop();
+    const chunks = (await stream.stop()) - streamedAlone;
 
     const idleS = summarize(idle.samples);
+    const streamS = summarize(streaming.samples);
     const loadS = summarize(loaded.samples);
     const probeS = summarize(probes.samples);
     return [
       row('ping', 'ping answer, relay idle', 'ms', idleS, { note: `n=${idleS.n}, every ${PING_EVERY_MS} ms, unanswered ${idle.unanswered}` }),
+      row('ping', 'ping answer while a worker streams chunks', 'ms', streamS, {
+        note: `n=${streamS.n}, unanswered ${streaming.unanswered}; ${streamedAlone} chunks in ${size(3000, 1000) / 1000} s`,
+      }),
       row('ping', `ping answer during a ${burst}-hiring burst + chunk stream`, 'ms', loadS, {
         target: 'p99 < 20 ms',
         met: loadS.p99 < 20 && loaded.unanswered === 0,

@@ -4,7 +4,7 @@
 // full-size run also rewrites bench/results/README-figures.md, the copy the
 // README quotes. BENCH_QUICK=1 uses small counts (a smoke test of this code);
 // `tsx bench/run.ts latency ping` runs only the named modules.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { benchDelivery } from './delivery';
@@ -36,7 +36,17 @@ const MODULES: [string, () => Promise<BenchRow[]>][] = [
   ['push', pushRows],
 ];
 
-function figuresMarkdown(machine: string, table: string, at: string): string {
+/** Hand-written text below this line in README-figures.md (why a target was missed) survives a rerun. */
+const NOTES_MARK = '<!-- notes: written by hand, kept by bench/run.ts -->';
+
+function keptNotes(file: string): string {
+  if (!existsSync(file)) return `${NOTES_MARK}\n`;
+  const text = readFileSync(file, 'utf8');
+  const at = text.indexOf(NOTES_MARK);
+  return at >= 0 ? text.slice(at) : `${NOTES_MARK}\n`;
+}
+
+function figuresMarkdown(machine: string, table: string, at: string, notes: string): string {
   return [
     '# Benchmark figures',
     '',
@@ -46,6 +56,7 @@ function figuresMarkdown(machine: string, table: string, at: string): string {
     '',
     table,
     '',
+    notes,
   ].join('\n');
 }
 
@@ -78,7 +89,8 @@ async function main(): Promise<void> {
   const at = new Date().toISOString();
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify({ at, machine, quick: QUICK, seconds: (Date.now() - started) / 1000, rows }, null, 2)}\n`);
-  if (!QUICK && only.length === 0) writeFileSync(join(RESULTS, 'README-figures.md'), figuresMarkdown(machine, table, at));
+  const figures = join(RESULTS, 'README-figures.md');
+  if (!QUICK && only.length === 0) writeFileSync(figures, figuresMarkdown(machine, table, at, keptNotes(figures)));
   process.stderr.write(`bench: done in ${((Date.now() - started) / 1000).toFixed(0)} s; rows in bench/results/latest.json\n`);
 }
 
