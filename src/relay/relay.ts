@@ -6,12 +6,12 @@ import { mkdirSync } from 'node:fs';
 import type { Hiring } from '../shared/hiring';
 import { createLogger, type Logger } from '../shared/log';
 import { registerSecret, safeError } from '../shared/redact';
-import type { SubmitResultArgs } from '../shared/tools';
 import { createBridge, type Bridge } from './bridge';
 import { Core } from './core/core';
 import { startReconciler } from './core/reconcile';
-import type { LinkDirectory, PushDelivery } from './core/ports';
-import { commitAndPush, findWorkspace, prepareWorkspace, pushResultOutput } from './delivery';
+import { DelegatingCore } from './core/delegate';
+import type { LinkDirectory } from './core/ports';
+import { pushDelivery } from './core/push-adapter';
 import { startDownstreamServer, type DownstreamServer } from './downstream';
 import { Outbox } from './inbox/outbox';
 import type { BackoffOptions } from './inbox/backoff';
@@ -20,19 +20,12 @@ import { HiringStore } from './inbox/store';
 import { removeRelayFile, resolveTokens, writeRelayFile, type RelayTokens } from './relay-file';
 import {
   RelayError,
-  type Caller,
   type HiringSource,
-  type HiringView,
   type LinkStatus,
   type OutboxEntry,
-  type PushPlan,
   type RelayCore,
-  type RelayEvent,
-  type RelayStatus,
-  type Submission,
   type UpstreamLink,
   type UpstreamListener,
-  type WorkspaceRef,
 } from './types';
 import { createAgentLink, type LinkTiming } from './upstream';
 import { RELAY_VERSION } from './version';
@@ -97,32 +90,10 @@ export function createRelay(opts: RelayOptions): Relay {
   return new RelayImpl(opts);
 }
 
-function pushDelivery(githubApiBase: string | undefined, log: Logger): PushDelivery {
-  return {
-    prepareWorkspace: ({ root, hiring, onProgress }) => prepareWorkspace(hiring, { root, onProgress, githubApiBase, log }),
-    findWorkspace: (root, hiringId) => findWorkspace(hiringId, root),
-    commitAndPush: ({ workspace, hiring, plan }) =>
-      commitAndPush(workspace, hiring, {
-        message: plan.commitMessage,
-        openPullRequest: plan.openPullRequest,
-        prTitle: plan.commitMessage.split('\n')[0],
-        prBody: plan.summary,
-        githubApiBase,
-        log,
-      }),
-    resultOutput: (args: SubmitResultArgs, outcome, plan: PushPlan): SubmitResultArgs => {
-      const pushed = pushResultOutput(outcome, plan.summary);
-      const own = typeof args.output === 'string' ? { summary: args.output } : args.output;
-      return { ...args, output: { ...own, ...pushed } };
-    },
-  };
-}
-
-class RelayImpl implements Relay {
+class RelayImpl extends DelegatingCore implements Relay {
   readonly stateDir: string;
   private readonly log: Logger;
   private readonly linkMap = new Map<string, UpstreamLink>();
-  private core?: Core;
   private store?: HiringStore;
   private queue?: ReviewQueue;
   private outbox?: Outbox;
@@ -134,6 +105,7 @@ class RelayImpl implements Relay {
   private stopping?: Promise<void>;
 
   constructor(private readonly opts: RelayOptions) {
+    super();
     this.stateDir = opts.stateDir;
     this.log = opts.logger ?? createLogger('relay');
     for (const a of opts.agents) registerSecret(a.apiKey);
@@ -305,66 +277,4 @@ class RelayImpl implements Relay {
     if (this.core) for (const l of this.statusListeners) l({ type: 'status' });
   }
 
-  private readonly statusListeners = new Set<(e: RelayEvent) => void>();
-
-  private need(): Core {
-    if (!this.core) throw new RelayError('The relay is not started yet.', 'unavailable');
-    return this.core;
-  }
-
-  // ───────────── RelayCore, delegated ─────────────
-
-  listActive(caller: Caller): HiringView[] {
-    return this.need().listActive(caller);
-  }
-  listAll(caller: Caller): HiringView[] {
-    return this.need().listAll(caller);
-  }
-  getHiring(caller: Caller, id: string): HiringView {
-    return this.need().getHiring(caller, id);
-  }
-  claim(caller: Caller, hiringId: string): HiringView {
-    return this.need().claim(caller, hiringId);
-  }
-  submitResult(caller: Caller, args: SubmitResultArgs, push?: Partial<PushPlan>): Promise<Submission> {
-    return this.need().submitResult(caller, args, push);
-  }
-  reportFailure(caller: Caller, args: Parameters<RelayCore['reportFailure']>[1]): Promise<Submission> {
-    return this.need().reportFailure(caller, args);
-  }
-  addMessage(caller: Caller, args: Parameters<RelayCore['addMessage']>[1]): Promise<OutboxEntry> {
-    return this.need().addMessage(caller, args);
-  }
-  emitChunk(caller: Caller, args: Parameters<RelayCore['emitChunk']>[1]): Promise<OutboxEntry> {
-    return this.need().emitChunk(caller, args);
-  }
-  prepareWorkspace(caller: Caller, hiringId: string, onProgress?: (msg: string) => void): Promise<WorkspaceRef> {
-    return this.need().prepareWorkspace(caller, hiringId, onProgress);
-  }
-  reviewQueue(caller: Caller): Submission[] {
-    return this.need().reviewQueue(caller);
-  }
-  approve(caller: Caller, submissionId: string): Promise<Submission> {
-    return this.need().approve(caller, submissionId);
-  }
-  reject(caller: Caller, submissionId: string, feedback: string): Promise<Submission> {
-    return this.need().reject(caller, submissionId, feedback);
-  }
-  status(): RelayStatus {
-    return this.need().status();
-  }
-  systemPrompt(caller: Caller): Promise<string> {
-    return this.need().systemPrompt(caller);
-  }
-  ingest(agent: string, hirings: Hiring[], source: HiringSource): Promise<void> {
-    return this.need().ingest(agent, hirings, source);
-  }
-  subscribe(listener: (event: RelayEvent) => void): () => void {
-    this.statusListeners.add(listener);
-    const off = this.need().subscribe(listener);
-    return () => {
-      this.statusListeners.delete(listener);
-      off();
-    };
-  }
 }
