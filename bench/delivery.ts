@@ -40,6 +40,7 @@ export async function benchDelivery(): Promise<BenchRow[]> {
     const { ids, failed } = dispatched(hirings);
     await w.waitForAll(ids);
     const callMs: number[] = [];
+    const cpu0 = relay.cpuMs();
     const t0 = performance.now();
     await pool(ids, 32, async (id, i) => {
       const c0 = performance.now();
@@ -49,6 +50,7 @@ export async function benchDelivery(): Promise<BenchRow[]> {
     });
     await waitFor(`${n} hirings completed on the sandbox`, () => ids.every((id) => done.at.has(id)), 300_000, 5);
     const elapsed = Math.max(...ids.map((id) => done.at.get(id) ?? 0)) - t0;
+    const cpuPerResult = (relay.cpuMs() - cpu0) / ids.length;
 
     // End to end, one at a time.
     const e2e: number[] = [];
@@ -63,7 +65,7 @@ export async function benchDelivery(): Promise<BenchRow[]> {
       e2e.push((done.at.get(h.id) ?? NaN) - s0);
     }
     return [
-      { group: 'delivery', name: `submit throughput, ${n} results through the outbox`, unit: 'results/s', value: ids.length / (elapsed / 1000), note: `${(elapsed / 1000).toFixed(2)} s to all completed upstream, 32 calls in flight${failed ? `; ${failed} hirings lost their probe` : ''}` },
+      { group: 'delivery', name: `submit throughput, ${n} results through the outbox`, unit: 'results/s', value: ids.length / (elapsed / 1000), note: `${(elapsed / 1000).toFixed(2)} s to all completed upstream, 32 calls in flight, relay CPU ${cpuPerResult.toFixed(1)} ms/result${failed ? `; ${failed} hirings lost their probe` : ''}` },
       row('delivery', 'submit_hiring_result call answered (under the burst)', 'ms', summarize(callMs)),
       row('delivery', 'hire → result confirmed upstream, review off', 'ms', summarize(e2e), { note: `n=${e2e.length}, one at a time, MCP worker` }),
     ];

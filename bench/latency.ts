@@ -20,7 +20,8 @@ interface BurstPlan {
 interface Path {
   firstSeen: Map<string, number>;
   waitForAll(ids: string[]): Promise<void>;
-  close(): Promise<void>;
+  /** CPU time used by the subscriber's process (relay, or the standalone link), ms. */
+  cpuMs(): number;
 }
 
 async function hireBurst(sandbox: Sandbox, agentId: string, n: number, label: string): Promise<{ ids: string[]; failed: number }> {
@@ -32,12 +33,15 @@ interface Measured {
   samples: number[];
   /** Hirings whose availability probe (a ping through this path) was not answered in time. */
   probeFailures: number;
+  /** CPU the path's process spent per delivered hiring, ms (independent of other load on the machine). */
+  cpuPerHiring: number;
 }
 
 async function measure(sandbox: Sandbox, agentId: string, path: Path, plan: BurstPlan, label: string): Promise<Measured> {
   const clock = dispatchClock(sandbox);
   const samples: number[] = [];
   let probeFailures = 0;
+  const cpu0 = path.cpuMs();
   try {
     for (let r = 0; r < plan.runs; r++) {
       const { ids, failed } = await hireBurst(sandbox, agentId, plan.burst, `${label} run ${r}`);
@@ -52,7 +56,7 @@ async function measure(sandbox: Sandbox, agentId: string, path: Path, plan: Burs
   } finally {
     clock.stop();
   }
-  return { samples, probeFailures };
+  return { samples, probeFailures, cpuPerHiring: (path.cpuMs() - cpu0) / samples.length };
 }
 
 async function viaRelay(sandbox: Sandbox, plan: BurstPlan): Promise<Measured> {
@@ -64,7 +68,7 @@ async function viaRelay(sandbox: Sandbox, plan: BurstPlan): Promise<Measured> {
     await waitFor('the relay to subscribe upstream', () => subscribedSession(sandbox, agent.id));
     watcher = await PendingWatcher.connect(relay.url, relay.workerToken('coder'));
     const w = watcher;
-    return await measure(sandbox, agent.id, { firstSeen: w.firstSeen, waitForAll: (ids) => w.waitForAll(ids), close: () => w.close() }, plan, 'relay');
+    return await measure(sandbox, agent.id, { firstSeen: w.firstSeen, waitForAll: (ids) => w.waitForAll(ids), cpuMs: () => relay.cpuMs() }, plan, 'relay');
   } finally {
     await watcher?.close();
     await relay.stop();
@@ -77,7 +81,7 @@ async function direct(sandbox: Sandbox, plan: BurstPlan): Promise<Measured> {
   const link = startDirectLink(sandbox.url, agent.apiKey);
   try {
     await waitFor('the direct link to subscribe', () => subscribedSession(sandbox, agent.id));
-    return await measure(sandbox, agent.id, { firstSeen: link.firstSeen, waitForAll: (ids) => link.waitForAll(ids), close: () => link.close() }, plan, 'direct');
+    return await measure(sandbox, agent.id, { firstSeen: link.firstSeen, waitForAll: (ids) => link.waitForAll(ids), cpuMs: () => link.cpuMs() }, plan, 'direct');
   } finally {
     await link.close();
   }
@@ -97,11 +101,11 @@ export async function benchLatency(): Promise<BenchRow[]> {
       const viaD = await direct(sandbox, plan);
       const relay = summarize(viaR.samples);
       const base = summarize(viaD.samples);
-      const lost = (m: Measured) => (m.probeFailures ? `; ${m.probeFailures} hirings failed: probe ping unanswered in 3 s` : '');
+      const extra = (m: Measured) => `; ${m.cpuPerHiring.toFixed(2)} ms CPU/hiring${m.probeFailures ? `; ${m.probeFailures} hirings failed: probe ping unanswered in 3 s` : ''}`;
       const what = plan.burst === 1 ? `burst of 1 (×${plan.runs})` : `burst of ${plan.burst}${plan.runs > 1 ? ` (×${plan.runs})` : ''}`;
       const target = plan.burst === 100 ? { target: 'p99 < 50 ms', met: relay.p99 < 50 } : {};
-      rows.push(row('latency', `hiring → relay subscriber, ${what}`, 'ms', relay, { ...target, note: `n=${relay.n}${lost(viaR)}` }));
-      rows.push(row('latency', `hiring → direct link (baseline), ${what}`, 'ms', base, { note: `n=${base.n}${lost(viaD)}` }));
+      rows.push(row('latency', `hiring → relay subscriber, ${what}`, 'ms', relay, { ...target, note: `n=${relay.n}${extra(viaR)}` }));
+      rows.push(row('latency', `hiring → direct link (baseline), ${what}`, 'ms', base, { note: `n=${base.n}${extra(viaD)}` }));
       rows.push({ group: 'latency', name: `relay / direct, ${what}`, unit: 'ratio', median: relay.median / base.median, p99: relay.p99 / base.p99, max: relay.max / base.max, note: 'ratio of the figures above' });
     }
   } finally {

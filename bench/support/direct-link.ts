@@ -2,11 +2,14 @@
 // this process's performance.now() clock.
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
+import { cpuMsOf } from './relay-process';
 import { ROOT, waitFor } from './util';
 
 export interface DirectLink {
   firstSeen: Map<string, number>;
   waitForAll(ids: string[], timeoutMs?: number): Promise<void>;
+  /** CPU time the link's process used so far, ms. */
+  cpuMs(): number;
   close(): Promise<void>;
 }
 
@@ -28,6 +31,7 @@ export function startDirectLink(baseUrl: string, apiKey: string): DirectLink {
     async waitForAll(ids, timeoutMs = 120_000) {
       await waitFor(`${ids.length} hirings on the direct link`, () => ids.every((id) => firstSeen.has(id)), timeoutMs, 2);
     },
+    cpuMs: () => (child.pid === undefined ? NaN : cpuMsOf(child.pid)),
     async close() {
       if (child.connected) child.disconnect();
       const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);

@@ -2,7 +2,7 @@
 // process, agents' keys named by environment variables (never in the file).
 // The benchmark learns the relay's URL and tokens from relay.json, as the
 // extension does, and reads the process's memory from /proc.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRelayFile, type RelayFile } from '../../src/relay/relay-file';
@@ -23,6 +23,8 @@ export interface RelayProcess {
   workerToken(agent: string): string;
   /** Resident set size in bytes (VmRSS). */
   rss(): number;
+  /** CPU time used so far, ms. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -37,6 +39,20 @@ export function rssOf(pid: number): number {
   const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (!m) throw new Error(`no VmRSS for process ${pid}`);
   return Number(m[1]) * 1024;
+}
+
+let ticksPerSecond: number | undefined;
+
+/**
+ * CPU time (user + system) a process has used, in ms, from /proc/<pid>/stat.
+ * Unlike wall-clock figures it does not grow when other work shares the machine.
+ */
+export function cpuMsOf(pid: number): number {
+  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at ")": utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1000;
 }
 
 export async function startRelayProcess(opts: RelayProcessOptions): Promise<RelayProcess> {
@@ -103,6 +119,7 @@ export async function startRelayProcess(opts: RelayProcessOptions): Promise<Rela
       return t;
     },
     rss: () => rssOf(pid),
+    cpuMs: () => cpuMsOf(pid),
     stop,
   };
 }
