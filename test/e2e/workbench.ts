@@ -39,16 +39,17 @@ export class Workbench {
     return file;
   }
 
-  /** Runs a command by its palette title, e.g. "Agrenting: Refresh". */
+  /** Runs a command by its palette title, e.g. "Agrenting: Refresh"; clicks the row with exactly that title. */
   async runCommand(title: string): Promise<void> {
     await this.dismissQuickInput();
     await this.page.keyboard.press('F1');
     const input = this.page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });
     await input.fill(`>${title}`);
-    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+    const row = this.page.locator('.quick-input-list .monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: exact }) }).first();
     await row.waitFor({ state: 'visible', timeout: 15_000 });
-    await input.press('Enter');
+    await row.click();
   }
 
   async dismissQuickInput(): Promise<void> {
@@ -103,6 +104,19 @@ export class Workbench {
   /** A row of a tree in the side bar (not the palette's list). */
   treeItem(text: string | RegExp): Locator {
     return this.page.locator('.part.sidebar .monaco-list-row', { hasText: text }).first();
+  }
+
+  /**
+   * Expands a tree row until the child row shows. VS Code remembers a row's collapsed
+   * state by its id, and a click can land while the tree redraws, so it retries.
+   */
+  async expandTreeItem(text: string | RegExp, child: string | RegExp): Promise<void> {
+    const row = this.treeItem(text);
+    await eventually(`tree row ${String(text)} to show ${String(child)}`, async () => {
+      if (await this.treeItem(child).isVisible()) return true;
+      if ((await row.getAttribute('aria-expanded', { timeout: 5000 })) === 'false') await row.locator('.monaco-tl-twistie').click({ timeout: 5000 });
+      return false;
+    }, 30_000);
   }
 
   /** Opens a view container from the activity bar by its title (e.g. "Agrenting"); leaves it open if it is. */
