@@ -19,7 +19,9 @@
 // than the stored one's), or never reopen on a status read from a pending list.
 import { afterAll, describe, expect, it } from 'vitest';
 import { HiringStore } from '../../src/relay/inbox/store';
-import { hiring, quietLogger, tempDir } from '../inbox/helpers';
+import { createRelay } from '../../src/relay/relay';
+import type { Caller, UpstreamLink, UpstreamListener } from '../../src/relay/types';
+import { hiring, quietLogger, tempDir, waitFor } from '../inbox/helpers';
 
 describe('known bug: a stale platform view reopens a completed hiring', () => {
   const t = tempDir('faults-bug-stale-');
@@ -41,6 +43,59 @@ describe('known bug: a stale platform view reopens a completed hiring', () => {
       expect(store.active('a').map((r) => String(r.hiring.id))).not.toContain('H-stale');
     } finally {
       await store.close();
+    }
+  });
+});
+
+// The same bug as a worker and the operator see it, through the real relay core with a scripted upstream.
+describe('known bug (core level): the reopened hiring is offered again and its second submission sticks', () => {
+  const t = tempDir('faults-bug-core-');
+  afterAll(() => t.cleanup());
+
+  it('never offers a completed hiring as work again, and leaves nothing delivering', async () => {
+    let listener: UpstreamListener | undefined;
+    const completed = hiring('H-core', { status: 'completed', updated_at: '2026-11-24T10:05:00Z' });
+    const link: UpstreamLink = {
+      agent: 'a',
+      status: () => ({ agent: 'a', state: 'connected', reconnects: 0 }),
+      start: () => undefined,
+      stop: async () => undefined,
+      refresh: async () => undefined,
+      getHiring: async () => completed,
+      deliver: async () => ({ kind: 'confirmed' }),
+      systemPrompt: async () => '',
+    };
+    const relay = createRelay({
+      agents: [{ name: 'a', baseUrl: 'http://127.0.0.1:9', apiKey: 'bug-repro-agent-key' }],
+      stateDir: t.dir,
+      port: 0,
+      review: 'off',
+      durable: false,
+      writeRelayFile: false,
+      logger: quietLogger(),
+      createLink: (_agent, l) => {
+        listener = l;
+        return link;
+      },
+    });
+    await relay.start();
+    try {
+      const worker: Caller = { role: 'worker', agent: 'a', name: 'a' };
+      const stale = hiring('H-core', { status: 'in_progress', updated_at: '2026-11-24T10:00:00Z' });
+      listener?.onHirings('a', [stale], 'mcp');
+      await waitFor(() => relay.listActive(worker).length === 1, 'the hiring in the store');
+      await relay.submitResult(worker, { hiring_id: 'H-core', output: { summary: 'done' } });
+      await waitFor(() => relay.getHiring(worker, 'H-core').phase === 'done', 'the delivery');
+
+      // A pending list read before the delivery answers late.
+      listener?.onHirings('a', [stale], 'mcp');
+      await new Promise((r) => setImmediate(r));
+
+      expect(relay.listActive(worker).map((v) => String(v.hiring.id))).toEqual([]);
+      await expect(relay.submitResult(worker, { hiring_id: 'H-core', output: { summary: 'again' } })).rejects.toThrow(/already completed/);
+      expect(relay.status().counts.delivering).toBe(0);
+    } finally {
+      await relay.stop();
     }
   });
 });
