@@ -96,6 +96,19 @@ describe('relay with a scripted link', () => {
     await waitFor('done', () => relay.getHiring(worker, 'h2').phase === 'done');
   });
 
+  it('queues one submission when two race for the same hiring', async () => {
+    const { relay, link } = await start();
+    link.push({ id: 'race', status: 'in_progress' });
+    await waitFor('the hiring', () => relay.listActive(worker).length === 1);
+    const results = await Promise.allSettled([
+      relay.submitResult(worker, { hiring_id: 'race', output: 'one' }),
+      relay.submitResult(worker, { hiring_id: 'race', output: 'two' }),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(String((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason)).toMatch(/another submission|already has submission/);
+    await waitFor('one delivery', () => link.delivered.length === 1);
+  });
+
   it('explains that the system prompt needs a connection', async () => {
     const { relay } = await start();
     await expect(relay.systemPrompt(worker)).rejects.toThrow(/did not return the system prompt for agent fake/);

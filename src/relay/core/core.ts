@@ -51,6 +51,7 @@ function parseArgs<T>(schema: z.ZodType<T>, raw: unknown, tool: string): T {
 export class Core implements RelayCore {
   readonly startedAt: string;
   private readonly listeners = new Set<(e: RelayEvent) => void>();
+  private readonly submitting = new Set<string>();
   private readonly log: Logger;
   private readonly now: () => Date;
   readonly submissions: Submissions;
@@ -149,15 +150,32 @@ export class Core implements RelayCore {
 
   async submitResult(caller: Caller, raw: SubmitResultArgs, push?: Partial<PushPlan>): Promise<Submission> {
     const args = parseArgs(SubmitResultArgs, raw, TOOL.submitResult);
-    const rec = await this.readyToSubmit(caller, args.hiring_id);
-    const plan = rec.hiring.delivery_mode === 'push' ? this.pushPlan(rec, args, push) : undefined;
-    return this.submissions.create({ ...this.owner(caller, rec), kind: 'result', result: args, ...(plan ? { push: plan } : {}) }, this.o.review);
+    return this.oneAtATime(args.hiring_id, async () => {
+      const rec = await this.readyToSubmit(caller, args.hiring_id);
+      const plan = rec.hiring.delivery_mode === 'push' ? this.pushPlan(rec, args, push) : undefined;
+      return this.submissions.create({ ...this.owner(caller, rec), kind: 'result', result: args, ...(plan ? { push: plan } : {}) }, this.o.review);
+    });
   }
 
   async reportFailure(caller: Caller, raw: ReportFailureArgs): Promise<Submission> {
     const args = parseArgs(ReportFailureArgs, raw, TOOL.reportFailure);
-    const rec = await this.readyToSubmit(caller, args.hiring_id);
-    return this.submissions.create({ ...this.owner(caller, rec), kind: 'failure', failure: args }, this.o.review);
+    return this.oneAtATime(args.hiring_id, async () => {
+      const rec = await this.readyToSubmit(caller, args.hiring_id);
+      return this.submissions.create({ ...this.owner(caller, rec), kind: 'failure', failure: args }, this.o.review);
+    });
+  }
+
+  /** Two submissions racing for one hiring: the second is told to wait, never both queued. */
+  private async oneAtATime<T>(hiringId: string, fn: () => Promise<T>): Promise<T> {
+    if (this.submitting.has(hiringId)) {
+      throw new RelayError(`Hiring ${hiringId} is receiving another submission right now; wait for it to be decided.`, 'conflict');
+    }
+    this.submitting.add(hiringId);
+    try {
+      return await fn();
+    } finally {
+      this.submitting.delete(hiringId);
+    }
   }
 
   async addMessage(caller: Caller, raw: { hiring_id: string; content: string; kind?: 'message' | 'question' }): Promise<OutboxEntry> {
