@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { join } from 'node:path';
 import type { Logger } from '../shared/log';
 import { safeError } from '../shared/redact';
+import { readRelayFile } from '../relay/relay-file';
 import { LogTail } from './log-tail';
 import type { RelayConnection } from './relay-connection';
 import { LaunchError } from './relay-launch';
@@ -30,10 +31,20 @@ export class RelayController implements vscode.Disposable {
   ) {
     this.process = new RelayProcess({ log });
     this.followLog();
+    // Remember the mode of a relay found running, so Stop then Start brings the same one back.
+    this.offState = connection.onState(() => {
+      if (connection.state === 'connected' && !this.context.globalState.get<RelayMode>(MODE_KEY)) void this.setMode(this.mode);
+    });
   }
 
+  private readonly offState: () => void;
+
+  /** The chosen mode; without a choice, that of the running relay (a sandbox relay serves the agent "sandbox"). */
   get mode(): RelayMode {
-    return this.context.globalState.get<RelayMode>(MODE_KEY) ?? 'live';
+    const chosen = this.context.globalState.get<RelayMode>(MODE_KEY);
+    if (chosen) return chosen;
+    const running = readRelayFile(readSettings().stateDir);
+    return running && Object.keys(running.workerTokens).join() === 'sandbox' ? 'sandbox' : 'live';
   }
 
   async setMode(mode: RelayMode): Promise<void> {
@@ -119,6 +130,7 @@ export class RelayController implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.offState();
     this.tail?.stop();
   }
 }
