@@ -21,6 +21,7 @@ const TITLE = {
   approve: 'Add input validation to the signup form',
   reject: 'Translate the README to French',
   push: 'Document the sandbox in the README',
+  fresh: 'Fix the flaky login test',
 };
 
 /** Hires the agent on the sandbox as a client would. */
@@ -92,8 +93,7 @@ describe('Agrenting extension in VS Code', () => {
   });
 
   it('opens the hiring detail view', async () => {
-    await wb.treeItem(TITLE.output).click();
-    const frame = await wb.webviewFrame('Hiring id');
+    const frame = await wb.openFromTree(TITLE.output, 'Hiring id');
     await expect.poll(() => frame.locator('body').innerText()).toContain(outputId);
     const text = await frame.locator('body').innerText();
     expect(text).toContain(TITLE.output);
@@ -126,7 +126,7 @@ describe('Agrenting extension in VS Code', () => {
     expect(JSON.stringify(done.output)).toContain(haiku[1]);
     expect(JSON.stringify(done.output)).not.toContain('Agrenting hiring');
     await wb.showViewContainer('Agrenting');
-    await wb.expandTreeItem(/^Done/, TITLE.output);
+    await wb.hiringInGroup(TITLE.output, 'Done');
     await wb.screenshot('output-hiring-completed');
   });
 
@@ -146,6 +146,7 @@ describe('Agrenting extension in VS Code', () => {
     expect(failed.failedReason).toContain(reason);
     expect(balance()).toBeCloseTo(before, 2);
     await wb.showViewContainer('Agrenting');
+    await wb.hiringInGroup(TITLE.failure, 'Failed');
     await wb.screenshot('failure-reported');
   });
 
@@ -163,6 +164,7 @@ describe('Agrenting extension in VS Code', () => {
     await approveFromPalette(id, TITLE.approve);
     const done = await eventually('the sandbox to record the approved result', () => (recorded(id).status === 'completed' ? recorded(id) : undefined));
     expect(done.output).toEqual(output);
+    await wb.hiringInGroup(TITLE.approve, 'Done');
     await wb.screenshot('attached-agent-approved');
   });
 
@@ -177,6 +179,7 @@ describe('Agrenting extension in VS Code', () => {
     await wb.runCommand('Agrenting: Reject Submission');
     await wb.pick(TITLE.reject);
     await wb.answer(feedback);
+    await wb.hiringInGroup(TITLE.reject, 'In progress');
     const local = await eventually('the relay to hold the review feedback', async () => (await worker.hiring(id)).relay?.relayMessages?.find((m) => m.content === feedback));
     expect(local.from).toBe('review');
     const h = recorded(id);
@@ -223,6 +226,7 @@ describe('Agrenting extension in VS Code', () => {
     const pushed = await gitFileAt(repoUrl, 'README.md', { token: repoToken, branch });
     expect(pushed).toContain(added);
     await wb.showViewContainer('Agrenting');
+    await wb.hiringInGroup(TITLE.push, 'Done');
     await wb.screenshot('push-hiring-completed');
   });
 
@@ -242,5 +246,26 @@ describe('Agrenting extension in VS Code', () => {
     expect(after.length).toBeGreaterThan(0);
     expect(after.every((s) => !before.has(s.id))).toBe(true);
     await wb.screenshot('status-bar-recovered');
+  });
+
+  it('shows every kind of hiring in the sidebar at once', async () => {
+    await wb.clearNotifications();
+    const fresh = await hire(TITLE.fresh, { delivery_mode: 'push', price: '60.00' });
+    const rejected = stack.sandbox.inspect().hirings.find((h) => h.hiring.task_description === TITLE.reject);
+    if (!rejected) throw new Error('the rejected hiring is missing from the sandbox');
+    await worker.submit(rejected.id, { summary: 'Traduit en français, code en anglais' });
+    await wb.showViewContainer('Agrenting');
+    await wb.hiringInGroup(TITLE.fresh, 'New');
+    await wb.hiringInGroup(TITLE.reject, 'Awaiting review');
+    await wb.hiringInGroup(TITLE.push, 'Done');
+    await wb.hiringInGroup(TITLE.failure, 'Failed');
+    expect(recorded(fresh).status).toBe('in_progress');
+    await wb.expandTreeItem(TITLE.reject, /Result by/);
+    await wb.closeAllEditors();
+    await wb.runCommand('Agrenting: Open Hiring');
+    await wb.pick(TITLE.push);
+    await wb.webviewFrame('Hiring id');
+    await wb.widenSidebar(160);
+    await wb.screenshot('sidebar-overview');
   });
 });

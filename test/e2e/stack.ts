@@ -76,6 +76,8 @@ export async function startStack(): Promise<Stack> {
         'extensions.ignoreRecommendations': true,
         'workbench.welcomePage.walkthroughs.openOnInstall': false,
         'window.restoreWindows': 'none',
+        // The relay and the sandbox listen on loopback; code-server would offer to forward each port.
+        'remote.autoForwardPorts': false,
       },
     }));
     const browser = (parts.browser = await launchBrowser());

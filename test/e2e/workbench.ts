@@ -71,6 +71,16 @@ export class Workbench {
     await input.press('Enter');
   }
 
+  /** Closes every editor, discarding unsaved drafts (answers "Don't Save"). */
+  async closeAllEditors(): Promise<void> {
+    await this.runCommand('View: Close All Editors');
+    const dontSave = this.page.locator('.monaco-dialog-box .monaco-button', { hasText: "Don't Save" });
+    await eventually('every editor to close', async () => {
+      if (await dontSave.isVisible()) await dontSave.click({ timeout: 5000 });
+      return (await this.page.locator('.part.editor .tab').count()) === 0;
+    }, 30_000);
+  }
+
   async clearNotifications(): Promise<void> {
     await this.runCommand('Notifications: Clear All Notifications');
   }
@@ -96,6 +106,17 @@ export class Workbench {
     await this.page.locator('.editor-group-container.active .tab.active', { hasText: name }).waitFor({ state: 'visible', timeout: 15_000 });
   }
 
+  /**
+   * Clicks a tree row until the webview it opens shows the text. A click that lands
+   * while the view redraws its rows can select the row without running its command.
+   */
+  async openFromTree(row: string, webviewText: string): Promise<Frame> {
+    return eventually(`a click on "${row}" to open a webview showing "${webviewText}"`, async () => {
+      await this.treeItem(row).click({ timeout: 10_000 });
+      return this.webviewFrame(webviewText, 5000);
+    }, 40_000);
+  }
+
   /** Waits until the Explorer lists a root folder of this name. */
   async explorerRoot(name: string): Promise<void> {
     await this.page.locator('.part.sidebar .explorer-folders-view .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 30_000 });
@@ -117,6 +138,34 @@ export class Workbench {
       if ((await row.getAttribute('aria-expanded', { timeout: 5000 })) === 'false') await row.locator('.monaco-tl-twistie').click({ timeout: 5000 });
       return false;
     }, 30_000);
+  }
+
+  /**
+   * Waits until the hiring's row sits in the named group of the Hirings view
+   * (its accessible label is "<title>, <group>, ..."), expanding the group if needed.
+   */
+  async hiringInGroup(title: string, group: string, timeoutMs = 30_000): Promise<void> {
+    const groupRow = this.page.locator(`.part.sidebar .monaco-list-row[aria-label^="${group}, "]`).first();
+    const row = this.page.locator(`.part.sidebar .monaco-list-row[aria-label^="${title}, ${group}, "]`).first();
+    await eventually(`"${title}" in the ${group} group of the sidebar`, async () => {
+      if (await row.isVisible()) return true;
+      if ((await groupRow.count()) > 0 && (await groupRow.getAttribute('aria-expanded', { timeout: 5000 })) === 'false') {
+        await groupRow.locator('.monaco-tl-twistie').click({ timeout: 5000 });
+      }
+      return false;
+    }, timeoutMs);
+  }
+
+  /** Widens the side bar by dragging its edge, so long hiring titles fit. */
+  async widenSidebar(by: number): Promise<void> {
+    const box = await this.page.locator('.part.sidebar').boundingBox();
+    if (!box) return;
+    const x = box.x + box.width;
+    const y = box.y + box.height / 2;
+    await this.page.mouse.move(x, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(x + by, y, { steps: 5 });
+    await this.page.mouse.up();
   }
 
   /** Opens a view container from the activity bar by its title (e.g. "Agrenting"); leaves it open if it is. */
