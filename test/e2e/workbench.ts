@@ -166,6 +166,8 @@ export class Workbench {
     await this.page.mouse.down();
     await this.page.mouse.move(x + by, y, { steps: 5 });
     await this.page.mouse.up();
+    // Off the sash, or it stays highlighted in the screenshot.
+    await this.page.mouse.move(x + by + 300, y + 200);
   }
 
   /** Opens a view container from the activity bar by its title (e.g. "Agrenting"); leaves it open if it is. */
