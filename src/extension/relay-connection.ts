@@ -4,7 +4,7 @@
 // (re-reading relay.json each time: a restarted relay may have a new port).
 // No vscode import: the extension wires its events to the UI.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../shared/log';
 import { redact, registerSecret } from '../shared/redact';
@@ -147,7 +147,14 @@ export class RelayConnection {
     client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => this.scheduleRead(n.params.uri));
     client.onclose = () => this.lost?.();
     client.onerror = (e) => this.opts.log.debug('relay transport error', { error: e });
-    await client.connect(transport);
+    try {
+      await client.connect(transport);
+    } catch (e) {
+      if (e instanceof StreamableHTTPError && (e.code === 401 || e.code === 403)) {
+        throw new Error(`the relay refused the operator token from relay.json (${e.code}); another relay may own the port. Run 'Agrenting: Restart Relay'.`);
+      }
+      throw e;
+    }
     this.client = client;
     for (const uri of Object.values(URI)) await client.subscribeResource({ uri });
     await this.readAll();
