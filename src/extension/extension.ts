@@ -30,6 +30,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const panels = new HiringPanels(context.extensionUri, connection);
   const reviews = new ReviewViewer(connection);
   const statusBar = new RelayStatusBar(connection);
+  let stateDir = readSettings().stateDir;
   const ctx: CommandContext = { extension: context, connection, controller, keys, output, panels, reviews, statusBar };
 
   const setConnectionContext = () => {
@@ -55,7 +56,10 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerSetupCommands(ctx),
     registerMcpProvider(connection, (line) => output.appendLine(line)),
     keys.onDidChange(() => void refreshContext(ctx)),
-    onSettingsChanged(() => {
+    onSettingsChanged((settings) => {
+      // Only another state folder means another relay; other settings apply on the next start.
+      if (settings.stateDir === stateDir) return;
+      stateDir = settings.stateDir;
       controller.followLog();
       connection.reconnect();
     }),
