@@ -168,6 +168,7 @@ export class Workbench {
     await this.page.mouse.up();
     // Off the sash, or it stays highlighted in the screenshot.
     await this.page.mouse.move(x + by + 300, y + 200);
+    await eventually('the sash to stop showing', async () => (await this.page.locator('.monaco-sash.hover, .monaco-sash.active').count()) === 0, 10_000);
   }
 
   /** Opens a view container from the activity bar by its title (e.g. "Agrenting"); leaves it open if it is. */
