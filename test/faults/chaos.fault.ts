@@ -16,7 +16,7 @@ import { quietSandbox, startCallbackServer } from '../upstream/helpers';
 import { DEFAULT_CHAOS, startChaosProxy, type ChaosProxy, type ChaosRates } from '../support/chaos-proxy';
 import { hireOverTime } from '../support/hirer';
 import { allFinished, describeVerdicts, readLedger } from '../support/ledger';
-import { envInt, faultSeed } from '../support/seed';
+import { envInt, faultSeed, fork, pick } from '../support/seed';
 import { startWorker, type Worker } from '../support/worker';
 
 const TOTAL = envInt('CHAOS_HIRINGS', 200);
@@ -45,7 +45,15 @@ describe('the relay behind a chaos proxy', () => {
   beforeAll(async () => {
     // Keep-alive comments give the proxy frames to fault while nothing else happens; periodic
     // pings check the 3 s answer rule all along; no rate limit (REST fallbacks are many here).
-    sb = await quietSandbox({ keepAliveMs: 700, ping: 'interval', pingIntervalMs: 1000, rateLimitPerMinute: 0 });
+    // The platform variants of protocol §8 the relay must handle, chosen by the seed.
+    const vrand = fork(seed, 7);
+    const variant = {
+      postAnswer: pick(vrand, ['accepted', 'body'] as const),
+      newHiringStatus: pick(vrand, ['in_progress', 'queued', 'paid'] as const),
+      restPending: pick(vrand, ['paid', 'active'] as const),
+    };
+    console.log(`[faults] chaos: platform variant ${JSON.stringify(variant)}`);
+    sb = await quietSandbox({ ...variant, keepAliveMs: 700, ping: 'interval', pingIntervalMs: 1000, rateLimitPerMinute: 0 });
     sb.events.on('session', (e: SessionEvent) => {
       if (e.type === 'ping') pings.push({ session: e.id, ok: e.ok, detail: e.detail, at: Date.now() });
     });
