@@ -10,7 +10,6 @@ import type { HiringView, Submission, WorkspaceRef } from '../relay/types';
 import { taskTitle } from '../shared/hiring';
 import type { RelayConnection } from './relay-connection';
 import { changeLabel, parseNameStatus, withUntracked, type ChangedFile } from './view-models/diff-files';
-import { known } from './view-models/hiring-fields';
 import { reviewDocument } from './view-models/review-doc';
 
 const run = promisify(execFile);
@@ -71,14 +70,14 @@ export class ReviewViewer implements vscode.Disposable {
   }
 
   private viewOf(s: Submission): HiringView | undefined {
-    return this.connection.data.hirings.find((v) => known(v.hiring).id === s.hiringId);
+    return this.connection.data.hirings.find((v) => v.hiring.id === s.hiringId);
   }
 
   /** Opens a submission the way it is best reviewed, then offers Approve / Reject. */
   async open(s: Submission): Promise<void> {
     const view = this.viewOf(s);
     const ws = view?.workspace;
-    if (s.kind === 'result' && view && known(view.hiring).delivery_mode === 'push' && ws) {
+    if (s.kind === 'result' && view && view.hiring.delivery_mode === 'push' && ws) {
       await this.openChanges(s, view, ws);
     } else {
       const doc = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: REVIEW_SCHEME, path: `/Review-${s.id}.md` }));
@@ -92,7 +91,7 @@ export class ReviewViewer implements vscode.Disposable {
 
   private async openChanges(s: Submission, view: HiringView, ws: WorkspaceRef): Promise<void> {
     const files = await changedFiles(ws);
-    const title = `Review: ${taskTitle(known(view.hiring), 50)} (${ws.branch} vs ${ws.baseBranch || ws.baseSha.slice(0, 7)})`;
+    const title = `Review: ${taskTitle(view.hiring, 50)} (${ws.branch} vs ${ws.baseBranch || ws.baseSha.slice(0, 7)})`;
     if (files.length === 0) {
       void vscode.window.showWarningMessage(`The branch ${ws.branch} has no changes against its base; the agent may not have written anything yet.`);
       return;

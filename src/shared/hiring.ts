@@ -80,7 +80,6 @@ export const RawHiringSchema = HiringShape.passthrough();
 
 /** The known fields only: `Omit` over a passthrough type would lose them to its index signature. */
 type KnownHiringFields = z.infer<typeof HiringShape>;
-export type RawHiring = z.infer<typeof RawHiringSchema>;
 
 /** A hiring as the rest of the code sees it: repo fields resolved, defaults filled. */
 export type Hiring = Omit<KnownHiringFields, 'delivery_mode' | 'task_input' | 'status' | 'task_description' | 'repo_url' | 'repo_access_token'> & {

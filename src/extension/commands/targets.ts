@@ -7,7 +7,6 @@ import { taskTitle } from '../../shared/hiring';
 import type { RelayConnection } from '../relay-connection';
 import { HiringNode, ReviewNode } from '../tree/nodes';
 import { hiringDescription } from '../view-models/hiring-item';
-import { known } from '../view-models/hiring-fields';
 import { draftHiringId } from '../view-models/output-draft';
 import { GROUP_LABEL, groupOf } from '../view-models/phase';
 
@@ -15,7 +14,7 @@ export type Target = HiringNode | ReviewNode | string | { hiringId?: string; sub
 
 export const ACTIVE: readonly LocalPhase[] = ['new', 'claimed', 'awaiting_review', 'delivering'];
 
-const idOf = (v: HiringView) => known(v.hiring).id;
+const idOf = (v: HiringView) => v.hiring.id;
 
 function hiringIdFrom(target: Target, connection: RelayConnection): string | undefined {
   if (target instanceof HiringNode || target instanceof ReviewNode) return target.hiringId;
@@ -41,7 +40,7 @@ export async function pickHiring(connection: RelayConnection, phases: readonly L
   }
   const now = new Date();
   const picked = await vscode.window.showQuickPick(
-    candidates.map((v) => ({ label: taskTitle(known(v.hiring)), description: hiringDescription(v, now), detail: `${GROUP_LABEL[groupOf(v.phase)]} · ${idOf(v)}`, view: v })),
+    candidates.map((v) => ({ label: taskTitle(v.hiring), description: hiringDescription(v, now), detail: `${GROUP_LABEL[groupOf(v.phase)]} · ${idOf(v)}`, view: v })),
     { placeHolder, matchOnDescription: true, matchOnDetail: true },
   );
   return picked?.view;
@@ -74,7 +73,7 @@ export async function resolveSubmission(connection: RelayConnection, target: Tar
   }
   const titleOf = (s: Submission) => {
     const v = connection.data.hirings.find((h) => idOf(h) === s.hiringId);
-    return v ? taskTitle(known(v.hiring)) : `Hiring ${s.hiringId}`;
+    return v ? taskTitle(v.hiring) : `Hiring ${s.hiringId}`;
   };
   const picked = await vscode.window.showQuickPick(
     candidates.map((s) => ({ label: titleOf(s), description: `${s.kind === 'failure' ? 'failure report' : 'result'} by ${s.submittedBy}`, detail: s.id, submission: s })),

@@ -8,17 +8,16 @@ import { FAILURE_ERRORS, type FailureError } from '../../shared/protocol';
 import { LIMITS } from '../../shared/protocol';
 import { buildOutputSubmission, type OutputFile } from '../../relay/delivery/output';
 import { readSettings } from '../settings';
-import { known } from '../view-models/hiring-fields';
 import { draftHiringId, draftText, stripDraftHeader } from '../view-models/output-draft';
 import { parseHiringView, parseSubmission, parseWorkspaceResult } from '../view-models/parse';
 import { taskTitle } from '../../shared/hiring';
 import { ACTIVE, resolveHiring, type Target } from './targets';
 import { command, type CommandContext } from './context';
 
-const title = (v: HiringView) => `"${taskTitle(known(v.hiring), 60)}"`;
+const title = (v: HiringView) => `"${taskTitle(v.hiring, 60)}"`;
 
 async function claim(ctx: CommandContext, view: HiringView): Promise<HiringView> {
-  const result = await ctx.connection.callTool('claim_hiring', { hiring_id: known(view.hiring).id });
+  const result = await ctx.connection.callTool('claim_hiring', { hiring_id: view.hiring.id });
   try {
     return parseHiringView(result);
   } catch {
@@ -39,7 +38,7 @@ async function openWorkspace(dir: string): Promise<void> {
 }
 
 async function startPush(ctx: CommandContext, view: HiringView): Promise<void> {
-  const id = known(view.hiring).id;
+  const id = view.hiring.id;
   const existing = view.workspace?.dir;
   if (existing && existsSync(existing)) return openWorkspace(existing);
   const result = await vscode.window.withProgress(
@@ -58,9 +57,9 @@ async function startPush(ctx: CommandContext, view: HiringView): Promise<void> {
 }
 
 async function startOutput(view: HiringView): Promise<void> {
-  const id = known(view.hiring).id;
+  const id = view.hiring.id;
   const open = vscode.workspace.textDocuments.find((d) => draftHiringId(d.getText()) === id);
-  const doc = open ?? (await vscode.workspace.openTextDocument({ language: 'markdown', content: draftText(known(view.hiring)) }));
+  const doc = open ?? (await vscode.workspace.openTextDocument({ language: 'markdown', content: draftText(view.hiring) }));
   const editor = await vscode.window.showTextDocument(doc, { preview: false });
   if (!open) {
     const end = doc.positionAt(doc.getText().length);
@@ -72,7 +71,7 @@ async function startWork(ctx: CommandContext, target: Target): Promise<void> {
   let view = await resolveHiring(ctx.connection, target, ['new', 'claimed'], 'Start work on which hiring?');
   if (!view) return;
   if (view.phase === 'new') view = await claim(ctx, view);
-  if (known(view.hiring).delivery_mode === 'push') await startPush(ctx, view);
+  if (view.hiring.delivery_mode === 'push') await startPush(ctx, view);
   else await startOutput(view);
 }
 
@@ -91,7 +90,7 @@ async function pickSource(): Promise<Source | undefined> {
 }
 
 async function outputArgs(view: HiringView): Promise<Record<string, unknown> | undefined> {
-  const id = known(view.hiring).id;
+  const id = view.hiring.id;
   const source = await pickSource();
   if (!source) return undefined;
   if (source === 'files') {
@@ -119,13 +118,13 @@ async function pushArgs(view: HiringView): Promise<Record<string, unknown> | und
     validateInput: (v) => (v.trim() === '' ? 'A summary is required.' : undefined),
   });
   if (summary === undefined) return undefined;
-  return { hiring_id: known(view.hiring).id, output: { summary: summary.trim() }, push: { summary: summary.trim(), commitMessage: summary.trim().split('\n')[0] } };
+  return { hiring_id: view.hiring.id, output: { summary: summary.trim() }, push: { summary: summary.trim(), commitMessage: summary.trim().split('\n')[0] } };
 }
 
 async function submitResult(ctx: CommandContext, target: Target): Promise<void> {
   const view = await resolveHiring(ctx.connection, target, ['new', 'claimed'], 'Submit the result of which hiring?', true);
   if (!view) return;
-  const args = known(view.hiring).delivery_mode === 'push' ? await pushArgs(view) : await outputArgs(view);
+  const args = view.hiring.delivery_mode === 'push' ? await pushArgs(view) : await outputArgs(view);
   if (!args) return;
   const submission = parseSubmission(await ctx.connection.callTool('submit_hiring_result', args));
   const msg =
@@ -157,7 +156,7 @@ async function reportFailure(ctx: CommandContext, target: Target): Promise<void>
     validateInput: (v) => (v.trim() === '' ? 'A reason is required.' : undefined),
   });
   if (reason === undefined) return;
-  const submission = parseSubmission(await ctx.connection.callTool('report_hiring_failure', { hiring_id: known(view.hiring).id, reason: reason.trim(), error: picked.error }));
+  const submission = parseSubmission(await ctx.connection.callTool('report_hiring_failure', { hiring_id: view.hiring.id, reason: reason.trim(), error: picked.error }));
   void vscode.window.showInformationMessage(
     submission.state === 'awaiting_review' ? `Agrenting: the failure report for ${title(view)} waits for review.` : `Agrenting: failure of ${title(view)} reported; the client will be refunded.`,
   );
@@ -176,7 +175,7 @@ async function sendMessage(ctx: CommandContext, target: Target, text?: unknown):
           validateInput: (v) => (v.trim() === '' ? 'Write a message.' : v.length > LIMITS.maxMessageChars ? `At most ${LIMITS.maxMessageChars} characters.` : undefined),
         });
   if (content === undefined) return;
-  await ctx.connection.callTool('add_hiring_message', { hiring_id: known(view.hiring).id, content: content.trim(), kind: content.trim().endsWith('?') ? 'question' : 'message' });
+  await ctx.connection.callTool('add_hiring_message', { hiring_id: view.hiring.id, content: content.trim(), kind: content.trim().endsWith('?') ? 'question' : 'message' });
   void vscode.window.setStatusBarMessage(`Agrenting: message sent for ${title(view)}`, 5000);
 }
 
@@ -194,7 +193,7 @@ export function registerWorkCommands(ctx: CommandContext): vscode.Disposable[] {
     command(ctx, 'agrenting.sendMessage', (target, text) => sendMessage(ctx, target as Target, text)),
     command(ctx, 'agrenting.openHiring', async (target) => {
       const view = await resolveHiring(ctx.connection, target as Target, ['new', 'claimed', 'awaiting_review', 'delivering', 'done', 'failed'], 'Open which hiring?');
-      if (view) ctx.panels.show(known(view.hiring).id);
+      if (view) ctx.panels.show(view.hiring.id);
     }),
   ];
 }

@@ -6,7 +6,6 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import type { RelayConnection } from '../relay-connection';
 import { detailModel } from '../view-models/detail-model';
-import { known } from '../view-models/hiring-fields';
 
 /** Commands the webview may run; anything else it posts is ignored. */
 const WEBVIEW_COMMANDS = new Set([
@@ -66,15 +65,15 @@ export class HiringPanels implements vscode.Disposable {
   }
 
   private titleOf(id: string): string {
-    const view = this.connection.data.hirings.find((v) => known(v.hiring).id === id);
-    const t = view ? known(view.hiring).task_description.split('\n').find((l) => l.trim())?.trim() ?? id : id;
+    const view = this.connection.data.hirings.find((v) => v.hiring.id === id);
+    const t = view ? view.hiring.task_description.split('\n').find((l) => l.trim())?.trim() ?? id : id;
     return `Hiring: ${t.length > 40 ? `${t.slice(0, 39)}…` : t}`;
   }
 
   private post(id: string): void {
     const panel = this.panels.get(id);
     if (!panel) return;
-    const view = this.connection.data.hirings.find((v) => known(v.hiring).id === id);
+    const view = this.connection.data.hirings.find((v) => v.hiring.id === id);
     panel.title = this.titleOf(id);
     const message = view ? { type: 'update', model: detailModel(view, this.connection.data.reviews, new Date()) } : { type: 'missing', id };
     void panel.webview.postMessage(message);

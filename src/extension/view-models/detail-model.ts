@@ -4,7 +4,6 @@ import type { HiringView, Submission } from '../../relay/types';
 import { taskTitle } from '../../shared/hiring';
 import { countdown, formatTime } from './deadline';
 import { formatPrice } from './hiring-item';
-import { known } from './hiring-fields';
 import { PHASE_LABEL, groupOf } from './phase';
 
 export interface ConversationEntry {
@@ -63,7 +62,7 @@ export function safeRepoUrl(url: string | null | undefined): string | undefined 
 }
 
 function conversation(view: HiringView): ConversationEntry[] {
-  const platform: ConversationEntry[] = (known(view.hiring).messages ?? []).map((m) => {
+  const platform: ConversationEntry[] = (view.hiring.messages ?? []).map((m) => {
     const fromClient = m.sender_type !== 'agent';
     return {
       from: fromClient ? 'client' : 'agent',
@@ -86,7 +85,7 @@ function conversation(view: HiringView): ConversationEntry[] {
 
 export function detailActions(view: HiringView, reviews: Submission[]): DetailAction[] {
   const group = groupOf(view.phase);
-  const waiting = reviews.some((s) => s.hiringId === known(view.hiring).id && s.state === 'awaiting_review');
+  const waiting = reviews.some((s) => s.hiringId === view.hiring.id && s.state === 'awaiting_review');
   switch (group) {
     case 'new':
       return [
@@ -116,7 +115,7 @@ export function detailActions(view: HiringView, reviews: Submission[]): DetailAc
 }
 
 export function detailModel(view: HiringView, reviews: Submission[], now: Date): DetailModel {
-  const h = known(view.hiring);
+  const h = view.hiring;
   const group = groupOf(view.phase);
   const due = countdown(h.deadline_at, now);
   const deadline = h.deadline_at ? `${formatTime(h.deadline_at) ?? h.deadline_at}${due && group !== 'done' && group !== 'failed' ? ` (${due})` : ''}` : undefined;

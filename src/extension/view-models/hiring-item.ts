@@ -3,7 +3,6 @@
 import { taskTitle } from '../../shared/hiring';
 import type { HiringView, Submission } from '../../relay/types';
 import { countdown, formatTime } from './deadline';
-import { known } from './hiring-fields';
 import { escapeMarkdown, quote } from './markdown';
 import { GROUP_LABEL, PHASE_LABEL, groupOf, type HiringGroup } from './phase';
 
@@ -15,12 +14,12 @@ export function formatPrice(price: string | undefined): string | undefined {
 }
 
 export function hiringLabel(view: HiringView): string {
-  return taskTitle(known(view.hiring));
+  return taskTitle(view.hiring);
 }
 
 /** "$25.00 · push · due in 3h" — only the deadline for active hirings. */
 export function hiringDescription(view: HiringView, now: Date): string {
-  const h = known(view.hiring);
+  const h = view.hiring;
   const parts: string[] = [];
   const price = formatPrice(h.price);
   if (price) parts.push(price);
@@ -60,7 +59,7 @@ export function hiringIcon(view: HiringView): { icon: string; color?: string } {
 
 /** The whole task, the client's message and the capability, as markdown that shows client text literally. */
 export function hiringTooltip(view: HiringView, now: Date): string {
-  const h = known(view.hiring);
+  const h = view.hiring;
   const lines: string[] = [`**${escapeMarkdown(hiringLabel(view))}**`, ''];
   const facts: string[] = [];
   const price = formatPrice(h.price);

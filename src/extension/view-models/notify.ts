@@ -4,7 +4,6 @@ import type { HiringView, LocalPhase, Submission } from '../../relay/types';
 import { taskTitle } from '../../shared/hiring';
 import { deadlineWithin, shortSpan, msUntil } from './deadline';
 import { formatPrice } from './hiring-item';
-import { known } from './hiring-fields';
 
 export type NotificationLevel = 'all' | 'important' | 'none';
 
@@ -30,7 +29,7 @@ export interface Snapshot {
 
 export function snapshotOf(views: HiringView[], reviews: Submission[]): Snapshot {
   return {
-    phases: new Map(views.map((v) => [known(v.hiring).id, v.phase])),
+    phases: new Map(views.map((v) => [v.hiring.id, v.phase])),
     reviews: new Set(reviews.filter((s) => s.state === 'awaiting_review').map((s) => s.id)),
   };
 }
@@ -39,7 +38,7 @@ export function allowed(notice: Notice, level: NotificationLevel): boolean {
   return level === 'all' || (level === 'important' && notice.important);
 }
 
-const title = (v: HiringView | undefined, id: string) => (v ? `"${taskTitle(known(v.hiring), 60)}"` : `hiring ${id}`);
+const title = (v: HiringView | undefined, id: string) => (v ? `"${taskTitle(v.hiring, 60)}"` : `hiring ${id}`);
 
 /**
  * Notices for what changed between two snapshots. The first snapshot (prev undefined)
@@ -53,10 +52,10 @@ export function diffNotices(prev: Snapshot | undefined, views: HiringView[], rev
     const parts = [fresh > 0 ? `${fresh} new hiring${fresh === 1 ? '' : 's'}` : '', waiting.length > 0 ? `${waiting.length} submission${waiting.length === 1 ? '' : 's'} to review` : ''].filter(Boolean);
     return [{ kind: 'summary', important: true, severity: 'info', message: `Agrenting: ${parts.join(' and ')} waiting.`, actions: [{ title: 'Show Hirings', command: 'agrenting.hirings.focus' }] }];
   }
-  const byId = new Map(views.map((v) => [known(v.hiring).id, v]));
+  const byId = new Map(views.map((v) => [v.hiring.id, v]));
   const out: Notice[] = [];
   for (const v of views) {
-    const h = known(v.hiring);
+    const h = v.hiring;
     const id = h.id;
     const before = prev.phases.get(id);
     if (before === v.phase) continue;
@@ -83,13 +82,13 @@ export const DEADLINE_WARNING_MS = 60 * 60 * 1000;
 /** Active hirings whose deadline is within the hour and that were not warned about yet. */
 export function deadlineNotices(views: HiringView[], now: Date, warned: ReadonlySet<string>, withinMs = DEADLINE_WARNING_MS): Notice[] {
   return views
-    .filter((v) => (v.phase === 'new' || v.phase === 'claimed') && !warned.has(known(v.hiring).id) && deadlineWithin(known(v.hiring).deadline_at, now, withinMs))
+    .filter((v) => (v.phase === 'new' || v.phase === 'claimed') && !warned.has(v.hiring.id) && deadlineWithin(v.hiring.deadline_at, now, withinMs))
     .map((v) => ({
       kind: 'deadline' as const,
       important: true,
       severity: 'warning' as const,
-      message: `Hiring ${title(v, known(v.hiring).id)} is due in ${shortSpan(msUntil(known(v.hiring).deadline_at, now) ?? 0)}.`,
-      hiringId: known(v.hiring).id,
+      message: `Hiring ${title(v, v.hiring.id)} is due in ${shortSpan(msUntil(v.hiring.deadline_at, now) ?? 0)}.`,
+      hiringId: v.hiring.id,
       actions: v.phase === 'new' ? [{ title: 'Start Work', command: 'agrenting.startWork' }] : [{ title: 'Submit Result', command: 'agrenting.submitResult' }, { title: 'Open', command: 'agrenting.openHiring' }],
     }));
 }

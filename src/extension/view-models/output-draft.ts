@@ -1,12 +1,12 @@
 // The untitled editor Start Work opens for an output-mode hiring: the task as a
 // comment on top, the result below. Submit Result sends what is below the comment.
-import type { KnownHiring } from './hiring-fields';
+import type { Hiring } from '../../shared/hiring';
 
 const START = '<!-- Agrenting hiring ';
 const END = '-->';
 
 /** The draft's text: a comment holding the task, then an empty line to write in. */
-export function draftText(h: Pick<KnownHiring, 'id' | 'task_description' | 'client_message'>): string {
+export function draftText(h: Pick<Hiring, 'id' | 'task_description' | 'client_message'>): string {
   // "--" cannot end the comment early; "-->" inside client text would.
   const safe = (s: string) => s.replace(/--+>/g, '— >');
   const lines = [`${START}${h.id}`, '', 'Task:', safe(h.task_description || '(no description)')];

@@ -3,7 +3,6 @@
 import type { HiringView, Submission } from '../../relay/types';
 import { taskTitle } from '../../shared/hiring';
 import { formatTime } from './deadline';
-import { known } from './hiring-fields';
 import { fence } from './markdown';
 
 /** Block-quotes text line by line, literally: the review document is read as text, where escapes would only clutter. */
@@ -50,7 +49,7 @@ function renderOutput(output: unknown): string {
 
 export function reviewDocument(s: Submission, view: HiringView | undefined): string {
   const lines: string[] = [];
-  const title = view ? taskTitle(known(view.hiring), 100) : `Hiring ${s.hiringId}`;
+  const title = view ? taskTitle(view.hiring, 100) : `Hiring ${s.hiringId}`;
   lines.push(`# Review: ${oneLine(title)}`, '');
   lines.push(`Submitted by **${oneLine(s.submittedBy)}** ${formatTime(s.createdAt) ?? ''} \u00b7 submission \`${s.id}\` \u00b7 state ${s.state.replace('_', ' ')}`, '');
   lines.push('Approve with **Agrenting: Approve Submission**; reject with feedback (only your agent sees it) with **Agrenting: Reject Submission**.', '');

@@ -2,7 +2,6 @@
 // → submissions waiting for review. nodes.ts turns each into a TreeItem.
 import type { HiringView, Submission } from '../../relay/types';
 import { msUntil } from './deadline';
-import { known } from './hiring-fields';
 import {
   hiringAccessibilityLabel,
   hiringContextValue,
@@ -64,15 +63,15 @@ export type TreeModel = { kind: 'agents'; agents: AgentModel[] } | { kind: 'grou
 function compare(group: HiringGroup, now: Date) {
   return (a: HiringView, b: HiringView): number => {
     if (group === 'done' || group === 'failed') return (b.updatedAt || '').localeCompare(a.updatedAt || '');
-    const da = msUntil(known(a.hiring).deadline_at, now) ?? Number.POSITIVE_INFINITY;
-    const db = msUntil(known(b.hiring).deadline_at, now) ?? Number.POSITIVE_INFINITY;
+    const da = msUntil(a.hiring.deadline_at, now) ?? Number.POSITIVE_INFINITY;
+    const db = msUntil(b.hiring.deadline_at, now) ?? Number.POSITIVE_INFINITY;
     if (da !== db) return da - db;
     return (a.firstSeenAt || '').localeCompare(b.firstSeenAt || '');
   };
 }
 
 export function hiringModel(view: HiringView, reviews: Submission[], now: Date): HiringModel {
-  const id = known(view.hiring).id;
+  const id = view.hiring.id;
   const waiting = reviews.filter((s) => s.hiringId === id && s.state === 'awaiting_review');
   return {
     kind: 'hiring',

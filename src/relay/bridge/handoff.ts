@@ -8,7 +8,8 @@ import type { Logger } from '../../shared/log';
 import { MatrixClient } from './matrix-client';
 import { MATRIX_USER_ID } from './payload';
 import type { TaskStore } from './s3-store';
-import { titleOf, type TaskHiring } from './task-hiring';
+import { taskTitle } from '../../shared/hiring';
+import type { TaskHiring } from './task-hiring';
 import {
   buildMeta,
   buildSpec,
@@ -65,7 +66,7 @@ export function mentionMessage(worker: WorkerRef, text: string): Record<string, 
 
 /** The m.room.message that hands a task to a worker. */
 export function mentionContent(worker: WorkerRef, hiring: Pick<TaskHiring, 'id' | 'task_description'>, reportTo: string, attempt: number): Record<string, unknown> {
-  const title = titleOf(hiring, 100);
+  const title = taskTitle(hiring, 100);
   const spec = `shared/tasks/${hiring.id}/spec.md`;
   const again = attempt > 1 ? ` (re-sent, attempt ${attempt})` : '';
   return mentionMessage(

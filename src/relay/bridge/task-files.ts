@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { isSafeId } from './payload';
-import { titleOf, type TaskHiring } from './task-hiring';
+import { taskTitle } from '../../shared/hiring';
+import type { TaskHiring } from './task-hiring';
 
 export const TASKS_PREFIX = 'shared/tasks';
 export const FILES = {
@@ -91,7 +92,7 @@ export function buildMeta(c: TaskContext): TaskMeta {
   return {
     task_id: h.id,
     project_id: c.projectId,
-    task_title: titleOf(h, 120),
+    task_title: taskTitle(h, 120),
     type: 'finite',
     assigned_to: c.worker,
     room_id: c.roomId,
@@ -107,7 +108,7 @@ export function buildMeta(c: TaskContext): TaskMeta {
 export function buildSpec(c: TaskContext): string {
   const h = c.hiring;
   const lines = [
-    `# ${titleOf(h, 120)}`,
+    `# ${taskTitle(h, 120)}`,
     '',
     `Task id: ${h.id} (Agrenting hiring ${h.id})`,
     `Assigned to: ${c.worker}`,

@@ -1,8 +1,7 @@
-// The fields of a hiring the bridge works with, as plain typed values. The shared `Hiring` type
-// (an Omit<> of a passthrough schema) widens to an index signature, so the bridge reads the
-// fields it needs once, here, and trusts these types inside.
+// The hiring as the bridge hands it to a HiClaw worker: only the fields the task files and the
+// mention need, with no repository token (so none can reach a worker's files or a Matrix room),
+// plus the worker the platform routed it to.
 import type { Hiring } from '../../shared/hiring';
-import { taskTitle } from '../../shared/hiring';
 
 export interface TaskHiring {
   id: string;
@@ -19,28 +18,21 @@ export interface TaskHiring {
   worker_matrix_id?: string;
 }
 
-function str(v: unknown): string | null {
-  return typeof v === 'string' && v.length > 0 ? v : null;
-}
-
 export function toTaskHiring(h: Hiring): TaskHiring {
-  const r = h as Record<string, unknown>;
+  // `||`: an empty string is as good as absent in files a worker reads.
   return {
-    id: String(r.id),
-    status: str(r.status) ?? 'queued',
-    task_description: typeof r.task_description === 'string' ? r.task_description : '',
-    client_message: str(r.client_message),
-    capability_requested: str(r.capability_requested),
-    category: str(r.category),
-    price: str(r.price),
-    deadline_at: str(r.deadline_at),
-    delivery_mode: r.delivery_mode === 'push' ? 'push' : 'output',
-    repo_url: str(r.repo_url),
-    worker_matrix_id: str(r.worker_matrix_id) ?? undefined,
+    id: h.id,
+    status: h.status || 'queued',
+    task_description: h.task_description,
+    client_message: h.client_message || null,
+    capability_requested: h.capability_requested || null,
+    category: h.category || null,
+    price: h.price || null,
+    deadline_at: h.deadline_at || null,
+    delivery_mode: h.delivery_mode,
+    repo_url: h.repo_url || null,
+    // An extra field the platform adds to webhook deliveries, not part of the §4 schema.
+    worker_matrix_id: typeof h.worker_matrix_id === 'string' && h.worker_matrix_id ? h.worker_matrix_id : undefined,
   };
 }
 
-/** The first line of the task, for titles and the mention. */
-export function titleOf(h: Pick<TaskHiring, 'id' | 'task_description'>, max = 100): string {
-  return taskTitle({ id: h.id, task_description: h.task_description }, max);
-}

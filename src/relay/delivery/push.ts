@@ -43,7 +43,7 @@ export interface CommitAndPushOptions {
 }
 
 export async function commitAndPush(ws: WorkspaceRef, hiring: Hiring, opts: CommitAndPushOptions): Promise<PushResult> {
-  const id = String(hiring.id);
+  const id = hiring.id;
   const log = (opts.log ?? createLogger('delivery')).child('push');
   let url: string;
   let token: string;

@@ -81,7 +81,7 @@ export async function findWorkspace(hiringId: string, root: string): Promise<Wor
 
 /** The hiring's id, clone URL (credentials stripped, http(s) only) and token; throws WorkspaceError. */
 export function hiringRepo(hiring: Hiring): { id: string; url: string; token: string } {
-  const id = String(hiring.id);
+  const id = hiring.id;
   if (!hiring.repo_url) throw new WorkspaceError(`Hiring ${id} has no repository URL: it cannot be delivered by push.`, id, 'input');
   if (!hiring.repo_access_token) throw new WorkspaceError(`Hiring ${id} has no repository token: it cannot be delivered by push.`, id, 'input');
   registerSecret(hiring.repo_access_token);
@@ -108,7 +108,7 @@ const preparing = new Map<string, Promise<WorkspaceRef>>();
 export function prepareWorkspace(hiring: Hiring, opts: PrepareOptions): Promise<WorkspaceRef> {
   let dir: string;
   try {
-    dir = workspaceDir(String(hiring.id), opts.root);
+    dir = workspaceDir(hiring.id, opts.root);
   } catch (err) {
     return Promise.reject(err);
   }

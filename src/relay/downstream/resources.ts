@@ -56,8 +56,8 @@ function visibleSubmissions(caller: Caller, subs: Submission[]): Submission[] {
 
 export function listResources(core: RelayCore, caller: Caller): Resource[] {
   const perHiring = visibleViews(caller, core.listActive(caller)).map((v) => ({
-    uri: hiringUri(String(v.hiring.id)),
-    name: `Hiring ${String(v.hiring.id)}`,
+    uri: hiringUri(v.hiring.id),
+    name: `Hiring ${v.hiring.id}`,
     mimeType: JSON_MIME,
   }));
   return [...STATIC_RESOURCES, ...perHiring];

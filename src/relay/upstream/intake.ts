@@ -63,7 +63,7 @@ export class HiringIntake {
     registerSecret(h.repo_access_token);
     const nested = h.task_input.repo_access_token;
     if (typeof nested === 'string') registerSecret(nested);
-    if (typeof h.agent_id === 'string' && h.agent_id) this.opts.onAgentId(h.agent_id);
+    if (h.agent_id) this.opts.onAgentId(h.agent_id);
     return h;
   }
 
