@@ -77,6 +77,29 @@ describe('HiringStore', () => {
     expect(store.history().map((x) => x.hiring.id)).toEqual(['h1']);
   });
 
+  it('never lets a late, older platform view reopen a finished hiring', async () => {
+    const store = await open(dir());
+    const stale = hiring('h1', { status: 'in_progress', updated_at: '2026-11-24T10:00:00Z' });
+    await store.upsert('a1', [stale], 'mcp');
+    await store.claim('h1', 'alice');
+    await store.upsert('a1', [hiring('h1', { status: 'completed', updated_at: '2026-11-24T10:05:00Z' })], 'rest');
+    // A pending list read before the platform completed the hiring answers only now.
+    expect(await store.upsert('a1', [stale], 'mcp')).toEqual({ added: [], changed: [] });
+    expect(store.get('h1')).toMatchObject({ phase: 'done', hiring: { status: 'completed' } });
+    // Without timestamps there is no proof the reopening is news: terminal stays terminal.
+    await store.upsert('a1', [hiring('h2', { status: 'cancelled' })], 'rest');
+    await store.upsert('a1', [hiring('h2', { status: 'in_progress' })], 'mcp');
+    expect(store.get('h2')).toMatchObject({ phase: 'failed', hiring: { status: 'cancelled' } });
+    // An older view of an active hiring does not replace a newer one either.
+    await store.upsert('a1', [hiring('h3', { status: 'in_progress', updated_at: '2026-11-24T10:05:00Z', client_message: 'new' })], 'mcp');
+    await store.upsert('a1', [hiring('h3', { status: 'queued', updated_at: '2026-11-24T10:00:00Z', client_message: 'old' })], 'mcp');
+    expect(store.get('h3')?.hiring).toMatchObject({ status: 'in_progress', client_message: 'new' });
+    // A genuinely newer view (a dispute resolved back into work) still reopens.
+    await store.upsert('a1', [hiring('h1', { status: 'in_progress', updated_at: '2026-11-24T11:00:00Z' })], 'mcp');
+    expect(store.get('h1')).toMatchObject({ phase: 'claimed', claimedBy: 'alice' });
+    expect(store.active().map((r) => r.hiring.id)).toEqual(['h3', 'h1']);
+  });
+
   it('knows everything after a restart (new instance on the same directory)', async () => {
     const d = dir();
     const s1 = await HiringStore.open(d, { logger: quietLogger() });

@@ -175,6 +175,8 @@ export class HiringStore {
         const rec: HiringRecord = { agent, hiring: clean, phase, firstSeenAt: at, updatedAt: at, chunks: [], relayMessages: [], submissions: [] };
         records.push(this.apply({ t: 'put', r: rec }));
         added.push(id);
+      } else if (isStaleView(existing.hiring, clean)) {
+        this.log.debug('ignoring an older view of a hiring', { hiring: id, source, status: String(clean.status) });
       } else if (existing.agent !== agent || !deepEqual(existing.hiring, clean)) {
         const phase = this.nextPhase(existing, clean.status);
         records.push(this.apply({ t: 'hiring', id, agent, h: clean, phase, at }));
@@ -258,6 +260,7 @@ export class HiringStore {
     const forced = phaseForStatus(status);
     if (forced) return forced;
     // Back from a platform terminal status (rare: a dispute resolved): work again.
+    // Only a view proven newer gets here (isStaleView).
     if (isTerminalStatus(existing.hiring.status)) return existing.claimedBy ? 'claimed' : 'new';
     // Otherwise the local phase stands: a stale pending list must not undo 'done'.
     return existing.phase;
@@ -307,6 +310,22 @@ export class HiringStore {
       }
     }
   }
+}
+
+/**
+ * Whether `incoming` is an older platform view than the stored one. Reads of the
+ * pending list, GET /hirings/pending and getHiring race each other under a slow
+ * network: a view that left the platform before the hiring moved on can arrive
+ * after it. An older `updated_at` is stale; and a terminal hiring is reopened only
+ * by a view proven newer, since "terminal statuses are never work" (protocol §5).
+ */
+export function isStaleView(stored: Hiring, incoming: Hiring): boolean {
+  const before = Date.parse(String(stored.updated_at ?? ''));
+  const after = Date.parse(String(incoming.updated_at ?? ''));
+  const known = Number.isFinite(before) && Number.isFinite(after);
+  if (known && after < before) return true;
+  if (isTerminalStatus(stored.status) && !isTerminalStatus(incoming.status)) return !(known && after > before);
+  return false;
 }
 
 function filterAgent(records: Iterable<HiringRecord>, agent: string | undefined): HiringRecord[] {
