@@ -2,10 +2,9 @@
 // malformed optional fields are tolerated, only `id` is required. Repository
 // fields are read from the top level first, then from `task_input`.
 import { z } from 'zod';
+import { lenient, listOf, parseEach } from './lenient';
 import type { DeliveryMode } from './protocol';
-
-/** An optional field that never rejects the whole hiring: a wrong type becomes undefined. */
-const lenient = <T extends z.ZodTypeAny>(schema: T) => schema.optional().catch(undefined);
+import { describeZodError } from './tools';
 
 const nullableString = lenient(z.string().nullable());
 const isoDate = nullableString;
@@ -36,18 +35,6 @@ export const ArtifactRefSchema = z
   })
   .passthrough();
 export type ArtifactRef = z.infer<typeof ArtifactRefSchema>;
-
-const listOf = <T extends z.ZodTypeAny>(item: T) =>
-  z
-    .array(z.unknown())
-    .catch([])
-    .optional()
-    .transform((items) =>
-      (items ?? []).flatMap((raw) => {
-        const r = item.safeParse(raw);
-        return r.success ? [r.data as z.infer<T>] : [];
-      }),
-    );
 
 const HiringShape = z.object({
     id: z.union([z.string().min(1), z.number().transform(String)]),
@@ -109,7 +96,7 @@ function stringField(obj: Record<string, unknown>, key: string): string | null {
 export function parseHiring(raw: unknown): Hiring {
   const r = RawHiringSchema.safeParse(raw);
   if (!r.success) {
-    throw new HiringParseError(`not a hiring: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    throw new HiringParseError(`not a hiring: ${describeZodError(r.error)}`);
   }
   const h = r.data;
   const taskInput = h.task_input ?? {};
@@ -127,17 +114,8 @@ export function parseHiring(raw: unknown): Hiring {
 
 /** Parses `hiring://pending` contents or a REST list: keeps the good, reports the bad. */
 export function parseHiringList(raw: unknown): { hirings: Hiring[]; errors: string[] } {
-  if (!Array.isArray(raw)) return { hirings: [], errors: ['expected a JSON array of hirings'] };
-  const hirings: Hiring[] = [];
-  const errors: string[] = [];
-  raw.forEach((item, i) => {
-    try {
-      hirings.push(parseHiring(item));
-    } catch (e) {
-      errors.push(`item ${i}: ${(e as Error).message}`);
-    }
-  });
-  return { hirings, errors };
+  const { items, errors } = parseEach(raw, parseHiring, { list: 'hirings', item: 'item' });
+  return { hirings: items, errors };
 }
 
 /** A copy safe to write to disk or show: the repository token removed everywhere. */

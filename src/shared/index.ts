@@ -3,3 +3,4 @@ export * from './hiring';
 export * from './tools';
 export * from './redact';
 export * from './log';
+export * from './lenient';

@@ -2,30 +2,18 @@
 // leniently: a malformed item is dropped and reported, never the whole list.
 import { z } from 'zod';
 import { parseHiring } from '../../shared/hiring';
+import { lenient, listOf, parseEach, type Parsed } from '../../shared/lenient';
 import type { HiringView, LinkStatus, LocalPhase, RelayStatus, Submission, WorkspaceRef } from '../../relay/types';
 
 const PHASES = ['new', 'claimed', 'awaiting_review', 'delivering', 'done', 'failed'] as const;
 const LINK_STATES = ['connecting', 'connected', 'reconnecting', 'offline', 'stopped'] as const;
 const SUBMISSION_STATES = ['awaiting_review', 'approved', 'rejected', 'delivering', 'delivered', 'failed'] as const;
 
-const lenient = <T extends z.ZodTypeAny>(schema: T) => schema.optional().catch(undefined);
 const str = lenient(z.string());
 
 const ChunkSchema = z.object({ content: z.string(), kind: str, at: z.string().catch('') });
 const RelayMessageSchema = z.object({ content: z.string(), from: z.enum(['review', 'relay']).catch('relay'), at: z.string().catch('') });
 const WorkspaceSchema = z.object({ dir: z.string(), branch: z.string().catch(''), baseBranch: z.string().catch(''), baseSha: z.string().catch('') });
-
-const listOf = <T extends z.ZodTypeAny>(item: T) =>
-  z
-    .array(z.unknown())
-    .catch([])
-    .optional()
-    .transform((items) =>
-      (items ?? []).flatMap((raw) => {
-        const r = item.safeParse(raw);
-        return r.success ? [r.data as z.infer<T>] : [];
-      }),
-    );
 
 const LocalSchema = z.object({
   agent: z.string().catch('default'),
@@ -39,10 +27,7 @@ const LocalSchema = z.object({
   submissions: listOf(z.string()),
 });
 
-export interface Parsed<T> {
-  items: T[];
-  errors: string[];
-}
+export type { Parsed };
 
 /**
  * One hiring as the relay serves it. Accepts the extension's shape (`{hiring, phase, ...}`)
@@ -65,17 +50,7 @@ export function parseHiringView(raw: unknown): HiringView {
 }
 
 export function parseHiringViews(raw: unknown): Parsed<HiringView> {
-  if (!Array.isArray(raw)) return { items: [], errors: ['expected a JSON array of hirings'] };
-  const items: HiringView[] = [];
-  const errors: string[] = [];
-  raw.forEach((r, i) => {
-    try {
-      items.push(parseHiringView(r));
-    } catch (e) {
-      errors.push(`hiring ${i}: ${(e as Error).message}`);
-    }
-  });
-  return { items, errors };
+  return parseEach(raw, parseHiringView, { list: 'hirings', item: 'hiring' });
 }
 
 const SubmissionSchema = z
@@ -106,17 +81,7 @@ export function parseSubmission(raw: unknown): Submission {
 }
 
 export function parseSubmissions(raw: unknown): Parsed<Submission> {
-  if (!Array.isArray(raw)) return { items: [], errors: ['expected a JSON array of submissions'] };
-  const items: Submission[] = [];
-  const errors: string[] = [];
-  raw.forEach((r, i) => {
-    try {
-      items.push(parseSubmission(r));
-    } catch (e) {
-      errors.push(`submission ${i}: ${e instanceof z.ZodError ? e.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ') : (e as Error).message}`);
-    }
-  });
-  return { items, errors };
+  return parseEach(raw, parseSubmission, { list: 'submissions', item: 'submission' });
 }
 
 const LinkSchema = z.object({
