@@ -177,7 +177,8 @@ export class Workbench {
     await item.waitFor({ state: 'visible', timeout: 30_000 });
     const active = (await item.getAttribute('class'))?.includes('checked') ?? false;
     const sidebarVisible = await this.page.locator('.part.sidebar').isVisible();
-    if (!(active && sidebarVisible)) await item.locator('.action-label').click();
+    // Click the item itself: its badge (the count of new hirings) covers the icon's centre.
+    if (!(active && sidebarVisible)) await item.click();
     await this.page.locator(`.part.sidebar .composite.title`, { hasText: new RegExp(title, 'i') }).waitFor({ state: 'visible', timeout: 15_000 });
   }
 
