@@ -2,6 +2,7 @@
 // at `<base>/api/v3` (the GitHub Enterprise convention): repository with the
 // token's permissions, and pull requests (create, get, list by head).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyTooLargeError, isRecord, parseJson, readBody, sendJson } from '../http';
 import type { RepoStore } from './repos';
 import { tokenFromAuthorization, type TokenGrant, type TokenRegistry } from './tokens';
 
@@ -37,28 +38,16 @@ class HttpError extends Error {
   }
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError(413, 'Request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return {};
+  let text: string;
   try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch {
-    // fall through
+    text = await readBody(req, MAX_BODY);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw new HttpError(413, 'Request body too large');
+    throw err;
   }
+  const parsed = parseJson(text);
+  if (parsed.ok && isRecord(parsed.value)) return parsed.value;
   throw new HttpError(400, 'Problems parsing JSON');
 }
 
@@ -167,20 +156,20 @@ export async function handleRest(ctx: Ctx, req: IncomingMessage, res: ServerResp
     }
     const grant = authorize(ctx, req, owner, name);
     const method = req.method ?? 'GET';
-    if (!pulls && method === 'GET') return send(res, 200, repoJson(ctx, owner, name, grant));
-    if (pulls && !num && method === 'POST') return send(res, 201, await createPull(ctx, req, owner, name, grant));
-    if (pulls && !num && method === 'GET') return send(res, 200, listPulls(ctx, owner, name, query));
+    if (!pulls && method === 'GET') return sendJson(res, 200, repoJson(ctx, owner, name, grant));
+    if (pulls && !num && method === 'POST') return sendJson(res, 201, await createPull(ctx, req, owner, name, grant));
+    if (pulls && !num && method === 'GET') return sendJson(res, 200, listPulls(ctx, owner, name, query));
     if (pulls && num && method === 'GET') {
       const pr = (ctx.pulls.get(`${owner}/${name}`) ?? []).find((p) => p.number === Number(num));
       if (!pr) throw new HttpError(404, 'Not Found');
-      return send(res, 200, pr);
+      return sendJson(res, 200, pr);
     }
     throw new HttpError(404, 'Not Found');
   } catch (err) {
     if (err instanceof HttpError) {
-      return send(res, err.status, { message: err.message, ...(err.errors ? { errors: err.errors } : {}), documentation_url: DOCS });
+      return sendJson(res, err.status, { message: err.message, ...(err.errors ? { errors: err.errors } : {}), documentation_url: DOCS });
     }
-    send(res, 500, { message: 'Internal Server Error', documentation_url: DOCS });
+    sendJson(res, 500, { message: 'Internal Server Error', documentation_url: DOCS });
   }
 }
 
