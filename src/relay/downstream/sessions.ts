@@ -3,7 +3,9 @@
 // affected URI gets `notifications/resources/updated` and reads the resource.
 // Sends are started for every session at once and never awaited one after the
 // other, so a slow or dead client cannot hold up the rest; a session whose send
-// fails is dropped.
+// fails is dropped. Signals are coalesced: a session hears each URI at most once
+// per turn of the event loop, however many changes a burst made — under a burst of
+// hirings this keeps the event loop free for the platform's pings.
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Logger } from '../../shared/log';
@@ -28,6 +30,9 @@ export type DownstreamSession = SessionBase &
 
 export class SessionRegistry {
   private readonly sessions = new Map<string, DownstreamSession>();
+  /** URIs waiting to be signalled, by session id; sent on the next turn of the event loop. */
+  private readonly queued = new Map<string, Set<string>>();
+  private flushScheduled = false;
 
   constructor(private readonly log: Logger) {}
 
@@ -69,10 +74,30 @@ export class SessionRegistry {
 
   publish(event: RelayEvent): void {
     const uris = urisForEvent(event);
-    for (const s of [...this.sessions.values()]) {
+    for (const s of this.sessions.values()) {
       if (!eventVisibleTo(s.caller, event)) continue;
       for (const uri of uris) {
         if (!s.subscriptions.has(uri)) continue;
+        let waiting = this.queued.get(s.id);
+        if (!waiting) this.queued.set(s.id, (waiting = new Set()));
+        waiting.add(uri);
+      }
+    }
+    if (this.queued.size > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Sends every queued signal now (publish schedules this; tests may call it). */
+  flush(): void {
+    this.flushScheduled = false;
+    const batch = [...this.queued];
+    this.queued.clear();
+    for (const [id, uris] of batch) {
+      const s = this.sessions.get(id);
+      if (!s) continue;
+      for (const uri of uris) {
         s.server.sendResourceUpdated({ uri }).catch((err: unknown) => {
           void this.drop(s.id, `notification failed: ${err instanceof Error ? err.message : String(err)}`);
         });
@@ -83,6 +108,7 @@ export class SessionRegistry {
   async closeAll(): Promise<void> {
     const all = [...this.sessions.values()];
     this.sessions.clear();
+    this.queued.clear();
     await Promise.all(all.map((s) => s.server.close().catch(() => undefined)));
   }
 }
