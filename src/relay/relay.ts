@@ -233,6 +233,8 @@ class RelayImpl extends DelegatingCore implements Relay {
     await this.server?.close().catch(() => undefined);
     await this.core?.submissions.idle();
     await this.outbox?.close();
+    // Answers that arrived while the outbox closed are recorded before the journals close (links still up to re-read the hiring).
+    await this.core?.submissions.idle();
     await Promise.allSettled(this.links().map((l) => l.stop()));
     await this.queue?.close();
     await this.store?.close();

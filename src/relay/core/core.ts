@@ -259,7 +259,7 @@ export class Core implements RelayCore {
   private async readyToSubmit(caller: Caller, id: string): Promise<HiringRecord> {
     const rec = this.visible(caller, id);
     this.checkClaim(caller, rec);
-    const open = rec.submissions.map((s) => this.o.queue.get(s)).find((s) => s && ['awaiting_review', 'approved', 'delivering'].includes(s.state));
+    const open = this.submissions.openFor(id);
     if (open) {
       throw new RelayError(`Hiring ${id} already has submission ${open.id} (${open.state.replace('_', ' ')}); wait for it to be decided.`, 'conflict');
     }

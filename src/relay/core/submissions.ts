@@ -7,11 +7,11 @@ import { TOOL } from '../../shared/protocol';
 import { safeError } from '../../shared/redact';
 import type { SubmitResultArgs } from '../../shared/tools';
 import type { Outbox, OutboxEvent } from '../inbox/outbox';
-import type { ReviewQueue } from '../inbox/review';
+import type { ReviewedSubmission, ReviewQueue } from '../inbox/review';
 import type { HiringStore } from '../inbox/store';
-import { RelayError, type HiringRecord, type RelayEvent, type Submission } from '../types';
+import { RelayError, type HiringRecord, type OutboxEntry, type RelayEvent, type Submission } from '../types';
 import type { LinkDirectory, PushDelivery } from './ports';
-import { isFinished } from './views';
+import { hid, isFinished } from './views';
 
 export interface SubmissionsOptions {
   store: HiringStore;
@@ -30,16 +30,35 @@ export function deliveryKey(submissionId: string): string {
   return `submission-${submissionId}`;
 }
 
+/**
+ * The key after `key` was refused for good: `submission-<id>-<n>`. Agrenting replays
+ * its first answer for a key it has seen (protocol §6), so approving a refused
+ * delivery again can only succeed under a new key; it cannot double anything,
+ * because the refused one never took effect.
+ */
+export function nextDeliveryKey(submissionId: string, key: string): string {
+  const m = /-(\d+)$/.exec(key.slice(deliveryKey(submissionId).length));
+  return `${deliveryKey(submissionId)}-${m ? Number(m[1]) + 1 : 2}`;
+}
+
+const OPEN: readonly Submission['state'][] = ['awaiting_review', 'approved', 'delivering'];
+
 type NewSubmission = Parameters<ReviewQueue['create']>[0];
 
 export class Submissions {
   private readonly inFlight = new Map<string, Promise<Submission>>();
+  /** Platform answers being recorded: stop() waits for them before closing the journals. */
+  private readonly settling = new Set<Promise<void>>();
 
   constructor(private readonly o: SubmissionsOptions) {
     o.queue.onChange((s) => o.emit({ type: 'review', submissionId: s.id }));
-    o.outbox.onEvent((e) => {
-      this.settle(e).catch((err: unknown) => o.logger.error('could not record a delivery answer', { key: e.entry.key, error: err }));
-    });
+    o.outbox.onEvent((e) => this.track(this.settle(e), e.entry.key));
+  }
+
+  /** The submission of a hiring that is still open (waiting, approved, delivering), if any. */
+  openFor(hiringId: string): ReviewedSubmission | undefined {
+    // From the queue, not the hiring's list: a crash can fall between saving a submission and linking it.
+    return this.o.queue.forHiring(hiringId).find((s) => OPEN.includes(s.state));
   }
 
   async create(input: NewSubmission, review: 'required' | 'off'): Promise<Submission> {
@@ -73,25 +92,66 @@ export class Submissions {
     return done;
   }
 
-  /** Approved or delivering submissions whose delivery was cut short (a crash): pick them up again. */
+  /**
+   * After a restart: finishes what a crash (or a stop) cut short between two journal
+   * writes. Each step below is journaled on its own, so any prefix may be on disk.
+   */
   resume(): void {
-    for (const s of this.o.queue.list(['approved', 'delivering'])) {
-      if (this.o.outbox.get(deliveryKey(s.id))) continue;
-      this.o.logger.info('resuming an interrupted delivery', { submission: s.id, hiring: s.hiringId });
-      this.deliver(s.id).catch((e: unknown) => this.o.logger.error('resuming a delivery failed', { submission: s.id, error: e }));
+    this.track(this.recover(), 'resume');
+  }
+
+  /** Waits for deliveries being prepared (push) to reach the outbox, and for answers being recorded. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0 || this.settling.size > 0) {
+      await Promise.allSettled([...this.inFlight.values(), ...this.settling]);
     }
   }
 
-  /** Waits for deliveries being prepared (push) to reach the outbox. */
-  async idle(): Promise<void> {
-    await Promise.allSettled([...this.inFlight.values()]);
+  private track(p: Promise<void>, what: string): void {
+    const t = p
+      .catch((err: unknown) => this.o.logger.error('could not record a delivery answer', { key: what, error: err }))
+      .finally(() => this.settling.delete(t));
+    this.settling.add(t);
+  }
+
+  private async recover(): Promise<void> {
+    for (const s of this.o.queue.list()) {
+      // Saved but never linked to its hiring: the hiring would not show it waiting.
+      if (s.state === 'awaiting_review' && !this.o.store.get(s.hiringId)?.submissions.includes(s.id)) {
+        await this.o.store.linkSubmission(s.hiringId, s.id, 'awaiting_review').catch(() => undefined);
+      }
+      if (s.state !== 'approved' && s.state !== 'delivering') continue;
+      const entry = s.state === 'delivering' ? this.o.outbox.get(s.deliveryKey ?? deliveryKey(s.id)) : undefined;
+      if (!entry) {
+        this.o.logger.info('resuming an interrupted delivery', { submission: s.id, hiring: s.hiringId });
+        this.deliver(s.id).catch((e: unknown) => this.o.logger.error('resuming a delivery failed', { submission: s.id, error: e }));
+      } else if (entry.state !== 'pending') {
+        // The platform answered and the outbox recorded it; the submission never heard.
+        await this.settle(answerOf(entry));
+      }
+    }
+    // Hirings left 'awaiting_review' or 'delivering' with nothing open: the last step never ran.
+    for (const rec of this.o.store.active()) {
+      if ((rec.phase !== 'awaiting_review' && rec.phase !== 'delivering') || this.openFor(hid(rec))) continue;
+      const last = this.o.queue.forHiring(hid(rec)).at(-1);
+      if (last?.state === 'delivered') {
+        await this.refreshHiring(last);
+        continue;
+      }
+      const note = last?.state === 'rejected' ? { content: last.feedback ?? '', from: 'review' as const } : last?.state === 'failed' ? { content: last.error ?? '', from: 'relay' as const } : undefined;
+      if (note?.content && !rec.relayMessages.some((m) => m.from === note.from && m.content === note.content)) {
+        await this.o.store.addRelayMessage(hid(rec), note);
+      }
+      await this.backToWork(hid(rec));
+    }
   }
 
   private async settle(e: OutboxEvent): Promise<void> {
     const subId = e.entry.submissionId;
     if (!subId || (e.type !== 'confirmed' && e.type !== 'rejected')) return;
     const s = this.o.queue.get(subId);
-    if (!s || s.state === 'delivered') return;
+    // Only the answer to the current key counts (an earlier, refused key is history).
+    if (!s || s.state === 'delivered' || (s.deliveryKey ?? deliveryKey(s.id)) !== e.entry.key) return;
     if (e.type === 'confirmed') {
       await this.o.queue.markDelivered(s.id);
       this.o.logger.info(s.kind === 'result' ? 'result delivered' : 'failure reported', { hiring: s.hiringId, submission: s.id });
@@ -111,6 +171,7 @@ export class Submissions {
 
   private async deliverNow(id: string): Promise<Submission> {
     let s = this.require(id);
+    const key = this.keyFor(s);
     await this.o.store.setPhase(s.hiringId, 'delivering');
     let args: Record<string, unknown>;
     if (s.kind === 'result' && s.result) {
@@ -131,16 +192,32 @@ export class Submissions {
     } else {
       return this.fail(s, `Submission ${id} has nothing to deliver.`);
     }
-    if (s.state !== 'delivering') s = await this.o.queue.markDelivering(id);
-    await this.o.outbox.enqueue({
-      key: deliveryKey(id),
-      agent: s.agent,
-      hiringId: s.hiringId,
-      tool: s.kind === 'result' ? TOOL.submitResult : TOOL.reportFailure,
-      args,
-      submissionId: id,
-    });
+    // The key is journaled with the state, before the outbox entry: a restart finds the entry by it.
+    if (s.state !== 'delivering' || s.deliveryKey !== key) s = await this.o.queue.markDelivering(id, key);
+    let entry: OutboxEntry;
+    try {
+      entry = await this.o.outbox.enqueue({
+        key,
+        agent: s.agent,
+        hiringId: s.hiringId,
+        tool: s.kind === 'result' ? TOOL.submitResult : TOOL.reportFailure,
+        args,
+        submissionId: id,
+      });
+    } catch (e) {
+      // E.g. another final delivery for the hiring is already out: left 'delivering', this one would never move again.
+      if (e instanceof RelayError && e.code === 'conflict') return this.fail(s, e.message);
+      throw e;
+    }
+    // Already answered (found, not new): no event will come for it, so settle it here.
+    if (entry.state !== 'pending') await this.settle(answerOf(entry));
     return this.o.queue.get(id) ?? s;
+  }
+
+  /** The submission's key; a new one when Agrenting refused the current one for good. */
+  private keyFor(s: ReviewedSubmission): string {
+    const key = s.deliveryKey ?? deliveryKey(s.id);
+    return s.state === 'failed' && this.o.outbox.get(key)?.state === 'rejected' ? nextDeliveryKey(s.id, key) : key;
   }
 
   private async pushChanges(s: Submission, rec: HiringRecord): Promise<SubmitResultArgs> {
@@ -179,9 +256,14 @@ export class Submissions {
     if (after && !isFinished(after.phase)) await this.o.store.setPhase(s.hiringId, s.kind === 'result' ? 'done' : 'failed');
   }
 
-  private require(id: string): Submission {
+  private require(id: string): ReviewedSubmission {
     const s = typeof id === 'string' ? this.o.queue.get(id) : undefined;
     if (!s) throw new RelayError(`Unknown submission ${id}.`, 'not_found');
     return s;
   }
+}
+
+/** The outbox event an already-answered entry stands for. */
+function answerOf(entry: OutboxEntry): OutboxEvent {
+  return entry.state === 'confirmed' ? { type: 'confirmed', entry } : { type: 'rejected', entry, message: entry.lastError ?? 'refused' };
 }

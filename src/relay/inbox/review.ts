@@ -22,6 +22,11 @@ export interface ReviewQueueOptions {
 /** A Submission with who decided it (kept beside the shared type, which has no such field). */
 export interface ReviewedSubmission extends Submission {
   decidedBy?: string;
+  /**
+   * The outbox key its delivery goes out under (journaled before the outbox entry,
+   * so a restart finds the entry). A new key only after Agrenting refused the last one.
+   */
+  deliveryKey?: string;
 }
 
 export interface NewSubmission {
@@ -161,9 +166,9 @@ export class ReviewQueue {
     return this.save({ ...s, ...patch });
   }
 
-  async markDelivering(id: string): Promise<ReviewedSubmission> {
+  async markDelivering(id: string, deliveryKey?: string): Promise<ReviewedSubmission> {
     const s = this.transition(id, 'delivering');
-    return this.save({ ...s, state: 'delivering', error: undefined });
+    return this.save({ ...s, state: 'delivering', error: undefined, ...(deliveryKey ? { deliveryKey } : {}) });
   }
 
   async markDelivered(id: string): Promise<ReviewedSubmission> {
