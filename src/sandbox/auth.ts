@@ -47,8 +47,3 @@ export function requireUser(ctx: SandboxContext, req: IncomingMessage, res: Serv
   return undefined;
 }
 
-export function requireAny(ctx: SandboxContext, req: IncomingMessage, res: ServerResponse): Caller | undefined {
-  const caller = identify(ctx, req);
-  if (!caller) unauthorized(res, req, 'agent API key or user token');
-  return caller;
-}

@@ -73,6 +73,3 @@ export async function handlePost(ctx: SandboxContext, req: IncomingMessage, res:
   if (inBody) sendJson(res, 200, batch ? responses : responses[0]);
 }
 
-export function isMcpPath(path: string): boolean {
-  return path === SSE_PATH || path.startsWith(MESSAGES_PREFIX);
-}

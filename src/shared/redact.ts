@@ -14,10 +14,6 @@ export function registerSecret(secret: string | null | undefined): void {
   if (typeof secret === 'string' && secret.length >= MIN_SECRET_LENGTH) known.add(secret);
 }
 
-export function forgetSecret(secret: string | null | undefined): void {
-  if (typeof secret === 'string') known.delete(secret);
-}
-
 /** For tests. */
 export function clearRegisteredSecrets(): void {
   known.clear();

@@ -88,10 +88,6 @@ export function listTools(caller: Caller): Tool[] {
   return caller.role === 'operator' ? [...PLATFORM_TOOLS, ...WORKER_TOOLS, ...OPERATOR_TOOLS] : [...PLATFORM_TOOLS, ...WORKER_TOOLS];
 }
 
-export function isKnownTool(name: string): boolean {
-  return [...PLATFORM_TOOLS, ...WORKER_TOOLS, ...OPERATOR_TOOLS].some((t) => t.name === name);
-}
-
 export interface ToolContext {
   core: RelayCore;
   caller: Caller;
