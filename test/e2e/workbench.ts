@@ -39,17 +39,32 @@ export class Workbench {
     return file;
   }
 
-  /** Runs a command by its palette title, e.g. "Agrenting: Refresh"; clicks the row with exactly that title. */
+  /**
+   * Runs a command by its palette title, e.g. "Agrenting: Refresh"; clicks the row with
+   * exactly that title. Retried as a whole: F1 pressed while a webview has focus reaches
+   * the workbench late, and a closing palette can swallow the typing.
+   */
   async runCommand(title: string): Promise<void> {
-    await this.dismissQuickInput();
-    await this.page.keyboard.press('F1');
-    const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${title}`);
     const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
     const row = this.page.locator('.quick-input-list .monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: exact }) }).first();
-    await row.waitFor({ state: 'visible', timeout: 15_000 });
-    await row.click();
+    await eventually(`the command palette to run "${title}"`, async () => {
+      await this.openPalette();
+      await this.quickInputBox().fill(`>${title}`, { timeout: 5000 });
+      await row.waitFor({ state: 'visible', timeout: 10_000 });
+      await row.click({ timeout: 5000 });
+      return true;
+    }, 60_000);
+  }
+
+  private quickInputBox(): Locator {
+    return this.page.locator('.quick-input-widget input');
+  }
+
+  /** Opens a fresh palette (F1), closing one that is still open. */
+  private async openPalette(): Promise<void> {
+    await this.dismissQuickInput();
+    await this.page.keyboard.press('F1');
+    await this.quickInputBox().waitFor({ state: 'visible', timeout: 5000 });
   }
 
   async dismissQuickInput(): Promise<void> {
@@ -95,14 +110,14 @@ export class Workbench {
 
   /** Opens a file with Quick Open; `near` narrows the match (e.g. a folder name in its path). */
   async openFile(name: string, near: string): Promise<void> {
-    await this.dismissQuickInput();
-    await this.page.keyboard.press('F1');
-    const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(name);
     const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: name }).filter({ hasText: near }).first();
-    await row.waitFor({ state: 'visible', timeout: 30_000 });
-    await row.click();
+    await eventually(`Quick Open to open ${name} in ${near}`, async () => {
+      await this.openPalette();
+      await this.quickInputBox().fill(name, { timeout: 5000 });
+      await row.waitFor({ state: 'visible', timeout: 15_000 });
+      await row.click({ timeout: 5000 });
+      return true;
+    }, 60_000);
     await this.page.locator('.editor-group-container.active .tab.active', { hasText: name }).waitFor({ state: 'visible', timeout: 15_000 });
   }
 
