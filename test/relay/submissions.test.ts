@@ -87,6 +87,22 @@ describe('a refused delivery', () => {
     expect(link.delivered.map((d) => d.key)).toEqual([`submission-${sub.id}`, `submission-${sub.id}-2`, `submission-${sub.id}-3`]);
     expect(relay.status()).toMatchObject({ outboxPending: 0, counts: { delivering: 0 } });
   });
+
+
+  it('is not approved again once the worker sent a newer submission for the hiring', async () => {
+    const { relay, link } = await R.start(R.dir());
+    link.push({ id: 'h1', status: 'in_progress' });
+    await waitFor('the hiring', () => relay.listActive(worker).length === 1);
+    link.answers = [{ kind: 'rejected', message: 'output: must mention the tests' }];
+    const first = await relay.submitResult(worker, { hiring_id: 'h1', output: 'r' });
+    await relay.approve(operator, first.id);
+    await waitFor('the refusal', () => relay.getHiring(worker, 'h1').phase === 'claimed');
+    const second = await relay.submitResult(worker, { hiring_id: 'h1', output: 'r, with tests' });
+    await expect(relay.approve(operator, first.id)).rejects.toThrow(new RegExp(`newer submission ${second.id}`));
+    expect(relay.getHiring(worker, 'h1').phase).toBe('awaiting_review');
+    expect(relay.reviewQueue(operator).map((s) => s.id)).toEqual([second.id]);
+    expect(link.delivered).toHaveLength(1);
+  });
 });
 
 describe('restart after a crash between two journal writes', () => {

@@ -76,6 +76,10 @@ export class Submissions {
     if (rec && isFinished(rec.phase)) {
       throw new RelayError(`Hiring ${s.hiringId} is already ${rec.hiring.status} on Agrenting; submission ${id} can no longer be delivered. Reject it to tell the worker.`, 'conflict');
     }
+    const other = this.openFor(s.hiringId);
+    if (other && other.id !== id) {
+      throw new RelayError(`Hiring ${s.hiringId} has a newer submission ${other.id} (${other.state.replace('_', ' ')}); decide that one instead of approving ${id} again.`, 'conflict');
+    }
     // 'failed' may be approved again: that is the retry after a push or platform error.
     if (s.state !== 'failed') await this.o.queue.approve(id, by);
     this.o.logger.info(s.state === 'failed' ? 'retrying a failed submission' : 'submission approved', { submission: id, hiring: s.hiringId, by });
@@ -241,7 +245,8 @@ export class Submissions {
   /** After rejection or failure the hiring is the worker's again. */
   private async backToWork(hiringId: string): Promise<void> {
     const rec = this.o.store.get(hiringId);
-    if (rec && !isFinished(rec.phase)) await this.o.store.setPhase(hiringId, rec.claimedBy ? 'claimed' : 'new');
+    // Another submission still open keeps the hiring where that one is.
+    if (rec && !isFinished(rec.phase) && !this.openFor(hiringId)) await this.o.store.setPhase(hiringId, rec.claimedBy ? 'claimed' : 'new');
   }
 
   /** The platform's answer decides the status: re-read the hiring; fall back to what we sent. */
