@@ -27,6 +27,14 @@ describe('Backoff (full jitter)', () => {
     expect(b.ceiling()).toBe(30_000);
   });
 
+  it('lowers the cap for one delay when asked (unreachable platform), keeping the attempt count', () => {
+    const b = new Backoff({ baseMs: 100, capMs: 30_000, stableResetMs: 60_000, random: () => 0.999999 });
+    for (let i = 0; i < 8; i++) expect(b.next(2_000)).toBeLessThan(2_000);
+    expect(b.attempts).toBe(8);
+    // a platform that answers badly again gets the full, grown backoff
+    expect(b.next()).toBe(25_599);
+  });
+
   it('resets only after a session that was stable long enough', () => {
     const b = new Backoff({ baseMs: 100, capMs: 10_000, stableResetMs: 60_000, random: () => 0.999999 });
     b.next();

@@ -49,6 +49,27 @@ describe('session loss and catch-up', () => {
     expect(tl.link.status().state).toBe('connected');
   });
 
+  it('while connections are refused, reconnect delays stay under the short unreachable cap', async () => {
+    const callback = cleanup.add(await startCallbackServer(), (c) => c.close());
+    const w0 = await world(cleanup, { endpointEvent: 'relative' }, {}, { start: false, callbackUrl: callback.url });
+    const proxy = cleanup.add(await startProxy(w0.sb.url), (p) => p.close());
+    // a long full cap: without the unreachable cap the delays would grow towards it
+    const tl = makeLink(proxy.url, w0.apiKey, { backoffBaseMs: 20, backoffCapMs: 60_000, unreachableCapMs: 100 });
+    cleanup.add(tl.link, (l) => l.stop());
+    const w: World = { ...w0, tl };
+    tl.link.start();
+    await connected(w);
+    proxy.down();
+    const retries = () => tl.log.lines.filter((l) => l.includes('MCP session failed to open')).map((l) => Number(/retryInMs=(\d+)/.exec(l)?.[1]));
+    await waitFor(() => retries().length >= 8, 'eight refused attempts');
+    // by the eighth attempt the full backoff's ceiling is 20 × 2^7 = 2 560 ms
+    expect(Math.max(...retries())).toBeLessThan(100);
+    const h = await w.sb.hire(w.agentId, { task_description: 'Created while refused' });
+    proxy.up();
+    await waitFor(() => tl.rec.hirings.get(h.id), 'caught up once the platform is back');
+    expect(tl.link.status().state).toBe('connected');
+  });
+
   it.each(['404', '410'] as const)('session expired, POSTs answer %s: the next ping notices, a new session opens', async (sessionExpiry) => {
     const w = await world(cleanup, { sessionExpiry, sessionTtlMs: 200 }, { pingIntervalMs: 40 });
     await connected(w);

@@ -24,15 +24,15 @@ export class Backoff {
     return this.attempt;
   }
 
-  /** The ceiling for the next delay (before jitter). */
-  ceiling(): number {
+  /** The ceiling for the next delay (before jitter); `capMs` lowers the cap for this delay only. */
+  ceiling(capMs = this.opts.capMs): number {
     // 2^attempt overflows to Infinity for large attempts; min() keeps it at the cap.
-    return Math.min(this.opts.capMs, this.opts.baseMs * 2 ** this.attempt);
+    return Math.min(capMs, this.opts.capMs, this.opts.baseMs * 2 ** this.attempt);
   }
 
   /** The next delay, and counts the attempt. */
-  next(): number {
-    const delay = Math.floor(this.random() * this.ceiling());
+  next(capMs?: number): number {
+    const delay = Math.floor(this.random() * this.ceiling(capMs));
     this.attempt += 1;
     return delay;
   }

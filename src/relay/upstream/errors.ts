@@ -14,10 +14,21 @@ export class AuthError extends Error {
 
 /** The MCP session is gone (stream ended, 404/410 on a POST, failed ping...): open a new one. */
 export class SessionLostError extends Error {
-  constructor(reason: string) {
+  /** Nothing answered at the network level (connection refused, reset, unreachable). */
+  readonly unreachable: boolean;
+  constructor(reason: string, opts: { unreachable?: boolean } = {}) {
     super(redact(reason));
     this.name = 'SessionLostError';
+    this.unreachable = opts.unreachable ?? false;
   }
+}
+
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+
+/** True for socket errors that mean the platform is not there at all, as opposed to answering badly. */
+export function isUnreachable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && UNREACHABLE_CODES.has(code);
 }
 
 /** An HTTP answer that was not a success. */

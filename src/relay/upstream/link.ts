@@ -2,12 +2,11 @@
 // sign of death, single-flight backoff), turns notifications into coalesced
 // reads of hiring://pending, polls REST as a safety net, and delivers results
 // over MCP with REST as the fallback.
-import type { Hiring } from '../../shared/hiring';
-import { parseHiring } from '../../shared/hiring';
+import { parseHiring, type Hiring } from '../../shared/hiring';
 import { createLogger, type Logger } from '../../shared/log';
 import { SYSTEM_PROMPT_NAME, hiringUri, type PlatformToolName } from '../../shared/protocol';
 import { redact, registerSecret } from '../../shared/redact';
-import { RelayError, type DeliveryOutcome, type LinkState, type LinkStatus, type UpstreamLink, type UpstreamListener } from '../types';
+import { RelayError, type DeliveryOutcome, type LinkStatus, type UpstreamLink, type UpstreamListener } from '../types';
 import { Backoff } from './backoff';
 import { deliverOnce, type DeliveryRoute } from './delivery';
 import { AuthError, HttpError, SessionLostError } from './errors';
@@ -192,7 +191,10 @@ export class AgentLink implements UpstreamLink {
         retryMs = this.timing.authRetryMs;
       } else {
         this.update({ state: this.everConnected ? 'reconnecting' : 'connecting', lastError: redact(`could not open the MCP session: ${err.message}`) });
-        retryMs = Math.max(this.backoff.next(), e instanceof HttpError ? (e.retryAfterMs ?? 0) : 0);
+        // Nothing listening (e.g. the platform restarting): retry on a short cap so the link is back
+        // soon after it is; a platform that answers badly (5xx, 429) gets the full backoff.
+        const cap = e instanceof SessionLostError && e.unreachable ? this.timing.unreachableCapMs : undefined;
+        retryMs = Math.max(this.backoff.next(cap), e instanceof HttpError ? (e.retryAfterMs ?? 0) : 0);
       }
       this.log.warn('MCP session failed to open', { error: err.message, retryInMs: retryMs });
     } finally {
@@ -239,7 +241,7 @@ export class AgentLink implements UpstreamLink {
 
   // ───────────── status ─────────────
 
-  private update(patch: Partial<Omit<LinkStatus, 'agent'>> & { state?: LinkState }): void {
+  private update(patch: Partial<Omit<LinkStatus, 'agent'>>): void {
     if (this.stopped && patch.state !== 'stopped' && this.st.state === 'stopped') return;
     const before = JSON.stringify(this.st);
     this.st = { ...this.st, ...patch };

@@ -8,7 +8,7 @@ import type http from 'node:http';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { AuthError, HttpError, SessionLostError, TimeoutError, describeBody } from './errors';
+import { AuthError, HttpError, SessionLostError, TimeoutError, describeBody, isUnreachable } from './errors';
 import { httpModule, retryAfterMs, sendHttp } from './http';
 
 export interface SseTransportOptions {
@@ -119,7 +119,7 @@ export class SseTransport implements Transport {
         res.on('error', (e) => fail(new SessionLostError(`the MCP stream failed: ${e.message}`)));
         res.on('close', () => fail(new SessionLostError('the MCP stream closed')));
       });
-      req.on('error', (e) => fail(new SessionLostError(`cannot open the MCP stream: ${e.message}`)));
+      req.on('error', (e) => fail(new SessionLostError(`cannot open the MCP stream: ${e.message}`, { unreachable: isUnreachable(e) })));
       req.end();
     });
   }

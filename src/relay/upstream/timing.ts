@@ -14,6 +14,12 @@ export interface LinkTiming {
   backoffBaseMs: number;
   /** Largest reconnect delay. */
   backoffCapMs: number;
+  /**
+   * Largest reconnect delay while connections are refused outright (nothing listening, reset,
+   * unreachable). A refused connection costs the platform nothing, and a short cap brings the
+   * link back within about this long of the platform's return after an outage.
+   */
+  unreachableCapMs: number;
   /** A session that lived this long resets the backoff. */
   stableResetMs: number;
   /** Retry interval while the platform rejects the agent key (401): slow, the key must change first. */
@@ -29,6 +35,7 @@ export const DEFAULT_LINK_TIMING: LinkTiming = {
   pingTimeoutMs: 10_000,
   backoffBaseMs: 1_000,
   backoffCapMs: 30_000,
+  unreachableCapMs: 2_000,
   stableResetMs: 60_000,
   authRetryMs: 120_000,
   safetyNetMs: 180_000,
