@@ -29,6 +29,11 @@ const LocalSchema = z.object({
 
 export type { Parsed };
 
+/** Absent fields are left out rather than set to undefined, as the relay's own values are. */
+function present<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
 /**
  * One hiring as the relay serves it. Accepts the extension's shape (`{hiring, phase, ...}`)
  * and the agent-facing shape (a platform hiring with a `relay` object).
@@ -43,10 +48,7 @@ export function parseHiringView(raw: unknown): HiringView {
   hiring.repo_access_token = null;
   delete hiring.task_input.repo_access_token;
   const l = LocalSchema.parse(local && typeof local === 'object' ? local : {});
-  const view: HiringView = { ...l, hiring, chunks: l.chunks, relayMessages: l.relayMessages, submissions: l.submissions };
-  if (!l.workspace) delete view.workspace;
-  if (l.claimedBy === undefined) delete view.claimedBy;
-  return view;
+  return present({ ...l, hiring });
 }
 
 export function parseHiringViews(raw: unknown): Parsed<HiringView> {
@@ -74,10 +76,8 @@ const SubmissionSchema = z
 
 /** One submission (a tool result or a review-queue item). */
 export function parseSubmission(raw: unknown): Submission {
-  const s = SubmissionSchema.parse(raw);
-  const out = { ...s } as Record<string, unknown>;
-  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
-  return out as unknown as Submission;
+  // The schema keeps unknown fields and looser artifact shapes than Submission names.
+  return present(SubmissionSchema.parse(raw)) as unknown as Submission;
 }
 
 export function parseSubmissions(raw: unknown): Parsed<Submission> {
@@ -109,7 +109,7 @@ export function parseRelayStatus(raw: unknown): RelayStatus {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('expected the relay status object');
   const s = StatusSchema.parse(raw);
   const counts = Object.fromEntries(PHASES.map((p) => [p, s.counts[p] ?? 0])) as Record<LocalPhase, number>;
-  const links: LinkStatus[] = s.links.map((l) => Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined)) as unknown as LinkStatus);
+  const links: LinkStatus[] = s.links.map(present);
   return { ...s, links, counts };
 }
 
