@@ -87,6 +87,8 @@ describe('the built relay process with the real sandbox: no secret leaves its pl
   const answers: Observed[] = [];
   const consoles: Observed[] = [];
   const hiringIds: string[] = [];
+  const hookEnvFile = join(work, 'hook-env.txt');
+  let hookRan = false;
 
   async function call(c: TestClient, who: string, name: string, args: Record<string, unknown>) {
     const r = await c.client.callTool({ name, arguments: args });
@@ -182,6 +184,34 @@ describe('the built relay process with the real sandbox: no secret leaves its pl
     writeFileSync(join(dir, 'LICENSE'), 'MIT\n');
     await submitAndApprove(id, { summary: 'Added a LICENSE' });
     await waitFor('the push hiring completed', () => sandbox.hiring(id)?.status === 'completed', 20_000);
+  });
+
+  it("runs no workspace hook with the relay's own secrets in its environment", async () => {
+    // The workspace is the worker's: a worker holds only its relay token, so whatever git runs
+    // from the workspace (hooks, fsmonitor, a pager set in .git/config) must not inherit the
+    // agent key or the relay's tokens from the relay's environment.
+    const id = await hire({ task_description: 'Hook in the workspace', delivery_mode: 'push' });
+    const ws = json(await call(worker, 'worker', 'prepare_workspace', { hiring_id: id }));
+    const dir = String((ws.workspace as { dir?: string } | undefined)?.dir ?? ws.dir);
+    for (const hook of ['pre-commit', 'post-commit', 'reference-transaction', 'pre-push']) {
+      writeFileSync(join(dir, '.git', 'hooks', hook), `#!/bin/sh\n{ echo "== ${hook}"; env; } >> '${hookEnvFile}'\nexit 0\n`, { mode: 0o755 });
+    }
+    writeFileSync(join(dir, 'HOOKED.md'), 'hooked\n');
+    await submitAndApprove(id, { summary: 'hooked' });
+    await waitFor('the hooked push hiring completed', () => sandbox.hiring(id)?.status === 'completed', 20_000);
+    let env = '';
+    try {
+      env = readFileSync(hookEnvFile, 'utf8');
+    } catch {
+      env = '';
+    }
+    hookRan = env.length > 0;
+    // LEAK: src/relay/delivery/git-env.ts gitEnv() copies the relay's whole process.env (with
+    // AGRENTING_API_KEY) into every git command, and gitExec() (src/relay/delivery/push.ts commit
+    // step) runs without core.hooksPath=/dev/null, so the workspace's post-commit /
+    // reference-transaction hooks run with the agent key in their environment.
+    const ran = [...new Set([...env.matchAll(/^== (\S+)/gm)].map((m) => m[1]))].join(', ');
+    expect(leaks([{ where: 'environment of a workspace git hook', text: env }], [{ name: 'agent key', value: apiKey }, ...relayTokens(), ...repoTokens]), `hooks that ran: ${ran}`).toEqual([]);
   });
 
   it('refuses a wrong repository token and a read-only one without quoting them', async () => {
@@ -371,6 +401,7 @@ describe('the built relay process with the real sandbox: no secret leaves its pl
   });
 
   it('had work to search (guards against a vacuous pass)', () => {
+    expect(hookRan).toBe(true);
     expect(hiringIds.length).toBeGreaterThanOrEqual(7);
     expect(readdirSync(join(stateDir, 'workspaces')).length).toBeGreaterThanOrEqual(3);
   });
