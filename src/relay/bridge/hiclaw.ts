@@ -2,12 +2,12 @@
 // hand-offs, and what the relay's decisions mean for a worker (review feedback, closed hirings).
 // One hand-off per hiring id, whether the hiring came by webhook, MCP or the REST heartbeat.
 import { readdir } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseHiring } from '../../shared/hiring';
 import type { Logger } from '../../shared/log';
 import { isActiveStatus } from '../../shared/protocol';
 import { safeError } from '../../shared/redact';
+import { defaultStateDir } from '../config';
 import { RelayError, type Caller, type RelayCore } from '../types';
 import { readSecret, type BridgeConfig, type Env } from './config';
 import { resolveWorkerRoom, saveState, sendClosed, sendFeedback, sendMention, workerRef, writeTaskFiles, type HandoffDeps } from './handoff';
@@ -49,12 +49,11 @@ export function createHiClaw(o: HiClawOptions): HiClawHandoffs | undefined {
       accessToken: readSecret(env, { env: cfg.matrix.accessTokenEnv, file: cfg.matrix.accessTokenFile }, 'Matrix access token', true),
       fetch: o.fetch,
     });
-  const stateDir = env.AGRENTING_STATE_DIR || join(homedir(), '.agrenting-relay');
   const deps: HandoffDeps = {
     agent: o.agent,
     matrix,
     store,
-    local: new LocalTaskFolder(cfg.tasksDir ?? join(stateDir, 'hiclaw-tasks')),
+    local: new LocalTaskFolder(cfg.tasksDir ?? join(defaultStateDir(env), 'hiclaw-tasks')),
     domain: cfg.matrix.domain,
     userId: cfg.matrix.userId,
     workerRooms: cfg.matrix.workerRooms,
