@@ -49,6 +49,23 @@ describe('session loss and catch-up', () => {
     expect(tl.link.status().state).toBe('connected');
   });
 
+  it('hands on only new or changed hirings from a pending read, and the whole list after a reconnect', async () => {
+    const w = await world(cleanup);
+    await connected(w);
+    const h1 = await w.sb.hire(w.agentId, { task_description: 'First' });
+    await waitFor(() => w.tl.rec.hirings.get(h1.id), 'the first hiring');
+    const h2 = await w.sb.hire(w.agentId, { task_description: 'Second' });
+    await waitFor(() => w.tl.rec.hirings.get(h2.id), 'the second hiring');
+    const mcpBatches = () => w.tl.rec.batches.filter((b) => b.source === 'mcp');
+    // the read that brought h2 also saw h1, unchanged: h1 was not handed on again
+    const withH2 = mcpBatches().find((b) => b.ids.includes(h2.id));
+    expect(withH2?.ids).toEqual([h2.id]);
+    const first = w.tl.link.sessionId;
+    const before = mcpBatches().length;
+    w.sb.dropSessions(w.agentId);
+    await waitFor(() => w.tl.link.sessionId !== first && mcpBatches().slice(before).some((b) => b.ids.includes(h1.id) && b.ids.includes(h2.id)), 'the whole list after the reconnect');
+  });
+
   it('while connections are refused, reconnect delays stay under the short unreachable cap', async () => {
     const callback = cleanup.add(await startCallbackServer(), (c) => c.close());
     const w0 = await world(cleanup, { endpointEvent: 'relative' }, {}, { start: false, callbackUrl: callback.url });

@@ -27,6 +27,12 @@ export class HiringIntake {
   private readonly pendingReader = new Coalescer(() => this.readPending());
   private readonly restPoller = new Coalescer(() => this.pollRest());
   private readonly hiringReaders = new Map<string, Coalescer>();
+  /**
+   * The JSON of each hiring in the last hiring://pending read, by id. A hiring whose JSON has
+   * not changed since is neither parsed nor handed on again: during a burst every notification
+   * re-reads the whole list, and re-validating all of it each time made a burst O(n²).
+   */
+  private lastPending = new Map<string, string>();
 
   constructor(private readonly opts: IntakeOptions) {}
 
@@ -58,6 +64,11 @@ export class HiringIntake {
     });
   }
 
+  /** Forgets what the last reads said, so the next read hands on every hiring (after a reconnect). */
+  resync(): void {
+    this.lastPending.clear();
+  }
+
   /** Registers the repository token before anything can log the hiring; learns the agent id. */
   seen(h: Hiring): Hiring {
     registerSecret(h.repo_access_token);
@@ -72,7 +83,7 @@ export class HiringIntake {
     if (!s?.alive) return;
     this.opts.log.debug('reading hiring://pending');
     try {
-      this.handList(JSON.parse(await s.readText(PENDING_URI)), 'mcp');
+      this.handList(this.changedSinceLastRead(JSON.parse(await s.readText(PENDING_URI))), 'mcp');
     } catch (e) {
       this.opts.log.warn('reading hiring://pending failed', { error: (e as Error).message });
     }
@@ -96,6 +107,25 @@ export class HiringIntake {
     } catch (e) {
       this.opts.log.warn('GET /api/v1/hirings/pending failed', { error: (e as Error).message });
     }
+  }
+
+  /** The items of a pending list that are new or changed since the last read (anything else as it is). */
+  private changedSinceLastRead(raw: unknown): unknown {
+    if (!Array.isArray(raw)) return raw;
+    const current = new Map<string, string>();
+    const changed: unknown[] = [];
+    for (const item of raw) {
+      const id = item !== null && typeof item === 'object' ? (item as { id?: unknown }).id : undefined;
+      if (typeof id !== 'string' && typeof id !== 'number') {
+        changed.push(item); // parseHiringList reports it
+        continue;
+      }
+      const json = JSON.stringify(item);
+      current.set(String(id), json);
+      if (this.lastPending.get(String(id)) !== json) changed.push(item);
+    }
+    this.lastPending = current;
+    return changed;
   }
 
   private handList(raw: unknown, source: HiringSource): void {

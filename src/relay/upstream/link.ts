@@ -108,6 +108,8 @@ export class AgentLink implements UpstreamLink {
   }
 
   async refresh(): Promise<void> {
+    // Asked for explicitly: hand on the whole list, not only what changed.
+    this.intake.resync();
     await Promise.allSettled([this.session?.alive ? this.intake.readPendingSoon() : undefined, this.intake.pollRestSoon()]);
   }
 
@@ -211,7 +213,8 @@ export class AgentLink implements UpstreamLink {
     this.update({ state: 'connected', lastError: undefined, connectedSince: new Date(this.connectedAt).toISOString() });
     this.log.info('connected', { session: session.sessionId });
     for (const w of this.connectedWaiters.splice(0)) w();
-    // Catch up on anything missed while no session was listening.
+    // Catch up on anything missed while no session was listening: the whole list, not a diff.
+    this.intake.resync();
     void this.intake.readPendingSoon();
     void this.intake.pollRestSoon();
   }
