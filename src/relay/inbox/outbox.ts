@@ -1,8 +1,9 @@
 // The outbox: every delivery to the platform (result, failure, message, progress
-// chunk) is journaled with its idempotency key before it is sent, then sent and
-// retried with capped exponential backoff + jitter until the platform answers for
-// good. Entries of one hiring go out in order (a message queued before the result
-// goes first); hirings do not wait for each other.
+// chunk) is journaled with its idempotency key before it is sent (the ledger,
+// outbox-ledger.ts), then sent and retried with capped exponential backoff +
+// jitter until the platform answers for good (this module: the sending loop).
+// Entries of one hiring go out in order (a message queued before the result goes
+// first); hirings do not wait for each other.
 //
 // Crash safety: an "attempt" record (attempt number) is fsynced before each send,
 // so after kill -9 a restart knows the entry may already have reached the platform;
@@ -15,15 +16,17 @@
 // 'dropped') when the hiring is already finished, when the platform answers
 // already-done, or after `maxChunkAttempts` transient failures — so a flaky chunk
 // never holds back the result queued behind it for long.
-import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { createLogger, type Logger } from '../../shared/log';
-import { TOOL, type PlatformToolName } from '../../shared/protocol';
+import { TOOL } from '../../shared/protocol';
 import { safeError } from '../../shared/redact';
 import { RelayError, type DeliveryOutcome, type OutboxEntry, type OutboxState } from '../types';
 import { Journal } from './journal';
-import { applyOutboxRecord, isOutboxRecord, type OutboxRecord } from './outbox-records';
+import { isOutboxRecord, type OutboxRecord } from './outbox-records';
+import { OutboxLedger, type NewDelivery, type OutboxEvent } from './outbox-ledger';
 import { Backoff, type BackoffOptions } from './backoff';
+
+export type { NewDelivery, OutboxEvent } from './outbox-ledger';
 
 export type SendFn = (entry: OutboxEntry) => Promise<DeliveryOutcome>;
 
@@ -50,61 +53,31 @@ export interface OutboxOptions extends BackoffOptions {
   now?: () => Date;
 }
 
-export interface NewDelivery {
-  agent: string;
-  hiringId: string;
-  tool: PlatformToolName;
-  args: Record<string, unknown>;
-  submissionId?: string;
-  /** Idempotency key; default derived from the submission, else random. */
-  key?: string;
-}
-
-export type OutboxEvent =
-  | { type: 'queued'; entry: OutboxEntry }
-  | { type: 'confirmed'; entry: OutboxEntry; result?: unknown }
-  | { type: 'rejected'; entry: OutboxEntry; message: string }
-  | { type: 'dropped'; entry: OutboxEntry; reason: string }
-  | { type: 'retry'; entry: OutboxEntry; message: string; delayMs: number };
-
-const FINAL_TOOLS: readonly PlatformToolName[] = [TOOL.submitResult, TOOL.reportFailure];
-
 interface Lane {
   busy: boolean;
   cancelTimer?: () => void;
 }
 
 export class Outbox {
-  private readonly entries = new Map<string, OutboxEntry>();
-  /** Pending keys per hiring, in order. */
-  private readonly queues = new Map<string, string[]>();
+  private readonly ledger: OutboxLedger;
   private readonly lanes = new Map<string, Lane>();
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly listeners = new Set<(e: OutboxEvent) => void>();
   private readonly backoff: Backoff;
   private readonly schedule: (fn: () => void, ms: number) => () => void;
-  private readonly now: () => Date;
   private readonly log: Logger;
   private send: SendFn;
   private running = false;
   private closed = false;
-  private finished = 0;
-  /** Hirings whose result or failure report the platform confirmed: their chunks are dropped. */
-  private readonly finalDone = new Set<string>();
 
   private constructor(
-    private readonly journal: Journal<OutboxRecord>,
+    journal: Journal<OutboxRecord>,
     private readonly opts: OutboxOptions,
   ) {
     this.send = opts.send;
     this.backoff = new Backoff(opts);
     this.schedule = opts.schedule ?? defaultSchedule;
-    this.now = opts.now ?? (() => new Date());
     this.log = (opts.logger ?? createLogger('inbox')).child('outbox');
-    journal.setCompaction(
-      () => [...this.entries.values()].map((e) => ({ t: 'put' as const, e })),
-      () => this.entries.size,
-    );
+    this.ledger = new OutboxLedger(journal, { finishedLimit: opts.finishedLimit ?? 1000, log: this.log, now: opts.now ?? (() => new Date()) });
   }
 
   static async open(stateDir: string, opts: OutboxOptions): Promise<Outbox> {
@@ -116,13 +89,7 @@ export class Outbox {
     });
     const box = new Outbox(journal, opts);
     const { records } = await journal.replay((v) => (isOutboxRecord(v) ? v : undefined));
-    for (const r of records) applyOutboxRecord(box.entries, r);
-    for (const e of box.entries.values()) {
-      if (e.state === 'pending') box.enqueueKey(e);
-      else box.finished++;
-      if (e.state === 'confirmed' && FINAL_TOOLS.includes(e.tool)) box.finalDone.add(e.hiringId);
-    }
-    box.trimFinished();
+    box.ledger.replay(records);
     if (box.pendingCount() > 0) box.log.info('resuming pending deliveries', { pending: box.pendingCount() });
     // Next macrotask: whoever awaited open() has subscribed to events by then.
     if (opts.autoStart ?? true) setImmediate(() => box.start());
@@ -132,33 +99,28 @@ export class Outbox {
   // ───────────── reading ─────────────
 
   get(key: string): OutboxEntry | undefined {
-    return this.entries.get(key);
+    return this.ledger.get(key);
   }
 
   list(state?: OutboxState): OutboxEntry[] {
-    const all = [...this.entries.values()];
-    return state === undefined ? all : all.filter((e) => e.state === state);
+    return this.ledger.list(state);
   }
 
   /** Pending entries (of one hiring, or all), in sending order. */
   pending(hiringId?: string): OutboxEntry[] {
-    const ids = hiringId === undefined ? [...this.queues.keys()] : [hiringId];
-    return ids.flatMap((id) => (this.queues.get(id) ?? []).map((k) => this.entries.get(k)).filter((e): e is OutboxEntry => e !== undefined));
+    return this.ledger.pending(hiringId);
   }
 
   pendingCount(): number {
-    let n = 0;
-    for (const q of this.queues.values()) n += q.length;
-    return n;
+    return this.ledger.pendingCount();
   }
 
   forSubmission(submissionId: string): OutboxEntry[] {
-    return [...this.entries.values()].filter((e) => e.submissionId === submissionId);
+    return this.ledger.forSubmission(submissionId);
   }
 
   onEvent(listener: (e: OutboxEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.ledger.onEvent(listener);
   }
 
   // ───────────── writing ─────────────
@@ -171,41 +133,8 @@ export class Outbox {
    */
   async enqueue(d: NewDelivery): Promise<OutboxEntry> {
     if (this.closed) throw new RelayError('The outbox is closed.', 'unavailable');
-    const key = d.key ?? (d.submissionId ? `submission-${d.submissionId}` : randomUUID());
-    const same = this.entries.get(key);
-    if (same) {
-      if (same.hiringId !== d.hiringId || same.tool !== d.tool) {
-        throw new RelayError(`Idempotency key ${key} is already used for another delivery.`, 'conflict');
-      }
-      if (same.state === 'rejected') {
-        // The platform replays its first answer for a key it has seen: only a new key can succeed.
-        throw new RelayError(`Hiring ${d.hiringId}: the delivery ${key} was refused by Agrenting (${same.lastError ?? 'rejected'}); send it again under a new idempotency key.`, 'conflict');
-      }
-      return same;
-    }
-    if (FINAL_TOOLS.includes(d.tool)) {
-      const prior = [...this.entries.values()].find((e) => e.hiringId === d.hiringId && FINAL_TOOLS.includes(e.tool) && e.state !== 'rejected');
-      if (prior) {
-        const what = prior.state === 'confirmed' ? 'was already delivered' : 'is already being delivered';
-        throw new RelayError(`Hiring ${d.hiringId}: a ${prior.tool === TOOL.submitResult ? 'result' : 'failure report'} ${what}; only one can be sent.`, 'conflict');
-      }
-    }
-    const entry: OutboxEntry = {
-      key,
-      agent: d.agent,
-      hiringId: d.hiringId,
-      tool: d.tool,
-      args: d.args,
-      ...(d.submissionId ? { submissionId: d.submissionId } : {}),
-      state: 'pending',
-      attempts: 0,
-      createdAt: this.now().toISOString(),
-    };
-    this.entries.set(key, entry);
-    this.enqueueKey(entry);
-    await this.journal.append({ t: 'put', e: entry });
-    this.emit({ type: 'queued', entry });
-    this.pump(entry.hiringId);
+    const { entry, isNew } = await this.ledger.add(d);
+    if (isNew) this.pump(entry.hiringId);
     return entry;
   }
 
@@ -213,14 +142,13 @@ export class Outbox {
   start(): void {
     if (this.running || this.closed) return;
     this.running = true;
-    for (const id of this.queues.keys()) this.pump(id);
+    for (const id of this.ledger.hirings()) this.pump(id);
   }
 
   /** Retries now instead of waiting out the backoff (e.g. the agent's link just reconnected). */
   kick(agent?: string): void {
     for (const [hiringId, lane] of this.lanes) {
-      const head = this.queues.get(hiringId)?.[0];
-      const entry = head ? this.entries.get(head) : undefined;
+      const entry = this.ledger.head(hiringId);
       if (!lane.cancelTimer || (agent !== undefined && entry?.agent !== agent)) continue;
       lane.cancelTimer();
       lane.cancelTimer = undefined;
@@ -248,27 +176,20 @@ export class Outbox {
       }),
     ]);
     clearTimeout(timer);
-    await this.journal.close();
+    await this.ledger.close();
   }
 
   compact(): Promise<void> {
-    return this.journal.compactNow();
+    return this.ledger.compact();
   }
 
   // ───────────── sending ─────────────
-
-  private enqueueKey(e: OutboxEntry): void {
-    const q = this.queues.get(e.hiringId);
-    if (q) q.push(e.key);
-    else this.queues.set(e.hiringId, [e.key]);
-  }
 
   private pump(hiringId: string): void {
     if (!this.running) return;
     const lane = this.lanes.get(hiringId) ?? { busy: false };
     if (lane.busy || lane.cancelTimer) return;
-    const key = this.queues.get(hiringId)?.[0];
-    const entry = key ? this.entries.get(key) : undefined;
+    const entry = this.ledger.head(hiringId);
     if (!entry) {
       this.lanes.delete(hiringId);
       return;
@@ -293,16 +214,13 @@ export class Outbox {
   private async attempt(entry: OutboxEntry): Promise<void> {
     const isChunk = entry.tool === TOOL.emitChunk;
     if (isChunk && this.hiringFinished(entry.hiringId)) {
-      return this.finish(entry, 'rejected', 'dropped: the hiring is already finished', 'dropped');
+      return this.ledger.finish(entry, 'rejected', 'dropped: the hiring is already finished', 'dropped');
     }
     const attemptedBefore = entry.attempts > 0;
     const n = entry.attempts + 1;
     // Recorded (fsynced) before sending: after a crash we know it may have gone out.
-    const tryRecord: OutboxRecord = { t: 'try', k: entry.key, n, ...(entry.lastError ? { err: entry.lastError } : {}) };
-    this.apply(tryRecord);
-    await this.journal.append(tryRecord);
+    const sending = await this.ledger.recordTry(entry);
     if (this.closed) return;
-    const sending = this.entries.get(entry.key) ?? entry;
 
     let outcome: DeliveryOutcome;
     try {
@@ -313,21 +231,21 @@ export class Outbox {
 
     switch (outcome.kind) {
       case 'confirmed':
-        return this.finish(entry, 'confirmed', undefined, 'confirmed', outcome.result);
+        return this.ledger.finish(entry, 'confirmed', undefined, 'confirmed', outcome.result);
       case 'already-done':
-        if (isChunk) return this.finish(entry, 'rejected', `dropped: ${outcome.message}`, 'dropped');
+        if (isChunk) return this.ledger.finish(entry, 'rejected', `dropped: ${outcome.message}`, 'dropped');
         // Sent before (maybe by a process that crashed before recording the answer): that was us.
-        if (attemptedBefore) return this.finish(entry, 'confirmed', undefined, 'confirmed');
-        return this.finish(entry, 'confirmed', `The platform said the hiring was already finished before this delivery was first sent: ${outcome.message}`, 'confirmed');
+        if (attemptedBefore) return this.ledger.finish(entry, 'confirmed', undefined, 'confirmed');
+        return this.ledger.finish(entry, 'confirmed', `The platform said the hiring was already finished before this delivery was first sent: ${outcome.message}`, 'confirmed');
       case 'rejected':
-        return this.finish(entry, 'rejected', outcome.message, 'rejected');
+        return this.ledger.finish(entry, 'rejected', outcome.message, 'rejected');
       case 'retry': {
         const max = this.opts.maxChunkAttempts ?? 5;
-        if (isChunk && n >= max) return this.finish(entry, 'rejected', `dropped after ${n} attempts: ${outcome.message}`, 'dropped');
-        this.replace(entry, { lastError: outcome.message });
+        if (isChunk && n >= max) return this.ledger.finish(entry, 'rejected', `dropped after ${n} attempts: ${outcome.message}`, 'dropped');
+        const noted = this.ledger.noteError(entry, outcome.message);
         const delayMs = this.backoff.delay(n, outcome.retryAfterMs);
         this.log.info('delivery will be retried', { hiring: entry.hiringId, tool: entry.tool, attempt: n, delayMs, error: outcome.message });
-        this.emit({ type: 'retry', entry: this.entries.get(entry.key) ?? entry, message: outcome.message, delayMs });
+        this.ledger.emit({ type: 'retry', entry: noted, message: outcome.message, delayMs });
         this.wait(entry.hiringId, delayMs);
         return;
       }
@@ -344,67 +262,8 @@ export class Outbox {
     }, ms);
   }
 
-  private async finish(
-    entry: OutboxEntry,
-    state: 'confirmed' | 'rejected',
-    lastError: string | undefined,
-    event: 'confirmed' | 'rejected' | 'dropped',
-    result?: unknown,
-  ): Promise<void> {
-    const rec: OutboxRecord = { t: 'end', k: entry.key, s: state, at: this.now().toISOString(), ...(lastError ? { err: lastError } : {}) };
-    this.apply(rec);
-    if (state === 'confirmed' && FINAL_TOOLS.includes(entry.tool)) this.finalDone.add(entry.hiringId);
-    const q = this.queues.get(entry.hiringId);
-    if (q) {
-      const i = q.indexOf(entry.key);
-      if (i >= 0) q.splice(i, 1);
-      if (q.length === 0) this.queues.delete(entry.hiringId);
-    }
-    this.finished++;
-    this.trimFinished();
-    await this.journal.append(rec);
-    const done = this.entries.get(entry.key) ?? { ...entry, state, ...(lastError ? { lastError } : {}) };
-    if (event === 'confirmed') this.log.info('delivery confirmed', { hiring: entry.hiringId, tool: entry.tool, attempts: done.attempts });
-    else this.log.warn(`delivery ${event}`, { hiring: entry.hiringId, tool: entry.tool, error: lastError });
-    if (event === 'confirmed') this.emit({ type: 'confirmed', entry: done, result });
-    else if (event === 'rejected') this.emit({ type: 'rejected', entry: done, message: lastError ?? 'rejected' });
-    else this.emit({ type: 'dropped', entry: done, reason: lastError ?? 'dropped' });
-  }
-
   private hiringFinished(hiringId: string): boolean {
-    return this.finalDone.has(hiringId) || (this.opts.isHiringFinished?.(hiringId) ?? false);
-  }
-
-  private apply(rec: OutboxRecord): void {
-    applyOutboxRecord(this.entries, rec);
-  }
-
-  private replace(entry: OutboxEntry, patch: Partial<OutboxEntry>): void {
-    const cur = this.entries.get(entry.key);
-    if (cur) this.entries.set(entry.key, { ...cur, ...patch });
-  }
-
-  /** Drops the oldest finished entries beyond the limit; pending ones are always kept. */
-  private trimFinished(): void {
-    const limit = this.opts.finishedLimit ?? 1000;
-    if (this.finished <= limit) return;
-    for (const [key, e] of this.entries) {
-      if (this.finished <= limit) break;
-      if (e.state !== 'pending') {
-        this.entries.delete(key);
-        this.finished--;
-      }
-    }
-  }
-
-  private emit(e: OutboxEvent): void {
-    for (const l of this.listeners) {
-      try {
-        l(e);
-      } catch (err) {
-        this.log.error('an outbox listener failed', { error: err });
-      }
-    }
+    return this.ledger.finalConfirmed(hiringId) || (this.opts.isHiringFinished?.(hiringId) ?? false);
   }
 }
 
