@@ -1,5 +1,5 @@
 // Small HTTP helpers shared by the sandbox's routes: bodies, JSON answers, the
-// platform's error envelope, and the added-latency knob.
+// platform's error envelope, HTML escaping for its pages, and the added-latency knob.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorEnvelope, ERROR_CODES, type ErrorCode } from '../shared/protocol';
 
@@ -46,6 +46,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 export function sendError(res: ServerResponse, code: ErrorCode, message: string, details?: unknown, headers: Record<string, string> = {}): void {
   sendJson(res, ERROR_CODES[code], errorEnvelope(code, message, details), headers);
+}
+
+/** Text (or any value) safe inside HTML element content and quoted attributes. */
+export function escapeHtml(text: unknown): string {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 export function isRecord(v: unknown): v is Record<string, unknown> {

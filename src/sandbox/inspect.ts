@@ -2,6 +2,7 @@
 // and `GET /_sandbox` (a small HTML page). Agent keys never appear; over HTTP
 // repository tokens are masked too.
 import type { SandboxContext } from './context';
+import { escapeHtml } from './http';
 import type { SandboxHiring, SandboxState } from './types';
 
 const MASK = '[secret]';
@@ -29,14 +30,10 @@ export function sandboxState(ctx: SandboxContext, opts: { maskSecrets: boolean }
   };
 }
 
-function esc(text: unknown): string {
-  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 function table(headers: string[], rows: unknown[][]): string {
   if (rows.length === 0) return '<p><em>none</em></p>';
-  const head = headers.map((h) => `<th>${esc(h)}</th>`).join('');
-  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c ?? '')}</td>`).join('')}</tr>`).join('');
+  const head = headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const body = rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c ?? '')}</td>`).join('')}</tr>`).join('');
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
@@ -45,7 +42,7 @@ export function sandboxPage(state: SandboxState, knobs: object): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>Agrenting sandbox</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin-bottom:1.5em}
 td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f3f3f3}code{background:#f3f3f3;padding:1px 4px}</style>
-</head><body><h1>Agrenting sandbox</h1><p>Base URL <code>${esc(state.url)}</code>. JSON: <code>/_sandbox/state</code>.</p>
+</head><body><h1>Agrenting sandbox</h1><p>Base URL <code>${escapeHtml(state.url)}</code>. JSON: <code>/_sandbox/state</code>.</p>
 <h2>Agents</h2>${table(['id', 'name', 'callback_url', 'earned'], state.agents.map((a) => [a.id, a.name, a.metadata.callback_url ?? '', b.agents[a.id] ?? '0.00']))}
 <h2>Hirings</h2>${table(
     ['id', 'agent', 'status', 'mode', 'price', 'task', 'messages', 'chunks', 'deliveries', 'probe', 'failed_reason'],
