@@ -11,6 +11,8 @@
 // own keys, which would hide a leak in an in-process logger).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -212,6 +214,36 @@ describe('the built relay process with the real sandbox: no secret leaves its pl
     // reference-transaction hooks run with the agent key in their environment.
     const ran = [...new Set([...env.matchAll(/^== (\S+)/gm)].map((m) => m[1]))].join(', ');
     expect(leaks([{ where: 'environment of a workspace git hook', text: env }], [{ name: 'agent key', value: apiKey }, ...relayTokens(), ...repoTokens]), `hooks that ran: ${ran}`).toEqual([]);
+  });
+
+  it('does not send the repository token to a proxy the workspace config names', async () => {
+    // The worker can edit the workspace's .git/config; the relay pushes from that workspace with
+    // the token in an http.extraHeader. An http.proxy set there must not receive the header.
+    const seen: string[] = [];
+    const proxy = createHttpServer((req, res) => {
+      seen.push(`${req.method} ${req.url} ${JSON.stringify(req.headers)}`);
+      res.writeHead(502).end();
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    try {
+      const repo = await sandbox.git.createRepository('acme', 'audit-proxy');
+      const token = sandbox.git.issueToken('acme', 'audit-proxy', 'write');
+      const id = await hire({ task_description: 'Proxy in the workspace config', delivery_mode: 'push', repo_url: repo.cloneUrl, repo_access_token: token });
+      const ws = json(await call(worker, 'worker', 'prepare_workspace', { hiring_id: id }));
+      const dir = String((ws.workspace as { dir?: string } | undefined)?.dir ?? ws.dir);
+      spawnSync('git', ['-C', dir, 'config', 'http.proxy', `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`]);
+      writeFileSync(join(dir, 'PROXIED.md'), 'proxied\n');
+      const sub = await submitAndApprove(id, { summary: 'proxied' });
+      await waitFor('the push attempt through the proxy', () => seen.length > 0 || failureOf(String(sub.id)) !== undefined);
+      const basic = basicAuthValue(token).slice('Basic '.length);
+      // LEAK: src/relay/delivery/git-env.ts gitEnv() scopes the Authorization extraHeader to the
+      // repository's origin but leaves the workspace's own http.proxy (and http.sslVerify,
+      // http.sslCAInfo...) in force, so a worker who sets http.proxy in .git/config receives the
+      // repository token on the relay's push (src/relay/delivery/push.ts remote.push).
+      expect(leaks([{ where: 'requests a workspace-configured proxy received', text: seen.join('\n') }], [{ name: 'repository token (Basic form)', value: basic }, { name: 'repository token', value: token }])).toEqual([]);
+    } finally {
+      await new Promise<void>((r) => proxy.close(() => r()));
+    }
   });
 
   it('refuses a wrong repository token and a read-only one without quoting them', async () => {
