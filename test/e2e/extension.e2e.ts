@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { attachAgent, type AttachedAgent } from './agent';
 import { measureActivation } from './activation';
 import { gitFileAt, remoteBranches } from './git';
-import { AGENT_NAME, startStack, type Stack } from './stack';
+import { AGENT_NAME, extensionOutput, startStack, type Stack } from './stack';
 import { eventually, type Workbench } from './workbench';
 
 let stack: Stack;
@@ -267,5 +267,12 @@ describe('Agrenting extension in VS Code', () => {
     await wb.webviewFrame('Hiring id');
     await wb.widenSidebar(160);
     await wb.screenshot('sidebar-overview');
+  });
+
+  it('ran every command without an error', async () => {
+    const log = await extensionOutput(stack.codeServer.userDataDir);
+    expect(log, 'the "Agrenting Relay" output channel').toContain('connected to the relay');
+    // Every command failure is logged there as "[extension] <command id> failed: <message>".
+    expect(log.split('\n').filter((l) => /\] agrenting\.[\w.]+ failed:/.test(l))).toEqual([]);
   });
 });

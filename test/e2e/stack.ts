@@ -3,7 +3,7 @@
 // review required) connected to it, and real VS Code (code-server) with the
 // packaged .vsix, pointed at the relay's state dir, in Debian Chromium.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -110,4 +110,13 @@ export async function startStack(): Promise<Stack> {
     await stop();
     throw new Error(`${(e as Error).message}${logs ? `\n--- code-server output ---\n${logs}` : ''}`);
   }
+}
+
+/** What the extension wrote to its "Agrenting Relay" output channel (code-server keeps it under logs/). */
+export async function extensionOutput(userDataDir: string): Promise<string> {
+  const logs = join(userDataDir, 'logs');
+  const files = (await readdir(logs, { recursive: true })).filter((f) => f.endsWith('Agrenting Relay.log'));
+  if (files.length === 0) throw new Error(`no "Agrenting Relay" output channel log under ${logs}`);
+  const texts = await Promise.all(files.map((f) => readFile(join(logs, f), 'utf8')));
+  return texts.join('\n');
 }
