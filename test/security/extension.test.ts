@@ -123,7 +123,8 @@ describe('the extension starts the relay and shows hirings without any secret', 
 
   it('shows no agent key, user token or repository token in the tree, webview, notifications or output', () => {
     expect(shown().length).toBeGreaterThan(5);
-    expect(leaks(shown(), [{ name: 'agent key', value: apiKey }, { name: 'user token', value: USER_TOKEN }, ...repoTokens, ...urlTokens])).toEqual([]);
+    const relayTokens = [{ name: 'operator token', value: info.operatorToken }, ...Object.values(info.workerTokens).map((t) => ({ name: 'worker token', value: t }))];
+    expect(leaks(shown(), [{ name: 'agent key', value: apiKey }, { name: 'user token', value: USER_TOKEN }, ...repoTokens, ...urlTokens, ...relayTokens])).toEqual([]);
   });
 
   it('keeps a token given inside repo_url out of what the extension holds in memory', () => {

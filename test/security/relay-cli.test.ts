@@ -10,7 +10,7 @@
 // what the relay itself registered (the sandbox in this process registers its
 // own keys, which would hide a leak in an in-process logger).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -369,6 +369,9 @@ describe('the built relay process with the real sandbox: no secret leaves its pl
   it('keeps the relay tokens in relay.json and tokens.json only', () => {
     const file = readRelayFile(stateDir);
     expect(Object.keys(file ?? {}).sort()).toEqual(['operatorToken', 'pid', 'startedAt', 'url', 'version', 'workerTokens']);
+    // Where they are kept, only the owner can read them.
+    for (const f of ['relay.json', 'tokens.json']) expect(statSync(join(stateDir, f)).mode & 0o077, f).toBe(0);
+    expect(statSync(stateDir).mode & 0o077).toBe(0);
     const others = filesUnder(stateDir, 'state').filter((f) => !/^state\/(relay|tokens)\.json$/.test(f.where));
     expect(leaks(others, relayTokens())).toEqual([]);
   });
