@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import type { RelayConnection } from '../relay-connection';
+import { taskTitle } from '../../shared/hiring';
 import { detailModel } from '../view-models/detail-model';
 
 /** Commands the webview may run; anything else it posts is ignored. */
@@ -66,8 +67,9 @@ export class HiringPanels implements vscode.Disposable {
 
   private titleOf(id: string): string {
     const view = this.connection.data.hirings.find((v) => v.hiring.id === id);
-    const t = view ? view.hiring.task_description.split('\n').find((l) => l.trim())?.trim() ?? id : id;
-    return `Hiring: ${t.length > 40 ? `${t.slice(0, 39)}…` : t}`;
+    // The bare id when there is no task text: taskTitle's own fallback would read "Hiring: Hiring <id>".
+    const text = view?.hiring.task_description.trim() ? view.hiring.task_description : id;
+    return `Hiring: ${taskTitle({ id, task_description: text }, 40)}`;
   }
 
   private post(id: string): void {
