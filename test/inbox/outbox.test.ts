@@ -224,7 +224,8 @@ describe('Outbox', () => {
         return platform(e);
       },
     });
-    await waitFor(() => box.get(entry.key)?.state === 'confirmed', 'confirmation after restart');
+    // The event follows the journal write, a moment after the entry's state changes in memory.
+    await waitFor(() => events.some((x) => x.type === 'confirmed'), 'confirmation after restart');
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({ key: entry.key, attempts: 2 });
     expect(box.get(entry.key)?.lastError).toBeUndefined();
@@ -263,9 +264,10 @@ describe('Outbox', () => {
     const c2 = await box.enqueue(chunk('h1', 'after'));
     const c3 = await box.enqueue(chunk('h2', 'late'));
     const c4 = await box.enqueue(chunk('h3', 'finished locally'));
+    // Alone: with a result behind it, the result would supersede it (next test).
     const c5 = await box.enqueue(chunk('h4', 'flaky'));
-    const r4 = await box.enqueue(result('h4'));
-    await waitFor(() => box.pendingCount() === 0, 'all settled');
+    // The event follows the journal write, a moment after the entry leaves the queue.
+    await waitFor(() => box.pendingCount() === 0 && events.some((e) => e.type === 'dropped' && e.entry.key === c5.key), 'all settled');
     expect(box.get(c1.key)?.state).toBe('confirmed');
     for (const c of [c2, c3, c4, c5]) {
       expect(box.get(c.key)?.state).toBe('rejected');
@@ -273,9 +275,37 @@ describe('Outbox', () => {
     }
     expect(fake.calls.filter((c) => c.key === c2.key || c.key === c4.key)).toEqual([]);
     expect(fake.calls.filter((c) => c.key === c5.key)).toHaveLength(3);
-    expect(box.get(r4.key)?.state).toBe('confirmed');
     expect(events.filter((e) => e.type === 'dropped')).toHaveLength(4);
     expect(events.filter((e) => e.type === 'rejected')).toHaveLength(0);
+  });
+
+  it('never holds a result back behind progress chunks that cannot go out (MCP down, REST up)', async () => {
+    // Chunks need the MCP session; the result can go over REST.
+    const fake = fakeSender((e) => (e.tool === TOOL.emitChunk ? { kind: 'retry', message: 'task_emit_chunk needs the MCP session' } : { kind: 'confirmed' }));
+    const { box, events } = await open(dir(), { send: fake.send, baseDelayMs: 3_600_000, maxDelayMs: 3_600_000 });
+    const c1 = await box.enqueue(chunk('h1', 'one'));
+    await waitFor(() => box.get(c1.key)?.lastError !== undefined, 'the first chunk waiting out its backoff');
+    const c2 = await box.enqueue(chunk('h1', 'two'));
+    const m = await box.enqueue(message('h1', 'a question'));
+    const c3 = await box.enqueue(chunk('h1', 'three'));
+    const r = await box.enqueue(result('h1'));
+    await waitFor(() => box.get(r.key)?.state === 'confirmed', 'the result');
+    for (const c of [c1, c2, c3]) expect(box.get(c.key)).toMatchObject({ state: 'rejected', lastError: expect.stringMatching(/^dropped: superseded/) });
+    expect(fake.calls.map((c) => c.key)).toEqual([c1.key, m.key, r.key]);
+    expect(events.filter((e) => e.type === 'dropped')).toHaveLength(3);
+  });
+
+  it('keeps at most maxPendingChunks progress chunks waiting per hiring (a flood while offline)', async () => {
+    const d = dir();
+    const { box } = await open(d, { send: fakeSender().send, autoStart: false, maxPendingChunks: 3 });
+    const sent = [];
+    for (let i = 0; i < 10; i++) sent.push(await box.enqueue(chunk('h1', `c${i}`)));
+    await box.enqueue(message('h1', 'kept'));
+    expect(box.pending('h1').map((e) => (e.args as { content: string }).content)).toEqual(['c7', 'c8', 'c9', 'kept']);
+    expect(box.get(sent[0].key)?.lastError).toMatch(/^dropped/);
+    await box.close();
+    const again = await open(d, { send: fakeSender().send, autoStart: false });
+    expect(again.box.pendingCount()).toBe(4);
   });
 
   it('kick() retries now instead of waiting out a long backoff', async () => {

@@ -14,8 +14,10 @@
 // Progress chunks (`task_emit_chunk`) are progress, not results: they are never
 // coalesced, but they are dropped (state 'rejected', lastError "dropped: …", event
 // 'dropped') when the hiring is already finished, when the platform answers
-// already-done, or after `maxChunkAttempts` transient failures — so a flaky chunk
-// never holds back the result queued behind it for long.
+// already-done, or after `maxChunkAttempts` transient failures. A result or failure
+// report supersedes the chunks waiting ahead of it (they can only go over MCP, the
+// result also over REST: with the session down they would hold it back for
+// minutes), and at most `maxPendingChunks` wait per hiring (a flood while offline).
 import * as path from 'node:path';
 import { createLogger, type Logger } from '../../shared/log';
 import { TOOL } from '../../shared/protocol';
@@ -23,7 +25,7 @@ import { safeError } from '../../shared/redact';
 import { RelayError, type DeliveryOutcome, type OutboxEntry, type OutboxState } from '../types';
 import { Journal } from './journal';
 import { isOutboxRecord, type OutboxRecord } from './outbox-records';
-import { OutboxLedger, type NewDelivery, type OutboxEvent } from './outbox-ledger';
+import { FINAL_TOOLS, OutboxLedger, type NewDelivery, type OutboxEvent } from './outbox-ledger';
 import { Backoff, type BackoffOptions } from './backoff';
 
 export type { NewDelivery, OutboxEvent } from './outbox-ledger';
@@ -37,6 +39,8 @@ export interface OutboxOptions extends BackoffOptions {
   autoStart?: boolean;
   /** Transient failures after which a progress chunk is dropped. Default 5. */
   maxChunkAttempts?: number;
+  /** Progress chunks kept waiting per hiring; older ones are dropped. Default 50. */
+  maxPendingChunks?: number;
   /** Whether a hiring is finished (done/failed) locally: its chunks are dropped. */
   isHiringFinished?: (hiringId: string) => boolean;
   /** Finished entries kept (memory and disk). Default 1000. */
@@ -134,7 +138,13 @@ export class Outbox {
   async enqueue(d: NewDelivery): Promise<OutboxEntry> {
     if (this.closed) throw new RelayError('The outbox is closed.', 'unavailable');
     const { entry, isNew } = await this.ledger.add(d);
-    if (isNew) this.pump(entry.hiringId);
+    if (!isNew) return entry;
+    if (FINAL_TOOLS.includes(entry.tool)) {
+      await this.dropChunks(entry.hiringId, 0, `dropped: superseded by the ${entry.tool === TOOL.submitResult ? 'result' : 'failure report'} queued behind it`);
+    } else if (entry.tool === TOOL.emitChunk) {
+      await this.dropChunks(entry.hiringId, this.opts.maxPendingChunks ?? 50, 'dropped: superseded by newer progress (too many chunks waiting)');
+    }
+    this.pump(entry.hiringId);
     return entry;
   }
 
@@ -260,6 +270,22 @@ export class Outbox {
       lane.cancelTimer = undefined;
       this.pump(hiringId);
     }, ms);
+  }
+
+  /** Drops the oldest waiting chunks of a hiring beyond `keep`; one being sent is left alone. */
+  private async dropChunks(hiringId: string, keep: number, reason: string): Promise<void> {
+    const lane = this.lanes.get(hiringId);
+    const head = this.ledger.head(hiringId);
+    const sending = lane?.busy ? head?.key : undefined;
+    const waiting = this.ledger.pending(hiringId).filter((e) => e.tool === TOOL.emitChunk && e.key !== sending);
+    const victims = waiting.slice(0, Math.max(0, waiting.length - keep));
+    if (victims.length === 0) return;
+    if (lane?.cancelTimer && victims.some((v) => v.key === head?.key)) {
+      lane.cancelTimer();
+      lane.cancelTimer = undefined;
+    }
+    // All taken off the queue in this synchronous step, so the loop cannot pick one up meanwhile.
+    await Promise.all(victims.map((v) => this.ledger.finish(v, 'rejected', reason, 'dropped')));
   }
 
   private hiringFinished(hiringId: string): boolean {
