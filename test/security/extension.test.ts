@@ -127,7 +127,7 @@ describe('the extension starts the relay and shows hirings without any secret', 
     expect(leaks(shown(), [{ name: 'agent key', value: apiKey }, { name: 'user token', value: USER_TOKEN }, ...repoTokens, ...urlTokens, ...relayTokens])).toEqual([]);
   });
 
-  it('keeps a token given inside repo_url out of what the extension holds in memory', () => {
+  it("receives no token given inside repo_url from the relay (relay://hirings, hiring://...)", () => {
     // LEAK: the relay serves hiring.repo_url (and task_input.repo_url) with its credentials
     // (src/shared/hiring.ts withoutSecrets, src/relay/core/views.ts toView), and
     // src/extension/view-models/parse.ts parseHiringView clears repo_access_token but keeps

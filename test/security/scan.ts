@@ -2,7 +2,8 @@
 // inflated, packs expanded with `git cat-file`), the argv of processes while a
 // flow runs, and one report of which secret turned up where.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { inflateSync } from 'node:zlib';
 
@@ -132,10 +133,44 @@ export function sampleArgv(roots: number[], everyMs = 3): ArgvSampler {
   };
 }
 
-/** Builds dist/ when it is missing (the CLI tests run the bundled relay, as people do). */
+function newestSource(dir: string): number {
+  return walk(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .reduce((m, f) => Math.max(m, statSync(f).mtimeMs), 0);
+}
+
+/**
+ * Builds dist/ when it is missing or older than src/ (the CLI tests run the bundled relay, as
+ * people do, and must test the current source). Test files run in parallel: one builds under a
+ * lock directory, the others wait for it.
+ */
 export function ensureBuilt(root: string): void {
-  if (existsSync(join(root, 'dist', 'relay.js'))) return;
-  execFileSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'ignore' });
+  const bundle = join(root, 'dist', 'relay.js');
+  const fresh = () => existsSync(bundle) && statSync(bundle).mtimeMs >= newestSource(join(root, 'src'));
+  if (fresh()) return;
+  const lock = join(tmpdir(), 'agrenting-security-build.lock');
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // Another test file is building; a lock older than the deadline was left by a crash.
+      const st = statSync(lock, { throwIfNoEntry: false });
+      const age = st ? Date.now() - st.mtimeMs : 0;
+      if (Date.now() > deadline || age > 60_000) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      spawnSync('sleep', ['0.1']);
+      if (fresh()) return;
+    }
+  }
+  try {
+    if (!fresh()) execFileSync(process.execPath, ['esbuild.mjs'], { cwd: root, stdio: 'ignore' });
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** Text of every MCP content/contents item, whatever its shape. */
