@@ -105,6 +105,34 @@ describe('a refused delivery', () => {
   });
 });
 
+describe('a hiring that ended on the platform before its result arrived', () => {
+  it('does not count "already cancelled" as the result delivered', async () => {
+    const { relay, link } = await R.start(R.dir());
+    link.push({ id: 'h1', status: 'in_progress' });
+    await waitFor('the hiring', () => relay.listActive(worker).length === 1);
+    const sub = await relay.submitResult(worker, { hiring_id: 'h1', output: 'r' });
+    // The hirer cancels while the submission waits for review; nobody tells the relay.
+    link.set({ id: 'h1', status: 'cancelled' });
+    link.answer = { kind: 'already-done', message: 'Hiring h1 is already cancelled on Agrenting.' };
+    await relay.approve(operator, sub.id);
+    await waitFor('the hiring ended', () => relay.getHiring(worker, 'h1').phase === 'failed');
+    await waitFor('the worker told', () => relay.getHiring(worker, 'h1').relayMessages.length === 1);
+    expect(relay.getHiring(worker, 'h1').relayMessages[0].content).toMatch(/cancelled.*result was not taken/);
+    await expect(relay.approve(operator, sub.id)).rejects.toThrow(/already cancelled/);
+  });
+
+  it('still counts "already completed" after our own earlier attempt as delivered', async () => {
+    const { relay, link } = await R.start(R.dir(), { review: 'off' });
+    link.push({ id: 'h1', status: 'in_progress' });
+    await waitFor('the hiring', () => relay.listActive(worker).length === 1);
+    link.set({ id: 'h1', status: 'completed' });
+    link.answers = [{ kind: 'retry', message: 'socket hang up' }, { kind: 'already-done', message: 'already completed' }];
+    await relay.submitResult(worker, { hiring_id: 'h1', output: 'r' });
+    await waitFor('the hiring done', () => relay.getHiring(worker, 'h1').phase === 'done');
+    expect(relay.getHiring(worker, 'h1').relayMessages).toEqual([]);
+  });
+});
+
 describe('restart after a crash between two journal writes', () => {
   it('settles a delivery the outbox recorded as confirmed before the submission heard of it', async () => {
     const dir = R.dir();

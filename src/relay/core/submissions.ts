@@ -42,6 +42,8 @@ export function nextDeliveryKey(submissionId: string, key: string): string {
 }
 
 const OPEN: readonly Submission['state'][] = ['awaiting_review', 'approved', 'delivering'];
+/** Platform statuses a hiring cannot have right after a result of ours was accepted. */
+const NOT_TAKEN: readonly string[] = ['cancelled', 'refunded', 'failed'];
 
 type NewSubmission = Parameters<ReviewQueue['create']>[0];
 
@@ -157,9 +159,16 @@ export class Submissions {
     // Only the answer to the current key counts (an earlier, refused key is history).
     if (!s || s.state === 'delivered' || (s.deliveryKey ?? deliveryKey(s.id)) !== e.entry.key) return;
     if (e.type === 'confirmed') {
+      // The platform's status decides, read before the submission is called delivered.
+      await this.refreshHiring(s);
+      const status = String(this.o.store.get(s.hiringId)?.hiring.status ?? '');
+      if (s.kind === 'result' && NOT_TAKEN.includes(status)) {
+        // "Already finished" from a hiring that ended without a result (the hirer cancelled): ours never landed.
+        await this.fail(s, `Hiring ${s.hiringId} is ${status} on Agrenting; the result was not taken.`);
+        return;
+      }
       await this.o.queue.markDelivered(s.id);
       this.o.logger.info(s.kind === 'result' ? 'result delivered' : 'failure reported', { hiring: s.hiringId, submission: s.id });
-      await this.refreshHiring(s);
     } else {
       await this.fail(s, `Agrenting refused the ${s.kind === 'result' ? 'result' : 'failure report'}: ${e.message}`);
     }
