@@ -27,8 +27,6 @@ const LocalSchema = z.object({
   submissions: listOf(z.string()),
 });
 
-export type { Parsed };
-
 /** Absent fields are left out rather than set to undefined, as the relay's own values are. */
 function present<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
