@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Outbox, type OutboxEvent, type OutboxOptions } from '../../src/relay/inbox/outbox';
+import { Backoff } from '../../src/relay/inbox/backoff';
 import { TOOL } from '../../src/shared/protocol';
 import type { DeliveryOutcome, OutboxEntry } from '../../src/relay/types';
 import { quietLogger, tempDir, waitFor } from './helpers';
@@ -107,6 +108,14 @@ describe('Outbox', () => {
     const e = await box.enqueue(message());
     await waitFor(() => box.get(e.key)?.state === 'confirmed', 'confirmation');
     expect(n).toBe(2);
+  });
+
+  it('never retries at once on "Retry-After: 0" (no busy loop against the platform)', () => {
+    const b = new Backoff({ baseDelayMs: 1000, random: () => 0.5 });
+    expect(b.delay(1, 0)).toBe(1000);
+    expect(b.delay(7, 0)).toBe(1000);
+    expect(b.delay(1, 30_000)).toBe(30_000);
+    expect(b.delay(1, 60 * 60_000)).toBe(15 * 60_000);
   });
 
   it('honours retryAfterMs', async () => {

@@ -30,8 +30,10 @@ export class Backoff {
   /** Delay before the retry that follows failed attempt number `attempt` (1-based). */
   delay(attempt: number, retryAfterMs?: number): number {
     if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs >= 0) {
-      // The platform said when: wait exactly that (it knows its rate window), within reason.
-      return Math.min(retryAfterMs, this.maxRetryAfter);
+      // The platform said when: wait that (it knows its rate window), within reason —
+      // but never less than the first backoff step: "Retry-After: 0" (or a date already
+      // past) on every answer would otherwise retry in a busy loop, fsyncing each attempt.
+      return Math.max(this.base, Math.min(retryAfterMs, this.maxRetryAfter));
     }
     const exp = Math.min(this.max, this.base * 2 ** Math.min(30, Math.max(0, attempt - 1)));
     const spread = exp * this.jitter * (2 * this.random() - 1);
