@@ -36,7 +36,7 @@ describe('what git runs in a worker-controlled workspace gets no secret', () => 
       env = '';
     }
     const ran = [...new Set([...env.matchAll(/^== (\S+)/gm)].map((m) => m[1]))].join(', ');
-    expect(ran, 'a hook ran, so the check below means something').not.toBe('');
+    // No hook running at all is a fine outcome too (hooks off for every command the relay runs).
     // LEAK: src/relay/delivery/git-env.ts gitEnv() copies the relay's whole process.env (with
     // AGRENTING_API_KEY, and AGRENTING_RELAY_OPERATOR_TOKEN when set) into every git command, and
     // gitExec() — used for the commit step in src/relay/delivery/push.ts — runs without
@@ -60,7 +60,12 @@ describe('what git runs in a worker-controlled workspace gets no secret', () => 
       spawnSync('git', ['-C', dir, 'config', 'http.proxy', `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`]);
       writeFileSync(join(dir, 'PROXIED.md'), 'proxied\n');
       const sub = await w.submitAndApprove(id, { summary: 'proxied' });
-      await waitFor('the push attempt through the proxy, or its failure', () => seen.length > 0 || w.failureOf(String(sub.id)) !== undefined);
+      // Fixed, the push ignores the proxy and completes; as now, the proxy sees it and it fails.
+      await waitFor(
+        'the push through the proxy, its failure, or its completion',
+        () => seen.length > 0 || w.failureOf(String(sub.id)) !== undefined || w.sandbox.hiring(id)?.status === 'completed',
+        20_000,
+      );
       // LEAK: src/relay/delivery/git-env.ts gitEnv() scopes the Authorization extraHeader to the
       // repository's origin but leaves the workspace's own http.proxy (likewise http.curloptResolve,
       // http.sslVerify, http.sslCAInfo...) in force, so a worker who sets http.proxy in .git/config
