@@ -159,6 +159,27 @@ describe('restart after a crash between two journal writes', () => {
     await d.close();
   });
 
+  it('does not deliver an approved submission whose hiring ended while the relay was down', async () => {
+    const dir = R.dir();
+    const d = await onDisk(dir);
+    await d.store.upsert('fake', [parseHiring({ id: 'h1', status: 'in_progress' })], 'mcp');
+    const s = await d.queue.create({ agent: 'fake', hiringId: 'h1', kind: 'result', result: { hiring_id: 'h1', output: 'r' }, submittedBy: 'fake' });
+    await d.store.linkSubmission('h1', s.id, 'awaiting_review');
+    await d.queue.approve(s.id, 'op');
+    // The crash came before the delivery started; the hirer cancelled meanwhile (seen on the next read).
+    await d.store.upsert('fake', [parseHiring({ id: 'h1', status: 'cancelled' })], 'rest');
+    await d.close();
+    const { relay, link } = await R.start(dir, { hirings: [{ id: 'h1', status: 'cancelled' }] });
+    await waitFor('the worker told', () => relay.getHiring(worker, 'h1').relayMessages.length === 1);
+    expect(relay.getHiring(worker, 'h1')).toMatchObject({ phase: 'failed', hiring: { status: 'cancelled' } });
+    expect(relay.listActive(worker)).toEqual([]);
+    expect(link.delivered).toEqual([]);
+    await R.stop(relay);
+    const after = await onDisk(dir);
+    expect(after.queue.get(s.id)?.state).toBe('failed');
+    await after.close();
+  });
+
   it('finishes a hiring whose submission was marked delivered just before the crash', async () => {
     const dir = R.dir();
     await prepared(dir, 'delivered', 'confirmed');

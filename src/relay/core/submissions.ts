@@ -185,7 +185,13 @@ export class Submissions {
   private async deliverNow(id: string): Promise<Submission> {
     let s = this.require(id);
     const key = this.keyFor(s);
-    await this.o.store.setPhase(s.hiringId, 'delivering');
+    const before = this.o.store.get(s.hiringId);
+    // E.g. resumed after a restart, and the hirer cancelled meanwhile: nothing to push or send
+    // (and 'delivering' would pull the hiring out of history). A key already out is settled by its answer.
+    if (before && isFinished(before.phase) && !this.o.outbox.get(key)) {
+      return this.fail(s, `Hiring ${s.hiringId} is already ${String(before.hiring.status)} on Agrenting; submission ${id} was not delivered.`);
+    }
+    if (before && !isFinished(before.phase)) await this.o.store.setPhase(s.hiringId, 'delivering');
     let args: Record<string, unknown>;
     if (s.kind === 'result' && s.result) {
       let result: SubmitResultArgs = s.result;
