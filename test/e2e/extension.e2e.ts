@@ -158,7 +158,7 @@ describe('Agrenting extension in VS Code', () => {
     await worker.claim(id);
     expect((await worker.submit(id, output)).state).toBe('awaiting_review');
     await eventually('the status bar to count the submission', async () => (await wb.ariaLabel('Agrenting,'))?.includes('1 to review'));
-    await wb.expandTreeItem(TITLE.approve, /Result by/);
+    await wb.shownExpanded(TITLE.approve, /Result by/);
     await wb.screenshot('attached-agent-awaiting-review');
     expect(recorded(id).status).toBe('in_progress');
     await approveFromPalette(id, TITLE.approve);
@@ -260,7 +260,7 @@ describe('Agrenting extension in VS Code', () => {
     await wb.hiringInGroup(TITLE.push, 'Done');
     await wb.hiringInGroup(TITLE.failure, 'Failed');
     expect(recorded(fresh).status).toBe('in_progress');
-    await wb.expandTreeItem(TITLE.reject, /Result by/);
+    await wb.shownExpanded(TITLE.reject, /Result by/);
     await wb.closeAllEditors();
     await wb.runCommand('Agrenting: Open Hiring');
     await wb.pick(TITLE.push);

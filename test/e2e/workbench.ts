@@ -143,15 +143,13 @@ export class Workbench {
   }
 
   /**
-   * Expands a tree row until the child row shows. VS Code remembers a row's collapsed
-   * state by its id, and a click can land while the tree redraws, so it retries.
+   * Waits until a tree row shows expanded with the child row under it, without
+   * clicking: a hiring with a submission waiting must open by itself.
    */
-  async expandTreeItem(text: string | RegExp, child: string | RegExp): Promise<void> {
+  async shownExpanded(text: string | RegExp, child: string | RegExp): Promise<void> {
     const row = this.treeItem(text);
-    await eventually(`tree row ${String(text)} to show ${String(child)}`, async () => {
-      if (await this.treeItem(child).isVisible()) return true;
-      if ((await row.getAttribute('aria-expanded', { timeout: 5000 })) === 'false') await row.locator('.monaco-tl-twistie').click({ timeout: 5000 });
-      return false;
+    await eventually(`tree row ${String(text)} to show ${String(child)} expanded`, async () => {
+      return (await row.getAttribute('aria-expanded', { timeout: 5000 })) === 'true' && (await this.treeItem(child).isVisible());
     }, 30_000);
   }
 

@@ -24,6 +24,7 @@ describe('grouping by local phase', () => {
       ['Done', '1'],
     ]);
     expect(tree.groups[1].hirings.map((h) => h.id)).toEqual(['h2', 'h3']);
+    expect(tree.groups[1].hirings.map((h) => h.itemId)).toEqual(['h2', 'h3']);
     expect(tree.groups[0].id).toBe('group:new');
   });
 
@@ -61,9 +62,19 @@ describe('grouping by local phase', () => {
     if (tree.kind !== 'groups') throw new Error('expected groups');
     const item = tree.groups[0].hirings[0];
     expect(item.contextValue).toBe('hiring:push:awaitingReview');
+    // A row with children has its own item id, so VS Code does not reuse the collapsed state of the leaf it was.
+    expect(item.id).toBe('h1');
+    expect(item.itemId).toBe('h1:review');
     expect(item.reviews).toEqual([
       expect.objectContaining({ id: 'review:s1', submissionId: 's1', label: 'Result by claude', contextValue: 'review:push' }),
     ]);
+  });
+
+  it('gives a hiring its plain id again once nothing of it waits for review', () => {
+    const v = view('h1', 'awaiting_review');
+    const only = (t: ReturnType<typeof buildTree>) => (t.kind === 'groups' ? t.groups[0].hirings[0] : undefined);
+    expect(only(buildTree([v], [submission('s1', 'h1')], NOW))?.itemId).toBe('h1:review');
+    expect(only(buildTree([v], [submission('s1', 'h1', { state: 'rejected' })], NOW))?.itemId).toBe('h1');
   });
 
   it('counts new hirings for the badge', () => {

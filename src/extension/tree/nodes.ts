@@ -37,7 +37,7 @@ export class HiringNode {
   toTreeItem(): vscode.TreeItem {
     const state = this.model.reviews.length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None;
     const item = new vscode.TreeItem(this.model.label, state);
-    item.id = this.model.id;
+    item.id = this.model.itemId;
     item.description = this.model.description;
     item.contextValue = this.model.contextValue;
     const md = new vscode.MarkdownString(this.model.tooltip);

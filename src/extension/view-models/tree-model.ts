@@ -27,8 +27,14 @@ export interface ReviewModel {
 
 export interface HiringModel {
   kind: 'hiring';
-  /** The hiring id: stable across refreshes, so selection and expansion survive. */
+  /** The hiring id: what commands act on. */
   id: string;
+  /**
+   * The TreeItem id. VS Code remembers a row's expanded state by this id, and a
+   * row it first saw as a leaf stays collapsed when children appear; so a hiring
+   * with submissions waiting gets an id of its own, and shows them expanded.
+   */
+  itemId: string;
   label: string;
   description: string;
   tooltip: string;
@@ -76,6 +82,7 @@ export function hiringModel(view: HiringView, reviews: Submission[], now: Date):
   return {
     kind: 'hiring',
     id,
+    itemId: waiting.length > 0 ? `${id}:review` : id,
     label: hiringLabel(view),
     description: hiringDescription(view, now),
     tooltip: hiringTooltip(view, now),
