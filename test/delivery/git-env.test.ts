@@ -19,17 +19,32 @@ describe('gitEnv', () => {
     expect(env.GIT_TERMINAL_PROMPT).toBe('0');
     const holding = Object.entries(env).filter(([, v]) => v.includes(basicAuthValue(TOKEN)));
     expect(holding.map(([k]) => k)).toEqual(['GIT_CONFIG_VALUE_2']);
-    expect(gitEnv().GIT_CONFIG_COUNT).toBe('1');
+    // without a token: still no credential helpers and no hooks
+    const plain = gitEnv();
+    expect(plain.GIT_CONFIG_COUNT).toBe('2');
+    expect([plain.GIT_CONFIG_KEY_1, plain.GIT_CONFIG_VALUE_1]).toEqual(['core.hooksPath', devNull]);
   });
 
-  it('drops variables that would prompt, page, trace or redirect git', () => {
-    const injected = { GIT_ASKPASS: '/bin/askpass', PAGER: 'less', GIT_TRACE_CURL: '1', GIT_DIR: '/elsewhere', GIT_CONFIG_KEY_7: 'core.sshCommand', KEEP_ME: 'yes' };
+  it('passes on only what git needs: no secrets, nothing that would prompt, page, trace or redirect git', () => {
+    const injected = {
+      GIT_ASKPASS: '/bin/askpass',
+      PAGER: 'less',
+      GIT_TRACE_CURL: '1',
+      GIT_DIR: '/elsewhere',
+      GIT_CONFIG_KEY_7: 'core.sshCommand',
+      AGRENTING_API_KEY: 'agent-key-not-for-git',
+      AGRENTING_RELAY_OPERATOR_TOKEN: 'relay-token-not-for-git',
+      HTTPS_PROXY: 'http://proxy.corp:3128',
+    };
     const saved = Object.fromEntries(Object.keys(injected).map((k) => [k, process.env[k]]));
     Object.assign(process.env, injected);
     try {
       const env = gitEnv({ token: TOKEN, url: 'https://github.com/a/b' });
-      for (const k of ['GIT_ASKPASS', 'PAGER', 'GIT_TRACE_CURL', 'GIT_DIR', 'GIT_CONFIG_KEY_7']) expect(env[k], k).toBeUndefined();
-      expect(env.KEEP_ME).toBe('yes');
+      for (const k of ['GIT_ASKPASS', 'PAGER', 'GIT_TRACE_CURL', 'GIT_DIR', 'GIT_CONFIG_KEY_7', 'AGRENTING_API_KEY', 'AGRENTING_RELAY_OPERATOR_TOKEN']) {
+        expect(env[k], k).toBeUndefined();
+      }
+      expect(env.PATH).toBe(process.env.PATH);
+      expect(env.HTTPS_PROXY).toBe('http://proxy.corp:3128');
     } finally {
       for (const [k, v] of Object.entries(saved)) {
         if (v === undefined) delete process.env[k];

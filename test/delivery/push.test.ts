@@ -363,18 +363,20 @@ describe('commitAndPush', () => {
       const result = await commitAndPush(ws, h, { message: 'Work', log });
       expect(await hosted.hosting.branchSha('acme', 'app', 'agrenting/h-tampered')).toBe(result.commit);
       expect(seen).toEqual([]);
-      // post-commit ran (the commit carries no token); the hooks around the push did not.
+      // No hook ran at all: hooks are workspace code, and the relay runs none of them.
       const dumped = await readFile(dump, 'utf8').catch(() => '');
-      expect(dumped).toMatch(/GIT_AUTHOR_NAME=Agrenting Relay/);
-      expect(dumped).not.toContain(writeToken);
-      expect(dumped).not.toContain(Buffer.from(`x-access-token:${writeToken}`).toString('base64'));
+      expect(dumped).toBe('');
 
-      // A URL rewrite sends the push elsewhere, but never with the header.
+      // A URL rewrite or a proxy planted in the workspace config is removed before the push,
+      // which goes where it should; the attacker hears nothing.
       await gitCli(['config', `url.${evil}/.insteadOf`, `${new URL(repoUrl).origin}/`], ws.dir);
+      await gitCli(['config', 'http.proxy', evil], ws.dir);
       await writeFile(join(ws.dir, 'more.txt'), 'more\n');
-      await caught(commitAndPush(ws, h, { message: 'More', log }));
-      expect(seen.length).toBeGreaterThan(0);
-      expect(seen.every((a) => a === undefined)).toBe(true);
+      const again = await commitAndPush(ws, h, { message: 'More', log });
+      expect(await hosted.hosting.branchSha('acme', 'app', 'agrenting/h-tampered')).toBe(again.commit);
+      expect(seen).toEqual([]);
+      const config = await readFile(join(ws.dir, '.git', 'config'), 'utf8');
+      expect(config).not.toMatch(/insteadOf|proxy/);
     } finally {
       attacker.closeAllConnections();
       await new Promise<void>((r) => attacker.close(() => r()));

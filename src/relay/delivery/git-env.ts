@@ -7,8 +7,21 @@ import { devNull } from 'node:os';
 import { simpleGit, type SimpleGit, type SimpleGitProgressEvent } from 'simple-git';
 import { redact, registerSecret } from '../../shared/redact';
 
-/** Variables that would make git prompt, page, trace or run helpers we did not choose. */
-const DROPPED_ENV = /^(GIT_ASKPASS|SSH_ASKPASS|GIT_PAGER|PAGER|EDITOR|VISUAL|GIT_EDITOR|GIT_SEQUENCE_EDITOR|GIT_SSH|GIT_SSH_COMMAND|GIT_PROXY_COMMAND|GIT_EXTERNAL_DIFF|GIT_EXEC_PATH|GIT_TEMPLATE_DIR|GIT_CONFIG|GIT_CONFIG_GLOBAL|GIT_CONFIG_SYSTEM|GIT_CONFIG_COUNT|GIT_CONFIG_KEY_\d+|GIT_CONFIG_VALUE_\d+|GIT_CONFIG_PARAMETERS|GIT_TRACE.*|GIT_CURL_VERBOSE|GIT_DIR|GIT_WORK_TREE|GIT_INDEX_FILE|PREFIX)$/i;
+/**
+ * The only variables git inherits from the relay: what it needs to run, find the
+ * person's git config, and reach the network through their proxy and certificates.
+ * Anything else — AGRENTING_API_KEY, relay tokens, cloud credentials — stays out,
+ * so nothing git starts (hooks, helpers, filters) can see it.
+ */
+const KEPT_ENV = /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_[A-Z_]+|TZ|TMPDIR|TMP|TEMP|XDG_CONFIG_HOME|SYSTEMROOT|WINDIR|COMSPEC|PATHEXT|HTTPS?_PROXY|NO_PROXY|ALL_PROXY|SSL_CERT_FILE|SSL_CERT_DIR|GIT_SSL_CAINFO|GIT_SSL_CAPATH|NODE_EXTRA_CA_CERTS)$/i;
+
+/**
+ * Local config keys that decide where a network command connects or what it runs.
+ * The agent can edit the workspace's .git/config; before the relay runs a command
+ * that carries the repository token there, these keys are removed so that a proxy,
+ * URL rewrite, included file or helper planted in it cannot receive the token.
+ */
+const NETWORK_CONFIG_KEYS = /^(https?\.|url\.|credential|include\.|includeif\.|core\.(sshcommand|gitproxy|askpass|hookspath|fsmonitor)$|remote\..*\.(proxy|vcs|receivepack|uploadpack)$)/i;
 
 export interface GitIdentity {
   name: string;
@@ -37,16 +50,19 @@ export interface RepoAuth {
 export function gitEnv(auth?: RepoAuth, extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !DROPPED_ENV.test(k)) env[k] = v;
+    if (v !== undefined && KEPT_ENV.test(k)) env[k] = v;
   }
   env.GIT_TERMINAL_PROMPT = '0';
   // An empty helper list: a 401 must fail, never fall back to the person's own stored credentials.
-  const config: [string, string][] = [['credential.helper', '']];
+  // Hooks are off for every command the relay runs: they are code from the workspace.
+  const config: [string, string][] = [
+    ['credential.helper', ''],
+    ['core.hooksPath', devNull],
+  ];
   if (auth) {
     registerSecret(auth.token);
     const header = basicAuthValue(auth.token);
     registerSecret(header.slice('Basic '.length));
-    config.push(['core.hooksPath', devNull]);
     config.push([`http.${new URL(auth.url).origin}/.extraHeader`, `Authorization: ${header}`]);
   }
   env.GIT_CONFIG_COUNT = String(config.length);
@@ -91,6 +107,14 @@ export function gitExec(dir: string, args: string[], opts: { env?: Record<string
       else resolveOut(stdout);
     });
   });
+}
+
+/** Removes the local config keys that could redirect a token-carrying command (NETWORK_CONFIG_KEYS). */
+export async function sanitizeWorkspaceConfig(dir: string): Promise<string[]> {
+  const listed = await gitExec(dir, ['config', '--local', '--name-only', '--list']).catch(() => '');
+  const keys = [...new Set(listed.split(/\r?\n/).filter((k) => NETWORK_CONFIG_KEYS.test(k)))];
+  for (const key of keys) await gitExec(dir, ['config', '--local', '--unset-all', key]).catch(() => undefined);
+  return keys;
 }
 
 /** Redacts a git or HTTP error message: the token, its Basic form, anything secret-shaped. */

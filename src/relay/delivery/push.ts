@@ -5,7 +5,7 @@
 import type { Hiring } from '../../shared/hiring';
 import { createLogger, type Logger } from '../../shared/log';
 import type { WorkspaceRef } from '../types';
-import { DEFAULT_AUTHOR, gitExec, gitIn, gitReason, throttledProgress, type GitIdentity } from './git-env';
+import { DEFAULT_AUTHOR, gitExec, gitIn, gitReason, sanitizeWorkspaceConfig, throttledProgress, type GitIdentity } from './git-env';
 import { describeApiError, ensurePullRequest } from './github';
 import { hiringRepo } from './workspace';
 
@@ -88,6 +88,9 @@ export async function commitAndPush(ws: WorkspaceRef, hiring: Hiring, opts: Comm
 
   // 2. push — a no-op when the remote branch already holds this commit.
   const progress = throttledProgress((stage, percent) => opts.onProgress?.(`Pushing ${ws.branch}: ${stage}`, 20 + Math.round(percent * 0.6)));
+  // The workspace config is the agent's to edit: nothing in it may redirect the token.
+  const removed = await sanitizeWorkspaceConfig(ws.dir);
+  if (removed.length > 0) log.warn('removed network settings from the workspace config before pushing', { hiring: id, keys: removed.join(',') });
   const remote = gitIn(ws.dir, { auth: { token, url }, timeoutMs: opts.gitTimeoutMs, onProgress: (e) => progress(e.stage, e.progress) });
   try {
     opts.onProgress?.(`Pushing ${ws.branch}`, 20);
