@@ -121,15 +121,10 @@ export class Workbench {
     await this.page.locator('.editor-group-container.active .tab.active', { hasText: name }).waitFor({ state: 'visible', timeout: 15_000 });
   }
 
-  /**
-   * Clicks a tree row until the webview it opens shows the text. A click that lands
-   * while the view redraws its rows can select the row without running its command.
-   */
+  /** Clicks a tree row once and waits for the webview it opens to show the text. */
   async openFromTree(row: string, webviewText: string): Promise<Frame> {
-    return eventually(`a click on "${row}" to open a webview showing "${webviewText}"`, async () => {
-      await this.treeItem(row).click({ timeout: 10_000 });
-      return this.webviewFrame(webviewText, 5000);
-    }, 40_000);
+    await this.treeItem(row).click({ timeout: 10_000 });
+    return this.webviewFrame(webviewText, 20_000);
   }
 
   /** Waits until the Explorer lists a root folder of this name. */

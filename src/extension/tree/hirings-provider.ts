@@ -1,9 +1,11 @@
-// The Hirings view: owns its TreeView, rebuilds the plain tree model whenever the
-// relay's data changes (and each minute, so countdowns stay current), and keeps
-// the badge on the activity-bar icon at the number of new hirings.
+// The Hirings view: owns its TreeView, rebuilds the plain tree model when the
+// relay's data changes (and each minute, so countdowns stay current), redraws
+// only when what the tree shows changed (a redraw can swallow a click on a row),
+// and keeps the badge on the activity-bar icon at the number of new hirings.
 import * as vscode from 'vscode';
 import type { RelayConnection } from '../relay-connection';
-import { buildTree, newHiringsBadge, type TreeModel } from '../view-models/tree-model';
+import { newHiringsBadge, type TreeModel } from '../view-models/tree-model';
+import { TreeRefresh } from '../view-models/tree-refresh';
 import { AgentNode, GroupNode, HiringNode, type TreeNode } from './nodes';
 
 export class HiringsProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
@@ -11,24 +13,36 @@ export class HiringsProvider implements vscode.TreeDataProvider<TreeNode>, vscod
   readonly onDidChangeTreeData = this.changed.event;
   readonly view: vscode.TreeView<TreeNode>;
   private model: TreeModel = { kind: 'groups', groups: [] };
+  private readonly refresh = new TreeRefresh();
+  private badgeValue = -1;
+  private empty: boolean | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly connection: RelayConnection) {
     this.view = vscode.window.createTreeView('agrenting.hirings', { treeDataProvider: this, showCollapseAll: true });
     this.disposables.push(this.view, this.changed);
-    const off = connection.onData(() => this.rebuild());
+    const off = connection.onData(() => this.rebuild(false));
     this.disposables.push({ dispose: off });
-    this.timer = setInterval(() => this.rebuild(), 60_000);
-    this.rebuild();
+    this.timer = setInterval(() => this.rebuild(true), 60_000);
+    this.rebuild(true);
   }
 
-  rebuild(): void {
+  /** `clock`: rebuild even if the relay's data is the same (countdowns). */
+  private rebuild(clock: boolean): void {
     const { hirings, reviews, status } = this.connection.data;
-    this.model = buildTree(hirings, reviews, new Date(), (status?.links ?? []).map((l) => l.agent));
+    const next = this.refresh.next({ hirings, reviews, agents: (status?.links ?? []).map((l) => l.agent) }, new Date(), clock);
     const badge = newHiringsBadge(hirings);
-    this.view.badge = badge.value > 0 ? badge : undefined;
-    void vscode.commands.executeCommand('setContext', 'agrenting.empty', hirings.length === 0);
+    if (badge.value !== this.badgeValue) {
+      this.badgeValue = badge.value;
+      this.view.badge = badge.value > 0 ? badge : undefined;
+    }
+    if (this.empty !== (hirings.length === 0)) {
+      this.empty = hirings.length === 0;
+      void vscode.commands.executeCommand('setContext', 'agrenting.empty', this.empty);
+    }
+    if (!next) return;
+    this.model = next;
     this.changed.fire(undefined);
   }
 

@@ -1,0 +1,37 @@
+// Decides when the Hirings view must redraw. Every relay update (hirings, reviews,
+// status) used to redraw the whole tree, and a click landing during a redraw could
+// hit a row being replaced and never run its command. Now the tree redraws only
+// when what it shows changed.
+import type { HiringView, Submission } from '../../relay/types';
+import { buildTree, type TreeModel } from './tree-model';
+
+export interface TreeInputs {
+  hirings: HiringView[];
+  reviews: Submission[];
+  /** Agents the relay has links for (they decide whether agents are a level of their own). */
+  agents: string[];
+}
+
+/** Everything the tree shows, as one string: equal strings draw equal trees. */
+export function treeFingerprint(model: TreeModel): string {
+  return JSON.stringify(model);
+}
+
+export class TreeRefresh {
+  private last: { hirings: HiringView[]; reviews: Submission[]; agents: string; print: string } | undefined;
+
+  /**
+   * The new model when the tree's content changed, else undefined. Unchanged inputs
+   * (a status-only update: the relay replaces only the list it re-read) skip the
+   * build; `clock` rebuilds anyway, because countdowns move with time.
+   */
+  next(inputs: TreeInputs, now: Date, clock = false): TreeModel | undefined {
+    const agents = [...inputs.agents].sort().join('\n');
+    const prev = this.last;
+    if (!clock && prev && prev.hirings === inputs.hirings && prev.reviews === inputs.reviews && prev.agents === agents) return undefined;
+    const model = buildTree(inputs.hirings, inputs.reviews, now, inputs.agents);
+    const print = treeFingerprint(model);
+    this.last = { hirings: inputs.hirings, reviews: inputs.reviews, agents, print };
+    return prev?.print === print ? undefined : model;
+  }
+}
