@@ -105,6 +105,25 @@ describe('a refused delivery', () => {
   });
 });
 
+describe('a refusal after an attempt that landed', () => {
+  it('counts the result delivered when the platform shows the hiring completed', async () => {
+    const dir = R.dir();
+    const { relay, link } = await R.start(dir, { review: 'off' });
+    link.push({ id: 'h1', status: 'in_progress' });
+    await waitFor('the hiring', () => relay.listActive(worker).length === 1);
+    // The MCP call landed but its answer was lost; REST with the same key was refused.
+    link.set({ id: 'h1', status: 'completed' });
+    link.answer = { kind: 'rejected', message: 'POST /api/v1/hirings/h1/result answered 422 IDEMPOTENCY_MISMATCH' };
+    const sub = await relay.submitResult(worker, { hiring_id: 'h1', output: 'r' });
+    await waitFor('the hiring done', () => relay.getHiring(worker, 'h1').phase === 'done');
+    expect(relay.getHiring(worker, 'h1').relayMessages).toEqual([]);
+    await R.stop(relay);
+    const d = await onDisk(dir);
+    expect(d.queue.get(sub.id)?.state).toBe('delivered');
+    await d.close();
+  });
+});
+
 describe('a hiring that ended on the platform before its result arrived', () => {
   it('does not count "already cancelled" as the result delivered', async () => {
     const { relay, link } = await R.start(R.dir());

@@ -170,6 +170,14 @@ export class Submissions {
       await this.o.queue.markDelivered(s.id);
       this.o.logger.info(s.kind === 'result' ? 'result delivered' : 'failure reported', { hiring: s.hiringId, submission: s.id });
     } else {
+      // A refusal can follow an attempt that landed (an MCP call cut off, then REST with the same key
+      // answered e.g. IDEMPOTENCY_MISMATCH): if the hiring now ends the way ours would end it, it was ours.
+      const status = await this.reread(s);
+      if (status === (s.kind === 'result' ? 'completed' : 'failed')) {
+        this.o.logger.warn('delivery refused, but the hiring shows it landed', { hiring: s.hiringId, submission: s.id, status, error: e.message });
+        await this.o.queue.markDelivered(s.id);
+        return;
+      }
       await this.fail(s, `Agrenting refused the ${s.kind === 'result' ? 'result' : 'failure report'}: ${e.message}`);
     }
   }
@@ -266,14 +274,23 @@ export class Submissions {
 
   /** The platform's answer decides the status: re-read the hiring; fall back to what we sent. */
   private async refreshHiring(s: Submission): Promise<void> {
-    const link = this.o.links.get(s.agent);
-    try {
-      if (link) await this.o.store.upsert(s.agent, [await link.getHiring(s.hiringId)], 'rest');
-    } catch (e) {
-      this.o.logger.debug('could not re-read a delivered hiring', { hiring: s.hiringId, error: e });
-    }
+    await this.reread(s);
     const after = this.o.store.get(s.hiringId);
     if (after && !isFinished(after.phase)) await this.o.store.setPhase(s.hiringId, s.kind === 'result' ? 'done' : 'failed');
+  }
+
+  /** Re-reads the hiring from the platform into the store; its fresh status, or undefined if unreadable. */
+  private async reread(s: Submission): Promise<string | undefined> {
+    const link = this.o.links.get(s.agent);
+    if (!link) return undefined;
+    try {
+      const fresh = await link.getHiring(s.hiringId);
+      await this.o.store.upsert(s.agent, [fresh], 'rest');
+      return String(fresh.status);
+    } catch (e) {
+      this.o.logger.debug('could not re-read a hiring after its delivery', { hiring: s.hiringId, error: e });
+      return undefined;
+    }
   }
 
   private require(id: string): ReviewedSubmission {
