@@ -100,6 +100,21 @@ describe('HiringStore', () => {
     expect(store.active().map((r) => r.hiring.id)).toEqual(['h3', 'h1']);
   });
 
+  it('never moves a finished hiring back into work by a local change (only a newer platform view can)', async () => {
+    const store = await open(dir());
+    await store.upsert('a1', [hiring('h1', { status: 'in_progress' })], 'mcp');
+    await store.claim('h1', 'alice');
+    await store.upsert('a1', [hiring('h1', { status: 'cancelled' })], 'rest');
+    // A submission saved while the hirer cancelled, a delivery resumed after it: they link, but do not reopen.
+    await store.linkSubmission('h1', 's1', 'awaiting_review');
+    await store.setPhase('h1', 'delivering');
+    expect(store.get('h1')).toMatchObject({ phase: 'failed', submissions: ['s1'] });
+    expect(store.active()).toEqual([]);
+    // Between the finished phases a local change still goes (our result confirmed, then re-read).
+    await store.setPhase('h1', 'done');
+    expect(store.get('h1')?.phase).toBe('done');
+  });
+
   it('knows everything after a restart (new instance on the same directory)', async () => {
     const d = dir();
     const s1 = await HiringStore.open(d, { logger: quietLogger() });

@@ -215,9 +215,10 @@ export class HiringStore {
     return this.local(id, { claimedBy: null, phase: rec.phase === 'claimed' ? 'new' : rec.phase });
   }
 
+  /** Moves the local phase along; a finished hiring is never moved back into work this way. */
   async setPhase(id: string, phase: LocalPhase): Promise<HiringRecord> {
     const rec = this.require(id);
-    if (rec.phase === phase) return rec;
+    if (rec.phase === phase || reopens(rec.phase, phase)) return rec;
     return this.local(id, { phase });
   }
 
@@ -239,8 +240,10 @@ export class HiringStore {
   }
 
   /** Links a submission to its hiring; moves the phase along with it unless told otherwise. */
-  async linkSubmission(id: string, submissionId: string, phase?: LocalPhase): Promise<HiringRecord> {
+  async linkSubmission(id: string, submissionId: string, to?: LocalPhase): Promise<HiringRecord> {
     const rec = this.require(id);
+    // Only a newer platform view reopens a finished hiring (upsert), never local bookkeeping.
+    const phase = to !== undefined && reopens(rec.phase, to) ? undefined : to;
     if (rec.submissions.includes(submissionId) && (phase === undefined || phase === rec.phase)) return rec;
     return this.commit(id, { t: 'sub', id, s: submissionId, phase, at: this.now().toISOString() });
   }
@@ -326,6 +329,12 @@ export function isStaleView(stored: Hiring, incoming: Hiring): boolean {
   if (known && after < before) return true;
   if (isTerminalStatus(stored.status) && !isTerminalStatus(incoming.status)) return !(known && after > before);
   return false;
+}
+
+/** Whether going from `from` to `to` would take a finished hiring back into work. */
+function reopens(from: LocalPhase, to: LocalPhase): boolean {
+  const finished = (p: LocalPhase) => p === 'done' || p === 'failed';
+  return finished(from) && !finished(to);
 }
 
 function filterAgent(records: Iterable<HiringRecord>, agent: string | undefined): HiringRecord[] {
