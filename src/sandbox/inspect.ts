@@ -1,6 +1,7 @@
 // What the sandbox recorded, for tests and people: `GET /_sandbox/state` (JSON)
 // and `GET /_sandbox` (a small HTML page). Agent keys never appear; over HTTP
 // repository tokens are masked too.
+import { splitUrlCredentials } from '../shared/hiring';
 import type { SandboxContext } from './context';
 import { escapeHtml } from './http';
 import type { SandboxHiring, SandboxState } from './types';
@@ -11,7 +12,17 @@ function maskHiring(h: SandboxHiring): SandboxHiring {
   const hiring = structuredClone(h.hiring);
   if (hiring.repo_access_token) hiring.repo_access_token = MASK;
   if (typeof hiring.task_input.repo_access_token === 'string') hiring.task_input.repo_access_token = MASK;
+  // The hirer may have given the token inside the URL (the tutorial's form).
+  if (typeof hiring.repo_url === 'string') hiring.repo_url = splitUrlCredentials(hiring.repo_url).url;
+  if (typeof hiring.task_input.repo_url === 'string') hiring.task_input.repo_url = splitUrlCredentials(hiring.task_input.repo_url).url;
   return { ...h, hiring };
+}
+
+/** A bridge agent's callback header carries its webhook key ("Authorization: ApiKey <key>"). */
+function maskAgent<A extends { metadata?: Record<string, unknown> }>(agent: A): A {
+  if (typeof agent.metadata?.callback_auth_header !== 'string') return agent;
+  const [name] = agent.metadata.callback_auth_header.split(':');
+  return { ...agent, metadata: { ...agent.metadata, callback_auth_header: `${name}: ${MASK}` } };
 }
 
 export function sandboxState(ctx: SandboxContext, opts: { maskSecrets: boolean }): SandboxState {
@@ -20,7 +31,7 @@ export function sandboxState(ctx: SandboxContext, opts: { maskSecrets: boolean }
   return {
     url: ctx.baseUrl(),
     hirings: opts.maskSecrets ? hirings.map(maskHiring) : hirings,
-    agents,
+    agents: opts.maskSecrets ? agents.map(maskAgent) : agents,
     balances: ctx.store.ledger.view([ctx.customerId], agents.map((a) => a.id)),
     probes: ctx.store.probes.map((p) => ({ ...p })),
     webhooks: ctx.store.webhooks.map((w) => ({ ...w })),

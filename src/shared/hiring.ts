@@ -101,15 +101,39 @@ export function parseHiring(raw: unknown): Hiring {
   const h = r.data;
   const taskInput = h.task_input ?? {};
   const mode = h.delivery_mode ?? stringField(taskInput, 'delivery_mode');
+  // The tutorial's form puts the token in the URL (https://x-access-token:<token>@host/...):
+  // it becomes the hiring's token, and the URL is kept without it.
+  const rawUrl = h.repo_url ?? stringField(taskInput, 'repo_url');
+  const { url: repoUrl, credential } = splitUrlCredentials(rawUrl);
   return {
     ...h,
     status: h.status ?? 'queued',
     task_description: h.task_description ?? '',
     task_input: taskInput,
     delivery_mode: mode === 'push' ? 'push' : 'output',
-    repo_url: h.repo_url ?? stringField(taskInput, 'repo_url'),
-    repo_access_token: h.repo_access_token ?? stringField(taskInput, 'repo_access_token'),
+    repo_url: repoUrl,
+    repo_access_token: h.repo_access_token ?? stringField(taskInput, 'repo_access_token') ?? credential,
   };
+}
+
+/**
+ * A URL without its user and password, and the secret part of them (the password,
+ * or the user name when it stands alone, as in `https://<token>@host/...`).
+ */
+export function splitUrlCredentials(url: string | null): { url: string | null; credential: string | null } {
+  if (url === null) return { url, credential: null };
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return { url, credential: null };
+    const credential = decodeURIComponent(u.password || u.username) || null;
+    u.username = '';
+    u.password = '';
+    return { url: u.toString(), credential };
+  } catch {
+    // Not a URL we can parse: still never keep what looks like credentials before an '@'.
+    const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/@\s]+)@(.*)$/i.exec(url);
+    return m ? { url: `${m[1]}${m[3]}`, credential: m[2].split(':').pop() || null } : { url, credential: null };
+  }
 }
 
 /** Parses `hiring://pending` contents or a REST list: keeps the good, reports the bad. */
@@ -118,11 +142,12 @@ export function parseHiringList(raw: unknown): { hirings: Hiring[]; errors: stri
   return { hirings: items, errors };
 }
 
-/** A copy safe to write to disk or show: the repository token removed everywhere. */
+/** A copy safe to write to disk or show: the repository token removed everywhere, URLs included. */
 export function withoutSecrets(h: Hiring): Hiring {
   const taskInput = { ...h.task_input };
   delete taskInput.repo_access_token;
-  return { ...h, repo_access_token: null, task_input: taskInput };
+  if (typeof taskInput.repo_url === 'string') taskInput.repo_url = splitUrlCredentials(taskInput.repo_url).url;
+  return { ...h, repo_url: splitUrlCredentials(h.repo_url).url, repo_access_token: null, task_input: taskInput };
 }
 
 /** The first line of the task, for labels. */

@@ -229,7 +229,7 @@ describe('the bridge of the built relay: webhook, S3 task files and Matrix carry
   });
 
   it('the sandbox state endpoint does not show the webhook key of a bridge agent', async () => {
-    // LEAK: src/sandbox/store.ts addAgent() keeps metadata.callback_auth_header ("Authorization:
+    // Guards a leak the audit found (fixed): src/sandbox/store.ts addAgent() keeps metadata.callback_auth_header ("Authorization:
     // ApiKey <webhook key>") in the agent view, and src/sandbox/inspect.ts sandboxState() serves
     // agents[].metadata as-is on GET /_sandbox/state (masking covers only repository tokens).
     const res = await fetch(`${sandbox.url}/_sandbox/state`, { headers: { authorization: `Bearer ${USER_TOKEN}` } });

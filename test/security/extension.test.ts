@@ -128,7 +128,7 @@ describe('the extension starts the relay and shows hirings without any secret', 
   });
 
   it("receives no token given inside repo_url from the relay (relay://hirings, hiring://...)", () => {
-    // LEAK: the relay serves hiring.repo_url (and task_input.repo_url) with its credentials
+    // Guards a leak the audit found (fixed): the relay serves hiring.repo_url (and task_input.repo_url) with its credentials
     // (src/shared/hiring.ts withoutSecrets, src/relay/core/views.ts toView), and
     // src/extension/view-models/parse.ts parseHiringView clears repo_access_token but keeps
     // repo_url, so the connection's data (and anything rendering view.hiring) holds the token.

@@ -164,21 +164,21 @@ describe('the built relay process with the real sandbox: no secret leaves its pl
   // ───────────── the repository token inside repo_url ─────────────
 
   it('does not keep a token given inside repo_url in the journal, the workspace or any file', () => {
-    // LEAK: src/shared/hiring.ts withoutSecrets() (used by src/relay/inbox/store.ts upsert) drops
+    // Guards a leak the audit found (fixed): src/shared/hiring.ts withoutSecrets() (used by src/relay/inbox/store.ts upsert) drops
     // repo_access_token but keeps repo_url as given, so http://x-access-token:<token>@host/… is
     // journalled in <state>/hirings.jsonl.
     expect(leaks(filesUnder(w.stateDir, 'state'), w.urlTokens)).toEqual([]);
   });
 
   it('does not serve a token given inside repo_url to MCP clients', async () => {
-    // LEAK: src/relay/core/views.ts toView() → withoutSecrets() keeps the credentials in
+    // Guards a leak the audit found (fixed): src/relay/core/views.ts toView() → withoutSecrets() keeps the credentials in
     // hiring.repo_url (and task_input.repo_url), so hiring://pending, hiring://{id} and
     // relay://hirings hand the token to every worker and to the extension.
     expect(leaks([...(await w.resources()), ...w.answers], w.urlTokens)).toEqual([]);
   });
 
   it('does not show a token given inside repo_url on the sandbox state endpoint', async () => {
-    // LEAK: src/sandbox/inspect.ts maskHiring() masks repo_access_token but not the credentials
+    // Guards a leak the audit found (fixed): src/sandbox/inspect.ts maskHiring() masks repo_access_token but not the credentials
     // inside repo_url / task_input.repo_url, so GET /_sandbox/state shows them.
     const res = await fetch(`${w.sandbox.url}/_sandbox/state`, { headers: { authorization: `Bearer ${USER_TOKEN}` } });
     expect(leaks([{ where: 'sandbox /_sandbox/state', text: await res.text() }], w.urlTokens)).toEqual([]);

@@ -37,7 +37,7 @@ describe('what git runs in a worker-controlled workspace gets no secret', () => 
     }
     const ran = [...new Set([...env.matchAll(/^== (\S+)/gm)].map((m) => m[1]))].join(', ');
     // No hook running at all is a fine outcome too (hooks off for every command the relay runs).
-    // LEAK: src/relay/delivery/git-env.ts gitEnv() copies the relay's whole process.env (with
+    // Guards a leak the audit found (fixed): src/relay/delivery/git-env.ts gitEnv() copies the relay's whole process.env (with
     // AGRENTING_API_KEY, and AGRENTING_RELAY_OPERATOR_TOKEN when set) into every git command, and
     // gitExec() — used for the commit step in src/relay/delivery/push.ts — runs without
     // core.hooksPath=/dev/null (only commands with a token get it), so the workspace's
@@ -66,7 +66,7 @@ describe('what git runs in a worker-controlled workspace gets no secret', () => 
         () => seen.length > 0 || w.failureOf(String(sub.id)) !== undefined || w.sandbox.hiring(id)?.status === 'completed',
         20_000,
       );
-      // LEAK: src/relay/delivery/git-env.ts gitEnv() scopes the Authorization extraHeader to the
+      // Guards a leak the audit found (fixed): src/relay/delivery/git-env.ts gitEnv() scopes the Authorization extraHeader to the
       // repository's origin but leaves the workspace's own http.proxy (likewise http.curloptResolve,
       // http.sslVerify, http.sslCAInfo...) in force, so a worker who sets http.proxy in .git/config
       // receives the repository token on the relay's push (src/relay/delivery/push.ts remote.push).

@@ -1,7 +1,7 @@
 // Parses what the relay serves (resources and tool results) into typed values,
 // leniently: a malformed item is dropped and reported, never the whole list.
 import { z } from 'zod';
-import { parseHiring } from '../../shared/hiring';
+import { parseHiring, withoutSecrets } from '../../shared/hiring';
 import { lenient, listOf, parseEach, type Parsed } from '../../shared/lenient';
 import type { HiringView, LinkStatus, LocalPhase, RelayStatus, Submission, WorkspaceRef } from '../../relay/types';
 
@@ -41,10 +41,8 @@ export function parseHiringView(raw: unknown): HiringView {
   const obj = raw as Record<string, unknown>;
   const platform = 'hiring' in obj ? obj.hiring : obj;
   const local = 'hiring' in obj ? obj : obj.relay;
-  const hiring = parseHiring(platform);
-  // The relay never serves a repository token, but be sure the UI cannot show one.
-  hiring.repo_access_token = null;
-  delete hiring.task_input.repo_access_token;
+  // The relay never serves a repository token, but be sure the UI cannot hold one.
+  const hiring = withoutSecrets(parseHiring(platform));
   const l = LocalSchema.parse(local && typeof local === 'object' ? local : {});
   return present({ ...l, hiring });
 }
