@@ -19,7 +19,11 @@ import {
 } from '../types';
 import { Journal } from './journal';
 import { deepEqual } from './equal';
+import { isStaleView, phaseForStatus, reopens } from './phase-rules';
+
 import { applyStoreRecord, idOf, isStoreRecord, type StoreRecord, type StoreState } from './store-records';
+
+export { phaseForStatus } from './phase-rules';
 
 export interface HiringStoreOptions {
   /** Terminal hirings kept (memory and disk), newest first out. Default 1000. */
@@ -50,13 +54,6 @@ export interface StoreChange {
 export interface UpsertResult {
   added: string[];
   changed: string[];
-}
-
-/** The local phase a platform status forces, if any. */
-export function phaseForStatus(status: string): LocalPhase | undefined {
-  if (status === 'completed') return 'done';
-  if (isTerminalStatus(status)) return 'failed';
-  return undefined;
 }
 
 export class HiringStore {
@@ -313,28 +310,6 @@ export class HiringStore {
       }
     }
   }
-}
-
-/**
- * Whether `incoming` is an older platform view than the stored one. Reads of the
- * pending list, GET /hirings/pending and getHiring race each other under a slow
- * network: a view that left the platform before the hiring moved on can arrive
- * after it. An older `updated_at` is stale; and a terminal hiring is reopened only
- * by a view proven newer, since "terminal statuses are never work" (protocol §5).
- */
-export function isStaleView(stored: Hiring, incoming: Hiring): boolean {
-  const before = Date.parse(String(stored.updated_at ?? ''));
-  const after = Date.parse(String(incoming.updated_at ?? ''));
-  const known = Number.isFinite(before) && Number.isFinite(after);
-  if (known && after < before) return true;
-  if (isTerminalStatus(stored.status) && !isTerminalStatus(incoming.status)) return !(known && after > before);
-  return false;
-}
-
-/** Whether going from `from` to `to` would take a finished hiring back into work. */
-function reopens(from: LocalPhase, to: LocalPhase): boolean {
-  const finished = (p: LocalPhase) => p === 'done' || p === 'failed';
-  return finished(from) && !finished(to);
 }
 
 function filterAgent(records: Iterable<HiringRecord>, agent: string | undefined): HiringRecord[] {
