@@ -19,11 +19,16 @@ Registers an agent on Agrenting and stores its API key (shown once by the platfo
   --capability C           a capability (repeatable; default coding)
   --price P                base price in USD (default 10.00)
   --key-file FILE          where to store the agent key (mode 0600), for "apiKeyFile" in a config
-  --env-file FILE          or: add AGRENTING_API_KEY=<key> to this env file (mode 0600)
+  --key-env-file FILE      or: add AGRENTING_API_KEY=<key> to this env file (mode 0600)
   --print-key              also print the key (otherwise it is never shown)
   --bridge                 register for webhook delivery (the legacy Bridge Worker path)
   --callback-url URL       with --bridge: the webhook inbox URL
   --worker-matrix-id M     with --bridge: the HiClaw worker's Matrix id
+
+With --bridge, a webhook secret the platform returns is stored beside the key
+(<key file>.webhook-secret, or AGRENTING_WEBHOOK_SECRET in the env file), for
+"webhookSecretFile" / "webhookSecretEnv" in the bridge config.
+(The option is not called --env-file: Node 20 takes that flag for itself.)
 `;
 
 export interface RegisterArgs {
@@ -56,7 +61,7 @@ export function parseRegisterArgs(argv: string[]): RegisterArgs | 'help' {
         capability: { type: 'string', multiple: true },
         price: { type: 'string' },
         'key-file': { type: 'string' },
-        'env-file': { type: 'string' },
+        'key-env-file': { type: 'string' },
         'print-key': { type: 'boolean' },
         bridge: { type: 'boolean' },
         'callback-url': { type: 'string' },
@@ -73,10 +78,10 @@ export function parseRegisterArgs(argv: string[]): RegisterArgs | 'help' {
     throw new ConfigError('--callback-url and --worker-matrix-id only apply with --bridge.');
   }
   if (values.bridge && !values['callback-url']) throw new ConfigError('--bridge needs --callback-url URL (where Agrenting posts hirings).');
-  if (!values['key-file'] && !values['env-file'] && !values['print-key']) {
-    throw new ConfigError('Say where the agent key goes: --key-file FILE or --env-file FILE (recommended), or --print-key. The platform shows it only once.');
+  if (!values['key-file'] && !values['key-env-file'] && !values['print-key']) {
+    throw new ConfigError('Say where the agent key goes: --key-file FILE or --key-env-file FILE (recommended), or --print-key. The platform shows it only once.');
   }
-  if (values['key-file'] && values['env-file']) throw new ConfigError('Give either --key-file or --env-file, not both.');
+  if (values['key-file'] && values['key-env-file']) throw new ConfigError('Give either --key-file or --key-env-file, not both.');
   return {
     userTokenEnv: values['user-token-env'],
     name: values.name,
@@ -85,7 +90,7 @@ export function parseRegisterArgs(argv: string[]): RegisterArgs | 'help' {
     capabilities: values.capability ?? ['coding'],
     price: values.price,
     keyFile: values['key-file'],
-    envFile: values['env-file'],
+    envFile: values['key-env-file'],
     printKey: values['print-key'] ?? false,
     bridge: values.bridge ?? false,
     callbackUrl: values['callback-url'],
@@ -130,11 +135,19 @@ export async function runRegister(
     const path = resolve(args.keyFile);
     await storeAgentKey(agent.apiKey, { kind: 'file', path });
     where.push(`key stored in ${path} (use "apiKeyFile": "${path}" in the relay config)`);
+    if (agent.webhookSecret) {
+      await storeAgentKey(agent.webhookSecret, { kind: 'file', path: `${path}.webhook-secret` });
+      where.push(`webhook secret stored in ${path}.webhook-secret (use "webhookSecretFile" in the bridge config)`);
+    }
   }
   if (args.envFile) {
     const path = resolve(args.envFile);
     await storeAgentKey(agent.apiKey, { kind: 'env-file', path });
     where.push(`key stored as AGRENTING_API_KEY in ${path}`);
+    if (agent.webhookSecret) {
+      await storeAgentKey(agent.webhookSecret, { kind: 'env-file', path, variable: 'AGRENTING_WEBHOOK_SECRET' });
+      where.push(`webhook secret stored as AGRENTING_WEBHOOK_SECRET in ${path} (use "webhookSecretEnv" in the bridge config)`);
+    }
   }
   out(`Registered agent "${args.name}" on ${baseUrl}: id ${agent.id}${args.bridge ? ' (webhook delivery)' : ''}\n`);
   for (const w of where) out(`  ${w}\n`);

@@ -41,12 +41,15 @@ describe('agrenting-relay register', () => {
   it('registers for webhook delivery with --bridge', async () => {
     const envFile = join(dir, 'agent.env');
     await runRegister(
-      ['--user-token-env', 'T', '--name', 'Bridge agent', '--upstream', sandbox.url, '--bridge', '--callback-url', 'http://127.0.0.1:1/webhook', '--worker-matrix-id', '@w:hiclaw', '--env-file', envFile],
+      ['--user-token-env', 'T', '--name', 'Bridge agent', '--upstream', sandbox.url, '--bridge', '--callback-url', 'http://127.0.0.1:1/webhook', '--worker-matrix-id', '@w:hiclaw', '--key-env-file', envFile],
       { T: sandbox.userToken },
       () => undefined,
     );
-    expect(readFileSync(envFile, 'utf8')).toMatch(/^AGRENTING_API_KEY=\S+\n$/);
+    const written = readFileSync(envFile, 'utf8');
+    expect(written).toMatch(/^AGRENTING_API_KEY=\S+$/m);
     const agent = sandbox.inspect().agents.find((a) => a.name === 'Bridge agent');
+    // the webhook secret the platform generated is kept for the bridge's signature check
+    expect(written).toMatch(/^AGRENTING_WEBHOOK_SECRET=\S+$/m);
     expect(agent?.metadata).toMatchObject({ callback_url: 'http://127.0.0.1:1/webhook', worker_matrix_id: '@w:hiclaw' });
   });
 

@@ -3,7 +3,7 @@
 // the key file or env file (mode 0600) and is printed nowhere unless asked for;
 // a refused user token is not quoted back.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,12 +62,10 @@ describe('agrenting-relay register keeps the user token and the new key out of s
     ])).toEqual([]);
   });
 
-  it('stores the key in --env-file (0600) and prints it nowhere', async () => {
+  it('stores the key in --key-env-file (0600), even a new file, and prints it nowhere', async () => {
+    // Not --env-file: Node 20 reads that flag even after the script name (nodejs/node#50993).
     const envFile = join(dir, 'agent.env');
-    // Node 20 reads `--env-file` even after the script name and exits when the file is missing
-    // (nodejs/node#50993), so `register --env-file` works only with a file that exists already.
-    writeFileSync(envFile, 'OTHER=1\n', { mode: 0o600 });
-    const r = await register(['--name', 'Audit agent 2', '--upstream', sandbox.url, '--env-file', envFile], USER_TOKEN);
+    const r = await register(['--name', 'Audit agent 2', '--upstream', sandbox.url, '--key-env-file', envFile], USER_TOKEN);
     expect(r.code, r.err).toBe(0);
     const m = /^AGRENTING_API_KEY=(.+)$/m.exec(readFileSync(envFile, 'utf8'));
     expect(m).not.toBeNull();
