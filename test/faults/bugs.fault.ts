@@ -1,22 +1,15 @@
-// KNOWN BUG REPRODUCTIONS found by the fault suite. Each test here FAILS until the
-// relay is fixed; it is kept minimal so the fix is easy to check. Do not skip them.
+// Regression guards for bugs the fault suite found (now fixed). Keep them minimal.
 //
-// BUG 1 (found by chaos.fault.ts): a stale platform view of a hiring reopens it
-// after it was completed. src/relay/inbox/store.ts, HiringStore.nextPhase():
-//   if (isTerminalStatus(existing.hiring.status)) return existing.claimedBy ? 'claimed' : 'new';
-// Under a slow network a read of hiring://pending (or GET /hirings/pending, or a
-// getHiring) that left the platform *before* the result was accepted can arrive
-// *after* the relay recorded "completed". The relay then takes the old
-// "in_progress" for "the platform reopened it": the hiring goes back to 'claimed',
-// reappears in hiring://pending for workers, a worker submits again, and the
-// outbox refuses ("a result was already delivered; only one can be sent") — the
-// platform is safe, but the relay shows a finished hiring as open work, and the
-// refused second submission stays 'delivering' with no outbox entry (the enqueue
-// conflict in Submissions.deliverNow, src/relay/core/submissions.ts, is not
-// handled), so the hiring sits in phase 'delivering' and resume() retries it on
-// every restart.
-// A fix: only reopen when the incoming view is newer (its updated_at is later
-// than the stored one's), or never reopen on a status read from a pending list.
+// BUG 1 (found by chaos.fault.ts): a stale platform view of a hiring reopened it
+// after it was completed. Under a slow network a read of hiring://pending (or GET
+// /hirings/pending, or a getHiring) that left the platform *before* the result was
+// accepted could arrive *after* the relay recorded "completed"; the relay took the
+// old "in_progress" for "the platform reopened it", the hiring reappeared in
+// hiring://pending for workers, and a second submission was refused by the outbox
+// and left 'delivering'. Fixed in src/relay/inbox/phase-rules.ts (isStaleView,
+// reopens): an older view never overwrites a newer one, and a finished hiring is
+// reopened only by a view proven newer; src/relay/core/submissions.ts handles the
+// outbox's refusal.
 import { afterAll, describe, expect, it } from 'vitest';
 import { HiringStore } from '../../src/relay/inbox/store';
 import { createRelay } from '../../src/relay/relay';
