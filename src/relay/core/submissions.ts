@@ -11,7 +11,8 @@ import type { ReviewedSubmission, ReviewQueue } from '../inbox/review';
 import type { HiringStore } from '../inbox/store';
 import { RelayError, type HiringRecord, type OutboxEntry, type RelayEvent, type Submission } from '../types';
 import type { LinkDirectory, PushDelivery } from './ports';
-import { hid, isFinished } from './views';
+import { answerOf, currentKey, nextDeliveryKey, recoverSubmissions } from './recovery';
+import { isFinished } from './views';
 
 export interface SubmissionsOptions {
   store: HiringStore;
@@ -23,22 +24,6 @@ export interface SubmissionsOptions {
   logger: Logger;
   tokenHiring: (rec: HiringRecord) => Promise<Hiring>;
   emit: (e: RelayEvent) => void;
-}
-
-/** The outbox key of a submission's delivery: stable, so a crash never sends it twice. */
-export function deliveryKey(submissionId: string): string {
-  return `submission-${submissionId}`;
-}
-
-/**
- * The key after `key` was refused for good: `submission-<id>-<n>`. Agrenting replays
- * its first answer for a key it has seen (protocol §6), so approving a refused
- * delivery again can only succeed under a new key; it cannot double anything,
- * because the refused one never took effect.
- */
-export function nextDeliveryKey(submissionId: string, key: string): string {
-  const m = /-(\d+)$/.exec(key.slice(deliveryKey(submissionId).length));
-  return `${deliveryKey(submissionId)}-${m ? Number(m[1]) + 1 : 2}`;
 }
 
 const OPEN: readonly Submission['state'][] = ['awaiting_review', 'approved', 'delivering'];
@@ -98,12 +83,23 @@ export class Submissions {
     return done;
   }
 
-  /**
-   * After a restart: finishes what a crash (or a stop) cut short between two journal
-   * writes. Each step below is journaled on its own, so any prefix may be on disk.
-   */
+  /** After a restart: finishes what a crash (or a stop) cut short (see recovery.ts). */
   resume(): void {
-    this.track(this.recover(), 'resume');
+    const o = this.o;
+    this.track(
+      recoverSubmissions({
+        store: o.store,
+        queue: o.queue,
+        outbox: o.outbox,
+        logger: o.logger,
+        deliver: (id) => this.deliver(id),
+        settle: (e) => this.settle(e),
+        refreshHiring: (sub) => this.refreshHiring(sub),
+        backToWork: (id) => this.backToWork(id),
+        openFor: (id) => this.openFor(id),
+      }),
+      'resume',
+    );
   }
 
   /** Waits for deliveries being prepared (push) to reach the outbox, and for answers being recorded. */
@@ -120,44 +116,12 @@ export class Submissions {
     this.settling.add(t);
   }
 
-  private async recover(): Promise<void> {
-    for (const s of this.o.queue.list()) {
-      // Saved but never linked to its hiring: the hiring would not show it waiting.
-      if (s.state === 'awaiting_review' && !this.o.store.get(s.hiringId)?.submissions.includes(s.id)) {
-        await this.o.store.linkSubmission(s.hiringId, s.id, 'awaiting_review').catch(() => undefined);
-      }
-      if (s.state !== 'approved' && s.state !== 'delivering') continue;
-      const entry = s.state === 'delivering' ? this.o.outbox.get(s.deliveryKey ?? deliveryKey(s.id)) : undefined;
-      if (!entry) {
-        this.o.logger.info('resuming an interrupted delivery', { submission: s.id, hiring: s.hiringId });
-        this.deliver(s.id).catch((e: unknown) => this.o.logger.error('resuming a delivery failed', { submission: s.id, error: e }));
-      } else if (entry.state !== 'pending') {
-        // The platform answered and the outbox recorded it; the submission never heard.
-        await this.settle(answerOf(entry));
-      }
-    }
-    // Hirings left 'awaiting_review' or 'delivering' with nothing open: the last step never ran.
-    for (const rec of this.o.store.active()) {
-      if ((rec.phase !== 'awaiting_review' && rec.phase !== 'delivering') || this.openFor(hid(rec))) continue;
-      const last = this.o.queue.forHiring(hid(rec)).at(-1);
-      if (last?.state === 'delivered') {
-        await this.refreshHiring(last);
-        continue;
-      }
-      const note = last?.state === 'rejected' ? { content: last.feedback ?? '', from: 'review' as const } : last?.state === 'failed' ? { content: last.error ?? '', from: 'relay' as const } : undefined;
-      if (note?.content && !rec.relayMessages.some((m) => m.from === note.from && m.content === note.content)) {
-        await this.o.store.addRelayMessage(hid(rec), note);
-      }
-      await this.backToWork(hid(rec));
-    }
-  }
-
   private async settle(e: OutboxEvent): Promise<void> {
     const subId = e.entry.submissionId;
     if (!subId || (e.type !== 'confirmed' && e.type !== 'rejected')) return;
     const s = this.o.queue.get(subId);
     // Only the answer to the current key counts (an earlier, refused key is history).
-    if (!s || s.state === 'delivered' || (s.deliveryKey ?? deliveryKey(s.id)) !== e.entry.key) return;
+    if (!s || s.state === 'delivered' || currentKey(s) !== e.entry.key) return;
     if (e.type === 'confirmed') {
       // The platform's status decides, read before the submission is called delivered.
       await this.refreshHiring(s);
@@ -243,7 +207,7 @@ export class Submissions {
 
   /** The submission's key; a new one when Agrenting refused the current one for good. */
   private keyFor(s: ReviewedSubmission): string {
-    const key = s.deliveryKey ?? deliveryKey(s.id);
+    const key = currentKey(s);
     return s.state === 'failed' && this.o.outbox.get(key)?.state === 'rejected' ? nextDeliveryKey(s.id, key) : key;
   }
 
@@ -298,9 +262,4 @@ export class Submissions {
     if (!s) throw new RelayError(`Unknown submission ${id}.`, 'not_found');
     return s;
   }
-}
-
-/** The outbox event an already-answered entry stands for. */
-function answerOf(entry: OutboxEntry): OutboxEvent {
-  return entry.state === 'confirmed' ? { type: 'confirmed', entry } : { type: 'rejected', entry, message: entry.lastError ?? 'refused' };
 }

@@ -20,7 +20,6 @@ import {
 import { Journal } from './journal';
 import { deepEqual } from './equal';
 import { isStaleView, phaseForStatus, reopens } from './phase-rules';
-
 import { applyStoreRecord, idOf, isStoreRecord, type StoreRecord, type StoreState } from './store-records';
 
 export { phaseForStatus } from './phase-rules';
