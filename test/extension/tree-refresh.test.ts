@@ -61,3 +61,20 @@ describe('when the Hirings view redraws', () => {
     expect(r.next(inputs, later(90), true)).toBeDefined();
   });
 });
+
+describe('noticing a redraw VS Code never fetched', () => {
+  it('is stale from a new model until the root rows are fetched', () => {
+    const r = new TreeRefresh();
+    expect(r.stale).toBe(false);
+    r.next({ hirings: [], reviews: [], agents: [] }, NOW);
+    expect(r.stale).toBe(true);
+    r.served();
+    expect(r.stale).toBe(false);
+    r.next({ hirings: [view('h1', 'new')], reviews: [], agents: [] }, NOW);
+    expect(r.stale).toBe(true);
+    r.served();
+    // An update that changes nothing shown leaves it fresh.
+    expect(r.next({ hirings: [view('h1', 'new')], reviews: [], agents: [] }, NOW)).toBeUndefined();
+    expect(r.stale).toBe(false);
+  });
+});

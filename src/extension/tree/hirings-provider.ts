@@ -18,6 +18,7 @@ export class HiringsProvider implements vscode.TreeDataProvider<TreeNode>, vscod
   private empty: boolean | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly timer: NodeJS.Timeout;
+  private watchdog: NodeJS.Timeout | undefined;
 
   constructor(private readonly connection: RelayConnection) {
     this.view = vscode.window.createTreeView('agrenting.hirings', { treeDataProvider: this, showCollapseAll: true });
@@ -25,7 +26,23 @@ export class HiringsProvider implements vscode.TreeDataProvider<TreeNode>, vscod
     const off = connection.onData(() => this.rebuild(false));
     this.disposables.push({ dispose: off });
     this.timer = setInterval(() => this.rebuild(true), 60_000);
+    this.disposables.push(this.view.onDidChangeVisibility((e) => e.visible && this.redrawIfStale()));
     this.rebuild(true);
+  }
+
+  /** Redraws if VS Code has not fetched what changed last. */
+  private redrawIfStale(): void {
+    if (this.refresh.stale) this.changed.fire(undefined);
+  }
+
+  /** A redraw VS Code dropped shows as a stale tree a moment later: ask once more, a few times at most. */
+  private watch(tries = 5): void {
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => {
+      if (!this.view.visible || !this.refresh.stale || tries <= 0) return;
+      this.changed.fire(undefined);
+      this.watch(tries - 1);
+    }, 1000);
   }
 
   /** `clock`: rebuild even if the relay's data is the same (countdowns). */
@@ -44,6 +61,7 @@ export class HiringsProvider implements vscode.TreeDataProvider<TreeNode>, vscod
     if (!next) return;
     this.model = next;
     this.changed.fire(undefined);
+    this.watch();
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
@@ -52,6 +70,7 @@ export class HiringsProvider implements vscode.TreeDataProvider<TreeNode>, vscod
 
   getChildren(node?: TreeNode): TreeNode[] {
     if (!node) {
+      this.refresh.served();
       return this.model.kind === 'agents' ? this.model.agents.map((a) => new AgentNode(a)) : this.model.groups.map((g) => new GroupNode(g));
     }
     if (node instanceof AgentNode || node instanceof GroupNode || node instanceof HiringNode) return node.children();
@@ -75,6 +94,7 @@ export class HiringsProvider implements vscode.TreeDataProvider<TreeNode>, vscod
 
   dispose(): void {
     clearInterval(this.timer);
+    clearTimeout(this.watchdog);
     for (const d of this.disposables) d.dispose();
   }
 }

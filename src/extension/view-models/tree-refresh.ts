@@ -19,6 +19,20 @@ export function treeFingerprint(model: TreeModel): string {
 
 export class TreeRefresh {
   private last: { hirings: HiringView[]; reviews: Submission[]; agents: string; print: string } | undefined;
+  private servedPrint: string | undefined;
+
+  /** VS Code fetched the root rows of the current model. */
+  served(): void {
+    this.servedPrint = this.last?.print;
+  }
+
+  /**
+   * VS Code has not fetched the current model yet. A redraw can get lost (the view
+   * was being opened, or was hidden, when it was asked for); then ask again.
+   */
+  get stale(): boolean {
+    return this.last !== undefined && this.servedPrint !== this.last.print;
+  }
 
   /**
    * The new model when the tree's content changed, else undefined. Unchanged inputs
