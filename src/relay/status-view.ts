@@ -144,7 +144,7 @@ export function summaryLine(s: StatusSnapshot): string {
 
 export interface StatusViewOptions {
   snapshot: () => StatusSnapshot;
-  out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  out: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number };
   /** Redraw period on a TTY. */
   intervalMs?: number;
   /** Period of the plain line when not a TTY. */
@@ -157,21 +157,35 @@ export interface StatusView {
   stop(): void;
 }
 
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
+
+/**
+ * The screen as drawn on a terminal: each line cut to the width (a wrapped line
+ * would push the rest down) and the block cut to the height. A line cut short
+ * loses its colours rather than showing a broken escape sequence.
+ */
+export function fitToScreen(lines: string[], columns: number, rows: number): string[] {
+  return lines.slice(0, Math.max(1, rows - 1)).map((line) => {
+    const visible = line.replace(ANSI, '');
+    return visible.length < columns ? line : `${visible.slice(0, Math.max(0, columns - 2))}…`;
+  });
+}
+
 export function startStatusView(opts: StatusViewOptions): StatusView {
   const tty = opts.out.isTTY === true;
-  let drawn = 0;
   let lastPlain = '';
   let stopped = false;
+  // Like top: a screen of its own, given back on stop, redrawn from the top left.
+  if (tty) opts.out.write('\x1b[?1049h\x1b[?25l');
 
   const draw = () => {
     if (stopped) return;
     const snap = opts.snapshot();
     if (tty) {
-      const lines = renderStatus(snap, { width: opts.out.columns ?? 100, color: true });
-      // Move up over the previous block and clear to the end of the screen.
-      const up = drawn > 0 ? `\x1b[${drawn}F` : '';
-      opts.out.write(`${up}\x1b[J${lines.join('\n')}\n`);
-      drawn = lines.length;
+      const columns = opts.out.columns ?? 100;
+      const lines = fitToScreen(renderStatus(snap, { width: columns, color: true }), columns, opts.out.rows ?? 40);
+      opts.out.write(`\x1b[H${lines.map((l) => `${l}\x1b[K`).join('\n')}\n\x1b[J`);
     } else {
       const line = summaryLine(snap);
       if (line !== lastPlain) opts.out.write(`${new Date().toISOString()} ${line}\n`);
@@ -192,9 +206,11 @@ export function startStatusView(opts: StatusViewOptions): StatusView {
       pending.unref();
     },
     stop() {
+      if (stopped) return;
       stopped = true;
       clearInterval(timer);
       if (pending) clearTimeout(pending);
+      if (tty) opts.out.write('\x1b[?25h\x1b[?1049l');
     },
   };
 }

@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRegisterArgs, runRegister } from '../../src/relay/cli-register';
 import { DEMO_TASKS, startDemoHirer, startDemoWorker } from '../../src/relay/demo';
-import { renderStatus, startStatusView, summaryLine, type StatusSnapshot } from '../../src/relay/status-view';
+import { fitToScreen, renderStatus, startStatusView, summaryLine, type StatusSnapshot } from '../../src/relay/status-view';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { quiet, startWorld, tempDir, waitFor, type World } from './helpers';
 
@@ -115,14 +115,26 @@ describe('the status view', () => {
     });
   });
 
-  it('redraws in place on a TTY', async () => {
-    const out = Object.assign(new PassThrough(), { isTTY: true, columns: 90 });
+  it('redraws in place on a screen of its own on a TTY, and gives the screen back on stop', async () => {
+    const out = Object.assign(new PassThrough(), { isTTY: true, columns: 90, rows: 30 });
     let data = '';
     out.on('data', (d: Buffer) => (data += d.toString()));
     const view = startStatusView({ out, snapshot: () => snapshot(), intervalMs: 10 });
     const ESC = String.fromCharCode(27);
-    await waitFor('a redraw', () => data.includes(`${ESC}[J`) && new RegExp(`${ESC}\\[\\d+F`).test(data));
+    expect(data.startsWith(`${ESC}[?1049h`)).toBe(true);
+    await waitFor('two redraws from the top left', () => data.split(`${ESC}[H`).length >= 3);
     view.stop();
+    expect(data.endsWith(`${ESC}[?1049l`)).toBe(true);
+  });
+
+  it('fits every line to the terminal so nothing wraps, and the block to its height', () => {
+    const long = `${'x'.repeat(200)}`;
+    const coloured = `\x1b[32m${'y'.repeat(50)}\x1b[0m`;
+    const fitted = fitToScreen([long, coloured, 'a', 'b', 'c'], 80, 4);
+    expect(fitted).toHaveLength(3);
+    expect(fitted[0]).toHaveLength(79);
+    // short enough: kept with its colours
+    expect(fitted[1]).toBe(coloured);
   });
 });
 
