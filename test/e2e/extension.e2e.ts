@@ -50,6 +50,11 @@ async function waitingForReview(id: string): Promise<void> {
   await eventually(`a submission of ${id} waiting for review`, async () => (await worker.reviews()).some((s) => s.hiringId === id && s.state === 'awaiting_review'), 30_000);
 }
 
+/** Asserts the relay holds nothing of this hiring for review: the operator's own submissions skip the queue. */
+async function nothingQueued(id: string): Promise<void> {
+  expect((await worker.reviews()).filter((s) => s.hiringId === id && s.state === 'awaiting_review')).toEqual([]);
+}
+
 /** Approves the submission of this hiring from the palette. */
 async function approveFromPalette(id: string, title: string): Promise<void> {
   await waitingForReview(id);
@@ -121,10 +126,15 @@ describe('Agrenting extension in VS Code', () => {
     await wb.page.keyboard.type(haiku.join('\n'));
     await wb.runCommand('Agrenting: Submit Result');
     await wb.pick('Active editor');
-    await approveFromPalette(outputId, TITLE.output);
+    // One confirmation that shows what is sent, then it goes to the client: no review of one's own work.
+    const dialog = await wb.answerDialog('Send to Client');
+    expect(dialog).toContain(`Send the result of "${TITLE.output}" to the client?`);
+    expect(dialog).toContain('Mode: output');
+    expect(dialog).toContain(haiku[0]);
     const done = await eventually('the sandbox to record the completed hiring', () => (recorded(outputId).status === 'completed' ? recorded(outputId) : undefined));
     expect(JSON.stringify(done.output)).toContain(haiku[1]);
     expect(JSON.stringify(done.output)).not.toContain('Agrenting hiring');
+    await nothingQueued(outputId);
     await wb.showViewContainer('Agrenting');
     await wb.hiringInGroup(TITLE.output, 'Done');
     await wb.screenshot('output-hiring-completed');
@@ -137,11 +147,19 @@ describe('Agrenting extension in VS Code', () => {
     expect(balance()).toBeCloseTo(before - 40, 2);
     await inTree(TITLE.failure);
     const reason = 'This project has no Bazel toolchain available; the agent cannot run it.';
-    await wb.runCommand('Agrenting: Report Failure');
-    await wb.pick(TITLE.failure);
-    await wb.pick('capability_mismatch');
-    await wb.answer(reason);
-    await approveFromPalette(id, TITLE.failure);
+    const report = async (button: string) => {
+      await wb.runCommand('Agrenting: Report Failure');
+      await wb.pick(TITLE.failure);
+      await wb.pick('capability_mismatch');
+      await wb.answer(reason);
+      return wb.answerDialog(button);
+    };
+    // Cancel in the confirmation sends nothing and queues nothing.
+    expect(await report('Cancel')).toContain(reason);
+    await nothingQueued(id);
+    expect(recorded(id).status).toBe('in_progress');
+    expect(recorded(id).deliveries.filter((d) => d.tool === 'report_hiring_failure')).toEqual([]);
+    await report('Send to Client');
     const failed = await eventually('the sandbox to record the failure', () => (recorded(id).status === 'failed' ? recorded(id) : undefined));
     expect(failed.failedReason).toContain(reason);
     expect(balance()).toBeCloseTo(before, 2);
@@ -216,7 +234,9 @@ describe('Agrenting extension in VS Code', () => {
     await wb.runCommand('Agrenting: Submit Result');
     await wb.pick(TITLE.push);
     await wb.answer('Documented how to start the sandbox');
-    await approveFromPalette(id, TITLE.push);
+    const dialog = await wb.answerDialog('Send to Client');
+    expect(dialog).toContain('Mode: push');
+    expect(dialog).toContain('Summary: Documented how to start the sandbox');
     const done = await eventually('the sandbox to record the completed push hiring', () => (recorded(id).status === 'completed' ? recorded(id) : undefined), 60_000);
     const branch = `agrenting/${id}`;
     const branches = await remoteBranches(repoUrl, repoToken);
@@ -225,6 +245,7 @@ describe('Agrenting extension in VS Code', () => {
     expect(JSON.stringify(done.output)).toContain(sha);
     const pushed = await gitFileAt(repoUrl, 'README.md', { token: repoToken, branch });
     expect(pushed).toContain(added);
+    await nothingQueued(id);
     await wb.showViewContainer('Agrenting');
     await wb.hiringInGroup(TITLE.push, 'Done');
     await wb.screenshot('push-hiring-completed');

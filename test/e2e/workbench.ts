@@ -86,6 +86,19 @@ export class Workbench {
     await input.press('Enter');
   }
 
+  /**
+   * Answers the modal dialog (code-server draws it as `.monaco-dialog-box`) with the
+   * named button; returns the dialog's text (message and detail) as it was shown.
+   */
+  async answerDialog(button: string): Promise<string> {
+    const box = this.page.locator('.monaco-dialog-box').first();
+    await box.waitFor({ state: 'visible', timeout: 20_000 });
+    const text = await box.innerText();
+    await box.locator('.monaco-button', { hasText: new RegExp(`^${button}$`) }).first().click({ timeout: 5000 });
+    await box.waitFor({ state: 'hidden', timeout: 10_000 });
+    return text;
+  }
+
   /** Closes every editor, discarding unsaved drafts (answers "Don't Save"). */
   async closeAllEditors(): Promise<void> {
     await this.runCommand('View: Close All Editors');

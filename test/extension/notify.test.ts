@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowed, deadlineNotices, diffNotices, snapshotOf } from '../../src/extension/view-models/notify';
+import { OPERATOR, allowed, deadlineNotices, diffNotices, snapshotOf } from '../../src/extension/view-models/notify';
 import { NOW, submission, view } from './fixtures';
 
 describe('notifications', () => {
@@ -22,6 +22,14 @@ describe('notifications', () => {
     expect(byKind.failed.message).toContain('failed — deadline missed');
     expect(byKind.reviewWaiting.message).toContain('copilot submitted a result for "Task a"');
     expect(byKind.reviewWaiting.submissionId).toBe('s1');
+  });
+
+  it("does not ask the operator to review their own submission (the command approves it at once)", () => {
+    const prev = snapshotOf([view('a', 'claimed')], []);
+    const own = diffNotices(prev, [view('a', 'awaiting_review')], [submission('s1', 'a', { submittedBy: OPERATOR })]);
+    expect(own).toEqual([]);
+    const agents = diffNotices(prev, [view('a', 'awaiting_review')], [submission('s1', 'a', { submittedBy: 'claude' })]);
+    expect(agents.map((n) => n.kind)).toEqual(['reviewWaiting']);
   });
 
   it('does not repeat what did not change', () => {

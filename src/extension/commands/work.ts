@@ -9,6 +9,7 @@ import { LIMITS } from '../../shared/protocol';
 import { buildOutputSubmission, type OutputFile } from '../../relay/delivery/output';
 import { readSettings } from '../settings';
 import { draftHiringId, draftText, stripDraftHeader } from '../view-models/output-draft';
+import { SEND_BUTTON, confirmSend, sendOutcome, type Outgoing } from '../view-models/send-confirm';
 import { parseHiringView, parseSubmission, parseWorkspaceResult } from '../view-models/parse';
 import { taskTitle } from '../../shared/hiring';
 import { ACTIVE, resolveHiring, type Target } from './targets';
@@ -121,17 +122,48 @@ async function pushArgs(view: HiringView): Promise<Record<string, unknown> | und
   return { hiring_id: view.hiring.id, output: { summary: summary.trim() }, push: { summary: summary.trim(), commitMessage: summary.trim().split('\n')[0] } };
 }
 
+/**
+ * The operator's own result or failure report: confirmed once in a modal, then
+ * submitted and approved at once. Review is for agents' output; a person who just
+ * chose to send something should not have to approve it again.
+ */
+async function sendToClient(ctx: CommandContext, view: HiringView, tool: 'submit_hiring_result' | 'report_hiring_failure', args: Record<string, unknown>, out: Outgoing): Promise<void> {
+  const ask = confirmSend(view, out);
+  const answer = await vscode.window.showWarningMessage(ask.message, { modal: true, detail: ask.detail }, SEND_BUTTON);
+  if (answer !== SEND_BUTTON) return;
+  const id = view.hiring.id;
+  const done = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `Agrenting: sending ${out.kind === 'failure' ? 'the failure report' : 'the result'} of ${title(view)}`, cancellable: false },
+    async (progress) => {
+      progress.report({ message: 'submitting…' });
+      const submitted = parseSubmission(await ctx.connection.callTool(tool, args));
+      // With review off the relay sends it by itself.
+      if (submitted.state !== 'awaiting_review') return submitted;
+      progress.report({ message: view.hiring.delivery_mode === 'push' && out.kind === 'result' ? 'committing and pushing…' : 'sending to the client…' });
+      try {
+        return parseSubmission(
+          await ctx.connection.callTool('approve_submission', { submission_id: submitted.id }, (message) => {
+            if (message) progress.report({ message });
+          }),
+        );
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        throw new Error(`Hiring ${id}: submission ${submitted.id} was saved but not sent (${why}). It waits under "Awaiting review": approve it there to send it.`);
+      }
+    },
+  );
+  ctx.output.appendLine(`[extension] ${tool} for ${id}: submission ${done.id} ${done.state}`);
+  const outcome = sendOutcome(view, done);
+  if (!outcome.ok) throw new Error(outcome.message);
+  void vscode.window.showInformationMessage(outcome.message);
+}
+
 async function submitResult(ctx: CommandContext, target: Target): Promise<void> {
   const view = await resolveHiring(ctx.connection, target, ['new', 'claimed'], 'Submit the result of which hiring?', true);
   if (!view) return;
   const args = view.hiring.delivery_mode === 'push' ? await pushArgs(view) : await outputArgs(view);
   if (!args) return;
-  const submission = parseSubmission(await ctx.connection.callTool('submit_hiring_result', args));
-  const msg =
-    submission.state === 'awaiting_review'
-      ? `Agrenting: the result of ${title(view)} waits for review under "Awaiting review".`
-      : `Agrenting: the result of ${title(view)} is on its way to the client.`;
-  void vscode.window.showInformationMessage(msg);
+  await sendToClient(ctx, view, 'submit_hiring_result', args, { kind: 'result', args });
 }
 
 const FAILURE_TEXT: Record<FailureError, string> = {
@@ -156,10 +188,8 @@ async function reportFailure(ctx: CommandContext, target: Target): Promise<void>
     validateInput: (v) => (v.trim() === '' ? 'A reason is required.' : undefined),
   });
   if (reason === undefined) return;
-  const submission = parseSubmission(await ctx.connection.callTool('report_hiring_failure', { hiring_id: view.hiring.id, reason: reason.trim(), error: picked.error }));
-  void vscode.window.showInformationMessage(
-    submission.state === 'awaiting_review' ? `Agrenting: the failure report for ${title(view)} waits for review.` : `Agrenting: failure of ${title(view)} reported; the client will be refunded.`,
-  );
+  const args = { hiring_id: view.hiring.id, reason: reason.trim(), error: picked.error };
+  await sendToClient(ctx, view, 'report_hiring_failure', args, { kind: 'failure', error: picked.error, reason: args.reason });
 }
 
 async function sendMessage(ctx: CommandContext, target: Target, text?: unknown): Promise<void> {

@@ -38,6 +38,9 @@ export function allowed(notice: Notice, level: NotificationLevel): boolean {
   return level === 'all' || (level === 'important' && notice.important);
 }
 
+/** The relay's name for the extension's own caller: its submissions are approved as they are made. */
+export const OPERATOR = 'operator';
+
 const title = (v: HiringView | undefined, id: string) => (v ? `"${taskTitle(v.hiring, 60)}"` : `hiring ${id}`);
 
 /**
@@ -71,6 +74,8 @@ export function diffNotices(prev: Snapshot | undefined, views: HiringView[], rev
   }
   for (const s of waiting) {
     if (prev.reviews.has(s.id)) continue;
+    // The person at this window just sent it; the command approves it and says how that went.
+    if (s.submittedBy === OPERATOR) continue;
     const what = s.kind === 'failure' ? 'a failure report' : 'a result';
     out.push({ kind: 'reviewWaiting', important: true, severity: 'info', message: `${s.submittedBy} submitted ${what} for ${title(byId.get(s.hiringId), s.hiringId)}: review it before it reaches the client.`, hiringId: s.hiringId, submissionId: s.id, actions: [{ title: 'Review', command: 'agrenting.openReview' }, { title: 'Approve', command: 'agrenting.approveSubmission' }] });
   }
