@@ -105,6 +105,37 @@ describe('a refused delivery', () => {
   });
 });
 
+describe('a hiring the hirer cancels while its submission waits for review', () => {
+  it('withdraws the submission from the review queue and tells the worker', async () => {
+    const dir = R.dir();
+    const { relay, link } = await R.start(dir);
+    link.push({ id: 'h1', status: 'in_progress' });
+    await waitFor('the hiring', () => relay.listActive(worker).length === 1);
+    const sub = await relay.submitResult(worker, { hiring_id: 'h1', output: 'r' });
+    expect(relay.status().reviewsWaiting).toBe(1);
+    link.push({ id: 'h1', status: 'cancelled' });
+    await waitFor('the worker told', () => relay.getHiring(worker, 'h1').relayMessages.length === 1);
+    expect(relay.status().reviewsWaiting).toBe(0);
+    expect(relay.reviewQueue(operator)).toEqual([]);
+    expect(relay.getHiring(worker, 'h1')).toMatchObject({ phase: 'failed', relayMessages: [{ from: 'relay', content: expect.stringMatching(/cancelled on Agrenting/) }] });
+    await expect(relay.approve(operator, sub.id)).rejects.toThrow(/already rejected|already cancelled/);
+    expect(link.delivered).toEqual([]);
+  });
+
+  it('withdraws it after a restart too, when the cancellation was seen just before the crash', async () => {
+    const dir = R.dir();
+    const d = await onDisk(dir);
+    await d.store.upsert('fake', [parseHiring({ id: 'h1', status: 'in_progress' })], 'mcp');
+    const s = await d.queue.create({ agent: 'fake', hiringId: 'h1', kind: 'failure', failure: { hiring_id: 'h1', reason: 'cannot' }, submittedBy: 'fake' });
+    await d.store.linkSubmission('h1', s.id, 'awaiting_review');
+    await d.store.upsert('fake', [parseHiring({ id: 'h1', status: 'cancelled' })], 'rest');
+    await d.close();
+    const { relay } = await R.start(dir);
+    await waitFor('the worker told', () => relay.getHiring(operator, 'h1').relayMessages.length === 1);
+    expect(relay.status().reviewsWaiting).toBe(0);
+  });
+});
+
 describe('a refusal after an attempt that landed', () => {
   it('counts the result delivered when the platform shows the hiring completed', async () => {
     const dir = R.dir();

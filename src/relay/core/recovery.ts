@@ -1,7 +1,8 @@
 // After a restart, finish what a kill -9 (or a stop) cut short between two journal
 // writes of a submission's life. Each step is journaled on its own (review queue,
 // hiring store, outbox), so any prefix of a step sequence may be on disk:
-// - a submission saved but not linked to its hiring;
+// - a submission saved but not linked to its hiring, or waiting for review of a
+//   hiring that has ended on the platform (withdrawn);
 // - approved, or delivering with no outbox entry yet → deliver (same key);
 // - delivering, and the outbox already recorded the platform's answer → settle it;
 // - delivered / rejected / failed, and the hiring still shows it in review or
@@ -50,6 +51,8 @@ export interface RecoveryDeps {
   refreshHiring(s: Submission): Promise<void>;
   backToWork(hiringId: string): Promise<void>;
   openFor(hiringId: string): ReviewedSubmission | undefined;
+  /** Takes a finished hiring's waiting submissions out of review. */
+  withdraw(hiringId: string): Promise<void>;
 }
 
 export async function recoverSubmissions(d: RecoveryDeps): Promise<void> {
@@ -76,6 +79,8 @@ async function recoverOne(d: RecoveryDeps, s: ReviewedSubmission): Promise<void>
   // Saved but never linked to its hiring: the hiring would not show it waiting.
   const rec = d.store.get(s.hiringId);
   if (s.state === 'awaiting_review' && rec && !rec.submissions.includes(s.id)) await d.store.linkSubmission(s.hiringId, s.id, 'awaiting_review');
+  // The hiring ended on the platform just before the crash, before its review was withdrawn.
+  if (s.state === 'awaiting_review' && rec && (rec.phase === 'done' || rec.phase === 'failed')) await d.withdraw(s.hiringId);
   if (s.state !== 'approved' && s.state !== 'delivering') return;
   const entry = s.state === 'delivering' ? d.outbox.get(currentKey(s)) : undefined;
   if (!entry) {

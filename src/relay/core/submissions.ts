@@ -40,6 +40,23 @@ export class Submissions {
   constructor(private readonly o: SubmissionsOptions) {
     o.queue.onChange((s) => o.emit({ type: 'review', submissionId: s.id }));
     o.outbox.onEvent((e) => this.track(this.settle(e), e.entry.key));
+    // The platform ended a hiring (hirer cancelled…): what waits for review can never be delivered.
+    o.store.onChange((c) => {
+      if (c.kind !== 'local' && isFinished(c.phase)) this.track(this.withdraw(c.hiringId), c.hiringId);
+    });
+  }
+
+  /** Takes a finished hiring's waiting submissions out of review, and tells the worker why. */
+  async withdraw(hiringId: string): Promise<void> {
+    const rec = this.o.store.get(hiringId);
+    if (!rec || !isFinished(rec.phase)) return;
+    for (const s of this.o.queue.forHiring(hiringId)) {
+      if (s.state !== 'awaiting_review') continue;
+      const why = `Hiring ${hiringId} is ${String(rec.hiring.status)} on Agrenting; submission ${s.id} was withdrawn from review and will not be delivered.`;
+      await this.o.queue.reject(s.id, 'relay', why);
+      await this.o.store.addRelayMessage(hiringId, { content: why, from: 'relay' });
+      this.o.logger.info('submission withdrawn: the hiring ended on Agrenting', { hiring: hiringId, submission: s.id, status: String(rec.hiring.status) });
+    }
   }
 
   /** The submission of a hiring that is still open (waiting, approved, delivering), if any. */
@@ -97,6 +114,7 @@ export class Submissions {
         refreshHiring: (sub) => this.refreshHiring(sub),
         backToWork: (id) => this.backToWork(id),
         openFor: (id) => this.openFor(id),
+        withdraw: (id) => this.withdraw(id),
       }),
       'resume',
     );
