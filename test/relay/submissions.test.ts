@@ -196,6 +196,14 @@ describe('restart after a crash between two journal writes', () => {
     await d.close();
   });
 
+  it('delivers, under its one key, a submission marked delivering whose outbox entry was never written', async () => {
+    const dir = R.dir();
+    const id = await prepared(dir, 'delivering');
+    const { relay, link } = await R.start(dir, { hirings: [{ id: 'h1', status: 'completed' }] });
+    await waitFor('the hiring done', () => relay.getHiring(worker, 'h1').phase === 'done');
+    expect(link.delivered.map((d) => d.key)).toEqual([`submission-${id}`]);
+  });
+
   it('settles a delivery the outbox recorded as refused before the submission heard of it', async () => {
     const dir = R.dir();
     const id = await prepared(dir, 'delivering', 'rejected');

@@ -202,7 +202,8 @@ export class Submissions {
       return this.fail(s, `Submission ${id} has nothing to deliver.`);
     }
     // The key is journaled with the state, before the outbox entry: a restart finds the entry by it.
-    if (s.state !== 'delivering' || s.deliveryKey !== key) s = await this.o.queue.markDelivering(id, key);
+    // (Already 'delivering': resumed after a crash, under the same key — keyFor changes it only for 'failed'.)
+    if (s.state !== 'delivering') s = await this.o.queue.markDelivering(id, key);
     let entry: OutboxEntry;
     try {
       entry = await this.o.outbox.enqueue({
