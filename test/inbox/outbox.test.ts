@@ -3,6 +3,9 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Outbox, type OutboxEvent, type OutboxOptions } from '../../src/relay/inbox/outbox';
 import { Backoff } from '../../src/relay/inbox/backoff';
+import { Journal } from '../../src/relay/inbox/journal';
+import { OutboxLedger } from '../../src/relay/inbox/outbox-ledger';
+import type { OutboxRecord } from '../../src/relay/inbox/outbox-records';
 import { TOOL } from '../../src/shared/protocol';
 import type { DeliveryOutcome, OutboxEntry } from '../../src/relay/types';
 import { quietLogger, tempDir, waitFor } from './helpers';
@@ -340,6 +343,20 @@ describe('Outbox', () => {
     expect(outboxText(d).trim().split('\n')).toHaveLength(30);
     const again = await open(d, { send: fakeSender().send });
     expect(again.box.list()).toEqual(before);
+  });
+
+  it('keeps memory bounded: what it remembers of finished hirings goes with their trimmed entries', async () => {
+    const d = dir();
+    const journal = new Journal<OutboxRecord>(path.join(d, 'ledger.jsonl'), { durable: false });
+    await journal.replay();
+    cleanups.push(() => journal.close());
+    const ledger = new OutboxLedger(journal, { finishedLimit: 2, log: quietLogger(), now: () => new Date() });
+    for (let i = 0; i < 5; i++) {
+      const { entry } = await ledger.add(result(`h${i}`));
+      await ledger.finish(entry, 'confirmed', undefined, 'confirmed');
+    }
+    expect(ledger.list().map((e) => e.hiringId)).toEqual(['h3', 'h4']);
+    expect(['h0', 'h1', 'h2', 'h3', 'h4'].map((h) => ledger.finalConfirmed(h))).toEqual([false, false, false, true, true]);
   });
 
   it('refuses to enqueue after close', async () => {

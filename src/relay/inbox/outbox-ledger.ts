@@ -227,6 +227,9 @@ export class OutboxLedger {
       if (e.state !== 'pending') {
         this.entries.delete(key);
         this.finished--;
+        // Remembered only as long as its entry (one id per hiring ever would grow without bound);
+        // the Relay's isHiringFinished still knows the hiring from the store's history.
+        if (e.state === 'confirmed' && FINAL_TOOLS.includes(e.tool)) this.finalDone.delete(e.hiringId);
       }
     }
   }
