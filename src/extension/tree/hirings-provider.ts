@@ -8,6 +8,10 @@ import { newHiringsBadge, type TreeModel } from '../view-models/tree-model';
 import { TreeRefresh } from '../view-models/tree-refresh';
 import { AgentNode, GroupNode, HiringNode, type TreeNode } from './nodes';
 
+/** How long VS Code may take to fetch the rows after a redraw, or after showing the view. */
+const REDRAW_CHECK_MS = 3000;
+const SHOWN_CHECK_MS = 1000;
+
 export class HiringsProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
@@ -26,23 +30,28 @@ export class HiringsProvider implements vscode.TreeDataProvider<TreeNode>, vscod
     const off = connection.onData(() => this.rebuild(false));
     this.disposables.push({ dispose: off });
     this.timer = setInterval(() => this.rebuild(true), 60_000);
-    this.disposables.push(this.view.onDidChangeVisibility((e) => e.visible && this.redrawIfStale()));
+    // Not a redraw on showing (VS Code draws the view then): one now would land under the first click. Only a check that it did.
+    this.disposables.push(this.view.onDidChangeVisibility((e) => e.visible && this.watch(SHOWN_CHECK_MS)));
     this.rebuild(true);
   }
 
-  /** Redraws if VS Code has not fetched what changed last. */
-  private redrawIfStale(): void {
-    if (this.refresh.stale) this.changed.fire(undefined);
+  /**
+   * Asks VS Code to redraw. While the view is hidden VS Code keeps the request for
+   * when it shows the view again; before it first showed it, VS Code fetches the rows itself.
+   */
+  private redraw(): void {
+    this.changed.fire(undefined);
+    if (this.view.visible) this.watch(REDRAW_CHECK_MS);
   }
 
-  /** A redraw VS Code dropped shows as a stale tree a moment later: ask once more, a few times at most. */
-  private watch(tries = 5): void {
+  /** If VS Code has not fetched the current rows after a while (a dropped redraw, a stale view shown again), ask again. */
+  private watch(ms: number, tries = 5): void {
     clearTimeout(this.watchdog);
     this.watchdog = setTimeout(() => {
       if (!this.view.visible || !this.refresh.stale || tries <= 0) return;
       this.changed.fire(undefined);
-      this.watch(tries - 1);
-    }, 1000);
+      this.watch(REDRAW_CHECK_MS, tries - 1);
+    }, ms);
   }
 
   /** `clock`: rebuild even if the relay's data is the same (countdowns). */
@@ -60,8 +69,7 @@ export class HiringsProvider implements vscode.TreeDataProvider<TreeNode>, vscod
     }
     if (!next) return;
     this.model = next;
-    this.changed.fire(undefined);
-    this.watch();
+    this.redraw();
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
