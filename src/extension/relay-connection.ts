@@ -3,12 +3,11 @@
 // relay://status, a ping to notice a dead relay, and reconnects with backoff
 // (re-reading relay.json each time: a restarted relay may have a new port).
 // No vscode import: the extension wires its events to the UI.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CallToolResultSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Logger } from '../shared/log';
 import { redact, registerSecret } from '../shared/redact';
 import type { HiringView, RelayStatus, Submission } from '../relay/types';
+import { loadMcpSdk } from './mcp-sdk';
 import type { RelayFile } from './relay-info';
 import { parseHiringViews, parseRelayStatus, parseSubmissions } from './view-models/parse';
 import type { ConnectionState } from './view-models/status-bar';
@@ -139,6 +138,7 @@ export class RelayConnection {
     this.info = info;
     registerSecret(info.operatorToken);
     if (this.state !== 'reconnecting') this.setState('connecting');
+    const { Client, StreamableHTTPClientTransport, StreamableHTTPError, ResourceUpdatedNotificationSchema } = await loadMcpSdk();
     const transport = new StreamableHTTPClientTransport(new URL(`${info.url.replace(/\/+$/, '')}/mcp`), {
       requestInit: { headers: { 'X-API-Key': info.operatorToken } },
       reconnectionOptions: { initialReconnectionDelay: 500, maxReconnectionDelay: 5000, reconnectionDelayGrowFactor: 2, maxRetries: 3 },
@@ -276,6 +276,7 @@ export class RelayConnection {
   async callTool(name: string, args: Record<string, unknown>, onProgress?: (message: string) => void): Promise<unknown> {
     const c = this.client;
     if (!c || this.state !== 'connected') throw new RelayNotConnectedError(this.lastError);
+    const { CallToolResultSchema } = await loadMcpSdk();
     const raw = await c.callTool({ name, arguments: args }, CallToolResultSchema, {
       timeout: this.opts.toolTimeoutMs ?? 120_000,
       resetTimeoutOnProgress: true,
