@@ -127,7 +127,7 @@ describe('Agrenting extension in VS Code', () => {
     await wb.runCommand('Agrenting: Submit Result');
     await wb.pick('Active editor');
     // One confirmation that shows what is sent, then it goes to the client: no review of one's own work.
-    const dialog = await wb.answerDialog('Send to Client');
+    const dialog = await wb.answerDialog('Send to Client', 'submit-result-confirmation');
     expect(dialog).toContain(`Send the result of "${TITLE.output}" to the client?`);
     expect(dialog).toContain('Mode: output');
     expect(dialog).toContain(haiku[0]);

@@ -90,10 +90,11 @@ export class Workbench {
    * Answers the modal dialog (code-server draws it as `.monaco-dialog-box`) with the
    * named button; returns the dialog's text (message and detail) as it was shown.
    */
-  async answerDialog(button: string): Promise<string> {
+  async answerDialog(button: string, screenshot?: string): Promise<string> {
     const box = this.page.locator('.monaco-dialog-box').first();
     await box.waitFor({ state: 'visible', timeout: 20_000 });
     const text = await box.innerText();
+    if (screenshot) await this.screenshot(screenshot);
     await box.locator('.monaco-button', { hasText: new RegExp(`^${button}$`) }).first().click({ timeout: 5000 });
     await box.waitFor({ state: 'hidden', timeout: 10_000 });
     return text;
