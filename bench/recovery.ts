@@ -8,7 +8,7 @@
 // loss is the first after a stable session (as in a relay that has run a while).
 import type { Sandbox } from '../src/sandbox';
 import { row, summarize, type BenchRow } from './stats';
-import { startCallbackServer, startNetSwitch } from './support/net';
+import { startCallbackServer, startNetSwitch } from '../test/support/net';
 import { startRelayProcess, type RelayProcess } from './support/relay-process';
 import { benchSandbox, size, subscribedSession, tempDir, waitFor } from './support/util';
 import { PendingWatcher } from './support/watcher';

@@ -1,9 +1,6 @@
 // Shared pieces of the upstream integration tests: a sandbox with one agent, a
 // link wired to a recording listener, a TCP proxy that can cut the network, and
 // a callback server that answers the HEAD availability probe when no session is up.
-import http from 'node:http';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { createLogger, memoryLogger } from '../../src/shared/log';
 import type { Hiring } from '../../src/shared/hiring';
 import type { HiringSource, LinkStatus } from '../../src/relay/types';
@@ -58,67 +55,7 @@ export async function quietSandbox(knobs: Partial<Knobs> = {}): Promise<Sandbox>
   return startSandbox({ knobs, log: createLogger('sandbox', { level: 'error', sink: () => undefined }) });
 }
 
-/** Answers HEAD/POST with 200, so the sandbox's probe passes while no MCP session is up. */
-export async function startCallbackServer(): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    req.resume();
-    res.writeHead(200).end();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
-}
-
-/** A TCP proxy in front of the sandbox: down() cuts every connection and refuses new ones. */
-export interface NetSwitch {
-  url: string;
-  down(): void;
-  up(): void;
-  close(): Promise<void>;
-}
-
-export async function startProxy(target: string): Promise<NetSwitch> {
-  const t = new URL(target);
-  let isUp = true;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    if (!isUp) {
-      client.destroy();
-      return;
-    }
-    const upstream = net.connect(Number(t.port), t.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => undefined);
-    }
-    client.pipe(upstream).pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    down() {
-      isUp = false;
-      for (const s of sockets) s.destroy();
-    },
-    up() {
-      isUp = true;
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
-}
+export { startCallbackServer, startNetSwitch as startProxy, type NetSwitch } from '../support/net';
 
 export const output = (text: string) => ({ summary: text });
 

@@ -1,7 +1,7 @@
-// Network pieces for the recovery benchmark: a TCP switch in front of the
-// sandbox (down() cuts every connection and refuses new ones, as an outage
-// would) and a callback server answering the HEAD availability probe, so the
-// sandbox still dispatches hirings while no MCP session is up.
+// Network pieces for outage tests and the recovery benchmark: a TCP switch in
+// front of the sandbox (down() cuts every connection and refuses new ones, as an
+// outage would) and a callback server answering the HEAD availability probe, so
+// the sandbox still dispatches hirings while no MCP session is up.
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
