@@ -40,7 +40,8 @@ describe('soak: steady traffic and stream drops', () => {
   let worker: Worker | undefined;
 
   beforeAll(async () => {
-    sb = await quietSandbox({ rateLimitPerMinute: 0 });
+    // A fast relay completes thousands of hirings here; the hirer's default balance would run dry.
+    sb = await quietSandbox({ rateLimitPerMinute: 0, startingBalance: '100000000.00' });
     callback = await startCallbackServer();
   });
 
