@@ -1,6 +1,7 @@
 // The sandbox's one HTTP server: git hosting first (/git, /api/v3), then MCP
 // (/mcp/sse, /mcp/messages/<id>), REST (/api/v1) and inspection (/_sandbox).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { answerClientError } from '../shared/client-error';
 import { identify, requireUser } from './auth';
 import type { SandboxContext } from './context';
 import { delay, sendError, sendJson } from './http';
@@ -51,11 +52,13 @@ async function route(ctx: SandboxContext, req: IncomingMessage, res: ServerRespo
 }
 
 export function createSandboxServer(ctx: SandboxContext): Server {
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     route(ctx, req, res).catch((e: unknown) => {
       ctx.log.error('request failed', { method: req.method, path: req.url, error: e });
       if (!res.headersSent) sendError(res, 'INTERNAL_ERROR', 'Internal error in the sandbox.');
       else res.destroy();
     });
   });
+  server.on('clientError', answerClientError);
+  return server;
 }

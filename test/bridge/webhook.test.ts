@@ -1,6 +1,7 @@
 // The webhook inbox as the platform and an attacker see it: answers, and what reaches the store.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,6 +147,26 @@ describe('webhook inbox', () => {
       req.end();
     });
     expect(status).toBe(413);
+  });
+
+  it('answers requests the HTTP parser refuses (oversized headers, broken HTTP) with a JSON error', async () => {
+    const { port } = new URL(bridge.webhookUrl);
+    const raw = (text: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.end(text));
+        let answer = '';
+        socket.on('data', (d: Buffer) => (answer += d.toString()));
+        socket.on('end', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    const huge = await raw(`POST /webhook/agrenting/hiring HTTP/1.1\r\nHost: x\r\nX-Junk: ${'a'.repeat(64 * 1024)}\r\n\r\n`);
+    expect(huge).toMatch(/^HTTP\/1\.1 431 /);
+    expect(huge).toContain('"message":"The request headers are too large."');
+    const broken = await raw('NOT HTTP AT ALL\r\n\r\n');
+    expect(broken).toMatch(/^HTTP\/1\.1 400 /);
+    expect(broken).toContain('"message":"The request is not valid HTTP."');
+    // the inbox still answers afterwards
+    expect((await fetch(new URL('/health', bridge.webhookUrl))).status).toBe(200);
   });
 
   it('answers 404 and 405 elsewhere, and never logs the key or secret', async () => {

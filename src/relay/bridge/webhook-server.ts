@@ -3,6 +3,7 @@
 // probe (§5) and a /health check.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { answerClientError } from '../../shared/client-error';
 import { errorEnvelope, HEADER } from '../../shared/protocol';
 import type { Logger } from '../../shared/log';
 import { parseWebhookPayload, type WebhookPayload } from './payload';
@@ -160,6 +161,7 @@ export function startWebhookServer(opts: WebhookServerOptions): Promise<WebhookS
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
+  server.on('clientError', answerClientError);
 
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -3,6 +3,7 @@
 // request passes the Host/Origin check, then is authenticated by its token;
 // a session only answers the token that opened it.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { answerClientError } from '../../shared/client-error';
 import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '../../shared/log';
 import type { Caller, RelayCore } from '../types';
@@ -114,6 +115,7 @@ export async function startDownstreamServer(opts: DownstreamServerOptions): Prom
       else if (!res.writableEnded) res.end();
     });
   });
+  http.on('clientError', answerClientError);
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
