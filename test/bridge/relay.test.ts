@@ -2,7 +2,6 @@
 // the relay's bridge hands it to a HiClaw worker once, the result waits in the review queue,
 // review feedback reaches the worker, and approval delivers the revision to the marketplace.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { createLogger, memoryLogger } from '../../src/shared/log';
 import { FakeMatrix } from './fake-matrix';
 import { startS3, waitFor, type S3Fixture } from './helpers';
+import { freePort } from '../support/net';
 
 const KEY = 'gateway-key-relay-e2e-1234';
 const SECRET = 'webhook-secret-relay-e2e-5678';
@@ -30,17 +30,6 @@ let ivyRoom: string;
 let bridgeUser: string;
 const log = memoryLogger('relay');
 
-/** A free loopback port for the inbox: the callback URL must be known before the relay starts. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'bridge-relay-'));

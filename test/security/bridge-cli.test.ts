@@ -8,7 +8,6 @@
 // token, the S3 keys, the agent key and the repository tokens.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +19,7 @@ import { key, streamableClient, type TestClient } from '../downstream/helpers';
 import { FakeMatrix } from '../bridge/fake-matrix';
 import { startS3, waitFor, type S3Fixture } from '../bridge/helpers';
 import { ensureBuilt, filesUnder, leaks, sampleArgv, type ArgvSampler, type Observed, type Secret } from './scan';
+import { freePort } from '../support/net';
 
 const ROOT = join(__dirname, '..', '..');
 const DOMAIN = 'hiclaw.test';
@@ -30,16 +30,6 @@ const MATRIX_TOKEN = 'syt_AUDIT_matrix_token_1234567890';
 /** s3rver accepts only its own fixed credentials. */
 const S3_KEY = 'S3RVER';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function text(r: unknown): string {
   const o = r as { content?: { text?: string }[]; contents?: { text?: string }[] };

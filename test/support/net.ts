@@ -65,3 +65,15 @@ export async function startCallbackServer(): Promise<{ url: string; close: () =>
       }),
   };
 }
+
+/** A free loopback port, for a server whose URL must be known before it starts. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
