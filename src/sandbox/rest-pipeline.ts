@@ -70,10 +70,13 @@ export async function runPost(
   const keyHeader = req.headers[HEADER.idempotencyKey];
   const key = (Array.isArray(keyHeader) ? keyHeader[0] : keyHeader)?.trim() || undefined;
   const tag = key ? { idempotencyKey: key } : {};
-  const finishWith = async (a: Answer, outcome: PostOutcome['outcome']) => {
-    await delay(ctx.knobs.latencyMs);
+  const send = (a: Answer, outcome: PostOutcome['outcome']) => {
     report?.({ outcome, status: a.status, ...tag, ...(a.status >= 400 ? { error: errorMessage(a.body) } : {}) });
     sendJson(res, a.status, a.body, headers);
+  };
+  const finishWith = async (a: Answer, outcome: PostOutcome['outcome']) => {
+    await delay(ctx.knobs.latencyMs);
+    send(a, outcome);
   };
 
   const admission = key ? ctx.idempotency.admit(scope, key, req.method ?? 'POST', (req.url ?? '').split('?')[0], text) : undefined;
@@ -99,6 +102,5 @@ export async function runPost(
     if (answer.status >= 500) admission.abandon();
     else admission.finish(answer);
   }
-  report?.({ outcome: answer.status < 400 ? 'accepted' : 'rejected', status: answer.status, ...tag, ...(answer.status >= 400 ? { error: errorMessage(answer.body) } : {}) });
-  sendJson(res, answer.status, answer.body, headers);
+  send(answer, answer.status < 400 ? 'accepted' : 'rejected');
 }
