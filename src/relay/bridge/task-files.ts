@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { isSafeId } from './payload';
-import { taskTitle } from '../../shared/hiring';
+import { splitUrlCredentials, taskTitle } from '../../shared/hiring';
 import type { TaskHiring } from './task-hiring';
 
 export const TASKS_PREFIX = 'shared/tasks';
@@ -71,15 +71,7 @@ export interface TaskContext {
 
 /** A repository URL without any user:password@ part, for files a worker reads. */
 export function publicRepoUrl(url: string | null): string | null {
-  if (!url) return null;
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return null;
-  }
+  return url ? splitUrlCredentials(url).url : null;
 }
 
 export function taskKey(taskId: string, file: string): string {
