@@ -17,6 +17,22 @@
     return node;
   }
 
+  const FACTS = [
+    ['Price', 'price'],
+    ['Mode', 'mode'],
+    ['Deadline', 'deadline'],
+    ['State', 'phase'],
+    ['Platform status', 'status'],
+    ['Capability', 'capability'],
+    ['Agent', 'agent'],
+    ['Claimed by', 'claimedBy'],
+    ['Repository', 'repoUrl'],
+    ['Branch', 'branch'],
+    ['Workspace', 'workspaceDir'],
+    ['Failure', 'failedReason'],
+    ['Hiring id', 'id'],
+  ];
+
   function fact(label, value) {
     if (value === undefined || value === null || value === '') return null;
     return el('div', { class: 'fact' }, [el('dt', { text: label }), el('dd', { text: value })]);
@@ -40,21 +56,11 @@
       ),
     );
 
-    const facts = el('dl', { class: 'facts' }, [
-      fact('Price', m.price),
-      fact('Mode', m.mode),
-      fact('Deadline', m.deadline),
-      fact('State', m.phase),
-      fact('Platform status', m.status),
-      fact('Capability', m.capability),
-      fact('Agent', m.agent),
-      fact('Claimed by', m.claimedBy),
-      fact('Repository', m.repoUrl),
-      fact('Branch', m.branch),
-      fact('Workspace', m.workspaceDir),
-      fact('Failure', m.failedReason),
-      fact('Hiring id', m.id),
-    ]);
+    const facts = el(
+      'dl',
+      { class: 'facts' },
+      FACTS.map(([label, key]) => fact(label, m[key])),
+    );
 
     const conversation = m.conversation.length
       ? el(
