@@ -25,12 +25,13 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = createLogger('extension', { sink: (line) => output.appendLine(line) });
   const version = (context.extension.packageJSON as { version?: string }).version ?? '0.0.0';
   const keys = new AgentKeyStore(context.secrets);
-  const connection = new RelayConnection({ locate: () => findLiveRelay(readSettings().stateDir), log, version });
+  // Kept current by the settings listener below, so locating the relay reads no settings.
+  let stateDir = readSettings().stateDir;
+  const connection = new RelayConnection({ locate: () => findLiveRelay(stateDir), log, version });
   const controller = new RelayController(context, connection, keys, output, log);
   const panels = new HiringPanels(context.extensionUri, connection);
   const reviews = new ReviewViewer(connection);
   const statusBar = new RelayStatusBar(connection);
-  let stateDir = readSettings().stateDir;
   const ctx: CommandContext = { extension: context, connection, controller, keys, output, panels, reviews, statusBar };
 
   const setConnectionContext = () => {
