@@ -5,6 +5,7 @@
 // answer 404 or 410 (`sessionExpiry`).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { errorEnvelope } from '../shared/protocol';
 import { requireAgent } from './auth';
 import type { SandboxContext } from './context';
 import { delay, readBody, sendError, sendJson } from './http';
@@ -33,7 +34,7 @@ export async function handlePost(ctx: SandboxContext, req: IncomingMessage, res:
   if (!agent) return;
   const found = ctx.sessions.lookup(sessionId);
   if (found.kind === 'expired') {
-    return sendJson(res, found.status, { data: null, errors: [{ code: found.status === 410 ? 'GONE' : 'NOT_FOUND', message: `MCP session ${sessionId} has expired; open a new one with GET /mcp/sse.` }] });
+    return sendJson(res, found.status, errorEnvelope(found.status === 410 ? 'GONE' : 'NOT_FOUND', `MCP session ${sessionId} has expired; open a new one with GET /mcp/sse.`));
   }
   if (found.kind === 'unknown') return sendError(res, 'NOT_FOUND', `Unknown MCP session ${sessionId}; open one with GET /mcp/sse.`);
   const session = found.session;
