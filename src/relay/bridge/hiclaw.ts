@@ -168,35 +168,44 @@ export class HiClawHandoffs {
     this.tracked.set(hiring.id, { state, hiring });
   }
 
+  /** Sends a submission for review and records its id; a refusal is logged, an outage rethrown (retried next tick). */
+  private async propose(t: TrackedTask, send: () => Promise<{ id: string }>, done: string, what: string): Promise<void> {
+    try {
+      const sub = await send();
+      t.state.submission_id = sub.id;
+      this.o.log.info(done, { hiring: t.hiring.id, submission: sub.id });
+    } catch (e) {
+      if (e instanceof RelayError && e.code === 'unavailable') throw e;
+      this.o.log.error(`The relay refused ${what} for hiring ${t.hiring.id}`, { error: e });
+    }
+  }
+
   private async submit(t: TrackedTask, summary: string, resultMarkdown: string | null): Promise<void> {
     const output: Record<string, unknown> = { summary, result_markdown: resultMarkdown };
     if (resultMarkdown === null) output.note = `The HiClaw worker reported completion but wrote no result.md in shared/tasks/${t.hiring.id}/.`;
-    try {
-      const sub = await this.o.core.submitResult(this.workerCaller(t.state.worker), { hiring_id: t.hiring.id, output });
-      t.state.submission_id = sub.id;
-      this.o.log.info('HiClaw result submitted for review', { hiring: t.hiring.id, submission: sub.id });
-    } catch (e) {
-      if (e instanceof RelayError && e.code === 'unavailable') throw e;
-      this.o.log.error(`The relay refused the HiClaw result for hiring ${t.hiring.id}`, { error: e });
-    }
+    await this.propose(
+      t,
+      () => this.o.core.submitResult(this.workerCaller(t.state.worker), { hiring_id: t.hiring.id, output }),
+      'HiClaw result submitted for review',
+      'the HiClaw result',
+    );
     t.state.phase = 'submitted';
     t.state.finished_at = new Date().toISOString();
     await saveState(this.deps, t.state);
   }
 
   private async block(t: TrackedTask, reason: string): Promise<void> {
-    try {
-      const sub = await this.o.core.reportFailure(this.workerCaller(t.state.worker), {
-        hiring_id: t.hiring.id,
-        reason: `HiClaw worker ${t.state.worker} is blocked: ${reason}`.slice(0, 2000),
-        error: 'other',
-      });
-      t.state.submission_id = sub.id;
-      this.o.log.info('HiClaw worker blocked; failure proposed for review', { hiring: t.hiring.id, submission: sub.id });
-    } catch (e) {
-      if (e instanceof RelayError && e.code === 'unavailable') throw e;
-      this.o.log.error(`The relay refused the failure report for hiring ${t.hiring.id}`, { error: e });
-    }
+    await this.propose(
+      t,
+      () =>
+        this.o.core.reportFailure(this.workerCaller(t.state.worker), {
+          hiring_id: t.hiring.id,
+          reason: `HiClaw worker ${t.state.worker} is blocked: ${reason}`.slice(0, 2000),
+          error: 'other',
+        }),
+      'HiClaw worker blocked; failure proposed for review',
+      'the failure report',
+    );
     t.state.phase = 'blocked';
     await saveState(this.deps, t.state);
   }
