@@ -12,7 +12,6 @@ export { HiringStore, phaseForStatus, type HiringStoreOptions, type StoreChange,
 export { ReviewQueue, type NewSubmission, type ReviewQueueOptions, type ReviewedSubmission } from './review';
 export { Outbox, type NewDelivery, type OutboxEvent, type OutboxOptions, type SendFn } from './outbox';
 export { Backoff, type BackoffOptions } from './backoff';
-export { idOf } from './store-records';
 
 export interface InboxOptions {
   store?: HiringStoreOptions;

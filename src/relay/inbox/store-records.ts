@@ -25,14 +25,6 @@ export interface StoreState {
   messageLimit: number;
 }
 
-/**
- * The hiring's id as a string. `Hiring` is an Omit<> of a passthrough schema, which
- * TypeScript widens to an index signature, so `h.id` types as unknown.
- */
-export function idOf(h: Hiring): string {
-  return String(h.id);
-}
-
 const PHASES: readonly string[] = ['new', 'claimed', 'awaiting_review', 'delivering', 'done', 'failed'];
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -70,7 +62,7 @@ function isFinished(phase: LocalPhase): boolean {
 export function applyStoreRecord(s: StoreState, rec: StoreRecord): void {
   if (rec.t === 'put') {
     const r = rec.r;
-    const id = idOf(r.hiring);
+    const id = r.hiring.id;
     s.active.delete(id);
     s.history.delete(id);
     place(s, {
@@ -121,10 +113,10 @@ export function applyStoreRecord(s: StoreState, rec: StoreRecord): void {
 
 function place(s: StoreState, r: HiringRecord): void {
   if (!isFinished(r.phase)) {
-    s.active.set(idOf(r.hiring), r);
+    s.active.set(r.hiring.id, r);
     return;
   }
-  s.history.set(idOf(r.hiring), r);
+  s.history.set(r.hiring.id, r);
   while (s.history.size > s.historyLimit) {
     const oldest = s.history.keys().next().value;
     if (oldest === undefined) break;

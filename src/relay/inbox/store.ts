@@ -20,7 +20,7 @@ import {
 import { Journal } from './journal';
 import { deepEqual } from './equal';
 import { isStaleView, phaseForStatus, reopens } from './phase-rules';
-import { applyStoreRecord, idOf, isStoreRecord, type StoreRecord, type StoreState } from './store-records';
+import { applyStoreRecord, isStoreRecord, type StoreRecord, type StoreState } from './store-records';
 
 export { phaseForStatus } from './phase-rules';
 
@@ -158,7 +158,7 @@ export class HiringStore {
     const records: StoreRecord[] = [];
     const at = this.now().toISOString();
     for (const h of hirings) {
-      const id = idOf(h);
+      const id = h.id;
       const token = h.repo_access_token;
       if (token) {
         registerSecret(token);
@@ -279,7 +279,7 @@ export class HiringStore {
   /** Applies to memory; the caller appends the same record in the same synchronous step. */
   private apply(record: StoreRecord): StoreRecord {
     applyStoreRecord(this.state, record);
-    const id = record.t === 'put' ? idOf(record.r.hiring) : record.id;
+    const id = record.t === 'put' ? record.r.hiring.id : record.id;
     if (this.state.history.has(id)) this.tokens.delete(id);
     return record;
   }
