@@ -10,6 +10,7 @@ import type { HiringView, Submission, WorkspaceRef } from '../relay/types';
 import { taskTitle } from '../shared/hiring';
 import type { RelayConnection } from './relay-connection';
 import { changeLabel, parseNameStatus, withUntracked, type ChangedFile } from './view-models/diff-files';
+import { submissionWhat } from './view-models/hiring-item';
 import { reviewDocument } from './view-models/review-doc';
 
 const run = promisify(execFile);
@@ -84,7 +85,7 @@ export class ReviewViewer implements vscode.Disposable {
       await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
       await vscode.window.showTextDocument(doc, { preview: true });
     }
-    const pick = await vscode.window.showInformationMessage(`Review the ${s.kind === 'failure' ? 'failure report' : 'result'} by ${s.submittedBy}, then approve it for the client or reject it with feedback.`, 'Approve', 'Reject…');
+    const pick = await vscode.window.showInformationMessage(`Review the ${submissionWhat(s)}, then approve it for the client or reject it with feedback.`, 'Approve', 'Reject…');
     if (pick === 'Approve') await vscode.commands.executeCommand('agrenting.approveSubmission', s.id);
     if (pick === 'Reject…') await vscode.commands.executeCommand('agrenting.rejectSubmission', s.id);
   }

@@ -6,7 +6,7 @@ import type { HiringView, LocalPhase, Submission } from '../../relay/types';
 import { taskTitle } from '../../shared/hiring';
 import type { RelayConnection } from '../relay-connection';
 import { HiringNode, ReviewNode } from '../tree/nodes';
-import { hiringDescription } from '../view-models/hiring-item';
+import { hiringDescription, submissionWhat } from '../view-models/hiring-item';
 import { draftHiringId } from '../view-models/output-draft';
 import { GROUP_LABEL, groupOf } from '../view-models/phase';
 
@@ -76,7 +76,7 @@ export async function resolveSubmission(connection: RelayConnection, target: Tar
     return v ? taskTitle(v.hiring) : `Hiring ${s.hiringId}`;
   };
   const picked = await vscode.window.showQuickPick(
-    candidates.map((s) => ({ label: titleOf(s), description: `${s.kind === 'failure' ? 'failure report' : 'result'} by ${s.submittedBy}`, detail: s.id, submission: s })),
+    candidates.map((s) => ({ label: titleOf(s), description: submissionWhat(s), detail: s.id, submission: s })),
     { placeHolder },
   );
   return picked?.submission;

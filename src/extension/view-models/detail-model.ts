@@ -3,7 +3,7 @@
 import type { HiringView, Submission } from '../../relay/types';
 import { taskTitle } from '../../shared/hiring';
 import { countdown, formatTime } from './deadline';
-import { formatPrice } from './hiring-item';
+import { formatPrice, reviewLabel } from './hiring-item';
 import { PHASE_LABEL, groupOf } from './phase';
 
 export interface ConversationEntry {
@@ -140,7 +140,7 @@ export function detailModel(view: HiringView, reviews: Submission[], now: Date):
     ...opt('failedReason', h.failed_reason),
     conversation: conversation(view),
     chunks: view.chunks.map((c) => ({ content: c.content, ...(c.kind ? { kind: c.kind } : {}), when: formatTime(c.at) ?? '' })),
-    reviews: mine.map((s) => ({ id: s.id, label: `${s.kind === 'failure' ? 'Failure report' : 'Result'} by ${s.submittedBy}`, state: s.state.replace('_', ' '), ...opt('feedback', s.feedback) })),
+    reviews: mine.map((s) => ({ id: s.id, label: reviewLabel(s), state: s.state.replace('_', ' '), ...opt('feedback', s.feedback) })),
     actions: detailActions(view, reviews),
     canMessage: group !== 'done' && group !== 'failed',
   };

@@ -88,6 +88,11 @@ export function reviewLabel(s: Submission): string {
   return s.kind === 'failure' ? `Failure report by ${s.submittedBy}` : `Result by ${s.submittedBy}`;
 }
 
+/** The same, inside a sentence: "failure report by …" or "result by …". */
+export function submissionWhat(s: Submission): string {
+  return `${s.kind === 'failure' ? 'failure report' : 'result'} by ${s.submittedBy}`;
+}
+
 export function reviewDescription(s: Submission): string {
   const at = formatTime(s.createdAt);
   return s.kind === 'failure' ? `${s.failure?.error ?? 'other'}${at ? ` · ${at}` : ''}` : `review it${at ? ` · ${at}` : ''}`;
