@@ -36,12 +36,11 @@ async function pushRepository(ctx: SandboxContext, id: string, input: HireInput)
   if (input.delivery_mode !== 'push') return undefined;
   if (input.repo_url) {
     registerSecret(input.repo_access_token);
-    return input.repo_access_token ? { url: input.repo_url, token: input.repo_access_token } : { url: input.repo_url, token: '' };
+    return { url: input.repo_url, token: input.repo_access_token ?? '' };
   }
   const repo = await ctx.git.createRepository('sandbox', `hiring-${id.slice(0, 8)}`);
-  const token = ctx.git.issueToken(repo.owner, repo.name, 'write');
-  registerSecret(token);
-  return { url: repo.cloneUrl, token };
+  // issueToken registers the token with the redactor itself.
+  return { url: repo.cloneUrl, token: ctx.git.issueToken(repo.owner, repo.name, 'write') };
 }
 
 export async function createHiring(ctx: SandboxContext, customerId: string, agentId: string, rawInput: unknown): Promise<HireOutcome> {
