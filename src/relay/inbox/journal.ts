@@ -68,6 +68,12 @@ export class Journal<T> {
   /** Number of write + fsync batches (group commit: fewer than appends under load). */
   batches = 0;
 
+  /** The journal `opts.fileName ?? defaultName` in `stateDir`, with only the journal's own options taken from `opts`. */
+  static inDir<T>(stateDir: string, defaultName: string, opts: JournalOptions & { fileName?: string }): Journal<T> {
+    const { compactFactor, compactMinRecords, durable, logger } = opts;
+    return new Journal<T>(path.join(stateDir, opts.fileName ?? defaultName), { compactFactor, compactMinRecords, durable, logger });
+  }
+
   constructor(
     readonly file: string,
     opts: JournalOptions = {},

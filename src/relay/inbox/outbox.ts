@@ -18,7 +18,6 @@
 // report supersedes the chunks waiting ahead of it (they can only go over MCP, the
 // result also over REST: with the session down they would hold it back for
 // minutes), and at most `maxPendingChunks` wait per hiring (a flood while offline).
-import * as path from 'node:path';
 import { createLogger, type Logger } from '../../shared/log';
 import { TOOL } from '../../shared/protocol';
 import { safeError } from '../../shared/redact';
@@ -85,12 +84,7 @@ export class Outbox {
   }
 
   static async open(stateDir: string, opts: OutboxOptions): Promise<Outbox> {
-    const journal = new Journal<OutboxRecord>(path.join(stateDir, opts.fileName ?? 'outbox.jsonl'), {
-      compactFactor: opts.compactFactor,
-      compactMinRecords: opts.compactMinRecords,
-      durable: opts.durable,
-      logger: opts.logger,
-    });
+    const journal = Journal.inDir<OutboxRecord>(stateDir, 'outbox.jsonl', opts);
     const box = new Outbox(journal, opts);
     const { records } = await journal.replay((v) => (isOutboxRecord(v) ? v : undefined));
     box.ledger.replay(records);

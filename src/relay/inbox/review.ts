@@ -2,7 +2,6 @@
 // Reject. Every submission and every decision is journaled (a whole submission per
 // change: they are few and small, and replaying "last one wins" is trivially safe).
 import { randomUUID } from 'node:crypto';
-import * as path from 'node:path';
 import { createLogger, type Logger } from '../../shared/log';
 import type { ReportFailureArgs, SubmitResultArgs } from '../../shared/tools';
 import { RelayError, type PushPlan, type Submission, type SubmissionState } from '../types';
@@ -87,12 +86,7 @@ export class ReviewQueue {
   }
 
   static async open(stateDir: string, opts: ReviewQueueOptions = {}): Promise<ReviewQueue> {
-    const journal = new Journal<ReviewRecord>(path.join(stateDir, opts.fileName ?? 'reviews.jsonl'), {
-      compactFactor: opts.compactFactor,
-      compactMinRecords: opts.compactMinRecords,
-      durable: opts.durable,
-      logger: opts.logger,
-    });
+    const journal = Journal.inDir<ReviewRecord>(stateDir, 'reviews.jsonl', opts);
     const q = new ReviewQueue(journal, opts);
     const { records } = await journal.replay((v) => (isReviewRecord(v) ? v : undefined));
     for (const r of records) q.put(r.s);

@@ -3,7 +3,6 @@
 // Journaled before anyone is told (architecture principle 4); repository tokens
 // stay in memory only (principle 5) — after a restart `tokenKnown(id)` is false
 // and the Relay re-reads the hiring from the platform.
-import * as path from 'node:path';
 import { withoutSecrets, type Hiring } from '../../shared/hiring';
 import { createLogger, type Logger } from '../../shared/log';
 import { registerSecret } from '../../shared/redact';
@@ -83,12 +82,7 @@ export class HiringStore {
 
   /** Opens (and replays) the store kept in `stateDir`. */
   static async open(stateDir: string, opts: HiringStoreOptions = {}): Promise<HiringStore> {
-    const journal = new Journal<StoreRecord>(path.join(stateDir, opts.fileName ?? 'hirings.jsonl'), {
-      compactFactor: opts.compactFactor,
-      compactMinRecords: opts.compactMinRecords,
-      durable: opts.durable,
-      logger: opts.logger,
-    });
+    const journal = Journal.inDir<StoreRecord>(stateDir, 'hirings.jsonl', opts);
     const store = new HiringStore(journal, opts);
     const { records, skipped } = await journal.replay((v) => (isStoreRecord(v) ? v : undefined));
     for (const r of records) applyStoreRecord(store.state, r);
