@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { parseHiring, withoutSecrets } from '../../shared/hiring';
 import { lenient, listOf, parseEach, type Parsed } from '../../shared/lenient';
+import { FAILURE_ERRORS } from '../../shared/protocol';
 import type { HiringView, LinkStatus, LocalPhase, RelayStatus, Submission, WorkspaceRef } from '../../relay/types';
 
 const PHASES = ['new', 'claimed', 'awaiting_review', 'delivering', 'done', 'failed'] as const;
@@ -58,7 +59,7 @@ const SubmissionSchema = z
     hiringId: z.string().min(1),
     kind: z.enum(['result', 'failure']).catch('result'),
     result: lenient(z.object({ hiring_id: z.string(), output: z.union([z.string(), z.record(z.unknown())]), artifacts: z.array(z.object({ artifact_type: z.string(), name: z.string(), content: z.string(), content_type: str }).passthrough()).optional() }).passthrough()),
-    failure: lenient(z.object({ hiring_id: z.string(), reason: z.string(), error: lenient(z.enum(['timeout', 'capability_mismatch', 'agent_unresponsive', 'other'])) })),
+    failure: lenient(z.object({ hiring_id: z.string(), reason: z.string(), error: lenient(z.enum(FAILURE_ERRORS)) })),
     push: lenient(z.object({ commitMessage: z.string().catch(''), openPullRequest: z.boolean().catch(false), summary: z.string().catch('') })),
     submittedBy: z.string().catch('unknown'),
     state: z.enum(SUBMISSION_STATES).catch('awaiting_review'),
