@@ -53,6 +53,14 @@ export function escapeHtml(text: unknown): string {
   return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** An agent's callback_auth_header ("Name: value") as [name, value]; undefined if it is not one. */
+export function authHeader(spec: unknown): [string, string] | undefined {
+  if (typeof spec !== 'string') return undefined;
+  const i = spec.indexOf(':');
+  if (i <= 0) return undefined;
+  return [spec.slice(0, i).trim(), spec.slice(i + 1).trim()];
+}
+
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isActiveStatus, isTerminalStatus } from '../shared/protocol';
 import { registerSecret } from '../shared/redact';
+import { authHeader } from './http';
 import { Ledger } from './money';
 import type {
   AgentInput,
@@ -75,7 +76,7 @@ export class MarketStore {
     const webhookSecret = typeof givenSecret === 'string' && givenSecret.length > 0 ? givenSecret : randomBytes(24).toString('base64url');
     registerSecret(apiKey);
     registerSecret(webhookSecret);
-    if (typeof metadata.callback_auth_header === 'string') registerSecret(metadata.callback_auth_header.split(':').slice(1).join(':').trim());
+    registerSecret(authHeader(metadata.callback_auth_header)?.[1]);
     const view: AgentView = {
       id,
       name: input.name ?? `agent-${id.slice(0, 8)}`,

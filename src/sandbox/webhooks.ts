@@ -7,6 +7,7 @@ import { HEADER } from '../shared/protocol';
 import type { Logger } from '../shared/log';
 import { safeError } from '../shared/redact';
 import type { Knobs } from './knobs';
+import { authHeader } from './http';
 import { FaultDice } from './limits';
 import type { AgentRecord, HiringRecord, MarketStore } from './store';
 
@@ -30,13 +31,6 @@ export function webhookPayload(agent: AgentRecord, r: HiringRecord, baseUrl: str
     callback: `${baseUrl}/api/v1/hirings/${h.id}/result`,
     timestamp: new Date().toISOString(),
   };
-}
-
-function authHeader(spec: unknown): [string, string] | undefined {
-  if (typeof spec !== 'string') return undefined;
-  const i = spec.indexOf(':');
-  if (i <= 0) return undefined;
-  return [spec.slice(0, i).trim(), spec.slice(i + 1).trim()];
 }
 
 export class WebhookSender {
