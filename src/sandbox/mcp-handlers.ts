@@ -17,6 +17,7 @@ import { hiringUri, MCP_PROTOCOL_VERSION, parseHiringUri, PENDING_URI, SYSTEM_PR
 import { TOOL_INPUT_SCHEMAS } from '../shared/tools';
 import { hiringFor, isPlatformTool, runAction } from './actions';
 import type { SandboxContext } from './context';
+import { isRecord } from './http';
 import type { McpSession } from './mcp-session';
 
 const JSONRPC_INVALID_PARAMS = -32602;
@@ -42,9 +43,8 @@ class RpcError extends Error {
 }
 
 function readIdempotencyKey(params: Record<string, unknown> | undefined): string | undefined {
-  const meta = params?._meta;
-  if (typeof meta !== 'object' || meta === null) return undefined;
-  const m = meta as Record<string, unknown>;
+  const m = params?._meta;
+  if (!isRecord(m)) return undefined;
   const key = m.idempotency_key ?? m.idempotencyKey;
   return typeof key === 'string' && key.length > 0 ? key : undefined;
 }
@@ -58,7 +58,7 @@ function callTool(ctx: SandboxContext, session: McpSession, params: Record<strin
   if (!isPlatformTool(name)) return textResult(`Unknown tool "${name}". Tools: ${Object.values(TOOL).join(', ')}.`, true);
   const args = params.arguments;
   const result = runAction(ctx.store, session.agentId, name, args);
-  const hiringId = typeof (args as Record<string, unknown> | undefined)?.hiring_id === 'string' ? String((args as Record<string, unknown>).hiring_id) : '';
+  const hiringId = isRecord(args) && typeof args.hiring_id === 'string' ? args.hiring_id : '';
   const key = readIdempotencyKey(params);
   ctx.store.recordDelivery({
     hiringId,
