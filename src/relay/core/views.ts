@@ -13,11 +13,6 @@ export function canSee(caller: Caller, agent: string): boolean {
   return caller.role === 'operator' || caller.agent === agent;
 }
 
-/** The agent a caller acts for: a worker's own; for the operator, none in particular. */
-export function callerAgent(caller: Caller): string | undefined {
-  return caller.role === 'worker' ? caller.agent : undefined;
-}
-
 export function requireOperator(caller: Caller, action: string): void {
   if (caller.role !== 'operator') {
     throw new RelayError(`Only the operator (the VS Code extension, with the operator token) can ${action}.`, 'forbidden');
