@@ -69,18 +69,13 @@ export function createGitHosting(opts: GitHostingOptions): GitHosting {
   };
 
   async function handleGit(req: IncomingMessage, res: ServerResponse, owner: string, name: string, suffix: string, query: URLSearchParams): Promise<void> {
-    let exists = false;
-    try {
-      exists = await repos.exists(owner, name);
-    } catch {
-      exists = false;
-    }
     const grant = tokens.lookup(tokenFromAuthorization(req.headers.authorization));
     if (!grant) {
       log?.info('git request without a valid token', { repo: `${owner}/${name}`, hadAuth: Boolean(req.headers.authorization) });
       return deny(res, 401, 'Authentication required: use a repository token (Basic x-access-token:<token> or Bearer).');
     }
-    if (!exists || grant.owner !== owner || grant.name !== name) return deny(res, 404, 'Repository not found.');
+    // exists() never rejects; a disk look-up only once the token is known to fit the repository.
+    if (grant.owner !== owner || grant.name !== name || !(await repos.exists(owner, name))) return deny(res, 404, 'Repository not found.');
     const pushing = query.get('service') === 'git-receive-pack' || suffix === '/git-receive-pack';
     if (pushing && grant.access !== 'write') {
       log?.info('push refused for a read-only token', { repo: `${owner}/${name}` });
