@@ -10,6 +10,7 @@ import type { Logger } from '../shared/log';
 import type { Knobs } from './knobs';
 import { FaultDice } from './limits';
 import { McpSession } from './mcp-session';
+import { MESSAGES_PREFIX } from './mcp-transport';
 import type { HiringEvent } from './store';
 import type { SessionView } from './types';
 
@@ -55,7 +56,7 @@ export class SessionRegistry {
     });
     this.live.set(id, session);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    const path = `/mcp/messages/${id}`;
+    const path = `${MESSAGES_PREFIX}${id}`;
     session.writeEvent('endpoint', this.knobs.endpointEvent === 'absolute' ? `${origin}${path}` : path);
     this.schedule(session);
     this.log.info('MCP session opened', { session: id, agent: agentId });
