@@ -85,7 +85,8 @@ function clientMessage(ctx: SandboxContext, customerId: string, hiringId: string
 export async function handleHirerRest(ctx: SandboxContext, req: IncomingMessage, res: ServerResponse, customerId: string, parts: string[]): Promise<boolean> {
   const method = req.method ?? 'GET';
   const [first, id, action] = parts;
-  const hiringId = id ? decodeURIComponent(id) : '';
+  /** The agent id (agents/...) or the hiring id (hirings/...) in the path. */
+  const target = id ? decodeURIComponent(id) : '';
   const scope = `user:${customerId}`;
   const get = async (a: () => Answer) => {
     await delay(ctx.knobs.latencyMs);
@@ -99,27 +100,27 @@ export async function handleHirerRest(ctx: SandboxContext, req: IncomingMessage,
   }
   if (first === 'agents' && parts.length === 2 && method === 'GET') {
     return get(() => {
-      const a = ctx.store.agent(hiringId);
-      return a ? ok(a.view) : problem(404, 'NOT_FOUND', `Agent ${hiringId} not found.`);
+      const a = ctx.store.agent(target);
+      return a ? ok(a.view) : problem(404, 'NOT_FOUND', `Agent ${target} not found.`);
     }).then(() => true);
   }
   if (first === 'agents' && action === 'hire' && method === 'POST') {
-    return runPost(ctx, req, res, scope, {}, (b) => hire(ctx, customerId, hiringId, b)).then(() => true);
+    return runPost(ctx, req, res, scope, {}, (b) => hire(ctx, customerId, target, b)).then(() => true);
   }
   if (first === 'agents' && action === 'hirings' && method === 'GET') {
-    return get(() => ok(ctx.store.all().filter((r) => r.hiring.agent_id === hiringId && r.hiring.customer_id === customerId).map((r) => r.hiring))).then(() => true);
+    return get(() => ok(ctx.store.all().filter((r) => r.hiring.agent_id === target && r.hiring.customer_id === customerId).map((r) => r.hiring))).then(() => true);
   }
-  if (first === 'hirings' && parts.length === 2 && hiringId !== 'pending' && method === 'GET') {
+  if (first === 'hirings' && parts.length === 2 && target !== 'pending' && method === 'GET') {
     return get(() => {
-      const r = ctx.store.get(hiringId);
-      return r && r.hiring.customer_id === customerId ? ok(r.hiring) : problem(404, 'NOT_FOUND', `Hiring ${hiringId} not found.`);
+      const r = ctx.store.get(target);
+      return r && r.hiring.customer_id === customerId ? ok(r.hiring) : problem(404, 'NOT_FOUND', `Hiring ${target} not found.`);
     }).then(() => true);
   }
   if (first === 'hirings' && action === 'cancel' && method === 'POST') {
-    return runPost(ctx, req, res, scope, {}, async () => cancel(ctx, customerId, hiringId)).then(() => true);
+    return runPost(ctx, req, res, scope, {}, async () => cancel(ctx, customerId, target)).then(() => true);
   }
   if (first === 'hirings' && action === 'messages' && method === 'POST') {
-    return runPost(ctx, req, res, scope, {}, async (b) => clientMessage(ctx, customerId, hiringId, b)).then(() => true);
+    return runPost(ctx, req, res, scope, {}, async (b) => clientMessage(ctx, customerId, target, b)).then(() => true);
   }
   return false;
 }
