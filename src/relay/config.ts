@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { describeZodError, registerSecret, safeError } from '../shared';
 import type { LogLevel } from '../shared';
 import { BridgeConfigError, parseBridgeConfig } from './bridge/config';
+import { RunnerConfigError, parseRunners, type RunnerConfig } from './runners/config';
 
 export const DEFAULT_BASE_URL = 'https://agrenting.com';
 export const DEFAULT_HOST = '127.0.0.1';
@@ -39,6 +40,8 @@ export interface RelayConfig {
   logLevel: LogLevel;
   /** Webhook bridge settings, passed as-is to src/relay/bridge. */
   bridge?: Record<string, unknown>;
+  /** Coding-agent CLIs the relay may start per hiring (config file `runners` and AGRENTING_RELAY_RUNNERS). */
+  runners: RunnerConfig[];
   /** Where the config came from, for messages. */
   configFile?: string;
 }
@@ -75,6 +78,9 @@ Several agents from --config FILE:
     "listen": "127.0.0.1:7391", "review": "required", "workspaceRoot": "/path" }
 Relay tokens for clients: AGRENTING_RELAY_TOKEN (worker), AGRENTING_RELAY_OPERATOR_TOKEN
 (operator); otherwise generated once and kept in <state-dir>/relay.json.
+Runners (coding-agent CLIs started per hiring): "runners": [{ "name": "claude",
+  "command": ["claude", "-p"], "prompt": "stdin", "env": ["ANTHROPIC_API_KEY"] }] in the
+config file, or the same array as JSON in AGRENTING_RELAY_RUNNERS (see the README).
 `;
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -98,6 +104,7 @@ const FileSchema = z
     upstream: z.string().optional(),
     logLevel: z.string().optional(),
     bridge: z.record(z.unknown()).optional(),
+    runners: z.array(z.unknown()).optional(),
   })
   .passthrough();
 
@@ -310,9 +317,18 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
   }
 
+  let runners: RunnerConfig[];
+  try {
+    runners = parseRunners(file?.runners, env, fileWhere || 'config file');
+  } catch (e) {
+    if (e instanceof RunnerConfigError) throw new ConfigError(e.message);
+    throw e;
+  }
+
   return {
     help: args.help,
     agents,
+    runners,
     listen,
     review,
     stateDir,

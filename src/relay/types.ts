@@ -139,8 +139,11 @@ export interface OutboxEntry {
 
 // ───────────────────────────── the core, as clients see it ─────────────────────────────
 
-/** Who is calling: the operator (extension) sees every agent; a worker sees one agent. */
-export type Caller = { role: 'operator'; name: string } | { role: 'worker'; agent: string; name: string };
+/**
+ * Who is calling: the operator (extension) sees every agent; a worker sees one agent. A runner's child
+ * process calls with a run token: a worker limited to the one hiring of its run (`hiring`).
+ */
+export type Caller = { role: 'operator'; name: string } | { role: 'worker'; agent: string; name: string; hiring?: string };
 
 export interface RelayStatus {
   version: string;
@@ -150,11 +153,50 @@ export interface RelayStatus {
   counts: Record<LocalPhase, number>;
   reviewsWaiting: number;
   outboxPending: number;
+  /** Runs of coding-agent CLIs (src/relay/runners), newest first. */
+  runs?: RunSummary[];
+  /** Configured runners. */
+  runners?: RunnerSummary[];
+}
+
+// ───────────────────────────── runners ─────────────────────────────
+
+export type RunState = 'starting' | 'running' | 'succeeded' | 'failed' | 'stopped';
+
+/** A runner's work on one hiring, as the hiring view's `relay.run` shows it. */
+export interface RunInfo {
+  runner: string;
+  state: RunState;
+  /** 1 for the first run; +1 for each re-run after review feedback (or a restart after a crash). */
+  attempt: number;
+  maxAttempts: number;
+  startedAt: string;
+  endedAt?: string;
+  exitCode?: number | null;
+  reason?: string;
+}
+
+export interface RunSummary {
+  hiring_id: string;
+  runner: string;
+  state: RunState;
+  attempt: number;
+  startedAt: string;
+}
+
+export interface RunnerSummary {
+  name: string;
+  autoDispatch: boolean;
+  maxConcurrent: number;
+  /** Runs in progress now. */
+  active: number;
 }
 
 /** A hiring as served downstream: the platform view plus local state, never the repo token. */
 export interface HiringView extends Omit<HiringRecord, 'hiring'> {
   hiring: Hiring;
+  /** The runner working this hiring, when one does (or did). */
+  run?: RunInfo;
 }
 
 export class RelayError extends Error {
@@ -171,7 +213,9 @@ export type RelayEvent =
   | { type: 'hiring'; agent: string; hiringId: string }
   | { type: 'pending'; agent: string }
   | { type: 'review'; submissionId: string }
-  | { type: 'status' };
+  | { type: 'status' }
+  /** A run log grew (bounded rate). */
+  | { type: 'run-log'; agent: string; hiringId: string };
 
 /** Everything downstream (MCP server, bridge) needs from the relay. Methods throw RelayError. */
 export interface RelayCore {
@@ -192,6 +236,12 @@ export interface RelayCore {
   /** Hirings that arrived by other paths (webhook bridge) enter the same store. */
   ingest(agent: string, hirings: Hiring[], source: HiringSource): Promise<void>;
   subscribe(listener: (event: RelayEvent) => void): () => void;
+  /** Runners (operator): hand a hiring to a runner now; without a name, the first that matches. */
+  startRun?(caller: Caller, hiringId: string, runner?: string): Promise<RunInfo>;
+  /** Runners (operator): stop the hiring's run (TERM, then KILL after a grace period). */
+  stopRun?(caller: Caller, hiringId: string): Promise<RunInfo>;
+  /** The redacted run log of a hiring (its last 256 KiB): the operator, or the run's own token. */
+  runLog?(caller: Caller, hiringId: string): string;
 }
 
 export type { Artifact };

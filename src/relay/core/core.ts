@@ -243,7 +243,7 @@ export class Core implements RelayCore {
   private visible(caller: Caller, id: string): HiringRecord {
     const rec = typeof id === 'string' && id ? this.o.store.get(id) : undefined;
     // A worker never learns that another agent's hiring exists.
-    if (!rec || !canSee(caller, rec.agent)) throw new RelayError(`Unknown hiring ${id}.`, 'not_found');
+    if (!rec || !canSee(caller, rec.agent, id)) throw new RelayError(`Unknown hiring ${id}.`, 'not_found');
     return rec;
   }
 

@@ -9,8 +9,10 @@ export function toView(rec: HiringRecord): HiringView {
   return { ...rec, hiring: withoutSecrets(rec.hiring) };
 }
 
-export function canSee(caller: Caller, agent: string): boolean {
-  return caller.role === 'operator' || caller.agent === agent;
+export function canSee(caller: Caller, agent: string, hiringId?: string): boolean {
+  if (caller.role === 'operator') return true;
+  // A run token (a runner's child process) sees only the hiring of its run.
+  return caller.agent === agent && (caller.hiring === undefined || hiringId === undefined || caller.hiring === hiringId);
 }
 
 export function requireOperator(caller: Caller, action: string): void {

@@ -29,10 +29,24 @@ const STATIC_RESOURCES: Resource[] = [
 
 export const RESOURCE_TEMPLATES: ResourceTemplate[] = [
   { uriTemplate: 'hiring://{id}', name: 'Hiring', mimeType: JSON_MIME, description: 'One hiring (any status), platform-shaped, with a "relay" object.' },
+  { uriTemplate: 'run://{hiring_id}/log', name: 'Run log', mimeType: 'text/plain', description: "A runner's output on a hiring (redacted, the last 256 KiB)." },
 ];
 
-export function canSee(caller: Caller, agent: string): boolean {
-  return caller.role === 'operator' || caller.agent === agent;
+const RUN_LOG_URI = /^run:\/\/([^/]+)\/log$/;
+
+export function runLogUri(hiringId: string): string {
+  return `run://${encodeURIComponent(hiringId)}/log`;
+}
+
+function parseRunLogUri(uri: string): string | undefined {
+  const m = RUN_LOG_URI.exec(uri);
+  return m ? decodeURIComponent(m[1]) : undefined;
+}
+
+export function canSee(caller: Caller, agent: string, hiringId?: string): boolean {
+  if (caller.role === 'operator') return true;
+  // A run token sees only the hiring of its run.
+  return caller.agent === agent && (caller.hiring === undefined || hiringId === undefined || caller.hiring === hiringId);
 }
 
 /** A view with the repository token removed everywhere; nothing downstream ever needs it. */
@@ -42,12 +56,17 @@ export function safeView(view: HiringView): HiringView {
 
 /** The platform's Hiring (token removed) with the relay's local state beside it. */
 export function platformShaped(view: HiringView): Record<string, unknown> {
-  const { agent, phase, claimedBy, submissions, relayMessages, chunks, workspace } = view;
-  return { ...withoutSecrets(view.hiring), relay: { agent, phase, claimedBy, submissions, relayMessages, chunks, workspace } };
+  const { agent, phase, claimedBy, submissions, relayMessages, chunks, workspace, run } = view;
+  return { ...withoutSecrets(view.hiring), relay: { agent, phase, claimedBy, submissions, relayMessages, chunks, workspace, run } };
 }
 
 function visibleViews(caller: Caller, views: HiringView[]): HiringView[] {
-  return views.filter((v) => canSee(caller, v.agent));
+  return views.filter((v) => canSee(caller, v.agent, String(v.hiring.id)));
+}
+
+function readRunLog(core: RelayCore, caller: Caller, id: string): string {
+  if (!core.runLog) throw new RelayError('This relay has no runners.', 'not_found');
+  return core.runLog(caller, id);
 }
 
 function visibleSubmissions(caller: Caller, subs: Submission[]): Submission[] {
@@ -80,11 +99,20 @@ function json(uri: string, value: unknown): ReadResourceResult {
 /** Checks a URI names something this caller may read or subscribe to; throws McpError otherwise. */
 export function checkResource(core: RelayCore, caller: Caller, uri: string): void {
   if (STATIC_URIS.includes(uri)) return;
+  const runId = parseRunLogUri(uri);
+  if (runId !== undefined) {
+    try {
+      readRunLog(core, caller, runId);
+      return;
+    } catch (err) {
+      throw resourceError(err, uri);
+    }
+  }
   const id = parseHiringUri(uri);
   if (id === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown resource ${uri}: the relay serves ${STATIC_URIS.join(', ')} and hiring://{id}.`);
   try {
     const view = core.getHiring(caller, id);
-    if (!canSee(caller, view.agent)) throw new RelayError(`hiring ${id} is not found for this agent`, 'not_found');
+    if (!canSee(caller, view.agent, id)) throw new RelayError(`hiring ${id} is not found for this agent`, 'not_found');
   } catch (err) {
     throw resourceError(err, uri);
   }
@@ -104,10 +132,12 @@ export function readResource(core: RelayCore, caller: Caller, uri: string): Read
       case RESOURCE_URI.reviewQueue:
         return json(uri, visibleSubmissions(caller, core.reviewQueue(caller)));
     }
+    const runId = parseRunLogUri(uri);
+    if (runId !== undefined) return { contents: [{ uri, mimeType: 'text/plain', text: readRunLog(core, caller, runId) }] };
     const id = parseHiringUri(uri);
     if (id === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown resource ${uri}: the relay serves ${STATIC_URIS.join(', ')} and hiring://{id}.`);
     const view = core.getHiring(caller, id);
-    if (!canSee(caller, view.agent)) throw new RelayError(`hiring ${id} is not found for this agent`, 'not_found');
+    if (!canSee(caller, view.agent, id)) throw new RelayError(`hiring ${id} is not found for this agent`, 'not_found');
     return json(uri, platformShaped(view));
   } catch (err) {
     throw resourceError(err, uri);
@@ -125,11 +155,14 @@ export function urisForEvent(event: RelayEvent): string[] {
       return [RESOURCE_URI.reviewQueue];
     case 'status':
       return [RESOURCE_URI.status];
+    case 'run-log':
+      return [runLogUri(event.hiringId)];
   }
 }
 
 /** Whether a caller should hear about an event: workers only about their own agent's hirings. */
 export function eventVisibleTo(caller: Caller, event: RelayEvent): boolean {
-  if (event.type === 'hiring' || event.type === 'pending') return canSee(caller, event.agent);
+  if (event.type === 'hiring' || event.type === 'run-log') return canSee(caller, event.agent, event.hiringId);
+  if (event.type === 'pending') return canSee(caller, event.agent);
   return true;
 }

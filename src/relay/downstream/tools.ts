@@ -17,9 +17,12 @@ export const RELAY_TOOL = {
   prepareWorkspace: 'prepare_workspace',
   approve: 'approve_submission',
   reject: 'reject_submission',
+  startRun: 'start_run',
+  stopRun: 'stop_run',
 } as const;
 
 const HiringIdArgs = z.object({ hiring_id: z.string().min(1, 'hiring_id is required') });
+const StartRunArgs = HiringIdArgs.extend({ runner: z.string().min(1).optional() });
 const ApproveArgs = z.object({ submission_id: z.string().min(1, 'submission_id is required') });
 const RejectArgs = ApproveArgs.extend({
   feedback: z.string().trim().min(1, 'feedback is required: tell the worker what to change'),
@@ -82,9 +85,32 @@ const OPERATOR_TOOLS: Tool[] = [
       required: ['submission_id', 'feedback'],
     }),
   },
+  {
+    name: RELAY_TOOL.startRun,
+    description:
+      'Hand a hiring to a runner (a coding-agent CLI the relay starts). Without `runner`, the first configured runner that ' +
+      'takes the hiring. Returns the run {runner, state, attempt, maxAttempts, startedAt}.',
+    inputSchema: schema({
+      type: 'object',
+      properties: { hiring_id: { type: 'string' }, runner: { type: 'string', description: 'Runner name from the relay config' } },
+      required: ['hiring_id'],
+    }),
+  },
+  {
+    name: RELAY_TOOL.stopRun,
+    description: "Stop the run working a hiring (TERM, then KILL after a grace period). The hiring stays claimed by the runner's failure report for review.",
+    inputSchema: hiringIdSchema,
+  },
 ];
 
+/** What a runner's child process may call with its run token. */
+const RUN_TOKEN_TOOLS: readonly string[] = [TOOL.addMessage, TOOL.emitChunk];
+
+/** Tools only the operator may call. */
+const OPERATOR_ONLY: readonly string[] = OPERATOR_TOOLS.map((t) => t.name);
+
 export function listTools(caller: Caller): Tool[] {
+  if (caller.role === 'worker' && caller.hiring !== undefined) return PLATFORM_TOOLS.filter((t) => RUN_TOKEN_TOOLS.includes(t.name));
   return caller.role === 'operator' ? [...PLATFORM_TOOLS, ...WORKER_TOOLS, ...OPERATOR_TOOLS] : [...PLATFORM_TOOLS, ...WORKER_TOOLS];
 }
 
@@ -120,6 +146,8 @@ const ACTIONS: Record<string, string> = {
   [RELAY_TOOL.prepareWorkspace]: 'prepare the workspace',
   [RELAY_TOOL.approve]: 'approve the submission',
   [RELAY_TOOL.reject]: 'reject the submission',
+  [RELAY_TOOL.startRun]: 'start the run',
+  [RELAY_TOOL.stopRun]: 'stop the run',
 };
 
 async function dispatch(name: string, args: Record<string, unknown>, ctx: ToolContext): Promise<unknown> {
@@ -145,6 +173,16 @@ async function dispatch(name: string, args: Record<string, unknown>, ctx: ToolCo
       const { submission_id, feedback } = RejectArgs.parse(args);
       return core.reject(caller, submission_id, feedback);
     }
+    case RELAY_TOOL.startRun: {
+      const { hiring_id, runner } = StartRunArgs.parse(args);
+      if (!core.startRun) throw new RelayError('this relay has no runners configured', 'unavailable');
+      return core.startRun(caller, hiring_id, runner);
+    }
+    case RELAY_TOOL.stopRun: {
+      const { hiring_id } = HiringIdArgs.parse(args);
+      if (!core.stopRun) throw new RelayError('this relay has no runners configured', 'unavailable');
+      return core.stopRun(caller, hiring_id);
+    }
   }
   throw new RelayError(`there is no tool named "${name}"`, 'invalid');
 }
@@ -153,11 +191,18 @@ async function dispatch(name: string, args: Record<string, unknown>, ctx: ToolCo
 export async function callTool(name: string, rawArgs: Record<string, unknown> | undefined, ctx: ToolContext): Promise<CallToolResult> {
   const args = rawArgs ?? {};
   const action = ACTIONS[name] ?? `run ${name}`;
-  if ((name === RELAY_TOOL.approve || name === RELAY_TOOL.reject) && ctx.caller.role !== 'operator') {
+  if (OPERATOR_ONLY.includes(name) && ctx.caller.role !== 'operator') {
     return fail(
-      `Only the operator can approve or reject submissions; this token belongs to ${describeCaller(ctx.caller)}. ` +
-        'Ask the person running the relay to review it in VS Code.',
+      `Only the operator can ${action}; this token belongs to ${describeCaller(ctx.caller)}. ` +
+        'Ask the person running the relay to do it in VS Code.',
     );
+  }
+  const scope = ctx.caller.role === 'worker' ? ctx.caller.hiring : undefined;
+  if (scope !== undefined && !RUN_TOKEN_TOOLS.includes(name)) {
+    return fail(`Could not ${action}: a run token may only call ${RUN_TOKEN_TOOLS.join(' and ')}; the relay submits what the run leaves behind.`);
+  }
+  if (scope !== undefined && args.hiring_id !== scope) {
+    return fail(`Could not ${action} (${subjectOf(args)}): this run token works only on hiring ${scope}.`);
   }
   try {
     return ok(await dispatch(name, args, ctx));
