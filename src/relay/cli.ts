@@ -122,6 +122,7 @@ async function run(argv: string[]): Promise<number> {
       review: cfg.review,
       logger: log,
       bridge: cfg.bridge,
+      runners: cfg.runners,
     }));
     try {
       await relay.start();

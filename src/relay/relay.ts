@@ -7,6 +7,9 @@ import type { Hiring } from '../shared/hiring';
 import { createLogger, type Logger } from '../shared/log';
 import { registerSecret, safeError } from '../shared/redact';
 import { createBridge, type Bridge } from './bridge';
+import { parseBridgeConfig } from './bridge/config';
+import { RunnerConfigSchema, type RunnerConfigInput } from './runners/config';
+import { RunnerManager } from './runners/manager';
 import { Core } from './core/core';
 import { startReconciler } from './core/reconcile';
 import { DelegatingCore } from './core/delegate';
@@ -22,8 +25,12 @@ import {
   RelayError,
   type HiringSource,
   type LinkStatus,
+  type Caller,
+  type HiringView,
   type OutboxEntry,
   type RelayCore,
+  type RelayStatus,
+  type RunInfo,
   type UpstreamLink,
   type UpstreamListener,
 } from './types';
@@ -68,6 +75,10 @@ export interface RelayOptions {
   keepAliveMs?: number;
   /** How often idle active hirings are re-read from the platform (default 5 minutes). */
   reconcileMs?: number;
+  /** Coding-agent CLIs started per hiring (src/relay/runners). */
+  runners?: RunnerConfigInput[];
+  /** Runner timings (tests shrink them). */
+  runnerTiming?: { graceMs?: number; chunkIntervalMs?: number; logEventMs?: number };
 }
 
 export interface Relay extends RelayCore {
@@ -99,6 +110,7 @@ class RelayImpl extends DelegatingCore implements Relay {
   private outbox?: Outbox;
   private server?: DownstreamServer;
   private bridges: Bridge[] = [];
+  private runs?: RunnerManager;
   private reconciler?: { stop(): void; sweep(): Promise<void> };
   private resolvedTokens?: RelayTokens;
   private started = false;
@@ -196,7 +208,7 @@ class RelayImpl extends DelegatingCore implements Relay {
       core: this,
       host: this.opts.host ?? '127.0.0.1',
       port: this.opts.port ?? 7391,
-      tokens: { operator: this.tokens.operatorToken, workers: this.tokens.workerTokens },
+      tokens: { operator: this.tokens.operatorToken, workers: this.tokens.workerTokens, lookup: (t) => this.runs?.callerForToken(t) },
       log: log.child('downstream'),
       keepAliveMs: this.opts.keepAliveMs,
     });
@@ -216,6 +228,7 @@ class RelayImpl extends DelegatingCore implements Relay {
     core.submissions.resume();
     this.reconciler = startReconciler({ store, links: directory, logger: log, intervalMs: this.opts.reconcileMs });
     await this.startBridges();
+    this.startRunners(core);
     log.info('relay started', { url: this.server.url, agents: this.opts.agents.map((a) => a.name).join(','), review: this.opts.review ?? 'required', stateDir });
   }
 
@@ -229,6 +242,7 @@ class RelayImpl extends DelegatingCore implements Relay {
     this.log.info('relay stopping');
     this.reconciler?.stop();
     // No new work first; then let sends in flight finish while the links are still up.
+    await this.runs?.stop().catch((e: unknown) => this.log.error('stopping runs failed', { error: safeError(e).message }));
     await Promise.allSettled(this.bridges.map((b) => b.stop()));
     await this.server?.close().catch(() => undefined);
     await this.core?.submissions.idle();
@@ -259,6 +273,70 @@ class RelayImpl extends DelegatingCore implements Relay {
     await bridge.start();
     this.bridges.push(bridge);
     this.log.info('webhook bridge listening', { agent: agent.name, url: bridge.webhookUrl });
+  }
+
+  /** Agents whose hirings the HiClaw bridge takes by itself: runners leave those alone. */
+  private bridgeAgents(): Set<string> {
+    const out = new Set<string>();
+    const cfg = this.opts.bridge;
+    if (!cfg) return out;
+    const parsed = parseBridgeConfig(cfg);
+    const agent = parsed.agent ?? this.opts.agents[0]?.name;
+    if (agent && parsed.matrix && parsed.handoffAll && parsed.workers[agent]) out.add(agent);
+    return out;
+  }
+
+  private startRunners(core: Core): void {
+    const runners = (this.opts.runners ?? []).map((r) => RunnerConfigSchema.parse(r));
+    if (runners.length === 0) return;
+    this.runs = new RunnerManager({
+      core,
+      runners,
+      stateDir: this.stateDir,
+      mcpUrl: () => `${this.url}/mcp`,
+      bridgeAgents: this.bridgeAgents(),
+      env: this.opts.env ?? process.env,
+      emit: (e) => {
+        for (const l of this.statusListeners) l(e);
+      },
+      log: this.log.child('runners'),
+      ...this.opts.runnerTiming,
+    });
+    this.runs.start();
+    this.log.info('runners ready', { runners: runners.map((r) => `${r.name}${r.autoDispatch ? ' (auto)' : ''}`).join(',') });
+  }
+
+  // ───────────── runners: the views carry the run, the status lists runs ─────────────
+
+  private withRun(view: HiringView): HiringView {
+    const run = this.runs?.runInfo(String(view.hiring.id));
+    return run ? { ...view, run } : view;
+  }
+
+  override listActive(caller: Caller): HiringView[] {
+    return super.listActive(caller).map((v) => this.withRun(v));
+  }
+  override listAll(caller: Caller): HiringView[] {
+    return super.listAll(caller).map((v) => this.withRun(v));
+  }
+  override getHiring(caller: Caller, id: string): HiringView {
+    return this.withRun(super.getHiring(caller, id));
+  }
+  override status(): RelayStatus {
+    const st = super.status();
+    return { ...st, runs: this.runs?.runs() ?? [], runners: this.runs?.runners() ?? [] };
+  }
+  startRun(caller: Caller, hiringId: string, runner?: string): Promise<RunInfo> {
+    if (!this.runs) return Promise.reject(new RelayError('No runner is configured (add "runners" to the relay config).', 'unavailable'));
+    return this.runs.startRun(caller, hiringId, runner);
+  }
+  stopRun(caller: Caller, hiringId: string): Promise<RunInfo> {
+    if (!this.runs) return Promise.reject(new RelayError(`No run for hiring ${hiringId}: no runner is configured.`, 'not_found'));
+    return this.runs.stopRun(caller, hiringId);
+  }
+  runLog(caller: Caller, hiringId: string): string {
+    if (!this.runs) throw new RelayError(`No run for hiring ${hiringId}.`, 'not_found');
+    return this.runs.runLog(caller, hiringId);
   }
 
   private async send(e: OutboxEntry) {

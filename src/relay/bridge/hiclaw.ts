@@ -5,7 +5,6 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseHiring } from '../../shared/hiring';
 import type { Logger } from '../../shared/log';
-import { isActiveStatus } from '../../shared/protocol';
 import { safeError } from '../../shared/redact';
 import { defaultStateDir } from '../config';
 import { RelayError, type Caller, type RelayCore } from '../types';
@@ -17,6 +16,7 @@ import { S3TaskStore, type TaskStore } from './s3-store';
 import { LocalTaskFolder, type BridgeState } from './task-files';
 import { toTaskHiring, type TaskHiring } from './task-hiring';
 import { Watcher, type TrackedTask } from './watcher';
+import { isUnhandled } from '../runners/dispatch';
 
 export interface HiClawOptions {
   core: RelayCore;
@@ -136,9 +136,8 @@ export class HiClawHandoffs {
     if (!this.o.cfg.handoffAll || this.tracked.has(hiringId)) return;
     try {
       const view = this.o.core.getHiring(this.bridgeCaller, hiringId);
-      if (view.phase !== 'new') return;
-      const hiring = toTaskHiring(view.hiring);
-      if (isActiveStatus(hiring.status)) void this.consider(hiring);
+      // The same rule every automatic handler follows (runners/dispatch.ts).
+      if (isUnhandled(view)) void this.consider(toTaskHiring(view.hiring));
     } catch {
       // Not ours or gone: nothing to hand off.
     }

@@ -12,6 +12,8 @@ export interface DownstreamTokens {
   operator: string;
   /** One token per local agent name; a worker sees only its agent. */
   workers: Record<string, string>;
+  /** Tokens minted while the relay runs (a runner's run token): the caller one stands for, if any. */
+  lookup?: (token: string) => Caller | undefined;
 }
 
 /** Hashing first makes both sides the same length, so the comparison time says nothing about the token. */
@@ -23,8 +25,10 @@ function sameToken(given: string, expected: string): boolean {
 
 export class TokenRoles {
   private readonly entries: { token: string; caller: Caller }[];
+  private readonly lookup?: (token: string) => Caller | undefined;
 
   constructor(tokens: DownstreamTokens) {
+    this.lookup = tokens.lookup;
     this.entries = [{ token: tokens.operator, caller: { role: 'operator', name: 'operator' } }];
     for (const [agent, token] of Object.entries(tokens.workers)) {
       this.entries.push({ token, caller: { role: 'worker', agent, name: agent } });
@@ -41,17 +45,19 @@ export class TokenRoles {
     for (const e of this.entries) {
       if (sameToken(token, e.token) && found === undefined) found = e.caller;
     }
-    return found;
+    return found ?? this.lookup?.(token);
   }
 }
 
 /** A stable identity for comparing the caller of a request with the caller that opened the session. */
 export function callerKey(caller: Caller): string {
-  return caller.role === 'operator' ? 'operator' : `worker:${caller.agent}`;
+  if (caller.role === 'operator') return 'operator';
+  return caller.hiring === undefined ? `worker:${caller.agent}` : `run:${caller.agent}:${caller.hiring}`;
 }
 
 export function describeCaller(caller: Caller): string {
-  return caller.role === 'operator' ? 'the operator' : `worker "${caller.agent}"`;
+  if (caller.role === 'operator') return 'the operator';
+  return caller.hiring === undefined ? `worker "${caller.agent}"` : `the run on hiring ${caller.hiring}`;
 }
 
 function isLoopbackHostname(hostname: string): boolean {
