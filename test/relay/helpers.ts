@@ -49,6 +49,9 @@ export interface WorldOptions {
   stateDir?: string;
   linkTiming?: Parameters<typeof createRelay>[0]['linkTiming'];
   reconcileMs?: number;
+  runners?: Parameters<typeof createRelay>[0]['runners'];
+  runnerTiming?: Parameters<typeof createRelay>[0]['runnerTiming'];
+  env?: NodeJS.ProcessEnv;
 }
 
 export const AGENT = 'alice';
@@ -64,8 +67,10 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     port: 0,
     review: opts.review ?? 'required',
     logger: log,
-    env: {},
+    env: opts.env ?? {},
     durable: false,
+    runners: opts.runners,
+    runnerTiming: opts.runnerTiming,
     outboxBackoff: { baseDelayMs: 20, maxDelayMs: 200 },
     reconcileMs: opts.reconcileMs,
     linkTiming: { backoffBaseMs: 20, backoffCapMs: 200, requestTimeoutMs: 5000, ...opts.linkTiming },
