@@ -9,7 +9,8 @@
 //   env     prints its environment, then answers
 //   ask     asks the client a question and reports progress through the relay's MCP, then answers
 //   silent  exits 0 leaving nothing
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+//   once    the first time in a folder: writes hang.pid and hangs; the next time: answers
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const [mode = 'answer', flag, value] = process.argv.slice(2);
 
@@ -108,6 +109,14 @@ switch (mode) {
     break;
   }
   case 'silent':
+    break;
+  case 'once':
+    if (existsSync('hang.pid')) {
+      answer(prompt, 'finished after a restart');
+    } else {
+      writeFileSync('hang.pid', String(process.pid));
+      setInterval(() => undefined, 1000);
+    }
     break;
   default:
     console.error(`unknown mode ${mode}`);

@@ -18,7 +18,7 @@ afterAll(async () => {
   await sandbox.close();
 });
 
-async function world(runners: Parameters<typeof startWorld>[0]['runners'], review: 'required' | 'off' = 'required'): Promise<World> {
+async function world(runners: NonNullable<Parameters<typeof startWorld>[0]>['runners'], review: 'required' | 'off' = 'required'): Promise<World> {
   return startWorld({
     sandbox,
     review,
