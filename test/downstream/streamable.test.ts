@@ -60,7 +60,7 @@ describe('Streamable HTTP /mcp with the SDK client', () => {
       await expect(c.client.readResource({ uri: 'hiring://nope' })).rejects.toThrow(/nope/);
       await expect(c.client.readResource({ uri: 'ftp://elsewhere' })).rejects.toThrow(/Unknown resource/);
       const templates = await c.client.listResourceTemplates();
-      expect(templates.resourceTemplates.map((r) => r.uriTemplate)).toEqual(['hiring://{id}']);
+      expect(templates.resourceTemplates.map((r) => r.uriTemplate)).toEqual(['hiring://{id}', 'run://{hiring_id}/log']);
       const list = await c.client.listResources();
       const uris = list.resources.map((r: Resource) => r.uri);
       expect(uris).toEqual(expect.arrayContaining(['hiring://pending', 'relay://hirings', 'relay://status', 'review://queue', 'hiring://h-push']));
@@ -89,7 +89,7 @@ describe('Streamable HTTP /mcp with the SDK client', () => {
     }
   });
 
-  it('lists all eight tools for the operator with the platform input schemas', async () => {
+  it('lists all ten tools for the operator with the platform input schemas', async () => {
     const c = await streamableClient(t.server.url, key(TOKENS.operator));
     try {
       const { tools } = await c.client.listTools();
@@ -101,6 +101,8 @@ describe('Streamable HTTP /mcp with the SDK client', () => {
           'prepare_workspace',
           'reject_submission',
           'report_hiring_failure',
+          'start_run',
+          'stop_run',
           'submit_hiring_result',
           'task_emit_chunk',
         ].sort(),
@@ -199,7 +201,7 @@ describe('Streamable HTTP /mcp with the SDK client', () => {
     expect(unknown.status).toBe(404);
     // and the server still works
     const c = await streamableClient(t.server.url, key(TOKENS.operator));
-    expect((await c.client.listTools()).tools.length).toBe(8);
+    expect((await c.client.listTools()).tools.length).toBe(10);
     await c.close();
   });
 });
