@@ -8,7 +8,7 @@ import type { Logger } from '../shared/log';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { ConfigError, USAGE, loadConfig, type RelayConfig } from './config';
 import { openRelayLog, type RelayLogging } from './core/log-file';
-import { startDemoHirer, startDemoWorker, type DemoHandle } from './demo';
+import { demoRunner, startDemoHirer, startDemoReviewer, type DemoHandle } from './demo';
 import { relayFilePath } from './relay-file';
 import { createRelay, type Relay, type RelayAgent } from './relay';
 import { runRegister } from './cli-register';
@@ -16,6 +16,7 @@ import { startStatusView, type StatusView } from './status-view';
 import type { Caller } from './types';
 
 const SANDBOX_AGENT = 'sandbox';
+const DEMO_AUTO_REVIEW = 'AGRENTING_DEMO_AUTO_REVIEW';
 
 interface Running {
   relay?: Relay;
@@ -122,7 +123,8 @@ async function run(argv: string[]): Promise<number> {
       review: cfg.review,
       logger: log,
       bridge: cfg.bridge,
-      runners: cfg.runners,
+      // The demo's worker is a runner: the shipped demo agent CLI (dist/demo-agent.js, beside this file).
+      runners: cfg.demo ? [...cfg.runners, demoRunner(join(__dirname, 'demo-agent.js'))] : cfg.runners,
     }));
     try {
       await relay.start();
@@ -137,9 +139,10 @@ async function run(argv: string[]): Promise<number> {
     if (cfg.demo && live.sandbox) {
       const agentId = agents[0].agentId ?? '';
       live.demos.push(startDemoHirer({ market: live.sandbox, agentId, logger: log.child('demo') }));
-      live.demos.push(startDemoWorker({ core: relay, agent: SANDBOX_AGENT, logger: log.child('demo') }));
     }
     const interactive = useView && tty && process.stdin.isTTY === true;
+    // Nobody at the keys (a, r) and asked for it: the demo reviews by itself, rejecting once with feedback.
+    if (cfg.demo && process.env[DEMO_AUTO_REVIEW] === '1') live.demos.push(startDemoReviewer({ core: relay, logger: log.child('demo') }));
     if (interactive) listenForKeys(relay, log, () => onSignal('SIGINT'));
     if (useView) {
       const logging = live.logging;
@@ -153,7 +156,7 @@ async function run(argv: string[]): Promise<number> {
           reviews: relay.reviewQueue({ role: 'operator', name: 'status' }),
           recent: tty ? logging.recent() : [],
           demo: live.demos.map((d) => d.describe()).join('; ') || undefined,
-          keys: interactive ? 'keys: a approve the oldest review · r reject it with feedback · q quit' : undefined,
+          keys: interactive ? 'keys: a approve the oldest review · r reject it with feedback (the agent redoes it) · q quit' : undefined,
         }),
       });
       relay.subscribe(() => live.view?.refresh());

@@ -1,10 +1,12 @@
 // The `--demo` show: a demo hirer that posts a bounded set of realistic coding
-// hirings to the embedded sandbox, and a demo worker that claims output-mode
-// hirings and submits a result — which then waits in review — so that
-// `npm start` shows a whole life cycle without any other tool.
+// hirings to the embedded sandbox, and a runner with the shipped demo agent CLI
+// that takes output-mode hirings and leaves a result — which then waits in
+// review, is rejected with feedback, redone and approved — so that `npm start`
+// shows a whole life cycle without any other tool.
 import type { Logger } from '../shared/log';
 import type { HireInput } from '../sandbox/types';
-import type { Caller, HiringView, RelayCore } from './types';
+import type { RunnerConfigInput } from './runners/config';
+import type { Caller, RelayCore } from './types';
 
 export interface DemoTask {
   description: string;
@@ -110,86 +112,56 @@ export function startDemoHirer(opts: DemoHirerOptions): DemoHandle {
   };
 }
 
-export interface DemoWorkerOptions {
+/** The demo's runner: the shipped demo agent CLI, taking output-mode hirings by itself (push ones wait for you). */
+export function demoRunner(script: string, stepMs?: number): RunnerConfigInput {
+  return {
+    name: 'demo-agent',
+    command: [process.execPath, script],
+    prompt: 'stdin',
+    deliveryModes: ['output'],
+    autoDispatch: true,
+    maxConcurrent: 2,
+    maxAttempts: 3,
+    timeoutMs: 5 * 60_000,
+    env: stepMs === undefined ? [] : ['AGRENTING_DEMO_STEP_MS'],
+  };
+}
+
+export interface DemoReviewerOptions {
   core: RelayCore;
-  agent: string;
-  name?: string;
-  /** Delay between steps so a person can watch the phases change. */
-  stepMs?: number;
   logger: Logger;
+  feedback?: string;
 }
 
-function demoResult(h: HiringView): { output: Record<string, unknown>; code: string } {
-  const task = h.hiring.task_description;
-  const code = `// Demo result for: ${task.split('\n')[0].slice(0, 70)}\nexport function solution(): string {\n  return 'done';\n}\n`;
-  return { output: { summary: `Demo worker's answer to: ${task.slice(0, 120)}`, language: 'typescript' }, code };
-}
+export const DEMO_FEEDBACK = 'Demo review: please add a unit test for the empty input.';
 
-/** Claims new output-mode hirings of one agent, emits progress, submits a result. */
-export function startDemoWorker(opts: DemoWorkerOptions): DemoHandle {
-  const caller: Caller = { role: 'worker', agent: opts.agent, name: opts.name ?? 'demo-worker' };
-  const busy = new Set<string>();
-  let submitted = 0;
-  let stopped = false;
-  const wait = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
-
-  /** Review feedback already answered, per hiring: new feedback means "work it again". */
-  const answered = new Map<string, number>();
-
-  const work = async (h: HiringView) => {
-    const id = String(h.hiring.id);
-    const feedback = h.relayMessages.filter((m) => m.from === 'review');
-    answered.set(id, feedback.length);
-    try {
-      if (h.claimedBy !== caller.name) opts.core.claim(caller, id);
-      await wait(opts.stepMs ?? 1500);
-      if (stopped) return;
-      await opts.core.emitChunk(caller, { hiring_id: id, content: 'Reading the task and drafting a solution…', kind: 'status' });
-      await wait(opts.stepMs ?? 1500);
-      if (stopped) return;
-      const { output, code } = demoResult(h);
-      const last = feedback.at(-1);
-      if (last) output.revision = `Reworked after review: ${last.content}`;
-      await opts.core.submitResult(caller, {
-        hiring_id: id,
-        output,
-        artifacts: [{ artifact_type: 'code_block', name: 'solution.ts', content: code }],
-      });
-      submitted++;
-      opts.logger.info('demo worker submitted a result', { hiring: id });
-    } catch (e) {
-      opts.logger.warn('demo worker gave up on a hiring', { hiring: id, error: (e as Error).message });
-    } finally {
-      busy.delete(id);
-    }
-  };
-
-  const wantsWork = (h: HiringView): boolean => {
-    if (h.hiring.delivery_mode !== 'output') return false;
-    if (h.phase === 'new') return !answered.has(String(h.hiring.id));
-    // Rejected with feedback the worker has not answered yet.
-    const reviews = h.relayMessages.filter((m) => m.from === 'review').length;
-    return h.phase === 'claimed' && h.claimedBy === caller.name && reviews > (answered.get(String(h.hiring.id)) ?? 0);
-  };
-
-  const scan = () => {
-    if (stopped) return;
-    for (const h of opts.core.listActive(caller)) {
-      const id = String(h.hiring.id);
-      if (busy.has(id) || !wantsWork(h)) continue;
-      busy.add(id);
-      void work(h);
+/**
+ * Reviews like a person would, for a demo nobody watches at a keyboard: the demo agent's first result
+ * on a hiring is rejected with feedback (the agent runs again), the redone one approved.
+ */
+export function startDemoReviewer(opts: DemoReviewerOptions): DemoHandle {
+  const caller: Caller = { role: 'operator', name: 'demo-reviewer' };
+  const deciding = new Set<string>();
+  let rejected = 0;
+  let approved = 0;
+  const review = () => {
+    for (const s of opts.core.reviewQueue(caller)) {
+      if (deciding.has(s.id) || s.submittedBy !== 'runner:demo-agent') continue;
+      deciding.add(s.id);
+      const h = opts.core.getHiring(caller, s.hiringId);
+      const first = !h.relayMessages.some((m) => m.from === 'review');
+      const decided = first ? opts.core.reject(caller, s.id, opts.feedback ?? DEMO_FEEDBACK) : opts.core.approve(caller, s.id);
+      decided
+        .then(() => (first ? rejected++ : approved++))
+        .catch((e: unknown) => opts.logger.warn('the demo review decision failed', { submission: s.id, error: (e as Error).message }));
     }
   };
   const unsubscribe = opts.core.subscribe((e) => {
-    if (e.type === 'hiring' || e.type === 'pending') scan();
+    if (e.type === 'review' || e.type === 'hiring') review();
   });
-  scan();
+  review();
   return {
-    stop() {
-      stopped = true;
-      unsubscribe();
-    },
-    describe: () => `worker "${caller.name}" submitted ${submitted} result(s); push-mode hirings wait for you`,
+    stop: unsubscribe,
+    describe: () => `reviewer rejected ${rejected} first result(s) with feedback, approved ${approved} redone`,
   };
 }

@@ -14,6 +14,6 @@ export {
   type RelayTokens,
 } from './relay-file';
 export { renderStatus, summaryLine, startStatusView, type StatusSnapshot, type StatusView } from './status-view';
-export { startDemoHirer, startDemoWorker, DEMO_TASKS, type DemoTask, type DemoHandle } from './demo';
+export { startDemoHirer, startDemoReviewer, demoRunner, DEMO_TASKS, type DemoTask, type DemoHandle } from './demo';
 export { RELAY_VERSION } from './version';
 export * from './types';

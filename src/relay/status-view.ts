@@ -4,7 +4,7 @@
 // (and only when something changed) so logs stay readable.
 import { taskTitle } from '../shared/hiring';
 import type { Hiring } from '../shared/hiring';
-import type { HiringView, LinkState, LocalPhase, RelayStatus, Submission } from './types';
+import type { HiringView, LinkState, LocalPhase, RelayStatus, RunState, Submission } from './types';
 
 export interface StatusSnapshot {
   url: string;
@@ -78,6 +78,25 @@ function phaseMark(phase: LocalPhase, p: Paint): string {
   return p.cyan(label);
 }
 
+function runMark(state: RunState, p: Paint): string {
+  if (state === 'running' || state === 'starting') return p.cyan(`▶ ${state}`);
+  if (state === 'succeeded') return p.green('✓ ran');
+  if (state === 'failed') return p.red('✗ run failed');
+  return p.dim('■ stopped');
+}
+
+/** The runners and their latest runs (nothing when none is configured). */
+function renderRuns(st: RelayStatus, p: Paint): string[] {
+  if (!st.runners?.length) return [];
+  const active = st.runners.reduce((n, r) => n + r.active, 0);
+  const names = st.runners.map((r) => `${r.name}${r.autoDispatch ? ' (auto)' : ''} ${r.active}/${r.maxConcurrent}`).join(' · ');
+  const lines = ['', `${p.bold('Runs')}  ${active} running · ${p.dim(names)}`];
+  for (const r of (st.runs ?? []).slice(0, 4)) {
+    lines.push(`  ${runMark(r.state, p)} ${r.runner} on ${r.hiring_id.slice(0, 8)} ${p.dim(`attempt ${r.attempt} · since ${r.startedAt.slice(11, 19)}`)}`);
+  }
+  return lines;
+}
+
 /** The status block as lines (no trailing newline). */
 export function renderStatus(s: StatusSnapshot, opts: { width?: number; color?: boolean; maxHirings?: number } = {}): string[] {
   const width = Math.max(60, opts.width ?? 100);
@@ -103,11 +122,13 @@ export function renderStatus(s: StatusSnapshot, opts: { width?: number; color?: 
     .slice(0, opts.maxHirings ?? 8);
   for (const h of active) {
     const mode = h.hiring.delivery_mode === 'push' ? 'push  ' : 'output';
-    const who = h.claimedBy ? p.dim(` ← ${h.claimedBy}`) : '';
+    const run = h.run ? ` ${runMark(h.run.state, p)} ${h.run.attempt}/${h.run.maxAttempts}` : '';
+    const who = h.claimedBy ? p.dim(` ← ${h.claimedBy}`) + run : '';
     const head = `  ${phaseMark(h.phase, p)} ${mode} ${shortId(h.hiring)} `;
     lines.push(`${head}${clip(title(h.hiring), width - 40)}${who}`);
   }
   if (s.hirings.length > active.length) lines.push(p.dim(`  … and ${s.hirings.length - active.length} more`));
+  lines.push(...renderRuns(st, p));
   lines.push('');
   lines.push(`${p.bold('Review')}  ${st.reviewsWaiting} waiting · ${p.bold('Outbox')} ${st.outboxPending} pending`);
   for (const r of s.reviews.slice(0, 4)) {
@@ -139,7 +160,8 @@ export function summaryLine(s: StatusSnapshot): string {
   const counts = PHASES.filter((ph) => (st.counts[ph] ?? 0) > 0)
     .map((ph) => `${ph}=${st.counts[ph]}`)
     .join(' ');
-  return `status links[${links}] hirings[${counts || 'none'}] reviews=${st.reviewsWaiting} outbox=${st.outboxPending} url=${s.url}`;
+  const runs = st.runners?.length ? ` runs=${st.runners.reduce((n, r) => n + r.active, 0)}` : '';
+  return `status links[${links}] hirings[${counts || 'none'}] reviews=${st.reviewsWaiting} outbox=${st.outboxPending}${runs} url=${s.url}`;
 }
 
 export interface StatusViewOptions {

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRegisterArgs, runRegister } from '../../src/relay/cli-register';
-import { DEMO_TASKS, startDemoHirer, startDemoWorker } from '../../src/relay/demo';
+import { DEMO_FEEDBACK, DEMO_TASKS, demoRunner, startDemoHirer, startDemoReviewer } from '../../src/relay/demo';
+import { buildDemoAgent } from '../runners/helpers';
 import { fitToScreen, renderStatus, startStatusView, summaryLine, type StatusSnapshot } from '../../src/relay/status-view';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { quiet, startWorld, tempDir, waitFor, type World } from './helpers';
@@ -89,6 +90,22 @@ function snapshot(over: Partial<StatusSnapshot> = {}): StatusSnapshot {
 }
 
 describe('the status view', () => {
+  it('shows runners and their runs when runners are configured', () => {
+    const base = snapshot();
+    const snap = snapshot({
+      status: {
+        ...base.status,
+        runners: [{ name: 'claude', autoDispatch: true, maxConcurrent: 2, active: 1 }],
+        runs: [{ hiring_id: 'h-1234567890', runner: 'claude', state: 'running', attempt: 2, startedAt: '2026-11-24T10:01:02.000Z' }],
+      },
+    });
+    const text = renderStatus(snap, { width: 100 }).join('\n');
+    expect(text).toMatch(/Runs\s+1 running · claude \(auto\) 1\/2/);
+    expect(text).toMatch(/▶ running claude on h-123456 attempt 2 · since 10:01:02/);
+    expect(summaryLine(snap)).toContain(' runs=1 ');
+    expect(renderStatus(base, { width: 100 }).join('\n')).not.toContain('Runs');
+  });
+
   it('shows links, phases, reviews, the MCP URL and how to attach, without tokens', () => {
     const text = renderStatus(snapshot(), { width: 100 }).join('\n');
     expect(text).toContain('http://127.0.0.1:7391/mcp');
@@ -140,37 +157,46 @@ describe('the status view', () => {
 
 describe('the demo', () => {
   let w: World;
+  const dir = tempDir('relay-demo-');
   beforeAll(async () => {
-    w = await startWorld({ review: 'required' });
+    const script = await buildDemoAgent(dir);
+    w = await startWorld({
+      review: 'required',
+      runners: [demoRunner(script, 0)],
+      runnerTiming: { graceMs: 300, chunkIntervalMs: 50, logEventMs: 20 },
+      env: { PATH: process.env.PATH, AGRENTING_DEMO_STEP_MS: '0' },
+    });
   });
   afterAll(async () => {
     await w.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
-  it('posts output and push hirings; the demo worker submits the output ones, which wait for review', async () => {
+  it('posts output and push hirings; the demo agent runs the output ones, which are rejected once, redone and approved', async () => {
     const hirer = startDemoHirer({ market: w.sandbox, agentId: w.agentId, intervalMs: 10, total: 4, logger: quiet() });
-    const worker = startDemoWorker({ core: w.relay, agent: 'alice', stepMs: 1, logger: quiet() });
+    const reviewer = startDemoReviewer({ core: w.relay, logger: quiet() });
     try {
       await waitFor('four hirings in the relay', () => w.relay.listAll(w.operator).length === 4);
-      const modes = w.relay.listAll(w.operator).map((v) => v.hiring.delivery_mode);
-      expect(modes.sort()).toEqual(['output', 'output', 'push', 'push']);
-      await waitFor('two results waiting for review', () => w.relay.reviewQueue(w.operator).length === 2);
+      const all = w.relay.listAll(w.operator);
+      expect(all.map((v) => v.hiring.delivery_mode).sort()).toEqual(['output', 'output', 'push', 'push']);
+      const outputs = all.filter((v) => v.hiring.delivery_mode === 'output').map((v) => String(v.hiring.id));
+      await waitFor('both output hirings completed upstream', () => outputs.every((id) => w.sandbox.hiring(id)?.status === 'completed'), 30_000);
       expect(hirer.describe()).toContain('all 4');
-      await waitFor('the worker to count both', () => worker.describe().includes('submitted 2'));
+      for (const id of outputs) {
+        const view = w.relay.getHiring(w.operator, id);
+        expect(view.run).toMatchObject({ runner: 'demo-agent', attempt: 2, state: 'succeeded' });
+        expect(view.relayMessages.filter((m) => m.from === 'review').map((m) => m.content)).toEqual([DEMO_FEEDBACK]);
+        const output = w.sandbox.hiring(id)?.output as { text?: string };
+        expect(output.text).toContain(`Revised after review: ${DEMO_FEEDBACK}`);
+        expect(w.sandbox.hiring(id)?.artifacts.map((a) => a.name)).toEqual(expect.arrayContaining(['solution.ts', 'solution.test.ts']));
+      }
+      expect(reviewer.describe()).toContain('rejected 2');
       // Push hirings are left for a person.
       expect(w.relay.listAll(w.operator).filter((v) => v.hiring.delivery_mode === 'push').every((v) => v.phase === 'new')).toBe(true);
       expect(DEMO_TASKS.length).toBeGreaterThanOrEqual(4);
-
-      // Rejected: the demo worker reworks it with the feedback; approved: it completes upstream.
-      const [first, second] = w.relay.reviewQueue(w.operator);
-      await w.relay.reject(w.operator, first.id, 'Please handle empty input.');
-      const redo = await waitFor('a reworked submission', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === first.hiringId));
-      expect(redo.result?.output).toMatchObject({ revision: 'Reworked after review: Please handle empty input.' });
-      await w.relay.approve(w.operator, second.id);
-      await waitFor('completion upstream', () => w.sandbox.hiring(second.hiringId)?.status === 'completed');
     } finally {
       hirer.stop();
-      worker.stop();
+      reviewer.stop();
     }
   });
 });

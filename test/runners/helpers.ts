@@ -19,3 +19,11 @@ export function pidAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** dist/demo-agent.js as the build makes it (bundled here into a temp folder, so no earlier build is needed). */
+export async function buildDemoAgent(dir: string): Promise<string> {
+  const { build } = await import('esbuild');
+  const outfile = join(dir, 'demo-agent.js');
+  await build({ entryPoints: [join(__dirname, '../../src/relay/runners/demo-agent.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
+  return outfile;
+}
