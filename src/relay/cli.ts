@@ -29,7 +29,7 @@ interface Running {
 /** The embedded sandbox's marketplace forgets everything on exit, so the relay's journals of the last run are stale. */
 function clearSandboxState(stateDir: string): void {
   for (const f of ['hirings.jsonl', 'reviews.jsonl', 'outbox.jsonl']) rmSync(join(stateDir, f), { force: true });
-  rmSync(join(stateDir, 'workspaces'), { recursive: true, force: true });
+  for (const d of ['workspaces', 'runs']) rmSync(join(stateDir, d), { recursive: true, force: true });
 }
 
 async function sandboxAgents(cfg: RelayConfig, run: Running, log: Logger): Promise<RelayAgent[]> {
