@@ -319,7 +319,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
 
   let runners: RunnerConfig[];
   try {
-    runners = parseRunners(file?.runners, env, fileWhere || 'config file');
+    runners = parseRunners(file?.runners, env, fileWhere || 'config file', settings ? resolve(settings.file, '..') : process.cwd());
   } catch (e) {
     if (e instanceof RunnerConfigError) throw new ConfigError(e.message);
     throw e;

@@ -46,6 +46,11 @@ describe('runner config', () => {
     expect(() => parseRunners([{ name: 'a', command: ['x'] }, { name: 'a', command: ['y'] }])).toThrow(/used twice/);
   });
 
+  it('takes ./ and ../ arguments from the config file folder, since the CLI runs in the hiring folder', () => {
+    const [r] = parseRunners([{ name: 'a', command: ['node', './agent.mjs', '--flag', '../x/y', 'plain/rel'] }], {}, 'f', '/etc/relay');
+    expect(r.command).toEqual(['node', '/etc/relay/agent.mjs', '--flag', '/etc/x/y', 'plain/rel']);
+  });
+
   it('reaches the relay config, with errors as ConfigError', () => {
     const cfg = loadConfig(['--sandbox'], { [RUNNERS_ENV]: JSON.stringify([{ name: 'fake', command: ['node', 'fake.mjs'] }]) });
     expect(cfg.runners.map((r) => r.name)).toEqual(['fake']);

@@ -1,6 +1,7 @@
 // The relay config's `runners` section (and AGRENTING_RELAY_RUNNERS, the same array as JSON, which the
 // VS Code extension sets when it starts the relay), parsed once into typed RunnerConfig values.
 // A runner names the environment variables it passes to its CLI; it never holds a key itself.
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { describeZodError } from '../../shared/tools';
 
@@ -48,22 +49,33 @@ export class RunnerConfigError extends Error {
   }
 }
 
-function parseList(raw: unknown, where: string): RunnerConfig[] {
+/** The CLI runs in the hiring's folder: a "./x" or "../x" in argv means a path beside the config instead. */
+function anchored(command: string[], baseDir: string): string[] {
+  return command.map((a) => (a.startsWith('./') || a.startsWith('../') ? resolve(baseDir, a) : a));
+}
+
+function parseList(raw: unknown, where: string, baseDir: string): RunnerConfig[] {
   if (!Array.isArray(raw)) throw new RunnerConfigError(`${where}: "runners" must be an array of runner objects.`);
   return raw.map((entry, i) => {
     const r = RunnerConfigSchema.safeParse(entry);
     if (!r.success) throw new RunnerConfigError(`${where}: runners[${i}]: ${describeZodError(r.error)}.`);
-    return r.data;
+    return { ...r.data, command: anchored(r.data.command, baseDir) };
   });
 }
 
 /**
  * The runners of the config file plus those of AGRENTING_RELAY_RUNNERS. A name used twice is an
  * error, except that an environment runner replaces a file runner of the same name (the extension's
- * setting wins over an older file entry).
+ * setting wins over an older file entry). Relative paths ("./…", "../…") in a command are taken from
+ * the config file's folder (`fileDir`), or the relay's working folder for the environment's runners.
  */
-export function parseRunners(fileRunners: unknown, env: Record<string, string | undefined> = {}, fileWhere = 'config file'): RunnerConfig[] {
-  const fromFile = fileRunners === undefined ? [] : parseList(fileRunners, fileWhere);
+export function parseRunners(
+  fileRunners: unknown,
+  env: Record<string, string | undefined> = {},
+  fileWhere = 'config file',
+  fileDir = process.cwd(),
+): RunnerConfig[] {
+  const fromFile = fileRunners === undefined ? [] : parseList(fileRunners, fileWhere, fileDir);
   const text = env[RUNNERS_ENV]?.trim();
   let fromEnv: RunnerConfig[] = [];
   if (text) {
@@ -73,7 +85,7 @@ export function parseRunners(fileRunners: unknown, env: Record<string, string | 
     } catch {
       throw new RunnerConfigError(`${RUNNERS_ENV} is not valid JSON; it must be a JSON array of runner objects.`);
     }
-    fromEnv = parseList(raw, RUNNERS_ENV);
+    fromEnv = parseList(raw, RUNNERS_ENV, process.cwd());
   }
   const seen = new Set<string>();
   for (const r of fromFile) {
