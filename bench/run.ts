@@ -15,6 +15,7 @@ import { benchPing } from './ping';
 import { benchPush } from './push';
 import { benchRecovery } from './recovery';
 import { benchReplay } from './replay';
+import { benchRunners } from './runners';
 import { machineLine, renderTable, type BenchRow } from './stats';
 import { QUICK, ROOT } from './support/util';
 
@@ -34,6 +35,7 @@ const MODULES: [string, () => Promise<BenchRow[]>][] = [
   ['replay', benchReplay],
   ['extension', benchExtension],
   ['push', pushRows],
+  ['runners', benchRunners],
 ];
 
 /** Hand-written text below this line in README-figures.md (why a target was missed) survives a rerun. */
