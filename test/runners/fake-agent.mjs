@@ -9,8 +9,9 @@
 //   env     prints its environment, then answers
 //   ask     asks the client a question and reports progress through the relay's MCP, then answers
 //   silent  exits 0 leaving nothing
+//   slow    records its pid in pids.txt, works 0.2–1 s (silently), then answers
 //   once    the first time in a folder: writes hang.pid and hangs; the next time: answers
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const [mode = 'answer', flag, value] = process.argv.slice(2);
 
@@ -109,6 +110,11 @@ switch (mode) {
     break;
   }
   case 'silent':
+    break;
+  case 'slow':
+    appendFileSync('pids.txt', `${process.pid}\n`);
+    await new Promise((r) => setTimeout(r, 200 + Math.random() * 800));
+    answer(prompt, 'slow but done');
     break;
   case 'once':
     if (existsSync('hang.pid')) {

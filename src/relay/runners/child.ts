@@ -2,6 +2,7 @@
 // argument or as a file; its output goes line by line to the run log. Stopping it sends TERM to the
 // whole group, then KILL after a grace period, so a CLI's own children go too.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { LineSplitter, type RunLog } from './run-log';
 
 export interface ChildSpec {
@@ -74,6 +75,22 @@ export class RunChild {
     this.killTimer ??= setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
     this.killTimer.unref();
   }
+}
+
+/**
+ * Ends the process group of a run a crashed relay left behind. Only when /proc shows the process is
+ * still that run's CLI (its environment names the hiring), so a reused pid is never touched.
+ */
+export function killLeftover(pid: number, hiringId: string): boolean {
+  let environ: string;
+  try {
+    environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+  } catch {
+    return false;
+  }
+  if (!environ.split('\0').includes(`AGRENTING_HIRING_ID=${hiringId}`)) return false;
+  signalGroup(pid, 'SIGKILL');
+  return true;
 }
 
 function signalGroup(pid: number, sig: NodeJS.Signals): void {

@@ -18,6 +18,8 @@ export interface RunRecord extends RunInfo {
   /** This attempt was started again after a relay restart (only once). */
   restarted?: boolean;
   submissionId?: string;
+  /** The CLI's process (and group) id while it runs: a relay that crashed left it behind. */
+  pid?: number;
 }
 
 export class RunJournal {

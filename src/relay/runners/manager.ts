@@ -18,7 +18,7 @@ import {
   type RunnerSummary,
   type RunSummary,
 } from '../types';
-import { RunChild } from './child';
+import { killLeftover, RunChild } from './child';
 import { collectOutput, collectPush, NoResultError } from './collect';
 import type { RunnerConfig } from './config';
 import { autoHandler, runnerClaimName, runnerMismatch, type AutoHandlers } from './dispatch';
@@ -331,6 +331,7 @@ export class RunnerManager {
       if (refused.length > 0) log.note(`not passed to the agent (they hold relay secrets): ${refused.join(', ')}`);
       const child = (a.child = new RunChild({ command: runner.command, prompt: runner.prompt, promptText, promptFile, cwd: rec.dir, env }, log));
       rec.state = 'running';
+      rec.pid = child.pid;
       this.save(rec);
       this.o.log.info('run started', { hiring: id, runner: runner.name, attempt: rec.attempt, pid: child.pid });
       this.schedule(a, runner, view, caller, log);
@@ -438,6 +439,7 @@ export class RunnerManager {
 
   private end(rec: RunRecord, state: RunRecord['state']): void {
     rec.state = state;
+    delete rec.pid;
     rec.endedAt = new Date().toISOString();
     this.save(rec);
     this.o.log.info('run ended', { hiring: rec.hiringId, runner: rec.runner, state, exitCode: rec.exitCode });
@@ -448,6 +450,9 @@ export class RunnerManager {
   /** A run the last relay process left "starting"/"running": started once more, or proposed as a failure. */
   private resume(rec: RunRecord): void {
     if (rec.state !== 'starting' && rec.state !== 'running') return;
+    if (rec.pid !== undefined && killLeftover(rec.pid, rec.hiringId)) {
+      this.o.log.info('ended the agent a crashed relay left running', { hiring: rec.hiringId, pid: rec.pid });
+    }
     let view: HiringView;
     try {
       view = this.o.core.getHiring(OPERATOR, rec.hiringId);
