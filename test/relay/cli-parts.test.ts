@@ -183,6 +183,7 @@ describe('the demo', () => {
       await waitFor('both output hirings completed upstream', () => outputs.every((id) => w.sandbox.hiring(id)?.status === 'completed'), 30_000);
       expect(hirer.describe()).toContain('all 4');
       for (const id of outputs) {
+        await waitFor('the run to end', () => w.relay.getHiring(w.operator, id).run?.state === 'succeeded');
         const view = w.relay.getHiring(w.operator, id);
         expect(view.run).toMatchObject({ runner: 'demo-agent', attempt: 2, state: 'succeeded' });
         expect(view.relayMessages.filter((m) => m.from === 'review').map((m) => m.content)).toEqual([DEMO_FEEDBACK]);

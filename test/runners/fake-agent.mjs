@@ -2,7 +2,7 @@
 // A fake coding-agent CLI for the runner tests. Usage: fake-agent.mjs MODE [--prompt TEXT | --prompt-file PATH]
 // (otherwise the prompt is read from stdin). Modes:
 //   answer  OUTPUT.md with an answer (mentioning review feedback when the prompt has some) and out/notes.txt
-//   edit    edits the repository in the current folder (push mode)
+//   edit    edits the repository in the current folder (push mode) and plants git hooks
 //   exit2   prints to stderr and exits with code 2
 //   hang    writes hang.pid and never ends (ignores SIGTERM with MODE hang-hard)
 //   flood   prints 50 MB to stdout, then answers
@@ -58,6 +58,10 @@ switch (mode) {
     break;
   case 'edit': {
     writeFileSync('EDITED_BY_AGENT.md', `edited for: ${/hiring (\S+)/.exec(prompt)?.[1]}\n`);
+    // Hooks the relay's own commit and push must never run.
+    for (const hook of ['pre-commit', 'commit-msg', 'post-commit', 'pre-push']) {
+      writeFileSync(`.git/hooks/${hook}`, `#!/bin/sh\ntouch "${process.cwd()}/../HOOK_RAN_${hook}"\n`, { mode: 0o755 });
+    }
     const feedback = /## Review feedback/.test(prompt);
     if (feedback) writeFileSync('REVISION.md', 'second attempt\n');
     console.log('edited the repository');

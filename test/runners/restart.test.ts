@@ -64,6 +64,7 @@ describe('runs across relay restarts', () => {
     try {
       const sub = await waitFor('the submission after the restart', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id));
       expect(JSON.stringify(sub.result?.output)).toContain('finished after a restart');
+      await waitFor('the run to end', () => w.relay.getHiring(w.operator, id).run?.state === 'succeeded');
       expect(w.relay.getHiring(w.operator, id).run).toMatchObject({ state: 'succeeded', attempt: 1 });
       await w.relay.approve(w.operator, sub.id);
       await waitFor('completion upstream', () => sandbox.hiring(id)?.status === 'completed');
@@ -93,7 +94,7 @@ describe('runs across relay restarts', () => {
       const sub = await waitFor('the failure report', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id));
       expect(sub.kind).toBe('failure');
       expect(sub.failure?.reason).toMatch(/interrupted twice/);
-      expect(w.relay.getHiring(w.operator, id).run?.state).toBe('failed');
+      await waitFor('the run to be marked failed', () => w.relay.getHiring(w.operator, id).run?.state === 'failed');
     } finally {
       await w.close();
     }

@@ -1,6 +1,6 @@
 // Runners end to end against the sandbox marketplace: the fake agent CLI answers, edits a repository,
 // fails, hangs, floods, prints its environment and talks to the client through the relay's MCP.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
@@ -30,6 +30,12 @@ async function world(runners: NonNullable<Parameters<typeof startWorld>[0]>['run
 }
 
 const run = (w: World, id: string) => w.relay.getHiring(w.operator, id).run;
+/** The run once it has ended (its state is written just after its submission appears). */
+const ended = (w: World, id: string) =>
+  waitFor('the run to end', () => {
+    const r = run(w, id);
+    return r && r.state !== 'running' && r.state !== 'starting' ? r : undefined;
+  });
 
 describe('output mode', () => {
   let w: World;
@@ -47,7 +53,7 @@ describe('output mode', () => {
     expect(w.relay.getHiring(w.operator, id).claimedBy).toBe('runner:answer');
 
     const first = await waitFor('the first submission', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id));
-    expect(run(w, id)).toMatchObject({ state: 'succeeded', exitCode: 0, attempt: 1 });
+    expect(await ended(w, id)).toMatchObject({ state: 'succeeded', exitCode: 0, attempt: 1 });
     expect(first.kind).toBe('result');
     expect(JSON.stringify(first.result?.output)).toContain('slugify');
     expect(first.result?.artifacts?.map((a) => a.name)).toContain('notes.txt');
@@ -64,7 +70,7 @@ describe('output mode', () => {
 
     await w.relay.reject(w.operator, first.id, 'Handle accents too.');
     const second = await waitFor('the re-run submission', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id));
-    expect(run(w, id)).toMatchObject({ state: 'succeeded', attempt: 2 });
+    expect(await ended(w, id)).toMatchObject({ state: 'succeeded', attempt: 2 });
     expect(JSON.stringify(second.result?.output)).toContain('Revised after feedback: - Handle accents too.');
 
     await w.relay.approve(w.operator, second.id);
@@ -115,7 +121,7 @@ describe('failures and stops', () => {
     const sub = await waitFor('the failure report', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id));
     expect(sub.kind).toBe('failure');
     expect(sub.failure?.reason).toMatch(/exited with code 2/);
-    expect(run(w, id)).toMatchObject({ state: 'failed', exitCode: 2 });
+    expect(await ended(w, id)).toMatchObject({ state: 'failed', exitCode: 2 });
     expect(w.relay.runLog!(w.operator, id)).toContain('boom: the fake agent failed');
     expect(sandbox.hiring(id)?.status).not.toBe('failed');
   });
@@ -150,7 +156,15 @@ describe('failures and stops', () => {
     await w.relay.startRun!(w.operator, id, 'slow');
     const sub = await waitFor('the failure report', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id));
     expect(sub.failure).toMatchObject({ error: 'timeout' });
-    expect(run(w, id)?.state).toBe('failed');
+    expect((await ended(w, id)).state).toBe('failed');
+  });
+
+  it("the hiring's deadline passing kills the run and proposes a failure", async () => {
+    const id = await hireAndSee(w, { task_description: 'quick one', deadline_at: new Date(Date.now() + 1500).toISOString() });
+    await w.relay.startRun!(w.operator, id, 'hang');
+    const sub = await waitFor('the failure report', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id));
+    expect(sub.failure).toMatchObject({ error: 'timeout' });
+    expect(sub.failure?.reason).toMatch(/deadline .* passed/);
   });
 
   it('a hiring cancelled upstream stops its run', async () => {
@@ -234,6 +248,9 @@ describe('push mode', () => {
     const out = sandbox.hiring(id)?.output as { files_changed?: string[] };
     expect(out.files_changed).toEqual(expect.arrayContaining(['EDITED_BY_AGENT.md', 'REVISION.md']));
     expect(accepted(w, id)).toBe(1);
+    // The hooks the agent planted did not run for the relay's commit and push.
+    const ws = w.relay.getHiring(w.operator, id).workspace!;
+    expect(readdirSync(join(ws.dir, '..')).filter((f) => f.startsWith('HOOK_RAN'))).toEqual([]);
   });
 });
 
@@ -244,7 +261,7 @@ describe('auto-dispatch', () => {
       const cheap = await hireAndSee(w, { task_description: 'cheap', price: '5.00' });
       const id = await hireAndSee(w, { task_description: 'Write a slugify function', price: '20.00' });
       await waitFor('the submission', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id));
-      expect(run(w, id)).toMatchObject({ runner: 'answer', state: 'succeeded' });
+      expect(await ended(w, id)).toMatchObject({ runner: 'answer', state: 'succeeded' });
       expect(run(w, cheap)).toBeUndefined();
       expect(w.relay.getHiring(w.operator, cheap).phase).toBe('new');
       expect(w.relay.status().runners).toEqual([{ name: 'answer', autoDispatch: true, maxConcurrent: 1, active: 0 }]);
