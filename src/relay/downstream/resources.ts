@@ -162,7 +162,9 @@ export function urisForEvent(event: RelayEvent): string[] {
 
 /** Whether a caller should hear about an event: workers only about their own agent's hirings. */
 export function eventVisibleTo(caller: Caller, event: RelayEvent): boolean {
-  if (event.type === 'hiring' || event.type === 'run-log') return canSee(caller, event.agent, event.hiringId);
+  if (event.type === 'hiring') return canSee(caller, event.agent, event.hiringId);
+  // A run log is the operator's and the run's own (core.runLog decides reads the same way).
+  if (event.type === 'run-log') return caller.role === 'operator' || caller.hiring === event.hiringId;
   if (event.type === 'pending') return canSee(caller, event.agent);
   return true;
 }

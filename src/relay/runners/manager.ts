@@ -364,7 +364,7 @@ export class RunnerManager {
           this.o.log.debug('progress chunk not queued', { hiring: a.rec.hiringId, error: safeError(e).message }),
         );
       }
-      if (!a.child || this.active.get(a.rec.hiringId) === a) a.timers.push(setTimeout(tick, every));
+      if (this.active.get(a.rec.hiringId) === a) a.timers.push(setTimeout(tick, every));
     };
     a.timers.push(setTimeout(tick, every));
   }
