@@ -1,7 +1,7 @@
 // agrenting-relay: the command line. Parses flags (config.ts), opens the log,
 // optionally starts the embedded sandbox and the demo, runs the relay until
 // SIGINT/SIGTERM, then shuts everything down cleanly (relay.json removed).
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { safeError } from '../shared/redact';
 import type { Logger } from '../shared/log';
@@ -13,6 +13,7 @@ import { relayFilePath } from './relay-file';
 import { createRelay, type Relay, type RelayAgent } from './relay';
 import { runRegister } from './cli-register';
 import { startStatusView, type StatusView } from './status-view';
+import type { RunnerConfigInput } from './runners/config';
 import type { Caller } from './types';
 
 const SANDBOX_AGENT = 'sandbox';
@@ -58,6 +59,14 @@ function banner(relay: Relay, cfg: RelayConfig, sandbox: Sandbox | undefined): s
 }
 
 const OPERATOR: Caller = { role: 'operator', name: 'terminal' };
+
+/** The demo's worker is a runner: the shipped demo agent CLI, dist/demo-agent.js beside this bundle. */
+function demoRunners(log: Logger): RunnerConfigInput[] {
+  const script = join(__dirname, 'demo-agent.js');
+  if (existsSync(script)) return [demoRunner(script)];
+  log.warn(`the demo agent ${script} is missing (run npm run build); output-mode hirings wait for you`);
+  return [];
+}
 
 /** The demo's terminal takes single keys, so a person can finish the life cycle without VS Code. */
 function listenForKeys(relay: Relay, log: Logger, quit: () => void): void {
@@ -123,8 +132,7 @@ async function run(argv: string[]): Promise<number> {
       review: cfg.review,
       logger: log,
       bridge: cfg.bridge,
-      // The demo's worker is a runner: the shipped demo agent CLI (dist/demo-agent.js, beside this file).
-      runners: cfg.demo ? [...cfg.runners, demoRunner(join(__dirname, 'demo-agent.js'))] : cfg.runners,
+      runners: cfg.demo ? [...cfg.runners, ...demoRunners(log)] : cfg.runners,
     }));
     try {
       await relay.start();
