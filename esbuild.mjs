@@ -22,8 +22,6 @@ const entries = [
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { entryPoints: ['src/relay/cli.ts'], outfile: 'dist/relay.js', banner: { js: '#!/usr/bin/env node' } },
   { entryPoints: ['src/sandbox/cli.ts'], outfile: 'dist/sandbox.js', banner: { js: '#!/usr/bin/env node' } },
-  // The demo's coding agent, started by the demo runner (src/relay/runners).
-  { entryPoints: ['src/relay/runners/demo-agent.ts'], outfile: 'dist/demo-agent.js' },
 ];
 
 const contexts = await Promise.all(entries.map((e) => esbuild.context({ ...common, ...e })));

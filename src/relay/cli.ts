@@ -1,7 +1,7 @@
 // agrenting-relay: the command line. Parses flags (config.ts), opens the log,
 // optionally starts the embedded sandbox and the demo, runs the relay until
 // SIGINT/SIGTERM, then shuts everything down cleanly (relay.json removed).
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { safeError } from '../shared/redact';
 import type { Logger } from '../shared/log';
@@ -12,6 +12,7 @@ import { demoRunner, startDemoHirer, startDemoReviewer, type DemoHandle } from '
 import { relayFilePath } from './relay-file';
 import { createRelay, type Relay, type RelayAgent } from './relay';
 import { runRegister } from './cli-register';
+import { runDemoAgent } from './runners/demo-agent';
 import { startStatusView, type StatusView } from './status-view';
 import type { RunnerConfigInput } from './runners/config';
 import type { Caller } from './types';
@@ -60,12 +61,9 @@ function banner(relay: Relay, cfg: RelayConfig, sandbox: Sandbox | undefined): s
 
 const OPERATOR: Caller = { role: 'operator', name: 'terminal' };
 
-/** The demo's worker is a runner: the shipped demo agent CLI, dist/demo-agent.js beside this bundle. */
-function demoRunners(log: Logger): RunnerConfigInput[] {
-  const script = join(__dirname, 'demo-agent.js');
-  if (existsSync(script)) return [demoRunner(script)];
-  log.warn(`the demo agent ${script} is missing (run npm run build); output-mode hirings wait for you`);
-  return [];
+/** The demo's worker is a runner: the demo agent CLI shipped inside this program (`agrenting-relay demo-agent`). */
+function demoRunners(): RunnerConfigInput[] {
+  return [demoRunner([process.execPath, __filename, 'demo-agent'])];
 }
 
 /** The demo's terminal takes single keys, so a person can finish the life cycle without VS Code. */
@@ -132,7 +130,7 @@ async function run(argv: string[]): Promise<number> {
       review: cfg.review,
       logger: log,
       bridge: cfg.bridge,
-      runners: cfg.demo ? [...cfg.runners, ...demoRunners(log)] : cfg.runners,
+      runners: cfg.demo ? [...cfg.runners, ...demoRunners()] : cfg.runners,
     }));
     try {
       await relay.start();
@@ -181,6 +179,10 @@ async function run(argv: string[]): Promise<number> {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   try {
+    if (argv[0] === 'demo-agent') {
+      process.exitCode = await runDemoAgent();
+      return;
+    }
     const code = argv[0] === 'register' ? await runRegister(argv.slice(1)) : await run(argv);
     process.exitCode = code;
   } catch (e) {

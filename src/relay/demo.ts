@@ -112,11 +112,14 @@ export function startDemoHirer(opts: DemoHirerOptions): DemoHandle {
   };
 }
 
-/** The demo's runner: the shipped demo agent CLI, taking output-mode hirings by itself (push ones wait for you). */
-export function demoRunner(script: string, stepMs?: number): RunnerConfigInput {
+/**
+ * The demo's runner: the shipped demo agent CLI (`command`, normally `agrenting-relay demo-agent`),
+ * taking output-mode hirings by itself (push ones wait for you).
+ */
+export function demoRunner(command: string[], stepMs?: number): RunnerConfigInput {
   return {
     name: 'demo-agent',
-    command: [process.execPath, script],
+    command,
     prompt: 'stdin',
     deliveryModes: ['output'],
     autoDispatch: true,

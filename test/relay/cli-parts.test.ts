@@ -162,7 +162,7 @@ describe('the demo', () => {
     const script = await buildDemoAgent(dir);
     w = await startWorld({
       review: 'required',
-      runners: [demoRunner(script, 0)],
+      runners: [demoRunner([process.execPath, script], 0)],
       runnerTiming: { graceMs: 300, chunkIntervalMs: 50, logEventMs: 20 },
       env: { PATH: process.env.PATH, AGRENTING_DEMO_STEP_MS: '0' },
     });

@@ -20,10 +20,17 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** dist/demo-agent.js as the build makes it (bundled here into a temp folder, so no earlier build is needed). */
+/** The demo agent as a script of its own (what `agrenting-relay demo-agent` runs), bundled into `dir`. */
 export async function buildDemoAgent(dir: string): Promise<string> {
   const { build } = await import('esbuild');
   const outfile = join(dir, 'demo-agent.js');
-  await build({ entryPoints: [join(__dirname, '../../src/relay/runners/demo-agent.ts')], outfile, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
+  await build({
+    stdin: { contents: "require('./demo-agent').runDemoAgent().then((code) => { process.exitCode = code; });", resolveDir: join(__dirname, '../../src/relay/runners'), loader: 'ts' },
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    logLevel: 'warning',
+  });
   return outfile;
 }

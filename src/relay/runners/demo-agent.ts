@@ -1,10 +1,9 @@
 // The `npm start` demo's coding agent: a small CLI the demo runner starts for each hiring, like
 // `claude -p`. It reads the prompt on stdin, prints what it does (the client sees it as progress),
 // and leaves its work where the prompt says: OUTPUT.md and out/ (output mode) or edited files (push
-// mode). Given review feedback, it revises. Bundled as dist/demo-agent.js.
+// mode). Given review feedback, it revises. Shipped inside the relay: `agrenting-relay demo-agent`.
 import { mkdirSync, writeFileSync } from 'node:fs';
 
-const STEP_MS = Number(process.env.AGRENTING_DEMO_STEP_MS ?? 1200);
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function readStdin(): Promise<string> {
@@ -18,7 +17,8 @@ function section(prompt: string, title: string): string {
   return m ? m[1].trim() : '';
 }
 
-async function main(): Promise<void> {
+async function work(): Promise<void> {
+  const STEP_MS = Number(process.env.AGRENTING_DEMO_STEP_MS ?? 1200);
   const prompt = await readStdin();
   const task = section(prompt, 'Task').split('\n')[0] ?? 'the task';
   const feedback = section(prompt, 'Review feedback')
@@ -46,7 +46,13 @@ async function main(): Promise<void> {
   console.log('demo agent: done');
 }
 
-main().catch((e: unknown) => {
-  console.error(`demo agent failed: ${e instanceof Error ? e.message : String(e)}`);
-  process.exit(1);
-});
+/** Runs the demo agent in this process (stdin: the prompt; cwd: the run's folder). */
+export async function runDemoAgent(): Promise<number> {
+  try {
+    await work();
+    return 0;
+  } catch (e) {
+    console.error(`demo agent failed: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+}
