@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { accepted, hireAndSee, quiet, startWorld, waitFor, type World } from '../relay/helpers';
-import { FAST, fakeRunner, pidAlive } from './helpers';
+import { FAKE_AGENT, FAST, fakeRunner, pidAlive } from './helpers';
 
 const HOME = process.env.HOME ?? '/tmp';
 const AGENT_CLI_KEY = 'sk-fake-agent-cli-key-0123456789';
@@ -40,7 +40,11 @@ const ended = (w: World, id: string) =>
 describe('output mode', () => {
   let w: World;
   beforeAll(async () => {
-    w = await world([fakeRunner('answer', { maxAttempts: 2 })]);
+    w = await world([
+      fakeRunner('answer', { maxAttempts: 2 }),
+      { name: 'by-file', command: [process.execPath, FAKE_AGENT, 'answer', '--prompt-file', '{promptFile}'], prompt: 'file' },
+      { name: 'by-arg', command: [process.execPath, FAKE_AGENT, 'answer', '--prompt', '{prompt}'], prompt: 'argument' },
+    ]);
   });
   afterAll(async () => {
     await w.close();
@@ -79,9 +83,17 @@ describe('output mode', () => {
     expect(String((sandbox.hiring(id)?.output as { text?: string }).text)).toContain('Revised after feedback');
   });
 
+  it.each(['by-file', 'by-arg'])('gives the prompt %s', async (runner) => {
+    const id = await hireAndSee(w, { task_description: `Write slugify (${runner})` });
+    await w.relay.startRun!(w.operator, id, runner);
+    await waitFor('the submission', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id));
+    const chars = Number(/read a prompt of (\d+) characters/.exec(w.relay.runLog!(w.operator, id))?.[1]);
+    expect(chars).toBeGreaterThan(200);
+  });
+
   it('stops re-running at maxAttempts and says so on the run', async () => {
     const id = await hireAndSee(w);
-    await w.relay.startRun!(w.operator, id);
+    await w.relay.startRun!(w.operator, id, 'answer');
     for (let attempt = 1; attempt <= 2; attempt++) {
       const sub = await waitFor(`submission ${attempt}`, () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id));
       await w.relay.reject(w.operator, sub.id, `Not yet (${attempt}).`);
