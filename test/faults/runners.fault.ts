@@ -47,8 +47,17 @@ describe('kill -9 of the relay while runners work', () => {
 
   it(`finishes every hiring once across ${KILLS} kills and leaves no agent running`, async () => {
     const agent = sb.registerAgent({ name: 'runner kill agent', metadata: { callback_url: callback.url } });
-    const runners = JSON.stringify([{ name: 'slow', command: [process.execPath, FAKE_AGENT, 'slow'], autoDispatch: true, maxConcurrent: 3 }]);
-    const start = () => startRelayProcess({ upstream: sb.url, stateDir: state.dir, apiKey: agent.apiKey, review: 'off', env: { AGRENTING_RELAY_RUNNERS: runners } });
+    const runners = JSON.stringify([
+      { name: 'slow', command: [process.execPath, FAKE_AGENT, 'slow'], autoDispatch: true, maxConcurrent: 3 },
+    ]);
+    const start = () =>
+      startRelayProcess({
+        upstream: sb.url,
+        stateDir: state.dir,
+        apiKey: agent.apiKey,
+        review: 'off',
+        env: { AGRENTING_RELAY_RUNNERS: runners },
+      });
     relay = await start();
 
     const ids: string[] = [];
@@ -71,7 +80,9 @@ describe('kill -9 of the relay while runners work', () => {
 
     const ledger = readLedger(sb, ids, (id) => (sb.hiring(id)?.status === 'failed' ? 'failed' : 'completed'));
     const failed = ids.filter((id) => sb.hiring(id)?.status === 'failed');
-    console.log(`[faults] runners: ${ids.length} hirings, ${kills} kills, ${failed.length} failed after two interruptions (seed ${seed})`);
+    console.log(
+      `[faults] runners: ${ids.length} hirings, ${kills} kills, ${failed.length} failed after two interruptions (seed ${seed})`,
+    );
     expect(ledger.lost, `lost hirings:\n${describeVerdicts(ledger.lost)}`).toEqual([]);
     expect(ledger.doubled, `delivered twice:\n${describeVerdicts(ledger.doubled)}`).toEqual([]);
     for (const id of failed) expect(sb.hiring(id)?.failedReason).toMatch(/interrupted twice/);

@@ -25,7 +25,11 @@ export async function buildDemoAgent(dir: string): Promise<string> {
   const { build } = await import('esbuild');
   const outfile = join(dir, 'demo-agent.js');
   await build({
-    stdin: { contents: "require('./demo-agent').runDemoAgent().then((code) => { process.exitCode = code; });", resolveDir: join(__dirname, '../../src/relay/runners'), loader: 'ts' },
+    stdin: {
+      contents: "require('./demo-agent').runDemoAgent().then((code) => { process.exitCode = code; });",
+      resolveDir: join(__dirname, '../../src/relay/runners'),
+      loader: 'ts',
+    },
     outfile,
     bundle: true,
     platform: 'node',

@@ -10,7 +10,11 @@ describe('runners over MCP', () => {
   let op: TestClient;
   let worker: TestClient;
   beforeAll(async () => {
-    w = await startWorld({ runners: [fakeRunner('hang'), fakeRunner('answer')], runnerTiming: FAST, env: { PATH: process.env.PATH } });
+    w = await startWorld({
+      runners: [fakeRunner('hang'), fakeRunner('answer')],
+      runnerTiming: FAST,
+      env: { PATH: process.env.PATH },
+    });
     op = await streamableClient(w.relay.url, key(w.relay.tokens.operatorToken));
     worker = await streamableClient(w.relay.url, key(w.relay.tokens.workerTokens.alice));
   });
@@ -43,10 +47,16 @@ describe('runners over MCP', () => {
     });
     await waitFor('an update for the log', () => op.updates.includes(uri));
 
-    const hiring = resourceJson<{ relay: { run?: { runner: string; state: string } } }>(await op.client.readResource({ uri: `hiring://${id}` }));
+    const hiring = resourceJson<{ relay: { run?: { runner: string; state: string } } }>(
+      await op.client.readResource({ uri: `hiring://${id}` }),
+    );
     expect(hiring.relay.run).toMatchObject({ runner: 'hang', state: 'running' });
-    const status = resourceJson<{ runs: unknown[]; runners: unknown[] }>(await op.client.readResource({ uri: 'relay://status' }));
-    expect(status.runs).toContainEqual(expect.objectContaining({ hiring_id: id, runner: 'hang', state: 'running', attempt: 1 }));
+    const status = resourceJson<{ runs: unknown[]; runners: unknown[] }>(
+      await op.client.readResource({ uri: 'relay://status' }),
+    );
+    expect(status.runs).toContainEqual(
+      expect.objectContaining({ hiring_id: id, runner: 'hang', state: 'running', attempt: 1 }),
+    );
     expect(status.runners).toContainEqual({ name: 'hang', autoDispatch: false, maxConcurrent: 1, active: 1 });
 
     // A worker token does not read run logs.

@@ -41,11 +41,15 @@ async function open(stateDir: string) {
 
 async function hire(w: Awaited<ReturnType<typeof open>>): Promise<string> {
   const h = await sandbox.hire(agent.id, { task_description: 'Write a slugify function' });
-  await waitFor('the hiring in the relay', () => w.relay.listActive(operator).some((v) => String(v.hiring.id) === h.id));
+  await waitFor('the hiring in the relay', () =>
+    w.relay.listActive(operator).some((v) => String(v.hiring.id) === h.id),
+  );
   return h.id;
 }
 
-const accepted = (id: string) => (sandbox.hiring(id)?.deliveries ?? []).filter((d) => d.tool === 'submit_hiring_result' && d.outcome === 'accepted').length;
+const accepted = (id: string) =>
+  (sandbox.hiring(id)?.deliveries ?? []).filter((d) => d.tool === 'submit_hiring_result' && d.outcome === 'accepted')
+    .length;
 
 describe('runs across relay restarts', () => {
   it('starts an interrupted run once more in the same folder, and it submits once', async () => {
@@ -62,7 +66,9 @@ describe('runs across relay restarts', () => {
 
     w = await open(stateDir);
     try {
-      const sub = await waitFor('the submission after the restart', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id));
+      const sub = await waitFor('the submission after the restart', () =>
+        w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id),
+      );
       expect(JSON.stringify(sub.result?.output)).toContain('finished after a restart');
       await waitFor('the run to end', () => w.relay.getHiring(w.operator, id).run?.state === 'succeeded');
       expect(w.relay.getHiring(w.operator, id).run).toMatchObject({ state: 'succeeded', attempt: 1 });
@@ -91,7 +97,9 @@ describe('runs across relay restarts', () => {
 
     w = await open(stateDir);
     try {
-      const sub = await waitFor('the failure report', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id));
+      const sub = await waitFor('the failure report', () =>
+        w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id),
+      );
       expect(sub.kind).toBe('failure');
       expect(sub.failure?.reason).toMatch(/interrupted twice/);
       await waitFor('the run to be marked failed', () => w.relay.getHiring(w.operator, id).run?.state === 'failed');

@@ -18,14 +18,23 @@ afterAll(async () => {
   await sandbox.close();
 });
 
-async function world(runners: NonNullable<Parameters<typeof startWorld>[0]>['runners'], review: 'required' | 'off' = 'required'): Promise<World> {
+async function world(
+  runners: NonNullable<Parameters<typeof startWorld>[0]>['runners'],
+  review: 'required' | 'off' = 'required',
+): Promise<World> {
   return startWorld({
     sandbox,
     review,
     runners,
     runnerTiming: FAST,
     reconcileMs: 0,
-    env: { PATH: process.env.PATH, HOME, LANG: 'C.UTF-8', FAKE_CLI_KEY: AGENT_CLI_KEY, UNLISTED_VAR: 'not-for-the-child' },
+    env: {
+      PATH: process.env.PATH,
+      HOME,
+      LANG: 'C.UTF-8',
+      FAKE_CLI_KEY: AGENT_CLI_KEY,
+      UNLISTED_VAR: 'not-for-the-child',
+    },
   });
 }
 
@@ -42,7 +51,11 @@ describe('output mode', () => {
   beforeAll(async () => {
     w = await world([
       fakeRunner('answer', { maxAttempts: 2 }),
-      { name: 'by-file', command: [process.execPath, FAKE_AGENT, 'answer', '--prompt-file', '{promptFile}'], prompt: 'file' },
+      {
+        name: 'by-file',
+        command: [process.execPath, FAKE_AGENT, 'answer', '--prompt-file', '{promptFile}'],
+        prompt: 'file',
+      },
       { name: 'by-arg', command: [process.execPath, FAKE_AGENT, 'answer', '--prompt', '{prompt}'], prompt: 'argument' },
     ]);
   });
@@ -56,7 +69,9 @@ describe('output mode', () => {
     expect(started).toMatchObject({ runner: 'answer', attempt: 1, maxAttempts: 2 });
     expect(w.relay.getHiring(w.operator, id).claimedBy).toBe('runner:answer');
 
-    const first = await waitFor('the first submission', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id));
+    const first = await waitFor('the first submission', () =>
+      w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id),
+    );
     expect(await ended(w, id)).toMatchObject({ state: 'succeeded', exitCode: 0, attempt: 1 });
     expect(first.kind).toBe('result');
     expect(JSON.stringify(first.result?.output)).toContain('slugify');
@@ -70,10 +85,14 @@ describe('output mode', () => {
     expect(log).not.toContain('ghp_abcdefghijklmnopqrstuvwxyz0123');
     await waitFor('progress chunks upstream', () => (sandbox.hiring(id)?.chunks.length ?? 0) > 0);
     expect(JSON.stringify(sandbox.hiring(id)?.chunks)).not.toContain('ghp_abcdefghijklmnopqrstuvwxyz0123');
-    expect(w.relay.status().runs).toEqual([expect.objectContaining({ hiring_id: id, runner: 'answer', state: 'succeeded' })]);
+    expect(w.relay.status().runs).toEqual([
+      expect.objectContaining({ hiring_id: id, runner: 'answer', state: 'succeeded' }),
+    ]);
 
     await w.relay.reject(w.operator, first.id, 'Handle accents too.');
-    const second = await waitFor('the re-run submission', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id));
+    const second = await waitFor('the re-run submission', () =>
+      w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id),
+    );
     expect(await ended(w, id)).toMatchObject({ state: 'succeeded', attempt: 2 });
     expect(JSON.stringify(second.result?.output)).toContain('Revised after feedback: - Handle accents too.');
 
@@ -95,7 +114,9 @@ describe('output mode', () => {
     const id = await hireAndSee(w);
     await w.relay.startRun!(w.operator, id, 'answer');
     for (let attempt = 1; attempt <= 2; attempt++) {
-      const sub = await waitFor(`submission ${attempt}`, () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id));
+      const sub = await waitFor(`submission ${attempt}`, () =>
+        w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id),
+      );
       await w.relay.reject(w.operator, sub.id, `Not yet (${attempt}).`);
     }
     await waitFor('the limit noted', () => run(w, id)?.reason?.includes('will not try again'));
@@ -130,7 +151,9 @@ describe('failures and stops', () => {
   it('turns a non-zero exit into a failure report waiting for review, sending nothing', async () => {
     const id = await hireAndSee(w);
     await w.relay.startRun!(w.operator, id, 'exit2');
-    const sub = await waitFor('the failure report', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id));
+    const sub = await waitFor('the failure report', () =>
+      w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id),
+    );
     expect(sub.kind).toBe('failure');
     expect(sub.failure?.reason).toMatch(/exited with code 2/);
     expect(await ended(w, id)).toMatchObject({ state: 'failed', exitCode: 2 });
@@ -141,7 +164,9 @@ describe('failures and stops', () => {
   it('turns an exit without output into a failure report', async () => {
     const id = await hireAndSee(w);
     await w.relay.startRun!(w.operator, id, 'silent');
-    const sub = await waitFor('the failure report', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id));
+    const sub = await waitFor('the failure report', () =>
+      w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id),
+    );
     expect(sub.failure?.reason).toMatch(/without output/);
   });
 
@@ -158,7 +183,9 @@ describe('failures and stops', () => {
   it('an agent that ignores TERM is killed after the grace period', async () => {
     const id = await hireAndSee(w);
     await w.relay.startRun!(w.operator, id, 'hang-hard');
-    const pid = Number(await waitFor('the agent running', () => readFileSync(join(w.stateDir, 'runs', id, 'work', 'hang.pid'), 'utf8')));
+    const pid = Number(
+      await waitFor('the agent running', () => readFileSync(join(w.stateDir, 'runs', id, 'work', 'hang.pid'), 'utf8')),
+    );
     await w.relay.stopRun!(w.operator, id);
     expect(pidAlive(pid)).toBe(false);
   });
@@ -166,15 +193,22 @@ describe('failures and stops', () => {
   it('a timeout kills the run and proposes a failure', async () => {
     const id = await hireAndSee(w);
     await w.relay.startRun!(w.operator, id, 'slow');
-    const sub = await waitFor('the failure report', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id));
+    const sub = await waitFor('the failure report', () =>
+      w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id),
+    );
     expect(sub.failure).toMatchObject({ error: 'timeout' });
     expect((await ended(w, id)).state).toBe('failed');
   });
 
   it("the hiring's deadline passing kills the run and proposes a failure", async () => {
-    const id = await hireAndSee(w, { task_description: 'quick one', deadline_at: new Date(Date.now() + 1500).toISOString() });
+    const id = await hireAndSee(w, {
+      task_description: 'quick one',
+      deadline_at: new Date(Date.now() + 1500).toISOString(),
+    });
     await w.relay.startRun!(w.operator, id, 'hang');
-    const sub = await waitFor('the failure report', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id));
+    const sub = await waitFor('the failure report', () =>
+      w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id),
+    );
     expect(sub.failure).toMatchObject({ error: 'timeout' });
     expect(sub.failure?.reason).toMatch(/deadline .* passed/);
   });
@@ -182,7 +216,9 @@ describe('failures and stops', () => {
   it('a hiring cancelled upstream stops its run', async () => {
     const id = await hireAndSee(w);
     await w.relay.startRun!(w.operator, id, 'hang');
-    const pid = Number(await waitFor('the agent running', () => readFileSync(join(w.stateDir, 'runs', id, 'work', 'hang.pid'), 'utf8')));
+    const pid = Number(
+      await waitFor('the agent running', () => readFileSync(join(w.stateDir, 'runs', id, 'work', 'hang.pid'), 'utf8')),
+    );
     sandbox.cancel(id);
     await waitFor('the run stopped', async () => {
       await w.relay.reconcile();
@@ -195,7 +231,11 @@ describe('failures and stops', () => {
 describe('what the child gets and gives', () => {
   let w: World;
   beforeAll(async () => {
-    w = await world([fakeRunner('env', { env: ['FAKE_CLI_KEY', 'AGRENTING_API_KEY'] }), fakeRunner('flood'), fakeRunner('ask')]);
+    w = await world([
+      fakeRunner('env', { env: ['FAKE_CLI_KEY', 'AGRENTING_API_KEY'] }),
+      fakeRunner('flood'),
+      fakeRunner('ask'),
+    ]);
   });
   afterAll(async () => {
     await w.close();
@@ -207,7 +247,9 @@ describe('what the child gets and gives', () => {
     const sub = await waitFor('the submission', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id));
     const text = JSON.stringify(sub.result?.output);
     const names = /env names: ([A-Z_,a-z0-9]+)/.exec(text)?.[1].split(',') ?? [];
-    expect(names).toEqual(expect.arrayContaining(['PATH', 'HOME', 'FAKE_CLI_KEY', 'AGRENTING_RELAY_TOKEN', 'AGRENTING_RELAY_URL']));
+    expect(names).toEqual(
+      expect.arrayContaining(['PATH', 'HOME', 'FAKE_CLI_KEY', 'AGRENTING_RELAY_TOKEN', 'AGRENTING_RELAY_URL']),
+    );
     expect(names).not.toContain('UNLISTED_VAR');
     expect(names).not.toContain('AGRENTING_API_KEY');
     const log = w.relay.runLog!(w.operator, id);
@@ -221,7 +263,11 @@ describe('what the child gets and gives', () => {
   it('survives 50 MB of output: the log keeps its tail, the result is submitted', async () => {
     const id = await hireAndSee(w);
     await w.relay.startRun!(w.operator, id, 'flood');
-    const sub = await waitFor('the submission', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id), 60_000);
+    const sub = await waitFor(
+      'the submission',
+      () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id),
+      60_000,
+    );
     expect(JSON.stringify(sub.result?.output)).toContain('after the flood');
     expect(w.relay.runLog!(w.operator, id).length).toBeLessThanOrEqual(256 * 1024);
   });
@@ -230,7 +276,9 @@ describe('what the child gets and gives', () => {
     const id = await hireAndSee(w);
     await w.relay.startRun!(w.operator, id, 'ask');
     await waitFor('the submission', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id));
-    await waitFor('the question upstream', () => sandbox.hiring(id)?.messages.some((m) => m.content === 'Which Node version?'));
+    await waitFor('the question upstream', () =>
+      sandbox.hiring(id)?.messages.some((m) => m.content === 'Which Node version?'),
+    );
     const log = w.relay.runLog!(w.operator, id);
     expect(log).toContain('question sent: ok');
     expect(log).toContain('chunk sent: ok');
@@ -254,7 +302,9 @@ describe('push mode', () => {
     const sub = await waitFor('the submission', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id));
     expect(sub.push?.summary).toContain('EDITED_BY_AGENT.md');
     await w.relay.reject(w.operator, sub.id, 'Add a revision note.');
-    const again = await waitFor('the second submission', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id));
+    const again = await waitFor('the second submission', () =>
+      w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id),
+    );
     await w.relay.approve(w.operator, again.id);
     await waitFor('completion upstream', () => sandbox.hiring(id)?.status === 'completed');
     const out = sandbox.hiring(id)?.output as { files_changed?: string[] };

@@ -15,7 +15,15 @@ import type { HiringView } from '../../src/relay/types';
 function view(over: Record<string, unknown> = {}, local: Partial<HiringView> = {}): HiringView {
   return {
     agent: 'alice',
-    hiring: parseHiring({ id: 'h1', status: 'paid', task_description: 'Write slugify', capability_requested: 'coding', price: '20.00', delivery_mode: 'output', ...over }),
+    hiring: parseHiring({
+      id: 'h1',
+      status: 'paid',
+      task_description: 'Write slugify',
+      capability_requested: 'coding',
+      price: '20.00',
+      delivery_mode: 'output',
+      ...over,
+    }),
     phase: 'new',
     firstSeenAt: '',
     updatedAt: '',
@@ -26,33 +34,63 @@ function view(over: Record<string, unknown> = {}, local: Partial<HiringView> = {
   };
 }
 
-const runner = (over: Record<string, unknown> = {}) => RunnerConfigSchema.parse({ name: 'r', command: ['agent'], ...over });
+const runner = (over: Record<string, unknown> = {}) =>
+  RunnerConfigSchema.parse({ name: 'r', command: ['agent'], ...over });
 
 describe('runner config', () => {
   it('fills the defaults and reads AGRENTING_RELAY_RUNNERS, which replaces a file entry of the same name', () => {
-    const list = parseRunners([{ name: 'claude', command: ['claude', '-p'] }, { name: 'codex', command: ['codex', 'exec', '{prompt}'], prompt: 'argument' }], {
-      [RUNNERS_ENV]: JSON.stringify([{ name: 'claude', command: ['claude', '-p', '--verbose'], autoDispatch: true }]),
-    });
+    const list = parseRunners(
+      [
+        { name: 'claude', command: ['claude', '-p'] },
+        { name: 'codex', command: ['codex', 'exec', '{prompt}'], prompt: 'argument' },
+      ],
+      {
+        [RUNNERS_ENV]: JSON.stringify([{ name: 'claude', command: ['claude', '-p', '--verbose'], autoDispatch: true }]),
+      },
+    );
     expect(list.map((r) => r.name)).toEqual(['codex', 'claude']);
-    expect(list[1]).toMatchObject({ prompt: 'stdin', maxConcurrent: 1, timeoutMs: 1_800_000, maxAttempts: 3, autoDispatch: true, env: [] });
+    expect(list[1]).toMatchObject({
+      prompt: 'stdin',
+      maxConcurrent: 1,
+      timeoutMs: 1_800_000,
+      maxAttempts: 3,
+      autoDispatch: true,
+      env: [],
+    });
   });
 
   it('says what is wrong: a missing {prompt} token, a bad env name, unknown fields, bad JSON', () => {
-    expect(() => parseRunners([{ name: 'a', command: ['x'], prompt: 'argument' }])).toThrow(/needs the token \{prompt\}/);
+    expect(() => parseRunners([{ name: 'a', command: ['x'], prompt: 'argument' }])).toThrow(
+      /needs the token \{prompt\}/,
+    );
     expect(() => parseRunners([{ name: 'a', command: ['x'], prompt: 'file' }])).toThrow(/\{promptFile\}/);
-    expect(() => parseRunners([{ name: 'a', command: ['x'], env: ['NOT A NAME'] }])).toThrow(/environment variable name/);
+    expect(() => parseRunners([{ name: 'a', command: ['x'], env: ['NOT A NAME'] }])).toThrow(
+      /environment variable name/,
+    );
     expect(() => parseRunners([{ name: 'a', command: ['x'], apiKey: 'sk-literal' }])).toThrow(/apiKey/);
     expect(() => parseRunners(undefined, { [RUNNERS_ENV]: '{nope' })).toThrow(/not valid JSON/);
-    expect(() => parseRunners([{ name: 'a', command: ['x'] }, { name: 'a', command: ['y'] }])).toThrow(/used twice/);
+    expect(() =>
+      parseRunners([
+        { name: 'a', command: ['x'] },
+        { name: 'a', command: ['y'] },
+      ]),
+    ).toThrow(/used twice/);
   });
 
   it('takes ./ and ../ arguments from the config file folder, since the CLI runs in the hiring folder', () => {
-    const [r] = parseRunners([{ name: 'a', command: ['node', './agent.mjs', '--flag', '../x/y', 'plain/rel'] }], {}, 'f', '/etc/relay');
+    const [r] = parseRunners(
+      [{ name: 'a', command: ['node', './agent.mjs', '--flag', '../x/y', 'plain/rel'] }],
+      {},
+      'f',
+      '/etc/relay',
+    );
     expect(r.command).toEqual(['node', '/etc/relay/agent.mjs', '--flag', '/etc/x/y', 'plain/rel']);
   });
 
   it('reaches the relay config, with errors as ConfigError', () => {
-    const cfg = loadConfig(['--sandbox'], { [RUNNERS_ENV]: JSON.stringify([{ name: 'fake', command: ['node', 'fake.mjs'] }]) });
+    const cfg = loadConfig(['--sandbox'], {
+      [RUNNERS_ENV]: JSON.stringify([{ name: 'fake', command: ['node', 'fake.mjs'] }]),
+    });
     expect(cfg.runners.map((r) => r.name)).toEqual(['fake']);
     expect(() => loadConfig(['--sandbox'], { [RUNNERS_ENV]: '[{"name":"x"}]' })).toThrow(ConfigError);
   });
@@ -77,9 +115,14 @@ describe('dispatch rules', () => {
     const manual = runner({ name: 'manual' });
     const auto = runner({ name: 'auto', autoDispatch: true });
     expect(autoHandler(view(), { bridgeAgents: new Set(['alice']), runners: [auto] })).toEqual({ kind: 'bridge' });
-    expect(autoHandler(view(), { bridgeAgents: new Set(), runners: [manual, auto] })).toMatchObject({ kind: 'runner', runner: { name: 'auto' } });
+    expect(autoHandler(view(), { bridgeAgents: new Set(), runners: [manual, auto] })).toMatchObject({
+      kind: 'runner',
+      runner: { name: 'auto' },
+    });
     expect(autoHandler(view(), { bridgeAgents: new Set(), runners: [manual] })).toBeUndefined();
-    expect(autoHandler(view({}, { phase: 'claimed', claimedBy: 'x' }), { bridgeAgents: new Set(), runners: [auto] })).toBeUndefined();
+    expect(
+      autoHandler(view({}, { phase: 'claimed', claimedBy: 'x' }), { bridgeAgents: new Set(), runners: [auto] }),
+    ).toBeUndefined();
   });
 });
 
@@ -87,18 +130,39 @@ describe('child environment', () => {
   it('passes the allowlist and named variables, never relay secrets', () => {
     registerSecret('relay-operator-token-123456');
     const { env, refused } = childEnv(
-      { PATH: '/bin', HOME: '/h', LC_ALL: 'C', SECRET_THING: 'x', MY_KEY: 'sk-abc-123456', AGRENTING_API_KEY: 'ap_agentkey123456', STOLEN: 'relay-operator-token-123456' },
+      {
+        PATH: '/bin',
+        HOME: '/h',
+        LC_ALL: 'C',
+        SECRET_THING: 'x',
+        MY_KEY: 'sk-abc-123456',
+        AGRENTING_API_KEY: 'ap_agentkey123456',
+        STOLEN: 'relay-operator-token-123456',
+      },
       ['MY_KEY', 'AGRENTING_API_KEY', 'STOLEN', 'MISSING'],
       { AGRENTING_RELAY_TOKEN: 'rr_run' },
     );
-    expect(Object.keys(env).sort()).toEqual(['AGRENTING_RELAY_TOKEN', 'GIT_TERMINAL_PROMPT', 'HOME', 'LC_ALL', 'MY_KEY', 'PATH']);
+    expect(Object.keys(env).sort()).toEqual([
+      'AGRENTING_RELAY_TOKEN',
+      'GIT_TERMINAL_PROMPT',
+      'HOME',
+      'LC_ALL',
+      'MY_KEY',
+      'PATH',
+    ]);
     expect(refused.sort()).toEqual(['AGRENTING_API_KEY', 'STOLEN']);
   });
 });
 
 describe('prompt', () => {
   it('says what to do, where to leave it and how to reach the client; adds review feedback', () => {
-    const h = parseHiring({ id: 'h9', task_description: 'Fix the bug', client_message: 'Be quick', deadline_at: '2030-01-01T00:00:00Z', capability_requested: 'coding' });
+    const h = parseHiring({
+      id: 'h9',
+      task_description: 'Fix the bug',
+      client_message: 'Be quick',
+      deadline_at: '2030-01-01T00:00:00Z',
+      capability_requested: 'coding',
+    });
     const out = buildPrompt({ hiring: h, mode: 'output', mcpUrl: 'http://127.0.0.1:1/mcp', attempt: 1, feedback: [] });
     expect(out).toContain('Fix the bug');
     expect(out).toContain('Be quick');
@@ -108,15 +172,27 @@ describe('prompt', () => {
     expect(out).toContain('http://127.0.0.1:1/mcp');
     expect(out).toContain('add_hiring_message');
     expect(out).not.toContain('## Review feedback');
-    const push = buildPrompt({ hiring: h, mode: 'push', branch: 'agrenting/h9', mcpUrl: 'u', attempt: 2, feedback: ['Add tests'] });
+    const push = buildPrompt({
+      hiring: h,
+      mode: 'push',
+      branch: 'agrenting/h9',
+      mcpUrl: 'u',
+      attempt: 2,
+      feedback: ['Add tests'],
+    });
     expect(push).toMatch(/Do not commit and do not push/);
     expect(push).toContain('agrenting/h9');
     expect(push).toContain('- Add tests');
   });
 
   it('substitutes {prompt} and {promptFile} in argv', () => {
-    expect(childArgv({ command: ['aider', '--message', '{prompt}'], promptText: 'do it', promptFile: '/p.md' })).toEqual(['aider', '--message', 'do it']);
-    expect(childArgv({ command: ['x', '--file={promptFile}'], promptText: 'p', promptFile: '/p.md' })).toEqual(['x', '--file=/p.md']);
+    expect(
+      childArgv({ command: ['aider', '--message', '{prompt}'], promptText: 'do it', promptFile: '/p.md' }),
+    ).toEqual(['aider', '--message', 'do it']);
+    expect(childArgv({ command: ['x', '--file={promptFile}'], promptText: 'p', promptFile: '/p.md' })).toEqual([
+      'x',
+      '--file=/p.md',
+    ]);
   });
 });
 
@@ -140,7 +216,9 @@ describe('run log', () => {
   it('keeps the last 256 KiB, redacted, and hands out bounded progress', () => {
     let grew = 0;
     const log = new RunLog(undefined, () => grew++);
-    for (let i = 0; i < 5000; i++) log.line('stdout', `line ${i} ${'z'.repeat(100)} ghp_abcdefghijklmnopqrstuvwxyz0123`);
+    for (let i = 0; i < 5000; i++) {
+      log.line('stdout', `line ${i} ${'z'.repeat(100)} ghp_abcdefghijklmnopqrstuvwxyz0123`);
+    }
     expect(log.text().length).toBeLessThanOrEqual(RUN_LOG_TAIL_BYTES);
     expect(log.text()).toContain('line 4999');
     expect(log.text()).not.toContain('ghp_');

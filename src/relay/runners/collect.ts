@@ -42,7 +42,10 @@ async function readText(path: string): Promise<string | undefined> {
     const s = await stat(path);
     if (!s.isFile()) return undefined;
     if (s.size > LIMITS.maxInlineArtifactBytes) {
-      throw new NoResultError(`OUTPUT.md is ${s.size} bytes; the platform takes at most ${LIMITS.maxInlineArtifactBytes} per artifact. Shorten it or split it into files under out/.`);
+      throw new NoResultError(
+        `OUTPUT.md is ${s.size} bytes; the platform takes at most ${LIMITS.maxInlineArtifactBytes} per artifact. ` +
+          'Shorten it or split it into files under out/.',
+      );
     }
     return await readFile(path, 'utf8');
   } catch (e) {
@@ -51,25 +54,41 @@ async function readText(path: string): Promise<string | undefined> {
   }
 }
 
-export async function collectOutput(hiringId: string, dir: string, stdoutTail: string, summary: string): Promise<SubmitResultArgs> {
+export async function collectOutput(
+  hiringId: string,
+  dir: string,
+  stdoutTail: string,
+  summary: string,
+): Promise<SubmitResultArgs> {
   const answer = (await readText(join(dir, 'OUTPUT.md')))?.trim() || stdoutTail.trim();
   const outDir = join(dir, 'out');
   const paths = await listFiles(outDir);
   if (paths.length > LIMITS.maxArtifacts) {
-    throw new NoResultError(`out/ holds more than ${LIMITS.maxArtifacts} files; the platform takes at most ${LIMITS.maxArtifacts} per result.`);
+    throw new NoResultError(
+      `out/ holds more than ${LIMITS.maxArtifacts} files; the platform takes at most ${LIMITS.maxArtifacts} per result.`,
+    );
   }
   const files: OutputFile[] = [];
   for (const p of paths) {
     const name = relative(outDir, p);
     const size = (await stat(p)).size;
     if (size > LIMITS.maxInlineArtifactBytes) {
-      throw new NoResultError(`out/${name} is ${size} bytes; the platform takes at most ${LIMITS.maxInlineArtifactBytes} per artifact.`);
+      throw new NoResultError(
+        `out/${name} is ${size} bytes; the platform takes at most ${LIMITS.maxInlineArtifactBytes} per artifact.`,
+      );
     }
     files.push({ name, content: await readFile(p) });
   }
-  if (!answer && files.length === 0) throw new NoResultError('The agent exited without output: no OUTPUT.md, nothing printed, no files under out/.');
+  if (!answer && files.length === 0) {
+    throw new NoResultError('The agent exited without output: no OUTPUT.md, nothing printed, no files under out/.');
+  }
   try {
-    return buildOutputSubmission({ hiringId, summary, text: answer ? { content: answer, name: 'OUTPUT.md', language: 'markdown' } : undefined, files });
+    return buildOutputSubmission({
+      hiringId,
+      summary,
+      text: answer ? { content: answer, name: 'OUTPUT.md', language: 'markdown' } : undefined,
+      files,
+    });
   } catch (e) {
     if (e instanceof OutputLimitError) throw new NoResultError(e.message);
     throw e;
@@ -79,6 +98,8 @@ export async function collectOutput(hiringId: string, dir: string, stdoutTail: s
 /** Push mode: the changed files, or NoResultError when the agent changed nothing. */
 export async function collectPush(ws: WorkspaceRef): Promise<string[]> {
   const diff = await diffAgainstBase(ws);
-  if (diff.files.length === 0) throw new NoResultError(`The agent exited without changing anything in the workspace (branch ${ws.branch}).`);
+  if (diff.files.length === 0) {
+    throw new NoResultError(`The agent exited without changing anything in the workspace (branch ${ws.branch}).`);
+  }
   return diff.files.map((f) => f.path);
 }

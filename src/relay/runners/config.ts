@@ -22,7 +22,11 @@ export const RunnerConfigSchema = z
     deliveryModes: z.array(z.enum(['output', 'push'])).optional(),
     minPrice: z.number().nonnegative().optional(),
     maxConcurrent: z.number().int().min(1).default(1),
-    timeoutMs: z.number().int().positive().default(30 * 60_000),
+    timeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(30 * 60_000),
     maxAttempts: z.number().int().min(1).default(3),
     autoDispatch: z.boolean().default(false),
     /** Environment variables passed through to the CLI by name (its own API key, for example). */
@@ -32,10 +36,18 @@ export const RunnerConfigSchema = z
   .superRefine((r, ctx) => {
     const joined = r.command.join(' ');
     if (r.prompt === 'argument' && !joined.includes('{prompt}')) {
-      ctx.addIssue({ code: 'custom', path: ['command'], message: 'prompt "argument" needs the token {prompt} in command' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['command'],
+        message: 'prompt "argument" needs the token {prompt} in command',
+      });
     }
     if (r.prompt === 'file' && !joined.includes('{promptFile}')) {
-      ctx.addIssue({ code: 'custom', path: ['command'], message: 'prompt "file" needs the token {promptFile} in command' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['command'],
+        message: 'prompt "file" needs the token {promptFile} in command',
+      });
     }
   });
 

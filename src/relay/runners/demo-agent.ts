@@ -32,7 +32,14 @@ async function work(): Promise<void> {
   console.log('demo agent: drafting a solution…');
   await wait(STEP_MS);
   const revision = feedback.length > 0 ? `\n\nRevised after review: ${feedback.at(-1)}\n` : '';
-  const code = `// Demo solution for: ${task.slice(0, 70)}\nexport function solution(input: string): string {\n  if (input === '') return '';\n  return input.trim();\n}\n`;
+  const code = [
+    `// Demo solution for: ${task.slice(0, 70)}`,
+    'export function solution(input: string): string {',
+    "  if (input === '') return '';",
+    '  return input.trim();',
+    '}',
+    '',
+  ].join('\n');
   if (push) {
     writeFileSync('AGRENTING_DEMO.md', `# Demo change\n\n${task}\n${revision}`);
     console.log('demo agent: edited AGRENTING_DEMO.md in the repository');
@@ -40,7 +47,12 @@ async function work(): Promise<void> {
     writeFileSync('OUTPUT.md', `# Demo answer\n\n${task}\n\nSee out/solution.ts.${revision}`);
     mkdirSync('out', { recursive: true });
     writeFileSync('out/solution.ts', code);
-    if (feedback.length > 0) writeFileSync('out/solution.test.ts', "import { solution } from './solution';\n// empty input\nconsole.assert(solution('') === '');\n");
+    if (feedback.length > 0) {
+      writeFileSync(
+        'out/solution.test.ts',
+        "import { solution } from './solution';\n// empty input\nconsole.assert(solution('') === '');\n",
+      );
+    }
     console.log('demo agent: wrote OUTPUT.md and out/');
   }
   console.log('demo agent: done');

@@ -23,12 +23,20 @@ function price(view: HiringView): number {
 
 /** Why a runner does not take this hiring (a sentence), or undefined when its rules take it. */
 export function runnerMismatch(r: RunnerConfig, view: HiringView): string | undefined {
-  if (r.agents && !r.agents.includes(view.agent)) return `runner "${r.name}" works only for agents ${r.agents.join(', ')}`;
+  if (r.agents && !r.agents.includes(view.agent)) {
+    return `runner "${r.name}" works only for agents ${r.agents.join(', ')}`;
+  }
   const mode = view.hiring.delivery_mode;
-  if (r.deliveryModes && !r.deliveryModes.includes(mode)) return `runner "${r.name}" takes only ${r.deliveryModes.join('/')} hirings, not ${mode}`;
+  if (r.deliveryModes && !r.deliveryModes.includes(mode)) {
+    return `runner "${r.name}" takes only ${r.deliveryModes.join('/')} hirings, not ${mode}`;
+  }
   const cap = view.hiring.capability_requested ?? '';
-  if (r.capabilities && !r.capabilities.includes(cap)) return `runner "${r.name}" takes capabilities ${r.capabilities.join(', ')}, not "${cap}"`;
-  if (r.minPrice !== undefined && price(view) < r.minPrice) return `runner "${r.name}" takes hirings from ${r.minPrice}, this one pays ${view.hiring.price ?? 0}`;
+  if (r.capabilities && !r.capabilities.includes(cap)) {
+    return `runner "${r.name}" takes capabilities ${r.capabilities.join(', ')}, not "${cap}"`;
+  }
+  if (r.minPrice !== undefined && price(view) < r.minPrice) {
+    return `runner "${r.name}" takes hirings from ${r.minPrice}, this one pays ${view.hiring.price ?? 0}`;
+  }
   return undefined;
 }
 
@@ -40,7 +48,10 @@ export interface AutoHandlers {
 
 export type AutoHandler = { kind: 'bridge' } | { kind: 'runner'; runner: RunnerConfig };
 
-/** Who takes an unhandled hiring without a person: the bridge for its agents, else the first autoDispatch runner that matches. */
+/**
+ * Who takes an unhandled hiring without a person: the bridge for its agents, else the first autoDispatch
+ * runner that matches.
+ */
 export function autoHandler(view: HiringView, h: AutoHandlers): AutoHandler | undefined {
   if (!isUnhandled(view)) return undefined;
   if (h.bridgeAgents.has(view.agent)) return { kind: 'bridge' };

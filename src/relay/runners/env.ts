@@ -19,7 +19,11 @@ export interface ChildEnv {
  * key, a relay token) or looks like one of the relay's token shapes is left out. Values passed through
  * are registered as secrets, so a CLI printing its own key shows [REDACTED] everywhere.
  */
-export function childEnv(source: Record<string, string | undefined>, names: readonly string[], run: Record<string, string>): ChildEnv {
+export function childEnv(
+  source: Record<string, string | undefined>,
+  names: readonly string[],
+  run: Record<string, string>,
+): ChildEnv {
   const env: Record<string, string> = {};
   const refused: string[] = [];
   for (const [k, v] of Object.entries(source)) {

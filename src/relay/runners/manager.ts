@@ -92,11 +92,22 @@ export class RunnerManager {
   runs(): RunSummary[] {
     return [...this.records.values()]
       .sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1))
-      .map((r) => ({ hiring_id: r.hiringId, runner: r.runner, state: r.state, attempt: r.attempt, startedAt: r.startedAt }));
+      .map((r) => ({
+        hiring_id: r.hiringId,
+        runner: r.runner,
+        state: r.state,
+        attempt: r.attempt,
+        startedAt: r.startedAt,
+      }));
   }
 
   runners(): RunnerSummary[] {
-    return this.o.runners.map((r) => ({ name: r.name, autoDispatch: r.autoDispatch, maxConcurrent: r.maxConcurrent, active: this.activeCount(r.name) }));
+    return this.o.runners.map((r) => ({
+      name: r.name,
+      autoDispatch: r.autoDispatch,
+      maxConcurrent: r.maxConcurrent,
+      active: this.activeCount(r.name),
+    }));
   }
 
   /** The caller a run token stands for (the downstream server asks), or undefined. */
@@ -143,10 +154,15 @@ export class RunnerManager {
     const view = this.o.core.getHiring(OPERATOR, hiringId);
     const runner = this.pickRunner(view, runnerName);
     const prev = this.records.get(hiringId);
-    if (this.active.has(hiringId)) throw new RelayError(`Hiring ${hiringId} is already being run by "${prev?.runner}".`, 'conflict');
+    if (this.active.has(hiringId)) {
+      throw new RelayError(`Hiring ${hiringId} is already being run by "${prev?.runner}".`, 'conflict');
+    }
     if (isFinished(view.phase)) throw new RelayError(`Hiring ${hiringId} is already ${view.phase}.`, 'conflict');
     if (view.phase === 'awaiting_review' || view.phase === 'delivering') {
-      throw new RelayError(`Hiring ${hiringId} has a submission ${view.phase.replace('_', ' ')}; decide it first.`, 'conflict');
+      throw new RelayError(
+        `Hiring ${hiringId} has a submission ${view.phase.replace('_', ' ')}; decide it first.`,
+        'conflict',
+      );
     }
     const name = runnerClaimName(runner.name);
     if (view.claimedBy && view.claimedBy !== name && !view.claimedBy.startsWith('runner:')) {
@@ -174,16 +190,26 @@ export class RunnerManager {
     const id = String(view.hiring.id);
     if (runnerName !== undefined) {
       const r = this.o.runners.find((x) => x.name === runnerName);
-      if (!r) throw new RelayError(`There is no runner "${runnerName}"; configured: ${this.runnerNames.join(', ') || 'none'}.`, 'invalid');
+      if (!r) {
+        throw new RelayError(
+          `There is no runner "${runnerName}"; configured: ${this.runnerNames.join(', ') || 'none'}.`,
+          'invalid',
+        );
+      }
       const why = runnerMismatch(r, view);
       if (why) throw new RelayError(`Hiring ${id} does not fit: ${why}.`, 'invalid');
       this.checkCapacity(r, id);
       return r;
     }
-    if (this.o.runners.length === 0) throw new RelayError('No runner is configured (add "runners" to the relay config).', 'unavailable');
+    if (this.o.runners.length === 0) {
+      throw new RelayError('No runner is configured (add "runners" to the relay config).', 'unavailable');
+    }
     const fits = this.o.runners.filter((r) => runnerMismatch(r, view) === undefined);
     if (fits.length === 0) {
-      throw new RelayError(`No runner takes hiring ${id}: ${this.o.runners.map((r) => runnerMismatch(r, view)).join('; ')}.`, 'invalid');
+      throw new RelayError(
+        `No runner takes hiring ${id}: ${this.o.runners.map((r) => runnerMismatch(r, view)).join('; ')}.`,
+        'invalid',
+      );
     }
     const free = fits.find((r) => this.activeCount(r.name) < r.maxConcurrent);
     if (!free) this.checkCapacity(fits[0], id);
@@ -192,7 +218,10 @@ export class RunnerManager {
 
   private checkCapacity(r: RunnerConfig, id: string): void {
     if (this.activeCount(r.name) >= r.maxConcurrent) {
-      throw new RelayError(`Runner "${r.name}" is busy (${r.maxConcurrent} run(s) at once); hiring ${id} can start when one ends.`, 'conflict');
+      throw new RelayError(
+        `Runner "${r.name}" is busy (${r.maxConcurrent} run(s) at once); hiring ${id} can start when one ends.`,
+        'conflict',
+      );
     }
   }
 
@@ -212,7 +241,9 @@ export class RunnerManager {
         if (h?.kind !== 'runner' || this.records.has(String(view.hiring.id))) continue;
         if (this.activeCount(h.runner.name) >= h.runner.maxConcurrent) continue;
         this.begin(view, h.runner, 1).catch((e: unknown) =>
-          this.o.log.warn(`auto-dispatch of hiring ${String(view.hiring.id)} to runner "${h.runner.name}" failed`, { error: safeError(e).message }),
+          this.o.log.warn(`auto-dispatch of hiring ${String(view.hiring.id)} to runner "${h.runner.name}" failed`, {
+            error: safeError(e).message,
+          }),
         );
       }
     } finally {
@@ -247,7 +278,9 @@ export class RunnerManager {
     if (!runner) return;
     if (rec.attempt >= rec.maxAttempts) {
       rec.feedbackSeen = reviews.length;
-      rec.reason = `Review asked for changes after attempt ${rec.attempt} of ${rec.maxAttempts}; the runner will not try again. Work the hiring yourself or start a run.`;
+      rec.reason =
+        `Review asked for changes after attempt ${rec.attempt} of ${rec.maxAttempts}; the runner will not try again. ` +
+        'Work the hiring yourself or start a run.';
       this.save(rec);
       return;
     }
@@ -264,7 +297,9 @@ export class RunnerManager {
     const caller = this.workerCaller(view, runner);
     // The claim is the dispatch point: a person, a worker or the bridge that claimed first keeps it.
     const claimed = this.o.core.claim(caller, id);
-    if (claimed.claimedBy !== caller.name) throw new RelayError(`Hiring ${id} is taken by ${claimed.claimedBy}; one handler per hiring.`, 'conflict');
+    if (claimed.claimedBy !== caller.name) {
+      throw new RelayError(`Hiring ${id} is taken by ${claimed.claimedBy}; one handler per hiring.`, 'conflict');
+    }
     const mode = view.hiring.delivery_mode === 'push' ? 'push' : 'output';
     const rec: RunRecord = {
       hiringId: id,
@@ -287,7 +322,9 @@ export class RunnerManager {
     this.save(rec);
     const log = this.logFor(id);
     log.newAttempt();
-    log.note(`attempt ${attempt} of ${rec.maxAttempts} by runner "${runner.name}"${restarted ? ' (again, after a relay restart)' : ''}`);
+    log.note(
+      `attempt ${attempt} of ${rec.maxAttempts} by runner "${runner.name}"${restarted ? ' (again, after a relay restart)' : ''}`,
+    );
     void this.execute(a, view, runner, caller, log).finally(() => {
       for (const t of a.timers) clearTimeout(t);
       if (a.token) this.tokens.delete(a.token);
@@ -317,7 +354,14 @@ export class RunnerManager {
       }
       if (a.stopping) return this.finish(a, caller, log, { code: null, signal: null });
       const feedback = view.relayMessages.filter((m) => m.from === 'review').map((m) => m.content);
-      const promptText = buildPrompt({ hiring: view.hiring, mode: rec.mode, branch, mcpUrl: this.o.mcpUrl(), attempt: rec.attempt, feedback });
+      const promptText = buildPrompt({
+        hiring: view.hiring,
+        mode: rec.mode,
+        branch,
+        mcpUrl: this.o.mcpUrl(),
+        attempt: rec.attempt,
+        feedback,
+      });
       const promptFile = join(this.journal.dirFor(id), 'PROMPT.md');
       writeFileSync(promptFile, promptText, { mode: 0o600 });
       const token = (a.token = `rr_${randomBytes(24).toString('base64url')}`);
@@ -329,7 +373,10 @@ export class RunnerManager {
         AGRENTING_HIRING_ID: id,
       });
       if (refused.length > 0) log.note(`not passed to the agent (they hold relay secrets): ${refused.join(', ')}`);
-      const child = (a.child = new RunChild({ command: runner.command, prompt: runner.prompt, promptText, promptFile, cwd: rec.dir, env }, log));
+      const child = (a.child = new RunChild(
+        { command: runner.command, prompt: runner.prompt, promptText, promptFile, cwd: rec.dir, env },
+        log,
+      ));
       rec.state = 'running';
       rec.pid = child.pid;
       this.save(rec);
@@ -346,12 +393,27 @@ export class RunnerManager {
 
   /** Timeout, deadline and progress chunks for a running child. */
   private schedule(a: Active, runner: RunnerConfig, view: HiringView, caller: Caller, log: RunLog): void {
-    const t = setTimeout(() => this.kill(a, { state: 'failed', reason: `timed out after ${runner.timeoutMs} ms`, report: true, error: 'timeout' }), runner.timeoutMs);
+    const t = setTimeout(
+      () =>
+        this.kill(a, {
+          state: 'failed',
+          reason: `timed out after ${runner.timeoutMs} ms`,
+          report: true,
+          error: 'timeout',
+        }),
+      runner.timeoutMs,
+    );
     a.timers.push(t);
     const deadline = view.hiring.deadline_at ? Date.parse(view.hiring.deadline_at) : NaN;
     if (Number.isFinite(deadline)) {
       const d = setTimeout(
-        () => this.kill(a, { state: 'failed', reason: `the hiring's deadline ${view.hiring.deadline_at} passed`, report: true, error: 'timeout' }),
+        () =>
+          this.kill(a, {
+            state: 'failed',
+            reason: `the hiring's deadline ${view.hiring.deadline_at} passed`,
+            report: true,
+            error: 'timeout',
+          }),
         Math.max(0, Math.min(deadline - Date.now(), 2 ** 31 - 1)),
       );
       a.timers.push(d);
@@ -360,9 +422,11 @@ export class RunnerManager {
     const tick = () => {
       const text = log.takeProgress();
       if (text) {
-        this.o.core.emitChunk(caller, { hiring_id: a.rec.hiringId, content: text, kind: 'log' }).catch((e: unknown) =>
-          this.o.log.debug('progress chunk not queued', { hiring: a.rec.hiringId, error: safeError(e).message }),
-        );
+        this.o.core
+          .emitChunk(caller, { hiring_id: a.rec.hiringId, content: text, kind: 'log' })
+          .catch((e: unknown) =>
+            this.o.log.debug('progress chunk not queued', { hiring: a.rec.hiringId, error: safeError(e).message }),
+          );
       }
       if (this.active.get(a.rec.hiringId) === a) a.timers.push(setTimeout(tick, every));
     };
@@ -377,26 +441,53 @@ export class RunnerManager {
     a.child?.stop(this.o.graceMs ?? 5000);
   }
 
-  private async finish(a: Active, caller: Caller, log: RunLog, exit: { code: number | null; signal: NodeJS.Signals | null; spawnError?: string }): Promise<void> {
+  private async finish(
+    a: Active,
+    caller: Caller,
+    log: RunLog,
+    exit: { code: number | null; signal: NodeJS.Signals | null; spawnError?: string },
+  ): Promise<void> {
     const { rec } = a;
     rec.exitCode = exit.code;
     const last = log.takeProgress();
-    if (last) await this.o.core.emitChunk(caller, { hiring_id: rec.hiringId, content: last, kind: 'log' }).catch(() => undefined);
+    if (last) {
+      await this.o.core
+        .emitChunk(caller, { hiring_id: rec.hiringId, content: last, kind: 'log' })
+        .catch(() => undefined);
+    }
     if (a.stopping) {
       log.note(`run ended: ${a.stopping.reason}`);
       if (this.stopped && a.stopping.reason === 'the relay stopped') {
         // Left "running" on disk on purpose: the next start resumes it.
         return;
       }
-      if (a.stopping.report) return this.fail(a, caller, log, `Runner "${rec.runner}" on hiring ${rec.hiringId}: ${a.stopping.reason}.`, a.stopping.error ?? 'other', exit.code);
+      if (a.stopping.report) {
+        return this.fail(
+          a,
+          caller,
+          log,
+          `Runner "${rec.runner}" on hiring ${rec.hiringId}: ${a.stopping.reason}.`,
+          a.stopping.error ?? 'other',
+          exit.code,
+        );
+      }
       return this.end(rec, a.stopping.state);
     }
-    if (exit.spawnError) return this.fail(a, caller, log, `Runner "${rec.runner}" could not start: ${exit.spawnError}.`, 'other', null);
+    if (exit.spawnError) {
+      return this.fail(a, caller, log, `Runner "${rec.runner}" could not start: ${exit.spawnError}.`, 'other', null);
+    }
     if (exit.code !== 0) {
       const how = exit.code === null ? `was killed by ${exit.signal ?? 'a signal'}` : `exited with code ${exit.code}`;
       log.note(`the agent ${how}`);
       const tail = log.stdoutTail().trim().split('\n').slice(-5).join('\n');
-      return this.fail(a, caller, log, `The agent (runner "${rec.runner}") ${how} on hiring ${rec.hiringId}.${tail ? `\nLast output:\n${tail}` : ''}`, 'other', exit.code);
+      return this.fail(
+        a,
+        caller,
+        log,
+        `The agent (runner "${rec.runner}") ${how} on hiring ${rec.hiringId}.${tail ? `\nLast output:\n${tail}` : ''}`,
+        'other',
+        exit.code,
+      );
     }
     log.note('the agent exited with code 0; collecting its work');
     try {
@@ -406,8 +497,13 @@ export class RunnerManager {
         if (!view.workspace) throw new NoResultError('The push-mode workspace is gone.');
         const files = await collectPush(view.workspace);
         const said = log.stdoutTail().trim().slice(-1500);
-        const text = `${summary} ${files.length} file(s) changed: ${files.slice(0, 20).join(', ')}${said ? `\n\n${said}` : ''}`;
-        const sub = await this.o.core.submitResult(caller, { hiring_id: rec.hiringId, output: { summary: text } }, { summary: text });
+        const changed = `${files.length} file(s) changed: ${files.slice(0, 20).join(', ')}`;
+        const text = `${summary} ${changed}${said ? `\n\n${said}` : ''}`;
+        const sub = await this.o.core.submitResult(
+          caller,
+          { hiring_id: rec.hiringId, output: { summary: text } },
+          { summary: text },
+        );
         rec.submissionId = sub.id;
       } else {
         const args = await collectOutput(rec.hiringId, rec.dir, log.stdoutTail(), summary);
@@ -417,18 +513,31 @@ export class RunnerManager {
       log.note(`submitted for review (submission ${rec.submissionId})`);
       this.end(rec, 'succeeded');
     } catch (e) {
-      if (e instanceof NoResultError) return this.fail(a, caller, log, `Runner "${rec.runner}" on hiring ${rec.hiringId}: ${e.message}`, 'other', 0);
+      if (e instanceof NoResultError) {
+        return this.fail(a, caller, log, `Runner "${rec.runner}" on hiring ${rec.hiringId}: ${e.message}`, 'other', 0);
+      }
       throw e;
     }
   }
 
   /** A failure report for the operator to review (sent only once approved when review is on). */
-  private async fail(a: Active, caller: Caller, log: RunLog, reason: string, error: 'timeout' | 'other', code: number | null): Promise<void> {
+  private async fail(
+    a: Active,
+    caller: Caller,
+    log: RunLog,
+    reason: string,
+    error: 'timeout' | 'other',
+    code: number | null,
+  ): Promise<void> {
     const { rec } = a;
     rec.exitCode = code;
     rec.reason = reason.split('\n')[0];
     try {
-      const sub = await this.o.core.reportFailure(caller, { hiring_id: rec.hiringId, reason: reason.slice(0, 2000), error });
+      const sub = await this.o.core.reportFailure(caller, {
+        hiring_id: rec.hiringId,
+        reason: reason.slice(0, 2000),
+        error,
+      });
       rec.submissionId = sub.id;
       log.note(`failure report waiting for review (submission ${sub.id})`);
     } catch (e) {
@@ -482,7 +591,14 @@ export class RunnerManager {
     const caller = this.workerCaller(view, runner);
     const log = this.logFor(rec.hiringId);
     const a: Active = { rec, timers: [], done: Promise.resolve() };
-    void this.fail(a, caller, log, `Runner "${rec.runner}" on hiring ${rec.hiringId} was interrupted twice by relay restarts; not starting it again.`, 'other', null);
+    void this.fail(
+      a,
+      caller,
+      log,
+      `Runner "${rec.runner}" on hiring ${rec.hiringId} was interrupted twice by relay restarts; not starting it again.`,
+      'other',
+      null,
+    );
   }
 
   // ───────────── helpers ─────────────

@@ -30,7 +30,8 @@ export function buildPrompt(p: PromptInput): string {
   if (p.mode === 'push') {
     lines.push(
       `This folder is a git checkout of the client's repository on branch ${p.branch ?? '(the hiring branch)'}.`,
-      'Edit files here. Do not commit and do not push: the relay commits and pushes your changes after a person reviews them.',
+      'Edit files here. Do not commit and do not push:',
+      'the relay commits and pushes your changes after a person reviews them.',
     );
   } else {
     lines.push(
@@ -41,12 +42,18 @@ export function buildPrompt(p: PromptInput): string {
   lines.push(
     '',
     '## Talking to the client',
-    `The relay's MCP server is at ${p.mcpUrl}; send the token in the environment variable AGRENTING_RELAY_TOKEN as the X-API-Key header.`,
-    `Call add_hiring_message (hiring_id "${String(h.id)}", kind "question") to ask the client something, and task_emit_chunk to report progress.`,
+    `The relay's MCP server is at ${p.mcpUrl};`,
+    'send the token in the environment variable AGRENTING_RELAY_TOKEN as the X-API-Key header.',
+    `Call add_hiring_message (hiring_id "${String(h.id)}", kind "question") to ask the client something,`,
+    'and task_emit_chunk to report progress.',
     'Your printed output is also shown to the client as progress, so do not print secrets.',
   );
   if (p.feedback.length > 0) {
-    lines.push('', `## Review feedback (attempt ${p.attempt})`, 'A reviewer looked at your previous attempt and asked for changes. Your earlier work is still in this folder:');
+    lines.push(
+      '',
+      `## Review feedback (attempt ${p.attempt})`,
+      'A reviewer looked at your previous attempt and asked for changes. Your earlier work is still in this folder:',
+    );
     for (const f of p.feedback) lines.push(`- ${f.trim()}`);
   }
   return `${lines.join('\n')}\n`;
