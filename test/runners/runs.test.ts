@@ -141,6 +141,7 @@ describe('failures and stops', () => {
       fakeRunner('hang', { timeoutMs: 60_000 }),
       fakeRunner('hang-hard'),
       fakeRunner('silent'),
+      { name: 'missing', command: ['no-such-agent-cli-here'] },
       fakeRunner('slow', { command: [process.execPath, join(__dirname, 'fake-agent.mjs'), 'hang'], timeoutMs: 300 }),
     ]);
   });
@@ -159,6 +160,16 @@ describe('failures and stops', () => {
     expect(await ended(w, id)).toMatchObject({ state: 'failed', exitCode: 2 });
     expect(w.relay.runLog!(w.operator, id)).toContain('boom: the fake agent failed');
     expect(sandbox.hiring(id)?.status).not.toBe('failed');
+  });
+
+  it('says so when the program is not installed', async () => {
+    const id = await hireAndSee(w);
+    await w.relay.startRun!(w.operator, id, 'missing');
+    const sub = await waitFor('the failure report', () =>
+      w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id),
+    );
+    expect(sub.failure?.reason).toMatch(/"no-such-agent-cli-here" was not found on PATH/);
+    expect((await ended(w, id)).state).toBe('failed');
   });
 
   it('turns an exit without output into a failure report', async () => {

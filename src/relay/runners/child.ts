@@ -41,8 +41,11 @@ export class RunChild {
     });
     const out = new LineSplitter((l) => log.line('stdout', l));
     const err = new LineSplitter((l) => log.line('stderr', l));
-    this.proc.stdout?.on('data', (b: Buffer) => out.push(b));
-    this.proc.stderr?.on('data', (b: Buffer) => err.push(b));
+    // Decoded as UTF-8 by the stream, so a character split between two reads stays whole.
+    this.proc.stdout?.setEncoding('utf8');
+    this.proc.stderr?.setEncoding('utf8');
+    this.proc.stdout?.on('data', (b: string) => out.push(b));
+    this.proc.stderr?.on('data', (b: string) => err.push(b));
     this.exited = new Promise<ChildExit>((resolve) => {
       let spawnError: string | undefined;
       this.proc.once('error', (e: NodeJS.ErrnoException) => {
