@@ -9,6 +9,7 @@
 //   env     prints its environment, then answers
 //   ask     asks the client a question and reports progress through the relay's MCP, then answers
 //   silent  exits 0 leaving nothing
+//   orphan  starts a detached-looking grandchild that would live on (its pid in grandchild.pid), then answers
 //   slow    records its pid in pids.txt, works 0.2–1 s (silently), then answers
 //   once    the first time in a folder: writes hang.pid and hangs; the next time: answers
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -115,6 +116,14 @@ switch (mode) {
   }
   case 'silent':
     break;
+  case 'orphan': {
+    const { spawn } = await import('node:child_process');
+    const g = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    g.unref();
+    writeFileSync('grandchild.pid', String(g.pid));
+    answer(prompt);
+    break;
+  }
   case 'slow':
     appendFileSync('pids.txt', `${process.pid}\n`);
     await new Promise((r) => setTimeout(r, 200 + Math.random() * 800));

@@ -142,6 +142,7 @@ describe('failures and stops', () => {
       fakeRunner('hang-hard'),
       fakeRunner('silent'),
       { name: 'missing', command: ['no-such-agent-cli-here'] },
+      fakeRunner('orphan'),
       fakeRunner('slow', { command: [process.execPath, join(__dirname, 'fake-agent.mjs'), 'hang'], timeoutMs: 300 }),
     ]);
   });
@@ -160,6 +161,14 @@ describe('failures and stops', () => {
     expect(await ended(w, id)).toMatchObject({ state: 'failed', exitCode: 2 });
     expect(w.relay.runLog!(w.operator, id)).toContain('boom: the fake agent failed');
     expect(sandbox.hiring(id)?.status).not.toBe('failed');
+  });
+
+  it('ends what the agent left running when it exits', async () => {
+    const id = await hireAndSee(w);
+    await w.relay.startRun!(w.operator, id, 'orphan');
+    await waitFor('the submission', () => w.relay.reviewQueue(w.operator).find((s) => s.hiringId === id));
+    const pid = Number(readFileSync(join(w.stateDir, 'runs', id, 'work', 'grandchild.pid'), 'utf8'));
+    await waitFor('the grandchild to be gone', () => !pidAlive(pid));
   });
 
   it('says so when the program is not installed', async () => {

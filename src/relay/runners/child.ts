@@ -57,6 +57,8 @@ export class RunChild {
         out.end();
         err.end();
         if (this.killTimer) clearTimeout(this.killTimer);
+        // Nothing the CLI started outlives its run: what is left of its group goes now.
+        if (this.proc.pid !== undefined) killGroupOnly(this.proc.pid);
         resolve({ code, signal, spawnError });
       });
     });
@@ -94,6 +96,14 @@ export function killLeftover(pid: number, hiringId: string): boolean {
   if (!environ.split('\0').includes(`AGRENTING_HIRING_ID=${hiringId}`)) return false;
   signalGroup(pid, 'SIGKILL');
   return true;
+}
+
+function killGroupOnly(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // The group is empty.
+  }
 }
 
 function signalGroup(pid: number, sig: NodeJS.Signals): void {
