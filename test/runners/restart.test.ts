@@ -81,19 +81,27 @@ describe('runs across relay restarts', () => {
     }
   });
 
-  it('proposes a failure instead of a third start, and never re-runs a run that had submitted', async () => {
+  it('a clean stop does not count as a crash; a run cut short twice by crashes becomes a failure report', async () => {
     const stateDir = tempDir();
     let w = await open(stateDir);
     const id = await hire(w);
     await w.relay.startRun!(w.operator, id);
     const pidFile = join(stateDir, 'runs', id, 'work', 'hang.pid');
+    const file = join(stateDir, 'runs', id, 'run.json');
     await waitFor('the agent running', () => readFileSync(pidFile, 'utf8'));
     await w.close();
-    // The second start hangs again (a fresh folder marker), and the relay stops again.
-    rmSync(pidFile);
-    w = await open(stateDir);
-    await waitFor('the resumed agent running', () => readFileSync(pidFile, 'utf8'));
-    await w.close();
+    // Two clean stops in a row: the run starts again each time.
+    for (let i = 0; i < 2; i++) {
+      rmSync(pidFile);
+      w = await open(stateDir);
+      await waitFor('the resumed agent running', () => readFileSync(pidFile, 'utf8'));
+      await w.close();
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ state: 'running' });
+      expect(JSON.parse(readFileSync(file, 'utf8')).restarted).toBeUndefined();
+    }
+    // As a crash leaves it: "running", already started once more.
+    const rec = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    writeFileSync(file, JSON.stringify({ ...rec, restarted: true }));
 
     w = await open(stateDir);
     try {
@@ -107,9 +115,8 @@ describe('runs across relay restarts', () => {
       await w.close();
     }
     // Journal says "running" but the submission exists: nothing is run or submitted again.
-    const file = join(stateDir, 'runs', id, 'run.json');
-    const rec = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    writeFileSync(file, JSON.stringify({ ...rec, state: 'running', restarted: false, submissionsAtStart: 0 }));
+    const after = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    writeFileSync(file, JSON.stringify({ ...after, state: 'running', restarted: false, submissionsAtStart: 0 }));
     w = await open(stateDir);
     try {
       await waitFor('the run settled', () => w.relay.getHiring(w.operator, id).run?.state === 'succeeded');

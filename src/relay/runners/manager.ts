@@ -458,7 +458,15 @@ export class RunnerManager {
     if (a.stopping) {
       log.note(`run ended: ${a.stopping.reason}`);
       if (this.stopped && a.stopping.reason === 'the relay stopped') {
-        // Left "running" on disk on purpose: the next start resumes it.
+        // Left "running" on disk on purpose: the next start resumes it. A clean stop is no crash, so it
+        // does not count toward the one restart a crashed run gets.
+        delete rec.restarted;
+        delete rec.pid;
+        try {
+          this.journal.save(rec);
+        } catch (e) {
+          this.o.log.warn('could not journal a run at stop', { hiring: rec.hiringId, error: safeError(e).message });
+        }
         return;
       }
       if (a.stopping.report) {
