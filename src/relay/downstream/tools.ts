@@ -98,7 +98,9 @@ const OPERATOR_TOOLS: Tool[] = [
   },
   {
     name: RELAY_TOOL.stopRun,
-    description: "Stop the run working a hiring (TERM, then KILL after a grace period). The hiring stays claimed by the runner's failure report for review.",
+    description:
+      'Stop the run working a hiring (TERM, then KILL after a grace period). Nothing is submitted; the hiring stays ' +
+      "with the runner: start_run again, or finish it yourself.",
     inputSchema: hiringIdSchema,
   },
 ];
