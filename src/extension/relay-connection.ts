@@ -4,6 +4,8 @@
 // (re-reading relay.json each time: a restarted relay may have a new port).
 // No vscode import: the extension wires its events to the UI.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Backoff } from '../shared/backoff';
+import { Emitter } from '../shared/emitter';
 import type { Logger } from '../shared/log';
 import { redact, registerSecret } from '../shared/redact';
 import type { HiringView, RelayStatus, Submission } from '../relay/types';
@@ -59,20 +61,18 @@ export class RelayConnection {
   private running = false;
   private wakeUp: (() => void) | undefined;
   private lost: (() => void) | undefined;
-  private readonly stateListeners = new Set<Listener>();
-  private readonly dataListeners = new Set<Listener>();
+  private readonly stateEvents = new Emitter<void>((e) => this.listenerFailed('state', e));
+  private readonly dataEvents = new Emitter<void>((e) => this.listenerFailed('data', e));
   private readonly pendingReads = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly opts: ConnectionOptions) {}
 
   onState(l: Listener): () => void {
-    this.stateListeners.add(l);
-    return () => this.stateListeners.delete(l);
+    return this.stateEvents.on(l);
   }
 
   onData(l: Listener): () => void {
-    this.dataListeners.add(l);
-    return () => this.dataListeners.delete(l);
+    return this.dataEvents.on(l);
   }
 
   /** Starts the connect loop (idempotent). */
@@ -105,15 +105,16 @@ export class RelayConnection {
     const changed = state !== this.state || error !== this.lastError;
     this.state = state;
     if (error !== undefined || state === 'connected') this.lastError = error;
-    if (changed) this.emit(this.stateListeners, 'state');
+    if (changed) this.stateEvents.emit();
   }
 
   private async loop(): Promise<void> {
-    let backoff = this.opts.minBackoffMs ?? 500;
+    // No jitter: one extension reconnects to one local relay, there is no crowd to spread.
+    const backoff = new Backoff({ baseMs: this.opts.minBackoffMs ?? 500, capMs: this.opts.maxBackoffMs ?? 10_000, jitter: 0 });
     while (!this.disposed) {
       try {
         await this.connectOnce();
-        backoff = this.opts.minBackoffMs ?? 500;
+        backoff.reset();
         await this.untilLost();
       } catch (e) {
         const msg = redact(e instanceof Error ? e.message : String(e));
@@ -123,8 +124,7 @@ export class RelayConnection {
       await this.closeClient();
       if (this.disposed) break;
       if (this.state === 'connected') this.setState('reconnecting', this.lastError);
-      await this.sleep(backoff);
-      backoff = Math.min(backoff * 2, this.opts.maxBackoffMs ?? 10_000);
+      await this.sleep(backoff.next());
     }
     this.running = false;
   }
@@ -250,18 +250,12 @@ export class RelayConnection {
       const status = parseRelayStatus(raw);
       this.data = { ...this.data, status };
     }
-    this.emit(this.dataListeners, 'data');
+    this.dataEvents.emit();
   }
 
-  /** One failing listener (a UI part) must not keep the others from updating. */
-  private emit(listeners: Set<Listener>, what: string): void {
-    for (const l of listeners) {
-      try {
-        l();
-      } catch (e) {
-        this.opts.log.error(`a ${what} listener failed`, { error: e instanceof Error ? `${e.message} ${e.stack?.split('\n')[1]?.trim() ?? ''}` : String(e) });
-      }
-    }
+  private listenerFailed(what: string, e: unknown): void {
+    const where = e instanceof Error ? `${e.message} ${e.stack?.split('\n')[1]?.trim() ?? ''}` : String(e);
+    this.opts.log.error(`a ${what} listener failed`, { error: where });
   }
 
   /** Re-reads every resource (on connect and on Refresh). */

@@ -10,13 +10,14 @@ import { z } from 'zod';
 import { describeZodError, registerSecret, safeError } from '../shared';
 import type { LogLevel } from '../shared';
 import { BridgeConfigError, parseBridgeConfig } from './bridge/config';
+import { DEFAULT_RELAY_HOST, DEFAULT_RELAY_PORT, isReviewMode, type ReviewMode } from '../shared/constants';
 
 export const DEFAULT_BASE_URL = 'https://agrenting.com';
-export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_PORT = 7391;
+export const DEFAULT_HOST = DEFAULT_RELAY_HOST;
+export const DEFAULT_PORT = DEFAULT_RELAY_PORT;
 export const DEFAULT_AGENT_NAME = 'default';
 
-export type ReviewMode = 'required' | 'off';
+export type { ReviewMode };
 
 export interface AgentConfig {
   /** Local name: "default" for the agent from the environment. */
@@ -163,7 +164,7 @@ export function parseListen(text: string, where: string): { host: string; port: 
 }
 
 function parseReview(text: string, where: string): ReviewMode {
-  if (text === 'required' || text === 'off') return text;
+  if (isReviewMode(text)) return text;
   throw new ConfigError(`${where}: review mode "${text}" is unknown; use "required" or "off".`);
 }
 

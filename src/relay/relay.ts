@@ -14,7 +14,7 @@ import type { LinkDirectory } from './core/ports';
 import { pushDelivery } from './core/push-adapter';
 import { startDownstreamServer, type DownstreamServer } from './downstream';
 import { Outbox } from './inbox/outbox';
-import type { BackoffOptions } from './inbox/backoff';
+import type { BackoffOptions } from '../shared/backoff';
 import { ReviewQueue } from './inbox/review';
 import { HiringStore } from './inbox/store';
 import { removeRelayFile, resolveTokens, writeRelayFile, type RelayTokens } from './relay-file';
@@ -29,6 +29,7 @@ import {
 } from './types';
 import { createAgentLink, type LinkTiming } from './upstream';
 import { RELAY_VERSION } from './version';
+import { DEFAULT_RELAY_PORT, type ReviewMode } from '../shared/constants';
 
 export interface RelayAgent {
   name: string;
@@ -46,14 +47,14 @@ export interface RelayOptions {
   host?: string;
   /** Default 7391; 0 picks a free port. */
   port?: number;
-  review?: 'required' | 'off';
+  review?: ReviewMode;
   /** Client tokens; default from the environment / previous run / generated (see relay-file.ts). */
   tokens?: RelayTokens;
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
   linkTiming?: Partial<LinkTiming>;
   /** Outbox retry backoff (tests shrink it). */
-  outboxBackoff?: BackoffOptions;
+  outboxBackoff?: Partial<BackoffOptions>;
   /** fsync journals (default true). */
   durable?: boolean;
   /** GitHub-style API base override for pull requests. */
@@ -195,7 +196,7 @@ class RelayImpl extends DelegatingCore implements Relay {
     this.server = await startDownstreamServer({
       core: this,
       host: this.opts.host ?? '127.0.0.1',
-      port: this.opts.port ?? 7391,
+      port: this.opts.port ?? DEFAULT_RELAY_PORT,
       tokens: { operator: this.tokens.operatorToken, workers: this.tokens.workerTokens },
       log: log.child('downstream'),
       keepAliveMs: this.opts.keepAliveMs,

@@ -3,6 +3,7 @@
 import type { Hiring } from '../shared/hiring';
 import type { PlatformToolName } from '../shared/protocol';
 import type { Artifact, ReportFailureArgs, SubmitResultArgs } from '../shared/tools';
+import type { LocalPhase, ReviewMode, SubmissionState } from '../shared/constants';
 
 // ───────────────────────────── upstream ─────────────────────────────
 
@@ -56,8 +57,7 @@ export interface UpstreamLink {
 
 // ───────────────────────────── inbox ─────────────────────────────
 
-/** Where a hiring stands on this machine, beside its platform status. */
-export type LocalPhase = 'new' | 'claimed' | 'awaiting_review' | 'delivering' | 'done' | 'failed';
+export type { LocalPhase, ReviewMode, SubmissionState } from '../shared/constants';
 
 export interface ProgressChunk {
   content: string;
@@ -100,7 +100,6 @@ export interface PushPlan {
   summary: string;
 }
 
-export type SubmissionState = 'awaiting_review' | 'approved' | 'rejected' | 'delivering' | 'delivered' | 'failed';
 
 export interface Submission {
   id: string;
@@ -145,7 +144,7 @@ export type Caller = { role: 'operator'; name: string } | { role: 'worker'; agen
 export interface RelayStatus {
   version: string;
   startedAt: string;
-  review: 'required' | 'off';
+  review: ReviewMode;
   links: LinkStatus[];
   counts: Record<LocalPhase, number>;
   reviewsWaiting: number;

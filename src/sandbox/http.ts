@@ -48,11 +48,6 @@ export function sendError(res: ServerResponse, code: ErrorCode, message: string,
   sendJson(res, ERROR_CODES[code], errorEnvelope(code, message, details), headers);
 }
 
-/** Text (or any value) safe inside HTML element content and quoted attributes. */
-export function escapeHtml(text: unknown): string {
-  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 /** An agent's callback_auth_header ("Name: value") as [name, value]; undefined if it is not one. */
 export function authHeader(spec: unknown): [string, string] | undefined {
   if (typeof spec !== 'string') return undefined;

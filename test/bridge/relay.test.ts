@@ -63,7 +63,7 @@ beforeAll(async () => {
     env: { T_KEY: KEY, T_SECRET: SECRET, T_S3: 'S3RVER', T_MATRIX: MATRIX_TOKEN },
     durable: false,
     writeRelayFile: false,
-    outboxBackoff: { baseDelayMs: 20, maxDelayMs: 200 },
+    outboxBackoff: { baseMs: 20, capMs: 200 },
     linkTiming: { backoffBaseMs: 20, backoffCapMs: 200, requestTimeoutMs: 5000 },
     bridge: {
       listen: `127.0.0.1:${port}`,

@@ -98,7 +98,7 @@ describe('the relay behind a chaos proxy', () => {
         authRetryMs: 1000,
         safetyNetMs: 5000,
       },
-      outboxBackoff: { baseDelayMs: 100, maxDelayMs: 2000 },
+      outboxBackoff: { baseMs: 100, capMs: 2000 },
     });
     await relay.start();
     worker = startWorker({ locate: () => ({ url: relay.url, token: relay.tokens.workerTokens.chaos }), pollMs: 400 });

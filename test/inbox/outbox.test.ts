@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Outbox, type OutboxEvent, type OutboxOptions } from '../../src/relay/inbox/outbox';
-import { Backoff } from '../../src/relay/inbox/backoff';
+import { Outbox, honourRetryAfter, type OutboxEvent, type OutboxOptions } from '../../src/relay/inbox/outbox';
 import { Journal } from '../../src/relay/inbox/journal';
 import { OutboxLedger } from '../../src/relay/inbox/outbox-ledger';
 import type { OutboxRecord } from '../../src/relay/inbox/outbox-records';
@@ -41,7 +40,7 @@ function fakeSender(script: DeliveryOutcome[] | ((e: OutboxEntry, n: number) => 
 }
 
 async function open(d: string, opts: Partial<OutboxOptions> & Pick<OutboxOptions, 'send'>) {
-  const box = await Outbox.open(d, { logger: quietLogger(), baseDelayMs: 1, maxDelayMs: 5, random: () => 0.5, ...opts });
+  const box = await Outbox.open(d, { logger: quietLogger(), baseMs: 1, capMs: 5, random: () => 0.5, ...opts });
   const events: OutboxEvent[] = [];
   box.onEvent((e) => events.push(e));
   cleanups.push(() => box.close());
@@ -90,7 +89,7 @@ describe('Outbox', () => {
       { kind: 'retry', message: 'socket hang up' },
       { kind: 'retry', message: 'socket hang up' },
     ]);
-    const { box, events } = await open(dir(), { send: fake.send, baseDelayMs: 2, maxDelayMs: 10 });
+    const { box, events } = await open(dir(), { send: fake.send, baseMs: 2, capMs: 10 });
     const e = await box.enqueue(result());
     await waitFor(() => box.get(e.key)?.state === 'confirmed', 'confirmation');
     expect(fake.calls).toHaveLength(5);
@@ -114,11 +113,10 @@ describe('Outbox', () => {
   });
 
   it('never retries at once on "Retry-After: 0" (no busy loop against the platform)', () => {
-    const b = new Backoff({ baseDelayMs: 1000, random: () => 0.5 });
-    expect(b.delay(1, 0)).toBe(1000);
-    expect(b.delay(7, 0)).toBe(1000);
-    expect(b.delay(1, 30_000)).toBe(30_000);
-    expect(b.delay(1, 60 * 60_000)).toBe(15 * 60_000);
+    expect(honourRetryAfter(0, 1000)).toBe(1000);
+    expect(honourRetryAfter(-5, 1000)).toBeUndefined();
+    expect(honourRetryAfter(30_000, 1000)).toBe(30_000);
+    expect(honourRetryAfter(60 * 60_000, 1000)).toBe(15 * 60_000);
   });
 
   it('honours retryAfterMs', async () => {
@@ -294,7 +292,7 @@ describe('Outbox', () => {
   it('never holds a result back behind progress chunks that cannot go out (MCP down, REST up)', async () => {
     // Chunks need the MCP session; the result can go over REST.
     const fake = fakeSender((e) => (e.tool === TOOL.emitChunk ? { kind: 'retry', message: 'task_emit_chunk needs the MCP session' } : { kind: 'confirmed' }));
-    const { box, events } = await open(dir(), { send: fake.send, baseDelayMs: 3_600_000, maxDelayMs: 3_600_000 });
+    const { box, events } = await open(dir(), { send: fake.send, baseMs: 3_600_000, capMs: 3_600_000 });
     const c1 = await box.enqueue(chunk('h1', 'one'));
     await waitFor(() => box.get(c1.key)?.lastError !== undefined, 'the first chunk waiting out its backoff');
     const c2 = await box.enqueue(chunk('h1', 'two'));
@@ -322,7 +320,7 @@ describe('Outbox', () => {
 
   it('kick() retries now instead of waiting out a long backoff', async () => {
     const fake = fakeSender([{ kind: 'retry', message: 'offline' }]);
-    const { box } = await open(dir(), { send: fake.send, baseDelayMs: 3_600_000, maxDelayMs: 3_600_000 });
+    const { box } = await open(dir(), { send: fake.send, baseMs: 3_600_000, capMs: 3_600_000 });
     const e = await box.enqueue(result());
     await waitFor(() => box.get(e.key)?.lastError === 'offline', 'first failure');
     box.kick('someone-else');

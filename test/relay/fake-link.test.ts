@@ -57,7 +57,7 @@ async function start(stateDir = tempDir()): Promise<{ relay: Relay; link: FakeLi
     durable: false,
     review: 'off',
     logger: log,
-    outboxBackoff: { baseDelayMs: 10, maxDelayMs: 50 },
+    outboxBackoff: { baseMs: 10, capMs: 50 },
     createLink: (_a, listener) => (link = new FakeLink(listener)),
   });
   await relay.start();

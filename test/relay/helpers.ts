@@ -66,7 +66,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     logger: log,
     env: {},
     durable: false,
-    outboxBackoff: { baseDelayMs: 20, maxDelayMs: 200 },
+    outboxBackoff: { baseMs: 20, capMs: 200 },
     reconcileMs: opts.reconcileMs,
     linkTiming: { backoffBaseMs: 20, backoffCapMs: 200, requestTimeoutMs: 5000, ...opts.linkTiming },
   });

@@ -93,7 +93,7 @@ describe('push failures and restarts', () => {
       env: {},
       durable: false,
       logger: quiet(),
-      outboxBackoff: { baseDelayMs: 20, maxDelayMs: 200 },
+      outboxBackoff: { baseMs: 20, capMs: 200 },
     });
     await second.start();
     try {

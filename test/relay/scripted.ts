@@ -93,7 +93,7 @@ export class Relays {
       writeRelayFile: false,
       review: opts.review ?? 'required',
       logger: log,
-      outboxBackoff: { baseDelayMs: 5, maxDelayMs: 20 },
+      outboxBackoff: { baseMs: 5, capMs: 20 },
       createLink: (_a, listener) => {
         link = new ScriptedLink(listener);
         for (const h of opts.hirings ?? []) link.set(h);

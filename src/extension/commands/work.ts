@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { HiringView } from '../../relay/types';
 import { FAILURE_ERRORS, LIMITS, type FailureError } from '../../shared/protocol';
+import { LOCAL_PHASES } from '../../shared/constants';
 import { buildOutputSubmission, type OutputFile } from '../../relay/delivery/output';
 import { readSettings } from '../settings';
 import { draftHiringId, draftText, stripDraftHeader } from '../view-models/output-draft';
@@ -221,7 +222,7 @@ export function registerWorkCommands(ctx: CommandContext): vscode.Disposable[] {
     command(ctx, 'agrenting.reportFailure', (target) => reportFailure(ctx, target as Target)),
     command(ctx, 'agrenting.sendMessage', (target, text) => sendMessage(ctx, target as Target, text)),
     command(ctx, 'agrenting.openHiring', async (target) => {
-      const view = await resolveHiring(ctx.connection, target as Target, ['new', 'claimed', 'awaiting_review', 'delivering', 'done', 'failed'], 'Open which hiring?');
+      const view = await resolveHiring(ctx.connection, target as Target, LOCAL_PHASES, 'Open which hiring?');
       if (view) ctx.panels.show(view.hiring.id);
     }),
   ];

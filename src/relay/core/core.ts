@@ -28,6 +28,8 @@ import type { LinkDirectory, PushDelivery } from './ports';
 import { Submissions } from './submissions';
 import { canSee, countPhases, hid, isFinished, requireOperator, toView } from './views';
 import type { z } from 'zod';
+import { Emitter } from '../../shared/emitter';
+import type { ReviewMode } from '../../shared/constants';
 
 export interface CoreOptions {
   store: HiringStore;
@@ -35,7 +37,7 @@ export interface CoreOptions {
   outbox: Outbox;
   links: LinkDirectory;
   push: PushDelivery;
-  review: 'required' | 'off';
+  review: ReviewMode;
   workspaceRoot: string;
   version: string;
   logger: Logger;
@@ -50,7 +52,7 @@ function parseArgs<T>(schema: z.ZodType<T>, raw: unknown, tool: string): T {
 
 export class Core implements RelayCore {
   readonly startedAt: string;
-  private readonly listeners = new Set<(e: RelayEvent) => void>();
+  private readonly events = new Emitter<RelayEvent>((e) => this.log.error('a relay event listener failed', { error: e }));
   private readonly submitting = new Set<string>();
   private readonly log: Logger;
   private readonly now: () => Date;
@@ -121,8 +123,7 @@ export class Core implements RelayCore {
   }
 
   subscribe(listener: (event: RelayEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.on(listener);
   }
 
   // ───────────── input ─────────────
@@ -231,13 +232,7 @@ export class Core implements RelayCore {
   // ───────────── helpers ─────────────
 
   private emit(event: RelayEvent): void {
-    for (const l of this.listeners) {
-      try {
-        l(event);
-      } catch (e) {
-        this.log.error('a relay event listener failed', { error: e });
-      }
-    }
+    this.events.emit(event);
   }
 
   private visible(caller: Caller, id: string): HiringRecord {

@@ -13,6 +13,7 @@ import { RelayError, type HiringRecord, type OutboxEntry, type RelayEvent, type 
 import type { LinkDirectory, PushDelivery } from './ports';
 import { answerOf, currentKey, nextDeliveryKey, recoverSubmissions } from './recovery';
 import { isFinished } from './views';
+import type { ReviewMode } from '../../shared/constants';
 
 export interface SubmissionsOptions {
   store: HiringStore;
@@ -65,7 +66,7 @@ export class Submissions {
     return this.o.queue.forHiring(hiringId).find((s) => OPEN.includes(s.state));
   }
 
-  async create(input: NewSubmission, review: 'required' | 'off'): Promise<Submission> {
+  async create(input: NewSubmission, review: ReviewMode): Promise<Submission> {
     const s = await this.o.queue.create({ ...input, state: review === 'off' ? 'approved' : 'awaiting_review' });
     await this.o.store.linkSubmission(s.hiringId, s.id, 'awaiting_review');
     this.o.logger.info(`${s.kind} submitted`, { hiring: s.hiringId, submission: s.id, by: s.submittedBy, review });

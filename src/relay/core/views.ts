@@ -2,8 +2,8 @@
 // its own agent, counts for RelayStatus.
 import { withoutSecrets, type Hiring } from '../../shared/hiring';
 import { RelayError, type Caller, type HiringRecord, type HiringView, type LocalPhase } from '../types';
+import { LOCAL_PHASES } from '../../shared/constants';
 
-export const PHASES: readonly LocalPhase[] = ['new', 'claimed', 'awaiting_review', 'delivering', 'done', 'failed'];
 
 export function toView(rec: HiringRecord): HiringView {
   return { ...rec, hiring: withoutSecrets(rec.hiring) };
@@ -20,7 +20,7 @@ export function requireOperator(caller: Caller, action: string): void {
 }
 
 export function countPhases(records: Iterable<HiringRecord>): Record<LocalPhase, number> {
-  const counts = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<LocalPhase, number>;
+  const counts = Object.fromEntries(LOCAL_PHASES.map((p) => [p, 0])) as Record<LocalPhase, number>;
   for (const r of records) counts[r.phase] = (counts[r.phase] ?? 0) + 1;
   return counts;
 }

@@ -1,10 +1,10 @@
 // Who may talk to the downstream MCP server: roles by token (sent like Agrenting
 // agent keys), and Host/Origin checks so a web page cannot reach the relay through
 // DNS rebinding.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { readApiKey } from '../../shared/protocol';
 import { registerSecret } from '../../shared/redact';
+import { safeEqual } from '../../shared/safe-equal';
 import type { Caller } from '../types';
 
 export interface DownstreamTokens {
@@ -12,13 +12,6 @@ export interface DownstreamTokens {
   operator: string;
   /** One token per local agent name; a worker sees only its agent. */
   workers: Record<string, string>;
-}
-
-/** Hashing first makes both sides the same length, so the comparison time says nothing about the token. */
-function sameToken(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b) && expected.length > 0;
 }
 
 export class TokenRoles {
@@ -39,7 +32,7 @@ export class TokenRoles {
     let found: Caller | undefined;
     // Every entry is compared, so the time taken does not reveal which role matched.
     for (const e of this.entries) {
-      if (sameToken(token, e.token) && found === undefined) found = e.caller;
+      if (safeEqual(token, e.token) && found === undefined) found = e.caller;
     }
     return found;
   }

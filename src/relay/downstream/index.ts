@@ -1,5 +1,5 @@
 // The relay's downstream MCP server (see server.ts).
-export { startDownstreamServer, DEFAULT_DOWNSTREAM_PORT, STREAMABLE_PATH } from './server';
+export { startDownstreamServer, STREAMABLE_PATH } from './server';
 export type { DownstreamServer, DownstreamServerOptions } from './server';
 export type { DownstreamTokens } from './auth';
 export { RESOURCE_URI } from './resources';

@@ -14,8 +14,8 @@ import { createMcpServer } from './mcp-server';
 import type { RouteDeps } from './route-deps';
 import { SessionRegistry, type DownstreamSession } from './sessions';
 import { StreamableRoute } from './streamable-route';
+import { DEFAULT_RELAY_PORT } from '../../shared/constants';
 
-export const DEFAULT_DOWNSTREAM_PORT = 7391;
 export const STREAMABLE_PATH = '/mcp';
 
 export interface DownstreamServerOptions {
@@ -119,7 +119,7 @@ export async function startDownstreamServer(opts: DownstreamServerOptions): Prom
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
-    http.listen(opts.port ?? DEFAULT_DOWNSTREAM_PORT, host, () => {
+    http.listen(opts.port ?? DEFAULT_RELAY_PORT, host, () => {
       http.off('error', reject);
       resolve();
     });
