@@ -11,7 +11,8 @@ import type { BridgeState, TaskMeta } from '../../src/relay/bridge/task-files';
 import { memoryLogger } from '../../src/shared/log';
 import { FakeCore } from './fake-core';
 import { FakeMatrix } from './fake-matrix';
-import { listFiles, payload, startS3, waitFor, type S3Fixture } from './helpers';
+import { listFiles, payload, startS3, type S3Fixture } from './helpers';
+import { waitFor } from '../support/wait';
 
 const KEY = 'gateway-key-abcdef123456';
 const MATRIX_TOKEN = 'syt_bridge_token_0123456789';

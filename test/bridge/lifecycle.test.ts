@@ -10,7 +10,8 @@ import type { BridgeState, TaskMeta } from '../../src/relay/bridge/task-files';
 import { memoryLogger } from '../../src/shared/log';
 import { FakeCore } from './fake-core';
 import { FakeMatrix } from './fake-matrix';
-import { payload, startS3, waitFor, type S3Fixture } from './helpers';
+import { payload, startS3, type S3Fixture } from './helpers';
+import { waitFor } from '../support/wait';
 
 const KEY = 'gateway-key-lifecycle-1234';
 const MATRIX_TOKEN = 'syt_bridge_lifecycle_987654';

@@ -11,8 +11,9 @@ import { registerAgent, type RegisteredAgent } from '../../src/relay/register';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { createLogger, memoryLogger } from '../../src/shared/log';
 import { FakeMatrix } from './fake-matrix';
-import { startS3, waitFor, type S3Fixture } from './helpers';
+import { startS3, type S3Fixture } from './helpers';
 import { freePort } from '../support/net';
+import { waitFor } from '../support/wait';
 
 const KEY = 'gateway-key-relay-e2e-1234';
 const SECRET = 'webhook-secret-relay-e2e-5678';
@@ -29,7 +30,6 @@ let root: string;
 let ivyRoom: string;
 let bridgeUser: string;
 const log = memoryLogger('relay');
-
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'bridge-relay-'));

@@ -13,7 +13,8 @@ import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { memoryLogger } from '../../src/shared/log';
 import { FakeCore } from './fake-core';
 import { FakeMatrix } from './fake-matrix';
-import { startS3, waitFor, type S3Fixture } from './helpers';
+import { startS3, type S3Fixture } from './helpers';
+import { waitFor } from '../support/wait';
 
 const KEY = 'gateway-key-sandbox-123456';
 const SECRET = 'webhook-secret-sandbox-abcdef';

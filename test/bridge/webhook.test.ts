@@ -10,7 +10,8 @@ import { startWebhookServer } from '../../src/relay/bridge/webhook-server';
 import { webhookSignature } from '../../src/relay/bridge/signature';
 import { memoryLogger } from '../../src/shared/log';
 import { FakeCore } from './fake-core';
-import { listFiles, payload, waitFor } from './helpers';
+import { listFiles, payload } from './helpers';
+import { waitFor } from '../support/wait';
 
 const KEY = 'gateway-key-1234567890';
 const SECRET = 'webhook-secret-abcdef';

@@ -2,6 +2,7 @@
 import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { waitFor } from '../support/wait';
 
 export const SCREENSHOT_DIR = process.env.AGRENTING_E2E_SCREENSHOTS ?? join(process.cwd(), 'test-results', 'e2e');
 
@@ -236,18 +237,7 @@ export class Workbench {
   }
 }
 
-/** Polls a condition until it holds or the deadline passes; the error names what was awaited. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** Polls the workbench (test/support/wait.ts) with a UI's patience: 30 s, every 200 ms. */
+export function eventually<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  return waitFor(what, probe, timeoutMs, 200);
 }

@@ -11,13 +11,14 @@ import type { ProbeResult, Sandbox, SessionEvent } from '../../src/sandbox/index
 import { createLogger } from '../../src/shared/log';
 import { TIMING } from '../../src/shared/protocol';
 import { tempDir } from '../inbox/helpers';
-import { waitFor } from '../upstream/fake-platform';
+
 import { quietSandbox, startCallbackServer } from '../upstream/helpers';
 import { DEFAULT_CHAOS, startChaosProxy, type ChaosProxy, type ChaosRates } from '../support/chaos-proxy';
 import { hireOverTime } from '../support/hirer';
 import { allFinished, describeVerdicts, readLedger } from '../support/ledger';
 import { envInt, faultSeed, fork, pick } from '../support/seed';
 import { startWorker, type Worker } from '../support/worker';
+import { waitFor } from '../support/wait';
 
 const TOTAL = envInt('CHAOS_HIRINGS', 200);
 const PING_BUDGET = TIMING.pingBudgetMs;
@@ -107,9 +108,9 @@ describe('the relay behind a chaos proxy', () => {
     // Let the system settle: no new faults, stalled streams released.
     proxy.setChaos(false);
     const calmSince = Date.now();
-    await waitFor(() => allFinished(sb, ids), `all ${ids.length} hirings to finish on the sandbox`, 120_000);
+    await waitFor(`all ${ids.length} hirings to finish on the sandbox`, () => allFinished(sb, ids), 120_000);
     // A few pings with no fault anywhere near them.
-    await waitFor(() => pings.filter((p) => p.session && p.at - PING_BUDGET > calmSince).length >= 3, 'three pings after the chaos', 30_000);
+    await waitFor('three pings after the chaos', () => pings.filter((p) => p.session && p.at - PING_BUDGET > calmSince).length >= 3, 30_000);
 
     const ledger = readLedger(sb, ids);
     const stats = proxy.stats();

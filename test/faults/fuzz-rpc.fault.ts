@@ -10,12 +10,13 @@ import type { Sandbox } from '../../src/sandbox/index';
 import { createLogger } from '../../src/shared/log';
 import { RawSseClient, initializeBody, key, streamableClient } from '../downstream/helpers';
 import { tempDir } from '../inbox/helpers';
-import { waitFor } from '../upstream/fake-platform';
+
 import { quietSandbox, startCallbackServer } from '../upstream/helpers';
 import { hostileBody, type Json } from '../support/fuzz';
 import { readLedger, describeVerdicts } from '../support/ledger';
 import { envInt, faultSeed, fork, pick } from '../support/seed';
 import { startWorker, type Worker } from '../support/worker';
+import { waitFor } from '../support/wait';
 
 const BODIES = envInt('FUZZ_RPC_BODIES', 150);
 
@@ -138,7 +139,7 @@ describe('fuzzing JSON-RPC sent to the relay and the sandbox', () => {
     // Nothing lost: work made after the garbage goes through once.
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await sb.hire(agent.id, { task_description: `after the garbage #${i}`, price: '1.00' })).id);
-    await waitFor(() => ids.every((id) => sb.hiring(id)?.status === 'completed'), 'hirings made after the garbage to complete', 20_000);
+    await waitFor('hirings made after the garbage to complete', () => ids.every((id) => sb.hiring(id)?.status === 'completed'), 20_000);
     const ledger = readLedger(sb, ids);
     expect(ledger.lost, describeVerdicts(ledger.lost)).toEqual([]);
     expect(ledger.doubled, describeVerdicts(ledger.doubled)).toEqual([]);

@@ -12,11 +12,12 @@ import type { Caller } from '../../src/relay/types';
 import { createLogger } from '../../src/shared/log';
 import { payload } from '../bridge/helpers';
 import { tempDir } from '../inbox/helpers';
-import { waitFor } from '../upstream/fake-platform';
+
 import { quietSandbox } from '../upstream/helpers';
 import type { Sandbox } from '../../src/sandbox/index';
 import { deepJson, hostileBody, nastyString, type Json } from '../support/fuzz';
 import { between, envInt, faultSeed, fork, pick } from '../support/seed';
+import { waitFor } from '../support/wait';
 
 const BODIES = envInt('FUZZ_WEBHOOK_BODIES', 300);
 const KEY = 'fault-webhook-key-0123456789';
@@ -164,13 +165,13 @@ describe('fuzzing webhook deliveries', () => {
     }
 
     // Whatever was accepted was stored; no unsafe id ever was.
-    await waitFor(() => accepted.every(stored), 'every accepted delivery to reach the store', 10_000);
+    await waitFor('every accepted delivery to reach the store', () => accepted.every(stored), 10_000);
     for (const id of UNSAFE_IDS) expect(stored(id), `unsafe id ${JSON.stringify(id)} in the store`).toBe(false);
     // A valid delivery after all that still arrives.
     const last = JSON.stringify(payload('after-the-garbage'));
     const a = await send(port, '/webhook/agrenting/hiring', 'POST', last, signedHeaders(last));
     expect(a.status).toBe(200);
-    await waitFor(() => stored('after-the-garbage'), 'the valid delivery in the store', 10_000);
+    await waitFor('the valid delivery in the store', () => stored('after-the-garbage'), 10_000);
     const health = await send(port, '/health', 'GET', undefined, {});
     expect(health.status).toBe(200);
 

@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { HiringStore } from '../../src/relay/inbox/store';
 import { Outbox } from '../../src/relay/inbox/outbox';
 import type { DeliveryOutcome, OutboxEntry } from '../../src/relay/types';
-import { quietLogger, tempDir, waitFor } from './helpers';
+import { quietLogger, tempDir } from './helpers';
+import { waitFor } from '../support/wait';
 
 const root = path.resolve(__dirname, '../..');
 const child = path.join(__dirname, 'fixtures', 'crash-child.ts');
@@ -75,7 +76,7 @@ describe('kill -9 while writing', () => {
       },
     });
     for (const key of acked.outbox) expect(outbox.get(key), `outbox ${key}`).toBeDefined();
-    await waitFor(() => outbox.pendingCount() === 0, 'pending deliveries to finish');
+    await waitFor('pending deliveries to finish', () => outbox.pendingCount() === 0);
     for (const key of acked.outbox) expect(outbox.get(key)?.state).toBe('confirmed');
     // One key per hiring's result, ever: no second, different delivery.
     const keysByHiring = new Map<string, Set<string>>();

@@ -7,7 +7,8 @@ import { OutboxLedger } from '../../src/relay/inbox/outbox-ledger';
 import type { OutboxRecord } from '../../src/relay/inbox/outbox-records';
 import { TOOL } from '../../src/shared/protocol';
 import type { DeliveryOutcome, OutboxEntry } from '../../src/relay/types';
-import { quietLogger, tempDir, waitFor } from './helpers';
+import { quietLogger, tempDir } from './helpers';
+import { waitFor } from '../support/wait';
 
 let cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -72,7 +73,7 @@ describe('Outbox', () => {
     const e = await box.enqueue(result());
     expect(e).toMatchObject({ key: 'submission-sub-h1', state: 'pending', attempts: 0 });
     // Events come after the outcome is durable.
-    await waitFor(() => events.some((x) => x.type === 'confirmed'), 'confirmation');
+    await waitFor('confirmation', () => events.some((x) => x.type === 'confirmed'));
     expect(journalAtSend).toContain('"t":"put"');
     expect(journalAtSend).toContain('"t":"try","k":"submission-sub-h1","n":1');
     expect(box.get(e.key)).toMatchObject({ attempts: 1, state: 'confirmed' });
@@ -91,7 +92,7 @@ describe('Outbox', () => {
     ]);
     const { box, events } = await open(dir(), { send: fake.send, baseMs: 2, capMs: 10 });
     const e = await box.enqueue(result());
-    await waitFor(() => box.get(e.key)?.state === 'confirmed', 'confirmation');
+    await waitFor('confirmation', () => box.get(e.key)?.state === 'confirmed');
     expect(fake.calls).toHaveLength(5);
     expect(new Set(fake.calls.map((c) => c.key))).toEqual(new Set([e.key]));
     expect(fake.calls.map((c) => c.attempts)).toEqual([1, 2, 3, 4, 5]);
@@ -108,7 +109,7 @@ describe('Outbox', () => {
       },
     });
     const e = await box.enqueue(message());
-    await waitFor(() => box.get(e.key)?.state === 'confirmed', 'confirmation');
+    await waitFor('confirmation', () => box.get(e.key)?.state === 'confirmed');
     expect(n).toBe(2);
   });
 
@@ -131,7 +132,7 @@ describe('Outbox', () => {
       },
     });
     const e = await box.enqueue(result());
-    await waitFor(() => box.get(e.key)?.state === 'confirmed', 'confirmation');
+    await waitFor('confirmation', () => box.get(e.key)?.state === 'confirmed');
     expect(delays).toEqual([1234]);
     expect(events.find((x) => x.type === 'retry')).toMatchObject({ message: '429 rate limited', delayMs: 1234 });
   });
@@ -140,7 +141,7 @@ describe('Outbox', () => {
     const fake = fakeSender([{ kind: 'retry', message: 'timeout' }, { kind: 'already-done', message: 'hiring is completed' }]);
     const { box } = await open(dir(), { send: fake.send });
     const e = await box.enqueue(result());
-    await waitFor(() => box.get(e.key)?.state === 'confirmed', 'confirmation');
+    await waitFor('confirmation', () => box.get(e.key)?.state === 'confirmed');
     expect(box.get(e.key)?.lastError).toBeUndefined();
   });
 
@@ -148,7 +149,7 @@ describe('Outbox', () => {
     const fake = fakeSender([{ kind: 'already-done', message: 'hiring is completed' }]);
     const { box, events } = await open(dir(), { send: fake.send });
     const e = await box.enqueue(result());
-    await waitFor(() => events.some((x) => x.type === 'confirmed'), 'confirmation');
+    await waitFor('confirmation', () => events.some((x) => x.type === 'confirmed'));
     expect(box.get(e.key)?.lastError).toMatch(/already finished before this delivery was first sent: hiring is completed/);
     expect(events.some((x) => x.type === 'confirmed')).toBe(true);
   });
@@ -157,7 +158,7 @@ describe('Outbox', () => {
     const fake = fakeSender([{ kind: 'rejected', message: 'invalid arguments: output is required' }]);
     const { box, events } = await open(dir(), { send: fake.send });
     const e = await box.enqueue(result());
-    await waitFor(() => events.some((x) => x.type === 'rejected'), 'rejection');
+    await waitFor('rejection', () => events.some((x) => x.type === 'rejected'));
     expect(fake.calls).toHaveLength(1);
     expect(box.get(e.key)?.lastError).toBe('invalid arguments: output is required');
     expect(events.find((x) => x.type === 'rejected')).toMatchObject({ message: 'invalid arguments: output is required' });
@@ -165,7 +166,7 @@ describe('Outbox', () => {
     await expect(box.enqueue(result())).rejects.toThrow(/refused by Agrenting \(invalid arguments: output is required\); send it again under a new idempotency key/);
     // A rejected final delivery does not block a corrected one.
     const again = await box.enqueue(result('h1', 'sub-2'));
-    await waitFor(() => box.get(again.key)?.state === 'confirmed', 'second confirmation');
+    await waitFor('second confirmation', () => box.get(again.key)?.state === 'confirmed');
   });
 
   it('sends entries of one hiring in order; other hirings do not wait', async () => {
@@ -178,7 +179,7 @@ describe('Outbox', () => {
     const m = await box.enqueue(message('h1'));
     const r = await box.enqueue(result('h1'));
     const other = await box.enqueue(result('h2'));
-    await waitFor(() => box.get(r.key)?.state === 'confirmed' && box.get(other.key)?.state === 'confirmed', 'all confirmed');
+    await waitFor('all confirmed', () => box.get(r.key)?.state === 'confirmed' && box.get(other.key)?.state === 'confirmed');
     const h1Calls = fake.calls.filter((c) => c.hiringId === 'h1').map((c) => c.tool);
     expect(h1Calls).toEqual([TOOL.addMessage, TOOL.addMessage, TOOL.addMessage, TOOL.addMessage, TOOL.submitResult]);
     expect(box.get(m.key)?.state).toBe('confirmed');
@@ -196,7 +197,7 @@ describe('Outbox', () => {
 
     const fake = fakeSender();
     const { box } = await open(d, { send: fake.send });
-    await waitFor(() => box.pendingCount() === 0, 'all delivered');
+    await waitFor('all delivered', () => box.pendingCount() === 0);
     expect(fake.calls.map((x) => x.key).sort()).toEqual([a.key, b.key, c.key].sort());
     expect(box.list('confirmed')).toHaveLength(3);
     await box.close();
@@ -225,7 +226,7 @@ describe('Outbox', () => {
       },
     });
     const entry = await crashed.enqueue(result('h1'));
-    await waitFor(() => accepted.size === 1, 'first send');
+    await waitFor('first send', () => accepted.size === 1);
 
     const calls: OutboxEntry[] = [];
     const { box, events } = await open(d, {
@@ -235,7 +236,7 @@ describe('Outbox', () => {
       },
     });
     // The event follows the journal write, a moment after the entry's state changes in memory.
-    await waitFor(() => events.some((x) => x.type === 'confirmed'), 'confirmation after restart');
+    await waitFor('confirmation after restart', () => events.some((x) => x.type === 'confirmed'));
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({ key: entry.key, attempts: 2 });
     expect(box.get(entry.key)?.lastError).toBeUndefined();
@@ -270,14 +271,14 @@ describe('Outbox', () => {
     const { box, events } = await open(dir(), { send: fake.send, maxChunkAttempts: 3, isHiringFinished: (id) => finished.has(id) });
     const c1 = await box.enqueue(chunk('h1', 'before'));
     const r = await box.enqueue(result('h1'));
-    await waitFor(() => box.get(r.key)?.state === 'confirmed', 'result');
+    await waitFor('result', () => box.get(r.key)?.state === 'confirmed');
     const c2 = await box.enqueue(chunk('h1', 'after'));
     const c3 = await box.enqueue(chunk('h2', 'late'));
     const c4 = await box.enqueue(chunk('h3', 'finished locally'));
     // Alone: with a result behind it, the result would supersede it (next test).
     const c5 = await box.enqueue(chunk('h4', 'flaky'));
     // The event follows the journal write, a moment after the entry leaves the queue.
-    await waitFor(() => box.pendingCount() === 0 && events.some((e) => e.type === 'dropped' && e.entry.key === c5.key), 'all settled');
+    await waitFor('all settled', () => box.pendingCount() === 0 && events.some((e) => e.type === 'dropped' && e.entry.key === c5.key));
     expect(box.get(c1.key)?.state).toBe('confirmed');
     for (const c of [c2, c3, c4, c5]) {
       expect(box.get(c.key)?.state).toBe('rejected');
@@ -294,12 +295,12 @@ describe('Outbox', () => {
     const fake = fakeSender((e) => (e.tool === TOOL.emitChunk ? { kind: 'retry', message: 'task_emit_chunk needs the MCP session' } : { kind: 'confirmed' }));
     const { box, events } = await open(dir(), { send: fake.send, baseMs: 3_600_000, capMs: 3_600_000 });
     const c1 = await box.enqueue(chunk('h1', 'one'));
-    await waitFor(() => box.get(c1.key)?.lastError !== undefined, 'the first chunk waiting out its backoff');
+    await waitFor('the first chunk waiting out its backoff', () => box.get(c1.key)?.lastError !== undefined);
     const c2 = await box.enqueue(chunk('h1', 'two'));
     const m = await box.enqueue(message('h1', 'a question'));
     const c3 = await box.enqueue(chunk('h1', 'three'));
     const r = await box.enqueue(result('h1'));
-    await waitFor(() => box.get(r.key)?.state === 'confirmed', 'the result');
+    await waitFor('the result', () => box.get(r.key)?.state === 'confirmed');
     for (const c of [c1, c2, c3]) expect(box.get(c.key)).toMatchObject({ state: 'rejected', lastError: expect.stringMatching(/^dropped: superseded/) });
     expect(fake.calls.map((c) => c.key)).toEqual([c1.key, m.key, r.key]);
     expect(events.filter((e) => e.type === 'dropped')).toHaveLength(3);
@@ -322,10 +323,10 @@ describe('Outbox', () => {
     const fake = fakeSender([{ kind: 'retry', message: 'offline' }]);
     const { box } = await open(dir(), { send: fake.send, baseMs: 3_600_000, capMs: 3_600_000 });
     const e = await box.enqueue(result());
-    await waitFor(() => box.get(e.key)?.lastError === 'offline', 'first failure');
+    await waitFor('first failure', () => box.get(e.key)?.lastError === 'offline');
     box.kick('someone-else');
     box.kick('a1');
-    await waitFor(() => box.get(e.key)?.state === 'confirmed', 'confirmation after kick');
+    await waitFor('confirmation after kick', () => box.get(e.key)?.state === 'confirmed');
     expect(fake.calls).toHaveLength(2);
   });
 
@@ -334,7 +335,7 @@ describe('Outbox', () => {
     const fake = fakeSender();
     const { box } = await open(d, { send: fake.send, compactMinRecords: 10, compactFactor: 2 });
     for (let i = 0; i < 30; i++) await box.enqueue(message(`h${i}`, `m${i}`));
-    await waitFor(() => box.pendingCount() === 0, 'all delivered');
+    await waitFor('all delivered', () => box.pendingCount() === 0);
     await box.compact();
     const before = box.list();
     await box.close();

@@ -8,7 +8,8 @@ import { parseRegisterArgs, runRegister } from '../../src/relay/cli-register';
 import { DEMO_TASKS, startDemoHirer, startDemoWorker } from '../../src/relay/demo';
 import { fitToScreen, renderStatus, startStatusView, summaryLine, type StatusSnapshot } from '../../src/relay/status-view';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { quiet, startWorld, tempDir, waitFor, type World } from './helpers';
+import { quiet, startWorld, tempDir, type World } from './helpers';
+import { waitFor } from '../support/wait';
 
 describe('agrenting-relay register', () => {
   let sandbox: Sandbox;

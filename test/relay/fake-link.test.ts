@@ -6,7 +6,8 @@ import { parseHiring, type Hiring } from '../../src/shared/hiring';
 import { memoryLogger } from '../../src/shared/log';
 import { createRelay, type Relay } from '../../src/relay/relay';
 import { RelayError, type DeliveryOutcome, type LinkStatus, type UpstreamLink, type UpstreamListener } from '../../src/relay/types';
-import { tempDir, waitFor } from './helpers';
+import { tempDir } from './helpers';
+import { waitFor } from '../support/wait';
 
 class FakeLink implements UpstreamLink {
   readonly agent = 'fake';

@@ -4,7 +4,8 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayError } from '../../src/relay/types';
-import { accepted, hireAndSee, startWorld, waitFor, type World } from './helpers';
+import { accepted, hireAndSee, startWorld, type World } from './helpers';
+import { waitFor } from '../support/wait';
 
 describe('relay with review off', () => {
   let w: World;

@@ -7,24 +7,9 @@ import { createLogger, memoryLogger, type Logger } from '../../src/shared/log';
 import { startSandbox, type Knobs, type Sandbox } from '../../src/sandbox';
 import { createRelay, type Relay } from '../../src/relay/relay';
 import type { Caller } from '../../src/relay/types';
+import { waitFor } from '../support/wait';
 
 export const quiet = (): Logger => createLogger('test', { level: 'error' });
-
-/** Polls until `fn` returns a truthy value; fails with `what` after the deadline. */
-export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as NonNullable<T>;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 export function tempDir(prefix = 'relay-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));

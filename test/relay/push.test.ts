@@ -6,7 +6,8 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { accepted, hireAndSee, quiet, startWorld, tempDir, waitFor, type World } from './helpers';
+import { accepted, hireAndSee, quiet, startWorld, tempDir, type World } from './helpers';
+import { waitFor } from '../support/wait';
 
 const PUSH_TASK = { task_description: 'Add a CONTRIBUTING.md', delivery_mode: 'push' as const };
 

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PENDING_URI, TOOL, hiringUri } from '../../src/shared/protocol';
 import { TOOL_INPUT_SCHEMAS } from '../../src/shared/tools';
 import type { Knobs, PlatformHiring, Sandbox } from '../../src/sandbox/index';
-import { resourceJson, rest, sdkAgent, testSandbox, toolText, waitFor, type SdkAgent } from './helpers';
+import { resourceJson, rest, sdkAgent, testSandbox, toolText, type SdkAgent } from './helpers';
+import { waitFor } from '../support/wait';
 
 const combos: Partial<Knobs>[] = [];
 for (const endpointEvent of ['relative', 'absolute'] as const) {

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { readRelayFile, type RelayFile } from '../../src/relay/relay-file';
-import { waitFor } from '../upstream/fake-platform';
+import { waitFor } from './wait';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 export const RELAY_BIN = path.join(REPO_ROOT, 'dist', 'relay.js');
@@ -79,11 +79,11 @@ export async function startRelayProcess(opts: RelayProcessOptions): Promise<Rela
   const pid = child.pid;
   if (pid === undefined) throw new Error('the relay process did not start');
   const info = await waitFor(
+    `relay.json of relay pid ${pid}`,
     () => {
       if (exitInfo) throw new Error(`the relay exited (${exitInfo.code ?? exitInfo.signal}) before it was ready: ${err.slice(-2000)}`);
       return relayFileOf(opts.stateDir, pid);
     },
-    `relay.json of relay pid ${pid}`,
     opts.readyTimeoutMs ?? 20_000,
   );
   return {
