@@ -5,16 +5,17 @@
 // No vscode import: the extension wires its events to the UI.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Backoff } from '../shared/backoff';
+import { RELAY_URI as URI } from '../shared/constants';
 import { Emitter } from '../shared/emitter';
 import type { Logger } from '../shared/log';
 import { redact, registerSecret } from '../shared/redact';
+import type { RelayToolInput, RelayToolName } from '../shared/tools';
 import type { HiringView, RelayStatus, Submission } from '../relay/types';
 import { loadMcpSdk } from './mcp-sdk';
 import type { RelayFile } from './relay-info';
 import { parseHiringViews, parseRelayStatus, parseSubmissions } from './view-models/parse';
 import type { ConnectionState } from './view-models/status-bar';
 
-export const URI = { hirings: 'relay://hirings', reviews: 'review://queue', status: 'relay://status' } as const;
 
 export interface ConnectionOptions {
   /** Finds the live relay (relay.json + liveness), or undefined. */
@@ -229,7 +230,7 @@ export class RelayConnection {
   private readonly readSeq = new Map<string, number>();
 
   private async readOne(uri: string): Promise<void> {
-    if (uri !== URI.hirings && uri !== URI.reviews && uri !== URI.status) {
+    if (uri !== URI.hirings && uri !== URI.reviewQueue && uri !== URI.status) {
       // hiring://{id} or hiring://pending: the full list carries the change.
       return this.readOne(URI.hirings);
     }
@@ -242,7 +243,7 @@ export class RelayConnection {
       const r = parseHiringViews(raw);
       if (r.errors.length) this.opts.log.warn('some hirings from the relay were unreadable', { errors: r.errors.join('; ') });
       this.data = { ...this.data, hirings: r.items };
-    } else if (uri === URI.reviews) {
+    } else if (uri === URI.reviewQueue) {
       const r = parseSubmissions(raw);
       if (r.errors.length) this.opts.log.warn('some submissions from the relay were unreadable', { errors: r.errors.join('; ') });
       this.data = { ...this.data, reviews: r.items };
@@ -267,7 +268,7 @@ export class RelayConnection {
    * Calls a relay tool and returns its JSON result. Throws RelayToolError with the
    * relay's sentence when the tool fails, RelayNotConnectedError when offline.
    */
-  async callTool(name: string, args: Record<string, unknown>, onProgress?: (message: string) => void): Promise<unknown> {
+  async callTool<N extends RelayToolName>(name: N, args: RelayToolInput[N], onProgress?: (message: string) => void): Promise<unknown> {
     const c = this.client;
     if (!c || this.state !== 'connected') throw new RelayNotConnectedError(this.lastError);
     const { CallToolResultSchema } = await loadMcpSdk();

@@ -2,7 +2,7 @@
 // delivery/, bridge/) implements or consumes these; the Relay class wires them.
 import type { Hiring } from '../shared/hiring';
 import type { PlatformToolName } from '../shared/protocol';
-import type { Artifact, ReportFailureArgs, SubmitResultArgs } from '../shared/tools';
+import type { AddMessageArgs, Artifact, EmitChunkArgs, ReportFailureArgs, SubmitResultArgs } from '../shared/tools';
 import type { LocalPhase, ReviewMode, SubmissionState } from '../shared/constants';
 
 // ───────────────────────────── upstream ─────────────────────────────
@@ -141,6 +141,11 @@ export interface OutboxEntry {
 /** Who is calling: the operator (extension) sees every agent; a worker sees one agent. */
 export type Caller = { role: 'operator'; name: string } | { role: 'worker'; agent: string; name: string };
 
+/** The caller in an error sentence: "the operator" or 'worker "alice"'. */
+export function describeCaller(caller: Caller): string {
+  return caller.role === 'operator' ? 'the operator' : `worker "${caller.agent}"`;
+}
+
 export interface RelayStatus {
   version: string;
   startedAt: string;
@@ -180,10 +185,11 @@ export interface RelayCore {
   claim(caller: Caller, hiringId: string): HiringView;
   submitResult(caller: Caller, args: SubmitResultArgs, push?: Partial<PushPlan>): Promise<Submission>;
   reportFailure(caller: Caller, args: ReportFailureArgs): Promise<Submission>;
-  addMessage(caller: Caller, args: { hiring_id: string; content: string; kind?: 'message' | 'question' }): Promise<OutboxEntry>;
-  emitChunk(caller: Caller, args: { hiring_id: string; content: string; kind?: 'text' | 'log' | 'status' }): Promise<OutboxEntry>;
+  addMessage(caller: Caller, args: AddMessageArgs): Promise<OutboxEntry>;
+  emitChunk(caller: Caller, args: EmitChunkArgs): Promise<OutboxEntry>;
   prepareWorkspace(caller: Caller, hiringId: string, onProgress?: (msg: string) => void): Promise<WorkspaceRef>;
   reviewQueue(caller: Caller): Submission[];
+  /** Approve and reject refuse any caller but the operator (RelayError 'forbidden'). */
   approve(caller: Caller, submissionId: string): Promise<Submission>;
   reject(caller: Caller, submissionId: string, feedback: string): Promise<Submission>;
   status(): RelayStatus;

@@ -24,3 +24,6 @@ export function isLocalPhase(v: unknown): v is LocalPhase {
 export function isReviewMode(v: unknown): v is ReviewMode {
   return typeof v === 'string' && (REVIEW_MODES as readonly string[]).includes(v);
 }
+
+/** The relay's own MCP resources, beside Agrenting's hiring:// ones; the extension subscribes to all three. */
+export const RELAY_URI = { hirings: 'relay://hirings', reviewQueue: 'review://queue', status: 'relay://status' } as const;

@@ -4,7 +4,8 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayError } from '../../src/relay/types';
-import { accepted, hireAndSee, startWorld, type World } from './helpers';
+import { callTool } from '../../src/relay/downstream/tools';
+import { accepted, hireAndSee, quiet, startWorld, type World } from './helpers';
 import { waitFor } from '../support/wait';
 
 describe('relay with review off', () => {
@@ -53,7 +54,8 @@ describe('relay with review off', () => {
     w.relay.claim(w.worker, id);
     const other = { role: 'worker' as const, agent: 'alice', name: 'bob-the-script' };
     expect(() => w.relay.claim(other, id)).toThrow(/claimed by alice/);
-    await expect(w.relay.submitResult(w.worker, { hiring_id: id } as never)).rejects.toThrow(/Invalid arguments for submit_hiring_result: output/);
+    const bad = await callTool('submit_hiring_result', { hiring_id: id }, { core: w.relay, caller: w.worker, log: quiet() });
+    expect(bad.content).toEqual([{ type: 'text', text: expect.stringMatching(/arguments are not valid — output/) }]);
     expect(() => w.relay.getHiring(w.worker, 'nope')).toThrow(RelayError);
     const stranger = { role: 'worker' as const, agent: 'mallory', name: 'mallory' };
     expect(() => w.relay.getHiring(stranger, id)).toThrow(/Unknown hiring/);

@@ -12,8 +12,11 @@ import { draftHiringId, draftText, stripDraftHeader } from '../view-models/outpu
 import { SEND_BUTTON, confirmSend, sendOutcome, type Outgoing } from '../view-models/send-confirm';
 import { parseHiringView, parseSubmission, parseWorkspaceResult } from '../view-models/parse';
 import { taskTitle } from '../../shared/hiring';
+import type { RelayToolInput } from '../../shared/tools';
 import { ACTIVE, resolveHiring, type Target } from './targets';
 import { command, type CommandContext } from './context';
+
+type SubmitInput = RelayToolInput['submit_hiring_result'];
 
 const title = (v: HiringView) => `"${taskTitle(v.hiring, 60)}"`;
 
@@ -90,7 +93,7 @@ async function pickSource(): Promise<Source | undefined> {
   return (await vscode.window.showQuickPick(items, { placeHolder: 'What should the result be?' }))?.source;
 }
 
-async function outputArgs(view: HiringView): Promise<Record<string, unknown> | undefined> {
+async function outputArgs(view: HiringView): Promise<SubmitInput | undefined> {
   const id = view.hiring.id;
   const source = await pickSource();
   if (!source) return undefined;
@@ -110,7 +113,7 @@ async function outputArgs(view: HiringView): Promise<Record<string, unknown> | u
   return buildOutputSubmission({ hiringId: id, text: { content, language: doc.languageId, ...(name ? { name } : {}) } });
 }
 
-async function pushArgs(view: HiringView): Promise<Record<string, unknown> | undefined> {
+async function pushArgs(view: HiringView): Promise<SubmitInput | undefined> {
   const summary = await vscode.window.showInputBox({
     title: `Submit ${title(view)}`,
     prompt: 'Summary of the change for the client (also the commit message). The relay commits and pushes the branch when the result is delivered.',
@@ -127,7 +130,13 @@ async function pushArgs(view: HiringView): Promise<Record<string, unknown> | und
  * submitted and approved at once. Review is for agents' output; a person who just
  * chose to send something should not have to approve it again.
  */
-async function sendToClient(ctx: CommandContext, view: HiringView, tool: 'submit_hiring_result' | 'report_hiring_failure', args: Record<string, unknown>, out: Outgoing): Promise<void> {
+async function sendToClient<N extends 'submit_hiring_result' | 'report_hiring_failure'>(
+  ctx: CommandContext,
+  view: HiringView,
+  tool: N,
+  args: RelayToolInput[N],
+  out: Outgoing,
+): Promise<void> {
   const ask = confirmSend(view, out);
   const answer = await vscode.window.showWarningMessage(ask.message, { modal: true, detail: ask.detail }, SEND_BUTTON);
   if (answer !== SEND_BUTTON) return;

@@ -6,7 +6,7 @@ import type { Hiring } from '../../shared/hiring';
 import type { Logger } from '../../shared/log';
 import { TOOL } from '../../shared/protocol';
 import { safeError } from '../../shared/redact';
-import { AddMessageArgs, EmitChunkArgs, ReportFailureArgs, SubmitResultArgs, describeZodError } from '../../shared/tools';
+import type { AddMessageArgs, EmitChunkArgs, ReportFailureArgs, SubmitResultArgs } from '../../shared/tools';
 import type { HiringStore } from '../inbox/store';
 import {
   RelayError,
@@ -27,7 +27,6 @@ import type { ReviewQueue } from '../inbox/review';
 import type { LinkDirectory, PushDelivery } from './ports';
 import { Submissions } from './submissions';
 import { canSee, countPhases, hid, isFinished, requireOperator, toView } from './views';
-import type { z } from 'zod';
 import { Emitter } from '../../shared/emitter';
 import type { ReviewMode } from '../../shared/constants';
 
@@ -42,12 +41,6 @@ export interface CoreOptions {
   version: string;
   logger: Logger;
   now?: () => Date;
-}
-
-function parseArgs<T>(schema: z.ZodType<T>, raw: unknown, tool: string): T {
-  const r = schema.safeParse(raw);
-  if (!r.success) throw new RelayError(`Invalid arguments for ${tool}: ${describeZodError(r.error)}.`, 'invalid');
-  return r.data;
 }
 
 export class Core implements RelayCore {
@@ -149,8 +142,7 @@ export class Core implements RelayCore {
     return toView(this.o.store.get(hiringId) ?? rec);
   }
 
-  async submitResult(caller: Caller, raw: SubmitResultArgs, push?: Partial<PushPlan>): Promise<Submission> {
-    const args = parseArgs(SubmitResultArgs, raw, TOOL.submitResult);
+  async submitResult(caller: Caller, args: SubmitResultArgs, push?: Partial<PushPlan>): Promise<Submission> {
     return this.oneAtATime(args.hiring_id, async () => {
       const rec = await this.readyToSubmit(caller, args.hiring_id);
       const plan = rec.hiring.delivery_mode === 'push' ? this.pushPlan(rec, args, push) : undefined;
@@ -158,8 +150,7 @@ export class Core implements RelayCore {
     });
   }
 
-  async reportFailure(caller: Caller, raw: ReportFailureArgs): Promise<Submission> {
-    const args = parseArgs(ReportFailureArgs, raw, TOOL.reportFailure);
+  async reportFailure(caller: Caller, args: ReportFailureArgs): Promise<Submission> {
     return this.oneAtATime(args.hiring_id, async () => {
       const rec = await this.readyToSubmit(caller, args.hiring_id);
       return this.submissions.create({ ...this.owner(caller, rec), kind: 'failure', failure: args }, this.o.review);
@@ -179,14 +170,12 @@ export class Core implements RelayCore {
     }
   }
 
-  async addMessage(caller: Caller, raw: { hiring_id: string; content: string; kind?: 'message' | 'question' }): Promise<OutboxEntry> {
-    const args = parseArgs(AddMessageArgs, raw, TOOL.addMessage);
+  async addMessage(caller: Caller, args: AddMessageArgs): Promise<OutboxEntry> {
     const rec = this.visible(caller, args.hiring_id);
     return this.o.outbox.enqueue({ key: `msg-${randomUUID()}`, agent: rec.agent, hiringId: hid(rec), tool: TOOL.addMessage, args });
   }
 
-  async emitChunk(caller: Caller, raw: { hiring_id: string; content: string; kind?: 'text' | 'log' | 'status' }): Promise<OutboxEntry> {
-    const args = parseArgs(EmitChunkArgs, raw, TOOL.emitChunk);
+  async emitChunk(caller: Caller, args: EmitChunkArgs): Promise<OutboxEntry> {
     const rec = this.visible(caller, args.hiring_id);
     await this.o.store.addChunk(hid(rec), { content: args.content, kind: args.kind });
     return this.o.outbox.enqueue({ key: `chunk-${randomUUID()}`, agent: rec.agent, hiringId: hid(rec), tool: TOOL.emitChunk, args });
@@ -223,10 +212,7 @@ export class Core implements RelayCore {
 
   async reject(caller: Caller, submissionId: string, feedback: string): Promise<Submission> {
     requireOperator(caller, 'reject submissions');
-    if (typeof feedback !== 'string' || feedback.trim() === '') {
-      throw new RelayError('Say what should change: rejection feedback is required.', 'invalid');
-    }
-    return this.submissions.reject(submissionId, caller.name, feedback.trim());
+    return this.submissions.reject(submissionId, caller.name, feedback);
   }
 
   // ───────────── helpers ─────────────

@@ -1,9 +1,8 @@
 // How the core shows its records to callers: tokens removed, a worker limited to
 // its own agent, counts for RelayStatus.
 import { withoutSecrets, type Hiring } from '../../shared/hiring';
-import { RelayError, type Caller, type HiringRecord, type HiringView, type LocalPhase } from '../types';
+import { RelayError, describeCaller, type Caller, type HiringRecord, type HiringView, type LocalPhase } from '../types';
 import { LOCAL_PHASES } from '../../shared/constants';
-
 
 export function toView(rec: HiringRecord): HiringView {
   return { ...rec, hiring: withoutSecrets(rec.hiring) };
@@ -13,9 +12,17 @@ export function canSee(caller: Caller, agent: string): boolean {
   return caller.role === 'operator' || caller.agent === agent;
 }
 
+/**
+ * The one check that only the operator (the VS Code extension, holding the operator token)
+ * decides reviews; every path to approve or reject (MCP tools, the bridge) goes through the core.
+ */
 export function requireOperator(caller: Caller, action: string): void {
   if (caller.role !== 'operator') {
-    throw new RelayError(`Only the operator (the VS Code extension, with the operator token) can ${action}.`, 'forbidden');
+    throw new RelayError(
+      `Only the operator can ${action}; this call comes from ${describeCaller(caller)}. ` +
+        'Ask the person running the relay to review it in VS Code.',
+      'forbidden',
+    );
   }
 }
 

@@ -43,9 +43,6 @@ export function callerKey(caller: Caller): string {
   return caller.role === 'operator' ? 'operator' : `worker:${caller.agent}`;
 }
 
-export function describeCaller(caller: Caller): string {
-  return caller.role === 'operator' ? 'the operator' : `worker "${caller.agent}"`;
-}
 
 function isLoopbackHostname(hostname: string): boolean {
   const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');

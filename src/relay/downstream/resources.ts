@@ -3,16 +3,12 @@
 // the relay's (`relay://hirings`, `relay://status`, `review://queue`).
 import { ErrorCode, McpError, type ReadResourceResult, type Resource, type ResourceTemplate } from '@modelcontextprotocol/sdk/types.js';
 import { withoutSecrets } from '../../shared/hiring';
+import { RELAY_URI } from '../../shared/constants';
 import { PENDING_URI, hiringUri, parseHiringUri } from '../../shared/protocol';
 import { redact } from '../../shared/redact';
 import { RelayError, type Caller, type HiringView, type RelayCore, type RelayEvent, type Submission } from '../types';
 
-export const RESOURCE_URI = {
-  pending: PENDING_URI,
-  hirings: 'relay://hirings',
-  status: 'relay://status',
-  reviewQueue: 'review://queue',
-} as const;
+export const RESOURCE_URI = { pending: PENDING_URI, ...RELAY_URI } as const;
 
 const STATIC_URIS: readonly string[] = Object.values(RESOURCE_URI);
 const JSON_MIME = 'application/json';

@@ -6,8 +6,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { answerClientError } from '../../shared/client-error';
 import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '../../shared/log';
-import type { Caller, RelayCore } from '../types';
-import { TokenRoles, callerKey, describeCaller, hostOriginProblem, type DownstreamTokens } from './auth';
+import { describeCaller, type Caller, type RelayCore } from '../types';
+import { TokenRoles, callerKey, hostOriginProblem, type DownstreamTokens } from './auth';
 import { rpcError, sendEnvelope, sendJson } from './http';
 import { LEGACY_MESSAGES_PREFIX, LEGACY_SSE_PATH, LegacyRoute } from './legacy-route';
 import { createMcpServer } from './mcp-server';

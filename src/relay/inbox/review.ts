@@ -146,9 +146,10 @@ export class ReviewQueue {
   }
 
   async reject(id: string, by: string, feedback: string): Promise<ReviewedSubmission> {
-    if (feedback.trim() === '') throw new RelayError('Say what to change: rejection feedback cannot be empty.', 'invalid');
+    const text = feedback.trim();
+    if (text === '') throw new RelayError('Say what should change: rejection feedback is required.', 'invalid');
     const s = this.transition(id, 'rejected');
-    return this.save({ ...s, state: 'rejected', feedback, decidedAt: this.now().toISOString(), decidedBy: by });
+    return this.save({ ...s, state: 'rejected', feedback: text, decidedAt: this.now().toISOString(), decidedBy: by });
   }
 
   /** Completes what will be sent (push mode fills in branch, commit, PR at approval). */
