@@ -3,7 +3,7 @@
 import { parseHiring, type Hiring } from '../../src/shared/hiring';
 import { isActiveStatus, isTerminalStatus } from '../../src/shared/protocol';
 import type { AddMessageArgs, EmitChunkArgs, ReportFailureArgs, SubmitResultArgs } from '../../src/shared/tools';
-import { requireOperator } from '../../src/relay/core/views';
+import { canSee, requireOperator, toView } from '../../src/relay/core/views';
 import {
   RelayError,
   type Caller,
@@ -68,7 +68,7 @@ export class FakeRelayCore implements RelayCore {
   }
 
   private visible(caller: Caller, agent: string): boolean {
-    return caller.role === 'operator' || caller.agent === agent;
+    return canSee(caller, agent);
   }
 
   private record(caller: Caller, id: string): HiringRecord {
@@ -78,7 +78,7 @@ export class FakeRelayCore implements RelayCore {
   }
 
   private view(r: HiringRecord): HiringView {
-    return structuredClone(r);
+    return toView(structuredClone(r));
   }
 
   listActive(caller: Caller): HiringView[] {

@@ -41,7 +41,8 @@ export function parseHiringView(raw: unknown): HiringView {
   const obj = raw as Record<string, unknown>;
   const platform = 'hiring' in obj ? obj.hiring : obj;
   const local = 'hiring' in obj ? obj : obj.relay;
-  // The relay never serves a repository token, but be sure the UI cannot hold one.
+  // The relay's core strips tokens (core/views.ts toView); this is the extension's own edge,
+  // in another process, and it keeps none even from a relay that sent one by mistake.
   const hiring = withoutSecrets(parseHiring(platform));
   const l = LocalSchema.parse(local && typeof local === 'object' ? local : {});
   return present({ ...l, hiring });

@@ -26,7 +26,7 @@ import type { Outbox } from '../inbox/outbox';
 import type { ReviewQueue } from '../inbox/review';
 import type { LinkDirectory, PushDelivery } from './ports';
 import { Submissions } from './submissions';
-import { canSee, countPhases, hid, isFinished, requireOperator, toView } from './views';
+import { canSee, countPhases, isFinished, requireOperator, toView } from './views';
 import { Emitter } from '../../shared/emitter';
 import type { ReviewMode } from '../../shared/constants';
 
@@ -172,13 +172,13 @@ export class Core implements RelayCore {
 
   async addMessage(caller: Caller, args: AddMessageArgs): Promise<OutboxEntry> {
     const rec = this.visible(caller, args.hiring_id);
-    return this.o.outbox.enqueue({ key: `msg-${randomUUID()}`, agent: rec.agent, hiringId: hid(rec), tool: TOOL.addMessage, args });
+    return this.o.outbox.enqueue({ key: `msg-${randomUUID()}`, agent: rec.agent, hiringId: rec.hiring.id, tool: TOOL.addMessage, args });
   }
 
   async emitChunk(caller: Caller, args: EmitChunkArgs): Promise<OutboxEntry> {
     const rec = this.visible(caller, args.hiring_id);
-    await this.o.store.addChunk(hid(rec), { content: args.content, kind: args.kind });
-    return this.o.outbox.enqueue({ key: `chunk-${randomUUID()}`, agent: rec.agent, hiringId: hid(rec), tool: TOOL.emitChunk, args });
+    await this.o.store.addChunk(rec.hiring.id, { content: args.content, kind: args.kind });
+    return this.o.outbox.enqueue({ key: `chunk-${randomUUID()}`, agent: rec.agent, hiringId: rec.hiring.id, tool: TOOL.emitChunk, args });
   }
 
   async prepareWorkspace(caller: Caller, hiringId: string, onProgress?: (msg: string) => void): Promise<WorkspaceRef> {
@@ -230,10 +230,10 @@ export class Core implements RelayCore {
 
   private checkClaim(caller: Caller, rec: HiringRecord): void {
     if (isFinished(rec.phase)) {
-      throw new RelayError(`Hiring ${hid(rec)} is already ${rec.phase === 'done' ? 'completed' : 'failed'}.`, 'conflict');
+      throw new RelayError(`Hiring ${rec.hiring.id} is already ${rec.phase === 'done' ? 'completed' : 'failed'}.`, 'conflict');
     }
     if (rec.claimedBy && rec.claimedBy !== caller.name && caller.role !== 'operator') {
-      throw new RelayError(`Hiring ${hid(rec)} is claimed by ${rec.claimedBy}; one worker per hiring.`, 'conflict');
+      throw new RelayError(`Hiring ${rec.hiring.id} is claimed by ${rec.claimedBy}; one worker per hiring.`, 'conflict');
     }
   }
 
@@ -249,15 +249,15 @@ export class Core implements RelayCore {
   }
 
   private owner(caller: Caller, rec: HiringRecord): { agent: string; hiringId: string; submittedBy: string } {
-    return { agent: rec.agent, hiringId: hid(rec), submittedBy: caller.name };
+    return { agent: rec.agent, hiringId: rec.hiring.id, submittedBy: caller.name };
   }
 
   private pushPlan(rec: HiringRecord, args: SubmitResultArgs, given: Partial<PushPlan> | undefined): PushPlan {
     const out = args.output;
     const summary = given?.summary ?? (typeof out === 'string' ? out : typeof out.summary === 'string' ? out.summary : 'Changes pushed by the agent.');
-    const title = rec.hiring.task_description.split('\n')[0].slice(0, 60) || `hiring ${hid(rec)}`;
+    const title = rec.hiring.task_description.split('\n')[0].slice(0, 60) || `hiring ${rec.hiring.id}`;
     return {
-      commitMessage: given?.commitMessage ?? `${title}\n\nAgrenting hiring ${hid(rec)}`,
+      commitMessage: given?.commitMessage ?? `${title}\n\nAgrenting hiring ${rec.hiring.id}`,
       openPullRequest: given?.openPullRequest ?? false,
       summary,
     };
@@ -265,7 +265,7 @@ export class Core implements RelayCore {
 
   /** The hiring with its repository token: from memory, or re-read from the platform (after a restart). */
   async hiringWithToken(rec: HiringRecord): Promise<Hiring> {
-    const id = hid(rec);
+    const id = rec.hiring.id;
     if (!this.o.store.tokenKnown(id)) {
       const link = this.o.links.get(rec.agent);
       if (!link) throw new RelayError(`Agent ${rec.agent} is not configured, so hiring ${id} cannot be re-read.`, 'unavailable');

@@ -12,7 +12,6 @@ import type { Outbox, OutboxEvent } from '../inbox/outbox';
 import type { ReviewedSubmission, ReviewQueue } from '../inbox/review';
 import type { HiringStore } from '../inbox/store';
 import type { OutboxEntry, Submission } from '../types';
-import { hid } from './views';
 
 /** The outbox key of a submission's delivery: stable, so a crash never sends it twice. */
 export function deliveryKey(submissionId: string): string {
@@ -61,7 +60,7 @@ export async function recoverSubmissions(d: RecoveryDeps): Promise<void> {
   }
   // Hirings left 'awaiting_review' or 'delivering' with nothing open: the last step never ran.
   for (const rec of d.store.active()) {
-    const id = hid(rec);
+    const id = rec.hiring.id;
     if ((rec.phase !== 'awaiting_review' && rec.phase !== 'delivering') || d.openFor(id)) continue;
     await step(d, id, async () => {
       const last = d.queue.forHiring(id).at(-1);

@@ -53,10 +53,10 @@ export class Submissions {
     if (!rec || !isFinished(rec.phase)) return;
     for (const s of this.o.queue.forHiring(hiringId)) {
       if (s.state !== 'awaiting_review') continue;
-      const why = `Hiring ${hiringId} is ${String(rec.hiring.status)} on Agrenting; submission ${s.id} was withdrawn from review and will not be delivered.`;
+      const why = `Hiring ${hiringId} is ${rec.hiring.status} on Agrenting; submission ${s.id} was withdrawn from review and will not be delivered.`;
       await this.o.queue.reject(s.id, 'relay', why);
       await this.o.store.addRelayMessage(hiringId, { content: why, from: 'relay' });
-      this.o.logger.info('submission withdrawn: the hiring ended on Agrenting', { hiring: hiringId, submission: s.id, status: String(rec.hiring.status) });
+      this.o.logger.info('submission withdrawn: the hiring ended on Agrenting', { hiring: hiringId, submission: s.id, status: rec.hiring.status });
     }
   }
 
@@ -180,7 +180,7 @@ export class Submissions {
     // E.g. resumed after a restart, and the hirer cancelled meanwhile: nothing to push or send
     // (and 'delivering' would pull the hiring out of history). A key already out is settled by its answer.
     if (before && isFinished(before.phase) && !this.o.outbox.get(key)) {
-      return this.fail(s, `Hiring ${s.hiringId} is already ${String(before.hiring.status)} on Agrenting; submission ${id} was not delivered.`);
+      return this.fail(s, `Hiring ${s.hiringId} is already ${before.hiring.status} on Agrenting; submission ${id} was not delivered.`);
     }
     if (before && !isFinished(before.phase)) await this.o.store.setPhase(s.hiringId, 'delivering');
     let args: Record<string, unknown>;
@@ -270,7 +270,7 @@ export class Submissions {
     try {
       const fresh = await link.getHiring(s.hiringId);
       await this.o.store.upsert(s.agent, [fresh], 'rest');
-      return String(fresh.status);
+      return fresh.status;
     } catch (e) {
       this.o.logger.debug('could not re-read a hiring after its delivery', { hiring: s.hiringId, error: e });
       return undefined;

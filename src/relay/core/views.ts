@@ -1,13 +1,19 @@
 // How the core shows its records to callers: tokens removed, a worker limited to
 // its own agent, counts for RelayStatus.
-import { withoutSecrets, type Hiring } from '../../shared/hiring';
+import { withoutSecrets } from '../../shared/hiring';
 import { RelayError, describeCaller, type Caller, type HiringRecord, type HiringView, type LocalPhase } from '../types';
 import { LOCAL_PHASES } from '../../shared/constants';
 
+/**
+ * A hiring as anything outside the relay sees it (MCP clients, the extension, the bridge): the
+ * repository token removed everywhere. The one place that owns "a token never leaves the relay";
+ * every RelayCore read returns views made here, so no layer after it redacts again.
+ */
 export function toView(rec: HiringRecord): HiringView {
   return { ...rec, hiring: withoutSecrets(rec.hiring) };
 }
 
+/** A worker sees only its own agent's hirings, submissions and events; the operator sees all. */
 export function canSee(caller: Caller, agent: string): boolean {
   return caller.role === 'operator' || caller.agent === agent;
 }
@@ -34,9 +40,4 @@ export function countPhases(records: Iterable<HiringRecord>): Record<LocalPhase,
 
 export function isFinished(phase: LocalPhase): boolean {
   return phase === 'done' || phase === 'failed';
-}
-
-/** Hiring ids come through the lenient schema; they are always strings once parsed. */
-export function hid(rec: { hiring: Hiring }): string {
-  return String(rec.hiring.id);
 }

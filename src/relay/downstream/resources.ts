@@ -2,11 +2,11 @@
 // `hiring://{id}`) shaped like the platform's so any Agrenting client works, plus
 // the relay's (`relay://hirings`, `relay://status`, `review://queue`).
 import { ErrorCode, McpError, type ReadResourceResult, type Resource, type ResourceTemplate } from '@modelcontextprotocol/sdk/types.js';
-import { withoutSecrets } from '../../shared/hiring';
 import { RELAY_URI } from '../../shared/constants';
 import { PENDING_URI, hiringUri, parseHiringUri } from '../../shared/protocol';
 import { redact } from '../../shared/redact';
-import { RelayError, type Caller, type HiringView, type RelayCore, type RelayEvent, type Submission } from '../types';
+import { canSee } from '../core/views';
+import { RelayError, type Caller, type HiringView, type RelayCore, type RelayEvent } from '../types';
 
 export const RESOURCE_URI = { pending: PENDING_URI, ...RELAY_URI } as const;
 
@@ -27,31 +27,18 @@ export const RESOURCE_TEMPLATES: ResourceTemplate[] = [
   { uriTemplate: 'hiring://{id}', name: 'Hiring', mimeType: JSON_MIME, description: 'One hiring (any status), platform-shaped, with a "relay" object.' },
 ];
 
-export function canSee(caller: Caller, agent: string): boolean {
-  return caller.role === 'operator' || caller.agent === agent;
-}
-
-/** A view with the repository token removed everywhere; nothing downstream ever needs it. */
-export function safeView(view: HiringView): HiringView {
-  return { ...view, hiring: withoutSecrets(view.hiring) };
-}
-
-/** The platform's Hiring (token removed) with the relay's local state beside it. */
+/**
+ * The platform's Hiring with the relay's local state beside it. Views come from the core,
+ * which already removed the repository token (core/views.ts toView) and limited a worker to
+ * its own agent, so nothing here filters or redacts again.
+ */
 export function platformShaped(view: HiringView): Record<string, unknown> {
   const { agent, phase, claimedBy, submissions, relayMessages, chunks, workspace } = view;
-  return { ...withoutSecrets(view.hiring), relay: { agent, phase, claimedBy, submissions, relayMessages, chunks, workspace } };
-}
-
-function visibleViews(caller: Caller, views: HiringView[]): HiringView[] {
-  return views.filter((v) => canSee(caller, v.agent));
-}
-
-function visibleSubmissions(caller: Caller, subs: Submission[]): Submission[] {
-  return subs.filter((s) => canSee(caller, s.agent));
+  return { ...view.hiring, relay: { agent, phase, claimedBy, submissions, relayMessages, chunks, workspace } };
 }
 
 export function listResources(core: RelayCore, caller: Caller): Resource[] {
-  const perHiring = visibleViews(caller, core.listActive(caller)).map((v) => ({
+  const perHiring = core.listActive(caller).map((v) => ({
     uri: hiringUri(v.hiring.id),
     name: `Hiring ${v.hiring.id}`,
     mimeType: JSON_MIME,
@@ -79,8 +66,7 @@ export function checkResource(core: RelayCore, caller: Caller, uri: string): voi
   const id = parseHiringUri(uri);
   if (id === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown resource ${uri}: the relay serves ${STATIC_URIS.join(', ')} and hiring://{id}.`);
   try {
-    const view = core.getHiring(caller, id);
-    if (!canSee(caller, view.agent)) throw new RelayError(`hiring ${id} is not found for this agent`, 'not_found');
+    core.getHiring(caller, id);
   } catch (err) {
     throw resourceError(err, uri);
   }
@@ -90,21 +76,19 @@ export function readResource(core: RelayCore, caller: Caller, uri: string): Read
   try {
     switch (uri) {
       case RESOURCE_URI.pending:
-        return json(uri, visibleViews(caller, core.listActive(caller)).map(platformShaped));
+        return json(uri, core.listActive(caller).map(platformShaped));
       case RESOURCE_URI.hirings:
-        return json(uri, visibleViews(caller, core.listAll(caller)).map(safeView));
+        return json(uri, core.listAll(caller));
       case RESOURCE_URI.status: {
         const status = core.status();
         return json(uri, caller.role === 'operator' ? status : { ...status, links: status.links.filter((l) => l.agent === caller.agent) });
       }
       case RESOURCE_URI.reviewQueue:
-        return json(uri, visibleSubmissions(caller, core.reviewQueue(caller)));
+        return json(uri, core.reviewQueue(caller));
     }
     const id = parseHiringUri(uri);
     if (id === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown resource ${uri}: the relay serves ${STATIC_URIS.join(', ')} and hiring://{id}.`);
-    const view = core.getHiring(caller, id);
-    if (!canSee(caller, view.agent)) throw new RelayError(`hiring ${id} is not found for this agent`, 'not_found');
-    return json(uri, platformShaped(view));
+    return json(uri, platformShaped(core.getHiring(caller, id)));
   } catch (err) {
     throw resourceError(err, uri);
   }

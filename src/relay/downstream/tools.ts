@@ -9,7 +9,6 @@ import { redact } from '../../shared/redact';
 import { RELAY_TOOLS, describeZodError, isRelayToolName, type RelayToolArgs, type RelayToolName } from '../../shared/tools';
 import type { Logger } from '../../shared/log';
 import { RelayError, describeCaller, type Caller, type RelayCore } from '../types';
-import { safeView } from './resources';
 
 const ALL_TOOLS: readonly Tool[] = Object.values(RELAY_TOOLS).map(listedTool);
 const WORKER_TOOLS: readonly Tool[] = Object.values(RELAY_TOOLS)
@@ -63,7 +62,7 @@ const HANDLERS: Handlers = {
   report_hiring_failure: (args, { core, caller }) => core.reportFailure(caller, args),
   add_hiring_message: (args, { core, caller }) => core.addMessage(caller, args),
   task_emit_chunk: (args, { core, caller }) => core.emitChunk(caller, args),
-  claim_hiring: ({ hiring_id }, { core, caller }) => safeView(core.claim(caller, hiring_id)),
+  claim_hiring: ({ hiring_id }, { core, caller }) => core.claim(caller, hiring_id),
   prepare_workspace: ({ hiring_id }, { core, caller, progress }) => core.prepareWorkspace(caller, hiring_id, progress),
   approve_submission: ({ submission_id }, { core, caller }) => core.approve(caller, submission_id),
   reject_submission: ({ submission_id, feedback }, { core, caller }) => core.reject(caller, submission_id, feedback),

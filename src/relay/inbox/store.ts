@@ -166,7 +166,7 @@ export class HiringStore {
         records.push(this.apply({ t: 'put', r: rec }));
         added.push(id);
       } else if (isStaleView(existing.hiring, clean)) {
-        this.log.debug('ignoring an older view of a hiring', { hiring: id, source, status: String(clean.status) });
+        this.log.debug('ignoring an older view of a hiring', { hiring: id, source, status: clean.status });
       } else if (existing.agent !== agent || !deepEqual(existing.hiring, clean)) {
         const phase = this.nextPhase(existing, clean.status);
         records.push(this.apply({ t: 'hiring', id, agent, h: clean, phase, at }));
