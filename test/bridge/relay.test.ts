@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRelay, type Relay } from '../../src/relay/relay';
+import { startRelay, type Relay } from '../../src/relay/relay';
 import type { Caller } from '../../src/relay/types';
 import { registerAgent, type RegisteredAgent } from '../../src/relay/register';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
@@ -54,7 +54,7 @@ beforeAll(async () => {
     webhookSecret: SECRET,
     workerMatrixId: `@ivy:${DOMAIN}`,
   });
-  relay = createRelay({
+  relay = await startRelay({
     agents: [{ name: 'ivy-agent', baseUrl: sandbox.url, apiKey: agent.apiKey, agentId: agent.id }],
     stateDir: join(root, 'state'),
     port: 0,
@@ -75,7 +75,6 @@ beforeAll(async () => {
       tasksDir: join(root, 'tasks'),
     },
   });
-  await relay.start();
   await waitFor('the MCP link', () => relay.status().links.every((l) => l.state === 'connected'));
 });
 

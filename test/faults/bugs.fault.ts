@@ -12,7 +12,7 @@
 // outbox's refusal.
 import { afterAll, describe, expect, it } from 'vitest';
 import { HiringStore } from '../../src/relay/inbox/store';
-import { createRelay } from '../../src/relay/relay';
+import { startRelay } from '../../src/relay/relay';
 import type { Caller, UpstreamLink, UpstreamListener } from '../../src/relay/types';
 import { hiring, quietLogger, tempDir } from '../inbox/helpers';
 import { waitFor } from '../support/wait';
@@ -59,7 +59,7 @@ describe('known bug (core level): the reopened hiring is offered again and its s
       deliver: async () => ({ kind: 'confirmed' }),
       systemPrompt: async () => '',
     };
-    const relay = createRelay({
+    const relay = await startRelay({
       agents: [{ name: 'a', baseUrl: 'http://127.0.0.1:9', apiKey: 'bug-repro-agent-key' }],
       stateDir: t.dir,
       port: 0,
@@ -72,7 +72,6 @@ describe('known bug (core level): the reopened hiring is offered again and its s
         return link;
       },
     });
-    await relay.start();
     try {
       const worker: Caller = { role: 'worker', agent: 'a', name: 'a' };
       const stale = hiring('H-core', { status: 'in_progress', updated_at: '2026-11-24T10:00:00Z' });

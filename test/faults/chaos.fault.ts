@@ -6,7 +6,7 @@
 // one accepted result and one idempotency key, and no platform ping went
 // unanswered for 3 s unless the proxy was interfering with that session.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRelay, type Relay } from '../../src/relay/relay';
+import { startRelay, type Relay } from '../../src/relay/relay';
 import type { ProbeResult, Sandbox, SessionEvent } from '../../src/sandbox/index';
 import { createLogger } from '../../src/shared/log';
 import { TIMING } from '../../src/shared/protocol';
@@ -80,7 +80,7 @@ describe('the relay behind a chaos proxy', () => {
 
   it(`delivers ${TOTAL} hirings exactly once through dropped, stalled and cut streams and failing POSTs`, async () => {
     const agent = sb.registerAgent({ name: 'chaos agent', metadata: { callback_url: callback.url } });
-    relay = createRelay({
+    relay = await startRelay({
       agents: [{ name: 'chaos', baseUrl: proxy.url, apiKey: agent.apiKey, agentId: agent.id }],
       stateDir: state.dir,
       port: 0,
@@ -101,7 +101,6 @@ describe('the relay behind a chaos proxy', () => {
       },
       outboxBackoff: { baseMs: 100, capMs: 2000 },
     });
-    await relay.start();
     worker = startWorker({ locate: () => ({ url: relay.url, token: relay.tokens.workerTokens.chaos }), pollMs: 400 });
 
     const ids = await hireOverTime(sb, agent.id, { total: TOTAL, window: 30, parallel: 6 }).done;

@@ -5,7 +5,7 @@
 // keep answering valid requests, and a hiring made after the garbage is worked
 // and delivered exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRelay, type Relay } from '../../src/relay/relay';
+import { startRelay, type Relay } from '../../src/relay/relay';
 import type { Sandbox } from '../../src/sandbox/index';
 import { createLogger } from '../../src/shared/log';
 import { RawSseClient, initializeBody, key, streamableClient } from '../downstream/helpers';
@@ -67,7 +67,7 @@ describe('fuzzing JSON-RPC sent to the relay and the sandbox', () => {
     sb = await quietSandbox({ postAnswer: 'body', rateLimitPerMinute: 0 });
     callback = await startCallbackServer();
     agent = sb.registerAgent({ name: 'fuzz agent', metadata: { callback_url: callback.url } });
-    relay = createRelay({
+    relay = await startRelay({
       agents: [{ name: 'fz', baseUrl: sb.url, apiKey: agent.apiKey, agentId: agent.id }],
       stateDir: state.dir,
       port: 0,
@@ -76,7 +76,6 @@ describe('fuzzing JSON-RPC sent to the relay and the sandbox', () => {
       keepAliveMs: 0,
       logger: createLogger('relay', { level: 'error', sink: (line) => problems.push(line) }),
     });
-    await relay.start();
     worker = startWorker({ locate: () => ({ url: relay.url, token: relay.tokens.workerTokens.fz }), pollMs: 300 });
   });
 

@@ -3,7 +3,7 @@
 // (AgentLink → store). No crash, the session answers pings afterwards, and a
 // valid hiring announced after each burst of garbage still lands in the store.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRelay, type Relay } from '../../src/relay/relay';
+import { startRelay, type Relay } from '../../src/relay/relay';
 import type { Caller } from '../../src/relay/types';
 import { HiringParseError, parseHiring, parseHiringList } from '../../src/shared/hiring';
 import { createLogger } from '../../src/shared/log';
@@ -81,7 +81,7 @@ describe('fuzzing what the platform sends', () => {
     });
     // The REST safety net sees the same list: a frame corrupted by the garbage before it is still caught.
     fake.rest = (req) => (req.url?.startsWith('/api/v1/hirings/pending') ? { status: 200, body: { data: list } } : undefined);
-    relay = createRelay({
+    relay = await startRelay({
       agents: [{ name: 'fuzz', baseUrl: fake.url, apiKey: fake.apiKey }],
       stateDir: state.dir,
       port: 0,
@@ -89,7 +89,6 @@ describe('fuzzing what the platform sends', () => {
       logger: createLogger('relay', { level: 'error', sink: () => undefined }),
       linkTiming: { requestTimeoutMs: 2000, connectTimeoutMs: 1000, pingIntervalMs: 60_000, pingTimeoutMs: 1000, backoffBaseMs: 20, backoffCapMs: 200, stableResetMs: 60_000, authRetryMs: 200, safetyNetMs: 1000 },
     });
-    await relay.start();
   });
 
   afterAll(async () => {

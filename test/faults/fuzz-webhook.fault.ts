@@ -7,7 +7,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBridge, webhookSignature, type Bridge } from '../../src/relay/bridge';
-import { createRelay, type Relay } from '../../src/relay/relay';
+import { startRelay, type Relay } from '../../src/relay/relay';
 import type { Caller } from '../../src/relay/types';
 import { createLogger } from '../../src/shared/log';
 import { payload } from '../bridge/helpers';
@@ -86,14 +86,13 @@ describe('fuzzing webhook deliveries', () => {
   beforeAll(async () => {
     sb = await quietSandbox();
     const agent = sb.registerAgent({ name: 'webhook fuzz agent' });
-    relay = createRelay({
+    relay = await startRelay({
       agents: [{ name: 'hook', baseUrl: sb.url, apiKey: agent.apiKey, agentId: agent.id }],
       stateDir: state.dir,
       port: 0,
       durable: false,
       logger: createLogger('relay', { level: 'error', sink: () => undefined }),
     });
-    await relay.start();
     bridge = createBridge({
       core: relay,
       agent: 'hook',

@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseHiring, type Hiring } from '../../src/shared/hiring';
 import { memoryLogger } from '../../src/shared/log';
-import { createRelay, type Relay } from '../../src/relay/relay';
+import { startRelay, type Relay } from '../../src/relay/relay';
 import { RelayError, type DeliveryOutcome, type LinkStatus, type UpstreamLink, type UpstreamListener } from '../../src/relay/types';
 import { tempDir } from './helpers';
 import { waitFor } from '../support/wait';
@@ -50,7 +50,7 @@ async function start(stateDir = tempDir()): Promise<{ relay: Relay; link: FakeLi
   dirs.push(stateDir);
   let link: FakeLink | undefined;
   const log = memoryLogger('relay');
-  const relay = createRelay({
+  const relay = await startRelay({
     agents: [{ name: 'fake', baseUrl: 'http://127.0.0.1:9', apiKey: 'fake-agent-key-123' }],
     stateDir,
     port: 0,
@@ -61,7 +61,6 @@ async function start(stateDir = tempDir()): Promise<{ relay: Relay; link: FakeLi
     outboxBackoff: { baseMs: 10, capMs: 50 },
     createLink: (_a, listener) => (link = new FakeLink(listener)),
   });
-  await relay.start();
   relays.push(relay);
   if (!link) throw new Error('no link');
   return { relay, link, log };

@@ -152,12 +152,12 @@ describe('a hiring the hirer cancels', () => {
 describe('relay with the webhook bridge configured', () => {
   it('takes hirings posted to the webhook inbox into the same store', async () => {
     const { startSandbox } = await import('../../src/sandbox');
-    const { createRelay } = await import('../../src/relay/relay');
+    const { startRelay } = await import('../../src/relay/relay');
     const { quiet, tempDir } = await import('./helpers');
     const sandbox = await startSandbox({ log: quiet() });
     const reg = sandbox.registerAgent({ name: 'webhook agent' });
     const dirA = tempDir();
-    const relay = createRelay({
+    const relay = await startRelay({
       agents: [{ name: 'hooked', baseUrl: sandbox.url, apiKey: reg.apiKey, agentId: reg.id }],
       stateDir: dirA,
       port: 0,
@@ -166,7 +166,6 @@ describe('relay with the webhook bridge configured', () => {
       logger: quiet(),
       bridge: { listen: '127.0.0.1:0', heartbeatIntervalMs: 60_000 },
     });
-    await relay.start();
     try {
       const [url] = relay.webhookUrls();
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
@@ -198,13 +197,13 @@ describe('relay with the webhook bridge configured', () => {
 describe('a relay serving two agents', () => {
   it('runs one link per agent and shows each worker only its own hirings', async () => {
     const { startSandbox } = await import('../../src/sandbox');
-    const { createRelay } = await import('../../src/relay/relay');
+    const { startRelay } = await import('../../src/relay/relay');
     const { quiet, tempDir } = await import('./helpers');
     const sandbox = await startSandbox({ log: quiet() });
     const a = sandbox.registerAgent({ name: 'agent a' });
     const b = sandbox.registerAgent({ name: 'agent b' });
     const dirB = tempDir();
-    const relay = createRelay({
+    const relay = await startRelay({
       agents: [
         { name: 'a', baseUrl: sandbox.url, apiKey: a.apiKey },
         { name: 'b', baseUrl: sandbox.url, apiKey: b.apiKey },
@@ -216,7 +215,6 @@ describe('a relay serving two agents', () => {
       review: 'off',
       logger: quiet(),
     });
-    await relay.start();
     try {
       await waitFor('both links', () => relay.status().links.filter((l) => l.state === 'connected').length === 2);
       expect(Object.keys(relay.tokens.workerTokens)).toEqual(['a', 'b']);

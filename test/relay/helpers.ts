@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, memoryLogger, type Logger } from '../../src/shared/log';
 import { startSandbox, type Knobs, type Sandbox } from '../../src/sandbox';
-import { createRelay, type Relay } from '../../src/relay/relay';
+import { startRelay, type Relay } from '../../src/relay/relay';
 import type { Caller } from '../../src/relay/types';
 import { waitFor } from '../support/wait';
 
@@ -32,7 +32,7 @@ export interface WorldOptions {
   knobs?: Partial<Knobs>;
   sandbox?: Sandbox;
   stateDir?: string;
-  linkTiming?: Parameters<typeof createRelay>[0]['linkTiming'];
+  linkTiming?: Parameters<typeof startRelay>[0]['linkTiming'];
   reconcileMs?: number;
 }
 
@@ -43,7 +43,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
   const reg = sandbox.registerAgent({ name: 'Alice coder', capabilities: ['coding'] });
   const stateDir = opts.stateDir ?? tempDir();
   const log = memoryLogger('relay');
-  const relay = createRelay({
+  const relay = await startRelay({
     agents: [{ name: AGENT, baseUrl: sandbox.url, apiKey: reg.apiKey, agentId: reg.id }],
     stateDir,
     port: 0,
@@ -55,7 +55,6 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     reconcileMs: opts.reconcileMs,
     linkTiming: { backoffBaseMs: 20, backoffCapMs: 200, requestTimeoutMs: 5000, ...opts.linkTiming },
   });
-  await relay.start();
   await waitFor('the link to connect', () => relay.status().links.every((l) => l.state === 'connected'));
   return {
     sandbox,

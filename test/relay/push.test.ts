@@ -86,8 +86,8 @@ describe('push failures and restarts', () => {
     await first.relay.stop();
 
     // Same agent key, same state dir: a new process knows the hiring only from the journal (no token).
-    const { createRelay } = await import('../../src/relay/relay');
-    const second = createRelay({
+    const { startRelay } = await import('../../src/relay/relay');
+    const second = await startRelay({
       agents: [{ name: 'alice', baseUrl: sandbox.url, apiKey: first.apiKey, agentId: first.agentId }],
       stateDir,
       port: 0,
@@ -96,7 +96,6 @@ describe('push failures and restarts', () => {
       logger: quiet(),
       outboxBackoff: { baseMs: 20, capMs: 200 },
     });
-    await second.start();
     try {
       expect(second.reviewQueue({ role: 'operator', name: 'op' }).map((s) => s.id)).toEqual([sub.id]);
       await second.approve({ role: 'operator', name: 'op' }, sub.id);

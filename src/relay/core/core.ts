@@ -47,9 +47,9 @@ export class Core implements RelayCore {
   readonly startedAt: string;
   private readonly events = new Emitter<RelayEvent>((e) => this.log.error('a relay event listener failed', { error: e }));
   private readonly submitting = new Set<string>();
-  private readonly log: Logger;
+  protected readonly log: Logger;
   private readonly now: () => Date;
-  readonly submissions: Submissions;
+  protected readonly submissions: Submissions;
 
   constructor(private readonly o: CoreOptions) {
     this.now = o.now ?? (() => new Date());
@@ -217,7 +217,7 @@ export class Core implements RelayCore {
 
   // ───────────── helpers ─────────────
 
-  private emit(event: RelayEvent): void {
+  protected emit(event: RelayEvent): void {
     this.events.emit(event);
   }
 
