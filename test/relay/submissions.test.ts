@@ -56,7 +56,7 @@ async function prepared(dir: string, upTo: 'delivering' | 'delivered' | 'rejecte
   if (outboxEnd) {
     const box = await Outbox.open(dir, { logger: quiet(), durable: false, fileName: 'outbox.jsonl', send: async () => (outboxEnd === 'confirmed' ? { kind: 'confirmed' } : { kind: 'rejected', message: 'not yours' }) });
     await box.enqueue({ agent: 'fake', hiringId: 'h1', tool: TOOL.submitResult, args: { hiring_id: 'h1', output: 'r' }, submissionId: s.id });
-    await new Promise<void>((resolve) => box.onEvent((e) => e.type === outboxEnd && resolve()));
+    await new Promise<void>((resolve) => box.entries.onEvent((e) => e.type === outboxEnd && resolve()));
     await box.close();
   }
   if (upTo === 'delivered') await d.queue.markDelivered(s.id);

@@ -97,7 +97,7 @@ export class Core implements RelayCore {
       links: this.o.links.all().map((l) => l.status()),
       counts: countPhases(this.o.store.list()),
       reviewsWaiting: this.o.queue.waiting(),
-      outboxPending: this.o.outbox.pendingCount(),
+      outboxPending: this.o.outbox.entries.pendingCount(),
     };
   }
 

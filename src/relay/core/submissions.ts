@@ -11,7 +11,7 @@ import type { ReviewedSubmission, ReviewQueue } from '../inbox/review';
 import type { HiringStore } from '../inbox/store';
 import { RelayError, type HiringRecord, type OutboxEntry, type RelayEvent, type Submission } from '../types';
 import type { LinkDirectory, PushDelivery } from './ports';
-import { answerOf, currentKey, nextDeliveryKey, recoverSubmissions } from './recovery';
+import { answerOf, currentKey, nextDeliveryKey } from './delivery-keys';
 import { isFinished } from './views';
 import type { ReviewMode } from '../../shared/constants';
 
@@ -40,7 +40,7 @@ export class Submissions {
 
   constructor(private readonly o: SubmissionsOptions) {
     o.queue.onChange((s) => o.emit({ type: 'review', submissionId: s.id }));
-    o.outbox.onEvent((e) => this.track(this.settle(e), e.entry.key));
+    o.outbox.entries.onEvent((e) => this.track(this.settle(e), e.entry.key));
     // The platform ended a hiring (hirer cancelled…): what waits for review can never be delivered.
     o.store.onChange((c) => {
       if (c.kind !== 'local' && isFinished(c.phase)) this.track(this.withdraw(c.hiringId), c.hiringId);
@@ -101,24 +101,71 @@ export class Submissions {
     return done;
   }
 
-  /** After a restart: finishes what a crash (or a stop) cut short (see recovery.ts). */
+  /**
+   * After a restart, finishes what a kill -9 (or a stop) cut short between two journal writes of
+   * a submission's life. Each step is journaled on its own (review queue, hiring store, outbox),
+   * so any prefix of a step sequence may be on disk:
+   * - saved but not linked to its hiring, or waiting for review of a hiring that ended (withdrawn);
+   * - approved, or delivering with no outbox entry yet → deliver (same key);
+   * - delivering, and the outbox already recorded the platform's answer → settle it;
+   * - delivered / rejected / failed, and the hiring still shows it in review or delivering →
+   *   finish the hiring's side (done, or back to the worker with the note).
+   */
   resume(): void {
-    const o = this.o;
-    this.track(
-      recoverSubmissions({
-        store: o.store,
-        queue: o.queue,
-        outbox: o.outbox,
-        logger: o.logger,
-        deliver: (id) => this.deliver(id),
-        settle: (e) => this.settle(e),
-        refreshHiring: (sub) => this.refreshHiring(sub),
-        backToWork: (id) => this.backToWork(id),
-        openFor: (id) => this.openFor(id),
-        withdraw: (id) => this.withdraw(id),
-      }),
-      'resume',
-    );
+    this.track(this.recover(), 'resume');
+  }
+
+  private async recover(): Promise<void> {
+    for (const s of this.o.queue.list()) {
+      await this.repair(s.hiringId, () => this.recoverOne(s));
+    }
+    // Hirings left 'awaiting_review' or 'delivering' with nothing open: the last step never ran.
+    for (const rec of this.o.store.active()) {
+      const id = rec.hiring.id;
+      if ((rec.phase !== 'awaiting_review' && rec.phase !== 'delivering') || this.openFor(id)) continue;
+      await this.repair(id, async () => {
+        const last = this.o.queue.forHiring(id).at(-1);
+        if (last?.state === 'delivered') return this.refreshHiring(last);
+        const note =
+          last?.state === 'rejected'
+            ? { content: last.feedback ?? '', from: 'review' as const }
+            : last?.state === 'failed'
+              ? { content: last.error ?? '', from: 'relay' as const }
+              : undefined;
+        if (note?.content && !rec.relayMessages.some((m) => m.from === note.from && m.content === note.content)) {
+          await this.o.store.addRelayMessage(id, note);
+        }
+        await this.backToWork(id);
+      });
+    }
+  }
+
+  private async recoverOne(s: ReviewedSubmission): Promise<void> {
+    const { store, outbox, logger } = this.o;
+    const rec = store.get(s.hiringId);
+    // Saved but never linked to its hiring: the hiring would not show it waiting.
+    if (s.state === 'awaiting_review' && rec && !rec.submissions.includes(s.id)) await store.linkSubmission(s.hiringId, s.id, 'awaiting_review');
+    // The hiring ended on the platform just before the crash, before its review was withdrawn.
+    if (s.state === 'awaiting_review' && rec && isFinished(rec.phase)) await this.withdraw(s.hiringId);
+    if (s.state !== 'approved' && s.state !== 'delivering') return;
+    const entry = s.state === 'delivering' ? outbox.entries.get(currentKey(s)) : undefined;
+    if (!entry) {
+      logger.info('resuming an interrupted delivery', { submission: s.id, hiring: s.hiringId });
+      // Not awaited: a push-mode delivery may take long, and the other repairs should not wait.
+      this.deliver(s.id).catch((e: unknown) => logger.error('resuming a delivery failed', { submission: s.id, error: e }));
+    } else if (entry.state !== 'pending') {
+      // The platform answered and the outbox recorded it; the submission never heard.
+      await this.settle(answerOf(entry));
+    }
+  }
+
+  /** One hiring's repair failing (e.g. a journal write) must not stop the others'. */
+  private async repair(hiringId: string, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      this.o.logger.error('could not finish an interrupted step after the restart', { hiring: hiringId, error: e });
+    }
   }
 
   /** Waits for deliveries being prepared (push) to reach the outbox, and for answers being recorded. */
@@ -144,7 +191,7 @@ export class Submissions {
     if (e.type === 'confirmed') {
       // The platform's status decides, read before the submission is called delivered.
       await this.refreshHiring(s);
-      const status = String(this.o.store.get(s.hiringId)?.hiring.status ?? '');
+      const status = this.o.store.get(s.hiringId)?.hiring.status ?? '';
       if (s.kind === 'result' && NOT_TAKEN.includes(status)) {
         // "Already finished" from a hiring that ended without a result (the hirer cancelled): ours never landed.
         await this.fail(s, `Hiring ${s.hiringId} is ${status} on Agrenting; the result was not taken.`);
@@ -179,7 +226,7 @@ export class Submissions {
     const before = this.o.store.get(s.hiringId);
     // E.g. resumed after a restart, and the hirer cancelled meanwhile: nothing to push or send
     // (and 'delivering' would pull the hiring out of history). A key already out is settled by its answer.
-    if (before && isFinished(before.phase) && !this.o.outbox.get(key)) {
+    if (before && isFinished(before.phase) && !this.o.outbox.entries.get(key)) {
       return this.fail(s, `Hiring ${s.hiringId} is already ${before.hiring.status} on Agrenting; submission ${id} was not delivered.`);
     }
     if (before && !isFinished(before.phase)) await this.o.store.setPhase(s.hiringId, 'delivering');
@@ -228,7 +275,7 @@ export class Submissions {
   /** The submission's key; a new one when Agrenting refused the current one for good. */
   private keyFor(s: ReviewedSubmission): string {
     const key = currentKey(s);
-    return s.state === 'failed' && this.o.outbox.get(key)?.state === 'rejected' ? nextDeliveryKey(s.id, key) : key;
+    return s.state === 'failed' && this.o.outbox.entries.get(key)?.state === 'rejected' ? nextDeliveryKey(s.id, key) : key;
   }
 
   private async pushChanges(s: Submission, rec: HiringRecord): Promise<SubmitResultArgs> {

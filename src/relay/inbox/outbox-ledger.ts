@@ -99,10 +99,6 @@ export class OutboxLedger {
     return n;
   }
 
-  forSubmission(submissionId: string): OutboxEntry[] {
-    return [...this.entries.values()].filter((e) => e.submissionId === submissionId);
-  }
-
   finalConfirmed(hiringId: string): boolean {
     return this.finalDone.has(hiringId);
   }

@@ -21,10 +21,10 @@
 import { createLogger, type Logger } from '../../shared/log';
 import { TOOL } from '../../shared/protocol';
 import { safeError } from '../../shared/redact';
-import { RelayError, type DeliveryOutcome, type OutboxEntry, type OutboxState } from '../types';
+import { RelayError, type DeliveryOutcome, type OutboxEntry } from '../types';
 import { Journal } from './journal';
 import { isOutboxRecord, type OutboxRecord } from './outbox-records';
-import { FINAL_TOOLS, OutboxLedger, type NewDelivery, type OutboxEvent } from './outbox-ledger';
+import { FINAL_TOOLS, OutboxLedger, type NewDelivery } from './outbox-ledger';
 import { Backoff, type BackoffOptions } from '../../shared/backoff';
 
 export type { NewDelivery, OutboxEvent } from './outbox-ledger';
@@ -64,14 +64,19 @@ interface Lane {
   cancelTimer?: () => void;
 }
 
+/** Reading the outbox: its entries and their events, straight from the ledger. */
+export type OutboxEntries = Pick<OutboxLedger, 'get' | 'list' | 'pending' | 'pendingCount' | 'onEvent'>;
+
 export class Outbox {
   private readonly ledger: OutboxLedger;
+  /** What was delivered and what waits; writing goes through enqueue(). */
+  readonly entries: OutboxEntries;
   private readonly lanes = new Map<string, Lane>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly backoff: Backoff;
   private readonly schedule: (fn: () => void, ms: number) => () => void;
   private readonly log: Logger;
-  private send: SendFn;
+  private readonly send: SendFn;
   private running = false;
   private closed = false;
 
@@ -89,6 +94,7 @@ export class Outbox {
     this.schedule = opts.schedule ?? defaultSchedule;
     this.log = (opts.logger ?? createLogger('inbox')).child('outbox');
     this.ledger = new OutboxLedger(journal, { finishedLimit: opts.finishedLimit ?? 1000, log: this.log, now: opts.now ?? (() => new Date()) });
+    this.entries = this.ledger;
   }
 
   static async open(stateDir: string, opts: OutboxOptions): Promise<Outbox> {
@@ -96,37 +102,10 @@ export class Outbox {
     const box = new Outbox(journal, opts);
     const { records } = await journal.replay((v) => (isOutboxRecord(v) ? v : undefined));
     box.ledger.replay(records);
-    if (box.pendingCount() > 0) box.log.info('resuming pending deliveries', { pending: box.pendingCount() });
+    if (box.ledger.pendingCount() > 0) box.log.info('resuming pending deliveries', { pending: box.ledger.pendingCount() });
     // Next macrotask: whoever awaited open() has subscribed to events by then.
     if (opts.autoStart ?? true) setImmediate(() => box.start());
     return box;
-  }
-
-  // ───────────── reading ─────────────
-
-  get(key: string): OutboxEntry | undefined {
-    return this.ledger.get(key);
-  }
-
-  list(state?: OutboxState): OutboxEntry[] {
-    return this.ledger.list(state);
-  }
-
-  /** Pending entries (of one hiring, or all), in sending order. */
-  pending(hiringId?: string): OutboxEntry[] {
-    return this.ledger.pending(hiringId);
-  }
-
-  pendingCount(): number {
-    return this.ledger.pendingCount();
-  }
-
-  forSubmission(submissionId: string): OutboxEntry[] {
-    return this.ledger.forSubmission(submissionId);
-  }
-
-  onEvent(listener: (e: OutboxEvent) => void): () => void {
-    return this.ledger.onEvent(listener);
   }
 
   // ───────────── writing ─────────────
@@ -166,11 +145,6 @@ export class Outbox {
       lane.cancelTimer = undefined;
       this.pump(hiringId);
     }
-  }
-
-  /** Replaces the sender (the Relay may build it after opening the inbox). */
-  setSender(send: SendFn): void {
-    this.send = send;
   }
 
   /** Stops sending; waits for sends in flight to be recorded. Pending entries resume on the next open. */
