@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import type { Hiring } from '../shared/hiring';
 import { createLogger, type Logger } from '../shared/log';
 import { registerSecret, safeError } from '../shared/redact';
-import { createBridge, type Bridge } from './bridge';
+import { createBridge, type Bridge, type BridgeConfig } from './bridge';
 import { Core, type CoreOptions } from './core/core';
 import { startReconciler } from './core/reconcile';
 import { pushDelivery } from './core/push-adapter';
@@ -58,8 +58,8 @@ export interface RelayOptions {
   durable?: boolean;
   /** GitHub-style API base override for pull requests. */
   githubApiBase?: string;
-  /** Webhook bridge settings (the config file's `bridge` section). */
-  bridge?: Record<string, unknown>;
+  /** Webhook bridge settings (the config file's `bridge` section, parsed). */
+  bridge?: BridgeConfig;
   /** Write relay.json on start (default true). */
   writeRelayFile?: boolean;
   /** Builds a link (tests inject fakes). */
@@ -265,9 +265,9 @@ class RelayImpl extends Core implements Relay {
   private async startBridges(): Promise<void> {
     const cfg = this.opts.bridge;
     if (!cfg) return;
-    const name = typeof cfg.agent === 'string' ? cfg.agent : this.opts.agents[0]?.name;
+    const name = cfg.agent ?? this.opts.agents[0]?.name;
     const agent = this.opts.agents.find((a) => a.name === name);
-    if (!agent) throw new RelayError(`The bridge names agent "${String(name)}", which is not configured.`, 'invalid');
+    if (!agent) throw new RelayError(`The bridge names agent "${name}", which is not configured.`, 'invalid');
     const bridge = createBridge({
       core: this,
       agent: agent.name,

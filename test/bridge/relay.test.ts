@@ -14,6 +14,7 @@ import { FakeMatrix } from './fake-matrix';
 import { startS3, type S3Fixture } from './helpers';
 import { freePort } from '../support/net';
 import { waitFor } from '../support/wait';
+import { parseBridgeConfig } from '../../src/relay/bridge/config';
 
 const KEY = 'gateway-key-relay-e2e-1234';
 const SECRET = 'webhook-secret-relay-e2e-5678';
@@ -65,7 +66,7 @@ beforeAll(async () => {
     writeRelayFile: false,
     outboxBackoff: { baseMs: 20, capMs: 200 },
     linkTiming: { backoffBaseMs: 20, backoffCapMs: 200, requestTimeoutMs: 5000 },
-    bridge: {
+    bridge: parseBridgeConfig({
       listen: `127.0.0.1:${port}`,
       webhookKeyEnv: 'T_KEY',
       webhookSecretEnv: 'T_SECRET',
@@ -73,7 +74,7 @@ beforeAll(async () => {
       matrix: { homeserver: fake.url, accessTokenEnv: 'T_MATRIX', userId: bridgeUser, domain: DOMAIN },
       pollIntervalMs: 20,
       tasksDir: join(root, 'tasks'),
-    },
+    }),
   });
   await waitFor('the MCP link', () => relay.status().links.every((l) => l.state === 'connected'));
 });

@@ -18,6 +18,7 @@ import type { Sandbox } from '../../src/sandbox/index';
 import { deepJson, hostileBody, nastyString, type Json } from '../support/fuzz';
 import { between, envInt, faultSeed, fork, pick } from '../support/seed';
 import { waitFor } from '../support/wait';
+import { parseBridgeConfig } from '../../src/relay/bridge/config';
 
 const BODIES = envInt('FUZZ_WEBHOOK_BODIES', 300);
 const KEY = 'fault-webhook-key-0123456789';
@@ -96,7 +97,7 @@ describe('fuzzing webhook deliveries', () => {
     bridge = createBridge({
       core: relay,
       agent: 'hook',
-      config: { listen: { host: '127.0.0.1', port: 0 }, webhookKeyEnv: 'F_HOOK_KEY', webhookSecretEnv: 'F_HOOK_SECRET', maxBodyBytes: MAX_BODY, tasksDir: `${state.dir}/tasks` },
+      config: parseBridgeConfig({ listen: { host: '127.0.0.1', port: 0 }, webhookKeyEnv: 'F_HOOK_KEY', webhookSecretEnv: 'F_HOOK_SECRET', maxBodyBytes: MAX_BODY, tasksDir: `${state.dir}/tasks` }),
       env: { F_HOOK_KEY: KEY, F_HOOK_SECRET: SECRET },
       log: createLogger('bridge', { level: 'error', sink: () => undefined }),
     });

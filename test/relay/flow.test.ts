@@ -7,6 +7,7 @@ import { RelayError } from '../../src/relay/types';
 import { callTool } from '../../src/relay/downstream/tools';
 import { accepted, hireAndSee, quiet, startWorld, type World } from './helpers';
 import { waitFor } from '../support/wait';
+import { parseBridgeConfig } from '../../src/relay/bridge/config';
 
 describe('relay with review off', () => {
   let w: World;
@@ -164,7 +165,7 @@ describe('relay with the webhook bridge configured', () => {
       env: {},
       durable: false,
       logger: quiet(),
-      bridge: { listen: '127.0.0.1:0', heartbeatIntervalMs: 60_000 },
+      bridge: parseBridgeConfig({ listen: '127.0.0.1:0', heartbeatIntervalMs: 60_000 }),
     });
     try {
       const [url] = relay.webhookUrls();
