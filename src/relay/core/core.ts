@@ -26,6 +26,7 @@ import type { Outbox } from '../inbox/outbox';
 import type { ReviewQueue } from '../inbox/review';
 import type { LinkDirectory, PushDelivery } from './ports';
 import { Submissions } from './submissions';
+import { hiringWithToken } from './token';
 import { canSee, countPhases, isFinished, requireOperator, toView } from './views';
 import { Emitter } from '../../shared/emitter';
 import type { ReviewMode } from '../../shared/constants';
@@ -60,6 +61,7 @@ export class Core implements RelayCore {
       this.emit({ type: 'pending', agent: c.agent });
       this.emit({ type: 'status' });
     });
+    o.queue.onChange((s) => this.emit({ type: 'review', submissionId: s.id }));
     this.submissions = new Submissions({
       store: o.store,
       queue: o.queue,
@@ -67,9 +69,7 @@ export class Core implements RelayCore {
       links: o.links,
       push: o.push,
       logger: o.logger,
-      tokenHiring: (rec) => this.hiringWithToken(rec),
       workspaceRoot: o.workspaceRoot,
-      emit: (e) => this.emit(e),
     });
   }
 
@@ -189,7 +189,7 @@ export class Core implements RelayCore {
     if (isFinished(rec.phase)) throw new RelayError(`Hiring ${hiringId} is already ${rec.phase}; its workspace is no longer needed.`, 'conflict');
     this.checkClaim(caller, rec);
     if (!rec.claimedBy) await this.o.store.claim(hiringId, caller.name);
-    const hiring = await this.hiringWithToken(rec);
+    const hiring = await hiringWithToken(this.o.store, this.o.links, rec);
     const token = hiring.repo_access_token;
     if (!token) throw new RelayError(`Agrenting gave no repository token for push-mode hiring ${hiringId}; it cannot be cloned.`, 'unavailable');
     let ws: WorkspaceRef;
@@ -261,25 +261,5 @@ export class Core implements RelayCore {
       openPullRequest: given?.openPullRequest ?? false,
       summary,
     };
-  }
-
-  /** The hiring with its repository token: from memory, or re-read from the platform (after a restart). */
-  async hiringWithToken(rec: HiringRecord): Promise<Hiring> {
-    const id = rec.hiring.id;
-    if (!this.o.store.tokenKnown(id)) {
-      const link = this.o.links.get(rec.agent);
-      if (!link) throw new RelayError(`Agent ${rec.agent} is not configured, so hiring ${id} cannot be re-read.`, 'unavailable');
-      let fresh: Hiring;
-      try {
-        fresh = await link.getHiring(id);
-      } catch (e) {
-        throw new RelayError(safeError(e, `Re-reading hiring ${id} from Agrenting failed`).message, 'unavailable');
-      }
-      await this.o.store.upsert(rec.agent, [fresh], 'rest');
-      if (fresh.repo_access_token) return fresh;
-    }
-    const h = this.o.store.hiringWithToken(id);
-    if (!h) throw new RelayError(`Unknown hiring ${id}.`, 'not_found');
-    return h;
   }
 }

@@ -1,7 +1,6 @@
 // A submission's life: awaiting review → approved → (push: commit and push) →
 // delivering through the outbox → delivered, or rejected with relay-local
 // feedback, or failed (push error, platform refusal) until approved again.
-import type { Hiring } from '../../shared/hiring';
 import type { Logger } from '../../shared/log';
 import { TOOL } from '../../shared/protocol';
 import { safeError } from '../../shared/redact';
@@ -9,9 +8,10 @@ import type { SubmitResultArgs } from '../../shared/tools';
 import type { Outbox, OutboxEvent } from '../inbox/outbox';
 import type { ReviewedSubmission, ReviewQueue } from '../inbox/review';
 import type { HiringStore } from '../inbox/store';
-import { RelayError, type HiringRecord, type OutboxEntry, type RelayEvent, type Submission } from '../types';
+import { RelayError, type HiringRecord, type OutboxEntry, type Submission } from '../types';
 import type { LinkDirectory, PushDelivery } from './ports';
 import { answerOf, currentKey, nextDeliveryKey } from './delivery-keys';
+import { hiringWithToken } from './token';
 import { isFinished } from './views';
 import type { ReviewMode } from '../../shared/constants';
 
@@ -23,8 +23,6 @@ export interface SubmissionsOptions {
   push: PushDelivery;
   workspaceRoot: string;
   logger: Logger;
-  tokenHiring: (rec: HiringRecord) => Promise<Hiring>;
-  emit: (e: RelayEvent) => void;
 }
 
 const OPEN: readonly Submission['state'][] = ['awaiting_review', 'approved', 'delivering'];
@@ -39,7 +37,6 @@ export class Submissions {
   private readonly settling = new Set<Promise<void>>();
 
   constructor(private readonly o: SubmissionsOptions) {
-    o.queue.onChange((s) => o.emit({ type: 'review', submissionId: s.id }));
     o.outbox.entries.onEvent((e) => this.track(this.settle(e), e.entry.key));
     // The platform ended a hiring (hirer cancelled…): what waits for review can never be delivered.
     o.store.onChange((c) => {
@@ -280,7 +277,7 @@ export class Submissions {
 
   private async pushChanges(s: Submission, rec: HiringRecord): Promise<SubmitResultArgs> {
     if (!s.result || !s.push) throw new Error('no result to push');
-    const hiring = await this.o.tokenHiring(rec);
+    const hiring = await hiringWithToken(this.o.store, this.o.links, rec);
     const workspace = rec.workspace ?? (await this.o.push.findWorkspace(this.o.workspaceRoot, s.hiringId));
     if (!workspace) throw new Error('there is no workspace for this hiring (prepare_workspace first)');
     const outcome = await this.o.push.commitAndPush({ workspace, hiring, plan: s.push });
