@@ -56,10 +56,6 @@ export function authHeader(spec: unknown): [string, string] | undefined {
   return [spec.slice(0, i).trim(), spec.slice(i + 1).trim()];
 }
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 export function delay(ms: number): Promise<void> {
   return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
 }

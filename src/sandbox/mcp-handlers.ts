@@ -18,7 +18,7 @@ import { listedTool } from '../shared/json-schema';
 import { PLATFORM_TOOLS } from '../shared/tools';
 import { hiringFor, isPlatformTool, runAction } from './actions';
 import type { SandboxContext } from './context';
-import { isRecord } from './http';
+import { isRecord } from '../shared/lenient';
 import type { McpSession } from './mcp-session';
 
 const JSONRPC_INVALID_PARAMS = -32602;

@@ -5,6 +5,7 @@
 import type { Hiring } from '../../shared/hiring';
 import type { HiringRecord, LocalPhase, ProgressChunk, RelayMessage, WorkspaceRef } from '../types';
 import { isLocalPhase } from '../../shared/constants';
+import { isRecord } from '../../shared/lenient';
 
 export type StoreRecord =
   | { t: 'put'; r: HiringRecord }
@@ -27,26 +28,25 @@ export interface StoreState {
 }
 
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const optPhase = (v: unknown) => v === undefined || isLocalPhase(v);
 
 /** A shape check for replay: enough to apply the record without throwing or corrupting state. */
 export function isStoreRecord(v: unknown): v is StoreRecord {
-  if (!isObj(v)) return false;
+  if (!isRecord(v)) return false;
   if (v.t === 'put') {
     const r = v.r;
-    return isObj(r) && isObj(r.hiring) && typeof r.hiring.id === 'string' && typeof r.agent === 'string' && isLocalPhase(r.phase);
+    return isRecord(r) && isRecord(r.hiring) && typeof r.hiring.id === 'string' && typeof r.agent === 'string' && isLocalPhase(r.phase);
   }
   if (typeof v.id !== 'string' || typeof v.at !== 'string') return false;
   switch (v.t) {
     case 'hiring':
-      return typeof v.agent === 'string' && isObj(v.h) && v.h.id === v.id && isLocalPhase(v.phase);
+      return typeof v.agent === 'string' && isRecord(v.h) && v.h.id === v.id && isLocalPhase(v.phase);
     case 'set':
       return optPhase(v.phase);
     case 'chunk':
-      return isObj(v.c) && typeof v.c.content === 'string';
+      return isRecord(v.c) && typeof v.c.content === 'string';
     case 'msg':
-      return isObj(v.m) && typeof v.m.content === 'string';
+      return isRecord(v.m) && typeof v.m.content === 'string';
     case 'sub':
       return typeof v.s === 'string' && optPhase(v.phase);
     default:
