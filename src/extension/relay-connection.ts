@@ -8,7 +8,7 @@ import { Backoff } from '../shared/backoff';
 import { RELAY_URI as URI } from '../shared/constants';
 import { Emitter } from '../shared/emitter';
 import type { Logger } from '../shared/log';
-import { redact, registerSecret } from '../shared/redact';
+import { redact, registerSecret, safeError } from '../shared/redact';
 import type { RelayToolInput, RelayToolName } from '../shared/tools';
 import type { HiringView, RelayStatus, Submission } from '../relay/types';
 import { loadMcpSdk } from './mcp-sdk';
@@ -118,7 +118,7 @@ export class RelayConnection {
         backoff.reset();
         await this.untilLost();
       } catch (e) {
-        const msg = redact(e instanceof Error ? e.message : String(e));
+        const msg = safeError(e).message;
         this.opts.log.warn('relay connection failed', { error: msg });
         this.setState(this.info ? 'reconnecting' : 'offline', msg);
       }
@@ -170,7 +170,7 @@ export class RelayConnection {
         const c = this.client;
         if (!c) return done();
         c.ping({ timeout: 5000 }).catch((e: unknown) => {
-          this.lastError = redact(`the relay stopped answering: ${e instanceof Error ? e.message : String(e)}`);
+          this.lastError = safeError(e, 'the relay stopped answering').message;
           done();
         });
       }, this.opts.pingIntervalMs ?? 10_000);

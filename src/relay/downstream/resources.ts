@@ -4,7 +4,7 @@
 import { ErrorCode, McpError, type ReadResourceResult, type Resource, type ResourceTemplate } from '@modelcontextprotocol/sdk/types.js';
 import { RELAY_URI } from '../../shared/constants';
 import { PENDING_URI, hiringUri, parseHiringUri } from '../../shared/protocol';
-import { redact } from '../../shared/redact';
+import { redact, safeError } from '../../shared/redact';
 import { canSee } from '../core/views';
 import { RelayError, type Caller, type HiringView, type RelayCore, type RelayEvent } from '../types';
 
@@ -53,7 +53,7 @@ export function resourceError(err: unknown, uri: string): McpError {
     const code = err.code === 'not_found' || err.code === 'forbidden' ? RESOURCE_NOT_FOUND : err.code === 'invalid' ? ErrorCode.InvalidParams : ErrorCode.InternalError;
     return new McpError(code, redact(`${uri}: ${err.message}`));
   }
-  return new McpError(ErrorCode.InternalError, redact(`${uri} could not be read: ${err instanceof Error ? err.message : String(err)}`));
+  return new McpError(ErrorCode.InternalError, safeError(err, `${uri} could not be read`).message);
 }
 
 function json(uri: string, value: unknown): ReadResourceResult {
