@@ -40,7 +40,7 @@ export interface Stack {
   agent: RegisteredAgent;
   /** The running relay; restartRelay() replaces it. */
   relay: RelayProcess;
-  /** Stops the relay (SIGTERM) and starts it again on the same state dir, e.g. with a new worker token. */
+  /** Stops the relay (SIGTERM) and starts it again on the same state dir and address, e.g. with a new worker token. */
   restartRelay(opts?: { workerToken?: string }): Promise<RelayProcess>;
   stateDir: string;
   workspaceFile: string;
@@ -87,7 +87,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   };
   try {
     const agent = sandbox.registerAgent({ name: 'E2E coding agent', capabilities: ['coding'], category: 'coding' });
-    const launchRelay = async (workerToken?: string) => {
+    /** address: HOST:PORT to listen on (a restart keeps the first run's); port 0 the first time. */
+    const launchRelay = async (o: { workerToken?: string; address?: string } = {}) => {
       const before = new Set(sandbox.inspect().sessions.map((s) => s.id));
       const r = await startRelayProcess({
         upstream: sandbox.url,
@@ -95,7 +96,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         apiKey: agent.apiKey,
         review: 'required',
         readyTimeoutMs: 30_000,
-        env: workerToken ? { AGRENTING_RELAY_TOKEN: workerToken } : undefined,
+        env: o.workerToken ? { AGRENTING_RELAY_TOKEN: o.workerToken } : undefined,
+        extraArgs: o.address ? ['--listen', o.address] : undefined,
       });
       // The relay's link is up when the sandbox has a new initialized, subscribed session for the agent.
       const linked = () => sandbox.inspect().sessions.some((s) => !before.has(s.id) && s.agentId === agent.id && s.initialized && s.subscriptions.length > 0);
@@ -133,8 +135,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       agent,
       relay,
       async restartRelay(o = {}) {
+        // Same address, as a person's relay on its configured port: only what changed (a token) differs.
+        const address = new URL(stack.relay.url).host;
         await stack.relay.kill('SIGTERM');
-        stack.relay = parts.relay = await launchRelay(o.workerToken);
+        stack.relay = parts.relay = await launchRelay({ workerToken: o.workerToken, address });
         return stack.relay;
       },
       stateDir,
