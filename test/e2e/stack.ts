@@ -40,8 +40,11 @@ export interface Stack {
   agent: RegisteredAgent;
   /** The running relay; restartRelay() replaces it. */
   relay: RelayProcess;
-  /** Stops the relay (SIGTERM) and starts it again on the same state dir and address, e.g. with a new worker token. */
-  restartRelay(opts?: { workerToken?: string }): Promise<RelayProcess>;
+  /**
+   * Stops the relay (SIGTERM), runs whileStopped (e.g. waits for VS Code to see it gone), and starts it
+   * again on the same state dir and address, e.g. with a new worker token.
+   */
+  restartRelay(opts?: { workerToken?: string; whileStopped?: () => Promise<void> }): Promise<RelayProcess>;
   stateDir: string;
   workspaceFile: string;
   codeServer: CodeServer;
@@ -138,6 +141,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         // Same address, as a person's relay on its configured port: only what changed (a token) differs.
         const address = new URL(stack.relay.url).host;
         await stack.relay.kill('SIGTERM');
+        await o.whileStopped?.();
         stack.relay = parts.relay = await launchRelay({ workerToken: o.workerToken, address });
         return stack.relay;
       },

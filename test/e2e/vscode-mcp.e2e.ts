@@ -189,7 +189,15 @@ describe(`VS Code 1.101+ only: VS Code's own MCP client (Copilot agent mode's pa
     const changesBefore = (await agent.definitions()).definitionChanges;
     const fresh = `rwk_e2e_${randomBytes(18).toString('base64url')}`;
     const before = stack.relay.url;
-    await stack.restartRelay({ workerToken: fresh });
+    // While the relay is down (relay.json gone) the extension offers no server and VS Code drops it,
+    // ending the old connection. (Were the new relay up first, VS Code's old connection would meet it
+    // with the old token, get 401 and start an OAuth sign-in: see test/e2e/README.md.)
+    await stack.restartRelay({
+      workerToken: fresh,
+      whileStopped: async () => {
+        await eventually('VS Code to drop the server while the relay is down', async () => (await held()) === undefined, 30_000);
+      },
+    });
     // Only the token changed: the extension must tell VS Code although the server's URL did not.
     expect(stack.relay.url).toBe(before);
     expect(workerToken()).toBe(fresh);
