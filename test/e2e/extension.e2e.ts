@@ -1,7 +1,8 @@
-// The packaged extension in real VS Code (code-server 4.100.3) in Debian Chromium,
-// against the built relay (review required) and the sandbox marketplace. Each step
-// is what a person does in the UI; each asserts what the sandbox recorded and
-// leaves a screenshot in test-results/e2e.
+// The packaged extension in real VS Code (each version of versions.json, see
+// vscode-version.ts) in Debian Chromium, against the built relay (review required)
+// and the sandbox marketplace. Each step is what a person does in the UI; each
+// asserts what the sandbox recorded and leaves a screenshot in
+// test-results/e2e/vscode-<version>/extension.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
