@@ -10,7 +10,6 @@ import { attachAgent, type AttachedAgent } from './agent';
 import { measureActivation } from './activation';
 import { gitFileAt, remoteBranches } from './git';
 import { AGENT_NAME, extensionOutput, startStack, type Stack } from './stack';
-import { atLeast } from './vscode-version';
 import { eventually, type Workbench } from './workbench';
 
 let stack: Stack;
@@ -292,15 +291,12 @@ describe('Agrenting extension in VS Code', () => {
     await wb.screenshot('sidebar-overview');
   });
 
-  it('offers the relay to VS Code as an MCP server where VS Code has the API (1.101+), or says why not', async () => {
+  it('offers the relay to VS Code as an MCP server (both versions accept the provider)', async () => {
+    // VS Code 1.100 accepts it too (the modelContextServerCollections contribution), lists and starts the
+    // server, but drops its tools: vscode-mcp.e2e.ts, which needs them, runs on 1.139 only (vscode-version.ts).
     const log = await extensionOutput(stack.codeServer.userDataDir);
-    if (atLeast(stack.target.vscode, '1.101.0')) {
-      expect(log).toContain('offered the relay to Copilot agent mode as an MCP server');
-    } else {
-      // 1.100 either lacks the API or refuses the registration; either way the person is told what to do instead.
-      expect(log).toMatch(/has no MCP server definition API|refused the MCP server definition provider/);
-      expect(log).toContain('Copy MCP Config for Agents');
-    }
+    expect(log).toContain('offered the relay to Copilot agent mode as an MCP server');
+    expect(log).not.toContain('refused the MCP server definition provider');
   });
 
   it('ran every command without an error', async () => {
