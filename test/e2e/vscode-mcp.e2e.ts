@@ -49,11 +49,17 @@ function tool(relayName: string): string {
 }
 
 /** Calls a tool as an agent does, and allows the call in VS Code's dialog as the person does. */
-async function invokeAllowed(relayName: string, input: Record<string, unknown>, screenshot: string): Promise<{ dialog: string; value: unknown }> {
+async function invokeAllowed(
+  relayName: string,
+  input: Record<string, unknown>,
+  screenshot: string,
+): Promise<{ dialog: string; value: unknown }> {
   const pending = agent.invoke(tool(relayName), input);
   const dialog = await wb.answerDialog('Yes', screenshot);
   const res = await pending;
-  if (res.error !== undefined || res.text === undefined) throw new Error(`${relayName} through vscode.lm.invokeTool failed: ${res.error}`);
+  if (res.error !== undefined || res.text === undefined) {
+    throw new Error(`${relayName} through vscode.lm.invokeTool failed: ${res.error}`);
+  }
   return { dialog, value: JSON.parse(res.text) as unknown };
 }
 
@@ -107,7 +113,10 @@ describe(`VS Code 1.101+ only: VS Code's own MCP client (Copilot agent mode's pa
     });
     expect(log).not.toContain('refused the MCP server definition provider');
     await wb.runCommand('MCP: List Servers');
-    await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: SERVER }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await wb.page
+      .locator('.quick-input-list .monaco-list-row', { hasText: SERVER })
+      .first()
+      .waitFor({ state: 'visible', timeout: 30_000 });
     await wb.screenshot('mcp-list-servers');
   });
 
@@ -116,11 +125,15 @@ describe(`VS Code 1.101+ only: VS Code's own MCP client (Copilot agent mode's pa
     await wb.screenshot('mcp-server-actions');
     await wb.pick('Start Server');
     let seen: LmTool[] = [];
-    lmTools = await eventually('the relay tools in vscode.lm.tools', async () => {
-      const all = (seen = await agent.tools());
-      const mcp = all.filter((t) => t.tags.includes('mcp'));
-      return WORKER_TOOLS.every((n) => mcp.some((t) => t.name.endsWith(n))) ? mcp : undefined;
-    }, 60_000).catch((e: Error) => {
+    lmTools = await eventually(
+      'the relay tools in vscode.lm.tools',
+      async () => {
+        const all = (seen = await agent.tools());
+        const mcp = all.filter((t) => t.tags.includes('mcp'));
+        return WORKER_TOOLS.every((n) => mcp.some((t) => t.name.endsWith(n))) ? mcp : undefined;
+      },
+      60_000,
+    ).catch((e: Error) => {
       throw new Error(`${e.message}; vscode.lm.tools held: ${JSON.stringify(seen.map((t) => [t.name, t.tags]))}`);
     });
     process.stdout.write(`vscode.lm.tools from the relay: ${lmTools.map((t) => t.name).join(', ')}\n`);
@@ -134,7 +147,13 @@ describe(`VS Code 1.101+ only: VS Code's own MCP client (Copilot agent mode's pa
 
   step('reads the pending hirings through VS Code (MCP: Browse Resources)', async () => {
     await wb.dismissQuickInput();
-    firstId = (await stack.sandbox.hire(stack.agent.id, { task_description: TITLE.first, price: '30.00', capability_requested: 'coding' })).id;
+    firstId = (
+      await stack.sandbox.hire(stack.agent.id, {
+        task_description: TITLE.first,
+        price: '30.00',
+        capability_requested: 'coding',
+      })
+    ).id;
     await wb.showViewContainer('Agrenting');
     await wb.treeItem(TITLE.first).waitFor({ state: 'visible', timeout: 30_000 });
     await wb.runCommand('MCP: Browse Resources...');
@@ -160,7 +179,10 @@ describe(`VS Code 1.101+ only: VS Code's own MCP client (Copilot agent mode's pa
     await wb.screenshot('mcp-claimed');
   });
 
-  const output = { summary: 'Three fixes and one new command', highlights: ['Copy MCP Config', 'push to any git host'] };
+  const output = {
+    summary: 'Three fixes and one new command',
+    highlights: ['Copy MCP Config', 'push to any git host'],
+  };
 
   step('submits a result with submit_hiring_result; it shows under Awaiting review', async () => {
     const { value } = await invokeAllowed(TOOL.submitResult, { hiring_id: firstId, output }, 'mcp-allow-submit');
@@ -176,39 +198,62 @@ describe(`VS Code 1.101+ only: VS Code's own MCP client (Copilot agent mode's pa
     const row = wb.treeItem(new RegExp(`^${TITLE.first}`));
     await row.hover();
     await row.locator('.action-label[aria-label="Approve Submission"]').click({ timeout: 10_000 });
-    const done = await eventually('the sandbox to record the approved result', () => (recorded(firstId).status === 'completed' ? recorded(firstId) : undefined));
+    const done = await eventually('the sandbox to record the approved result', () =>
+      recorded(firstId).status === 'completed' ? recorded(firstId) : undefined,
+    );
     expect(done.output).toEqual(output);
     await wb.hiringInGroup(TITLE.first, 'Done');
     await wb.screenshot('mcp-approved-in-sidebar');
   });
 
-  step('a new worker token reaches VS Code through onDidChangeMcpServerDefinitions; tool calls still work', async () => {
-    const old = workerToken();
-    const held = async () => (await agent.definitions()).definitions?.find((d) => d.label === SERVER);
-    expect((await held())?.apiKeySha256).toBe(sha256(old));
-    const changesBefore = (await agent.definitions()).definitionChanges;
-    const fresh = `rwk_e2e_${randomBytes(18).toString('base64url')}`;
-    const before = stack.relay.url;
-    // While the relay is down (relay.json gone) the extension offers no server and VS Code drops it,
-    // ending the old connection. (Were the new relay up first, VS Code's old connection would meet it
-    // with the old token, get 401 and start an OAuth sign-in: see test/e2e/README.md.)
-    await stack.restartRelay({
-      workerToken: fresh,
-      whileStopped: async () => {
-        await eventually('VS Code to drop the server while the relay is down', async () => (await held()) === undefined, 30_000);
-      },
-    });
-    // Only the token changed: the extension must tell VS Code although the server's URL did not.
-    expect(stack.relay.url).toBe(before);
-    expect(workerToken()).toBe(fresh);
-    await eventually('VS Code to hold the definition with the new token', async () => (await held())?.apiKeySha256 === sha256(fresh), 60_000);
-    expect((await agent.definitions()).definitionChanges).toBeGreaterThan(changesBefore);
-    const secondId = (await stack.sandbox.hire(stack.agent.id, { task_description: TITLE.second, price: '15.00', capability_requested: 'coding' })).id;
-    await wb.showViewContainer('Agrenting');
-    await wb.treeItem(TITLE.second).waitFor({ state: 'visible', timeout: 30_000 });
-    const { value } = await invokeAllowed(RELAY_TOOL.claim, { hiring_id: secondId }, 'mcp-allow-claim-after-token-change');
-    expect(value).toMatchObject({ hiring: { id: secondId }, claimedBy: AGENT_NAME });
-    await wb.hiringInGroup(TITLE.second, 'In progress');
-    await wb.screenshot('mcp-after-token-change');
-  });
+  step(
+    'a new worker token reaches VS Code through onDidChangeMcpServerDefinitions; tool calls still work',
+    async () => {
+      const old = workerToken();
+      const held = async () => (await agent.definitions()).definitions?.find((d) => d.label === SERVER);
+      expect((await held())?.apiKeySha256).toBe(sha256(old));
+      const changesBefore = (await agent.definitions()).definitionChanges;
+      const fresh = `rwk_e2e_${randomBytes(18).toString('base64url')}`;
+      const before = stack.relay.url;
+      // While the relay is down (relay.json gone) the extension offers no server and VS Code drops it,
+      // ending the old connection. (Were the new relay up first, VS Code's old connection would meet it
+      // with the old token, get 401 and start an OAuth sign-in: see test/e2e/README.md.)
+      await stack.restartRelay({
+        workerToken: fresh,
+        whileStopped: async () => {
+          await eventually(
+            'VS Code to drop the server while the relay is down',
+            async () => (await held()) === undefined,
+            30_000,
+          );
+        },
+      });
+      // Only the token changed: the extension must tell VS Code although the server's URL did not.
+      expect(stack.relay.url).toBe(before);
+      expect(workerToken()).toBe(fresh);
+      await eventually(
+        'VS Code to hold the definition with the new token',
+        async () => (await held())?.apiKeySha256 === sha256(fresh),
+        60_000,
+      );
+      expect((await agent.definitions()).definitionChanges).toBeGreaterThan(changesBefore);
+      const secondId = (
+        await stack.sandbox.hire(stack.agent.id, {
+          task_description: TITLE.second,
+          price: '15.00',
+          capability_requested: 'coding',
+        })
+      ).id;
+      await wb.showViewContainer('Agrenting');
+      await wb.treeItem(TITLE.second).waitFor({ state: 'visible', timeout: 30_000 });
+      const { value } = await invokeAllowed(
+        RELAY_TOOL.claim,
+        { hiring_id: secondId },
+        'mcp-allow-claim-after-token-change',
+      );
+      expect(value).toMatchObject({ hiring: { id: secondId }, claimedBy: AGENT_NAME });
+      await wb.hiringInGroup(TITLE.second, 'In progress');
+      await wb.screenshot('mcp-after-token-change');
+    },
+  );
 });

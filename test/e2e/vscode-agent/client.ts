@@ -44,7 +44,9 @@ export async function connectVsCodeAgent(dir: string): Promise<VsCodeAgent> {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const value = (await res.json()) as T & { error?: string };
-    if (!res.ok) throw new Error(`the agent extension answered ${method} ${path} with ${res.status}: ${value.error ?? ''}`);
+    if (!res.ok) {
+      throw new Error(`the agent extension answered ${method} ${path} with ${res.status}: ${value.error ?? ''}`);
+    }
     return value;
   };
   return {

@@ -62,7 +62,11 @@ export function activate(context: vscode.ExtensionContext): void {
       if (typeof name !== 'string') throw new Error('name is required');
       const cts = new vscode.CancellationTokenSource();
       try {
-        const result = await vscode.lm.invokeTool(name, { input: (input ?? {}) as object, toolInvocationToken: undefined }, cts.token);
+        const result = await vscode.lm.invokeTool(
+          name,
+          { input: (input ?? {}) as object, toolInvocationToken: undefined },
+          cts.token,
+        );
         return { text: textOf(result) };
       } catch (e) {
         return { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
