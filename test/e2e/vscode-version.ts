@@ -80,7 +80,8 @@ export const FILE_REQUIREMENTS: Record<string, { vscode: string; why: string }> 
     why:
       'VS Code 1.100 accepts the provider and starts the server but drops all its tools ("6 tools have invalid JSON ' +
       'schemas and will be omitted": it validates each schema against https://json-schema.org/draft-07/schema, ' +
-      'out of reach offline), so vscode.lm.tools never lists them; 1.101 finalized the MCP server definition API',
+      'out of reach offline), so vscode.lm.tools never lists them, and it has no MCP: Browse Resources; ' +
+      '1.101 finalized the MCP server definition API',
   },
 };
 
