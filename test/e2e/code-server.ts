@@ -32,8 +32,8 @@ function groupAlive(pgid: number): boolean {
 }
 
 export async function startCodeServer(opts: {
-  /** Our .vsix first, then any test-only extension. */
-  vsix: string[];
+  /** Our .vsix, or it first and then any test-only extension. */
+  vsix: string | string[];
   /** A folder, or a .code-workspace file (then adding folders never reloads the window). */
   open: string;
   settings: Record<string, unknown>;
@@ -67,7 +67,7 @@ export async function startCodeServer(opts: {
     }),
   );
   const common = ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--disable-telemetry', '--disable-update-check'];
-  const install = opts.vsix.flatMap((v) => ['--install-extension', v]);
+  const install = [opts.vsix].flat().flatMap((v) => ['--install-extension', v]);
   await run(target.nodeBin, [target.entry, ...common, ...install], { timeout: 120_000 });
   const port = await freePort();
   const logs: string[] = [];

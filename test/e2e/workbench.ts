@@ -2,6 +2,10 @@
 import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { currentVsCode } from './vscode-version';
+
+/** This run's results folder, test-results/e2e/vscode-<version> (a Workbench writes into its own subfolder, shotsDir). */
+export const SCREENSHOT_DIR = currentVsCode().resultsDir;
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
