@@ -56,10 +56,13 @@ export async function startRelayProcess(opts: RelayProcessOptions): Promise<Rela
     opts.logLevel ?? 'info',
     ...(opts.extraArgs ?? []),
   ];
-  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, AGRENTING_API_KEY: opts.apiKey };
-  delete env.AGRENTING_RELAY_TOKEN;
-  delete env.AGRENTING_RELAY_OPERATOR_TOKEN;
-  delete env.AGRENTING_STATE_DIR;
+  // The relay's own tokens and state dir never leak in from the test runner's environment;
+  // a test that means to set them (a token change) passes them in opts.env.
+  const inherited: NodeJS.ProcessEnv = { ...process.env };
+  delete inherited.AGRENTING_RELAY_TOKEN;
+  delete inherited.AGRENTING_RELAY_OPERATOR_TOKEN;
+  delete inherited.AGRENTING_STATE_DIR;
+  const env: NodeJS.ProcessEnv = { ...inherited, ...opts.env, AGRENTING_API_KEY: opts.apiKey };
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stdout?.resume();
