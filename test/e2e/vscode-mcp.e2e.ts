@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { serverName } from '../../src/extension/view-models/mcp-config';
-import { RELAY_TOOL } from '../../src/relay/downstream/tools';
 import { readRelayFile } from '../../src/relay/relay-file';
 import { TOOL } from '../../src/shared/protocol';
+import { RELAY_TOOLS } from '../../src/shared/tools';
 import { AGENT_NAME, extensionOutput, startStack, type Stack } from './stack';
 import { AGENT_DIR_ENV, AGENT_EXTENSION_ID, buildAgentVsix } from './vscode-agent/build';
 import { connectVsCodeAgent, type LmTool, type VsCodeAgent } from './vscode-agent/client';
@@ -29,7 +29,9 @@ let workDir: string;
 /** The label our provider gives the relay's server for the agent (mcp-provider.ts). */
 const SERVER = `Agrenting relay (${serverName(AGENT_NAME)})`;
 /** The relay's tools for a worker: the platform's four and the relay's two. */
-const WORKER_TOOLS: string[] = [...Object.values(TOOL), RELAY_TOOL.claim, RELAY_TOOL.prepareWorkspace];
+const WORKER_TOOLS: string[] = Object.values(RELAY_TOOLS)
+  .filter((t) => !('operatorOnly' in t && t.operatorOnly))
+  .map((t) => t.name);
 const TITLE = { first: 'Summarize the release notes', second: 'List the open TODOs' };
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -172,8 +174,8 @@ describe(`VS Code 1.101+ only: VS Code's own MCP client (Copilot agent mode's pa
   });
 
   step('claims the hiring with claim_hiring through vscode.lm.invokeTool; the person allows the call', async () => {
-    const { dialog, value } = await invokeAllowed(RELAY_TOOL.claim, { hiring_id: firstId }, 'mcp-allow-claim');
-    expect(dialog).toContain(RELAY_TOOL.claim);
+    const { dialog, value } = await invokeAllowed(RELAY_TOOLS.claim_hiring.name, { hiring_id: firstId }, 'mcp-allow-claim');
+    expect(dialog).toContain(RELAY_TOOLS.claim_hiring.name);
     expect(value).toMatchObject({ hiring: { id: firstId }, claimedBy: AGENT_NAME });
     await wb.hiringInGroup(TITLE.first, 'In progress');
     await wb.screenshot('mcp-claimed');
@@ -247,7 +249,7 @@ describe(`VS Code 1.101+ only: VS Code's own MCP client (Copilot agent mode's pa
       await wb.showViewContainer('Agrenting');
       await wb.treeItem(TITLE.second).waitFor({ state: 'visible', timeout: 30_000 });
       const { value } = await invokeAllowed(
-        RELAY_TOOL.claim,
+        RELAY_TOOLS.claim_hiring.name,
         { hiring_id: secondId },
         'mcp-allow-claim-after-token-change',
       );
