@@ -17,7 +17,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/extension/**/*.ts'],
+    // The extension, and the e2e suite's test-only agent extension (never shipped).
+    files: ['src/extension/**/*.ts', 'test/e2e/vscode-agent/**/*.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
   {

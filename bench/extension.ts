@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import type { BenchRow } from './stats';
 import { ROOT, tempDir } from './support/util';
+import { vsCodeTarget } from '../test/e2e/vscode-version';
 
 const MB = 1_000_000;
 
@@ -35,7 +36,8 @@ async function productionBundleBytes(): Promise<number> {
 }
 
 function activationMs(): number | undefined {
-  const file = join(ROOT, 'test-results', 'e2e', 'activation.json');
+  // The e2e run on the oldest supported VS Code (test/e2e/vscode-version.ts) leaves it there.
+  const file = join(vsCodeTarget('min').resultsDir, 'activation.json');
   if (!existsSync(file)) return undefined;
   try {
     const v = (JSON.parse(readFileSync(file, 'utf8')) as { activationMs?: unknown }).activationMs;
@@ -52,6 +54,6 @@ export async function benchExtension(): Promise<BenchRow[]> {
     { group: 'extension', name: 'bundle size (dist/extension.js, --production)', unit: 'MB', value: bytes / MB, target: '< 1.5 MB', met: bytes < 1.5 * MB, note: `${bytes.toLocaleString('en-US')} bytes, minified, no source map` },
     act === undefined
       ? { group: 'extension', name: 'activation time', unit: 'ms', target: '< 100 ms', note: 'not measured: run npm run test:e2e first' }
-      : { group: 'extension', name: 'activation time', unit: 'ms', value: act, target: '< 100 ms', met: act < 100, note: 'from test-results/e2e/activation.json (code-server e2e run)' },
+      : { group: 'extension', name: 'activation time', unit: 'ms', value: act, target: '< 100 ms', met: act < 100, note: 'from test-results/e2e/vscode-<min>/activation.json (code-server e2e run)' },
   ];
 }

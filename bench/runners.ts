@@ -2,7 +2,7 @@
 // agent CLI for it (auto-dispatch; the run's state becomes "running" once the process is spawned).
 // The CLI is a one-line node script, so each run ends at once and the next hiring finds the runner free.
 import { performance } from 'node:perf_hooks';
-import { createRelay } from '../src/relay/relay';
+import { startRelay, type Relay } from '../src/relay/relay';
 import type { Caller } from '../src/relay/types';
 import { row, summarize, type BenchRow } from './stats';
 import { benchSandbox, quietLogger, size, tempDir, waitFor } from './support/util';
@@ -13,30 +13,31 @@ export async function benchRunners(): Promise<BenchRow[]> {
   const sandbox = await benchSandbox();
   const agent = sandbox.registerAgent({ name: 'runner bench agent' });
   const tmp = tempDir('bench-runners-');
-  const relay = createRelay({
-    agents: [{ name: 'coder', baseUrl: sandbox.url, apiKey: agent.apiKey, agentId: agent.id }],
-    stateDir: tmp.dir,
-    port: 0,
-    logger: quietLogger('relay'),
-    writeRelayFile: false,
-    env: { PATH: process.env.PATH },
-    runners: [
-      {
-        name: 'bench',
-        command: [process.execPath, '-e', 'require("fs").writeFileSync("OUTPUT.md", "done")'],
-        autoDispatch: true,
-      },
-    ],
-  });
+  let relay: Relay | undefined;
   const samples: number[] = [];
   try {
-    await relay.start();
-    await waitFor('the link to connect', () => relay.status().links.every((l) => l.state === 'connected'));
+    relay = await startRelay({
+      agents: [{ name: 'coder', baseUrl: sandbox.url, apiKey: agent.apiKey, agentId: agent.id }],
+      stateDir: tmp.dir,
+      port: 0,
+      logger: quietLogger('relay'),
+      writeRelayFile: false,
+      env: { PATH: process.env.PATH },
+      runners: [
+        {
+          name: 'bench',
+          command: [process.execPath, '-e', 'require("fs").writeFileSync("OUTPUT.md", "done")'],
+          autoDispatch: true,
+        },
+      ],
+    });
+    const r = relay;
+    await waitFor('the link to connect', () => r.status().links.every((l) => l.state === 'connected'));
     const running = new Map<string, number>();
-    const off = relay.subscribe((e) => {
+    const off = r.subscribe((e) => {
       if (e.type !== 'hiring' || running.has(e.hiringId)) return;
       try {
-        if (relay.getHiring(OPERATOR, e.hiringId).run?.state === 'running') running.set(e.hiringId, performance.now());
+        if (r.getHiring(OPERATOR, e.hiringId).run?.state === 'running') running.set(e.hiringId, performance.now());
       } catch {
         // Not in the store yet.
       }
@@ -47,13 +48,13 @@ export async function benchRunners(): Promise<BenchRow[]> {
         const h = await sandbox.hire(agent.id, { task_description: `runner bench ${i}: write a slugify function` });
         const started = await waitFor(`run of hiring ${h.id}`, () => running.get(h.id));
         samples.push(started - t0);
-        await waitFor(`run of hiring ${h.id} to end`, () => relay.getHiring(OPERATOR, h.id).run?.state === 'succeeded');
+        await waitFor(`run of hiring ${h.id} to end`, () => r.getHiring(OPERATOR, h.id).run?.state === 'succeeded');
       }
     } finally {
       off();
     }
   } finally {
-    await relay.stop();
+    await relay?.stop();
     await sandbox.close();
     tmp.remove();
   }

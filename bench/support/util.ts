@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createLogger, type Logger } from '../../src/shared/log';
 import { startSandbox, type Knobs, type Sandbox } from '../../src/sandbox';
+import { waitFor as waitForValue } from '../../test/support/wait';
 
 /** The repository root. (`__filename`, not `__dirname`: tsx defines only the former when an ES module imports this file.) */
 export const ROOT = resolve(dirname(__filename), '..', '..');
@@ -24,15 +25,9 @@ export function tempDir(prefix: string): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Polls `fn` every `everyMs` until it returns a truthy value; throws naming `what` after the deadline. */
-export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 30_000, everyMs = 5): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+/** Benchmarks wait longer (30 s) and poll faster (5 ms) than tests, so the poll does not blur timings. */
+export function waitFor<T>(what: string, fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 30_000, everyMs = 5): Promise<T> {
+  return waitForValue(what, fn, timeoutMs, everyMs);
 }
 
 /**

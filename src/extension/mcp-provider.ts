@@ -31,10 +31,13 @@ export function registerMcpProvider(connection: RelayConnection, log: (line: str
     return new vscode.Disposable(() => undefined);
   }
   const changed = new vscode.EventEmitter<void>();
-  let lastUrl: string | undefined;
+  // VS Code asks again when the relay moved or its worker tokens changed (a restart with a new token).
+  let last: string | undefined;
   const off = connection.onState(() => {
-    if (connection.info?.url !== lastUrl) {
-      lastUrl = connection.info?.url;
+    const info = connection.info;
+    const now = info && JSON.stringify([info.url, info.workerTokens]);
+    if (now !== last) {
+      last = now;
       changed.fire();
     }
   });

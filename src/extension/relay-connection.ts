@@ -4,15 +4,18 @@
 // (re-reading relay.json each time: a restarted relay may have a new port).
 // No vscode import: the extension wires its events to the UI.
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Backoff } from '../shared/backoff';
+import { RELAY_URI as URI } from '../shared/constants';
+import { Emitter } from '../shared/emitter';
 import type { Logger } from '../shared/log';
-import { redact, registerSecret } from '../shared/redact';
+import { redact, registerSecret, safeError } from '../shared/redact';
+import type { RelayToolInput, RelayToolName } from '../shared/tools';
 import type { HiringView, RelayStatus, Submission } from '../relay/types';
 import { loadMcpSdk } from './mcp-sdk';
 import type { RelayFile } from './relay-info';
 import { parseHiringViews, parseRelayStatus, parseSubmissions } from './view-models/parse';
 import type { ConnectionState } from './view-models/status-bar';
 
-export const URI = { hirings: 'relay://hirings', reviews: 'review://queue', status: 'relay://status' } as const;
 
 export interface ConnectionOptions {
   /** Finds the live relay (relay.json + liveness), or undefined. */
@@ -59,20 +62,18 @@ export class RelayConnection {
   private running = false;
   private wakeUp: (() => void) | undefined;
   private lost: (() => void) | undefined;
-  private readonly stateListeners = new Set<Listener>();
-  private readonly dataListeners = new Set<Listener>();
+  private readonly stateEvents = new Emitter<void>((e) => this.listenerFailed('state', e));
+  private readonly dataEvents = new Emitter<void>((e) => this.listenerFailed('data', e));
   private readonly pendingReads = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly opts: ConnectionOptions) {}
 
   onState(l: Listener): () => void {
-    this.stateListeners.add(l);
-    return () => this.stateListeners.delete(l);
+    return this.stateEvents.on(l);
   }
 
   onData(l: Listener): () => void {
-    this.dataListeners.add(l);
-    return () => this.dataListeners.delete(l);
+    return this.dataEvents.on(l);
   }
 
   /** Starts the connect loop (idempotent). */
@@ -105,26 +106,26 @@ export class RelayConnection {
     const changed = state !== this.state || error !== this.lastError;
     this.state = state;
     if (error !== undefined || state === 'connected') this.lastError = error;
-    if (changed) this.emit(this.stateListeners, 'state');
+    if (changed) this.stateEvents.emit();
   }
 
   private async loop(): Promise<void> {
-    let backoff = this.opts.minBackoffMs ?? 500;
+    // No jitter: one extension reconnects to one local relay, there is no crowd to spread.
+    const backoff = new Backoff({ baseMs: this.opts.minBackoffMs ?? 500, capMs: this.opts.maxBackoffMs ?? 10_000, jitter: 0 });
     while (!this.disposed) {
       try {
         await this.connectOnce();
-        backoff = this.opts.minBackoffMs ?? 500;
+        backoff.reset();
         await this.untilLost();
       } catch (e) {
-        const msg = redact(e instanceof Error ? e.message : String(e));
+        const msg = safeError(e).message;
         this.opts.log.warn('relay connection failed', { error: msg });
         this.setState(this.info ? 'reconnecting' : 'offline', msg);
       }
       await this.closeClient();
       if (this.disposed) break;
       if (this.state === 'connected') this.setState('reconnecting', this.lastError);
-      await this.sleep(backoff);
-      backoff = Math.min(backoff * 2, this.opts.maxBackoffMs ?? 10_000);
+      await this.sleep(backoff.next());
     }
     this.running = false;
   }
@@ -169,7 +170,7 @@ export class RelayConnection {
         const c = this.client;
         if (!c) return done();
         c.ping({ timeout: 5000 }).catch((e: unknown) => {
-          this.lastError = redact(`the relay stopped answering: ${e instanceof Error ? e.message : String(e)}`);
+          this.lastError = safeError(e, 'the relay stopped answering').message;
           done();
         });
       }, this.opts.pingIntervalMs ?? 10_000);
@@ -229,7 +230,7 @@ export class RelayConnection {
   private readonly readSeq = new Map<string, number>();
 
   private async readOne(uri: string): Promise<void> {
-    if (uri !== URI.hirings && uri !== URI.reviews && uri !== URI.status) {
+    if (uri !== URI.hirings && uri !== URI.reviewQueue && uri !== URI.status) {
       // hiring://{id} or hiring://pending: the full list carries the change.
       return this.readOne(URI.hirings);
     }
@@ -242,7 +243,7 @@ export class RelayConnection {
       const r = parseHiringViews(raw);
       if (r.errors.length) this.opts.log.warn('some hirings from the relay were unreadable', { errors: r.errors.join('; ') });
       this.data = { ...this.data, hirings: r.items };
-    } else if (uri === URI.reviews) {
+    } else if (uri === URI.reviewQueue) {
       const r = parseSubmissions(raw);
       if (r.errors.length) this.opts.log.warn('some submissions from the relay were unreadable', { errors: r.errors.join('; ') });
       this.data = { ...this.data, reviews: r.items };
@@ -250,18 +251,12 @@ export class RelayConnection {
       const status = parseRelayStatus(raw);
       this.data = { ...this.data, status };
     }
-    this.emit(this.dataListeners, 'data');
+    this.dataEvents.emit();
   }
 
-  /** One failing listener (a UI part) must not keep the others from updating. */
-  private emit(listeners: Set<Listener>, what: string): void {
-    for (const l of listeners) {
-      try {
-        l();
-      } catch (e) {
-        this.opts.log.error(`a ${what} listener failed`, { error: e instanceof Error ? `${e.message} ${e.stack?.split('\n')[1]?.trim() ?? ''}` : String(e) });
-      }
-    }
+  private listenerFailed(what: string, e: unknown): void {
+    const where = e instanceof Error ? `${e.message} ${e.stack?.split('\n')[1]?.trim() ?? ''}` : String(e);
+    this.opts.log.error(`a ${what} listener failed`, { error: where });
   }
 
   /** Re-reads every resource (on connect and on Refresh). */
@@ -273,7 +268,7 @@ export class RelayConnection {
    * Calls a relay tool and returns its JSON result. Throws RelayToolError with the
    * relay's sentence when the tool fails, RelayNotConnectedError when offline.
    */
-  async callTool(name: string, args: Record<string, unknown>, onProgress?: (message: string) => void): Promise<unknown> {
+  async callTool<N extends RelayToolName>(name: N, args: RelayToolInput[N], onProgress?: (message: string) => void): Promise<unknown> {
     const c = this.client;
     if (!c || this.state !== 'connected') throw new RelayNotConnectedError(this.lastError);
     const { CallToolResultSchema } = await loadMcpSdk();

@@ -3,6 +3,7 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { NotificationLevel } from './view-models/notify';
+import { DEFAULT_RELAY_ADDRESS } from '../shared/constants';
 
 export type OpenIn = 'newWindow' | 'currentWindow' | 'addToWorkspace';
 
@@ -19,7 +20,7 @@ export interface ExtensionSettings {
 }
 
 export const DEFAULTS = {
-  address: '127.0.0.1:7391',
+  address: DEFAULT_RELAY_ADDRESS,
   stateDir: '~/.agrenting-relay',
   autoStart: true,
   reviewRequired: true,

@@ -10,7 +10,7 @@ import { ConfigError, USAGE, loadConfig, type RelayConfig } from './config';
 import { openRelayLog, type RelayLogging } from './core/log-file';
 import { demoRunner, startDemoHirer, startDemoReviewer, type DemoHandle } from './demo';
 import { relayFilePath } from './relay-file';
-import { createRelay, type Relay, type RelayAgent } from './relay';
+import { startRelay, type Relay, type RelayAgent } from './relay';
 import { runRegister } from './cli-register';
 import { runDemoAgent } from './runners/demo-agent';
 import { startStatusView, type StatusView } from './status-view';
@@ -121,19 +121,19 @@ async function run(argv: string[]): Promise<number> {
 
   try {
     const agents: RelayAgent[] = cfg.sandbox ? await sandboxAgents(cfg, live, log) : cfg.agents;
-    const relay = (live.relay = createRelay({
-      agents,
-      stateDir: cfg.stateDir,
-      workspaceRoot: cfg.workspaceRoot,
-      host: cfg.listen.host,
-      port: cfg.listen.port,
-      review: cfg.review,
-      logger: log,
-      bridge: cfg.bridge,
-      runners: cfg.demo ? [...cfg.runners, ...demoRunners()] : cfg.runners,
-    }));
+    let relay: Relay;
     try {
-      await relay.start();
+      relay = live.relay = await startRelay({
+        agents,
+        stateDir: cfg.stateDir,
+        workspaceRoot: cfg.workspaceRoot,
+        host: cfg.listen.host,
+        port: cfg.listen.port,
+        review: cfg.review,
+        logger: log,
+        bridge: cfg.bridge,
+        runners: cfg.demo ? [...cfg.runners, ...demoRunners()] : cfg.runners,
+      });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
         throw new ConfigError(`${cfg.listen.host}:${cfg.listen.port} is already in use (is another relay running?). Stop it, or pass --listen 127.0.0.1:<other port>.`);

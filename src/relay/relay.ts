@@ -1,41 +1,40 @@
 // The relay: owns the hiring store, review queue and outbox (in the state dir),
 // one upstream link per agent, the downstream MCP server and the webhook bridge,
-// and wires them through the core (./core). `start()` opens everything and
+// and is the core (./core) with them wired in. `startRelay()` opens everything and
 // writes relay.json; `stop()` closes everything in order and removes it.
 import { mkdirSync } from 'node:fs';
 import type { Hiring } from '../shared/hiring';
 import { createLogger, type Logger } from '../shared/log';
 import { registerSecret, safeError } from '../shared/redact';
-import { createBridge, type Bridge } from './bridge';
-import { parseBridgeConfig } from './bridge/config';
+import { createBridge, type Bridge, type BridgeConfig } from './bridge';
 import { RunnerConfigSchema, type RunnerConfigInput } from './runners/config';
 import { RunnerManager } from './runners/manager';
-import { Core } from './core/core';
+import { Core, type CoreOptions } from './core/core';
 import { startReconciler } from './core/reconcile';
-import { DelegatingCore } from './core/delegate';
-import type { LinkDirectory } from './core/ports';
 import { pushDelivery } from './core/push-adapter';
 import { startDownstreamServer, type DownstreamServer } from './downstream';
 import { Outbox } from './inbox/outbox';
-import type { BackoffOptions } from './inbox/backoff';
+import type { BackoffOptions } from '../shared/backoff';
 import { ReviewQueue } from './inbox/review';
 import { HiringStore } from './inbox/store';
 import { removeRelayFile, resolveTokens, writeRelayFile, type RelayTokens } from './relay-file';
 import {
   RelayError,
-  type HiringSource,
-  type LinkStatus,
   type Caller,
   type HiringView,
-  type OutboxEntry,
-  type RelayCore,
   type RelayStatus,
   type RunInfo,
+  type HiringSource,
+  type LinkStatus,
+  type DeliveryOutcome,
+  type OutboxEntry,
+  type RelayCore,
   type UpstreamLink,
   type UpstreamListener,
 } from './types';
 import { createAgentLink, type LinkTiming } from './upstream';
 import { RELAY_VERSION } from './version';
+import { DEFAULT_RELAY_PORT, type ReviewMode } from '../shared/constants';
 
 export interface RelayAgent {
   name: string;
@@ -53,20 +52,20 @@ export interface RelayOptions {
   host?: string;
   /** Default 7391; 0 picks a free port. */
   port?: number;
-  review?: 'required' | 'off';
+  review?: ReviewMode;
   /** Client tokens; default from the environment / previous run / generated (see relay-file.ts). */
   tokens?: RelayTokens;
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
   linkTiming?: Partial<LinkTiming>;
   /** Outbox retry backoff (tests shrink it). */
-  outboxBackoff?: BackoffOptions;
+  outboxBackoff?: Partial<BackoffOptions>;
   /** fsync journals (default true). */
   durable?: boolean;
   /** GitHub-style API base override for pull requests. */
   githubApiBase?: string;
-  /** Webhook bridge settings (the config file's `bridge` section). */
-  bridge?: Record<string, unknown>;
+  /** Webhook bridge settings (the config file's `bridge` section, parsed). */
+  bridge?: BridgeConfig;
   /** Write relay.json on start (default true). */
   writeRelayFile?: boolean;
   /** Builds a link (tests inject fakes). */
@@ -82,11 +81,10 @@ export interface RelayOptions {
 }
 
 export interface Relay extends RelayCore {
-  /** Base URL of the downstream server (after start()). */
+  /** Base URL of the downstream server. */
   readonly url: string;
   readonly tokens: RelayTokens;
   readonly stateDir: string;
-  start(): Promise<void>;
   stop(): Promise<void>;
   links(): UpstreamLink[];
   /** Resolves when deliveries being prepared (push) have reached the outbox. */
@@ -97,34 +95,87 @@ export interface Relay extends RelayCore {
   reconcile(): Promise<void>;
 }
 
-export function createRelay(opts: RelayOptions): Relay {
-  return new RelayImpl(opts);
+/**
+ * Opens the journals, builds the core on them, connects the links and starts serving. The core
+ * exists from the first moment a caller can reach the relay, so nothing stands in for it.
+ */
+export async function startRelay(opts: RelayOptions): Promise<Relay> {
+  const log = opts.logger ?? createLogger('relay');
+  for (const a of opts.agents) registerSecret(a.apiKey);
+  const { stateDir, durable } = opts;
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const workspaceRoot = opts.workspaceRoot ?? `${stateDir}/workspaces`;
+  mkdirSync(workspaceRoot, { recursive: true, mode: 0o700 });
+  const linkMap = new Map<string, UpstreamLink>();
+  const opened: { close(): Promise<void> }[] = [];
+  let relay: RelayImpl;
+  try {
+    const store = await HiringStore.open(stateDir, { durable, logger: log });
+    opened.push(store);
+    const queue = await ReviewQueue.open(stateDir, { durable, logger: log });
+    opened.push(queue);
+    const outbox = await Outbox.open(stateDir, {
+      ...opts.outboxBackoff,
+      durable,
+      logger: log,
+      autoStart: false,
+      send: (e) => send(linkMap, e),
+      isHiringFinished: (id) => {
+        const p = store.get(id)?.phase;
+        return p === 'done' || p === 'failed';
+      },
+    });
+    opened.push(outbox);
+    relay = new RelayImpl(opts, linkMap, {
+      store,
+      queue,
+      outbox,
+      links: { get: (a) => linkMap.get(a), all: () => [...linkMap.values()] },
+      push: pushDelivery(opts.githubApiBase, log.child('delivery')),
+      review: opts.review ?? 'required',
+      workspaceRoot,
+      version: RELAY_VERSION,
+      logger: log,
+    });
+  } catch (e) {
+    for (const o of opened.reverse()) await o.close().catch(() => undefined);
+    throw e;
+  }
+  try {
+    await relay.serve();
+  } catch (e) {
+    await relay.stop();
+    throw e;
+  }
+  return relay;
 }
 
-class RelayImpl extends DelegatingCore implements Relay {
+function send(links: Map<string, UpstreamLink>, e: OutboxEntry): Promise<DeliveryOutcome> {
+  const link = links.get(e.agent);
+  if (!link) return Promise.resolve({ kind: 'rejected', message: `agent ${e.agent} is no longer configured in this relay` });
+  return link.deliver(e.tool, e.args, e.key);
+}
+
+class RelayImpl extends Core implements Relay {
   readonly stateDir: string;
-  private readonly log: Logger;
-  private readonly linkMap = new Map<string, UpstreamLink>();
-  private store?: HiringStore;
-  private queue?: ReviewQueue;
-  private outbox?: Outbox;
   private server?: DownstreamServer;
   private bridges: Bridge[] = [];
-  private runs?: RunnerManager;
   private reconciler?: { stop(): void; sweep(): Promise<void> };
+  private runs?: RunnerManager;
   private resolvedTokens?: RelayTokens;
-  private started = false;
   private stopping?: Promise<void>;
 
-  constructor(private readonly opts: RelayOptions) {
-    super();
+  constructor(
+    private readonly opts: RelayOptions,
+    private readonly linkMap: Map<string, UpstreamLink>,
+    private readonly parts: CoreOptions,
+  ) {
+    super(parts);
     this.stateDir = opts.stateDir;
-    this.log = opts.logger ?? createLogger('relay');
-    for (const a of opts.agents) registerSecret(a.apiKey);
   }
 
   get url(): string {
-    if (!this.server) throw new RelayError('The relay is not started.', 'unavailable');
+    if (!this.server) throw new RelayError('The relay is not serving yet.', 'unavailable');
     return this.server.url;
   }
 
@@ -152,48 +203,16 @@ class RelayImpl extends DelegatingCore implements Relay {
     return this.bridges.map((b) => b.webhookUrl);
   }
 
-  async idle(): Promise<void> {
-    await this.core?.submissions.idle();
+  idle(): Promise<void> {
+    return this.submissions.idle();
   }
 
-  async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    const { stateDir, log } = this;
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    const workspaceRoot = this.opts.workspaceRoot ?? `${stateDir}/workspaces`;
-    mkdirSync(workspaceRoot, { recursive: true, mode: 0o700 });
-    const durable = this.opts.durable;
-    const store = (this.store = await HiringStore.open(stateDir, { durable, logger: log }));
-    this.queue = await ReviewQueue.open(stateDir, { durable, logger: log });
-    this.outbox = await Outbox.open(stateDir, {
-      ...this.opts.outboxBackoff,
-      durable,
-      logger: log,
-      autoStart: false,
-      send: (e) => this.send(e),
-      isHiringFinished: (id) => {
-        const p = store.get(id)?.phase;
-        return p === 'done' || p === 'failed';
-      },
-    });
-
-    const directory: LinkDirectory = { get: (a) => this.linkMap.get(a), all: () => this.links() };
-    const core = (this.core = new Core({
-      store,
-      queue: this.queue,
-      outbox: this.outbox,
-      links: directory,
-      push: pushDelivery(this.opts.githubApiBase, log.child('delivery')),
-      review: this.opts.review ?? 'required',
-      workspaceRoot,
-      version: RELAY_VERSION,
-      logger: log,
-    }));
-
+  /** Creates the links, then serves downstream, resumes deliveries and starts the bridges. */
+  async serve(): Promise<void> {
+    const { log, parts } = this;
     const listener: UpstreamListener = {
       onHirings: (agent: string, hirings: Hiring[], source: HiringSource) => {
-        core.ingest(agent, hirings, source).catch((e: unknown) => log.error('could not record hirings', { agent, error: safeError(e).message }));
+        this.ingest(agent, hirings, source).catch((e: unknown) => log.error('could not record hirings', { agent, error: safeError(e).message }));
       },
       onStatus: (st: LinkStatus) => this.onLinkStatus(st),
     };
@@ -207,29 +226,29 @@ class RelayImpl extends DelegatingCore implements Relay {
     this.server = await startDownstreamServer({
       core: this,
       host: this.opts.host ?? '127.0.0.1',
-      port: this.opts.port ?? 7391,
+      port: this.opts.port ?? DEFAULT_RELAY_PORT,
       tokens: { operator: this.tokens.operatorToken, workers: this.tokens.workerTokens, lookup: (t) => this.runs?.callerForToken(t) },
       log: log.child('downstream'),
       keepAliveMs: this.opts.keepAliveMs,
     });
     if (this.opts.writeRelayFile ?? true) {
-      writeRelayFile(stateDir, {
+      writeRelayFile(this.stateDir, {
         url: this.server.url,
         pid: process.pid,
         version: RELAY_VERSION,
-        startedAt: core.startedAt,
+        startedAt: this.startedAt,
         operatorToken: this.tokens.operatorToken,
         workerTokens: this.tokens.workerTokens,
       });
     }
 
     for (const link of this.linkMap.values()) link.start();
-    this.outbox.start();
-    core.submissions.resume();
-    this.reconciler = startReconciler({ store, links: directory, logger: log, intervalMs: this.opts.reconcileMs });
+    parts.outbox.start();
+    this.submissions.resume();
+    this.reconciler = startReconciler({ store: parts.store, links: parts.links, logger: log, intervalMs: this.opts.reconcileMs });
     await this.startBridges();
-    this.startRunners(core);
-    log.info('relay started', { url: this.server.url, agents: this.opts.agents.map((a) => a.name).join(','), review: this.opts.review ?? 'required', stateDir });
+    this.startRunners();
+    log.info('relay started', { url: this.server.url, agents: this.opts.agents.map((a) => a.name).join(','), review: parts.review, stateDir: this.stateDir });
   }
 
   stop(): Promise<void> {
@@ -238,30 +257,30 @@ class RelayImpl extends DelegatingCore implements Relay {
   }
 
   private async stopNow(): Promise<void> {
-    if (!this.started) return;
+    const { store, queue, outbox } = this.parts;
     this.log.info('relay stopping');
     this.reconciler?.stop();
     // No new work first; then let sends in flight finish while the links are still up.
     await this.runs?.stop().catch((e: unknown) => this.log.error('stopping runs failed', { error: safeError(e).message }));
     await Promise.allSettled(this.bridges.map((b) => b.stop()));
     await this.server?.close().catch(() => undefined);
-    await this.core?.submissions.idle();
-    await this.outbox?.close();
+    await this.idle();
+    await outbox.close();
     // Answers that arrived while the outbox closed are recorded before the journals close (links still up to re-read the hiring).
-    await this.core?.submissions.idle();
+    await this.idle();
     await Promise.allSettled(this.links().map((l) => l.stop()));
-    await this.queue?.close();
-    await this.store?.close();
-    if (this.opts.writeRelayFile ?? true) removeRelayFile(this.stateDir, process.pid);
+    await queue.close();
+    await store.close();
+    if (this.server && (this.opts.writeRelayFile ?? true)) removeRelayFile(this.stateDir, process.pid);
     this.log.info('relay stopped');
   }
 
   private async startBridges(): Promise<void> {
     const cfg = this.opts.bridge;
     if (!cfg) return;
-    const name = typeof cfg.agent === 'string' ? cfg.agent : this.opts.agents[0]?.name;
+    const name = cfg.agent ?? this.opts.agents[0]?.name;
     const agent = this.opts.agents.find((a) => a.name === name);
-    if (!agent) throw new RelayError(`The bridge names agent "${String(name)}", which is not configured.`, 'invalid');
+    if (!agent) throw new RelayError(`The bridge names agent "${name}", which is not configured.`, 'invalid');
     const bridge = createBridge({
       core: this,
       agent: agent.name,
@@ -279,26 +298,22 @@ class RelayImpl extends DelegatingCore implements Relay {
   private bridgeAgents(): Set<string> {
     const out = new Set<string>();
     const cfg = this.opts.bridge;
-    if (!cfg) return out;
-    const parsed = parseBridgeConfig(cfg);
-    const agent = parsed.agent ?? this.opts.agents[0]?.name;
-    if (agent && parsed.matrix && parsed.handoffAll && parsed.workers[agent]) out.add(agent);
+    const agent = cfg?.agent ?? this.opts.agents[0]?.name;
+    if (cfg && agent && cfg.matrix && cfg.handoffAll && cfg.workers[agent]) out.add(agent);
     return out;
   }
 
-  private startRunners(core: Core): void {
+  private startRunners(): void {
     const runners = (this.opts.runners ?? []).map((r) => RunnerConfigSchema.parse(r));
     if (runners.length === 0) return;
     this.runs = new RunnerManager({
-      core,
+      core: this,
       runners,
       stateDir: this.stateDir,
       mcpUrl: () => `${this.url}/mcp`,
       bridgeAgents: this.bridgeAgents(),
       env: this.opts.env ?? process.env,
-      emit: (e) => {
-        for (const l of this.statusListeners) l(e);
-      },
+      emit: (e) => this.emit(e),
       log: this.log.child('runners'),
       ...this.opts.runnerTiming,
     });
@@ -309,7 +324,7 @@ class RelayImpl extends DelegatingCore implements Relay {
   // ───────────── runners: the views carry the run, the status lists runs ─────────────
 
   private withRun(view: HiringView): HiringView {
-    const run = this.runs?.runInfo(String(view.hiring.id));
+    const run = this.runs?.runInfo(view.hiring.id);
     return run ? { ...view, run } : view;
   }
 
@@ -323,8 +338,7 @@ class RelayImpl extends DelegatingCore implements Relay {
     return this.withRun(super.getHiring(caller, id));
   }
   override status(): RelayStatus {
-    const st = super.status();
-    return { ...st, runs: this.runs?.runs() ?? [], runners: this.runs?.runners() ?? [] };
+    return { ...super.status(), runs: this.runs?.runs() ?? [], runners: this.runs?.runners() ?? [] };
   }
   startRun(caller: Caller, hiringId: string, runner?: string): Promise<RunInfo> {
     if (!this.runs) return Promise.reject(new RelayError('No runner is configured (add "runners" to the relay config).', 'unavailable'));
@@ -339,22 +353,10 @@ class RelayImpl extends DelegatingCore implements Relay {
     return this.runs.runLog(caller, hiringId);
   }
 
-  private async send(e: OutboxEntry) {
-    const link = this.linkMap.get(e.agent);
-    if (!link) return { kind: 'rejected' as const, message: `agent ${e.agent} is no longer configured in this relay` };
-    return link.deliver(e.tool, e.args, e.key);
-  }
-
   private onLinkStatus(st: LinkStatus): void {
     this.log.debug('link status', { agent: st.agent, state: st.state });
     // A link that comes back retries waiting deliveries at once instead of after the backoff.
-    if (st.state === 'connected') this.outbox?.kick(st.agent);
-    this.emitStatus();
+    if (st.state === 'connected') this.parts.outbox.kick(st.agent);
+    this.emit({ type: 'status' });
   }
-
-  private emitStatus(): void {
-    // Before the core exists there is nobody to tell.
-    if (this.core) for (const l of this.statusListeners) l({ type: 'status' });
-  }
-
 }

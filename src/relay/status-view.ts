@@ -5,6 +5,7 @@
 import { taskTitle } from '../shared/hiring';
 import type { Hiring } from '../shared/hiring';
 import type { HiringView, LinkState, LocalPhase, RelayStatus, RunState, Submission } from './types';
+import { LOCAL_PHASES } from '../shared/constants';
 
 export interface StatusSnapshot {
   url: string;
@@ -20,7 +21,6 @@ export interface StatusSnapshot {
   keys?: string;
 }
 
-const PHASES: LocalPhase[] = ['new', 'claimed', 'awaiting_review', 'delivering', 'done', 'failed'];
 const PHASE_LABEL: Record<LocalPhase, string> = {
   new: 'new',
   claimed: 'claimed',
@@ -114,7 +114,7 @@ export function renderStatus(s: StatusSnapshot, opts: { width?: number; color?: 
     lines.push(`  ${l.agent.padEnd(12)} ${linkMark(l.state, p)}  ${p.dim(`reconnects ${l.reconnects}`)}${extra}`);
   }
   lines.push('');
-  const counts = PHASES.map((ph) => `${PHASE_LABEL[ph]} ${st.counts[ph] ?? 0}`).join(' · ');
+  const counts = LOCAL_PHASES.map((ph) => `${PHASE_LABEL[ph]} ${st.counts[ph] ?? 0}`).join(' · ');
   lines.push(`${p.bold('Hirings')}  ${counts}`);
   const active = s.hirings
     .slice()
@@ -157,7 +157,7 @@ export function renderStatus(s: StatusSnapshot, opts: { width?: number; color?: 
 export function summaryLine(s: StatusSnapshot): string {
   const st = s.status;
   const links = st.links.map((l) => `${l.agent}=${l.state}`).join(',') || 'none';
-  const counts = PHASES.filter((ph) => (st.counts[ph] ?? 0) > 0)
+  const counts = LOCAL_PHASES.filter((ph) => (st.counts[ph] ?? 0) > 0)
     .map((ph) => `${ph}=${st.counts[ph]}`)
     .join(' ');
   const runs = st.runners?.length ? ` runs=${st.runners.reduce((n, r) => n + r.active, 0)}` : '';

@@ -2,7 +2,8 @@
 // delivery/, bridge/) implements or consumes these; the Relay class wires them.
 import type { Hiring } from '../shared/hiring';
 import type { PlatformToolName } from '../shared/protocol';
-import type { Artifact, ReportFailureArgs, SubmitResultArgs } from '../shared/tools';
+import type { AddMessageArgs, Artifact, EmitChunkArgs, ReportFailureArgs, SubmitResultArgs } from '../shared/tools';
+import type { LocalPhase, ReviewMode, SubmissionState } from '../shared/constants';
 
 // ───────────────────────────── upstream ─────────────────────────────
 
@@ -56,8 +57,7 @@ export interface UpstreamLink {
 
 // ───────────────────────────── inbox ─────────────────────────────
 
-/** Where a hiring stands on this machine, beside its platform status. */
-export type LocalPhase = 'new' | 'claimed' | 'awaiting_review' | 'delivering' | 'done' | 'failed';
+export type { LocalPhase, ReviewMode, SubmissionState } from '../shared/constants';
 
 export interface ProgressChunk {
   content: string;
@@ -100,7 +100,6 @@ export interface PushPlan {
   summary: string;
 }
 
-export type SubmissionState = 'awaiting_review' | 'approved' | 'rejected' | 'delivering' | 'delivered' | 'failed';
 
 export interface Submission {
   id: string;
@@ -145,10 +144,16 @@ export interface OutboxEntry {
  */
 export type Caller = { role: 'operator'; name: string } | { role: 'worker'; agent: string; name: string; hiring?: string };
 
+/** The caller in an error sentence: "the operator" or 'worker "alice"'. */
+export function describeCaller(caller: Caller): string {
+  if (caller.role === 'operator') return 'the operator';
+  return caller.hiring === undefined ? `worker "${caller.agent}"` : `the run on hiring ${caller.hiring}`;
+}
+
 export interface RelayStatus {
   version: string;
   startedAt: string;
-  review: 'required' | 'off';
+  review: ReviewMode;
   links: LinkStatus[];
   counts: Record<LocalPhase, number>;
   reviewsWaiting: number;
@@ -225,10 +230,11 @@ export interface RelayCore {
   claim(caller: Caller, hiringId: string): HiringView;
   submitResult(caller: Caller, args: SubmitResultArgs, push?: Partial<PushPlan>): Promise<Submission>;
   reportFailure(caller: Caller, args: ReportFailureArgs): Promise<Submission>;
-  addMessage(caller: Caller, args: { hiring_id: string; content: string; kind?: 'message' | 'question' }): Promise<OutboxEntry>;
-  emitChunk(caller: Caller, args: { hiring_id: string; content: string; kind?: 'text' | 'log' | 'status' }): Promise<OutboxEntry>;
+  addMessage(caller: Caller, args: AddMessageArgs): Promise<OutboxEntry>;
+  emitChunk(caller: Caller, args: EmitChunkArgs): Promise<OutboxEntry>;
   prepareWorkspace(caller: Caller, hiringId: string, onProgress?: (msg: string) => void): Promise<WorkspaceRef>;
   reviewQueue(caller: Caller): Submission[];
+  /** Approve and reject refuse any caller but the operator (RelayError 'forbidden'). */
   approve(caller: Caller, submissionId: string): Promise<Submission>;
   reject(caller: Caller, submissionId: string, feedback: string): Promise<Submission>;
   status(): RelayStatus;

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { BASE64_ARTIFACT_TYPES, isTerminalStatus, LIMITS, TOOL, type ArtifactType, type PlatformToolName } from '../shared/protocol';
-import { AddMessageArgs, describeZodError, EmitChunkArgs, ReportFailureArgs, SubmitResultArgs, type Artifact } from '../shared/tools';
+import { describeZodError, PLATFORM_TOOLS, type AddMessageArgs, type Artifact, type EmitChunkArgs, type ReportFailureArgs, type SubmitResultArgs } from '../shared/tools';
 import type { HiringRecord, MarketStore } from './store';
 import type { PlatformHiring, StoredArtifact } from './types';
 
@@ -14,15 +14,10 @@ export type ActionResult =
   | { ok: true; hiring: PlatformHiring; value: unknown }
   | { ok: false; kind: ActionErrorKind; message: string };
 
-const SCHEMAS: Record<PlatformToolName, z.ZodTypeAny> = {
-  [TOOL.submitResult]: SubmitResultArgs,
-  [TOOL.reportFailure]: ReportFailureArgs,
-  [TOOL.addMessage]: AddMessageArgs,
-  [TOOL.emitChunk]: EmitChunkArgs,
-};
+const SCHEMAS = new Map<string, z.ZodTypeAny>(PLATFORM_TOOLS.map((t) => [t.name, t.args]));
 
 export function isPlatformTool(name: string): name is PlatformToolName {
-  return Object.prototype.hasOwnProperty.call(SCHEMAS, name);
+  return SCHEMAS.has(name);
 }
 
 function storedArtifact(a: Artifact): StoredArtifact {
@@ -59,7 +54,7 @@ export function hiringFor(store: MarketStore, agentId: string, hiringId: string)
 }
 
 export function runAction(store: MarketStore, agentId: string, tool: PlatformToolName, rawArgs: unknown): ActionResult {
-  const parsed = SCHEMAS[tool].safeParse(rawArgs ?? {});
+  const parsed = (SCHEMAS.get(tool) as z.ZodTypeAny).safeParse(rawArgs ?? {});
   if (!parsed.success) return fail('invalid', `Invalid arguments for ${tool}: ${describeZodError(parsed.error)}.`);
   const args = parsed.data as { hiring_id: string };
   const found = hiringFor(store, agentId, args.hiring_id);
@@ -87,7 +82,7 @@ export function runAction(store: MarketStore, agentId: string, tool: PlatformToo
       return { ok: true, hiring: r.hiring, value: message };
     }
     case TOOL.emitChunk: {
-      const a = parsed.data as z.infer<typeof EmitChunkArgs>;
+      const a = parsed.data as EmitChunkArgs;
       const chunk = store.addChunk(r, a.content, a.kind ?? 'text');
       return { ok: true, hiring: r.hiring, value: chunk };
     }

@@ -2,24 +2,18 @@
 // key may come in any header form the platform accepts (§1); prefixes are
 // never inspected. Failures answer 401 with the error envelope.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
 import { readApiKey } from '../shared/protocol';
+import { safeEqual } from '../shared/safe-equal';
 import type { SandboxContext } from './context';
 import { sendError } from './http';
 import type { AgentRecord } from './store';
 
 export type Caller = { kind: 'agent'; agent: AgentRecord } | { kind: 'user'; customerId: string };
 
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 export function identify(ctx: SandboxContext, req: IncomingMessage): Caller | undefined {
   const key = readApiKey(req.headers);
   if (key === undefined) return undefined;
-  if (sameSecret(key, ctx.userToken)) return { kind: 'user', customerId: ctx.customerId };
+  if (safeEqual(key, ctx.userToken)) return { kind: 'user', customerId: ctx.customerId };
   const agent = ctx.store.agentByKey(key);
   return agent ? { kind: 'agent', agent } : undefined;
 }

@@ -48,21 +48,12 @@ export function sendError(res: ServerResponse, code: ErrorCode, message: string,
   sendJson(res, ERROR_CODES[code], errorEnvelope(code, message, details), headers);
 }
 
-/** Text (or any value) safe inside HTML element content and quoted attributes. */
-export function escapeHtml(text: unknown): string {
-  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 /** An agent's callback_auth_header ("Name: value") as [name, value]; undefined if it is not one. */
 export function authHeader(spec: unknown): [string, string] | undefined {
   if (typeof spec !== 'string') return undefined;
   const i = spec.indexOf(':');
   if (i <= 0) return undefined;
   return [spec.slice(0, i).trim(), spec.slice(i + 1).trim()];
-}
-
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export function delay(ms: number): Promise<void> {

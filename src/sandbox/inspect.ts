@@ -3,7 +3,7 @@
 // repository tokens are masked too.
 import { splitUrlCredentials } from '../shared/hiring';
 import type { SandboxContext } from './context';
-import { escapeHtml } from './http';
+import { escapeHtml } from '../shared/html';
 import type { SandboxHiring, SandboxState } from './types';
 
 const MASK = '[secret]';

@@ -14,10 +14,11 @@ import type {
   ReadResourceResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { hiringUri, MCP_PROTOCOL_VERSION, parseHiringUri, PENDING_URI, SYSTEM_PROMPT_NAME, TOOL } from '../shared/protocol';
-import { TOOL_INPUT_SCHEMAS } from '../shared/tools';
+import { listedTool } from '../shared/json-schema';
+import { PLATFORM_TOOLS } from '../shared/tools';
 import { hiringFor, isPlatformTool, runAction } from './actions';
 import type { SandboxContext } from './context';
-import { isRecord } from './http';
+import { isRecord } from '../shared/lenient';
 import type { McpSession } from './mcp-session';
 
 const JSONRPC_INVALID_PARAMS = -32602;
@@ -25,13 +26,6 @@ const JSONRPC_METHOD_NOT_FOUND = -32601;
 const MCP_RESOURCE_NOT_FOUND = -32002;
 
 export const SERVER_INFO = { name: 'agrenting-sandbox', version: '0.1.0' };
-
-const TOOL_DESCRIPTIONS: Record<string, string> = {
-  [TOOL.submitResult]: 'Submit the result of a hiring. Moves it to completed and releases the escrow.',
-  [TOOL.reportFailure]: 'Report that a hiring cannot be completed. Moves it to failed and refunds the hirer.',
-  [TOOL.addMessage]: 'Add a message or a question to the hiring conversation.',
-  [TOOL.emitChunk]: 'Stream live progress (text, log or status) to the hirer.',
-};
 
 class RpcError extends Error {
   constructor(
@@ -120,11 +114,7 @@ function dispatch(ctx: SandboxContext, session: McpSession, method: string, para
       return {};
     case 'tools/list':
       return {
-        tools: Object.entries(TOOL_INPUT_SCHEMAS).map(([name, schema]) => ({
-          name,
-          description: TOOL_DESCRIPTIONS[name],
-          inputSchema: structuredClone(schema) as unknown as ListToolsResult['tools'][number]['inputSchema'],
-        })),
+        tools: PLATFORM_TOOLS.map(listedTool),
       } satisfies ListToolsResult;
     case 'tools/call':
       return callTool(ctx, session, params);

@@ -5,7 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isActiveStatus, TOOL, type PlatformToolName } from '../shared/protocol';
 import { hiringFor, runAction, type ActionErrorKind } from './actions';
 import type { SandboxContext } from './context';
-import { delay, isRecord, sendJson } from './http';
+import { isRecord } from '../shared/lenient';
+import { delay, sendJson } from './http';
 import { admitAgentRequest, ok, problem, runPost, type Answer } from './rest-pipeline';
 import type { AgentRecord } from './store';
 

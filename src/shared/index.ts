@@ -4,3 +4,8 @@ export * from './tools';
 export * from './redact';
 export * from './log';
 export * from './lenient';
+export * from './constants';
+export * from './backoff';
+export * from './emitter';
+export * from './html';
+export * from './safe-equal';

@@ -4,6 +4,11 @@
 import { z } from 'zod';
 import { describeZodError } from './tools';
 
+/** A plain object (not null, not an array), for narrowing input before reading its fields. */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 /** An optional field that never rejects the whole object: a wrong type becomes undefined. */
 export const lenient = <T extends z.ZodTypeAny>(schema: T) => schema.optional().catch(undefined);
 

@@ -14,6 +14,7 @@ import {
   type RelayStatus,
   type Submission,
 } from '../../src/relay/types';
+import { toView } from '../../src/relay/core/views';
 
 export class FakeCore implements RelayCore {
   readonly records = new Map<string, HiringRecord>();
@@ -24,7 +25,7 @@ export class FakeCore implements RelayCore {
   unavailableTimes = 0;
 
   private view(r: HiringRecord): HiringView {
-    return { ...r, hiring: { ...r.hiring, repo_access_token: null } };
+    return toView(r);
   }
 
   private record(caller: Caller, id: string): HiringRecord {

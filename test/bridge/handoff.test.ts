@@ -11,7 +11,9 @@ import type { BridgeState, TaskMeta } from '../../src/relay/bridge/task-files';
 import { memoryLogger } from '../../src/shared/log';
 import { FakeCore } from './fake-core';
 import { FakeMatrix } from './fake-matrix';
-import { listFiles, payload, startS3, waitFor, type S3Fixture } from './helpers';
+import { listFiles, payload, startS3, type S3Fixture } from './helpers';
+import { waitFor } from '../support/wait';
+import { parseBridgeConfig } from '../../src/relay/bridge/config';
 
 const KEY = 'gateway-key-abcdef123456';
 const MATRIX_TOKEN = 'syt_bridge_token_0123456789';
@@ -71,7 +73,7 @@ beforeAll(async () => {
   bridge = createBridge({
     core,
     agent: 'alpha',
-    config: {
+    config: parseBridgeConfig({
       listen: '127.0.0.1:0',
       webhookKeyEnv: 'T_KEY',
       s3: { endpoint: s3.endpoint, accessKeyEnv: 'T_S3_ACCESS', secretKeyEnv: 'T_S3_SECRET' },
@@ -80,7 +82,7 @@ beforeAll(async () => {
       maxHandoffs: 3,
       pollIntervalMs: 20,
       tasksDir: join(root, 'tasks'),
-    },
+    }),
     env: { T_KEY: KEY, T_S3_ACCESS: 'S3RVER', T_S3_SECRET: 'S3RVER', T_MATRIX: MATRIX_TOKEN },
     log,
   });

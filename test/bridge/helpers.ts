@@ -30,22 +30,6 @@ export async function startS3(): Promise<S3Fixture> {
   };
 }
 
-/** Polls a condition until it holds or the deadline passes (no sleeps as synchronisation). */
-export async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** Every file under dir, as paths relative to it. */
 export async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];

@@ -10,7 +10,9 @@ import type { BridgeState, TaskMeta } from '../../src/relay/bridge/task-files';
 import { memoryLogger } from '../../src/shared/log';
 import { FakeCore } from './fake-core';
 import { FakeMatrix } from './fake-matrix';
-import { payload, startS3, waitFor, type S3Fixture } from './helpers';
+import { payload, startS3, type S3Fixture } from './helpers';
+import { waitFor } from '../support/wait';
+import { parseBridgeConfig } from '../../src/relay/bridge/config';
 
 const KEY = 'gateway-key-lifecycle-1234';
 const MATRIX_TOKEN = 'syt_bridge_lifecycle_987654';
@@ -37,7 +39,7 @@ function startBridge(core: FakeCore, tasks: string): Promise<Bridge> {
     pollIntervalMs: 20,
     tasksDir: join(root, tasks),
   };
-  const bridge = createBridge({ core, agent: 'alpha', config, env: { T_KEY: KEY, T_S3: 'S3RVER', T_MATRIX: MATRIX_TOKEN }, log: memoryLogger('bridge') });
+  const bridge = createBridge({ core, agent: 'alpha', config: parseBridgeConfig(config), env: { T_KEY: KEY, T_S3: 'S3RVER', T_MATRIX: MATRIX_TOKEN }, log: memoryLogger('bridge') });
   running.push(bridge);
   return bridge.start().then(() => bridge);
 }

@@ -5,14 +5,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRelay, type Relay } from '../../src/relay/relay';
+import { startRelay, type Relay } from '../../src/relay/relay';
 import type { Caller } from '../../src/relay/types';
 import { registerAgent, type RegisteredAgent } from '../../src/relay/register';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { createLogger, memoryLogger } from '../../src/shared/log';
 import { FakeMatrix } from './fake-matrix';
-import { startS3, waitFor, type S3Fixture } from './helpers';
+import { startS3, type S3Fixture } from './helpers';
 import { freePort } from '../support/net';
+import { waitFor } from '../support/wait';
+import { parseBridgeConfig } from '../../src/relay/bridge/config';
 
 const KEY = 'gateway-key-relay-e2e-1234';
 const SECRET = 'webhook-secret-relay-e2e-5678';
@@ -29,7 +31,6 @@ let root: string;
 let ivyRoom: string;
 let bridgeUser: string;
 const log = memoryLogger('relay');
-
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'bridge-relay-'));
@@ -54,7 +55,7 @@ beforeAll(async () => {
     webhookSecret: SECRET,
     workerMatrixId: `@ivy:${DOMAIN}`,
   });
-  relay = createRelay({
+  relay = await startRelay({
     agents: [{ name: 'ivy-agent', baseUrl: sandbox.url, apiKey: agent.apiKey, agentId: agent.id }],
     stateDir: join(root, 'state'),
     port: 0,
@@ -63,9 +64,9 @@ beforeAll(async () => {
     env: { T_KEY: KEY, T_SECRET: SECRET, T_S3: 'S3RVER', T_MATRIX: MATRIX_TOKEN },
     durable: false,
     writeRelayFile: false,
-    outboxBackoff: { baseDelayMs: 20, maxDelayMs: 200 },
+    outboxBackoff: { baseMs: 20, capMs: 200 },
     linkTiming: { backoffBaseMs: 20, backoffCapMs: 200, requestTimeoutMs: 5000 },
-    bridge: {
+    bridge: parseBridgeConfig({
       listen: `127.0.0.1:${port}`,
       webhookKeyEnv: 'T_KEY',
       webhookSecretEnv: 'T_SECRET',
@@ -73,9 +74,8 @@ beforeAll(async () => {
       matrix: { homeserver: fake.url, accessTokenEnv: 'T_MATRIX', userId: bridgeUser, domain: DOMAIN },
       pollIntervalMs: 20,
       tasksDir: join(root, 'tasks'),
-    },
+    }),
   });
-  await relay.start();
   await waitFor('the MCP link', () => relay.status().links.every((l) => l.state === 'connected'));
 });
 

@@ -13,7 +13,9 @@ import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { memoryLogger } from '../../src/shared/log';
 import { FakeCore } from './fake-core';
 import { FakeMatrix } from './fake-matrix';
-import { startS3, waitFor, type S3Fixture } from './helpers';
+import { startS3, type S3Fixture } from './helpers';
+import { waitFor } from '../support/wait';
+import { parseBridgeConfig } from '../../src/relay/bridge/config';
 
 const KEY = 'gateway-key-sandbox-123456';
 const SECRET = 'webhook-secret-sandbox-abcdef';
@@ -85,7 +87,7 @@ beforeAll(async () => {
   bridge = createBridge({
     core,
     agent: 'erin-agent',
-    config: {
+    config: parseBridgeConfig({
       listen: '127.0.0.1:0',
       webhookKeyEnv: 'T_KEY',
       webhookSecretEnv: 'T_SECRET',
@@ -97,7 +99,7 @@ beforeAll(async () => {
       pollIntervalMs: 20,
       heartbeatIntervalMs: 50,
       tasksDir: join(root, 'tasks'),
-    },
+    }),
     env: { T_KEY: KEY, T_SECRET: SECRET, T_S3: 'S3RVER', T_MATRIX: MATRIX_TOKEN },
     platform: { baseUrl: sandbox.url, apiKey: agent.apiKey },
     log: memoryLogger('bridge'),

@@ -10,7 +10,9 @@ import { startWebhookServer } from '../../src/relay/bridge/webhook-server';
 import { webhookSignature } from '../../src/relay/bridge/signature';
 import { memoryLogger } from '../../src/shared/log';
 import { FakeCore } from './fake-core';
-import { listFiles, payload, waitFor } from './helpers';
+import { listFiles, payload } from './helpers';
+import { waitFor } from '../support/wait';
+import { parseBridgeConfig } from '../../src/relay/bridge/config';
 
 const KEY = 'gateway-key-1234567890';
 const SECRET = 'webhook-secret-abcdef';
@@ -26,7 +28,7 @@ beforeAll(async () => {
   bridge = createBridge({
     core,
     agent: 'alpha',
-    config: { listen: { host: '127.0.0.1', port: 0 }, webhookKeyEnv: 'T_WEBHOOK_KEY', webhookSecretEnv: 'T_WEBHOOK_SECRET', tasksDir: join(root, 'tasks') },
+    config: parseBridgeConfig({ listen: { host: '127.0.0.1', port: 0 }, webhookKeyEnv: 'T_WEBHOOK_KEY', webhookSecretEnv: 'T_WEBHOOK_SECRET', tasksDir: join(root, 'tasks') }),
     env: { T_WEBHOOK_KEY: KEY, T_WEBHOOK_SECRET: SECRET },
     log,
   });

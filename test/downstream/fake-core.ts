@@ -2,7 +2,8 @@
 // what a client would see (visibility by caller, review queue, events).
 import { parseHiring, type Hiring } from '../../src/shared/hiring';
 import { isActiveStatus, isTerminalStatus } from '../../src/shared/protocol';
-import type { ReportFailureArgs, SubmitResultArgs } from '../../src/shared/tools';
+import type { AddMessageArgs, EmitChunkArgs, ReportFailureArgs, SubmitResultArgs } from '../../src/shared/tools';
+import { canSee, requireOperator, toView } from '../../src/relay/core/views';
 import {
   RelayError,
   type Caller,
@@ -67,7 +68,7 @@ export class FakeRelayCore implements RelayCore {
   }
 
   private visible(caller: Caller, agent: string): boolean {
-    return caller.role === 'operator' || caller.agent === agent;
+    return canSee(caller, agent);
   }
 
   private record(caller: Caller, id: string): HiringRecord {
@@ -77,7 +78,7 @@ export class FakeRelayCore implements RelayCore {
   }
 
   private view(r: HiringRecord): HiringView {
-    return structuredClone(r);
+    return toView(structuredClone(r));
   }
 
   listActive(caller: Caller): HiringView[] {
@@ -140,12 +141,12 @@ export class FakeRelayCore implements RelayCore {
     return entry;
   }
 
-  async addMessage(caller: Caller, args: { hiring_id: string; content: string; kind?: 'message' | 'question' }): Promise<OutboxEntry> {
+  async addMessage(caller: Caller, args: AddMessageArgs): Promise<OutboxEntry> {
     this.note('addMessage', caller);
     return this.enqueue(caller, 'add_hiring_message', args.hiring_id, args);
   }
 
-  async emitChunk(caller: Caller, args: { hiring_id: string; content: string; kind?: 'text' | 'log' | 'status' }): Promise<OutboxEntry> {
+  async emitChunk(caller: Caller, args: EmitChunkArgs): Promise<OutboxEntry> {
     this.note('emitChunk', caller);
     const entry = this.enqueue(caller, 'task_emit_chunk', args.hiring_id, args);
     this.record(caller, args.hiring_id).chunks.push({ content: args.content, kind: args.kind, at: now() });
@@ -169,8 +170,8 @@ export class FakeRelayCore implements RelayCore {
     return [...this.submissions.values()].filter((s) => this.visible(caller, s.agent)).map((s) => structuredClone(s));
   }
 
-  private decide(caller: Caller, submissionId: string): Submission {
-    if (caller.role !== 'operator') throw new RelayError('only the operator decides reviews', 'forbidden');
+  private decide(caller: Caller, submissionId: string, action: string): Submission {
+    requireOperator(caller, action);
     const s = this.submissions.get(submissionId);
     if (!s) throw new RelayError(`submission ${submissionId} does not exist`, 'not_found');
     if (s.state !== 'awaiting_review') throw new RelayError(`submission ${submissionId} was already ${s.state}`, 'conflict');
@@ -179,7 +180,7 @@ export class FakeRelayCore implements RelayCore {
 
   async approve(caller: Caller, submissionId: string): Promise<Submission> {
     this.note('approve', caller);
-    const s = this.decide(caller, submissionId);
+    const s = this.decide(caller, submissionId, 'approve submissions');
     s.state = 'approved';
     s.decidedAt = now();
     this.emit({ type: 'review', submissionId });
@@ -188,7 +189,7 @@ export class FakeRelayCore implements RelayCore {
 
   async reject(caller: Caller, submissionId: string, feedback: string): Promise<Submission> {
     this.note('reject', caller);
-    const s = this.decide(caller, submissionId);
+    const s = this.decide(caller, submissionId, 'reject submissions');
     s.state = 'rejected';
     s.feedback = feedback;
     s.decidedAt = now();

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { memoryLogger } from '../../src/shared/log';
 import { SessionRegistry, type DownstreamSession } from '../../src/relay/downstream/sessions';
-import { RawSseClient, TOKENS, initializeBody, key, sseClient, startTestRelay, streamableClient, waitFor, type TestClient, type TestRelay } from './helpers';
+import { RawSseClient, TOKENS, initializeBody, key, sseClient, startTestRelay, streamableClient, type TestClient, type TestRelay } from './helpers';
+import { waitFor } from '../support/wait';
 
 let t: TestRelay;
 
@@ -23,10 +24,10 @@ afterAll(async () => {
  */
 async function warmUp(clients: TestClient[]): Promise<void> {
   for (const c of clients) await c.client.subscribeResource({ uri: 'relay://status' });
-  await waitFor(() => {
+  await waitFor('every client to hear a first notification', () => {
     t.core.emit({ type: 'status' });
     return clients.every((c) => c.updates.includes('relay://status'));
-  }, 'every client to hear a first notification');
+  });
 }
 
 const heard = (c: TestClient, uri: string) => c.updates.filter((u) => u === uri);
@@ -48,15 +49,15 @@ describe('notification fan-out', () => {
       t.core.addHiring('alpha', { id: 'fa-1' });
       t.core.addHiring('alpha', { id: 'fa-2' });
       // two hirings added in the same turn: one signal each for operator and alpha's worker
-      await waitFor(() => heard(operator, 'hiring://pending').length >= 1 && heard(alphaSse, 'hiring://pending').length >= 1, 'the alpha notification');
+      await waitFor('the alpha notification', () => heard(operator, 'hiring://pending').length >= 1 && heard(alphaSse, 'hiring://pending').length >= 1);
 
       // many more signals while the stalled client reads nothing: the others keep hearing
       // them, coalesced (a signal per URI per turn of the event loop, not one per change)
       const before = { op: heard(operator, 'hiring://pending').length, alpha: heard(alphaSse, 'hiring://pending').length };
       for (let i = 0; i < 200; i++) t.core.emit({ type: 'pending', agent: 'alpha' });
       await waitFor(
-        () => heard(operator, 'hiring://pending').length > before.op && heard(alphaSse, 'hiring://pending').length > before.alpha,
         'the burst to be signalled',
+        () => heard(operator, 'hiring://pending').length > before.op && heard(alphaSse, 'hiring://pending').length > before.alpha,
       );
       // a burst made in one turn of the event loop is one signal per subscriber
       expect(heard(operator, 'hiring://pending').length).toBe(before.op + 1);
@@ -65,8 +66,8 @@ describe('notification fan-out', () => {
       const alphaHeard = heard(alphaSse, 'hiring://pending').length;
       const operatorHeard = heard(operator, 'hiring://pending').length;
       t.core.addHiring('beta', { id: 'fb-1' });
-      await waitFor(() => heard(beta, 'hiring://pending').length === 1, 'the beta notification');
-      await waitFor(() => heard(operator, 'hiring://pending').length === operatorHeard + 1, 'the operator to hear of beta');
+      await waitFor('the beta notification', () => heard(beta, 'hiring://pending').length === 1);
+      await waitFor('the operator to hear of beta', () => heard(operator, 'hiring://pending').length === operatorHeard + 1);
       // a worker hears nothing about another agent's hirings
       expect(heard(alphaSse, 'hiring://pending')).toHaveLength(alphaHeard);
       expect(operator.errors).toEqual([]);
@@ -84,18 +85,18 @@ describe('notification fan-out', () => {
     try {
       for (const uri of ['hiring://fx', 'review://queue', 'relay://status', 'relay://hirings']) await op.client.subscribeResource({ uri });
       await worker.client.callTool({ name: 'claim_hiring', arguments: { hiring_id: 'fx' } });
-      await waitFor(() => op.updates.includes('hiring://fx') && op.updates.includes('relay://hirings'), 'the claim notifications');
+      await waitFor('the claim notifications', () => op.updates.includes('hiring://fx') && op.updates.includes('relay://hirings'));
       await worker.client.callTool({ name: 'submit_hiring_result', arguments: { hiring_id: 'fx', output: 'done' } });
-      await waitFor(() => op.updates.includes('review://queue'), 'the review notification');
+      await waitFor('the review notification', () => op.updates.includes('review://queue'));
       t.core.emit({ type: 'status' });
-      await waitFor(() => op.updates.includes('relay://status'), 'the status notification');
+      await waitFor('the status notification', () => op.updates.includes('relay://status'));
       expect(op.updates).not.toContain('hiring://pending');
 
       await op.client.unsubscribeResource({ uri: 'relay://status' });
       op.updates.length = 0;
       t.core.emit({ type: 'status' });
       t.core.emit({ type: 'hiring', agent: 'alpha', hiringId: 'fx' });
-      await waitFor(() => op.updates.includes('hiring://fx'), 'the later hiring notification');
+      await waitFor('the later hiring notification', () => op.updates.includes('hiring://fx'));
       expect(op.updates).not.toContain('relay://status');
       await expect(op.client.subscribeResource({ uri: 'mailto:someone' })).rejects.toThrow(/Unknown resource/);
     } finally {
@@ -105,7 +106,7 @@ describe('notification fan-out', () => {
   });
 
   it('drops a dead client and keeps notifying the others', async () => {
-    await waitFor(() => t.server.sessionCount() === 0, 'earlier sessions to end');
+    await waitFor('earlier sessions to end', () => t.server.sessionCount() === 0);
     const live = await sseClient(t.server.url, key(TOKENS.operator));
     const dead = new RawSseClient(t.server.url, key(TOKENS.operator));
     await dead.open();
@@ -116,9 +117,9 @@ describe('notification fan-out', () => {
       expect(t.server.sessionCount()).toBe(2);
       dead.kill();
       t.core.emit({ type: 'status' });
-      await waitFor(() => t.server.sessionCount() === 1, 'the dead session to be dropped');
+      await waitFor('the dead session to be dropped', () => t.server.sessionCount() === 1);
       t.core.emit({ type: 'status' });
-      await waitFor(() => live.updates.length >= 2, 'the live client to hear both signals');
+      await waitFor('the live client to hear both signals', () => live.updates.length >= 2);
     } finally {
       await live.close();
     }
@@ -157,7 +158,7 @@ describe('SessionRegistry.publish', () => {
     registry.flush();
     // every send was started in the same step, the hung one first
     expect([hung.sent, broken.sent, fine.sent]).toEqual([1, 1, 1]);
-    await waitFor(() => registry.get('broken') === undefined, 'the broken session to be dropped');
+    await waitFor('the broken session to be dropped', () => registry.get('broken') === undefined);
     expect(registry.size).toBe(2);
     registry.publish({ type: 'status' });
     registry.flush();

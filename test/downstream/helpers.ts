@@ -9,6 +9,7 @@ import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import { memoryLogger } from '../../src/shared/log';
 import { startDownstreamServer, type DownstreamServer, type DownstreamServerOptions } from '../../src/relay/downstream';
 import { FakeRelayCore } from './fake-core';
+import { waitFor } from '../support/wait';
 
 export const TOKENS = {
   operator: 'op-token-1234567890',
@@ -26,17 +27,6 @@ export async function startTestRelay(extra: Partial<DownstreamServerOptions> = {
   const log = memoryLogger('downstream');
   const server = await startDownstreamServer({ core, port: 0, tokens: TOKENS, log, keepAliveMs: 0, ...extra });
   return { core, server, log };
-}
-
-/** Polls a condition until it holds or the deadline passes (no fixed sleeps). */
-export async function waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 export interface TestClient {
@@ -110,7 +100,7 @@ export class RawSseClient {
       this.req.on('error', reject);
       this.req.end();
     });
-    if (this.status === 200) await waitFor(() => this.endpoint, 'the endpoint event');
+    if (this.status === 200) await waitFor('the endpoint event', () => this.endpoint);
   }
 
   /** Stops reading the stream (a stalled client): the socket stays open, nothing is consumed. */

@@ -1,7 +1,8 @@
 // Legacy HTTP+SSE at /mcp/sse + /mcp/messages/<id>, as Agrenting serves it: the
 // SDK's SSE client and a tutorial-style client that reads answers from POST bodies.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawSseClient, TOKENS, initializeBody, jsonOf, key, rawRequest, resourceJson, sseClient, startTestRelay, waitFor, type TestRelay } from './helpers';
+import { RawSseClient, TOKENS, initializeBody, jsonOf, key, rawRequest, resourceJson, sseClient, startTestRelay, type TestRelay } from './helpers';
+import { waitFor } from '../support/wait';
 
 let t: TestRelay;
 
@@ -38,12 +39,12 @@ describe('legacy SSE with the SDK SSEClientTransport', () => {
   });
 
   it('drops the session when the client goes away', async () => {
-    await waitFor(() => t.server.sessionCount() === 0, 'earlier sessions to end');
+    await waitFor('earlier sessions to end', () => t.server.sessionCount() === 0);
     const before = 0;
     const c = await sseClient(t.server.url, key(TOKENS.operator));
     expect(t.server.sessionCount()).toBe(before + 1);
     await c.close();
-    await waitFor(() => t.server.sessionCount() === before, 'the session to be dropped');
+    await waitFor('the session to be dropped', () => t.server.sessionCount() === before);
   });
 });
 
@@ -70,7 +71,7 @@ describe('legacy SSE with a tutorial-style raw client', () => {
       expect(JSON.parse((call.result as { content: { text: string }[] }).content[0]!.text)).toMatchObject({ tool: 'add_hiring_message', hiringId: 'h1' });
 
       // the same responses travelled on the stream too
-      await waitFor(() => raw.messages().some((m) => m.id === call.id), 'the tools/call response on the stream');
+      await waitFor('the tools/call response on the stream', () => raw.messages().some((m) => m.id === call.id));
       const streamed = raw.messages().find((m) => m.id === call.id);
       expect(streamed).toEqual(call);
       expect(raw.messages().filter((m) => m.id === init.id)).toHaveLength(1);
@@ -95,7 +96,7 @@ describe('legacy SSE with a tutorial-style raw client', () => {
     const raw = new RawSseClient(t.server.url, key(TOKENS.operator));
     await raw.open();
     try {
-      await waitFor(() => raw.comments.length >= 2, 'two keep-alive comments');
+      await waitFor('two keep-alive comments', () => raw.comments.length >= 2);
       expect(raw.comments[0]?.trim()).toBe('keepalive');
     } finally {
       raw.close();
@@ -158,7 +159,7 @@ describe('legacy SSE with a tutorial-style raw client', () => {
     try {
       await raw.call('initialize', initializeBody().params as Record<string, unknown>);
       const pending = raw.post({ jsonrpc: '2.0', id: 77, method: 'tools/call', params: { name: 'prepare_workspace', arguments: { hiring_id: 'h-slow' } } });
-      await waitFor(() => t.core.calls.some((c) => c.method === 'prepareWorkspace'), 'prepare_workspace to start');
+      await waitFor('prepare_workspace to start', () => t.core.calls.some((c) => c.method === 'prepareWorkspace'));
       await raw.post({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 77, reason: 'user gave up' } });
       const answer = await pending;
       expect(answer.status).toBe(200);

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { startDownstreamServer } from '../../src/relay/downstream';
 import { memoryLogger } from '../../src/shared/log';
 import { FakeRelayCore } from './fake-core';
-import { RawSseClient, TOKENS, initializeBody, key, rawRequest, startTestRelay, streamableClient, waitFor } from './helpers';
+import { RawSseClient, TOKENS, initializeBody, key, rawRequest, startTestRelay, streamableClient } from './helpers';
+import { waitFor } from '../support/wait';
 
 describe('server lifecycle', () => {
   it('closes with open streams and a request in flight, and stops listening to the core', async () => {
@@ -17,7 +18,7 @@ describe('server lifecycle', () => {
     await raw.open();
     await raw.call('initialize', initializeBody().params as Record<string, unknown>);
     const inFlight = raw.post({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'prepare_workspace', arguments: { hiring_id: 'hl' } } });
-    await waitFor(() => t.core.calls.some((c) => c.method === 'prepareWorkspace'), 'the request to reach the core');
+    await waitFor('the request to reach the core', () => t.core.calls.some((c) => c.method === 'prepareWorkspace'));
     expect(t.server.sessionCount()).toBe(2);
 
     await t.server.close();

@@ -2,7 +2,8 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallToolResultSchema, type Resource } from '@modelcontextprotocol/sdk/types.js';
-import { TOKENS, initializeBody, jsonOf, key, rawRequest, resourceJson, startTestRelay, streamableClient, waitFor, type TestRelay } from './helpers';
+import { TOKENS, initializeBody, jsonOf, key, rawRequest, resourceJson, startTestRelay, streamableClient, type TestRelay } from './helpers';
+import { waitFor } from '../support/wait';
 
 let t: TestRelay;
 
@@ -161,7 +162,7 @@ describe('Streamable HTTP /mcp with the SDK client', () => {
     const transport = c.client.transport as unknown as { terminateSession(): Promise<void>; sessionId?: string };
     const sid = transport.sessionId!;
     await transport.terminateSession();
-    await waitFor(() => t.server.sessionCount() === before, 'the session to end');
+    await waitFor('the session to end', () => t.server.sessionCount() === before);
     const after = await rawRequest(`${t.server.url}/mcp`, {
       method: 'POST',
       headers: { ...key(TOKENS.operator), 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'Mcp-Session-Id': sid },

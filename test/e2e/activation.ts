@@ -1,9 +1,11 @@
 // The extension's activation time as VS Code itself measures it: the
 // "Developer: Show Running Extensions" editor lists "Activation: N ms" for each
-// extension. Written to test-results/e2e/activation.json for the benchmark table.
+// extension. Written to test-results/e2e/vscode-<version>/activation.json for the
+// benchmark table (bench/extension.ts reads the oldest supported version's).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SCREENSHOT_DIR, eventually, type Workbench } from './workbench';
+import { currentVsCode } from './vscode-version';
+import { eventually, type Workbench } from './workbench';
 
 export const EXTENSION_NAME = 'Agrenting Hirings';
 
@@ -12,7 +14,7 @@ export interface ActivationMeasure {
   source: string;
 }
 
-export async function measureActivation(wb: Workbench, file = join(SCREENSHOT_DIR, 'activation.json')): Promise<ActivationMeasure> {
+export async function measureActivation(wb: Workbench, file = join(currentVsCode().resultsDir, 'activation.json')): Promise<ActivationMeasure> {
   await wb.runCommand('Developer: Show Running Extensions');
   const row = wb.page.locator('.monaco-list-row', { hasText: EXTENSION_NAME }).first();
   const time = row.locator('.activation-time');
@@ -25,7 +27,7 @@ export async function measureActivation(wb: Workbench, file = join(SCREENSHOT_DI
   }, 30_000);
   const measure: ActivationMeasure = {
     activationMs: Number(m[1].replace(/,/g, '')),
-    source: `code-server 4.100.3 "Developer: Show Running Extensions" (${text})`,
+    source: `code-server ${currentVsCode().codeServer} (VS Code ${currentVsCode().vscode}) "Developer: Show Running Extensions" (${text})`,
   };
   await wb.screenshot('running-extensions');
   await mkdir(join(file, '..'), { recursive: true });

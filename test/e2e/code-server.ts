@@ -1,36 +1,51 @@
-// Starts real VS Code (code-server 4.100.3) on loopback with a throwaway profile
-// and our packaged .vsix installed. See ../../../shared/docs/testing.md.
+// Starts real VS Code (code-server: the version of this run, see vscode-version.ts)
+// on loopback with a throwaway profile and our packaged .vsix installed.
+// See ../../../shared/docs/testing.md.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../support/net';
+import { currentVsCode, type VsCodeTarget } from './vscode-version';
+import { eventually } from './workbench';
 
 const run = promisify(execFile);
-
-export const CODE_SERVER_VERSION = '4.100.3';
-
-export function codeServerBin(): string {
-  const cache = process.env.AGRENTING_E2E_CACHE ?? join(homedir(), '.cache', 'agrenting-e2e');
-  return join(cache, `code-server-${CODE_SERVER_VERSION}`, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
-}
-
 
 export interface CodeServer {
   url: string;
   userDataDir: string;
+  target: VsCodeTarget;
   logs: string[];
   stop(): Promise<void>;
 }
 
+/** True while any process of the group is alive. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function startCodeServer(opts: {
-  vsix: string;
+  /** Our .vsix, or it first and then any test-only extension. */
+  vsix: string | string[];
   /** A folder, or a .code-workspace file (then adding folders never reloads the window). */
   open: string;
   settings: Record<string, unknown>;
   env?: Record<string, string>;
+  /** More code-server flags, e.g. --enable-proposed-api <extension id>. */
+  args?: string[];
+  target?: VsCodeTarget;
 }): Promise<CodeServer> {
+  const target = opts.target ?? currentVsCode();
+  if (!existsSync(target.entry) || !existsSync(target.nodeBin)) {
+    throw new Error(`code-server ${target.codeServer} (${target.key}) is not installed: run E2E_VSCODE=${target.key} bash test/e2e/setup.sh`);
+  }
   const root = await mkdtemp(join(tmpdir(), 'agrenting-e2e-cs-'));
   const userDataDir = join(root, 'user-data');
   const extensionsDir = join(root, 'extensions');
@@ -44,45 +59,55 @@ export async function startCodeServer(opts: {
       'extensions.autoUpdate': false,
       'extensions.autoCheckUpdates': false,
       'telemetry.telemetryLevel': 'off',
+      // Newer VS Codes (ignored by older ones): editors such as Running Extensions open in
+      // the editor area, not a modal over it, and the Chat view does not take the right side.
+      'workbench.editor.useModal': 'off',
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
       ...opts.settings,
     }),
   );
   const common = ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--disable-telemetry', '--disable-update-check'];
-  await run(process.execPath, [codeServerBin(), ...common, '--install-extension', opts.vsix], { timeout: 120_000 });
+  const install = [opts.vsix].flat().flatMap((v) => ['--install-extension', v]);
+  await run(target.nodeBin, [target.entry, ...common, ...install], { timeout: 120_000 });
   const port = await freePort();
   const logs: string[] = [];
+  // Its own process group: code-server 4.139 leaves its fileWatcher and agentHost
+  // children running when only the main process ends, so stop() ends the group.
   const child: ChildProcess = spawn(
-    process.execPath,
-    [codeServerBin(), '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, ...common, opts.open],
-    { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    target.nodeBin,
+    [target.entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, ...common, ...(opts.args ?? []), opts.open],
+    { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
+  const pgid = child.pid;
+  if (pgid === undefined) throw new Error(`code-server ${target.codeServer} did not start`);
+  // A test process that ends without stop() (a crash, a timeout) still takes the group down.
+  const killOnExit = () => {
+    if (groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
+  };
+  process.once('exit', killOnExit);
   child.stdout?.on('data', (d: Buffer) => logs.push(d.toString()));
   child.stderr?.on('data', (d: Buffer) => logs.push(d.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const res = await fetch(`${url}/healthz`);
-      if (res.ok) break;
-    } catch {
-      // not up yet
+  const stop = async () => {
+    process.off('exit', killOnExit);
+    if (groupAlive(pgid)) {
+      process.kill(-pgid, 'SIGTERM');
+      await eventually('code-server and its children to exit', () => !groupAlive(pgid), 5000).catch(() => {
+        if (groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
+      });
     }
-    if (child.exitCode !== null) throw new Error(`code-server exited early (${child.exitCode}):\n${logs.join('')}`);
-    if (Date.now() > deadline) throw new Error(`code-server did not start within 60 s:\n${logs.join('')}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return {
-    url,
-    userDataDir,
-    logs,
-    stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-        if (child.exitCode === null) child.kill('SIGKILL');
-      }
-      await rm(root, { recursive: true, force: true }).catch(() => undefined);
-    },
+    await rm(root, { recursive: true, force: true }).catch(() => undefined);
   };
+  const url = `http://127.0.0.1:${port}`;
+  const exitedEarly = new Promise<never>((_, reject) => {
+    child.once('exit', (code, signal) => reject(new Error(`code-server ${target.codeServer} exited early (${code ?? signal})`)));
+  });
+  exitedEarly.catch(() => undefined);
+  try {
+    const up = eventually(`code-server ${target.codeServer} to answer /healthz`, async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok, 60_000);
+    await Promise.race([up, exitedEarly]);
+  } catch (e) {
+    await stop();
+    throw new Error(`${(e as Error).message}:\n${logs.join('')}`);
+  }
+  return { url, userDataDir, target, logs, stop };
 }

@@ -1,7 +1,8 @@
-// The packaged extension in real VS Code (code-server 4.100.3) in Debian Chromium,
-// against the built relay (review required) and the sandbox marketplace. Each step
-// is what a person does in the UI; each asserts what the sandbox recorded and
-// leaves a screenshot in test-results/e2e.
+// The packaged extension in real VS Code (each version of versions.json, see
+// vscode-version.ts) in Debian Chromium, against the built relay (review required)
+// and the sandbox marketplace. Each step is what a person does in the UI; each
+// asserts what the sandbox recorded and leaves a screenshot in
+// test-results/e2e/vscode-<version>/extension.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -288,6 +289,14 @@ describe('Agrenting extension in VS Code', () => {
     await wb.webviewFrame('Hiring id');
     await wb.widenSidebar(160);
     await wb.screenshot('sidebar-overview');
+  });
+
+  it('offers the relay to VS Code as an MCP server (both versions accept the provider)', async () => {
+    // VS Code 1.100 accepts it too (the modelContextServerCollections contribution), lists and starts the
+    // server, but drops its tools: vscode-mcp.e2e.ts, which needs them, runs on 1.139 only (vscode-version.ts).
+    const log = await extensionOutput(stack.codeServer.userDataDir);
+    expect(log).toContain('offered the relay to Copilot agent mode as an MCP server');
+    expect(log).not.toContain('refused the MCP server definition provider');
   });
 
   it('ran every command without an error', async () => {

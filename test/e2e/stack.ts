@@ -1,27 +1,50 @@
 // Everything the end-to-end suite runs against, started the way a person would:
 // the sandbox marketplace (in-process), the built relay (`node dist/relay.js`,
 // review required) connected to it, and real VS Code (code-server) with the
-// packaged .vsix, pointed at the relay's state dir, in Debian Chromium.
+// packaged .vsix, pointed at the relay's state dir, in Debian Chromium. The VS Code
+// is the one of this run (E2E_VSCODE, see vscode-version.ts).
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
+import { expect } from 'vitest';
 import { memoryLogger } from '../../src/shared/log';
 import { startSandbox, type RegisteredAgent, type Sandbox } from '../../src/sandbox';
 import { startRelayProcess, type RelayProcess } from '../support/relay-process';
 import { startCodeServer, type CodeServer } from './code-server';
-import { launchBrowser, SCREENSHOT_DIR, Workbench, eventually } from './workbench';
+import { currentVsCode, type VsCodeTarget } from './vscode-version';
+import { launchBrowser, Workbench, eventually } from './workbench';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
 export const VSIX = join(REPO_ROOT, 'agrenting-hirings.vsix');
 /** The relay names the agent from AGRENTING_API_KEY "default". */
 export const AGENT_NAME = 'default';
 
+export interface StackOptions {
+  /** Names the screenshot folder (test-results/e2e/vscode-<version>/<name>); default: the e2e file's name. */
+  name?: string;
+  /** Test-only extensions installed after ours. */
+  extraVsix?: string[];
+  /** Environment of code-server (and so of the extension host). */
+  env?: Record<string, string>;
+  /** More code-server flags. */
+  args?: string[];
+  /** More user settings (over the suite's own). */
+  settings?: Record<string, unknown>;
+}
+
 export interface Stack {
+  target: VsCodeTarget;
   sandbox: Sandbox;
   agent: RegisteredAgent;
+  /** The running relay; restartRelay() replaces it. */
   relay: RelayProcess;
+  /**
+   * Stops the relay (SIGTERM), runs whileStopped (e.g. waits for VS Code to see it gone), and starts it
+   * again on the same state dir and address, e.g. with a new worker token.
+   */
+  restartRelay(opts?: { workerToken?: string; whileStopped?: () => Promise<void> }): Promise<RelayProcess>;
   stateDir: string;
   workspaceFile: string;
   codeServer: CodeServer;
@@ -32,7 +55,15 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+/** The running e2e file's name without .e2e.ts (vitest knows it inside hooks and tests). */
+function fileName(): string {
+  const path = expect.getState().testPath;
+  return path ? basename(path).replace(/\.e2e\.ts$/, '') : 'e2e';
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const target = currentVsCode();
+  const shotsDir = join(target.resultsDir, opts.name ?? fileName());
   if (!existsSync(VSIX)) throw new Error(`${VSIX} is missing: run npm run test:e2e (it packages the extension first).`);
   const root = await mkdtemp(join(tmpdir(), 'agrenting-e2e-'));
   const stateDir = join(root, 'relay-state');
@@ -59,12 +90,30 @@ export async function startStack(): Promise<Stack> {
   };
   try {
     const agent = sandbox.registerAgent({ name: 'E2E coding agent', capabilities: ['coding'], category: 'coding' });
-    const relay = (parts.relay = await startRelayProcess({ upstream: sandbox.url, stateDir, apiKey: agent.apiKey, review: 'required', readyTimeoutMs: 30_000 }));
-    // The relay's link is up when the sandbox has an initialized, subscribed session for the agent.
-    await eventually('the relay to open its session with the sandbox', () => sandbox.inspect().sessions.some((s) => s.agentId === agent.id && s.initialized && s.subscriptions.length > 0), 30_000);
+    /** address: HOST:PORT to listen on (a restart keeps the first run's); port 0 the first time. */
+    const launchRelay = async (o: { workerToken?: string; address?: string } = {}) => {
+      const before = new Set(sandbox.inspect().sessions.map((s) => s.id));
+      const r = await startRelayProcess({
+        upstream: sandbox.url,
+        stateDir,
+        apiKey: agent.apiKey,
+        review: 'required',
+        readyTimeoutMs: 30_000,
+        env: o.workerToken ? { AGRENTING_RELAY_TOKEN: o.workerToken } : undefined,
+        extraArgs: o.address ? ['--listen', o.address] : undefined,
+      });
+      // The relay's link is up when the sandbox has a new initialized, subscribed session for the agent.
+      const linked = () => sandbox.inspect().sessions.some((s) => !before.has(s.id) && s.agentId === agent.id && s.initialized && s.subscriptions.length > 0);
+      await eventually('the relay to open its session with the sandbox', linked, 30_000);
+      return r;
+    };
+    const relay = (parts.relay = await launchRelay());
 
     const codeServer = (parts.codeServer = await startCodeServer({
-      vsix: VSIX,
+      target,
+      vsix: [VSIX, ...(opts.extraVsix ?? [])],
+      env: opts.env,
+      args: opts.args,
       open: workspaceFile,
       settings: {
         'agrenting.relay.stateDir': stateDir,
@@ -78,14 +127,24 @@ export async function startStack(): Promise<Stack> {
         'window.restoreWindows': 'none',
         // The relay and the sandbox listen on loopback; code-server would offer to forward each port.
         'remote.autoForwardPorts': false,
+        ...opts.settings,
       },
     }));
     const browser = (parts.browser = await launchBrowser());
-    const wb = await Workbench.open(browser, codeServer.url);
-    return {
+    const wb = await Workbench.open(browser, codeServer.url, shotsDir);
+    const stack: Stack = {
+      target,
       sandbox,
       agent,
       relay,
+      async restartRelay(o = {}) {
+        // Same address, as a person's relay on its configured port: only what changed (a token) differs.
+        const address = new URL(stack.relay.url).host;
+        await stack.relay.kill('SIGTERM');
+        await o.whileStopped?.();
+        stack.relay = parts.relay = await launchRelay({ workerToken: o.workerToken, address });
+        return stack.relay;
+      },
       stateDir,
       workspaceFile,
       codeServer,
@@ -93,9 +152,9 @@ export async function startStack(): Promise<Stack> {
       wb,
       stop,
       async diagnostics() {
-        const relayLog = await readFile(join(stateDir, 'relay.log'), 'utf8').catch(() => relay.stderr());
+        const relayLog = await readFile(join(stateDir, 'relay.log'), 'utf8').catch(() => stack.relay.stderr());
         return [
-          `screenshots: ${SCREENSHOT_DIR}`,
+          `VS Code ${target.vscode} (code-server ${target.codeServer}); screenshots: ${shotsDir}`,
           '--- code-server output (tail) ---',
           codeServer.logs.join('').slice(-6000),
           '--- relay log (tail) ---',
@@ -105,6 +164,7 @@ export async function startStack(): Promise<Stack> {
         ].join('\n');
       },
     };
+    return stack;
   } catch (e) {
     const logs = parts.codeServer?.logs.join('').slice(-4000) ?? '';
     await stop();

@@ -2,8 +2,11 @@
 import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { waitFor } from '../support/wait';
+import { currentVsCode } from './vscode-version';
 
-export const SCREENSHOT_DIR = process.env.AGRENTING_E2E_SCREENSHOTS ?? join(process.cwd(), 'test-results', 'e2e');
+/** This run's results folder, test-results/e2e/vscode-<version> (a Workbench writes into its own subfolder, shotsDir). */
+export const SCREENSHOT_DIR = currentVsCode().resultsDir;
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
@@ -22,19 +25,23 @@ export async function launchBrowser(): Promise<Browser> {
 
 export class Workbench {
   private shots = 0;
-  constructor(readonly page: Page) {}
+  /** shotsDir: where screenshot() writes, one folder per VS Code version and e2e file. */
+  constructor(
+    readonly page: Page,
+    readonly shotsDir: string,
+  ) {}
 
-  static async open(browser: Browser, url: string): Promise<Workbench> {
+  static async open(browser: Browser, url: string, shotsDir: string): Promise<Workbench> {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(url);
     await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
-    return new Workbench(page);
+    return new Workbench(page, shotsDir);
   }
 
   async screenshot(step: string): Promise<string> {
-    await mkdir(SCREENSHOT_DIR, { recursive: true });
+    await mkdir(this.shotsDir, { recursive: true });
     this.shots += 1;
-    const file = join(SCREENSHOT_DIR, `${String(this.shots).padStart(2, '0')}-${step.replace(/[^a-z0-9-]+/gi, '-')}.png`);
+    const file = join(this.shotsDir, `${String(this.shots).padStart(2, '0')}-${step.replace(/[^a-z0-9-]+/gi, '-')}.png`);
     await this.page.screenshot({ path: file });
     return file;
   }
@@ -236,18 +243,7 @@ export class Workbench {
   }
 }
 
-/** Polls a condition until it holds or the deadline passes; the error names what was awaited. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** Polls the workbench (test/support/wait.ts) with a UI's patience: 30 s, every 200 ms. */
+export function eventually<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  return waitFor(what, probe, timeoutMs, 200);
 }

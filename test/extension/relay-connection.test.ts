@@ -9,6 +9,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { ReadResourceRequestSchema, SubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { RelayConnection } from '../../src/extension/relay-connection';
 import { memoryLogger } from '../../src/shared/log';
+import { waitFor } from '../support/wait';
 
 /** What the scripted relay serves now, and how long each read of a URI takes. */
 const state = {
@@ -73,14 +74,6 @@ afterAll(async () => {
   await new Promise((r) => http.close(r));
 });
 
-async function until(what: string, cond: () => boolean, deadlineMs = 10_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 const info = () => ({ url, pid: process.pid, version: '0', startedAt: '', operatorToken: state.token, workerTokens: {} });
 const notifyAll = (uri: string) => Promise.all(servers.map((s) => s.sendResourceUpdated({ uri }).catch(() => undefined)));
 
@@ -90,7 +83,7 @@ describe('relay connection snapshots', () => {
     let events = 0;
     conn.onData(() => events++);
     conn.start();
-    await until('connected', () => conn.state === 'connected');
+    await waitFor('connected', () => conn.state === 'connected');
     expect(conn.data.hirings.map((h) => h.hiring.id)).toEqual(['h1']);
 
     // A slow status read starts while hirings change twice; the first hirings read is slow too.
@@ -99,12 +92,12 @@ describe('relay connection snapshots', () => {
     await notifyAll('relay://status');
     state.hirings = [...state.hirings, { hiring: { id: 'h2' }, agent: 'default', phase: 'new' }];
     await notifyAll('relay://hirings');
-    await until('the first hirings read to start', () => (state.delays.get('relay://hirings')?.length ?? 0) === 1);
+    await waitFor('the first hirings read to start', () => (state.delays.get('relay://hirings')?.length ?? 0) === 1);
     state.hirings = [...state.hirings, { hiring: { id: 'h3' }, agent: 'default', phase: 'claimed' }];
     await notifyAll('relay://hirings');
 
     const before = events;
-    await until('the status read to land', () => events >= before + 2 && conn.data.status !== undefined && (state.delays.get('relay://status')?.length ?? 0) === 0);
+    await waitFor('the status read to land', () => events >= before + 2 && conn.data.status !== undefined && (state.delays.get('relay://status')?.length ?? 0) === 0);
     await new Promise((r) => setTimeout(r, 500)); // let the slow reads finish; they must change nothing
     expect(conn.data.hirings.map((h) => h.hiring.id)).toEqual(['h1', 'h2', 'h3']);
     conn.dispose();
@@ -113,7 +106,7 @@ describe('relay connection snapshots', () => {
   it('never connects with a wrong token and says why, without the token', async () => {
     const conn = new RelayConnection({ locate: async () => ({ ...info(), operatorToken: 'rop_wrong_one_123' }), log: memoryLogger('t'), version: 't', minBackoffMs: 20, maxBackoffMs: 50 });
     conn.start();
-    await until('an error', () => conn.lastError !== undefined);
+    await waitFor('an error', () => conn.lastError !== undefined);
     expect(conn.state).not.toBe('connected');
     expect(conn.lastError).toMatch(/401/);
     expect(conn.lastError).not.toContain('rop_wrong_one_123');

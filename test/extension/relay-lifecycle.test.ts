@@ -11,6 +11,7 @@ import { findLiveRelay, pidAlive, type RelayFile } from '../../src/extension/rel
 import { normalizeSettings } from '../../src/extension/settings-model';
 import { readRelayFile } from '../../src/relay/relay-file';
 import { memoryLogger } from '../../src/shared/log';
+import { waitFor } from '../support/wait';
 
 const root = mkdtempSync(join(tmpdir(), 'agr-ext-life-'));
 const stateDir = join(root, 'state');
@@ -23,14 +24,6 @@ const settings = normalizeSettings(
 );
 const launch = { settings, relayScript, execPath: process.execPath, mode: 'sandbox' as const, baseEnv: process.env };
 const connections: RelayConnection[] = [];
-
-async function until(what: string, cond: () => boolean, deadlineMs = 20_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 function connect(locate: () => Promise<RelayFile | undefined>): RelayConnection {
   const c = new RelayConnection({ locate, log, version: 'test', pingIntervalMs: 200, minBackoffMs: 50, maxBackoffMs: 200, toolTimeoutMs: 20_000 });
@@ -59,18 +52,18 @@ describe('relay lifecycle and connection', () => {
     expect((await proc.start(launch)).pid).toBe(info.pid);
 
     const conn = connect(() => findLiveRelay(stateDir));
-    await until('connected', () => conn.state === 'connected');
+    await waitFor('connected', () => conn.state === 'connected', 20_000);
     expect(conn.data.status?.review).toBe('required');
 
     // The demo hires the sandbox agent and its worker submits: the result waits for review.
-    await until('a submission waiting for review', () => conn.data.reviews.some((s) => s.state === 'awaiting_review'), 25_000);
+    await waitFor('a submission waiting for review', () => conn.data.reviews.some((s) => s.state === 'awaiting_review'), 25_000);
     const waiting = conn.data.reviews.find((s) => s.state === 'awaiting_review');
     if (!waiting) throw new Error('no review');
     // review://queue and relay://hirings are separate resources: the hiring's phase follows shortly.
-    await until('the hiring to await review', () => conn.data.hirings.find((h) => h.hiring.id === waiting.hiringId)?.phase === 'awaiting_review');
+    await waitFor('the hiring to await review', () => conn.data.hirings.find((h) => h.hiring.id === waiting.hiringId)?.phase === 'awaiting_review', 20_000);
 
     await conn.callTool('approve_submission', { submission_id: waiting.id });
-    await until('the approved hiring to be done', () => conn.data.hirings.find((h) => h.hiring.id === waiting.hiringId)?.phase === 'done', 25_000);
+    await waitFor('the approved hiring to be done', () => conn.data.hirings.find((h) => h.hiring.id === waiting.hiringId)?.phase === 'done', 25_000);
 
     // A tool failure is a sentence, not a crash.
     await expect(conn.callTool('approve_submission', { submission_id: 'no-such-submission' })).rejects.toThrow(RelayToolError);
@@ -79,7 +72,7 @@ describe('relay lifecycle and connection', () => {
     expect(await proc.stop(stateDir)).toBe(true);
     expect(pidAlive(info.pid)).toBe(false);
     expect(readRelayFile(stateDir)).toBeUndefined();
-    await until('the connection to notice', () => conn.state !== 'connected');
+    await waitFor('the connection to notice', () => conn.state !== 'connected', 20_000);
     await expect(conn.callTool('claim_hiring', { hiring_id: 'x' })).rejects.toThrow(RelayNotConnectedError);
     expect(await proc.stop(stateDir)).toBe(false);
 
@@ -87,14 +80,14 @@ describe('relay lifecycle and connection', () => {
     const again = await proc.start(launch);
     expect(again.pid).not.toBe(info.pid);
     conn.wake();
-    await until('reconnected', () => conn.state === 'connected');
+    await waitFor('reconnected', () => conn.state === 'connected', 20_000);
     expect(conn.info?.url).toBe(again.url);
   });
 
   it('reports a wrong operator token as an error, never connecting', async () => {
     const info = await proc.start(launch);
     const conn = connect(async () => ({ ...info, operatorToken: 'rop_wrong_token_for_test' }));
-    await until('an error', () => conn.lastError !== undefined);
+    await waitFor('an error', () => conn.lastError !== undefined, 20_000);
     expect(conn.state).not.toBe('connected');
     expect(conn.lastError).toMatch(/401|unauthori[sz]ed|API key|token/i);
     expect(conn.lastError).not.toContain('rop_wrong_token_for_test');

@@ -12,9 +12,10 @@
 // outbox's refusal.
 import { afterAll, describe, expect, it } from 'vitest';
 import { HiringStore } from '../../src/relay/inbox/store';
-import { createRelay } from '../../src/relay/relay';
+import { startRelay } from '../../src/relay/relay';
 import type { Caller, UpstreamLink, UpstreamListener } from '../../src/relay/types';
-import { hiring, quietLogger, tempDir, waitFor } from '../inbox/helpers';
+import { hiring, quietLogger, tempDir } from '../inbox/helpers';
+import { waitFor } from '../support/wait';
 
 describe('known bug: a stale platform view reopens a completed hiring', () => {
   const t = tempDir('faults-bug-stale-');
@@ -58,7 +59,7 @@ describe('known bug (core level): the reopened hiring is offered again and its s
       deliver: async () => ({ kind: 'confirmed' }),
       systemPrompt: async () => '',
     };
-    const relay = createRelay({
+    const relay = await startRelay({
       agents: [{ name: 'a', baseUrl: 'http://127.0.0.1:9', apiKey: 'bug-repro-agent-key' }],
       stateDir: t.dir,
       port: 0,
@@ -71,14 +72,13 @@ describe('known bug (core level): the reopened hiring is offered again and its s
         return link;
       },
     });
-    await relay.start();
     try {
       const worker: Caller = { role: 'worker', agent: 'a', name: 'a' };
       const stale = hiring('H-core', { status: 'in_progress', updated_at: '2026-11-24T10:00:00Z' });
       listener?.onHirings('a', [stale], 'mcp');
-      await waitFor(() => relay.listActive(worker).length === 1, 'the hiring in the store');
+      await waitFor('the hiring in the store', () => relay.listActive(worker).length === 1);
       await relay.submitResult(worker, { hiring_id: 'H-core', output: { summary: 'done' } });
-      await waitFor(() => relay.getHiring(worker, 'H-core').phase === 'done', 'the delivery');
+      await waitFor('the delivery', () => relay.getHiring(worker, 'H-core').phase === 'done');
 
       // A pending list read before the delivery answers late.
       listener?.onHirings('a', [stale], 'mcp');

@@ -6,18 +6,19 @@
 // one accepted result and one idempotency key, and no platform ping went
 // unanswered for 3 s unless the proxy was interfering with that session.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRelay, type Relay } from '../../src/relay/relay';
+import { startRelay, type Relay } from '../../src/relay/relay';
 import type { ProbeResult, Sandbox, SessionEvent } from '../../src/sandbox/index';
 import { createLogger } from '../../src/shared/log';
 import { TIMING } from '../../src/shared/protocol';
 import { tempDir } from '../inbox/helpers';
-import { waitFor } from '../upstream/fake-platform';
+
 import { quietSandbox, startCallbackServer } from '../upstream/helpers';
 import { DEFAULT_CHAOS, startChaosProxy, type ChaosProxy, type ChaosRates } from '../support/chaos-proxy';
 import { hireOverTime } from '../support/hirer';
 import { allFinished, describeVerdicts, readLedger } from '../support/ledger';
 import { envInt, faultSeed, fork, pick } from '../support/seed';
 import { startWorker, type Worker } from '../support/worker';
+import { waitFor } from '../support/wait';
 
 const TOTAL = envInt('CHAOS_HIRINGS', 200);
 const PING_BUDGET = TIMING.pingBudgetMs;
@@ -79,7 +80,7 @@ describe('the relay behind a chaos proxy', () => {
 
   it(`delivers ${TOTAL} hirings exactly once through dropped, stalled and cut streams and failing POSTs`, async () => {
     const agent = sb.registerAgent({ name: 'chaos agent', metadata: { callback_url: callback.url } });
-    relay = createRelay({
+    relay = await startRelay({
       agents: [{ name: 'chaos', baseUrl: proxy.url, apiKey: agent.apiKey, agentId: agent.id }],
       stateDir: state.dir,
       port: 0,
@@ -98,18 +99,17 @@ describe('the relay behind a chaos proxy', () => {
         authRetryMs: 1000,
         safetyNetMs: 5000,
       },
-      outboxBackoff: { baseDelayMs: 100, maxDelayMs: 2000 },
+      outboxBackoff: { baseMs: 100, capMs: 2000 },
     });
-    await relay.start();
     worker = startWorker({ locate: () => ({ url: relay.url, token: relay.tokens.workerTokens.chaos }), pollMs: 400 });
 
     const ids = await hireOverTime(sb, agent.id, { total: TOTAL, window: 30, parallel: 6 }).done;
     // Let the system settle: no new faults, stalled streams released.
     proxy.setChaos(false);
     const calmSince = Date.now();
-    await waitFor(() => allFinished(sb, ids), `all ${ids.length} hirings to finish on the sandbox`, 120_000);
+    await waitFor(`all ${ids.length} hirings to finish on the sandbox`, () => allFinished(sb, ids), 120_000);
     // A few pings with no fault anywhere near them.
-    await waitFor(() => pings.filter((p) => p.session && p.at - PING_BUDGET > calmSince).length >= 3, 'three pings after the chaos', 30_000);
+    await waitFor('three pings after the chaos', () => pings.filter((p) => p.session && p.at - PING_BUDGET > calmSince).length >= 3, 30_000);
 
     const ledger = readLedger(sb, ids);
     const stats = proxy.stats();

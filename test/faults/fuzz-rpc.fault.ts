@@ -5,17 +5,18 @@
 // keep answering valid requests, and a hiring made after the garbage is worked
 // and delivered exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRelay, type Relay } from '../../src/relay/relay';
+import { startRelay, type Relay } from '../../src/relay/relay';
 import type { Sandbox } from '../../src/sandbox/index';
 import { createLogger } from '../../src/shared/log';
 import { RawSseClient, initializeBody, key, streamableClient } from '../downstream/helpers';
 import { tempDir } from '../inbox/helpers';
-import { waitFor } from '../upstream/fake-platform';
+
 import { quietSandbox, startCallbackServer } from '../upstream/helpers';
 import { hostileBody, type Json } from '../support/fuzz';
 import { readLedger, describeVerdicts } from '../support/ledger';
 import { envInt, faultSeed, fork, pick } from '../support/seed';
 import { startWorker, type Worker } from '../support/worker';
+import { waitFor } from '../support/wait';
 
 const BODIES = envInt('FUZZ_RPC_BODIES', 150);
 
@@ -66,7 +67,7 @@ describe('fuzzing JSON-RPC sent to the relay and the sandbox', () => {
     sb = await quietSandbox({ postAnswer: 'body', rateLimitPerMinute: 0 });
     callback = await startCallbackServer();
     agent = sb.registerAgent({ name: 'fuzz agent', metadata: { callback_url: callback.url } });
-    relay = createRelay({
+    relay = await startRelay({
       agents: [{ name: 'fz', baseUrl: sb.url, apiKey: agent.apiKey, agentId: agent.id }],
       stateDir: state.dir,
       port: 0,
@@ -75,7 +76,6 @@ describe('fuzzing JSON-RPC sent to the relay and the sandbox', () => {
       keepAliveMs: 0,
       logger: createLogger('relay', { level: 'error', sink: (line) => problems.push(line) }),
     });
-    await relay.start();
     worker = startWorker({ locate: () => ({ url: relay.url, token: relay.tokens.workerTokens.fz }), pollMs: 300 });
   });
 
@@ -138,7 +138,7 @@ describe('fuzzing JSON-RPC sent to the relay and the sandbox', () => {
     // Nothing lost: work made after the garbage goes through once.
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await sb.hire(agent.id, { task_description: `after the garbage #${i}`, price: '1.00' })).id);
-    await waitFor(() => ids.every((id) => sb.hiring(id)?.status === 'completed'), 'hirings made after the garbage to complete', 20_000);
+    await waitFor('hirings made after the garbage to complete', () => ids.every((id) => sb.hiring(id)?.status === 'completed'), 20_000);
     const ledger = readLedger(sb, ids);
     expect(ledger.lost, describeVerdicts(ledger.lost)).toEqual([]);
     expect(ledger.doubled, describeVerdicts(ledger.doubled)).toEqual([]);

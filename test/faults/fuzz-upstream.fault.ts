@@ -3,14 +3,15 @@
 // (AgentLink → store). No crash, the session answers pings afterwards, and a
 // valid hiring announced after each burst of garbage still lands in the store.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRelay, type Relay } from '../../src/relay/relay';
+import { startRelay, type Relay } from '../../src/relay/relay';
 import type { Caller } from '../../src/relay/types';
 import { HiringParseError, parseHiring, parseHiringList } from '../../src/shared/hiring';
 import { createLogger } from '../../src/shared/log';
 import { tempDir } from '../inbox/helpers';
-import { startFakePlatform, waitFor, type FakePlatform, type FakeSession } from '../upstream/fake-platform';
+import { startFakePlatform, type FakePlatform, type FakeSession } from '../upstream/fake-platform';
 import { deepJson, nastyString, nearMiss, randomJson, type Json } from '../support/fuzz';
 import { between, envInt, faultSeed, fork, pick, type Random } from '../support/seed';
+import { waitFor } from '../support/wait';
 
 const ROUNDS = envInt('FUZZ_SSE_ROUNDS', 40);
 const OPERATOR: Caller = { role: 'operator', name: 'fuzz' };
@@ -80,7 +81,7 @@ describe('fuzzing what the platform sends', () => {
     });
     // The REST safety net sees the same list: a frame corrupted by the garbage before it is still caught.
     fake.rest = (req) => (req.url?.startsWith('/api/v1/hirings/pending') ? { status: 200, body: { data: list } } : undefined);
-    relay = createRelay({
+    relay = await startRelay({
       agents: [{ name: 'fuzz', baseUrl: fake.url, apiKey: fake.apiKey }],
       stateDir: state.dir,
       port: 0,
@@ -88,7 +89,6 @@ describe('fuzzing what the platform sends', () => {
       logger: createLogger('relay', { level: 'error', sink: () => undefined }),
       linkTiming: { requestTimeoutMs: 2000, connectTimeoutMs: 1000, pingIntervalMs: 60_000, pingTimeoutMs: 1000, backoffBaseMs: 20, backoffCapMs: 200, stableResetMs: 60_000, authRetryMs: 200, safetyNetMs: 1000 },
     });
-    await relay.start();
   });
 
   afterAll(async () => {
@@ -97,7 +97,7 @@ describe('fuzzing what the platform sends', () => {
     state.cleanup();
   });
 
-  const liveSession = () => waitFor(() => [...fake.sessions].reverse().find((s) => s.open && relay.status().links[0]?.state === 'connected'), 'a live session', 10_000);
+  const liveSession = () => waitFor('a live session', () => [...fake.sessions].reverse().find((s) => s.open && relay.status().links[0]?.state === 'connected'), 10_000);
   const stored = (id: string) => relay.listAll(OPERATOR).some((v) => String(v.hiring.id) === id);
 
   it(`keeps every valid hiring through ${ROUNDS} bursts of malformed frames, messages and hirings`, async () => {
@@ -117,13 +117,13 @@ describe('fuzzing what the platform sends', () => {
       list = hostileList(rand, valid.slice(-5));
       // The real signal, after the garbage, on whatever session is live now.
       fake.send(await liveSession(), { jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'hiring://pending' } });
-      await waitFor(() => stored(String(h.id)), `valid hiring ${String(h.id)} in the store after round ${round}`, 15_000);
+      await waitFor(`valid hiring ${String(h.id)} in the store after round ${round}`, () => stored(String(h.id)), 15_000);
     }
 
     // The session still answers the platform's ping.
     const s = await liveSession();
     fake.send(s, { jsonrpc: '2.0', id: 'final-ping', method: 'ping' });
-    await waitFor(() => fake.received.find((r) => r.msg.id === 'final-ping' && r.msg.result !== undefined), 'the answer to a ping after the garbage', 10_000);
+    await waitFor('the answer to a ping after the garbage', () => fake.received.find((r) => r.msg.id === 'final-ping' && r.msg.result !== undefined), 10_000);
     // Server requests the relay does not serve got a JSON-RPC error, not silence.
     const unknownAnswered = fake.received.filter((r) => typeof r.msg.id === 'string' && r.msg.id.startsWith('srv-') && r.msg.error?.code === -32601).length;
     console.log(`[faults] fuzz-upstream: ${ROUNDS} rounds, ${frames} malformed frames, ${sessionsSeen} sessions, ${unknownAnswered} unknown server requests answered -32601`);

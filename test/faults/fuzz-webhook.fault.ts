@@ -7,16 +7,18 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBridge, webhookSignature, type Bridge } from '../../src/relay/bridge';
-import { createRelay, type Relay } from '../../src/relay/relay';
+import { startRelay, type Relay } from '../../src/relay/relay';
 import type { Caller } from '../../src/relay/types';
 import { createLogger } from '../../src/shared/log';
 import { payload } from '../bridge/helpers';
 import { tempDir } from '../inbox/helpers';
-import { waitFor } from '../upstream/fake-platform';
+
 import { quietSandbox } from '../upstream/helpers';
 import type { Sandbox } from '../../src/sandbox/index';
 import { deepJson, hostileBody, nastyString, type Json } from '../support/fuzz';
 import { between, envInt, faultSeed, fork, pick } from '../support/seed';
+import { waitFor } from '../support/wait';
+import { parseBridgeConfig } from '../../src/relay/bridge/config';
 
 const BODIES = envInt('FUZZ_WEBHOOK_BODIES', 300);
 const KEY = 'fault-webhook-key-0123456789';
@@ -85,18 +87,17 @@ describe('fuzzing webhook deliveries', () => {
   beforeAll(async () => {
     sb = await quietSandbox();
     const agent = sb.registerAgent({ name: 'webhook fuzz agent' });
-    relay = createRelay({
+    relay = await startRelay({
       agents: [{ name: 'hook', baseUrl: sb.url, apiKey: agent.apiKey, agentId: agent.id }],
       stateDir: state.dir,
       port: 0,
       durable: false,
       logger: createLogger('relay', { level: 'error', sink: () => undefined }),
     });
-    await relay.start();
     bridge = createBridge({
       core: relay,
       agent: 'hook',
-      config: { listen: { host: '127.0.0.1', port: 0 }, webhookKeyEnv: 'F_HOOK_KEY', webhookSecretEnv: 'F_HOOK_SECRET', maxBodyBytes: MAX_BODY, tasksDir: `${state.dir}/tasks` },
+      config: parseBridgeConfig({ listen: { host: '127.0.0.1', port: 0 }, webhookKeyEnv: 'F_HOOK_KEY', webhookSecretEnv: 'F_HOOK_SECRET', maxBodyBytes: MAX_BODY, tasksDir: `${state.dir}/tasks` }),
       env: { F_HOOK_KEY: KEY, F_HOOK_SECRET: SECRET },
       log: createLogger('bridge', { level: 'error', sink: () => undefined }),
     });
@@ -164,13 +165,13 @@ describe('fuzzing webhook deliveries', () => {
     }
 
     // Whatever was accepted was stored; no unsafe id ever was.
-    await waitFor(() => accepted.every(stored), 'every accepted delivery to reach the store', 10_000);
+    await waitFor('every accepted delivery to reach the store', () => accepted.every(stored), 10_000);
     for (const id of UNSAFE_IDS) expect(stored(id), `unsafe id ${JSON.stringify(id)} in the store`).toBe(false);
     // A valid delivery after all that still arrives.
     const last = JSON.stringify(payload('after-the-garbage'));
     const a = await send(port, '/webhook/agrenting/hiring', 'POST', last, signedHeaders(last));
     expect(a.status).toBe(200);
-    await waitFor(() => stored('after-the-garbage'), 'the valid delivery in the store', 10_000);
+    await waitFor('the valid delivery in the store', () => stored('after-the-garbage'), 10_000);
     const health = await send(port, '/health', 'GET', undefined, {});
     expect(health.status).toBe(200);
 

@@ -10,13 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index';
 import { TOOL } from '../../src/shared/protocol';
 import { tempDir } from '../inbox/helpers';
-import { waitFor } from '../upstream/fake-platform';
+
 import { quietSandbox, startCallbackServer } from '../upstream/helpers';
 import { hireOverTime } from '../support/hirer';
 import { allFinished, describeVerdicts, readLedger } from '../support/ledger';
 import { relayFileOf, startRelayProcess, type RelayProcess } from '../support/relay-process';
 import { between, envInt, faultSeed, fork } from '../support/seed';
 import { startWorker, type Worker } from '../support/worker';
+import { waitFor } from '../support/wait';
 
 const TOTAL = envInt('KILL_HIRINGS', 500);
 const KILLS = envInt('KILL_COUNT', 8);
@@ -116,16 +117,16 @@ describe('kill -9 of the relay during a run of hirings', () => {
     // Kills whose moment never came (the run was faster than the plan) happen now, while deliveries finish.
     for (const k of [armed, ...plan]) {
       if (!k || allFinished(sb, ids)) break;
-      await waitFor(() => !restarting, 'the relay to restart', 30_000);
+      await waitFor('the relay to restart', () => !restarting, 30_000);
       armed = k;
       if (!k.midDelivery) killNow(false);
-      else await waitFor(() => armed !== k || allFinished(sb, ids), 'a delivery to kill the relay in', 60_000);
+      else await waitFor('a delivery to kill the relay in', () => armed !== k || allFinished(sb, ids), 60_000);
     }
     armed = undefined;
-    await waitFor(() => !restarting, 'the last restart', 30_000);
+    await waitFor('the last restart', () => !restarting, 30_000);
     sb.events.off('delivery', onDelivery);
 
-    await waitFor(() => allFinished(sb, ids), `all ${ids.length} hirings to finish on the sandbox`, 120_000);
+    await waitFor(`all ${ids.length} hirings to finish on the sandbox`, () => allFinished(sb, ids), 120_000);
     const isPush = new Set(ids.filter((id) => sb.hiring(id)?.deliveryMode === 'push'));
     const ledger = readLedger(sb, ids, (id) => (isPush.has(id) ? 'failed' : 'completed'));
     console.log(

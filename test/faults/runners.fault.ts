@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index';
 import { tempDir } from '../inbox/helpers';
-import { waitFor } from '../upstream/fake-platform';
+import { waitFor } from '../support/wait';
 import { quietSandbox, startCallbackServer } from '../upstream/helpers';
 import { allFinished, describeVerdicts, readLedger } from '../support/ledger';
 import { startRelayProcess, type RelayProcess } from '../support/relay-process';
@@ -76,7 +76,7 @@ describe('kill -9 of the relay while runners work', () => {
         relay = await start();
       }
     }
-    await waitFor(() => allFinished(sb, ids), `all ${ids.length} hirings to finish on the sandbox`, 120_000);
+    await waitFor(`all ${ids.length} hirings to finish on the sandbox`, () => allFinished(sb, ids), 120_000);
 
     const ledger = readLedger(sb, ids, (id) => (sb.hiring(id)?.status === 'failed' ? 'failed' : 'completed'));
     const failed = ids.filter((id) => sb.hiring(id)?.status === 'failed');
@@ -93,7 +93,7 @@ describe('kill -9 of the relay while runners work', () => {
       .filter((f) => f.endsWith('pids.txt'))
       .flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map(Number));
     expect(pids.length).toBeGreaterThanOrEqual(ids.length);
-    await waitFor(() => pids.every((p) => !pidAlive(p)), 'every agent process to end', 10_000);
+    await waitFor('every agent process to end', () => pids.every((p) => !pidAlive(p)), 10_000);
 
     const leaks = filesUnder(state.dir).filter((f) => readFileSync(f, 'utf8').includes(agent.apiKey));
     expect(leaks).toEqual([]);

@@ -7,13 +7,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index';
 import { tempDir } from '../inbox/helpers';
-import { waitFor } from '../upstream/fake-platform';
+
 import { quietSandbox, startCallbackServer } from '../upstream/helpers';
 import { hireOverTime } from '../support/hirer';
 import { allFinished, describeVerdicts, readLedger } from '../support/ledger';
 import { relayFileOf, rssBytes, startRelayProcess, type RelayProcess } from '../support/relay-process';
 import { between, envInt, faultSeed, fork } from '../support/seed';
 import { startWorker, type Worker } from '../support/worker';
+import { waitFor } from '../support/wait';
 
 const SECONDS = envInt('SOAK_SECONDS', 120);
 const DROP_EVERY_MS = envInt('SOAK_DROP_MS', 15_000);
@@ -85,7 +86,7 @@ describe('soak: steady traffic and stream drops', () => {
     const run = hireOverTime(sb, agent.id, { total: Number.MAX_SAFE_INTEGER, window: 10, parallel: 2, stopped: () => Date.now() >= endAt });
     const ids = await run.done;
     clearTimeout(dropTimer);
-    await waitFor(() => allFinished(sb, ids), `all ${ids.length} hirings to finish`, 90_000);
+    await waitFor(`all ${ids.length} hirings to finish`, () => allFinished(sb, ids), 90_000);
     clearInterval(sampler);
 
     const t0 = samples[0]?.at ?? 0;

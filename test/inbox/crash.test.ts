@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { HiringStore } from '../../src/relay/inbox/store';
 import { Outbox } from '../../src/relay/inbox/outbox';
 import type { DeliveryOutcome, OutboxEntry } from '../../src/relay/types';
-import { quietLogger, tempDir, waitFor } from './helpers';
+import { quietLogger, tempDir } from './helpers';
+import { waitFor } from '../support/wait';
 
 const root = path.resolve(__dirname, '../..');
 const child = path.join(__dirname, 'fixtures', 'crash-child.ts');
@@ -74,16 +75,16 @@ describe('kill -9 while writing', () => {
         return { kind: 'confirmed' };
       },
     });
-    for (const key of acked.outbox) expect(outbox.get(key), `outbox ${key}`).toBeDefined();
-    await waitFor(() => outbox.pendingCount() === 0, 'pending deliveries to finish');
-    for (const key of acked.outbox) expect(outbox.get(key)?.state).toBe('confirmed');
+    for (const key of acked.outbox) expect(outbox.entries.get(key), `outbox ${key}`).toBeDefined();
+    await waitFor('pending deliveries to finish', () => outbox.entries.pendingCount() === 0);
+    for (const key of acked.outbox) expect(outbox.entries.get(key)?.state).toBe('confirmed');
     // One key per hiring's result, ever: no second, different delivery.
     const keysByHiring = new Map<string, Set<string>>();
     for (const l of platformLines()) {
       const [key, hiringId] = l.split(' ');
       keysByHiring.set(hiringId, (keysByHiring.get(hiringId) ?? new Set()).add(key));
     }
-    for (const e of outbox.list()) keysByHiring.set(e.hiringId, (keysByHiring.get(e.hiringId) ?? new Set()).add(e.key));
+    for (const e of outbox.entries.list()) keysByHiring.set(e.hiringId, (keysByHiring.get(e.hiringId) ?? new Set()).add(e.key));
     for (const [hiringId, keys] of keysByHiring) expect(keys.size, `keys of ${hiringId}`).toBe(1);
     // A resend after the crash only ever happens for an entry that was recorded as attempted or never sent.
     for (const e of resent) expect(e.key).toMatch(/^submission-s-/);

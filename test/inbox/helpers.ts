@@ -35,12 +35,4 @@ export function pushHiring(id: string, extra: Record<string, unknown> = {}): Hir
   });
 }
 
-export async function waitFor(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 export const quietLogger = () => memoryLogger('inbox-test');

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Outbox, type OutboxEvent, type OutboxOptions } from '../../src/relay/inbox/outbox';
-import { Backoff } from '../../src/relay/inbox/backoff';
+import { Outbox, honourRetryAfter, type OutboxEvent, type OutboxOptions } from '../../src/relay/inbox/outbox';
 import { Journal } from '../../src/relay/inbox/journal';
 import { OutboxLedger } from '../../src/relay/inbox/outbox-ledger';
 import type { OutboxRecord } from '../../src/relay/inbox/outbox-records';
 import { TOOL } from '../../src/shared/protocol';
 import type { DeliveryOutcome, OutboxEntry } from '../../src/relay/types';
-import { quietLogger, tempDir, waitFor } from './helpers';
+import { quietLogger, tempDir } from './helpers';
+import { waitFor } from '../support/wait';
 
 let cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -41,9 +41,9 @@ function fakeSender(script: DeliveryOutcome[] | ((e: OutboxEntry, n: number) => 
 }
 
 async function open(d: string, opts: Partial<OutboxOptions> & Pick<OutboxOptions, 'send'>) {
-  const box = await Outbox.open(d, { logger: quietLogger(), baseDelayMs: 1, maxDelayMs: 5, random: () => 0.5, ...opts });
+  const box = await Outbox.open(d, { logger: quietLogger(), baseMs: 1, capMs: 5, random: () => 0.5, ...opts });
   const events: OutboxEvent[] = [];
-  box.onEvent((e) => events.push(e));
+  box.entries.onEvent((e) => events.push(e));
   cleanups.push(() => box.close());
   return { box, events };
 }
@@ -73,14 +73,14 @@ describe('Outbox', () => {
     const e = await box.enqueue(result());
     expect(e).toMatchObject({ key: 'submission-sub-h1', state: 'pending', attempts: 0 });
     // Events come after the outcome is durable.
-    await waitFor(() => events.some((x) => x.type === 'confirmed'), 'confirmation');
+    await waitFor('confirmation', () => events.some((x) => x.type === 'confirmed'));
     expect(journalAtSend).toContain('"t":"put"');
     expect(journalAtSend).toContain('"t":"try","k":"submission-sub-h1","n":1');
-    expect(box.get(e.key)).toMatchObject({ attempts: 1, state: 'confirmed' });
-    expect(box.get(e.key)?.confirmedAt).toBeDefined();
+    expect(box.entries.get(e.key)).toMatchObject({ attempts: 1, state: 'confirmed' });
+    expect(box.entries.get(e.key)?.confirmedAt).toBeDefined();
     const confirmed = events.find((x) => x.type === 'confirmed');
     expect(confirmed).toMatchObject({ type: 'confirmed', result: { status: 'completed' } });
-    expect(box.pendingCount()).toBe(0);
+    expect(box.entries.pendingCount()).toBe(0);
   });
 
   it('retries transient failures with capped exponential backoff until confirmed', async () => {
@@ -90,9 +90,9 @@ describe('Outbox', () => {
       { kind: 'retry', message: 'socket hang up' },
       { kind: 'retry', message: 'socket hang up' },
     ]);
-    const { box, events } = await open(dir(), { send: fake.send, baseDelayMs: 2, maxDelayMs: 10 });
+    const { box, events } = await open(dir(), { send: fake.send, baseMs: 2, capMs: 10 });
     const e = await box.enqueue(result());
-    await waitFor(() => box.get(e.key)?.state === 'confirmed', 'confirmation');
+    await waitFor('confirmation', () => box.entries.get(e.key)?.state === 'confirmed');
     expect(fake.calls).toHaveLength(5);
     expect(new Set(fake.calls.map((c) => c.key))).toEqual(new Set([e.key]));
     expect(fake.calls.map((c) => c.attempts)).toEqual([1, 2, 3, 4, 5]);
@@ -109,16 +109,15 @@ describe('Outbox', () => {
       },
     });
     const e = await box.enqueue(message());
-    await waitFor(() => box.get(e.key)?.state === 'confirmed', 'confirmation');
+    await waitFor('confirmation', () => box.entries.get(e.key)?.state === 'confirmed');
     expect(n).toBe(2);
   });
 
   it('never retries at once on "Retry-After: 0" (no busy loop against the platform)', () => {
-    const b = new Backoff({ baseDelayMs: 1000, random: () => 0.5 });
-    expect(b.delay(1, 0)).toBe(1000);
-    expect(b.delay(7, 0)).toBe(1000);
-    expect(b.delay(1, 30_000)).toBe(30_000);
-    expect(b.delay(1, 60 * 60_000)).toBe(15 * 60_000);
+    expect(honourRetryAfter(0, 1000)).toBe(1000);
+    expect(honourRetryAfter(-5, 1000)).toBeUndefined();
+    expect(honourRetryAfter(30_000, 1000)).toBe(30_000);
+    expect(honourRetryAfter(60 * 60_000, 1000)).toBe(15 * 60_000);
   });
 
   it('honours retryAfterMs', async () => {
@@ -133,7 +132,7 @@ describe('Outbox', () => {
       },
     });
     const e = await box.enqueue(result());
-    await waitFor(() => box.get(e.key)?.state === 'confirmed', 'confirmation');
+    await waitFor('confirmation', () => box.entries.get(e.key)?.state === 'confirmed');
     expect(delays).toEqual([1234]);
     expect(events.find((x) => x.type === 'retry')).toMatchObject({ message: '429 rate limited', delayMs: 1234 });
   });
@@ -142,16 +141,16 @@ describe('Outbox', () => {
     const fake = fakeSender([{ kind: 'retry', message: 'timeout' }, { kind: 'already-done', message: 'hiring is completed' }]);
     const { box } = await open(dir(), { send: fake.send });
     const e = await box.enqueue(result());
-    await waitFor(() => box.get(e.key)?.state === 'confirmed', 'confirmation');
-    expect(box.get(e.key)?.lastError).toBeUndefined();
+    await waitFor('confirmation', () => box.entries.get(e.key)?.state === 'confirmed');
+    expect(box.entries.get(e.key)?.lastError).toBeUndefined();
   });
 
   it('counts already-done on a first attempt as confirmed but records the fact', async () => {
     const fake = fakeSender([{ kind: 'already-done', message: 'hiring is completed' }]);
     const { box, events } = await open(dir(), { send: fake.send });
     const e = await box.enqueue(result());
-    await waitFor(() => events.some((x) => x.type === 'confirmed'), 'confirmation');
-    expect(box.get(e.key)?.lastError).toMatch(/already finished before this delivery was first sent: hiring is completed/);
+    await waitFor('confirmation', () => events.some((x) => x.type === 'confirmed'));
+    expect(box.entries.get(e.key)?.lastError).toMatch(/already finished before this delivery was first sent: hiring is completed/);
     expect(events.some((x) => x.type === 'confirmed')).toBe(true);
   });
 
@@ -159,15 +158,15 @@ describe('Outbox', () => {
     const fake = fakeSender([{ kind: 'rejected', message: 'invalid arguments: output is required' }]);
     const { box, events } = await open(dir(), { send: fake.send });
     const e = await box.enqueue(result());
-    await waitFor(() => events.some((x) => x.type === 'rejected'), 'rejection');
+    await waitFor('rejection', () => events.some((x) => x.type === 'rejected'));
     expect(fake.calls).toHaveLength(1);
-    expect(box.get(e.key)?.lastError).toBe('invalid arguments: output is required');
+    expect(box.entries.get(e.key)?.lastError).toBe('invalid arguments: output is required');
     expect(events.find((x) => x.type === 'rejected')).toMatchObject({ message: 'invalid arguments: output is required' });
     // The same key again would only get the same refusal: it must be a new key.
     await expect(box.enqueue(result())).rejects.toThrow(/refused by Agrenting \(invalid arguments: output is required\); send it again under a new idempotency key/);
     // A rejected final delivery does not block a corrected one.
     const again = await box.enqueue(result('h1', 'sub-2'));
-    await waitFor(() => box.get(again.key)?.state === 'confirmed', 'second confirmation');
+    await waitFor('second confirmation', () => box.entries.get(again.key)?.state === 'confirmed');
   });
 
   it('sends entries of one hiring in order; other hirings do not wait', async () => {
@@ -180,10 +179,10 @@ describe('Outbox', () => {
     const m = await box.enqueue(message('h1'));
     const r = await box.enqueue(result('h1'));
     const other = await box.enqueue(result('h2'));
-    await waitFor(() => box.get(r.key)?.state === 'confirmed' && box.get(other.key)?.state === 'confirmed', 'all confirmed');
+    await waitFor('all confirmed', () => box.entries.get(r.key)?.state === 'confirmed' && box.entries.get(other.key)?.state === 'confirmed');
     const h1Calls = fake.calls.filter((c) => c.hiringId === 'h1').map((c) => c.tool);
     expect(h1Calls).toEqual([TOOL.addMessage, TOOL.addMessage, TOOL.addMessage, TOOL.addMessage, TOOL.submitResult]);
-    expect(box.get(m.key)?.state).toBe('confirmed');
+    expect(box.entries.get(m.key)?.state).toBe('confirmed');
     // h2 went out while h1's message was still failing.
     expect(fake.calls.findIndex((c) => c.hiringId === 'h2')).toBeLessThan(fake.calls.findIndex((c) => c.tool === TOOL.submitResult && c.hiringId === 'h1'));
   });
@@ -198,14 +197,14 @@ describe('Outbox', () => {
 
     const fake = fakeSender();
     const { box } = await open(d, { send: fake.send });
-    await waitFor(() => box.pendingCount() === 0, 'all delivered');
+    await waitFor('all delivered', () => box.entries.pendingCount() === 0);
     expect(fake.calls.map((x) => x.key).sort()).toEqual([a.key, b.key, c.key].sort());
-    expect(box.list('confirmed')).toHaveLength(3);
+    expect(box.entries.list('confirmed')).toHaveLength(3);
     await box.close();
     // A third start sends nothing again.
     const fake3 = fakeSender();
     const third = await open(d, { send: fake3.send });
-    expect(third.box.pendingCount()).toBe(0);
+    expect(third.box.entries.pendingCount()).toBe(0);
     expect(fake3.calls).toEqual([]);
   });
 
@@ -227,7 +226,7 @@ describe('Outbox', () => {
       },
     });
     const entry = await crashed.enqueue(result('h1'));
-    await waitFor(() => accepted.size === 1, 'first send');
+    await waitFor('first send', () => accepted.size === 1);
 
     const calls: OutboxEntry[] = [];
     const { box, events } = await open(d, {
@@ -237,10 +236,10 @@ describe('Outbox', () => {
       },
     });
     // The event follows the journal write, a moment after the entry's state changes in memory.
-    await waitFor(() => events.some((x) => x.type === 'confirmed'), 'confirmation after restart');
+    await waitFor('confirmation after restart', () => events.some((x) => x.type === 'confirmed'));
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({ key: entry.key, attempts: 2 });
-    expect(box.get(entry.key)?.lastError).toBeUndefined();
+    expect(box.entries.get(entry.key)?.lastError).toBeUndefined();
     expect(accepted.size).toBe(1);
     expect(events.filter((x) => x.type === 'confirmed')).toHaveLength(1);
     // Let the abandoned instance finish without writing anything.
@@ -272,18 +271,18 @@ describe('Outbox', () => {
     const { box, events } = await open(dir(), { send: fake.send, maxChunkAttempts: 3, isHiringFinished: (id) => finished.has(id) });
     const c1 = await box.enqueue(chunk('h1', 'before'));
     const r = await box.enqueue(result('h1'));
-    await waitFor(() => box.get(r.key)?.state === 'confirmed', 'result');
+    await waitFor('result', () => box.entries.get(r.key)?.state === 'confirmed');
     const c2 = await box.enqueue(chunk('h1', 'after'));
     const c3 = await box.enqueue(chunk('h2', 'late'));
     const c4 = await box.enqueue(chunk('h3', 'finished locally'));
     // Alone: with a result behind it, the result would supersede it (next test).
     const c5 = await box.enqueue(chunk('h4', 'flaky'));
     // The event follows the journal write, a moment after the entry leaves the queue.
-    await waitFor(() => box.pendingCount() === 0 && events.some((e) => e.type === 'dropped' && e.entry.key === c5.key), 'all settled');
-    expect(box.get(c1.key)?.state).toBe('confirmed');
+    await waitFor('all settled', () => box.entries.pendingCount() === 0 && events.some((e) => e.type === 'dropped' && e.entry.key === c5.key));
+    expect(box.entries.get(c1.key)?.state).toBe('confirmed');
     for (const c of [c2, c3, c4, c5]) {
-      expect(box.get(c.key)?.state).toBe('rejected');
-      expect(box.get(c.key)?.lastError).toMatch(/^dropped/);
+      expect(box.entries.get(c.key)?.state).toBe('rejected');
+      expect(box.entries.get(c.key)?.lastError).toMatch(/^dropped/);
     }
     expect(fake.calls.filter((c) => c.key === c2.key || c.key === c4.key)).toEqual([]);
     expect(fake.calls.filter((c) => c.key === c5.key)).toHaveLength(3);
@@ -294,15 +293,15 @@ describe('Outbox', () => {
   it('never holds a result back behind progress chunks that cannot go out (MCP down, REST up)', async () => {
     // Chunks need the MCP session; the result can go over REST.
     const fake = fakeSender((e) => (e.tool === TOOL.emitChunk ? { kind: 'retry', message: 'task_emit_chunk needs the MCP session' } : { kind: 'confirmed' }));
-    const { box, events } = await open(dir(), { send: fake.send, baseDelayMs: 3_600_000, maxDelayMs: 3_600_000 });
+    const { box, events } = await open(dir(), { send: fake.send, baseMs: 3_600_000, capMs: 3_600_000 });
     const c1 = await box.enqueue(chunk('h1', 'one'));
-    await waitFor(() => box.get(c1.key)?.lastError !== undefined, 'the first chunk waiting out its backoff');
+    await waitFor('the first chunk waiting out its backoff', () => box.entries.get(c1.key)?.lastError !== undefined);
     const c2 = await box.enqueue(chunk('h1', 'two'));
     const m = await box.enqueue(message('h1', 'a question'));
     const c3 = await box.enqueue(chunk('h1', 'three'));
     const r = await box.enqueue(result('h1'));
-    await waitFor(() => box.get(r.key)?.state === 'confirmed', 'the result');
-    for (const c of [c1, c2, c3]) expect(box.get(c.key)).toMatchObject({ state: 'rejected', lastError: expect.stringMatching(/^dropped: superseded/) });
+    await waitFor('the result', () => box.entries.get(r.key)?.state === 'confirmed');
+    for (const c of [c1, c2, c3]) expect(box.entries.get(c.key)).toMatchObject({ state: 'rejected', lastError: expect.stringMatching(/^dropped: superseded/) });
     expect(fake.calls.map((c) => c.key)).toEqual([c1.key, m.key, r.key]);
     expect(events.filter((e) => e.type === 'dropped')).toHaveLength(3);
   });
@@ -313,21 +312,21 @@ describe('Outbox', () => {
     const sent = [];
     for (let i = 0; i < 10; i++) sent.push(await box.enqueue(chunk('h1', `c${i}`)));
     await box.enqueue(message('h1', 'kept'));
-    expect(box.pending('h1').map((e) => (e.args as { content: string }).content)).toEqual(['c7', 'c8', 'c9', 'kept']);
-    expect(box.get(sent[0].key)?.lastError).toMatch(/^dropped/);
+    expect(box.entries.pending('h1').map((e) => (e.args as { content: string }).content)).toEqual(['c7', 'c8', 'c9', 'kept']);
+    expect(box.entries.get(sent[0].key)?.lastError).toMatch(/^dropped/);
     await box.close();
     const again = await open(d, { send: fakeSender().send, autoStart: false });
-    expect(again.box.pendingCount()).toBe(4);
+    expect(again.box.entries.pendingCount()).toBe(4);
   });
 
   it('kick() retries now instead of waiting out a long backoff', async () => {
     const fake = fakeSender([{ kind: 'retry', message: 'offline' }]);
-    const { box } = await open(dir(), { send: fake.send, baseDelayMs: 3_600_000, maxDelayMs: 3_600_000 });
+    const { box } = await open(dir(), { send: fake.send, baseMs: 3_600_000, capMs: 3_600_000 });
     const e = await box.enqueue(result());
-    await waitFor(() => box.get(e.key)?.lastError === 'offline', 'first failure');
+    await waitFor('first failure', () => box.entries.get(e.key)?.lastError === 'offline');
     box.kick('someone-else');
     box.kick('a1');
-    await waitFor(() => box.get(e.key)?.state === 'confirmed', 'confirmation after kick');
+    await waitFor('confirmation after kick', () => box.entries.get(e.key)?.state === 'confirmed');
     expect(fake.calls).toHaveLength(2);
   });
 
@@ -336,13 +335,13 @@ describe('Outbox', () => {
     const fake = fakeSender();
     const { box } = await open(d, { send: fake.send, compactMinRecords: 10, compactFactor: 2 });
     for (let i = 0; i < 30; i++) await box.enqueue(message(`h${i}`, `m${i}`));
-    await waitFor(() => box.pendingCount() === 0, 'all delivered');
+    await waitFor('all delivered', () => box.entries.pendingCount() === 0);
     await box.compact();
-    const before = box.list();
+    const before = box.entries.list();
     await box.close();
     expect(outboxText(d).trim().split('\n')).toHaveLength(30);
     const again = await open(d, { send: fakeSender().send });
-    expect(again.box.list()).toEqual(before);
+    expect(again.box.entries.list()).toEqual(before);
   });
 
   it('keeps memory bounded: what it remembers of finished hirings goes with their trimmed entries', async () => {

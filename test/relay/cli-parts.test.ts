@@ -9,7 +9,8 @@ import { DEMO_FEEDBACK, DEMO_TASKS, demoRunner, startDemoHirer, startDemoReviewe
 import { buildDemoAgent } from '../runners/helpers';
 import { fitToScreen, renderStatus, startStatusView, summaryLine, type StatusSnapshot } from '../../src/relay/status-view';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { quiet, startWorld, tempDir, waitFor, type World } from './helpers';
+import { quiet, startWorld, tempDir, type World } from './helpers';
+import { waitFor } from '../support/wait';
 
 describe('agrenting-relay register', () => {
   let sandbox: Sandbox;

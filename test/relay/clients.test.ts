@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PENDING_URI } from '../../src/shared/protocol';
 import { RawSseClient, initializeBody, key, sseClient, streamableClient, type TestClient } from '../downstream/helpers';
-import { accepted, hireAndSee, startWorld, waitFor, type World } from './helpers';
+import { accepted, hireAndSee, startWorld, type World } from './helpers';
+import { waitFor } from '../support/wait';
 
 interface PendingItem {
   id: string;

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { readRelayFile, relayFilePath } from '../../src/relay/relay-file';
 import { streamableClient, key, type TestClient } from '../downstream/helpers';
-import { quiet, tempDir, waitFor } from './helpers';
+import { quiet, tempDir } from './helpers';
+import { waitFor } from '../support/wait';
 
 interface Child {
   proc: ChildProcess;

@@ -4,9 +4,10 @@ import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseHiring, type Hiring } from '../../src/shared/hiring';
 import { memoryLogger } from '../../src/shared/log';
-import { createRelay, type Relay } from '../../src/relay/relay';
+import { startRelay, type Relay } from '../../src/relay/relay';
 import { RelayError, type DeliveryOutcome, type LinkStatus, type UpstreamLink, type UpstreamListener } from '../../src/relay/types';
-import { tempDir, waitFor } from './helpers';
+import { tempDir } from './helpers';
+import { waitFor } from '../support/wait';
 
 class FakeLink implements UpstreamLink {
   readonly agent = 'fake';
@@ -49,7 +50,7 @@ async function start(stateDir = tempDir()): Promise<{ relay: Relay; link: FakeLi
   dirs.push(stateDir);
   let link: FakeLink | undefined;
   const log = memoryLogger('relay');
-  const relay = createRelay({
+  const relay = await startRelay({
     agents: [{ name: 'fake', baseUrl: 'http://127.0.0.1:9', apiKey: 'fake-agent-key-123' }],
     stateDir,
     port: 0,
@@ -57,10 +58,9 @@ async function start(stateDir = tempDir()): Promise<{ relay: Relay; link: FakeLi
     durable: false,
     review: 'off',
     logger: log,
-    outboxBackoff: { baseDelayMs: 10, maxDelayMs: 50 },
+    outboxBackoff: { baseMs: 10, capMs: 50 },
     createLink: (_a, listener) => (link = new FakeLink(listener)),
   });
-  await relay.start();
   relays.push(relay);
   if (!link) throw new Error('no link');
   return { relay, link, log };

@@ -4,7 +4,10 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayError } from '../../src/relay/types';
-import { accepted, hireAndSee, startWorld, waitFor, type World } from './helpers';
+import { callTool } from '../../src/relay/downstream/tools';
+import { accepted, hireAndSee, quiet, startWorld, type World } from './helpers';
+import { waitFor } from '../support/wait';
+import { parseBridgeConfig } from '../../src/relay/bridge/config';
 
 describe('relay with review off', () => {
   let w: World;
@@ -52,7 +55,8 @@ describe('relay with review off', () => {
     w.relay.claim(w.worker, id);
     const other = { role: 'worker' as const, agent: 'alice', name: 'bob-the-script' };
     expect(() => w.relay.claim(other, id)).toThrow(/claimed by alice/);
-    await expect(w.relay.submitResult(w.worker, { hiring_id: id } as never)).rejects.toThrow(/Invalid arguments for submit_hiring_result: output/);
+    const bad = await callTool('submit_hiring_result', { hiring_id: id }, { core: w.relay, caller: w.worker, log: quiet() });
+    expect(bad.content).toEqual([{ type: 'text', text: expect.stringMatching(/arguments are not valid — output/) }]);
     expect(() => w.relay.getHiring(w.worker, 'nope')).toThrow(RelayError);
     const stranger = { role: 'worker' as const, agent: 'mallory', name: 'mallory' };
     expect(() => w.relay.getHiring(stranger, id)).toThrow(/Unknown hiring/);
@@ -149,21 +153,20 @@ describe('a hiring the hirer cancels', () => {
 describe('relay with the webhook bridge configured', () => {
   it('takes hirings posted to the webhook inbox into the same store', async () => {
     const { startSandbox } = await import('../../src/sandbox');
-    const { createRelay } = await import('../../src/relay/relay');
+    const { startRelay } = await import('../../src/relay/relay');
     const { quiet, tempDir } = await import('./helpers');
     const sandbox = await startSandbox({ log: quiet() });
     const reg = sandbox.registerAgent({ name: 'webhook agent' });
     const dirA = tempDir();
-    const relay = createRelay({
+    const relay = await startRelay({
       agents: [{ name: 'hooked', baseUrl: sandbox.url, apiKey: reg.apiKey, agentId: reg.id }],
       stateDir: dirA,
       port: 0,
       env: {},
       durable: false,
       logger: quiet(),
-      bridge: { listen: '127.0.0.1:0', heartbeatIntervalMs: 60_000 },
+      bridge: parseBridgeConfig({ listen: '127.0.0.1:0', heartbeatIntervalMs: 60_000 }),
     });
-    await relay.start();
     try {
       const [url] = relay.webhookUrls();
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
@@ -195,13 +198,13 @@ describe('relay with the webhook bridge configured', () => {
 describe('a relay serving two agents', () => {
   it('runs one link per agent and shows each worker only its own hirings', async () => {
     const { startSandbox } = await import('../../src/sandbox');
-    const { createRelay } = await import('../../src/relay/relay');
+    const { startRelay } = await import('../../src/relay/relay');
     const { quiet, tempDir } = await import('./helpers');
     const sandbox = await startSandbox({ log: quiet() });
     const a = sandbox.registerAgent({ name: 'agent a' });
     const b = sandbox.registerAgent({ name: 'agent b' });
     const dirB = tempDir();
-    const relay = createRelay({
+    const relay = await startRelay({
       agents: [
         { name: 'a', baseUrl: sandbox.url, apiKey: a.apiKey },
         { name: 'b', baseUrl: sandbox.url, apiKey: b.apiKey },
@@ -213,7 +216,6 @@ describe('a relay serving two agents', () => {
       review: 'off',
       logger: quiet(),
     });
-    await relay.start();
     try {
       await waitFor('both links', () => relay.status().links.filter((l) => l.state === 'connected').length === 2);
       expect(Object.keys(relay.tokens.workerTokens)).toEqual(['a', 'b']);

@@ -5,26 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, memoryLogger, type Logger } from '../../src/shared/log';
 import { startSandbox, type Knobs, type Sandbox } from '../../src/sandbox';
-import { createRelay, type Relay } from '../../src/relay/relay';
+import { startRelay, type Relay } from '../../src/relay/relay';
 import type { Caller } from '../../src/relay/types';
+import { waitFor } from '../support/wait';
 
 export const quiet = (): Logger => createLogger('test', { level: 'error' });
-
-/** Polls until `fn` returns a truthy value; fails with `what` after the deadline. */
-export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as NonNullable<T>;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 export function tempDir(prefix = 'relay-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -47,10 +32,10 @@ export interface WorldOptions {
   knobs?: Partial<Knobs>;
   sandbox?: Sandbox;
   stateDir?: string;
-  linkTiming?: Parameters<typeof createRelay>[0]['linkTiming'];
+  linkTiming?: Parameters<typeof startRelay>[0]['linkTiming'];
   reconcileMs?: number;
-  runners?: Parameters<typeof createRelay>[0]['runners'];
-  runnerTiming?: Parameters<typeof createRelay>[0]['runnerTiming'];
+  runners?: Parameters<typeof startRelay>[0]['runners'];
+  runnerTiming?: Parameters<typeof startRelay>[0]['runnerTiming'];
   env?: NodeJS.ProcessEnv;
 }
 
@@ -61,7 +46,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
   const reg = sandbox.registerAgent({ name: 'Alice coder', capabilities: ['coding'] });
   const stateDir = opts.stateDir ?? tempDir();
   const log = memoryLogger('relay');
-  const relay = createRelay({
+  const relay = await startRelay({
     agents: [{ name: AGENT, baseUrl: sandbox.url, apiKey: reg.apiKey, agentId: reg.id }],
     stateDir,
     port: 0,
@@ -71,11 +56,10 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     durable: false,
     runners: opts.runners,
     runnerTiming: opts.runnerTiming,
-    outboxBackoff: { baseDelayMs: 20, maxDelayMs: 200 },
+    outboxBackoff: { baseMs: 20, capMs: 200 },
     reconcileMs: opts.reconcileMs,
     linkTiming: { backoffBaseMs: 20, backoffCapMs: 200, requestTimeoutMs: 5000, ...opts.linkTiming },
   });
-  await relay.start();
   await waitFor('the link to connect', () => relay.status().links.every((l) => l.state === 'connected'));
   return {
     sandbox,

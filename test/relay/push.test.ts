@@ -6,7 +6,8 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { accepted, hireAndSee, quiet, startWorld, tempDir, waitFor, type World } from './helpers';
+import { accepted, hireAndSee, quiet, startWorld, tempDir, type World } from './helpers';
+import { waitFor } from '../support/wait';
 
 const PUSH_TASK = { task_description: 'Add a CONTRIBUTING.md', delivery_mode: 'push' as const };
 
@@ -85,17 +86,16 @@ describe('push failures and restarts', () => {
     await first.relay.stop();
 
     // Same agent key, same state dir: a new process knows the hiring only from the journal (no token).
-    const { createRelay } = await import('../../src/relay/relay');
-    const second = createRelay({
+    const { startRelay } = await import('../../src/relay/relay');
+    const second = await startRelay({
       agents: [{ name: 'alice', baseUrl: sandbox.url, apiKey: first.apiKey, agentId: first.agentId }],
       stateDir,
       port: 0,
       env: {},
       durable: false,
       logger: quiet(),
-      outboxBackoff: { baseDelayMs: 20, maxDelayMs: 200 },
+      outboxBackoff: { baseMs: 20, capMs: 200 },
     });
-    await second.start();
     try {
       expect(second.reviewQueue({ role: 'operator', name: 'op' }).map((s) => s.id)).toEqual([sub.id]);
       await second.approve({ role: 'operator', name: 'op' }, sub.id);

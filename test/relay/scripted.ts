@@ -4,7 +4,7 @@
 import { rmSync } from 'node:fs';
 import { parseHiring, type Hiring } from '../../src/shared/hiring';
 import { memoryLogger } from '../../src/shared/log';
-import { createRelay, type Relay } from '../../src/relay/relay';
+import { startRelay, type Relay } from '../../src/relay/relay';
 import { RelayError, type DeliveryOutcome, type LinkStatus, type UpstreamLink, type UpstreamListener } from '../../src/relay/types';
 import { tempDir } from './helpers';
 
@@ -84,7 +84,7 @@ export class Relays {
   async start(stateDir: string, opts: { review?: 'required' | 'off'; hirings?: Record<string, unknown>[] } = {}): Promise<Scripted> {
     let link: ScriptedLink | undefined;
     const log = memoryLogger('relay');
-    const relay = createRelay({
+    const relay = await startRelay({
       agents: [{ name: 'fake', baseUrl: 'http://127.0.0.1:9', apiKey: 'scripted-agent-key-123' }],
       stateDir,
       port: 0,
@@ -93,14 +93,13 @@ export class Relays {
       writeRelayFile: false,
       review: opts.review ?? 'required',
       logger: log,
-      outboxBackoff: { baseDelayMs: 5, maxDelayMs: 20 },
+      outboxBackoff: { baseMs: 5, capMs: 20 },
       createLink: (_a, listener) => {
         link = new ScriptedLink(listener);
         for (const h of opts.hirings ?? []) link.set(h);
         return link;
       },
     });
-    await relay.start();
     this.relays.push(relay);
     if (!link) throw new Error('no link');
     return { relay, link, log };

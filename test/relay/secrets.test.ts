@@ -5,7 +5,8 @@ import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRelayFile } from '../../src/relay/relay-file';
-import { hireAndSee, startWorld, tempDir, waitFor, type World } from './helpers';
+import { hireAndSee, startWorld, tempDir, type World } from './helpers';
+import { waitFor } from '../support/wait';
 
 function allFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -8,8 +8,9 @@ import { ReviewQueue } from '../../src/relay/inbox/review';
 import { parseHiring } from '../../src/shared/hiring';
 import { memoryLogger } from '../../src/shared/log';
 import { TOOL } from '../../src/shared/protocol';
-import { waitFor } from './helpers';
+
 import { operator, Relays, worker } from './scripted';
+import { waitFor } from '../support/wait';
 
 const R = new Relays();
 afterEach(() => R.cleanup());
@@ -55,7 +56,7 @@ async function prepared(dir: string, upTo: 'delivering' | 'delivered' | 'rejecte
   if (outboxEnd) {
     const box = await Outbox.open(dir, { logger: quiet(), durable: false, fileName: 'outbox.jsonl', send: async () => (outboxEnd === 'confirmed' ? { kind: 'confirmed' } : { kind: 'rejected', message: 'not yours' }) });
     await box.enqueue({ agent: 'fake', hiringId: 'h1', tool: TOOL.submitResult, args: { hiring_id: 'h1', output: 'r' }, submissionId: s.id });
-    await new Promise<void>((resolve) => box.onEvent((e) => e.type === outboxEnd && resolve()));
+    await new Promise<void>((resolve) => box.entries.onEvent((e) => e.type === outboxEnd && resolve()));
     await box.close();
   }
   if (upTo === 'delivered') await d.queue.markDelivered(s.id);
@@ -87,7 +88,6 @@ describe('a refused delivery', () => {
     expect(link.delivered.map((d) => d.key)).toEqual([`submission-${sub.id}`, `submission-${sub.id}-2`, `submission-${sub.id}-3`]);
     expect(relay.status()).toMatchObject({ outboxPending: 0, counts: { delivering: 0 } });
   });
-
 
   it('is not approved again once the worker sent a newer submission for the hiring', async () => {
     const { relay, link } = await R.start(R.dir());

@@ -2,7 +2,8 @@
 // arrives once, and a result still reaches the platform exactly once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Knobs } from '../../src/sandbox';
-import { accepted, hireAndSee, startWorld, waitFor, type World } from './helpers';
+import { accepted, hireAndSee, startWorld, type World } from './helpers';
+import { waitFor } from '../support/wait';
 
 const VARIANTS: [string, Partial<Knobs>][] = [
   ['new hirings in_progress', { newHiringStatus: 'in_progress' }],

@@ -2,7 +2,8 @@
 // operator only, relay.run on the hiring, run://{id}/log with updates, runs and runners in relay://status.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonOf, key, resourceJson, streamableClient, textOf, type TestClient } from '../downstream/helpers';
-import { hireAndSee, startWorld, waitFor, type World } from '../relay/helpers';
+import { hireAndSee, startWorld, type World } from '../relay/helpers';
+import { waitFor } from '../support/wait';
 import { FAST, fakeRunner } from './helpers';
 
 describe('runners over MCP', () => {
@@ -31,7 +32,7 @@ describe('runners over MCP', () => {
     const id = await hireAndSee(w);
     const refused = await worker.client.callTool({ name: 'start_run', arguments: { hiring_id: id } });
     expect(refused.isError).toBe(true);
-    expect(textOf(refused)).toMatch(/Only the operator can start the run/);
+    expect(textOf(refused)).toMatch(/Only the operator can start a run/);
   });
 
   it('starts a run, shows it on the hiring and in relay://status, follows its log, and stops it', async () => {

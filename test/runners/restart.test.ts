@@ -4,9 +4,10 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { createRelay } from '../../src/relay/relay';
+import { startRelay } from '../../src/relay/relay';
 import type { Caller } from '../../src/relay/types';
-import { quiet, tempDir, waitFor } from '../relay/helpers';
+import { quiet, tempDir } from '../relay/helpers';
+import { waitFor } from '../support/wait';
 import { FAST, fakeRunner, pidAlive } from './helpers';
 
 let sandbox: Sandbox;
@@ -23,18 +24,17 @@ const operator: Caller = { role: 'operator', name: 'operator' };
 
 /** The same agent and state dir each time, like the relay started again on the same machine. */
 async function open(stateDir: string) {
-  const relay = createRelay({
+  const relay = await startRelay({
     agents: [{ name: 'alice', baseUrl: sandbox.url, apiKey: agent.apiKey, agentId: agent.id }],
     stateDir,
     port: 0,
     logger: quiet(),
     env: { PATH: process.env.PATH },
     durable: false,
-    outboxBackoff: { baseDelayMs: 20, maxDelayMs: 200 },
+    outboxBackoff: { baseMs: 20, capMs: 200 },
     runners: [fakeRunner('once')],
     runnerTiming: FAST,
   });
-  await relay.start();
   await waitFor('the link to connect', () => relay.status().links.every((l) => l.state === 'connected'));
   return { relay, operator, close: () => relay.stop() };
 }

@@ -4,7 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { accepted, hireAndSee, quiet, startWorld, waitFor, type World } from '../relay/helpers';
+import { accepted, hireAndSee, quiet, startWorld, type World } from '../relay/helpers';
+import { waitFor } from '../support/wait';
 import { FAKE_AGENT, FAST, fakeRunner, pidAlive } from './helpers';
 
 const HOME = process.env.HOME ?? '/tmp';
@@ -129,7 +130,7 @@ describe('output mode', () => {
     w.relay.claim(w.worker, id);
     await expect(w.relay.startRun!(w.operator, id)).rejects.toThrow(/taken by alice/);
     await expect(w.relay.startRun!(w.operator, id, 'nope')).rejects.toThrow(/no runner "nope"/);
-    await expect(w.relay.startRun!(w.worker, id)).rejects.toThrow(/operator/);
+    await expect(w.relay.startRun!(w.worker, id)).rejects.toThrow(/Only the operator/);
   });
 });
 

@@ -3,7 +3,8 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { receiver, waitFor, type Receiver } from './helpers';
+import { receiver, type Receiver } from './helpers';
+import { waitFor } from '../support/wait';
 
 const run = promisify(execFile);
 const CLI = ['--import', 'tsx', 'src/sandbox/cli.ts'];

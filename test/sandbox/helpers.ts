@@ -9,6 +9,7 @@ import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import { createParser } from 'eventsource-parser';
 import { memoryLogger } from '../../src/shared/log';
 import { startSandbox, type Knobs, type Sandbox } from '../../src/sandbox/index';
+import { waitFor } from '../support/wait';
 
 /** Short budgets and no rate limit unless a test asks for them. */
 export const FAST_KNOBS: Partial<Knobs> = {
@@ -24,16 +25,6 @@ export async function testSandbox(knobs: Partial<Knobs> = {}): Promise<Sandbox &
   const log = memoryLogger('sandbox');
   const sandbox = await startSandbox({ knobs: { ...FAST_KNOBS, ...knobs }, log });
   return Object.assign(sandbox, { logLines: log.lines });
-}
-
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 export type HeaderForm = 'x-api-key' | 'api-key' | 'bearer' | 'apikey';

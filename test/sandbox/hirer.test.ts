@@ -189,6 +189,6 @@ describe('inspection page', () => {
     const html = await res.text();
     expect(res.headers.get('content-type')).toMatch(/text\/html/);
     expect(html).toContain('Agrenting sandbox');
-    expect(html).toContain('Show &#60;me&#62; on the page');
+    expect(html).toContain('Show &lt;me&gt; on the page');
   });
 });

@@ -4,7 +4,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PENDING_URI, TOOL, hiringUri } from '../../src/shared/protocol';
 import type { PlatformHiring, Sandbox } from '../../src/sandbox/index';
-import { authHeaders, RawSession, testSandbox, waitFor } from './helpers';
+import { authHeaders, RawSession, testSandbox } from './helpers';
+import { waitFor } from '../support/wait';
 
 let sandbox: Sandbox | undefined;
 const raws: RawSession[] = [];

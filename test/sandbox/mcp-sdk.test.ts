@@ -2,9 +2,11 @@
 // the transport knobs (endpoint event form, POST answer form) and new-hiring status.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PENDING_URI, TOOL, hiringUri } from '../../src/shared/protocol';
-import { TOOL_INPUT_SCHEMAS } from '../../src/shared/tools';
+import { listedTool } from '../../src/shared/json-schema';
+import { PLATFORM_TOOLS } from '../../src/shared/tools';
 import type { Knobs, PlatformHiring, Sandbox } from '../../src/sandbox/index';
-import { resourceJson, rest, sdkAgent, testSandbox, toolText, waitFor, type SdkAgent } from './helpers';
+import { resourceJson, rest, sdkAgent, testSandbox, toolText, type SdkAgent } from './helpers';
+import { waitFor } from '../support/wait';
 
 const combos: Partial<Knobs>[] = [];
 for (const endpointEvent of ['relative', 'absolute'] as const) {
@@ -34,7 +36,7 @@ describe.each(combos)('SDK client with knobs %o', (knobs) => {
     expect(sdk.client.getServerCapabilities()).toMatchObject({ tools: {}, resources: { subscribe: true }, prompts: {} });
     const { tools } = await sdk.client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(Object.values(TOOL).sort());
-    for (const t of tools) expect(t.inputSchema).toEqual(TOOL_INPUT_SCHEMAS[t.name as keyof typeof TOOL_INPUT_SCHEMAS]);
+    for (const t of tools) expect(t.inputSchema).toEqual(listedTool(PLATFORM_TOOLS.find((d) => d.name === t.name)!).inputSchema);
     const { prompts } = await sdk.client.listPrompts();
     expect(prompts.map((p) => p.name)).toEqual(['system-prompt']);
     const prompt = await sdk.client.getPrompt({ name: 'system-prompt' });

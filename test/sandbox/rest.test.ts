@@ -2,7 +2,8 @@
 // the platform's codes, idempotent retries, rate limits and injected faults.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PlatformHiring, Sandbox } from '../../src/sandbox/index';
-import { rest, sdkAgent, testSandbox, waitFor, type SdkAgent } from './helpers';
+import { rest, sdkAgent, testSandbox, type SdkAgent } from './helpers';
+import { waitFor } from '../support/wait';
 
 let sandbox: Sandbox | undefined;
 let sdk: SdkAgent | undefined;

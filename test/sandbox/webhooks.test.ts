@@ -3,7 +3,8 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index';
-import { authHeaders, RawSession, receiver, testSandbox, waitFor, type Receiver } from './helpers';
+import { authHeaders, RawSession, receiver, testSandbox, type Receiver } from './helpers';
+import { waitFor } from '../support/wait';
 
 let sandbox: Sandbox | undefined;
 let hook: Receiver | undefined;

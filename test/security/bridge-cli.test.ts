@@ -17,9 +17,10 @@ import { startSandbox, signWebhook, type Sandbox } from '../../src/sandbox';
 import { memoryLogger } from '../../src/shared/log';
 import { key, streamableClient, type TestClient } from '../downstream/helpers';
 import { FakeMatrix } from '../bridge/fake-matrix';
-import { startS3, waitFor, type S3Fixture } from '../bridge/helpers';
+import { startS3, type S3Fixture } from '../bridge/helpers';
 import { ensureBuilt, filesUnder, leaks, sampleArgv, type ArgvSampler, type Observed, type Secret } from './scan';
 import { freePort } from '../support/net';
+import { waitFor } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
 const DOMAIN = 'hiclaw.test';
@@ -29,7 +30,6 @@ const HOOK_SECRET = 'webhook-secret-AUDIT-0987654321fedcba';
 const MATRIX_TOKEN = 'syt_AUDIT_matrix_token_1234567890';
 /** s3rver accepts only its own fixed credentials. */
 const S3_KEY = 'S3RVER';
-
 
 function text(r: unknown): string {
   const o = r as { content?: { text?: string }[]; contents?: { text?: string }[] };

@@ -13,8 +13,9 @@ import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { memoryLogger } from '../../src/shared/log';
 import { PENDING_URI } from '../../src/shared/protocol';
 import { key, streamableClient, type TestClient } from '../downstream/helpers';
-import { waitFor } from '../relay/helpers';
+
 import { ensureBuilt, type Observed, type Secret } from './scan';
+import { waitFor } from '../support/wait';
 
 export const ROOT = join(__dirname, '..', '..');
 

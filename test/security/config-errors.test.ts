@@ -11,8 +11,9 @@ import { readRelayFile } from '../../src/relay/relay-file';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { memoryLogger } from '../../src/shared/log';
 import { key, streamableClient } from '../downstream/helpers';
-import { waitFor } from '../relay/helpers';
+
 import { ensureBuilt, leaks, sampleArgv } from './scan';
+import { waitFor } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
 const WRONG_KEY = 'agent-key-AUDIT-WRONG-1234567890';

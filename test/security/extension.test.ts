@@ -23,8 +23,9 @@ import { statusDetails } from '../../src/extension/view-models/status-bar';
 import { buildTree } from '../../src/extension/view-models/tree-model';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { memoryLogger } from '../../src/shared/log';
-import { waitFor } from '../relay/helpers';
+
 import { ensureBuilt, filesUnder, leaks, sampleArgv, type ArgvSampler, type Observed, type Secret } from './scan';
+import { waitFor } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
 const USER_TOKEN = 'ap_AUDITEXTENSIONUSER0123456789';

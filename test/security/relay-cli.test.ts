@@ -11,9 +11,10 @@ import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRelayFile } from '../../src/relay/relay-file';
-import { waitFor } from '../relay/helpers';
+
 import { CliWorld, json } from './cli-world';
 import { filesUnder, leaks, sampleArgv, type ArgvSampler, type Observed } from './scan';
+import { waitFor } from '../support/wait';
 
 const USER_TOKEN = 'ap_AUDITUSERTOKEN0123456789abcdef';
 const WRONG_TOKEN = 'repo-token-AUDIT-WRONG-0123456789';

@@ -9,9 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuthValue } from '../../src/relay/delivery/git-env';
-import { waitFor } from '../relay/helpers';
+
 import { CliWorld } from './cli-world';
 import { leaks } from './scan';
+import { waitFor } from '../support/wait';
 
 describe('what git runs in a worker-controlled workspace gets no secret', () => {
   const w = new CliWorld('security-ws-', 'ap_AUDITWORKSPACEUSER0123456789');

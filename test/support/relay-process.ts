@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { readRelayFile, type RelayFile } from '../../src/relay/relay-file';
-import { waitFor } from '../upstream/fake-platform';
+import { waitFor } from './wait';
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 export const RELAY_BIN = path.join(REPO_ROOT, 'dist', 'relay.js');
@@ -56,10 +56,13 @@ export async function startRelayProcess(opts: RelayProcessOptions): Promise<Rela
     opts.logLevel ?? 'info',
     ...(opts.extraArgs ?? []),
   ];
-  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, AGRENTING_API_KEY: opts.apiKey };
-  delete env.AGRENTING_RELAY_TOKEN;
-  delete env.AGRENTING_RELAY_OPERATOR_TOKEN;
-  delete env.AGRENTING_STATE_DIR;
+  // The relay's own tokens and state dir never leak in from the test runner's environment;
+  // a test that means to set them (a token change) passes them in opts.env.
+  const inherited: NodeJS.ProcessEnv = { ...process.env };
+  delete inherited.AGRENTING_RELAY_TOKEN;
+  delete inherited.AGRENTING_RELAY_OPERATOR_TOKEN;
+  delete inherited.AGRENTING_STATE_DIR;
+  const env: NodeJS.ProcessEnv = { ...inherited, ...opts.env, AGRENTING_API_KEY: opts.apiKey };
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stdout?.resume();
@@ -79,11 +82,11 @@ export async function startRelayProcess(opts: RelayProcessOptions): Promise<Rela
   const pid = child.pid;
   if (pid === undefined) throw new Error('the relay process did not start');
   const info = await waitFor(
+    `relay.json of relay pid ${pid}`,
     () => {
       if (exitInfo) throw new Error(`the relay exited (${exitInfo.code ?? exitInfo.signal}) before it was ready: ${err.slice(-2000)}`);
       return relayFileOf(opts.stateDir, pid);
     },
-    `relay.json of relay pid ${pid}`,
     opts.readyTimeoutMs ?? 20_000,
   );
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Backoff } from '../../src/relay/upstream/backoff';
+import { Backoff } from '../../src/shared/backoff';
 
 describe('Backoff (full jitter)', () => {
   it('doubles the ceiling per attempt up to the cap', () => {

@@ -5,7 +5,8 @@ import { memoryLogger } from '../../src/shared/log';
 import type { Hiring } from '../../src/shared/hiring';
 import type { LinkStatus } from '../../src/relay/types';
 import { createAgentLink, type AgentLink } from '../../src/relay/upstream';
-import { startFakePlatform, waitFor, type FakePlatform } from './fake-platform';
+import { startFakePlatform, type FakePlatform } from './fake-platform';
+import { waitFor } from '../support/wait';
 
 let fake: FakePlatform;
 const links: AgentLink[] = [];
@@ -46,12 +47,12 @@ describe('AgentLink against a scriptable platform', () => {
   it('declares the session dead when a client ping goes unanswered, and opens a new one', async () => {
     const { l, statuses } = link({ pingIntervalMs: 50 });
     l.start();
-    await waitFor(() => l.status().state === 'connected', 'connected');
+    await waitFor('connected', () => l.status().state === 'connected');
     const first = l.sessionId;
     fake.handlers.set('ping', () => new Promise(() => undefined));
-    await waitFor(() => statuses.some((s) => s.state === 'reconnecting' && /ping/.test(s.lastError ?? '')), 'ping failure noticed');
+    await waitFor('ping failure noticed', () => statuses.some((s) => s.state === 'reconnecting' && /ping/.test(s.lastError ?? '')));
     fake.handlers.set('ping', () => ({}));
-    await waitFor(() => l.status().state === 'connected' && l.sessionId !== first, 'a new session');
+    await waitFor('a new session', () => l.status().state === 'connected' && l.sessionId !== first);
     expect(l.status().reconnects).toBeGreaterThanOrEqual(1);
     const subscribes = fake.received.filter((r) => r.msg.method === 'resources/subscribe' && r.session === l.sessionId);
     expect(subscribes).toHaveLength(1);
@@ -62,10 +63,10 @@ describe('AgentLink against a scriptable platform', () => {
     const { l, statuses } = link();
     const before = fake.sessions.length;
     l.start();
-    await waitFor(() => fake.sessions.length >= before + 3, 'three attempts');
+    await waitFor('three attempts', () => fake.sessions.length >= before + 3);
     expect(statuses.at(-1)?.lastError).toMatch(/no endpoint event/);
     fake.settings.endpoint = 'relative';
-    await waitFor(() => l.status().state === 'connected', 'connected at last');
+    await waitFor('connected at last', () => l.status().state === 'connected');
     expect(l.status().lastError).toBeUndefined();
   });
 
@@ -82,13 +83,13 @@ describe('AgentLink against a scriptable platform', () => {
     });
     const { l, hirings } = link();
     l.start();
-    await waitFor(() => hirings.some((h) => h.source === 'mcp'), 'initial read');
+    await waitFor('initial read', () => hirings.some((h) => h.source === 'mcp'));
     const s = fake.sessions.find((x) => x.id === l.sessionId)!;
     for (let i = 0; i < 25; i++) fake.send(s, { jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'hiring://pending' } });
-    await waitFor(() => release, 'second read stalls');
+    await waitFor('second read stalls', () => release);
     release!();
-    await waitFor(() => reads === 3, 'one trailing read');
-    await waitFor(() => hirings.filter((h) => h.source === 'mcp').length === 3, 'three lists handed on');
+    await waitFor('one trailing read', () => reads === 3);
+    await waitFor('three lists handed on', () => hirings.filter((h) => h.source === 'mcp').length === 3);
     expect(reads).toBe(3);
   });
 
@@ -98,7 +99,7 @@ describe('AgentLink against a scriptable platform', () => {
     }));
     const { l, hirings, log } = link();
     l.start();
-    const got = await waitFor(() => hirings.find((h) => h.source === 'mcp'), 'list');
+    const got = await waitFor('list', () => hirings.find((h) => h.source === 'mcp'));
     expect(got.list.map((h) => h.id)).toEqual(['good']);
     expect(log.lines.filter((x) => x.includes('skipped a malformed hiring'))).toHaveLength(2);
   });
@@ -106,10 +107,10 @@ describe('AgentLink against a scriptable platform', () => {
   it('goes offline on 401 with an actionable error, keeps retrying slowly, recovers when the key works', async () => {
     const { l, statuses, log } = link({}, 'rejected-key-1234567');
     l.start();
-    await waitFor(() => l.status().state === 'offline', 'offline');
+    await waitFor('offline', () => l.status().state === 'offline');
     expect(l.status().lastError).toBe("Agrenting rejected the agent key for agent a1 (401). Set it with 'Agrenting: Set Agent Key' or AGRENTING_API_KEY.");
     const attempts = () => log.lines.filter((x) => x.includes('MCP session failed to open')).length;
-    await waitFor(() => attempts() >= 2, 'a second attempt');
+    await waitFor('a second attempt', () => attempts() >= 2);
     expect(statuses.every((s) => s.state !== 'connected')).toBe(true);
     expect(log.lines.join('\n')).not.toContain('rejected-key-1234567');
   });
@@ -124,7 +125,7 @@ describe('AgentLink against a scriptable platform', () => {
     };
     const { l, log } = link({ requestTimeoutMs: 150 });
     l.start();
-    await waitFor(() => l.status().state === 'connected', 'connected');
+    await waitFor('connected', () => l.status().state === 'connected');
     const o = await l.deliver('submit_hiring_result', { hiring_id: 'h1', output: { summary: 'done' } }, 'idem-1');
     expect(o).toEqual({ kind: 'confirmed', result: { id: 'h1', status: 'completed' } });
     expect(posts).toEqual([{ path: '/api/v1/hirings/h1/result', key: 'idem-1', body: { output: { summary: 'done' } } }]);
@@ -138,9 +139,9 @@ describe('AgentLink against a scriptable platform', () => {
     const { l } = link({ pingIntervalMs: 30 });
     fake.handlers.delete('ping');
     l.start();
-    await waitFor(() => l.status().state === 'connected', 'connected');
+    await waitFor('connected', () => l.status().state === 'connected');
     const id = l.sessionId;
-    await waitFor(() => fake.received.filter((r) => r.session === id && r.msg.method === 'ping').length >= 3, 'three pings');
+    await waitFor('three pings', () => fake.received.filter((r) => r.session === id && r.msg.method === 'ping').length >= 3);
     expect(l.sessionId).toBe(id);
     expect(l.status().reconnects).toBe(0);
   });
@@ -148,12 +149,12 @@ describe('AgentLink against a scriptable platform', () => {
   it('stop() ends the stream and every timer; the status says stopped', async () => {
     const { l, statuses } = link({ pingIntervalMs: 20, safetyNetMs: 20 });
     l.start();
-    await waitFor(() => l.status().state === 'connected', 'connected');
+    await waitFor('connected', () => l.status().state === 'connected');
     const id = l.sessionId;
     await l.stop();
     expect(l.status().state).toBe('stopped');
     expect(statuses.at(-1)?.state).toBe('stopped');
-    await waitFor(() => fake.sessions.find((s) => s.id === id)?.open === false, 'stream closed on the server');
+    await waitFor('stream closed on the server', () => fake.sessions.find((s) => s.id === id)?.open === false);
     const count = fake.received.length;
     await new Promise((r) => setTimeout(r, 100)); // quiet period: nothing may be sent after stop
     expect(fake.received.length).toBe(count);

@@ -4,13 +4,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { TOOL } from '../../src/shared/protocol';
 import { RelayError } from '../../src/relay/types';
 import { Cleanup, makeLink, output, world, type World } from './helpers';
-import { waitFor } from './fake-platform';
+import { waitFor } from '../support/wait';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
 async function up(w: World) {
-  await waitFor(() => w.tl.link.status().state === 'connected', 'connected');
+  await waitFor('connected', () => w.tl.link.status().state === 'connected');
 }
 
 /** A started world for MCP, or a never-started link (session down) for REST. */
@@ -30,7 +30,7 @@ async function hire(w: World, task = 'Do the work'): Promise<string> {
     const helper = makeLink(w.sb.url, w.apiKey, {}, 'probe-helper');
     cleanup.add(helper.link, (l) => l.stop());
     helper.link.start();
-    await waitFor(() => helper.link.status().state === 'connected', 'helper connected');
+    await waitFor('helper connected', () => helper.link.status().state === 'connected');
     const h = await w.sb.hire(w.agentId, { task_description: task });
     await helper.link.stop();
     return h.id;
@@ -90,7 +90,7 @@ describe.each(['mcp', 'rest'] as const)('delivery over %s', (via) => {
     const helper = makeLink(w.sb.url, other.apiKey, {}, 'other');
     cleanup.add(helper.link, (l) => l.stop());
     helper.link.start();
-    await waitFor(() => helper.link.status().state === 'connected', 'other agent connected');
+    await waitFor('other agent connected', () => helper.link.status().state === 'connected');
     const theirs = await w.sb.hire(other.id, { task_description: 'Not yours' });
     expect((await w.tl.link.deliver(TOOL.submitResult, { hiring_id: theirs.id, output: 'x' }, 'o-1')).kind).toBe('rejected');
     expect(w.sb.hiring(theirs.id)!.status).toBe('in_progress');

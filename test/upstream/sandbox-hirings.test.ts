@@ -2,14 +2,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { redact } from '../../src/shared/redact';
 import { Cleanup, world } from './helpers';
-import { waitFor } from './fake-platform';
+import { waitFor } from '../support/wait';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
 async function connected(w: Awaited<ReturnType<typeof world>>) {
-  await waitFor(() => w.tl.link.status().state === 'connected', 'link connected');
-  await waitFor(() => w.sb.inspect().sessions.some((s) => s.subscriptions.includes('hiring://pending')), 'subscribed on the platform');
+  await waitFor('link connected', () => w.tl.link.status().state === 'connected');
+  await waitFor('subscribed on the platform', () => w.sb.inspect().sessions.some((s) => s.subscriptions.includes('hiring://pending')));
 }
 
 describe('hirings reach the listener', () => {
@@ -22,7 +22,7 @@ describe('hirings reach the listener', () => {
     const w = await world(cleanup, { endpointEvent, postAnswer });
     await connected(w);
     const h = await w.sb.hire(w.agentId, { task_description: `Fix the bug (${endpointEvent}/${postAnswer})`, price: '10.00' });
-    const got = await waitFor(() => w.tl.rec.hirings.get(h.id), 'hiring delivered');
+    const got = await waitFor('hiring delivered', () => w.tl.rec.hirings.get(h.id));
     expect(got.task_description).toContain('Fix the bug');
     expect(w.tl.rec.batches.some((b) => b.source === 'mcp' && b.ids.includes(h.id))).toBe(true);
     const probe = w.sb.hiring(h.id)?.probe;
@@ -37,7 +37,7 @@ describe('hirings reach the listener', () => {
     await connected(w);
     const h = await w.sb.hire(w.agentId, { task_description: 'Write tests' });
     // It may first be seen as queued (before the probe); the latest view is what counts.
-    const got = await waitFor(() => w.tl.rec.hirings.get(h.id)?.status === newHiringStatus && w.tl.rec.hirings.get(h.id), `hiring delivered as ${newHiringStatus}`);
+    const got = await waitFor(`hiring delivered as ${newHiringStatus}`, () => w.tl.rec.hirings.get(h.id)?.status === newHiringStatus && w.tl.rec.hirings.get(h.id));
     expect(got.status).toBe(newHiringStatus);
   });
 
@@ -45,7 +45,7 @@ describe('hirings reach the listener', () => {
     const w = await world(cleanup, { repoFields });
     await connected(w);
     const h = await w.sb.hire(w.agentId, { task_description: 'Push a fix', delivery_mode: 'push' });
-    const got = await waitFor(() => w.tl.rec.hirings.get(h.id), 'hiring delivered');
+    const got = await waitFor('hiring delivered', () => w.tl.rec.hirings.get(h.id));
     expect(got.delivery_mode).toBe('push');
     expect(got.repo_url).toMatch(/\/git\/.+\.git$/);
     expect(got.repo_access_token).toBeTruthy();
@@ -61,7 +61,7 @@ describe('hirings reach the listener', () => {
       if (e.type === 'ping') pings.push(e.ok === true);
     });
     await connected(w);
-    await waitFor(() => pings.length >= 3, 'three platform pings');
+    await waitFor('three platform pings', () => pings.length >= 3);
     expect(pings.every(Boolean)).toBe(true);
   });
 
@@ -69,7 +69,7 @@ describe('hirings reach the listener', () => {
     const w = await world(cleanup, { ping: 'never' });
     await connected(w);
     const h = await w.sb.hire(w.agentId, { task_description: 'No ping' });
-    await waitFor(() => w.tl.rec.hirings.get(h.id), 'hiring delivered');
+    await waitFor('hiring delivered', () => w.tl.rec.hirings.get(h.id));
     expect(w.sb.hiring(h.id)?.probe).toMatchObject({ ok: true, method: 'session' });
   });
 
@@ -77,9 +77,9 @@ describe('hirings reach the listener', () => {
     const w = await world(cleanup, { keepAliveMs: 20 });
     await connected(w);
     const first = w.tl.link.status().lastEventAt;
-    await waitFor(() => w.tl.link.status().lastEventAt !== first, 'a keep-alive seen');
+    await waitFor('a keep-alive seen', () => w.tl.link.status().lastEventAt !== first);
     const h = await w.sb.hire(w.agentId, { task_description: 'With keep-alives' });
-    await waitFor(() => w.tl.rec.hirings.get(h.id), 'hiring delivered');
+    await waitFor('hiring delivered', () => w.tl.rec.hirings.get(h.id));
     expect(w.tl.link.status().reconnects).toBe(0);
   });
 
@@ -87,7 +87,7 @@ describe('hirings reach the listener', () => {
     const w = await world(cleanup, { latencyMs: 150 }, { requestTimeoutMs: 3000 });
     await connected(w);
     const h = await w.sb.hire(w.agentId, { task_description: 'Slow platform' });
-    await waitFor(() => w.tl.rec.hirings.get(h.id), 'hiring delivered');
+    await waitFor('hiring delivered', () => w.tl.rec.hirings.get(h.id));
     expect(w.sb.hiring(h.id)?.probe).toMatchObject({ method: 'ping', ok: true });
   });
 
@@ -95,7 +95,7 @@ describe('hirings reach the listener', () => {
     const w = await world(cleanup);
     await connected(w);
     await w.sb.hire(w.agentId, { task_description: 'Learn my id' });
-    await waitFor(() => w.tl.link.status().agentId === w.agentId, 'agent id learnt');
+    await waitFor('agent id learnt', () => w.tl.link.status().agentId === w.agentId);
     expect(w.tl.rec.statuses.at(-1)?.agentId).toBe(w.agentId);
   });
 });

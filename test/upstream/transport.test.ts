@@ -3,7 +3,8 @@ import { memoryLogger } from '../../src/shared/log';
 import { AuthError, RpcError, SessionLostError } from '../../src/relay/upstream/errors';
 import { RpcSession } from '../../src/relay/upstream/rpc';
 import { SseTransport } from '../../src/relay/upstream/sse-transport';
-import { startFakePlatform, waitFor, type FakePlatform } from './fake-platform';
+import { startFakePlatform, type FakePlatform } from './fake-platform';
+import { waitFor } from '../support/wait';
 
 let fake: FakePlatform;
 const open: SseTransport[] = [];
@@ -71,7 +72,7 @@ describe('SseTransport', () => {
     s.res.write('ta: {"jsonrpc":"2.0","method":"notifications/resources/updated",');
     s.res.write('"params":{"uri":"hiring://pending"}}\n\n');
     s.res.write('event: message\ndata: not json\n\n');
-    await waitFor(() => got.length === 1, 'one message');
+    await waitFor('one message', () => got.length === 1);
     expect(got[0]).toMatchObject({ method: 'notifications/resources/updated', params: { uri: 'hiring://pending' } });
   });
 
@@ -81,7 +82,7 @@ describe('SseTransport', () => {
     t.onclose = () => closes++;
     await t.start();
     fake.drop(fake.sessions.at(-1)!);
-    await waitFor(() => closes === 1, 'close');
+    await waitFor('close', () => closes === 1);
     expect(t.closeReason).toBeInstanceOf(SessionLostError);
     expect(t.isOpen).toBe(false);
     await t.close();
@@ -107,7 +108,7 @@ describe('RpcSession over the transport', () => {
     await t.start();
     const results = await Promise.all([1, 2, 3].map(() => rpc.request('ping', undefined, 2000)));
     expect(results).toEqual([{}, {}, {}]);
-    await waitFor(() => log.lines.filter((l) => l.includes('dropped a response')).length === 3, 'three duplicates dropped');
+    await waitFor('three duplicates dropped', () => log.lines.filter((l) => l.includes('dropped a response')).length === 3);
   });
 
   it.each(['accepted', 'body'] as const)('answers a server ping at once while a slow request is in flight (POST answer %s)', async (mode) => {
@@ -118,14 +119,14 @@ describe('RpcSession over the transport', () => {
     const { rpc } = session(t);
     await t.start();
     const slow = rpc.request('slow', undefined, 5000);
-    await waitFor(() => release, 'slow request reached the server');
+    await waitFor('slow request reached the server', () => release);
     const s = fake.sessions.find((x) => x.id === t.sessionId)!;
     fake.send(s, { jsonrpc: '2.0', id: 'srv-1', method: 'ping' });
-    const answer = await waitFor(() => fake.received.find((r) => r.msg.id === 'srv-1'), 'ping answer');
+    const answer = await waitFor('ping answer', () => fake.received.find((r) => r.msg.id === 'srv-1'));
     expect(answer.msg).toEqual({ jsonrpc: '2.0', id: 'srv-1', result: {} });
     release();
     await expect(slow).resolves.toEqual({ done: true });
-    await waitFor(() => rpc.pingsAnswered === 1, 'ping answer acknowledged');
+    await waitFor('ping answer acknowledged', () => rpc.pingsAnswered === 1);
   });
 
   it('answers other server requests with method not found', async () => {
@@ -133,7 +134,7 @@ describe('RpcSession over the transport', () => {
     session(t);
     await t.start();
     fake.send(fake.sessions.find((x) => x.id === t.sessionId)!, { jsonrpc: '2.0', id: 77, method: 'sampling/createMessage', params: {} });
-    const answer = await waitFor(() => fake.received.find((r) => r.msg.id === 77), 'error answer');
+    const answer = await waitFor('error answer', () => fake.received.find((r) => r.msg.id === 77));
     expect(answer.msg.error).toMatchObject({ code: -32601 });
   });
 
@@ -152,7 +153,7 @@ describe('RpcSession over the transport', () => {
     const { rpc } = session(t);
     await t.start();
     const pending = rpc.request('slow', undefined, 10_000);
-    await waitFor(() => fake.received.some((r) => r.session === t.sessionId && r.msg.method === 'slow'), 'request sent');
+    await waitFor('request sent', () => fake.received.some((r) => r.session === t.sessionId && r.msg.method === 'slow'));
     fake.drop(fake.sessions.find((x) => x.id === t.sessionId)!);
     await expect(pending).rejects.toBeInstanceOf(SessionLostError);
     await expect(rpc.request('ping', undefined, 1000)).rejects.toBeInstanceOf(SessionLostError);

@@ -5,14 +5,18 @@ import { basename } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { HiringView } from '../../relay/types';
 import { FAILURE_ERRORS, LIMITS, type FailureError } from '../../shared/protocol';
+import { LOCAL_PHASES } from '../../shared/constants';
 import { buildOutputSubmission, type OutputFile } from '../../relay/delivery/output';
 import { readSettings } from '../settings';
 import { draftHiringId, draftText, stripDraftHeader } from '../view-models/output-draft';
 import { SEND_BUTTON, confirmSend, sendOutcome, type Outgoing } from '../view-models/send-confirm';
 import { parseHiringView, parseSubmission, parseWorkspaceResult } from '../view-models/parse';
 import { taskTitle } from '../../shared/hiring';
+import type { RelayToolInput } from '../../shared/tools';
 import { ACTIVE, resolveHiring, type Target } from './targets';
 import { command, type CommandContext } from './context';
+
+type SubmitInput = RelayToolInput['submit_hiring_result'];
 
 const title = (v: HiringView) => `"${taskTitle(v.hiring, 60)}"`;
 
@@ -89,7 +93,7 @@ async function pickSource(): Promise<Source | undefined> {
   return (await vscode.window.showQuickPick(items, { placeHolder: 'What should the result be?' }))?.source;
 }
 
-async function outputArgs(view: HiringView): Promise<Record<string, unknown> | undefined> {
+async function outputArgs(view: HiringView): Promise<SubmitInput | undefined> {
   const id = view.hiring.id;
   const source = await pickSource();
   if (!source) return undefined;
@@ -109,7 +113,7 @@ async function outputArgs(view: HiringView): Promise<Record<string, unknown> | u
   return buildOutputSubmission({ hiringId: id, text: { content, language: doc.languageId, ...(name ? { name } : {}) } });
 }
 
-async function pushArgs(view: HiringView): Promise<Record<string, unknown> | undefined> {
+async function pushArgs(view: HiringView): Promise<SubmitInput | undefined> {
   const summary = await vscode.window.showInputBox({
     title: `Submit ${title(view)}`,
     prompt: 'Summary of the change for the client (also the commit message). The relay commits and pushes the branch when the result is delivered.',
@@ -126,7 +130,13 @@ async function pushArgs(view: HiringView): Promise<Record<string, unknown> | und
  * submitted and approved at once. Review is for agents' output; a person who just
  * chose to send something should not have to approve it again.
  */
-async function sendToClient(ctx: CommandContext, view: HiringView, tool: 'submit_hiring_result' | 'report_hiring_failure', args: Record<string, unknown>, out: Outgoing): Promise<void> {
+async function sendToClient<N extends 'submit_hiring_result' | 'report_hiring_failure'>(
+  ctx: CommandContext,
+  view: HiringView,
+  tool: N,
+  args: RelayToolInput[N],
+  out: Outgoing,
+): Promise<void> {
   const ask = confirmSend(view, out);
   const answer = await vscode.window.showWarningMessage(ask.message, { modal: true, detail: ask.detail }, SEND_BUTTON);
   if (answer !== SEND_BUTTON) return;
@@ -221,7 +231,7 @@ export function registerWorkCommands(ctx: CommandContext): vscode.Disposable[] {
     command(ctx, 'agrenting.reportFailure', (target) => reportFailure(ctx, target as Target)),
     command(ctx, 'agrenting.sendMessage', (target, text) => sendMessage(ctx, target as Target, text)),
     command(ctx, 'agrenting.openHiring', async (target) => {
-      const view = await resolveHiring(ctx.connection, target as Target, ['new', 'claimed', 'awaiting_review', 'delivering', 'done', 'failed'], 'Open which hiring?');
+      const view = await resolveHiring(ctx.connection, target as Target, LOCAL_PHASES, 'Open which hiring?');
       if (view) ctx.panels.show(view.hiring.id);
     }),
   ];

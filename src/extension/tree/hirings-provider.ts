@@ -90,16 +90,6 @@ export class HiringsProvider implements vscode.TreeDataProvider<TreeNode>, vscod
     return undefined;
   }
 
-  /** The node of a hiring, for commands that reveal it. */
-  findHiring(id: string): HiringNode | undefined {
-    const groups = this.model.kind === 'agents' ? this.model.agents.flatMap((a) => a.groups) : this.model.groups;
-    for (const g of groups) {
-      const h = g.hirings.find((x) => x.id === id);
-      if (h) return new HiringNode(h);
-    }
-    return undefined;
-  }
-
   dispose(): void {
     clearInterval(this.timer);
     clearTimeout(this.watchdog);

@@ -5,10 +5,9 @@ import { parseHiring, withoutSecrets } from '../../shared/hiring';
 import { lenient, listOf, parseEach, type Parsed } from '../../shared/lenient';
 import { FAILURE_ERRORS } from '../../shared/protocol';
 import type { HiringView, LinkStatus, LocalPhase, RelayStatus, Submission, WorkspaceRef } from '../../relay/types';
+import { LOCAL_PHASES, REVIEW_MODES, SUBMISSION_STATES } from '../../shared/constants';
 
-const PHASES = ['new', 'claimed', 'awaiting_review', 'delivering', 'done', 'failed'] as const;
 const LINK_STATES = ['connecting', 'connected', 'reconnecting', 'offline', 'stopped'] as const;
-const SUBMISSION_STATES = ['awaiting_review', 'approved', 'rejected', 'delivering', 'delivered', 'failed'] as const;
 
 const str = lenient(z.string());
 
@@ -18,7 +17,7 @@ const WorkspaceSchema = z.object({ dir: z.string(), branch: z.string().catch('')
 
 const LocalSchema = z.object({
   agent: z.string().catch('default'),
-  phase: z.enum(PHASES).catch('new'),
+  phase: z.enum(LOCAL_PHASES).catch('new'),
   claimedBy: str,
   firstSeenAt: z.string().catch(''),
   updatedAt: z.string().catch(''),
@@ -42,7 +41,8 @@ export function parseHiringView(raw: unknown): HiringView {
   const obj = raw as Record<string, unknown>;
   const platform = 'hiring' in obj ? obj.hiring : obj;
   const local = 'hiring' in obj ? obj : obj.relay;
-  // The relay never serves a repository token, but be sure the UI cannot hold one.
+  // The relay's core strips tokens (core/views.ts toView); this is the extension's own edge,
+  // in another process, and it keeps none even from a relay that sent one by mistake.
   const hiring = withoutSecrets(parseHiring(platform));
   const l = LocalSchema.parse(local && typeof local === 'object' ? local : {});
   return present({ ...l, hiring });
@@ -94,7 +94,7 @@ const LinkSchema = z.object({
 const StatusSchema = z.object({
   version: z.string().catch('?'),
   startedAt: z.string().catch(''),
-  review: z.enum(['required', 'off']).catch('required'),
+  review: z.enum(REVIEW_MODES).catch('required'),
   links: listOf(LinkSchema),
   counts: z.record(z.number()).catch({}),
   reviewsWaiting: z.number().catch(0),
@@ -105,7 +105,7 @@ const StatusSchema = z.object({
 export function parseRelayStatus(raw: unknown): RelayStatus {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('expected the relay status object');
   const s = StatusSchema.parse(raw);
-  const counts = Object.fromEntries(PHASES.map((p) => [p, s.counts[p] ?? 0])) as Record<LocalPhase, number>;
+  const counts = Object.fromEntries(LOCAL_PHASES.map((p) => [p, s.counts[p] ?? 0])) as Record<LocalPhase, number>;
   const links: LinkStatus[] = s.links.map(present);
   return { ...s, links, counts };
 }

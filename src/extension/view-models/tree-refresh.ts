@@ -1,7 +1,6 @@
-// Decides when the Hirings view must redraw. Every relay update (hirings, reviews,
-// status) used to redraw the whole tree, and a click landing during a redraw could
-// hit a row being replaced and never run its command. Now the tree redraws only
-// when what it shows changed.
+// Decides when the Hirings view must redraw: only when what it shows changed, not on
+// every relay update (hirings, reviews, status), because a click landing during a
+// redraw can hit a row being replaced and never run its command.
 import type { HiringView, Submission } from '../../relay/types';
 import { buildTree, type TreeModel } from './tree-model';
 

@@ -5,7 +5,7 @@ import { createLogger, type Logger } from '../../shared/log';
 import { isActiveStatus } from '../../shared/protocol';
 import { safeError } from '../../shared/redact';
 import type { RelayCore } from '../types';
-import { parseBridgeConfig, readSecret, type BridgeConfig, type BridgeConfigInput, type Env } from './config';
+import { readSecret, type BridgeConfig, type Env } from './config';
 import { fetchPendingHirings } from './heartbeat';
 import { createHiClaw, type HiClawHandoffs } from './hiclaw';
 import type { MatrixClient } from './matrix-client';
@@ -19,7 +19,8 @@ export interface BridgeOptions {
   core: RelayCore;
   /** Local agent name, as the relay's store knows it. */
   agent: string;
-  config: BridgeConfig | BridgeConfigInput;
+  /** The relay config's bridge section, parsed once (parseBridgeConfig). */
+  config: BridgeConfig;
   log?: Logger;
   /** Where …Env settings are read (default process.env). */
   env?: Env;
@@ -43,7 +44,7 @@ export interface Bridge {
 }
 
 export function createBridge(opts: BridgeOptions): Bridge {
-  const cfg = parseBridgeConfig(opts.config);
+  const cfg = opts.config;
   const { core, agent } = opts;
   const env = opts.env ?? process.env;
   const log = opts.log ?? createLogger(`bridge[${agent}]`);

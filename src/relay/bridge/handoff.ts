@@ -5,6 +5,7 @@
 // (copaw/src/copaw_worker/matrix_channel.py), and a worker still starting drops messages, so
 // the mention is re-sent until the worker acknowledges (bounded by maxHandoffs).
 import type { Logger } from '../../shared/log';
+import { escapeHtml } from '../../shared/html';
 import { MatrixClient } from './matrix-client';
 import { MATRIX_USER_ID } from './payload';
 import type { TaskStore } from './s3-store';
@@ -47,10 +48,6 @@ export function workerRoomAlias(worker: WorkerRef, domain: string): string {
 /** The transaction id of one attempt: a retried request of the same attempt posts nothing new. */
 export function handoffTxnId(hiringId: string, attempt: number): string {
   return `agrenting-${hiringId}-${attempt}`;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 }
 
 /** An m.room.message that @mentions the worker the way HiClaw workers require. */

@@ -2,7 +2,7 @@
 export { createBridge, type Bridge, type BridgeOptions } from './bridge';
 export { BridgeConfigSchema, parseBridgeConfig, BridgeConfigError, type BridgeConfig, type BridgeConfigInput } from './config';
 export { startWebhookServer, WEBHOOK_PATH, type WebhookServer } from './webhook-server';
-export { webhookSignature, verifySignature, safeEqual } from './signature';
+export { webhookSignature, verifySignature } from './signature';
 export { parseWebhookPayload, payloadToHiring, isSafeId, SAFE_ID, type WebhookPayload } from './payload';
 export { mentionContent, mentionMessage, workerRoomAlias, workerRef, handoffTxnId, type WorkerRef } from './handoff';
 export { S3TaskStore, DEFAULT_BUCKET, type TaskStore } from './s3-store';

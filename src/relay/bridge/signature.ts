@@ -1,15 +1,9 @@
 // Authentication of webhook deliveries (protocol §7): the key the platform sends in the header
 // registered as `callback_auth_header`, and the optional HMAC signature of the raw body.
 // Both comparisons are constant-time so a caller cannot learn a key byte by byte.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { readApiKey } from '../../shared/protocol';
-
-/** Constant-time string equality; hashing first makes the time independent of the lengths too. */
-export function safeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a, 'utf8').digest();
-  const hb = createHash('sha256').update(b, 'utf8').digest();
-  return timingSafeEqual(ha, hb) && a.length === b.length;
-}
+import { safeEqual } from '../../shared/safe-equal';
 
 /** `X-Webhook-Signature` as the platform computes it: base64 of HMAC-SHA256(raw body, secret). */
 export function webhookSignature(secret: string, rawBody: Buffer | string): string {

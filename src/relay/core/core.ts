@@ -6,7 +6,7 @@ import type { Hiring } from '../../shared/hiring';
 import type { Logger } from '../../shared/log';
 import { TOOL } from '../../shared/protocol';
 import { safeError } from '../../shared/redact';
-import { AddMessageArgs, EmitChunkArgs, ReportFailureArgs, SubmitResultArgs, describeZodError } from '../../shared/tools';
+import type { AddMessageArgs, EmitChunkArgs, ReportFailureArgs, SubmitResultArgs } from '../../shared/tools';
 import type { HiringStore } from '../inbox/store';
 import {
   RelayError,
@@ -26,8 +26,10 @@ import type { Outbox } from '../inbox/outbox';
 import type { ReviewQueue } from '../inbox/review';
 import type { LinkDirectory, PushDelivery } from './ports';
 import { Submissions } from './submissions';
-import { canSee, countPhases, hid, isFinished, requireOperator, toView } from './views';
-import type { z } from 'zod';
+import { hiringWithToken } from './token';
+import { canSee, countPhases, isFinished, requireOperator, toView } from './views';
+import { Emitter } from '../../shared/emitter';
+import type { ReviewMode } from '../../shared/constants';
 
 export interface CoreOptions {
   store: HiringStore;
@@ -35,26 +37,20 @@ export interface CoreOptions {
   outbox: Outbox;
   links: LinkDirectory;
   push: PushDelivery;
-  review: 'required' | 'off';
+  review: ReviewMode;
   workspaceRoot: string;
   version: string;
   logger: Logger;
   now?: () => Date;
 }
 
-function parseArgs<T>(schema: z.ZodType<T>, raw: unknown, tool: string): T {
-  const r = schema.safeParse(raw);
-  if (!r.success) throw new RelayError(`Invalid arguments for ${tool}: ${describeZodError(r.error)}.`, 'invalid');
-  return r.data;
-}
-
 export class Core implements RelayCore {
   readonly startedAt: string;
-  private readonly listeners = new Set<(e: RelayEvent) => void>();
+  private readonly events = new Emitter<RelayEvent>((e) => this.log.error('a relay event listener failed', { error: e }));
   private readonly submitting = new Set<string>();
-  private readonly log: Logger;
+  protected readonly log: Logger;
   private readonly now: () => Date;
-  readonly submissions: Submissions;
+  protected readonly submissions: Submissions;
 
   constructor(private readonly o: CoreOptions) {
     this.now = o.now ?? (() => new Date());
@@ -65,6 +61,7 @@ export class Core implements RelayCore {
       this.emit({ type: 'pending', agent: c.agent });
       this.emit({ type: 'status' });
     });
+    o.queue.onChange((s) => this.emit({ type: 'review', submissionId: s.id }));
     this.submissions = new Submissions({
       store: o.store,
       queue: o.queue,
@@ -72,9 +69,7 @@ export class Core implements RelayCore {
       links: o.links,
       push: o.push,
       logger: o.logger,
-      tokenHiring: (rec) => this.hiringWithToken(rec),
       workspaceRoot: o.workspaceRoot,
-      emit: (e) => this.emit(e),
     });
   }
 
@@ -82,12 +77,18 @@ export class Core implements RelayCore {
 
   listActive(caller: Caller): HiringView[] {
     const agent = caller.role === 'worker' ? caller.agent : undefined;
-    return this.o.store.active(agent).filter((r) => !isFinished(r.phase)).map(toView);
+    return this.o.store
+      .active(agent)
+      .filter((r) => !isFinished(r.phase) && canSee(caller, r.agent, r.hiring.id))
+      .map(toView);
   }
 
   listAll(caller: Caller): HiringView[] {
     const agent = caller.role === 'worker' ? caller.agent : undefined;
-    return this.o.store.list(agent).map(toView);
+    return this.o.store
+      .list(agent)
+      .filter((r) => canSee(caller, r.agent, r.hiring.id))
+      .map(toView);
   }
 
   getHiring(caller: Caller, id: string): HiringView {
@@ -102,7 +103,7 @@ export class Core implements RelayCore {
       links: this.o.links.all().map((l) => l.status()),
       counts: countPhases(this.o.store.list()),
       reviewsWaiting: this.o.queue.waiting(),
-      outboxPending: this.o.outbox.pendingCount(),
+      outboxPending: this.o.outbox.entries.pendingCount(),
     };
   }
 
@@ -121,8 +122,7 @@ export class Core implements RelayCore {
   }
 
   subscribe(listener: (event: RelayEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.on(listener);
   }
 
   // ───────────── input ─────────────
@@ -148,8 +148,7 @@ export class Core implements RelayCore {
     return toView(this.o.store.get(hiringId) ?? rec);
   }
 
-  async submitResult(caller: Caller, raw: SubmitResultArgs, push?: Partial<PushPlan>): Promise<Submission> {
-    const args = parseArgs(SubmitResultArgs, raw, TOOL.submitResult);
+  async submitResult(caller: Caller, args: SubmitResultArgs, push?: Partial<PushPlan>): Promise<Submission> {
     return this.oneAtATime(args.hiring_id, async () => {
       const rec = await this.readyToSubmit(caller, args.hiring_id);
       const plan = rec.hiring.delivery_mode === 'push' ? this.pushPlan(rec, args, push) : undefined;
@@ -157,8 +156,7 @@ export class Core implements RelayCore {
     });
   }
 
-  async reportFailure(caller: Caller, raw: ReportFailureArgs): Promise<Submission> {
-    const args = parseArgs(ReportFailureArgs, raw, TOOL.reportFailure);
+  async reportFailure(caller: Caller, args: ReportFailureArgs): Promise<Submission> {
     return this.oneAtATime(args.hiring_id, async () => {
       const rec = await this.readyToSubmit(caller, args.hiring_id);
       return this.submissions.create({ ...this.owner(caller, rec), kind: 'failure', failure: args }, this.o.review);
@@ -178,17 +176,15 @@ export class Core implements RelayCore {
     }
   }
 
-  async addMessage(caller: Caller, raw: { hiring_id: string; content: string; kind?: 'message' | 'question' }): Promise<OutboxEntry> {
-    const args = parseArgs(AddMessageArgs, raw, TOOL.addMessage);
+  async addMessage(caller: Caller, args: AddMessageArgs): Promise<OutboxEntry> {
     const rec = this.visible(caller, args.hiring_id);
-    return this.o.outbox.enqueue({ key: `msg-${randomUUID()}`, agent: rec.agent, hiringId: hid(rec), tool: TOOL.addMessage, args });
+    return this.o.outbox.enqueue({ key: `msg-${randomUUID()}`, agent: rec.agent, hiringId: rec.hiring.id, tool: TOOL.addMessage, args });
   }
 
-  async emitChunk(caller: Caller, raw: { hiring_id: string; content: string; kind?: 'text' | 'log' | 'status' }): Promise<OutboxEntry> {
-    const args = parseArgs(EmitChunkArgs, raw, TOOL.emitChunk);
+  async emitChunk(caller: Caller, args: EmitChunkArgs): Promise<OutboxEntry> {
     const rec = this.visible(caller, args.hiring_id);
-    await this.o.store.addChunk(hid(rec), { content: args.content, kind: args.kind });
-    return this.o.outbox.enqueue({ key: `chunk-${randomUUID()}`, agent: rec.agent, hiringId: hid(rec), tool: TOOL.emitChunk, args });
+    await this.o.store.addChunk(rec.hiring.id, { content: args.content, kind: args.kind });
+    return this.o.outbox.enqueue({ key: `chunk-${randomUUID()}`, agent: rec.agent, hiringId: rec.hiring.id, tool: TOOL.emitChunk, args });
   }
 
   async prepareWorkspace(caller: Caller, hiringId: string, onProgress?: (msg: string) => void): Promise<WorkspaceRef> {
@@ -199,7 +195,7 @@ export class Core implements RelayCore {
     if (isFinished(rec.phase)) throw new RelayError(`Hiring ${hiringId} is already ${rec.phase}; its workspace is no longer needed.`, 'conflict');
     this.checkClaim(caller, rec);
     if (!rec.claimedBy) await this.o.store.claim(hiringId, caller.name);
-    const hiring = await this.hiringWithToken(rec);
+    const hiring = await hiringWithToken(this.o.store, this.o.links, rec);
     const token = hiring.repo_access_token;
     if (!token) throw new RelayError(`Agrenting gave no repository token for push-mode hiring ${hiringId}; it cannot be cloned.`, 'unavailable');
     let ws: WorkspaceRef;
@@ -222,22 +218,13 @@ export class Core implements RelayCore {
 
   async reject(caller: Caller, submissionId: string, feedback: string): Promise<Submission> {
     requireOperator(caller, 'reject submissions');
-    if (typeof feedback !== 'string' || feedback.trim() === '') {
-      throw new RelayError('Say what should change: rejection feedback is required.', 'invalid');
-    }
-    return this.submissions.reject(submissionId, caller.name, feedback.trim());
+    return this.submissions.reject(submissionId, caller.name, feedback);
   }
 
   // ───────────── helpers ─────────────
 
-  private emit(event: RelayEvent): void {
-    for (const l of this.listeners) {
-      try {
-        l(event);
-      } catch (e) {
-        this.log.error('a relay event listener failed', { error: e });
-      }
-    }
+  protected emit(event: RelayEvent): void {
+    this.events.emit(event);
   }
 
   private visible(caller: Caller, id: string): HiringRecord {
@@ -249,10 +236,10 @@ export class Core implements RelayCore {
 
   private checkClaim(caller: Caller, rec: HiringRecord): void {
     if (isFinished(rec.phase)) {
-      throw new RelayError(`Hiring ${hid(rec)} is already ${rec.phase === 'done' ? 'completed' : 'failed'}.`, 'conflict');
+      throw new RelayError(`Hiring ${rec.hiring.id} is already ${rec.phase === 'done' ? 'completed' : 'failed'}.`, 'conflict');
     }
     if (rec.claimedBy && rec.claimedBy !== caller.name && caller.role !== 'operator') {
-      throw new RelayError(`Hiring ${hid(rec)} is claimed by ${rec.claimedBy}; one worker per hiring.`, 'conflict');
+      throw new RelayError(`Hiring ${rec.hiring.id} is claimed by ${rec.claimedBy}; one worker per hiring.`, 'conflict');
     }
   }
 
@@ -268,37 +255,17 @@ export class Core implements RelayCore {
   }
 
   private owner(caller: Caller, rec: HiringRecord): { agent: string; hiringId: string; submittedBy: string } {
-    return { agent: rec.agent, hiringId: hid(rec), submittedBy: caller.name };
+    return { agent: rec.agent, hiringId: rec.hiring.id, submittedBy: caller.name };
   }
 
   private pushPlan(rec: HiringRecord, args: SubmitResultArgs, given: Partial<PushPlan> | undefined): PushPlan {
     const out = args.output;
     const summary = given?.summary ?? (typeof out === 'string' ? out : typeof out.summary === 'string' ? out.summary : 'Changes pushed by the agent.');
-    const title = rec.hiring.task_description.split('\n')[0].slice(0, 60) || `hiring ${hid(rec)}`;
+    const title = rec.hiring.task_description.split('\n')[0].slice(0, 60) || `hiring ${rec.hiring.id}`;
     return {
-      commitMessage: given?.commitMessage ?? `${title}\n\nAgrenting hiring ${hid(rec)}`,
+      commitMessage: given?.commitMessage ?? `${title}\n\nAgrenting hiring ${rec.hiring.id}`,
       openPullRequest: given?.openPullRequest ?? false,
       summary,
     };
-  }
-
-  /** The hiring with its repository token: from memory, or re-read from the platform (after a restart). */
-  async hiringWithToken(rec: HiringRecord): Promise<Hiring> {
-    const id = hid(rec);
-    if (!this.o.store.tokenKnown(id)) {
-      const link = this.o.links.get(rec.agent);
-      if (!link) throw new RelayError(`Agent ${rec.agent} is not configured, so hiring ${id} cannot be re-read.`, 'unavailable');
-      let fresh: Hiring;
-      try {
-        fresh = await link.getHiring(id);
-      } catch (e) {
-        throw new RelayError(safeError(e, `Re-reading hiring ${id} from Agrenting failed`).message, 'unavailable');
-      }
-      await this.o.store.upsert(rec.agent, [fresh], 'rest');
-      if (fresh.repo_access_token) return fresh;
-    }
-    const h = this.o.store.hiringWithToken(id);
-    if (!h) throw new RelayError(`Unknown hiring ${id}.`, 'not_found');
-    return h;
   }
 }

@@ -5,7 +5,6 @@
 import type { Logger } from '../../shared/log';
 import type { HiringStore } from '../inbox/store';
 import type { LinkDirectory } from './ports';
-import { hid } from './views';
 
 export interface ReconcileOptions {
   store: HiringStore;
@@ -32,10 +31,10 @@ export function startReconciler(o: ReconcileOptions): { stop(): void; sweep(): P
       const link = o.links.get(rec.agent);
       if (!link || link.status().state !== 'connected') continue;
       try {
-        const fresh = await link.getHiring(hid(rec));
+        const fresh = await link.getHiring(rec.hiring.id);
         await o.store.upsert(rec.agent, [fresh], 'rest');
       } catch (e) {
-        o.logger.debug('could not re-read an idle hiring', { hiring: hid(rec), error: e });
+        o.logger.debug('could not re-read an idle hiring', { hiring: rec.hiring.id, error: e });
       }
     }
   };

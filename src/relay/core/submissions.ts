@@ -1,7 +1,6 @@
 // A submission's life: awaiting review → approved → (push: commit and push) →
 // delivering through the outbox → delivered, or rejected with relay-local
 // feedback, or failed (push error, platform refusal) until approved again.
-import type { Hiring } from '../../shared/hiring';
 import type { Logger } from '../../shared/log';
 import { TOOL } from '../../shared/protocol';
 import { safeError } from '../../shared/redact';
@@ -9,10 +8,12 @@ import type { SubmitResultArgs } from '../../shared/tools';
 import type { Outbox, OutboxEvent } from '../inbox/outbox';
 import type { ReviewedSubmission, ReviewQueue } from '../inbox/review';
 import type { HiringStore } from '../inbox/store';
-import { RelayError, type HiringRecord, type OutboxEntry, type RelayEvent, type Submission } from '../types';
+import { RelayError, type HiringRecord, type OutboxEntry, type Submission } from '../types';
 import type { LinkDirectory, PushDelivery } from './ports';
-import { answerOf, currentKey, nextDeliveryKey, recoverSubmissions } from './recovery';
+import { answerOf, currentKey, nextDeliveryKey } from './delivery-keys';
+import { hiringWithToken } from './token';
 import { isFinished } from './views';
+import type { ReviewMode } from '../../shared/constants';
 
 export interface SubmissionsOptions {
   store: HiringStore;
@@ -22,8 +23,6 @@ export interface SubmissionsOptions {
   push: PushDelivery;
   workspaceRoot: string;
   logger: Logger;
-  tokenHiring: (rec: HiringRecord) => Promise<Hiring>;
-  emit: (e: RelayEvent) => void;
 }
 
 const OPEN: readonly Submission['state'][] = ['awaiting_review', 'approved', 'delivering'];
@@ -38,8 +37,7 @@ export class Submissions {
   private readonly settling = new Set<Promise<void>>();
 
   constructor(private readonly o: SubmissionsOptions) {
-    o.queue.onChange((s) => o.emit({ type: 'review', submissionId: s.id }));
-    o.outbox.onEvent((e) => this.track(this.settle(e), e.entry.key));
+    o.outbox.entries.onEvent((e) => this.track(this.settle(e), e.entry.key));
     // The platform ended a hiring (hirer cancelled…): what waits for review can never be delivered.
     o.store.onChange((c) => {
       if (c.kind !== 'local' && isFinished(c.phase)) this.track(this.withdraw(c.hiringId), c.hiringId);
@@ -52,10 +50,10 @@ export class Submissions {
     if (!rec || !isFinished(rec.phase)) return;
     for (const s of this.o.queue.forHiring(hiringId)) {
       if (s.state !== 'awaiting_review') continue;
-      const why = `Hiring ${hiringId} is ${String(rec.hiring.status)} on Agrenting; submission ${s.id} was withdrawn from review and will not be delivered.`;
+      const why = `Hiring ${hiringId} is ${rec.hiring.status} on Agrenting; submission ${s.id} was withdrawn from review and will not be delivered.`;
       await this.o.queue.reject(s.id, 'relay', why);
       await this.o.store.addRelayMessage(hiringId, { content: why, from: 'relay' });
-      this.o.logger.info('submission withdrawn: the hiring ended on Agrenting', { hiring: hiringId, submission: s.id, status: String(rec.hiring.status) });
+      this.o.logger.info('submission withdrawn: the hiring ended on Agrenting', { hiring: hiringId, submission: s.id, status: rec.hiring.status });
     }
   }
 
@@ -65,7 +63,7 @@ export class Submissions {
     return this.o.queue.forHiring(hiringId).find((s) => OPEN.includes(s.state));
   }
 
-  async create(input: NewSubmission, review: 'required' | 'off'): Promise<Submission> {
+  async create(input: NewSubmission, review: ReviewMode): Promise<Submission> {
     const s = await this.o.queue.create({ ...input, state: review === 'off' ? 'approved' : 'awaiting_review' });
     await this.o.store.linkSubmission(s.hiringId, s.id, 'awaiting_review');
     this.o.logger.info(`${s.kind} submitted`, { hiring: s.hiringId, submission: s.id, by: s.submittedBy, review });
@@ -100,24 +98,71 @@ export class Submissions {
     return done;
   }
 
-  /** After a restart: finishes what a crash (or a stop) cut short (see recovery.ts). */
+  /**
+   * After a restart, finishes what a kill -9 (or a stop) cut short between two journal writes of
+   * a submission's life. Each step is journaled on its own (review queue, hiring store, outbox),
+   * so any prefix of a step sequence may be on disk:
+   * - saved but not linked to its hiring, or waiting for review of a hiring that ended (withdrawn);
+   * - approved, or delivering with no outbox entry yet → deliver (same key);
+   * - delivering, and the outbox already recorded the platform's answer → settle it;
+   * - delivered / rejected / failed, and the hiring still shows it in review or delivering →
+   *   finish the hiring's side (done, or back to the worker with the note).
+   */
   resume(): void {
-    const o = this.o;
-    this.track(
-      recoverSubmissions({
-        store: o.store,
-        queue: o.queue,
-        outbox: o.outbox,
-        logger: o.logger,
-        deliver: (id) => this.deliver(id),
-        settle: (e) => this.settle(e),
-        refreshHiring: (sub) => this.refreshHiring(sub),
-        backToWork: (id) => this.backToWork(id),
-        openFor: (id) => this.openFor(id),
-        withdraw: (id) => this.withdraw(id),
-      }),
-      'resume',
-    );
+    this.track(this.recover(), 'resume');
+  }
+
+  private async recover(): Promise<void> {
+    for (const s of this.o.queue.list()) {
+      await this.repair(s.hiringId, () => this.recoverOne(s));
+    }
+    // Hirings left 'awaiting_review' or 'delivering' with nothing open: the last step never ran.
+    for (const rec of this.o.store.active()) {
+      const id = rec.hiring.id;
+      if ((rec.phase !== 'awaiting_review' && rec.phase !== 'delivering') || this.openFor(id)) continue;
+      await this.repair(id, async () => {
+        const last = this.o.queue.forHiring(id).at(-1);
+        if (last?.state === 'delivered') return this.refreshHiring(last);
+        const note =
+          last?.state === 'rejected'
+            ? { content: last.feedback ?? '', from: 'review' as const }
+            : last?.state === 'failed'
+              ? { content: last.error ?? '', from: 'relay' as const }
+              : undefined;
+        if (note?.content && !rec.relayMessages.some((m) => m.from === note.from && m.content === note.content)) {
+          await this.o.store.addRelayMessage(id, note);
+        }
+        await this.backToWork(id);
+      });
+    }
+  }
+
+  private async recoverOne(s: ReviewedSubmission): Promise<void> {
+    const { store, outbox, logger } = this.o;
+    const rec = store.get(s.hiringId);
+    // Saved but never linked to its hiring: the hiring would not show it waiting.
+    if (s.state === 'awaiting_review' && rec && !rec.submissions.includes(s.id)) await store.linkSubmission(s.hiringId, s.id, 'awaiting_review');
+    // The hiring ended on the platform just before the crash, before its review was withdrawn.
+    if (s.state === 'awaiting_review' && rec && isFinished(rec.phase)) await this.withdraw(s.hiringId);
+    if (s.state !== 'approved' && s.state !== 'delivering') return;
+    const entry = s.state === 'delivering' ? outbox.entries.get(currentKey(s)) : undefined;
+    if (!entry) {
+      logger.info('resuming an interrupted delivery', { submission: s.id, hiring: s.hiringId });
+      // Not awaited: a push-mode delivery may take long, and the other repairs should not wait.
+      this.deliver(s.id).catch((e: unknown) => logger.error('resuming a delivery failed', { submission: s.id, error: e }));
+    } else if (entry.state !== 'pending') {
+      // The platform answered and the outbox recorded it; the submission never heard.
+      await this.settle(answerOf(entry));
+    }
+  }
+
+  /** One hiring's repair failing (e.g. a journal write) must not stop the others'. */
+  private async repair(hiringId: string, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      this.o.logger.error('could not finish an interrupted step after the restart', { hiring: hiringId, error: e });
+    }
   }
 
   /** Waits for deliveries being prepared (push) to reach the outbox, and for answers being recorded. */
@@ -143,7 +188,7 @@ export class Submissions {
     if (e.type === 'confirmed') {
       // The platform's status decides, read before the submission is called delivered.
       await this.refreshHiring(s);
-      const status = String(this.o.store.get(s.hiringId)?.hiring.status ?? '');
+      const status = this.o.store.get(s.hiringId)?.hiring.status ?? '';
       if (s.kind === 'result' && NOT_TAKEN.includes(status)) {
         // "Already finished" from a hiring that ended without a result (the hirer cancelled): ours never landed.
         await this.fail(s, `Hiring ${s.hiringId} is ${status} on Agrenting; the result was not taken.`);
@@ -178,8 +223,8 @@ export class Submissions {
     const before = this.o.store.get(s.hiringId);
     // E.g. resumed after a restart, and the hirer cancelled meanwhile: nothing to push or send
     // (and 'delivering' would pull the hiring out of history). A key already out is settled by its answer.
-    if (before && isFinished(before.phase) && !this.o.outbox.get(key)) {
-      return this.fail(s, `Hiring ${s.hiringId} is already ${String(before.hiring.status)} on Agrenting; submission ${id} was not delivered.`);
+    if (before && isFinished(before.phase) && !this.o.outbox.entries.get(key)) {
+      return this.fail(s, `Hiring ${s.hiringId} is already ${before.hiring.status} on Agrenting; submission ${id} was not delivered.`);
     }
     if (before && !isFinished(before.phase)) await this.o.store.setPhase(s.hiringId, 'delivering');
     let args: Record<string, unknown>;
@@ -227,12 +272,12 @@ export class Submissions {
   /** The submission's key; a new one when Agrenting refused the current one for good. */
   private keyFor(s: ReviewedSubmission): string {
     const key = currentKey(s);
-    return s.state === 'failed' && this.o.outbox.get(key)?.state === 'rejected' ? nextDeliveryKey(s.id, key) : key;
+    return s.state === 'failed' && this.o.outbox.entries.get(key)?.state === 'rejected' ? nextDeliveryKey(s.id, key) : key;
   }
 
   private async pushChanges(s: Submission, rec: HiringRecord): Promise<SubmitResultArgs> {
     if (!s.result || !s.push) throw new Error('no result to push');
-    const hiring = await this.o.tokenHiring(rec);
+    const hiring = await hiringWithToken(this.o.store, this.o.links, rec);
     const workspace = rec.workspace ?? (await this.o.push.findWorkspace(this.o.workspaceRoot, s.hiringId));
     if (!workspace) throw new Error('there is no workspace for this hiring (prepare_workspace first)');
     const outcome = await this.o.push.commitAndPush({ workspace, hiring, plan: s.push });
@@ -269,7 +314,7 @@ export class Submissions {
     try {
       const fresh = await link.getHiring(s.hiringId);
       await this.o.store.upsert(s.agent, [fresh], 'rest');
-      return String(fresh.status);
+      return fresh.status;
     } catch (e) {
       this.o.logger.debug('could not re-read a hiring after its delivery', { hiring: s.hiringId, error: e });
       return undefined;

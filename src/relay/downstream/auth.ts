@@ -1,10 +1,10 @@
 // Who may talk to the downstream MCP server: roles by token (sent like Agrenting
 // agent keys), and Host/Origin checks so a web page cannot reach the relay through
 // DNS rebinding.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { readApiKey } from '../../shared/protocol';
 import { registerSecret } from '../../shared/redact';
+import { safeEqual } from '../../shared/safe-equal';
 import type { Caller } from '../types';
 
 export interface DownstreamTokens {
@@ -14,13 +14,6 @@ export interface DownstreamTokens {
   workers: Record<string, string>;
   /** Tokens minted while the relay runs (a runner's run token): the caller one stands for, if any. */
   lookup?: (token: string) => Caller | undefined;
-}
-
-/** Hashing first makes both sides the same length, so the comparison time says nothing about the token. */
-function sameToken(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b) && expected.length > 0;
 }
 
 export class TokenRoles {
@@ -43,7 +36,7 @@ export class TokenRoles {
     let found: Caller | undefined;
     // Every entry is compared, so the time taken does not reveal which role matched.
     for (const e of this.entries) {
-      if (sameToken(token, e.token) && found === undefined) found = e.caller;
+      if (safeEqual(token, e.token) && found === undefined) found = e.caller;
     }
     return found ?? this.lookup?.(token);
   }
@@ -55,10 +48,6 @@ export function callerKey(caller: Caller): string {
   return caller.hiring === undefined ? `worker:${caller.agent}` : `run:${caller.agent}:${caller.hiring}`;
 }
 
-export function describeCaller(caller: Caller): string {
-  if (caller.role === 'operator') return 'the operator';
-  return caller.hiring === undefined ? `worker "${caller.agent}"` : `the run on hiring ${caller.hiring}`;
-}
 
 function isLoopbackHostname(hostname: string): boolean {
   const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');

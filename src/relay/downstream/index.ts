@@ -1,7 +1,6 @@
 // The relay's downstream MCP server (see server.ts).
-export { startDownstreamServer, DEFAULT_DOWNSTREAM_PORT, STREAMABLE_PATH } from './server';
+export { startDownstreamServer, STREAMABLE_PATH } from './server';
 export type { DownstreamServer, DownstreamServerOptions } from './server';
 export type { DownstreamTokens } from './auth';
 export { RESOURCE_URI } from './resources';
-export { RELAY_TOOL } from './tools';
 export { LEGACY_SSE_PATH, LEGACY_MESSAGES_PREFIX } from './legacy-route';

@@ -15,7 +15,7 @@ import {
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { SYSTEM_PROMPT_NAME } from '../../shared/protocol';
-import { redact } from '../../shared/redact';
+import { redact, safeError } from '../../shared/redact';
 import type { Logger } from '../../shared/log';
 import type { Caller, RelayCore } from '../types';
 import { RESOURCE_TEMPLATES, checkResource, listResources, readResource } from './resources';
@@ -87,7 +87,7 @@ export function createMcpServer(opts: McpServerOptions): Server {
       const text = await core.systemPrompt(caller);
       return { description: 'Agrenting system prompt', messages: [{ role: 'user' as const, content: { type: 'text' as const, text } }] };
     } catch (err) {
-      throw new McpError(ErrorCode.InternalError, redact(`The system prompt could not be fetched from Agrenting: ${err instanceof Error ? err.message : String(err)}`));
+      throw new McpError(ErrorCode.InternalError, safeError(err, 'The system prompt could not be fetched from Agrenting').message);
     }
   });
 

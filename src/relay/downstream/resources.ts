@@ -2,17 +2,13 @@
 // `hiring://{id}`) shaped like the platform's so any Agrenting client works, plus
 // the relay's (`relay://hirings`, `relay://status`, `review://queue`).
 import { ErrorCode, McpError, type ReadResourceResult, type Resource, type ResourceTemplate } from '@modelcontextprotocol/sdk/types.js';
-import { withoutSecrets } from '../../shared/hiring';
+import { RELAY_URI } from '../../shared/constants';
 import { PENDING_URI, hiringUri, parseHiringUri } from '../../shared/protocol';
-import { redact } from '../../shared/redact';
-import { RelayError, type Caller, type HiringView, type RelayCore, type RelayEvent, type Submission } from '../types';
+import { redact, safeError } from '../../shared/redact';
+import { canSee } from '../core/views';
+import { RelayError, type Caller, type HiringView, type RelayCore, type RelayEvent } from '../types';
 
-export const RESOURCE_URI = {
-  pending: PENDING_URI,
-  hirings: 'relay://hirings',
-  status: 'relay://status',
-  reviewQueue: 'review://queue',
-} as const;
+export const RESOURCE_URI = { pending: PENDING_URI, ...RELAY_URI } as const;
 
 const STATIC_URIS: readonly string[] = Object.values(RESOURCE_URI);
 const JSON_MIME = 'application/json';
@@ -43,38 +39,24 @@ function parseRunLogUri(uri: string): string | undefined {
   return m ? decodeURIComponent(m[1]) : undefined;
 }
 
-export function canSee(caller: Caller, agent: string, hiringId?: string): boolean {
-  if (caller.role === 'operator') return true;
-  // A run token sees only the hiring of its run.
-  return caller.agent === agent && (caller.hiring === undefined || hiringId === undefined || caller.hiring === hiringId);
-}
-
-/** A view with the repository token removed everywhere; nothing downstream ever needs it. */
-export function safeView(view: HiringView): HiringView {
-  return { ...view, hiring: withoutSecrets(view.hiring) };
-}
-
-/** The platform's Hiring (token removed) with the relay's local state beside it. */
-export function platformShaped(view: HiringView): Record<string, unknown> {
-  const { agent, phase, claimedBy, submissions, relayMessages, chunks, workspace, run } = view;
-  return { ...withoutSecrets(view.hiring), relay: { agent, phase, claimedBy, submissions, relayMessages, chunks, workspace, run } };
-}
-
-function visibleViews(caller: Caller, views: HiringView[]): HiringView[] {
-  return views.filter((v) => canSee(caller, v.agent, String(v.hiring.id)));
-}
-
+/** A runner's log: the core decides who may read it (the operator and the run's own token). */
 function readRunLog(core: RelayCore, caller: Caller, id: string): string {
-  if (!core.runLog) throw new RelayError('This relay has no runners.', 'not_found');
+  if (!core.runLog) throw new RelayError(`No run for hiring ${id}: this relay has no runners.`, 'not_found');
   return core.runLog(caller, id);
 }
 
-function visibleSubmissions(caller: Caller, subs: Submission[]): Submission[] {
-  return subs.filter((s) => canSee(caller, s.agent));
+/**
+ * The platform's Hiring with the relay's local state beside it. Views come from the core,
+ * which already removed the repository token (core/views.ts toView) and limited a worker to
+ * its own agent, so nothing here filters or redacts again.
+ */
+export function platformShaped(view: HiringView): Record<string, unknown> {
+  const { agent, phase, claimedBy, submissions, relayMessages, chunks, workspace, run } = view;
+  return { ...view.hiring, relay: { agent, phase, claimedBy, submissions, relayMessages, chunks, workspace, run } };
 }
 
 export function listResources(core: RelayCore, caller: Caller): Resource[] {
-  const perHiring = visibleViews(caller, core.listActive(caller)).map((v) => ({
+  const perHiring = core.listActive(caller).map((v) => ({
     uri: hiringUri(v.hiring.id),
     name: `Hiring ${v.hiring.id}`,
     mimeType: JSON_MIME,
@@ -89,7 +71,7 @@ export function resourceError(err: unknown, uri: string): McpError {
     const code = err.code === 'not_found' || err.code === 'forbidden' ? RESOURCE_NOT_FOUND : err.code === 'invalid' ? ErrorCode.InvalidParams : ErrorCode.InternalError;
     return new McpError(code, redact(`${uri}: ${err.message}`));
   }
-  return new McpError(ErrorCode.InternalError, redact(`${uri} could not be read: ${err instanceof Error ? err.message : String(err)}`));
+  return new McpError(ErrorCode.InternalError, safeError(err, `${uri} could not be read`).message);
 }
 
 function json(uri: string, value: unknown): ReadResourceResult {
@@ -111,8 +93,7 @@ export function checkResource(core: RelayCore, caller: Caller, uri: string): voi
   const id = parseHiringUri(uri);
   if (id === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown resource ${uri}: the relay serves ${STATIC_URIS.join(', ')} and hiring://{id}.`);
   try {
-    const view = core.getHiring(caller, id);
-    if (!canSee(caller, view.agent, id)) throw new RelayError(`hiring ${id} is not found for this agent`, 'not_found');
+    core.getHiring(caller, id);
   } catch (err) {
     throw resourceError(err, uri);
   }
@@ -122,23 +103,21 @@ export function readResource(core: RelayCore, caller: Caller, uri: string): Read
   try {
     switch (uri) {
       case RESOURCE_URI.pending:
-        return json(uri, visibleViews(caller, core.listActive(caller)).map(platformShaped));
+        return json(uri, core.listActive(caller).map(platformShaped));
       case RESOURCE_URI.hirings:
-        return json(uri, visibleViews(caller, core.listAll(caller)).map(safeView));
+        return json(uri, core.listAll(caller));
       case RESOURCE_URI.status: {
         const status = core.status();
         return json(uri, caller.role === 'operator' ? status : { ...status, links: status.links.filter((l) => l.agent === caller.agent) });
       }
       case RESOURCE_URI.reviewQueue:
-        return json(uri, visibleSubmissions(caller, core.reviewQueue(caller)));
+        return json(uri, core.reviewQueue(caller));
     }
     const runId = parseRunLogUri(uri);
     if (runId !== undefined) return { contents: [{ uri, mimeType: 'text/plain', text: readRunLog(core, caller, runId) }] };
     const id = parseHiringUri(uri);
     if (id === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown resource ${uri}: the relay serves ${STATIC_URIS.join(', ')} and hiring://{id}.`);
-    const view = core.getHiring(caller, id);
-    if (!canSee(caller, view.agent, id)) throw new RelayError(`hiring ${id} is not found for this agent`, 'not_found');
-    return json(uri, platformShaped(view));
+    return json(uri, platformShaped(core.getHiring(caller, id)));
   } catch (err) {
     throw resourceError(err, uri);
   }
@@ -163,8 +142,8 @@ export function urisForEvent(event: RelayEvent): string[] {
 /** Whether a caller should hear about an event: workers only about their own agent's hirings. */
 export function eventVisibleTo(caller: Caller, event: RelayEvent): boolean {
   if (event.type === 'hiring') return canSee(caller, event.agent, event.hiringId);
+  if (event.type === 'pending') return canSee(caller, event.agent);
   // A run log is the operator's and the run's own (core.runLog decides reads the same way).
   if (event.type === 'run-log') return caller.role === 'operator' || caller.hiring === event.hiringId;
-  if (event.type === 'pending') return canSee(caller, event.agent);
   return true;
 }

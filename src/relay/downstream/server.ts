@@ -6,16 +6,16 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { answerClientError } from '../../shared/client-error';
 import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '../../shared/log';
-import type { Caller, RelayCore } from '../types';
-import { TokenRoles, callerKey, describeCaller, hostOriginProblem, type DownstreamTokens } from './auth';
+import { describeCaller, type Caller, type RelayCore } from '../types';
+import { TokenRoles, callerKey, hostOriginProblem, type DownstreamTokens } from './auth';
 import { rpcError, sendEnvelope, sendJson } from './http';
 import { LEGACY_MESSAGES_PREFIX, LEGACY_SSE_PATH, LegacyRoute } from './legacy-route';
 import { createMcpServer } from './mcp-server';
 import type { RouteDeps } from './route-deps';
 import { SessionRegistry, type DownstreamSession } from './sessions';
 import { StreamableRoute } from './streamable-route';
+import { DEFAULT_RELAY_PORT } from '../../shared/constants';
 
-export const DEFAULT_DOWNSTREAM_PORT = 7391;
 export const STREAMABLE_PATH = '/mcp';
 
 export interface DownstreamServerOptions {
@@ -119,7 +119,7 @@ export async function startDownstreamServer(opts: DownstreamServerOptions): Prom
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
-    http.listen(opts.port ?? DEFAULT_DOWNSTREAM_PORT, host, () => {
+    http.listen(opts.port ?? DEFAULT_RELAY_PORT, host, () => {
       http.off('error', reject);
       resolve();
     });

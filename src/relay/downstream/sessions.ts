@@ -9,8 +9,7 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Logger } from '../../shared/log';
-import type { Caller, RelayEvent } from '../types';
-import { describeCaller } from './auth';
+import { describeCaller, type Caller, type RelayEvent } from '../types';
 import type { LegacySseTransport } from './legacy-sse';
 import { eventVisibleTo, urisForEvent } from './resources';
 

@@ -4,116 +4,33 @@
 // with a sentence a person can act on.
 import { z } from 'zod';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { TOOL } from '../../shared/protocol';
+import { listedTool } from '../../shared/json-schema';
 import { redact } from '../../shared/redact';
-import { AddMessageArgs, EmitChunkArgs, ReportFailureArgs, SubmitResultArgs, TOOL_INPUT_SCHEMAS, describeZodError } from '../../shared/tools';
+import {
+  RELAY_TOOLS,
+  RUN_TOKEN_TOOLS,
+  describeZodError,
+  isRelayToolName,
+  type RelayToolArgs,
+  type RelayToolName,
+} from '../../shared/tools';
 import type { Logger } from '../../shared/log';
-import { RelayError, type Caller, type RelayCore } from '../types';
-import { describeCaller } from './auth';
-import { safeView } from './resources';
+import { RelayError, describeCaller, type Caller, type RelayCore } from '../types';
 
-export const RELAY_TOOL = {
-  claim: 'claim_hiring',
-  prepareWorkspace: 'prepare_workspace',
-  approve: 'approve_submission',
-  reject: 'reject_submission',
-  startRun: 'start_run',
-  stopRun: 'stop_run',
-} as const;
+const ALL_TOOLS: readonly Tool[] = Object.values(RELAY_TOOLS).map(listedTool);
+const WORKER_TOOLS: readonly Tool[] = Object.values(RELAY_TOOLS)
+  .filter((d) => !('operatorOnly' in d))
+  .map(listedTool);
 
-const HiringIdArgs = z.object({ hiring_id: z.string().min(1, 'hiring_id is required') });
-const StartRunArgs = HiringIdArgs.extend({ runner: z.string().min(1).optional() });
-const ApproveArgs = z.object({ submission_id: z.string().min(1, 'submission_id is required') });
-const RejectArgs = ApproveArgs.extend({
-  feedback: z.string().trim().min(1, 'feedback is required: tell the worker what to change'),
-});
-/** Optional push-mode details a worker may add to submit_hiring_result (not part of the platform's schema). */
-const PushPlanArg = z.object({ commitMessage: z.string(), openPullRequest: z.boolean(), summary: z.string() }).partial().optional();
+const RUN_TOKEN_LISTED: readonly Tool[] = RUN_TOKEN_TOOLS.map((n) => listedTool(RELAY_TOOLS[n]));
 
-type InputSchema = Tool['inputSchema'];
-const schema = (s: unknown) => s as InputSchema;
-
-const PLATFORM_TOOLS: Tool[] = [
-  {
-    name: TOOL.submitResult,
-    description:
-      'Submit the result of a hiring: `output` (object or string) and optional artifacts. With review on, the submission waits for the operator; ' +
-      'it reaches Agrenting once approved. Push mode: commit your work in the prepared workspace first; an optional `push` object ' +
-      '{commitMessage, openPullRequest, summary} shapes the commit and pull request.',
-    inputSchema: schema(TOOL_INPUT_SCHEMAS.submit_hiring_result),
-  },
-  {
-    name: TOOL.reportFailure,
-    description: 'Report that a hiring cannot be done (the hirer is refunded). Give a reason a person can understand.',
-    inputSchema: schema(TOOL_INPUT_SCHEMAS.report_hiring_failure),
-  },
-  {
-    name: TOOL.addMessage,
-    description: "Add a message or question to the hiring's conversation with the hirer.",
-    inputSchema: schema(TOOL_INPUT_SCHEMAS.add_hiring_message),
-  },
-  {
-    name: TOOL.emitChunk,
-    description: 'Stream live progress (text, log or status) to the hirer.',
-    inputSchema: schema(TOOL_INPUT_SCHEMAS.task_emit_chunk),
-  },
-];
-
-const hiringIdSchema = schema({ type: 'object', properties: { hiring_id: { type: 'string' } }, required: ['hiring_id'] });
-
-const WORKER_TOOLS: Tool[] = [
-  { name: RELAY_TOOL.claim, description: 'Claim a hiring so that other workers leave it alone. Returns the hiring.', inputSchema: hiringIdSchema },
-  {
-    name: RELAY_TOOL.prepareWorkspace,
-    description: 'Push mode: clone the hiring repository into a local workspace on branch agrenting/<hiring-id>. Returns {dir, branch, baseBranch, baseSha}.',
-    inputSchema: hiringIdSchema,
-  },
-];
-
-const OPERATOR_TOOLS: Tool[] = [
-  {
-    name: RELAY_TOOL.approve,
-    description: 'Approve a submission waiting for review; the relay then delivers it to Agrenting.',
-    inputSchema: schema({ type: 'object', properties: { submission_id: { type: 'string' } }, required: ['submission_id'] }),
-  },
-  {
-    name: RELAY_TOOL.reject,
-    description: 'Reject a submission with feedback; the worker sees the feedback on the hiring. Nothing is sent to Agrenting.',
-    inputSchema: schema({
-      type: 'object',
-      properties: { submission_id: { type: 'string' }, feedback: { type: 'string', description: 'What the worker should change' } },
-      required: ['submission_id', 'feedback'],
-    }),
-  },
-  {
-    name: RELAY_TOOL.startRun,
-    description:
-      'Hand a hiring to a runner (a coding-agent CLI the relay starts). Without `runner`, the first configured runner that ' +
-      'takes the hiring. Returns the run {runner, state, attempt, maxAttempts, startedAt}.',
-    inputSchema: schema({
-      type: 'object',
-      properties: { hiring_id: { type: 'string' }, runner: { type: 'string', description: 'Runner name from the relay config' } },
-      required: ['hiring_id'],
-    }),
-  },
-  {
-    name: RELAY_TOOL.stopRun,
-    description:
-      'Stop the run working a hiring (TERM, then KILL after a grace period). Nothing is submitted; the hiring stays ' +
-      "with the runner: start_run again, or finish it yourself.",
-    inputSchema: hiringIdSchema,
-  },
-];
-
-/** What a runner's child process may call with its run token. */
-const RUN_TOKEN_TOOLS: readonly string[] = [TOOL.addMessage, TOOL.emitChunk];
-
-/** Tools only the operator may call. */
-const OPERATOR_ONLY: readonly string[] = OPERATOR_TOOLS.map((t) => t.name);
-
+/**
+ * Approving, rejecting and runs are offered to the operator only (the core refuses them to anyone
+ * else); a run token sees the two tools it may call.
+ */
 export function listTools(caller: Caller): Tool[] {
-  if (caller.role === 'worker' && caller.hiring !== undefined) return PLATFORM_TOOLS.filter((t) => RUN_TOKEN_TOOLS.includes(t.name));
-  return caller.role === 'operator' ? [...PLATFORM_TOOLS, ...WORKER_TOOLS, ...OPERATOR_TOOLS] : [...PLATFORM_TOOLS, ...WORKER_TOOLS];
+  if (caller.role === 'worker' && caller.hiring !== undefined) return [...RUN_TOKEN_LISTED];
+  return [...(caller.role === 'operator' ? ALL_TOOLS : WORKER_TOOLS)];
 }
 
 export interface ToolContext {
@@ -139,66 +56,52 @@ function subjectOf(args: Record<string, unknown>): string {
   return 'the call';
 }
 
-const ACTIONS: Record<string, string> = {
-  [TOOL.submitResult]: 'submit the result',
-  [TOOL.reportFailure]: 'report the failure',
-  [TOOL.addMessage]: 'add the message',
-  [TOOL.emitChunk]: 'send the progress chunk',
-  [RELAY_TOOL.claim]: 'claim the hiring',
-  [RELAY_TOOL.prepareWorkspace]: 'prepare the workspace',
-  [RELAY_TOOL.approve]: 'approve the submission',
-  [RELAY_TOOL.reject]: 'reject the submission',
-  [RELAY_TOOL.startRun]: 'start the run',
-  [RELAY_TOOL.stopRun]: 'stop the run',
+const ACTIONS: Record<RelayToolName, string> = {
+  submit_hiring_result: 'submit the result',
+  report_hiring_failure: 'report the failure',
+  add_hiring_message: 'add the message',
+  task_emit_chunk: 'send the progress chunk',
+  claim_hiring: 'claim the hiring',
+  prepare_workspace: 'prepare the workspace',
+  approve_submission: 'approve the submission',
+  reject_submission: 'reject the submission',
+  start_run: 'start the run',
+  stop_run: 'stop the run',
 };
 
-async function dispatch(name: string, args: Record<string, unknown>, ctx: ToolContext): Promise<unknown> {
-  const { core, caller } = ctx;
-  switch (name) {
-    case TOOL.submitResult: {
-      const push = PushPlanArg.parse(args.push);
-      return core.submitResult(caller, SubmitResultArgs.parse(args), push);
-    }
-    case TOOL.reportFailure:
-      return core.reportFailure(caller, ReportFailureArgs.parse(args));
-    case TOOL.addMessage:
-      return core.addMessage(caller, AddMessageArgs.parse(args));
-    case TOOL.emitChunk:
-      return core.emitChunk(caller, EmitChunkArgs.parse(args));
-    case RELAY_TOOL.claim:
-      return safeView(core.claim(caller, HiringIdArgs.parse(args).hiring_id));
-    case RELAY_TOOL.prepareWorkspace:
-      return core.prepareWorkspace(caller, HiringIdArgs.parse(args).hiring_id, ctx.progress);
-    case RELAY_TOOL.approve:
-      return core.approve(caller, ApproveArgs.parse(args).submission_id);
-    case RELAY_TOOL.reject: {
-      const { submission_id, feedback } = RejectArgs.parse(args);
-      return core.reject(caller, submission_id, feedback);
-    }
-    case RELAY_TOOL.startRun: {
-      const { hiring_id, runner } = StartRunArgs.parse(args);
-      if (!core.startRun) throw new RelayError('this relay has no runners configured', 'unavailable');
-      return core.startRun(caller, hiring_id, runner);
-    }
-    case RELAY_TOOL.stopRun: {
-      const { hiring_id } = HiringIdArgs.parse(args);
-      if (!core.stopRun) throw new RelayError('this relay has no runners configured', 'unavailable');
-      return core.stopRun(caller, hiring_id);
-    }
-  }
-  throw new RelayError(`there is no tool named "${name}"`, 'invalid');
+type Handlers = { [N in RelayToolName]: (args: RelayToolArgs[N], ctx: ToolContext) => unknown };
+
+/** Each tool on the core, with arguments already parsed: from here down they are trusted. */
+const HANDLERS: Handlers = {
+  submit_hiring_result: ({ push, ...result }, { core, caller }) => core.submitResult(caller, result, push),
+  report_hiring_failure: (args, { core, caller }) => core.reportFailure(caller, args),
+  add_hiring_message: (args, { core, caller }) => core.addMessage(caller, args),
+  task_emit_chunk: (args, { core, caller }) => core.emitChunk(caller, args),
+  claim_hiring: ({ hiring_id }, { core, caller }) => core.claim(caller, hiring_id),
+  prepare_workspace: ({ hiring_id }, { core, caller, progress }) => core.prepareWorkspace(caller, hiring_id, progress),
+  approve_submission: ({ submission_id }, { core, caller }) => core.approve(caller, submission_id),
+  reject_submission: ({ submission_id, feedback }, { core, caller }) => core.reject(caller, submission_id, feedback),
+  start_run: ({ hiring_id, runner }, { core, caller }) => {
+    if (!core.startRun) throw new RelayError('No runner is configured (add "runners" to the relay config).', 'unavailable');
+    return core.startRun(caller, hiring_id, runner);
+  },
+  stop_run: ({ hiring_id }, { core, caller }) => {
+    if (!core.stopRun) throw new RelayError(`No run for hiring ${hiring_id}: no runner is configured.`, 'not_found');
+    return core.stopRun(caller, hiring_id);
+  },
+};
+
+function dispatch<N extends RelayToolName>(name: N, raw: Record<string, unknown>, ctx: ToolContext): unknown {
+  const args = RELAY_TOOLS[name].args.parse(raw) as RelayToolArgs[N];
+  return HANDLERS[name](args, ctx);
 }
 
 /** Runs one tool call for a caller; never throws — every failure becomes an isError result. */
 export async function callTool(name: string, rawArgs: Record<string, unknown> | undefined, ctx: ToolContext): Promise<CallToolResult> {
   const args = rawArgs ?? {};
-  const action = ACTIONS[name] ?? `run ${name}`;
-  if (OPERATOR_ONLY.includes(name) && ctx.caller.role !== 'operator') {
-    return fail(
-      `Only the operator can ${action}; this token belongs to ${describeCaller(ctx.caller)}. ` +
-        'Ask the person running the relay to do it in VS Code.',
-    );
-  }
+  if (!isRelayToolName(name)) return fail(`Could not run ${name} (${subjectOf(args)}): there is no tool named "${name}"`);
+  const action = ACTIONS[name];
+  // A run token works on its own hiring, with the two tools a running agent needs.
   const scope = ctx.caller.role === 'worker' ? ctx.caller.hiring : undefined;
   if (scope !== undefined && !RUN_TOKEN_TOOLS.includes(name)) {
     return fail(`Could not ${action}: a run token may only call ${RUN_TOKEN_TOOLS.join(' and ')}; the relay submits what the run leaves behind.`);

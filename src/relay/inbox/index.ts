@@ -5,4 +5,3 @@ export { Journal, type JournalOptions, type ReplayResult } from './journal';
 export { HiringStore, phaseForStatus, type HiringStoreOptions, type StoreChange, type StoreChangeKind, type UpsertResult } from './store';
 export { ReviewQueue, type NewSubmission, type ReviewQueueOptions, type ReviewedSubmission } from './review';
 export { Outbox, type NewDelivery, type OutboxEvent, type OutboxOptions, type SendFn } from './outbox';
-export { Backoff, type BackoffOptions } from './backoff';

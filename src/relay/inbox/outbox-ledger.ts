@@ -8,6 +8,7 @@ import { TOOL, type PlatformToolName } from '../../shared/protocol';
 import { RelayError, type OutboxEntry, type OutboxState } from '../types';
 import type { Journal } from './journal';
 import { applyOutboxRecord, type OutboxRecord } from './outbox-records';
+import { Emitter } from '../../shared/emitter';
 
 export interface NewDelivery {
   agent: string;
@@ -39,7 +40,7 @@ export class OutboxLedger {
   private readonly entries = new Map<string, OutboxEntry>();
   /** Pending keys per hiring, in sending order. */
   private readonly queues = new Map<string, string[]>();
-  private readonly listeners = new Set<(e: OutboxEvent) => void>();
+  private readonly events = new Emitter<OutboxEvent>((err) => this.o.log.error('an outbox listener failed', { error: err }));
   /** Hirings whose result or failure report the platform confirmed: their chunks are dropped. */
   private readonly finalDone = new Set<string>();
   private finished = 0;
@@ -98,17 +99,12 @@ export class OutboxLedger {
     return n;
   }
 
-  forSubmission(submissionId: string): OutboxEntry[] {
-    return [...this.entries.values()].filter((e) => e.submissionId === submissionId);
-  }
-
   finalConfirmed(hiringId: string): boolean {
     return this.finalDone.has(hiringId);
   }
 
   onEvent(listener: (e: OutboxEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.on(listener);
   }
 
   // ───────────── writing ─────────────
@@ -196,13 +192,7 @@ export class OutboxLedger {
   }
 
   emit(e: OutboxEvent): void {
-    for (const l of this.listeners) {
-      try {
-        l(e);
-      } catch (err) {
-        this.o.log.error('an outbox listener failed', { error: err });
-      }
-    }
+    this.events.emit(e);
   }
 
   compact(): Promise<void> {

@@ -21,17 +21,20 @@
 import { createLogger, type Logger } from '../../shared/log';
 import { TOOL } from '../../shared/protocol';
 import { safeError } from '../../shared/redact';
-import { RelayError, type DeliveryOutcome, type OutboxEntry, type OutboxState } from '../types';
+import { RelayError, type DeliveryOutcome, type OutboxEntry } from '../types';
 import { Journal } from './journal';
 import { isOutboxRecord, type OutboxRecord } from './outbox-records';
-import { FINAL_TOOLS, OutboxLedger, type NewDelivery, type OutboxEvent } from './outbox-ledger';
-import { Backoff, type BackoffOptions } from './backoff';
+import { FINAL_TOOLS, OutboxLedger, type NewDelivery } from './outbox-ledger';
+import { Backoff, type BackoffOptions } from '../../shared/backoff';
 
 export type { NewDelivery, OutboxEvent } from './outbox-ledger';
 
 export type SendFn = (entry: OutboxEntry) => Promise<DeliveryOutcome>;
 
-export interface OutboxOptions extends BackoffOptions {
+/** Retry backoff of deliveries; default 1 s doubling to a minute, ±20 % so retries do not fire together. */
+export interface OutboxOptions extends Partial<BackoffOptions> {
+  /** Longest Retry-After honoured (a bigger one is cut to this). Default 15 minutes. */
+  maxRetryAfterMs?: number;
   /** Sends one entry upstream (the Relay uses the agent's UpstreamLink.deliver). */
   send: SendFn;
   /** Start sending (and resume pending entries) right after open. Default true. */
@@ -61,14 +64,19 @@ interface Lane {
   cancelTimer?: () => void;
 }
 
+/** Reading the outbox: its entries and their events, straight from the ledger. */
+export type OutboxEntries = Pick<OutboxLedger, 'get' | 'list' | 'pending' | 'pendingCount' | 'onEvent'>;
+
 export class Outbox {
   private readonly ledger: OutboxLedger;
+  /** What was delivered and what waits; writing goes through enqueue(). */
+  readonly entries: OutboxEntries;
   private readonly lanes = new Map<string, Lane>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly backoff: Backoff;
   private readonly schedule: (fn: () => void, ms: number) => () => void;
   private readonly log: Logger;
-  private send: SendFn;
+  private readonly send: SendFn;
   private running = false;
   private closed = false;
 
@@ -77,10 +85,16 @@ export class Outbox {
     private readonly opts: OutboxOptions,
   ) {
     this.send = opts.send;
-    this.backoff = new Backoff(opts);
+    this.backoff = new Backoff({
+      baseMs: opts.baseMs ?? 1000,
+      capMs: opts.capMs ?? 60_000,
+      jitter: opts.jitter ?? 0.2,
+      random: opts.random,
+    });
     this.schedule = opts.schedule ?? defaultSchedule;
     this.log = (opts.logger ?? createLogger('inbox')).child('outbox');
     this.ledger = new OutboxLedger(journal, { finishedLimit: opts.finishedLimit ?? 1000, log: this.log, now: opts.now ?? (() => new Date()) });
+    this.entries = this.ledger;
   }
 
   static async open(stateDir: string, opts: OutboxOptions): Promise<Outbox> {
@@ -88,37 +102,10 @@ export class Outbox {
     const box = new Outbox(journal, opts);
     const { records } = await journal.replay((v) => (isOutboxRecord(v) ? v : undefined));
     box.ledger.replay(records);
-    if (box.pendingCount() > 0) box.log.info('resuming pending deliveries', { pending: box.pendingCount() });
+    if (box.ledger.pendingCount() > 0) box.log.info('resuming pending deliveries', { pending: box.ledger.pendingCount() });
     // Next macrotask: whoever awaited open() has subscribed to events by then.
     if (opts.autoStart ?? true) setImmediate(() => box.start());
     return box;
-  }
-
-  // ───────────── reading ─────────────
-
-  get(key: string): OutboxEntry | undefined {
-    return this.ledger.get(key);
-  }
-
-  list(state?: OutboxState): OutboxEntry[] {
-    return this.ledger.list(state);
-  }
-
-  /** Pending entries (of one hiring, or all), in sending order. */
-  pending(hiringId?: string): OutboxEntry[] {
-    return this.ledger.pending(hiringId);
-  }
-
-  pendingCount(): number {
-    return this.ledger.pendingCount();
-  }
-
-  forSubmission(submissionId: string): OutboxEntry[] {
-    return this.ledger.forSubmission(submissionId);
-  }
-
-  onEvent(listener: (e: OutboxEvent) => void): () => void {
-    return this.ledger.onEvent(listener);
   }
 
   // ───────────── writing ─────────────
@@ -158,11 +145,6 @@ export class Outbox {
       lane.cancelTimer = undefined;
       this.pump(hiringId);
     }
-  }
-
-  /** Replaces the sender (the Relay may build it after opening the inbox). */
-  setSender(send: SendFn): void {
-    this.send = send;
   }
 
   /** Stops sending; waits for sends in flight to be recorded. Pending entries resume on the next open. */
@@ -205,7 +187,7 @@ export class Outbox {
         // Only journal failures land here; the entry stays pending and is retried.
         const err = safeError(e);
         this.log.error('delivery bookkeeping failed', { hiring: hiringId, key: entry.key, error: err.message });
-        this.wait(hiringId, this.backoff.delay(Math.max(1, entry.attempts)));
+        this.wait(hiringId, this.backoff.delay(Math.max(1, entry.attempts) - 1));
       })
       .finally(() => {
         lane.busy = false;
@@ -247,7 +229,9 @@ export class Outbox {
         const max = this.opts.maxChunkAttempts ?? 5;
         if (isChunk && n >= max) return this.ledger.finish(entry, 'rejected', `dropped after ${n} attempts: ${outcome.message}`, 'dropped');
         const noted = this.ledger.noteError(entry, outcome.message);
-        const delayMs = this.backoff.delay(n, outcome.retryAfterMs);
+        const delayMs =
+          honourRetryAfter(outcome.retryAfterMs, this.backoff.baseMs, this.opts.maxRetryAfterMs) ??
+          this.backoff.delay(n - 1);
         this.log.info('delivery will be retried', { hiring: entry.hiringId, tool: entry.tool, attempt: n, delayMs, error: outcome.message });
         this.ledger.emit({ type: 'retry', entry: noted, message: outcome.message, delayMs });
         this.wait(entry.hiringId, delayMs);
@@ -291,4 +275,14 @@ function defaultSchedule(fn: () => void, ms: number): () => void {
   const t = setTimeout(fn, ms);
   t.unref?.();
   return () => clearTimeout(t);
+}
+
+/**
+ * The wait the platform asked for (it knows its rate window), within reason: never less than the
+ * first backoff step, since "Retry-After: 0" (or a date already past) on every answer would
+ * otherwise retry in a busy loop, fsyncing each attempt.
+ */
+export function honourRetryAfter(retryAfterMs: number | undefined, minMs: number, maxMs = 15 * 60_000): number | undefined {
+  if (retryAfterMs === undefined || !Number.isFinite(retryAfterMs) || retryAfterMs < 0) return undefined;
+  return Math.max(minMs, Math.min(retryAfterMs, maxMs));
 }

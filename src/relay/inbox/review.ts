@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../../shared/log';
 import type { ReportFailureArgs, SubmitResultArgs } from '../../shared/tools';
 import { RelayError, type PushPlan, type Submission, type SubmissionState } from '../types';
 import { Journal } from './journal';
+import { Emitter } from '../../shared/emitter';
 
 export interface ReviewQueueOptions {
   /** Finished submissions (rejected, delivered, failed) kept. Default 1000. */
@@ -66,7 +67,7 @@ const STATE_WORDS: Record<SubmissionState, string> = {
 
 export class ReviewQueue {
   private readonly subs = new Map<string, ReviewedSubmission>();
-  private readonly listeners = new Set<(s: ReviewedSubmission) => void>();
+  private readonly changes = new Emitter<ReviewedSubmission>((e) => this.log.error('a review listener failed', { error: e }));
   private readonly finishedLimit: number;
   private finished = 0;
   private readonly now: () => Date;
@@ -118,8 +119,7 @@ export class ReviewQueue {
   }
 
   onChange(listener: (s: ReviewedSubmission) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.changes.on(listener);
   }
 
   async create(input: NewSubmission): Promise<ReviewedSubmission> {
@@ -146,9 +146,10 @@ export class ReviewQueue {
   }
 
   async reject(id: string, by: string, feedback: string): Promise<ReviewedSubmission> {
-    if (feedback.trim() === '') throw new RelayError('Say what to change: rejection feedback cannot be empty.', 'invalid');
+    const text = feedback.trim();
+    if (text === '') throw new RelayError('Say what should change: rejection feedback is required.', 'invalid');
     const s = this.transition(id, 'rejected');
-    return this.save({ ...s, state: 'rejected', feedback, decidedAt: this.now().toISOString(), decidedBy: by });
+    return this.save({ ...s, state: 'rejected', feedback: text, decidedAt: this.now().toISOString(), decidedBy: by });
   }
 
   /** Completes what will be sent (push mode fills in branch, commit, PR at approval). */
@@ -202,13 +203,7 @@ export class ReviewQueue {
     if (s.error === undefined) delete s.error;
     this.put(s);
     await this.journal.append({ t: 'sub', s });
-    for (const l of this.listeners) {
-      try {
-        l(s);
-      } catch (e) {
-        this.log.error('a review listener failed', { error: e });
-      }
-    }
+    this.changes.emit(s);
     return s;
   }
 

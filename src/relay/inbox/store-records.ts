@@ -4,6 +4,8 @@
 // whole hiring; a 'put' carries a whole record (new hirings and snapshots).
 import type { Hiring } from '../../shared/hiring';
 import type { HiringRecord, LocalPhase, ProgressChunk, RelayMessage, WorkspaceRef } from '../types';
+import { isLocalPhase } from '../../shared/constants';
+import { isRecord } from '../../shared/lenient';
 
 export type StoreRecord =
   | { t: 'put'; r: HiringRecord }
@@ -25,28 +27,26 @@ export interface StoreState {
   messageLimit: number;
 }
 
-const PHASES: readonly string[] = ['new', 'claimed', 'awaiting_review', 'delivering', 'done', 'failed'];
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const optPhase = (v: unknown) => v === undefined || (typeof v === 'string' && PHASES.includes(v));
+const optPhase = (v: unknown) => v === undefined || isLocalPhase(v);
 
 /** A shape check for replay: enough to apply the record without throwing or corrupting state. */
 export function isStoreRecord(v: unknown): v is StoreRecord {
-  if (!isObj(v)) return false;
+  if (!isRecord(v)) return false;
   if (v.t === 'put') {
     const r = v.r;
-    return isObj(r) && isObj(r.hiring) && typeof r.hiring.id === 'string' && typeof r.agent === 'string' && typeof r.phase === 'string' && PHASES.includes(r.phase);
+    return isRecord(r) && isRecord(r.hiring) && typeof r.hiring.id === 'string' && typeof r.agent === 'string' && isLocalPhase(r.phase);
   }
   if (typeof v.id !== 'string' || typeof v.at !== 'string') return false;
   switch (v.t) {
     case 'hiring':
-      return typeof v.agent === 'string' && isObj(v.h) && v.h.id === v.id && typeof v.phase === 'string' && PHASES.includes(v.phase);
+      return typeof v.agent === 'string' && isRecord(v.h) && v.h.id === v.id && isLocalPhase(v.phase);
     case 'set':
       return optPhase(v.phase);
     case 'chunk':
-      return isObj(v.c) && typeof v.c.content === 'string';
+      return isRecord(v.c) && typeof v.c.content === 'string';
     case 'msg':
-      return isObj(v.m) && typeof v.m.content === 'string';
+      return isRecord(v.m) && typeof v.m.content === 'string';
     case 'sub':
       return typeof v.s === 'string' && optPhase(v.phase);
     default:

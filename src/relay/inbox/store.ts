@@ -20,6 +20,7 @@ import { Journal } from './journal';
 import { deepEqual } from './equal';
 import { isStaleView, phaseForStatus, reopens } from './phase-rules';
 import { applyStoreRecord, isStoreRecord, type StoreRecord, type StoreState } from './store-records';
+import { Emitter } from '../../shared/emitter';
 
 export { phaseForStatus } from './phase-rules';
 
@@ -57,7 +58,7 @@ export interface UpsertResult {
 export class HiringStore {
   private readonly state: StoreState;
   private readonly tokens = new Map<string, string>();
-  private readonly listeners = new Set<(c: StoreChange) => void>();
+  private readonly changes = new Emitter<StoreChange>((e) => this.log.error('a store listener failed', { error: e }));
   private readonly now: () => Date;
   private readonly log: Logger;
 
@@ -135,8 +136,7 @@ export class HiringStore {
 
   /** Listens for durable changes; returns the unsubscribe function. */
   onChange(listener: (c: StoreChange) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.changes.on(listener);
   }
 
   // ───────────── platform input ─────────────
@@ -166,7 +166,7 @@ export class HiringStore {
         records.push(this.apply({ t: 'put', r: rec }));
         added.push(id);
       } else if (isStaleView(existing.hiring, clean)) {
-        this.log.debug('ignoring an older view of a hiring', { hiring: id, source, status: String(clean.status) });
+        this.log.debug('ignoring an older view of a hiring', { hiring: id, source, status: clean.status });
       } else if (existing.agent !== agent || !deepEqual(existing.hiring, clean)) {
         const phase = this.nextPhase(existing, clean.status);
         records.push(this.apply({ t: 'hiring', id, agent, h: clean, phase, at }));
@@ -294,14 +294,7 @@ export class HiringStore {
   private emit(hiringId: string, kind: StoreChangeKind): void {
     const rec = this.get(hiringId);
     if (!rec) return;
-    const change: StoreChange = { agent: rec.agent, hiringId, kind, phase: rec.phase };
-    for (const l of this.listeners) {
-      try {
-        l(change);
-      } catch (e) {
-        this.log.error('a store listener failed', { error: e });
-      }
-    }
+    this.changes.emit({ agent: rec.agent, hiringId, kind, phase: rec.phase });
   }
 }
 

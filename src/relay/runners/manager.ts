@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Logger } from '../../shared/log';
 import { isTerminalStatus } from '../../shared/protocol';
 import { registerSecret, safeError } from '../../shared/redact';
-import { isFinished } from '../core/views';
+import { isFinished, requireOperator } from '../core/views';
 import {
   RelayError,
   type Caller,
@@ -65,6 +65,8 @@ export class RunnerManager {
   private readonly active = new Map<string, Active>();
   private readonly logs = new Map<string, RunLog>();
   private readonly tokens = new Map<string, Caller>();
+  /** Hirings between the claim and the run's record: the claim's own store event must not start another. */
+  private readonly beginning = new Set<string>();
   private readonly handlers: AutoHandlers;
   private readonly logEventDue = new Map<string, NodeJS.Timeout>();
   private unsubscribe?: () => void;
@@ -150,7 +152,7 @@ export class RunnerManager {
   // ───────────── operator actions ─────────────
 
   async startRun(caller: Caller, hiringId: string, runnerName?: string): Promise<RunInfo> {
-    if (caller.role !== 'operator') throw new RelayError('Only the operator can start a run.', 'forbidden');
+    requireOperator(caller, 'start a run');
     const view = this.o.core.getHiring(OPERATOR, hiringId);
     const runner = this.pickRunner(view, runnerName);
     const prev = this.records.get(hiringId);
@@ -172,7 +174,7 @@ export class RunnerManager {
   }
 
   async stopRun(caller: Caller, hiringId: string): Promise<RunInfo> {
-    if (caller.role !== 'operator') throw new RelayError('Only the operator can stop a run.', 'forbidden');
+    requireOperator(caller, 'stop a run');
     const a = this.active.get(hiringId);
     if (!a) {
       const info = this.runInfo(hiringId);
@@ -260,6 +262,7 @@ export class RunnerManager {
     } catch {
       return;
     }
+    if (this.beginning.has(hiringId)) return;
     const a = this.active.get(hiringId);
     if (a && (isFinished(view.phase) || isTerminalStatus(view.hiring.status))) {
       this.kill(a, { state: 'stopped', reason: `the hiring is ${view.hiring.status} on Agrenting`, report: false });
@@ -296,7 +299,13 @@ export class RunnerManager {
     if (this.active.has(id)) throw new RelayError(`Hiring ${id} is already being run.`, 'conflict');
     const caller = this.workerCaller(view, runner);
     // The claim is the dispatch point: a person, a worker or the bridge that claimed first keeps it.
-    const claimed = this.o.core.claim(caller, id);
+    let claimed: HiringView;
+    this.beginning.add(id);
+    try {
+      claimed = this.o.core.claim(caller, id);
+    } finally {
+      this.beginning.delete(id);
+    }
     if (claimed.claimedBy !== caller.name) {
       throw new RelayError(`Hiring ${id} is taken by ${claimed.claimedBy}; one handler per hiring.`, 'conflict');
     }

@@ -7,7 +7,7 @@ import { createLogger, type Logger } from '../../shared/log';
 import { SYSTEM_PROMPT_NAME, hiringUri, type PlatformToolName } from '../../shared/protocol';
 import { redact, registerSecret } from '../../shared/redact';
 import { RelayError, type DeliveryOutcome, type LinkStatus, type UpstreamLink, type UpstreamListener } from '../types';
-import { Backoff } from './backoff';
+import { Backoff } from '../../shared/backoff';
 import { deliverOnce, type DeliveryRoute } from './delivery';
 import { AuthError, HttpError, SessionLostError } from './errors';
 import { HiringIntake } from './intake';

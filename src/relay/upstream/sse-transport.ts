@@ -4,6 +4,15 @@
 // timeout (undici ends idle streams after 300 s), and every end or error of the
 // stream is reported through onerror + onclose, exactly once.
 // It implements the SDK Transport interface so any SDK-shaped consumer can sit on it.
+//
+// Why not the `eventsource` package (a WHATWG EventSource over fetch): it keeps fewer of the
+// guarantees the fault suite and the upstream tests check. Its parser drops comments, so
+// keep-alives would stop counting as activity for the link's watchdog; its fetch runs under
+// undici's 300 s body timeout and without TCP keep-alive on the socket; a refused stream
+// reaches it as a bare status, so the 401-vs-5xx split, the body in the error and the
+// platform's Retry-After would each need a fetch wrapper re-reading the response; and its own
+// reconnect would have to be cancelled from inside its error callback on every failure.
+// eventsource-parser, which it wraps, does the one hard part and is used directly below.
 import type http from 'node:http';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';

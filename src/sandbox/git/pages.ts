@@ -4,7 +4,7 @@
 // Read-only and without a token: the sandbox has a single hirer, who owns
 // every repository it hosts.
 import type { ServerResponse } from 'node:http';
-import { escapeHtml } from '../http';
+import { escapeHtml } from '../../shared/html';
 import type { RepoStore } from './repos';
 import { git } from './repos';
 import type { PullRequest } from './rest';

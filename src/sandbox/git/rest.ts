@@ -2,7 +2,8 @@
 // at `<base>/api/v3` (the GitHub Enterprise convention): repository with the
 // token's permissions, and pull requests (create, get, list by head).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyTooLargeError, isRecord, parseJson, readBody, sendJson } from '../http';
+import { isRecord } from '../../shared/lenient';
+import { BodyTooLargeError, parseJson, readBody, sendJson } from '../http';
 import type { RepoStore } from './repos';
 import { tokenFromAuthorization, type TokenGrant, type TokenRegistry } from './tokens';
 
