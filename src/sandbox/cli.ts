@@ -1,5 +1,5 @@
 // agrenting-sandbox: run the local Agrenting look-alike, or talk to a running one.
-//   agrenting-sandbox [--port N] [--host H] [--user-token T] [--knob name=value ...]
+//   agrenting-sandbox [--port N] [--plain-git-port N] [--host H] [--user-token T] [--knob name=value ...]
 //   agrenting-sandbox register --url U --user-token T [--name N] [--callback-url URL]
 //   agrenting-sandbox hire --url U --user-token T --agent ID [--mode push] [--price 25.00] "task"
 import { parseArgs } from 'node:util';
@@ -8,12 +8,15 @@ import { DEFAULT_KNOBS, KnobError, parseKnobAssignment, type Knobs } from './kno
 import { startSandbox } from './index';
 
 const USAGE = `Usage:
-  agrenting-sandbox [--port N] [--host H] [--user-token T] [--git-root DIR] [--knob name=value ...] [--no-rate-limit]
+  agrenting-sandbox [--port N] [--plain-git-port N] [--host H] [--user-token T] [--git-root DIR] [--knob name=value ...] [--no-rate-limit]
   agrenting-sandbox register --url URL --user-token T [--name NAME] [--callback-url URL] [--callback-auth-header "Name: value"] [--worker-matrix-id ID]
   agrenting-sandbox hire --url URL --user-token T --agent ID [--mode output|push] [--price 25.00] [--capability coding] [--repo-url URL] [--message TEXT] "task description"
 
 --url and --user-token default to $AGRENTING_SANDBOX_URL and $AGRENTING_USER_TOKEN.
-Knobs: ${Object.keys(DEFAULT_KNOBS).join(', ')}`;
+Knobs: ${Object.keys(DEFAULT_KNOBS).join(', ')}
+Push-mode repositories: --knob gitHost=github (default: <url>/git/<owner>/<repo>.git, GitHub REST at <url>/api/v3),
+  plain (a git host without a REST API on its own port, --plain-git-port: /<owner>/<repo>.git, every other
+  path 401), plain-flat (the same, /<repo>.git), mixed (each push hiring takes the next of the three).`;
 
 function out(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -29,6 +32,7 @@ async function serve(argv: string[]): Promise<void> {
     args: argv,
     options: {
       port: { type: 'string' },
+      'plain-git-port': { type: 'string' },
       host: { type: 'string' },
       'user-token': { type: 'string' },
       'git-root': { type: 'string' },
@@ -51,8 +55,13 @@ async function serve(argv: string[]): Promise<void> {
   if (values['no-rate-limit']) knobs.rateLimitPerMinute = 0;
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number (got ${values.port})`);
+  const plainGitPort = values['plain-git-port'] === undefined ? 0 : Number(values['plain-git-port']);
+  if (!Number.isInteger(plainGitPort) || plainGitPort < 0 || plainGitPort > 65535) {
+    fail(`--plain-git-port must be a port number (got ${values['plain-git-port']})`);
+  }
   const sandbox = await startSandbox({
     port,
+    plainGitPort,
     ...(values.host ? { host: values.host } : {}),
     ...(values['user-token'] ? { userToken: values['user-token'] } : {}),
     ...(values['git-root'] ? { gitRoot: values['git-root'] } : {}),
@@ -62,6 +71,7 @@ async function serve(argv: string[]): Promise<void> {
   out(`Agrenting sandbox listening on ${sandbox.url}`);
   out(`User token: ${sandbox.userToken}`);
   out(`MCP: ${sandbox.url}/mcp/sse   REST: ${sandbox.url}/api/v1   Inspect: ${sandbox.url}/_sandbox`);
+  out(`Git: ${sandbox.url}/git (GitHub-like)   ${sandbox.plainGitUrl} (plain git host)   push hirings use: ${sandbox.knobs.gitHost}`);
   out(`Register an agent: agrenting-sandbox register --url ${sandbox.url} --user-token <token>`);
   let stopping = false;
   const stop = (signal: string) => {

@@ -1,6 +1,6 @@
 // Creating a hiring as the platform does (§4, §5): validate the hirer's request,
 // hold the price in escrow, give push-mode hirings a repository and a write
-// token on the sandbox's git hosting, probe the agent, then either hand the
+// token on the sandbox's git hosting (the host per the gitHost knob), probe the agent, then either hand the
 // hiring to it (status per the newHiringStatus knob, notification, webhook) or
 // fail and refund. Before the probe passes the agent neither sees nor hears of it.
 import { randomUUID } from 'node:crypto';
@@ -9,6 +9,7 @@ import { LIMITS } from '../shared/protocol';
 import { registerSecret } from '../shared/redact';
 import { describeZodError } from '../shared/tools';
 import type { SandboxContext } from './context';
+import type { GitHostKind } from './git/index';
 import { fromCents, toCents } from './money';
 import { probeAgent } from './probe';
 import type { HiringRecord } from './store';
@@ -32,13 +33,24 @@ export type HireOutcome =
   | { ok: true; record: HiringRecord; created: boolean }
   | { ok: false; code: 'NOT_FOUND' | 'VALIDATION_ERROR'; message: string };
 
+const MIXED: readonly GitHostKind[] = ['github', 'plain', 'plain-flat'];
+/** Push hirings created so far per sandbox, for the `mixed` gitHost knob's round robin. */
+const pushCount = new WeakMap<SandboxContext, number>();
+
+function nextGitHost(ctx: SandboxContext): GitHostKind {
+  if (ctx.knobs.gitHost !== 'mixed') return ctx.knobs.gitHost;
+  const n = pushCount.get(ctx) ?? 0;
+  pushCount.set(ctx, n + 1);
+  return MIXED[n % MIXED.length];
+}
+
 async function pushRepository(ctx: SandboxContext, id: string, input: HireInput): Promise<{ url: string; token: string } | undefined> {
   if (input.delivery_mode !== 'push') return undefined;
   if (input.repo_url) {
     registerSecret(input.repo_access_token);
     return { url: input.repo_url, token: input.repo_access_token ?? '' };
   }
-  const repo = await ctx.git.createRepository('sandbox', `hiring-${id.slice(0, 8)}`);
+  const repo = await ctx.git.createRepository('sandbox', `hiring-${id.slice(0, 8)}`, { host: nextGitHost(ctx) });
   // issueToken registers the token with the redactor itself.
   return { url: repo.cloneUrl, token: ctx.git.issueToken(repo.owner, repo.name, 'write') };
 }

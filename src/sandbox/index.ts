@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +36,8 @@ export { signWebhook } from './webhooks';
 export interface SandboxOptions {
   /** 0 (default) picks a free port. */
   port?: number;
+  /** Port of the plain git host (gitHost knob); 0 (default) picks a free port. */
+  plainGitPort?: number;
   /** Default 127.0.0.1. */
   host?: string;
   /** The hirer's user token; default a random `ap_sandbox_...`. */
@@ -48,6 +51,8 @@ export interface SandboxOptions {
 export interface Sandbox {
   /** Base URL, e.g. http://127.0.0.1:PORT. */
   readonly url: string;
+  /** Origin of the plain git host (no REST API; see the gitHost knob), e.g. http://127.0.0.1:PORT2. */
+  readonly plainGitUrl: string;
   readonly userToken: string;
   /** The hirer the user token stands for. */
   readonly customerId: string;
@@ -70,6 +75,31 @@ export interface Sandbox {
 
 export class SandboxError extends Error {}
 
+/** Listens and resolves with the origin clients use (0.0.0.0 is reached as 127.0.0.1). */
+async function listen(server: Server, port: number, host: string): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  return `http://${shown === '0.0.0.0' ? '127.0.0.1' : shown}:${addr.port}`;
+}
+
+/** The plain git host's own server: git's smart HTTP and nothing else (see git/index.ts). */
+function createPlainGitServer(git: GitHosting, log: Logger): Server {
+  return createServer((req, res) => {
+    git.handlePlain(req, res).catch((err: unknown) => {
+      log.warn('plain git host request failed', { error: (err as Error).message });
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.destroy();
+    });
+  });
+}
+
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const log = opts.log ?? createLogger('sandbox');
   const { knobs, changes } = liveKnobs(opts.knobs);
@@ -78,6 +108,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const ownGitRoot = opts.gitRoot === undefined;
   const gitRoot = opts.gitRoot ?? (await mkdtemp(join(tmpdir(), 'agrenting-sandbox-git-')));
   let baseUrl = '';
+  let plainGitUrl = '';
   const store = new MarketStore(() => toCents(knobs.startingBalance) ?? 0);
   const sessions = new SessionRegistry(knobs, changes, log.child('mcp'));
   const ctx: SandboxContext = {
@@ -89,7 +120,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     rateLimiter: new RateLimiter(() => knobs.rateLimitPerMinute),
     restFaults: { errors: new FaultDice(() => knobs.faultSeed + 3), throttle: new FaultDice(() => knobs.faultSeed + 5) },
     webhooks: new WebhookSender(store, knobs, () => baseUrl, log.child('webhook')),
-    git: createGitHosting({ root: gitRoot, baseUrl: () => baseUrl, log: log.child('git') }),
+    git: createGitHosting({ root: gitRoot, baseUrl: () => baseUrl, plainBaseUrl: () => plainGitUrl, log: log.child('git') }),
     log,
     baseUrl: () => baseUrl,
     userToken,
@@ -104,24 +135,26 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   sessions.events.on('session', (e) => events.emit('session', e));
 
   const server = createSandboxServer(ctx);
+  const plainGit = createPlainGitServer(ctx.git, log);
+  const listenHost = opts.host ?? '127.0.0.1';
+  let port = opts.port ?? 0;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-    });
+    baseUrl = await listen(server, port, listenHost);
+    port = opts.plainGitPort ?? 0;
+    plainGitUrl = await listen(plainGit, port, listenHost);
   } catch (e) {
     await ctx.git.close();
+    server.close();
+    plainGit.close();
     if (ownGitRoot) await rm(gitRoot, { recursive: true, force: true });
-    throw new SandboxError(`The sandbox cannot listen on ${opts.host ?? '127.0.0.1'}:${opts.port ?? 0}: ${(e as Error).message}`);
+    throw new SandboxError(`The sandbox cannot listen on ${listenHost}:${port}: ${(e as Error).message}`);
   }
-  const addr = server.address() as AddressInfo;
-  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  baseUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;
-  log.info('sandbox listening', { url: baseUrl });
+  log.info('sandbox listening', { url: baseUrl, plainGit: plainGitUrl });
 
   let closing: Promise<void> | undefined;
   return {
     url: baseUrl,
+    plainGitUrl,
     userToken,
     customerId: ctx.customerId,
     knobs,
@@ -151,10 +184,15 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         ctx.webhooks.close();
         sessions.closeAll();
         await ctx.git.close();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
+        await Promise.all(
+          [server, plainGit].map(
+            (s) =>
+              new Promise<void>((resolve) => {
+                s.close(() => resolve());
+                s.closeAllConnections();
+              }),
+          ),
+        );
         if (ownGitRoot) await rm(gitRoot, { recursive: true, force: true });
         log.info('sandbox closed');
       })();

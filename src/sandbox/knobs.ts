@@ -14,6 +14,12 @@ export interface Knobs {
   newHiringStatus: 'in_progress' | 'queued' | 'paid';
   /** Where push-mode `repo_url` / `repo_access_token` go. */
   repoFields: 'task_input' | 'top_level' | 'both';
+  /**
+   * The git host of a new push-mode hiring's repository: GitHub-like (REST API at `/api/v3`), a plain
+   * git host on its own port with (`plain`) or without (`plain-flat`) an owner segment, or `mixed`
+   * (each push hiring takes the next of github, plain, plain-flat).
+   */
+  gitHost: 'github' | 'plain' | 'plain-flat' | 'mixed';
   /** Session expiry: none; drop the stream; or forget the session and answer its POSTs 404 / 410. */
   sessionExpiry: 'none' | 'drop' | '404' | '410';
   /** Session lifetime for `sessionExpiry`, from the moment the stream opened. */
@@ -59,6 +65,7 @@ export const DEFAULT_KNOBS: Readonly<Knobs> = Object.freeze({
   postAnswer: 'accepted',
   newHiringStatus: 'in_progress',
   repoFields: 'both',
+  gitHost: 'github',
   sessionExpiry: 'none',
   sessionTtlMs: 30 * 60 * 1000,
   ping: 'on_hire',
@@ -87,6 +94,7 @@ const CHOICES: Partial<Record<keyof Knobs, readonly string[]>> = {
   postAnswer: ['accepted', 'body'],
   newHiringStatus: ['in_progress', 'queued', 'paid'],
   repoFields: ['task_input', 'top_level', 'both'],
+  gitHost: ['github', 'plain', 'plain-flat', 'mixed'],
   sessionExpiry: ['none', 'drop', '404', '410'],
   ping: ['on_hire', 'interval', 'never'],
   restPending: ['paid', 'active'],

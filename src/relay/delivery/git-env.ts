@@ -95,14 +95,19 @@ export function gitIn(dir: string, opts: GitRunOptions = {}): SimpleGit {
 }
 
 /**
- * Runs one quick local git command (status, add, commit, config...). simple-git
+ * Runs one quick git command (status, add, commit, config, ls-remote...). simple-git
  * waits an extra 50 ms after every command that prints nothing, which adds up to
  * most of the time of a delivery; network commands (clone, push) keep simple-git
  * for its progress events and result parsing.
  */
-export function gitExec(dir: string, args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<string> {
+export function gitExec(
+  dir: string,
+  args: string[],
+  opts: { env?: Record<string, string>; timeoutMs?: number; auth?: RepoAuth } = {},
+): Promise<string> {
+  const env = gitEnv(opts.auth, opts.env);
   return new Promise((resolveOut, reject) => {
-    execFile('git', args, { cwd: dir, env: gitEnv(undefined, opts.env), maxBuffer: 256 * 1024 * 1024, timeout: opts.timeoutMs ?? 120_000 }, (err, stdout, stderr) => {
+    execFile('git', args, { cwd: dir, env, maxBuffer: 256 * 1024 * 1024, timeout: opts.timeoutMs ?? 120_000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(stderr.trim() || err.message));
       else resolveOut(stdout);
     });
@@ -139,6 +144,40 @@ export function gitReason(err: unknown, token?: string | null): string {
   const fatal = lines.find((l) => /^(fatal|error|remote: error)/.test(l));
   const picked = rejected ? `rejected: ${rejected.replace(/^!\s*/, '')}` : (fatal ?? lines[0] ?? 'git failed');
   return scrub(picked, token);
+}
+
+/** What refused a git network command, read from its most telling line (gitReason). */
+export type GitFailureKind = 'rejected' | 'forbidden' | 'not-found' | 'diverged' | 'unreachable' | 'other';
+
+/** One reading of git's failure messages for the access check, the clone and the push. */
+export function gitFailureKind(reason: string): GitFailureKind {
+  // An HTTP status first: "unable to access '...': The requested URL returned error: 403" is a refusal, not an outage.
+  const status = /returned error: (\d{3})/.exec(reason)?.[1];
+  if (status === '401' || /could not read (Username|Password)|Authentication failed|terminal prompts disabled/i.test(reason)) return 'rejected';
+  if (status === '403' || /permission|denied|not granted/i.test(reason)) return 'forbidden';
+  if (status === '404' || /not found|does not appear to be a git repository/i.test(reason)) return 'not-found';
+  if (/non-fast-forward|fetch first|\[(remote )?rejected\]|^rejected:/i.test(reason)) return 'diverged';
+  if (/Could not resolve host|Failed to connect|Connection refused|Connection reset|Empty reply|timed out|unable to access/i.test(reason)) {
+    return 'unreachable';
+  }
+  return 'other';
+}
+
+/** The host (and port) of a clone URL, for error messages: `git.example.com`, `127.0.0.1:7400`. */
+export function repoHost(repoUrl: string): string {
+  return new URL(repoUrl).host;
+}
+
+/** A clone URL as a person names the repository: host and path, `.git` dropped (`git.example.com/team/app`). */
+export function repoLabel(repoUrl: string): string {
+  const u = new URL(repoUrl);
+  let path = u.pathname;
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // A malformed escape: show the path as given.
+  }
+  return `${u.host}${path.replace(/\/+$/, '').replace(/\.git$/, '')}`;
 }
 
 /**

@@ -1,14 +1,16 @@
 // Push mode, first half: a working copy of the hiring's repository under
 // `<root>/<hiring-id>` on branch `agrenting/<hiring-id>`, found again after a
-// relay restart. Write access is checked before anything is cloned.
+// relay restart. Write access is checked before anything is cloned: by the
+// GitHub-style API where there is one, otherwise by git itself.
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { Hiring } from '../../shared/hiring';
 import { createLogger, type Logger } from '../../shared/log';
 import { registerSecret } from '../../shared/redact';
 import type { WorkspaceRef } from '../types';
-import { gitExec, gitIn, gitReason, scrub, throttledProgress } from './git-env';
-import { checkPushAccess, repoSlug } from './github';
+import { checkGitAccess } from './git-access';
+import { gitExec, gitFailureKind, gitIn, gitReason, repoHost, repoLabel, throttledProgress, type RepoAuth } from './git-env';
+import { checkPushAccess } from './github';
 
 export type WorkspaceStep = 'input' | 'access' | 'clone' | 'branch';
 
@@ -128,36 +130,26 @@ async function prepare(hiring: Hiring, dir: string, opts: PrepareOptions): Promi
     opts.onProgress?.('Reusing the existing workspace', 100);
     return found;
   }
-  const { owner, repo } = repoSlug(url);
-  opts.onProgress?.(`Checking write access to ${owner}/${repo}`, 0);
-  const access = await checkPushAccess(url, token, { apiBase: opts.githubApiBase, log, timeoutMs: opts.apiTimeoutMs });
-  if (access.kind === 'read-only') {
-    throw new WorkspaceError(`The repository token for hiring ${id} cannot push to ${owner}/${repo} (read-only).`, id, 'access');
-  }
-  if (access.kind === 'rejected') {
-    throw new WorkspaceError(`The repository token for hiring ${id} was rejected by ${owner}/${repo} (HTTP ${access.status}); it may be wrong or expired.`, id, 'access');
-  }
-  if (access.kind === 'not-found') {
-    throw new WorkspaceError(`Repository ${owner}/${repo} of hiring ${id} was not found, or its token cannot see it.`, id, 'access');
-  }
-  if (access.kind === 'unknown') log.info('write access not checked', { hiring: id, reason: access.reason });
+  const label = repoLabel(url);
+  opts.onProgress?.(`Checking write access to ${label}`, 0);
+  await checkAccess(id, { url, token }, opts, log);
 
   await clearLeftover(dir, id);
   await mkdir(opts.root, { recursive: true });
-  const progress = throttledProgress((stage, percent) => opts.onProgress?.(`Cloning ${owner}/${repo}: ${stage}`, percent));
+  const progress = throttledProgress((stage, percent) => opts.onProgress?.(`Cloning ${label}: ${stage}`, percent));
   try {
-    log.info('cloning', { hiring: id, repo: `${owner}/${repo}` });
+    log.info('cloning', { hiring: id, repo: label });
     await gitIn(opts.root, { auth: { token, url }, timeoutMs: opts.gitTimeoutMs, onProgress: (e) => progress(e.stage, e.progress) }).clone(url, dir);
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
-    throw new WorkspaceError(cloneFailure(id, owner, repo, gitReason(err, token)), id, 'clone');
+    throw new WorkspaceError(cloneFailure(id, url, gitReason(err, token)), id, 'clone');
   }
   try {
     const git = (args: string[]) => gitExec(dir, args, { timeoutMs: opts.gitTimeoutMs });
     const baseBranch = (await git(['symbolic-ref', '--short', 'HEAD'])).trim();
     const baseSha = (await git(['rev-parse', '--verify', '-q', 'HEAD']).catch(() => '')).trim();
     if (!baseSha) {
-      throw new WorkspaceError(`Repository ${owner}/${repo} of hiring ${id} is empty: push mode needs a base branch with at least one commit.`, id, 'branch');
+      throw new WorkspaceError(`Repository ${label} of hiring ${id} is empty: push mode needs a base branch with at least one commit.`, id, 'branch');
     }
     const branch = branchFor(id);
     // Same commit, so moving HEAD is enough: `checkout -b` would re-hash every freshly
@@ -194,11 +186,63 @@ async function clearLeftover(dir: string, id: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
-function cloneFailure(id: string, owner: string, repo: string, reason: string): string {
-  if (/could not read Username|Authentication failed|terminal prompts disabled|\b401\b/i.test(reason)) {
-    return `Cloning ${owner}/${repo} for hiring ${id} failed: the repository token was rejected (401); it may be wrong or expired.`;
+function cloneFailure(id: string, url: string, reason: string): string {
+  const head = `Cloning ${repoLabel(url)} for hiring ${id} failed`;
+  const host = repoHost(url);
+  switch (gitFailureKind(reason)) {
+    case 'rejected':
+      return `${head}: git at ${host} refused the repository token (HTTP 401); it may be wrong or expired.`;
+    case 'forbidden':
+      return `${head}: git at ${host} refused the repository token access (HTTP 403).`;
+    case 'not-found':
+      return `${head}: git at ${host} found no such repository, or its token cannot see it.`;
+    case 'unreachable':
+      return `${head}: git could not reach ${host}. ${reason}`;
+    default:
+      return `${head}: ${reason}`;
   }
-  if (/\b403\b/.test(reason)) return `Cloning ${owner}/${repo} for hiring ${id} failed: the repository token has no access (403).`;
-  if (/not found|\b404\b/i.test(reason)) return `Cloning ${owner}/${repo} for hiring ${id} failed: the repository was not found, or its token cannot see it.`;
-  return `Cloning ${owner}/${repo} for hiring ${id} failed: ${scrub(reason)}`;
+}
+
+/**
+ * Refuses a token that cannot push before anything is cloned. The GitHub-style
+ * API answers where there is one; on any other host git itself decides.
+ */
+async function checkAccess(id: string, auth: RepoAuth, opts: PrepareOptions, log: Logger): Promise<void> {
+  const label = repoLabel(auth.url);
+  const host = repoHost(auth.url);
+  const api = await checkPushAccess(auth.url, auth.token, { apiBase: opts.githubApiBase, log, timeoutMs: opts.apiTimeoutMs });
+  const refuse = (message: string): never => {
+    throw new WorkspaceError(message, id, 'access');
+  };
+  switch (api.kind) {
+    case 'push':
+      return;
+    case 'read-only':
+      return refuse(`The repository token for hiring ${id} cannot push to ${label}: the GitHub API of ${host} reports read-only access.`);
+    case 'rejected':
+      return refuse(`The GitHub API of ${host} rejected the repository token for hiring ${id} (HTTP ${api.status}); it may be wrong or expired.`);
+    case 'not-found':
+      return refuse(`The GitHub API of ${host} does not know ${label} (hiring ${id}), or the repository token cannot see it (HTTP 404).`);
+    case 'no-api':
+      break;
+  }
+  log.info('no GitHub-style API: git checks access', { hiring: id, host, reason: api.reason });
+  const git = await checkGitAccess(auth, { timeoutMs: opts.gitTimeoutMs });
+  const status = git.kind !== 'push' && git.status ? ` (HTTP ${git.status})` : '';
+  switch (git.kind) {
+    case 'push':
+      return;
+    case 'rejected':
+      return refuse(`git at ${host} refused the repository token for hiring ${id}${status}; it may be wrong or expired.`);
+    case 'forbidden':
+      return git.step === 'write'
+        ? refuse(`The repository token for hiring ${id} can read ${label} but git at ${host} refused to let it push${status}.`)
+        : refuse(`git at ${host} refused the repository token for hiring ${id} access to ${label}${status}.`);
+    case 'not-found':
+      return refuse(`git at ${host} found no repository ${label} for hiring ${id}, or its token cannot see it${status}.`);
+    case 'unreachable':
+      return refuse(`git could not reach ${host} to check access to ${label} for hiring ${id}: ${git.reason}`);
+    case 'other':
+      return refuse(`git at ${host} could not check access to ${label} for hiring ${id}: ${git.reason}`);
+  }
 }

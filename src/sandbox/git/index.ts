@@ -1,6 +1,10 @@
 // Git hosting for the sandbox: bare repositories served over smart HTTP by
-// `git http-backend` behind token auth, plus the GitHub REST subset Octokit
-// needs. Mounted by the sandbox's HTTP server: `<base>/git/...`, `<base>/api/v3/...`.
+// `git http-backend` behind token auth, on two kinds of host:
+// - GitHub-like, mounted by the sandbox's HTTP server: `<base>/git/<owner>/<repo>.git`
+//   plus the GitHub REST subset Octokit needs at `<base>/api/v3/...`;
+// - a plain git host on its own origin (`handlePlain`), as Gitea, GitLab, cgit or
+//   http-backend behind nginx look to a client: smart HTTP at `/<owner>/<repo>.git`
+//   or `/<repo>.git`, no REST API, every other path (`/api/v3` included) 401.
 import type { ChildProcess } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../shared/log';
@@ -13,10 +17,24 @@ import { TokenRegistry, tokenFromAuthorization, type RepoAccess } from './tokens
 export type { PullRequest } from './rest';
 export type { RepoAccess } from './tokens';
 
+/**
+ * Where a repository's clone URL points: the GitHub-like host (`<base>/git/<owner>/<repo>.git`,
+ * REST at `<base>/api/v3`), or the plain git host with (`/<owner>/<repo>.git`) or without
+ * (`/<repo>.git`) an owner segment.
+ */
+export type GitHostKind = 'github' | 'plain' | 'plain-flat';
+
 export interface GitHosting {
   /** Handles /git/** and /api/v3/** requests; resolves false if the path is not its own. */
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
-  createRepository(owner: string, name: string, opts?: { files?: Record<string, string> }): Promise<{ owner: string; name: string; cloneUrl: string }>;
+  /** Handles every request to the plain git host's own server. */
+  handlePlain(req: IncomingMessage, res: ServerResponse): Promise<void>;
+  /** `host` chooses the clone URL (default github); the repository is the same on every host. */
+  createRepository(
+    owner: string,
+    name: string,
+    opts?: { files?: Record<string, string>; host?: GitHostKind },
+  ): Promise<{ owner: string; name: string; cloneUrl: string }>;
   issueToken(owner: string, name: string, access: 'read' | 'write'): string;
   close(): Promise<void>;
   /** Pull requests opened on a repository (for the sandbox's inspect view). */
@@ -30,6 +48,8 @@ export interface GitHosting {
 export interface GitHostingOptions {
   root: string;
   baseUrl: () => string;
+  /** Origin of the plain git host's server (its own port); needed for `host: 'plain' | 'plain-flat'`. */
+  plainBaseUrl?: () => string;
   log?: Logger;
 }
 
@@ -37,11 +57,13 @@ const DEFAULT_FILES = { 'README.md': '# Sandbox repository\n\nCreated by the Agr
 const GIT_PATH = /^\/git\/([^/]+)\/([^/]+)\.git(\/.*)?$/;
 /** The browser pages `html_url` points at: `/git/<owner>/<repo>` and `/git/<owner>/<repo>/pull/<n>`. */
 const PAGE_PATH = /^\/git\/([^/]+)\/([^/.][^/]*?)(?:\/pull\/(\d+))?\/?$/;
+/** The plain host's smart-HTTP paths: `/<owner>/<repo>.git/...` or `/<repo>.git/...`. */
+const PLAIN_PATH = /^\/(?:([^/]+)\/)?([^/]+)\.git(\/.*)?$/;
 
-function deny(res: ServerResponse, status: 401 | 403 | 404, message: string): void {
+function deny(res: ServerResponse, status: 401 | 403 | 404, message: string, realm = 'sandbox'): void {
   const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
   // git asks for credentials only after a 401 with a challenge; without a helper it then fails cleanly.
-  if (status === 401) headers['www-authenticate'] = 'Basic realm="sandbox"';
+  if (status === 401) headers['www-authenticate'] = `Basic realm="${realm}"`;
   res.writeHead(status, headers);
   res.end(`${message}\n`);
 }
@@ -58,6 +80,8 @@ export function createGitHosting(opts: GitHostingOptions): GitHosting {
   const repos = new RepoStore(opts.root);
   const tokens = new TokenRegistry();
   const pulls = new Map<string, PullRequest[]>();
+  /** Repositories the plain host serves without an owner segment: name → owner. */
+  const flat = new Map<string, string>();
   const restCtx: RestContext = { repos, tokens, baseUrl: opts.baseUrl, pulls };
   const children = new Set<ChildProcess>();
   const log = opts.log;
@@ -68,11 +92,19 @@ export function createGitHosting(opts: GitHostingOptions): GitHosting {
     child.on('exit', () => children.delete(child));
   };
 
-  async function handleGit(req: IncomingMessage, res: ServerResponse, owner: string, name: string, suffix: string, query: URLSearchParams): Promise<void> {
+  async function handleGit(
+    req: IncomingMessage,
+    res: ServerResponse,
+    owner: string,
+    name: string,
+    suffix: string,
+    query: URLSearchParams,
+    realm = 'sandbox',
+  ): Promise<void> {
     const grant = tokens.lookup(tokenFromAuthorization(req.headers.authorization));
     if (!grant) {
       log?.info('git request without a valid token', { repo: `${owner}/${name}`, hadAuth: Boolean(req.headers.authorization) });
-      return deny(res, 401, 'Authentication required: use a repository token (Basic x-access-token:<token> or Bearer).');
+      return deny(res, 401, 'Authentication required: use a repository token (Basic x-access-token:<token> or Bearer).', realm);
     }
     // exists() never rejects; a disk look-up only once the token is known to fit the repository.
     if (grant.owner !== owner || grant.name !== name || !(await repos.exists(owner, name))) return deny(res, 404, 'Repository not found.');
@@ -133,11 +165,33 @@ export function createGitHosting(opts: GitHostingOptions): GitHosting {
       return false;
     },
 
+    async handlePlain(req, res) {
+      const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+      const git = closed ? null : PLAIN_PATH.exec(url.pathname);
+      const first = git && git[1] !== undefined ? safeDecode(git[1]) : undefined;
+      const name = git ? safeDecode(git[2]) : undefined;
+      // Without an owner segment only repositories created for that form exist.
+      const owner = git && git[1] === undefined && name !== undefined ? flat.get(name) : first;
+      if (!git || name === undefined) {
+        // Like a server behind HTTP auth: anything but git's own paths (the REST API a client may guess included) is 401.
+        return deny(res, 401, 'Authentication required.', 'git');
+      }
+      if (owner === undefined) return deny(res, 404, 'Repository not found.');
+      await handleGit(req, res, owner, name, git[3] ?? '', url.searchParams, 'git');
+    },
+
     async createRepository(owner, name, createOpts) {
       const files = createOpts?.files && Object.keys(createOpts.files).length > 0 ? createOpts.files : DEFAULT_FILES;
+      const host = createOpts?.host ?? 'github';
+      if (host === 'plain-flat' && flat.has(name)) throw new Error(`the plain git host already has a repository ${name}.git`);
+      if (host !== 'github' && !opts.plainBaseUrl) throw new Error('this git hosting has no plain git host');
       await repos.create(owner, name, files);
-      log?.info('repository created', { repo: `${owner}/${name}`, files: Object.keys(files).length });
-      return { owner, name, cloneUrl: `${opts.baseUrl()}/git/${owner}/${name}.git` };
+      if (host === 'plain-flat') flat.set(name, owner);
+      log?.info('repository created', { repo: `${owner}/${name}`, host, files: Object.keys(files).length });
+      const plain = opts.plainBaseUrl?.() ?? '';
+      const cloneUrl =
+        host === 'github' ? `${opts.baseUrl()}/git/${owner}/${name}.git` : host === 'plain' ? `${plain}/${owner}/${name}.git` : `${plain}/${name}.git`;
+      return { owner, name, cloneUrl };
     },
 
     issueToken(owner, name, access: RepoAccess) {
