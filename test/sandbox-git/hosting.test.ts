@@ -127,7 +127,7 @@ describe('repository names', () => {
 describe('the plain git host: git and nothing else', () => {
   it('answers every other path with 401, the REST API a client may guess included, even for a valid token', async () => {
     for (const path of ['/', '/api/v3/repos/acme/widgets', '/api/v3', '/acme/widgets', '/_sandbox', '/mcp/sse']) {
-      for (const headers of [{}, { authorization: `Bearer ${writeToken}` }]) {
+      for (const headers of [{}, { authorization: `Bearer ${writeToken}` }] as Record<string, string>[]) {
         const res = await fetch(`${hosted.plainBase}${path}`, { headers });
         expect(res.status, `${path} ${JSON.stringify(headers)}`).toBe(401);
         expect(res.headers.get('www-authenticate')).toBe('Basic realm="git"');

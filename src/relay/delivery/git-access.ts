@@ -18,7 +18,8 @@ function refusal(err: unknown, token: string, step: 'read' | 'write'): GitAccess
   const reason = gitReason(err, token);
   let kind = gitFailureKind(reason);
   if (kind === 'diverged') kind = 'other';
-  const status = /returned error: (\d{3})/.exec(reason)?.[1] ?? (kind === 'rejected' ? '401' : undefined);
+  // git names the status only for some refusals; a 401 and a 404 it words ("terminal prompts disabled", "not found").
+  const status = /returned error: (\d{3})/.exec(reason)?.[1] ?? (kind === 'rejected' ? '401' : kind === 'not-found' ? '404' : undefined);
   return { kind, step, reason, ...(status ? { status: Number(status) } : {}) };
 }
 

@@ -102,7 +102,8 @@ export async function checkPushAccess(
     const f = asFailure(err);
     if (authoritative && (f.status === 401 || f.status === 403)) return { kind: 'rejected', status: f.status };
     if (authoritative && f.status === 404) return { kind: 'not-found' };
-    if (f.status) return { kind: 'no-api', reason: `${where} is absent (${base} answered HTTP ${f.status})` };
+    // Octokit reports a connection that failed as status 500 without a response: that is no answer at all.
+    if (f.status && f.response) return { kind: 'no-api', reason: `${where} is absent (${base} answered HTTP ${f.status})` };
     return { kind: 'no-api', reason: `${where} did not answer (${scrub(f.message, token)})` };
   }
 }
