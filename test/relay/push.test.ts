@@ -8,13 +8,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { accepted, hireAndSee, quiet, startWorld, tempDir, type World } from './helpers';
 import { waitFor } from '../support/wait';
+import { HOST_KINDS } from '../sandbox-git/helpers';
 
 const PUSH_TASK = { task_description: 'Add a CONTRIBUTING.md', delivery_mode: 'push' as const };
 
-describe.each(['task_input', 'top_level', 'both'] as const)('push mode with repo fields in %s', (repoFields) => {
+/** Every placement of the repository fields on the GitHub-like host, and the plain git hosts (no REST API). */
+const CASES = [
+  { repoFields: 'task_input', gitHost: 'github' },
+  { repoFields: 'top_level', gitHost: 'github' },
+  { repoFields: 'both', gitHost: 'github' },
+  { repoFields: 'both', gitHost: 'plain' },
+  { repoFields: 'top_level', gitHost: 'plain-flat' },
+] as const;
+
+describe.each(CASES)('push mode with repo fields in $repoFields on the $gitHost git host', ({ repoFields, gitHost }) => {
   let w: World;
   beforeAll(async () => {
-    w = await startWorld({ review: 'required', knobs: { repoFields } });
+    w = await startWorld({ review: 'required', knobs: { repoFields, gitHost } });
   });
   afterAll(async () => {
     await w.close();
@@ -41,12 +51,30 @@ describe.each(['task_input', 'top_level', 'both'] as const)('push mode with repo
     const remote = execFileSync('git', ['-C', ws.dir, 'rev-parse', `refs/remotes/origin/agrenting/${id}`], { encoding: 'utf8' }).trim();
     expect(remote).toBe(output.commit);
   });
+
+  it(gitHost === 'github' ? 'opens the pull request asked for' : 'pushes when a pull request is asked for and says why none was opened', async () => {
+    const id = await hireAndSee(w, PUSH_TASK);
+    const ws = await w.relay.prepareWorkspace(w.worker, id);
+    writeFileSync(join(ws.dir, 'CONTRIBUTING.md'), '# Contributing\n');
+    const sub = await w.relay.submitResult(w.worker, { hiring_id: id, output: 'Added CONTRIBUTING.md' }, { openPullRequest: true });
+    await w.relay.approve(w.operator, sub.id);
+    await waitFor('completion upstream', () => w.sandbox.hiring(id)?.status === 'completed');
+    const output = w.sandbox.hiring(id)?.output as Record<string, unknown>;
+    expect(output).toMatchObject({ summary: 'Added CONTRIBUTING.md', branch: `agrenting/${id}` });
+    if (gitHost === 'github') {
+      expect(output.pull_request_url).toMatch(/\/pull\/\d+$/);
+      expect(output).not.toHaveProperty('delivery_note');
+    } else {
+      expect(output).not.toHaveProperty('pull_request_url');
+      expect(String(output.delivery_note)).toMatch(new RegExp(`^Branch agrenting/${id} was pushed; no pull request was opened because `));
+    }
+  });
 });
 
-describe('push failures and restarts', () => {
+describe.each(HOST_KINDS)('push failures and restarts on $label', ({ kind }) => {
   let sandbox: Sandbox;
   beforeAll(async () => {
-    sandbox = await startSandbox({ log: quiet() });
+    sandbox = await startSandbox({ log: quiet(), knobs: { gitHost: kind } });
   });
   afterAll(async () => {
     await sandbox.close();
