@@ -1,6 +1,6 @@
 // The built relay in its own process against the real sandbox, worked over MCP
-// by a worker and the operator: output and push hirings, a review rejection, a
-// refused repository token, a push the remote refuses, a delivery the platform
+// by a worker and the operator: output and push hirings (on the GitHub-like and
+// the plain git host), a review rejection, a refused repository token, a push the remote refuses, a delivery the platform
 // rejects, a restart, and a push hiring whose repo_url carries the token. Then
 // everything observable is searched for the secrets: files in the state dir and
 // workspaces (.git internals, objects, reflog), the relay's log and console,
@@ -59,6 +59,26 @@ describe('the built relay process with the real sandbox: no secret leaves its pl
     const ro = w.sandbox.git.issueToken('acme', 'audit-wrong', 'read');
     const readOnly = await w.hire({ task_description: 'Cannot push', delivery_mode: 'push', repo_url: repo.cloneUrl, repo_access_token: ro });
     expect((await w.call('worker', 'prepare_workspace', { hiring_id: readOnly })).isError).toBe(true);
+  });
+
+  it('works push hirings on a plain git host (no REST API), and refuses a wrong token there naming the host and git', async () => {
+    const host = new URL(w.sandbox.plainGitUrl).host;
+    for (const kind of ['plain', 'plain-flat'] as const) {
+      w.sandbox.knobs.gitHost = kind;
+      const id = await w.hire({ task_description: `Push to a ${kind} git host`, delivery_mode: 'push' });
+      expect(w.sandbox.hiring(id)?.hiring.repo_url).toMatch(new RegExp(`^${w.sandbox.plainGitUrl}/`));
+      writeFileSync(join(await w.prepare(id), 'PLAIN.md'), `${kind}\n`);
+      const sub = json(await w.call('worker', 'submit_hiring_result', { hiring_id: id, output: `pushed to ${kind}`, push: { openPullRequest: true } }));
+      await w.call('operator', 'approve_submission', { submission_id: sub.id });
+      await waitFor(`the ${kind} push hiring completed`, () => w.sandbox.hiring(id)?.status === 'completed', 20_000);
+      expect(String((w.sandbox.hiring(id)?.output as Record<string, unknown>).delivery_note)).toMatch(/was pushed; no pull request was opened because/);
+    }
+    w.sandbox.knobs.gitHost = 'github';
+    const repo = await w.sandbox.git.createRepository('acme', 'audit-wrong-plain', { host: 'plain-flat' });
+    const wrong = await w.hire({ task_description: 'Cannot clone from the plain host', delivery_mode: 'push', repo_url: repo.cloneUrl, repo_access_token: WRONG_TOKEN });
+    const refused = await w.call('worker', 'prepare_workspace', { hiring_id: wrong });
+    expect(refused.isError).toBe(true);
+    expect(JSON.stringify(refused.content)).toContain(`git at ${host} refused the repository token for hiring ${wrong} (HTTP 401); it may be wrong or expired.`);
   });
 
   it('reports a push the remote refuses (the branch moved meanwhile)', async () => {
