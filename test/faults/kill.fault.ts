@@ -3,7 +3,8 @@
 // — then a restart on the same state dir each time. At the end, as the sandbox
 // records it: zero lost (every hiring finished as the worker decided), zero
 // delivered twice (one accepted final delivery and one idempotency key per
-// hiring), and no secret in the state dir or the relay's log.
+// hiring), and no secret in the state dir or the relay's log. Push hirings are
+// pushed for real, in turns on the GitHub-like and the plain git host.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ import { hireOverTime } from '../support/hirer';
 import { allFinished, describeVerdicts, readLedger } from '../support/ledger';
 import { relayFileOf, startRelayProcess, type RelayProcess } from '../support/relay-process';
 import { between, envInt, faultSeed, fork } from '../support/seed';
-import { startWorker, type Worker } from '../support/worker';
+import { defaultDecision, startWorker, type Worker } from '../support/worker';
 import { waitFor } from '../support/wait';
 
 const TOTAL = envInt('KILL_HIRINGS', 500);
@@ -42,7 +43,8 @@ describe('kill -9 of the relay during a run of hirings', () => {
 
   beforeAll(async () => {
     // No REST rate limit: the run is about crashes, and 500 hirings through REST fallbacks would hit it.
-    sb = await quietSandbox({ rateLimitPerMinute: 0 });
+    // Push hirings take turns on the GitHub-like and the plain git host (with and without an owner segment).
+    sb = await quietSandbox({ rateLimitPerMinute: 0, gitHost: 'mixed' });
     // The platform probes with HEAD callback_url when no session answers: hirings made while the relay is down still start.
     callback = await startCallbackServer();
   });
@@ -60,6 +62,11 @@ describe('kill -9 of the relay during a run of hirings', () => {
     const start = () => startRelayProcess({ upstream: sb.url, stateDir: state.dir, apiKey: agent.apiKey, review: 'off' });
     relay = await start();
     worker = startWorker({
+      // Push hirings are pushed for real (the relay clones, commits, pushes; a pull request where the host has an API).
+      decide: (h) =>
+        h.delivery_mode === 'push'
+          ? { kind: 'push', file: `HIRING-${h.id}.md`, content: `work for ${h.id}\n`, output: { summary: `pushed ${h.id}` }, openPullRequest: true }
+          : defaultDecision(h),
       locate: () => {
         const f = relayFileOf(state.dir);
         return f ? { url: f.url, token: f.workerTokens.default } : undefined;
@@ -128,7 +135,7 @@ describe('kill -9 of the relay during a run of hirings', () => {
 
     await waitFor(`all ${ids.length} hirings to finish on the sandbox`, () => allFinished(sb, ids), 120_000);
     const isPush = new Set(ids.filter((id) => sb.hiring(id)?.deliveryMode === 'push'));
-    const ledger = readLedger(sb, ids, (id) => (isPush.has(id) ? 'failed' : 'completed'));
+    const ledger = readLedger(sb, ids, () => 'completed');
     console.log(
       `[faults] kill: ${ids.length} hirings (${isPush.size} push), ${kills} kills (${killsMidDelivery} mid-delivery), ` +
         `${ledger.attempts} final delivery attempts (${ledger.repeats} repeats), worker reconnects ${worker.stats.lostConnections}`,
@@ -139,8 +146,19 @@ describe('kill -9 of the relay during a run of hirings', () => {
     expect(ids.every((id) => worker?.stats.seen.has(id)), 'every hiring reached the worker').toBe(true);
     expect(worker.stats.unexpected, 'the relay refused the worker for no good reason').toEqual([]);
     expect(kills).toBeGreaterThanOrEqual(Math.min(KILLS, 1));
-    // The failure reasons the platform shows are the worker's own.
-    for (const id of isPush) expect(sb.hiring(id)?.failedReason).toContain(`worker cannot push for ${id}`);
+    // Every push hiring's branch holds its one file, on both kinds of git host; a pull request only where there is an API.
+    const hosts = new Set([...isPush].map((id) => new URL(sb.hiring(id)?.hiring.repo_url ?? '').origin));
+    expect([...hosts].sort()).toEqual([sb.url, sb.plainGitUrl].sort());
+    for (const id of isPush) {
+      const seen = sb.hiring(id);
+      const out = (seen?.output ?? {}) as Record<string, unknown>;
+      const repo = `hiring-${id.slice(0, 8)}`;
+      expect(out.files_changed, `files of ${id}`).toEqual([`HIRING-${id}.md`]);
+      expect(await sb.git.branchSha('sandbox', repo, `agrenting/${id}`), `branch of ${id}`).toBe(out.commit);
+      const onPlain = seen?.hiring.repo_url?.startsWith(sb.plainGitUrl);
+      expect(sb.git.pullRequests('sandbox', repo).length, `pull requests of ${id}`).toBe(onPlain ? 0 : 1);
+      if (onPlain) expect(String(out.delivery_note)).toMatch(/no pull request was opened because/);
+    }
 
     // No secret on disk: the agent key, the hirer's token and every repository token.
     await worker.stop();
