@@ -18,7 +18,7 @@ let hook: Receiver;
 
 beforeAll(async () => {
   hook = await receiver();
-  child = spawn(process.execPath, [...CLI, '--port', '0', '--user-token', 'ap_cli_test_token_123', '--knob', 'endpointEvent=absolute', '--knob', 'newHiringStatus=queued', '--no-rate-limit'], {
+  child = spawn(process.execPath, [...CLI, '--port', '0', '--user-token', 'ap_cli_test_token_123', '--knob', 'endpointEvent=absolute', '--knob', 'newHiringStatus=queued', '--knob', 'gitHost=plain-flat', '--no-rate-limit'], {
     cwd: process.cwd(),
     env: { ...process.env, AGRENTING_LOG_LEVEL: 'warn' },
   });
@@ -50,7 +50,11 @@ describe('agrenting-sandbox CLI', () => {
     expect(key).toBeDefined();
     const hired = await cli('hire', '--url', url, '--user-token', token, '--agent', String(id), '--mode', 'push', '--price', '25.00', 'Add a dark-mode toggle');
     expect(hired.stdout).toMatch(/^Hiring [0-9a-f-]{36}: queued$/m);
-    expect(hired.stdout).toMatch(new RegExp(`^Repository: ${url}/git/sandbox/hiring-`, 'm'));
+    // gitHost=plain-flat: the repository is on the plain git host, no owner segment.
+    const plain = new RegExp(`^Git: ${url}/git \\(GitHub-like\\) +(http://127\\.0\\.0\\.1:\\d+) \\(plain git host\\) +push hirings use: plain-flat$`, 'm').exec(stdout)?.[1];
+    expect(plain).toBeDefined();
+    expect(plain).not.toBe(url);
+    expect(hired.stdout).toMatch(new RegExp(`^Repository: ${plain}/hiring-[0-9a-f]{8}\\.git$`, 'm'));
     const sse = await fetch(`${url}/mcp/sse`, { headers: { 'X-API-Key': String(key) } });
     const reader = sse.body!.getReader();
     const first = new TextDecoder().decode((await reader.read()).value);

@@ -131,6 +131,22 @@ describe('push mode', () => {
     });
   }
 
+  it('puts the repository on the git host the gitHost knob names; mixed takes turns', async () => {
+    const { sb, agent } = await withSession({ gitHost: 'plain' });
+    const url = async () => String(parseHiring(await sb.hire(agent.id, { task_description: 'where', delivery_mode: 'push' })).repo_url);
+    const repo = '(hiring-[0-9a-f]{8})\\.git';
+    expect(await url()).toMatch(new RegExp(`^${sb.plainGitUrl}/sandbox/${repo}$`));
+    sb.knobs.gitHost = 'plain-flat';
+    expect(await url()).toMatch(new RegExp(`^${sb.plainGitUrl}/${repo}$`));
+    sb.knobs.gitHost = 'mixed';
+    const turns = [await url(), await url(), await url(), await url()];
+    expect(turns[0]).toMatch(new RegExp(`^${sb.url}/git/sandbox/${repo}$`));
+    expect(turns[1]).toMatch(new RegExp(`^${sb.plainGitUrl}/sandbox/${repo}$`));
+    expect(turns[2]).toMatch(new RegExp(`^${sb.plainGitUrl}/${repo}$`));
+    expect(turns[3]).toMatch(new RegExp(`^${sb.url}/git/`));
+    expect(sb.plainGitUrl).not.toBe(sb.url);
+  });
+
   it('gives a token that clones its repository and nothing else, and never shows it in logs or state', async () => {
     const { sb, agent } = await withSession();
     const h = parseHiring(await sb.hire(agent.id, { task_description: 'real git', delivery_mode: 'push' }));

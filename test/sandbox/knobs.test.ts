@@ -12,6 +12,8 @@ describe('knobs', () => {
     expect(parseKnobAssignment('postAnswer=200')).toEqual(['postAnswer', 'body']);
     expect(parseKnobAssignment('sessionExpiry=410')).toEqual(['sessionExpiry', '410']);
     expect(parseKnobAssignment('repoFields=top-level')).toEqual(['repoFields', 'top_level']);
+    expect(parseKnobAssignment('gitHost=plain-flat')).toEqual(['gitHost', 'plain-flat']);
+    expect(() => parseKnobAssignment('gitHost=gitlab')).toThrow(/github, plain, plain-flat, mixed/);
     expect(parseKnobAssignment('latencyMs=25')).toEqual(['latencyMs', 25]);
     expect(parseKnobAssignment('faultDuplicateNotificationRate=true')).toEqual(['faultDuplicateNotificationRate', 1]);
     expect(parseKnobAssignment('startingBalance=50')).toEqual(['startingBalance', '50']);
