@@ -22,6 +22,7 @@ const TITLE = {
   approve: 'Add input validation to the signup form',
   reject: 'Translate the README to French',
   push: 'Document the sandbox in the README',
+  pushPlain: 'Describe the plain git host in the README',
   fresh: 'Fix the flaky login test',
 };
 
@@ -61,6 +62,60 @@ async function approveFromPalette(id: string, title: string): Promise<void> {
   await waitingForReview(id);
   await wb.runCommand('Agrenting: Approve Submission');
   await wb.pick(title);
+}
+
+/**
+ * Works a push-mode hiring as a person does: Start Work (the relay clones; on a plain git host git
+ * itself decides access), an edit in the clone, Submit Result; the sandbox's repository holds the commit.
+ */
+async function pushHiring(title: string, gitHost: 'github' | 'plain-flat', shots: string): Promise<void> {
+  await wb.clearNotifications();
+  stack.sandbox.knobs.gitHost = gitHost;
+  let id: string;
+  try {
+    id = await hire(title, { delivery_mode: 'push', price: '80.00' });
+  } finally {
+    stack.sandbox.knobs.gitHost = 'github';
+  }
+  const repoToken = recorded(id).hiring.repo_access_token;
+  const repoUrl = recorded(id).hiring.repo_url;
+  if (!repoToken || !repoUrl) throw new Error('the sandbox gave the push-mode hiring no repository');
+  const onPlainHost = gitHost !== 'github';
+  expect(repoUrl.startsWith(onPlainHost ? `${stack.sandbox.plainGitUrl}/hiring-` : `${stack.sandbox.url}/git/`), repoUrl).toBe(true);
+  await inTree(title);
+  await wb.screenshot(`${shots}-hiring-in-tree`);
+  await wb.runCommand('Agrenting: Start Work');
+  await wb.pick(title);
+  // The clone is added to this window's workspace (agrenting.workspace.openIn = addToWorkspace).
+  const ws = await eventually('the relay to prepare the workspace', async () => (await worker.hiring(id)).relay?.workspace, 60_000);
+  await wb.explorerRoot(id);
+  await wb.screenshot(`${shots}-workspace-opened`);
+  await wb.openFile('README.md', id);
+  await wb.focusEditorEnd('Sandbox repository');
+  const added = 'Run `npm run sandbox` to start the local marketplace.';
+  await wb.page.keyboard.type(`\n## Sandbox\n\n${added}\n`);
+  await wb.runCommand('File: Save');
+  await eventually('the edit to be saved in the clone', () => readFile(join(ws.dir, 'README.md'), 'utf8').then((t) => t.includes(added)));
+  await wb.runCommand('Agrenting: Submit Result');
+  await wb.pick(title);
+  await wb.answer('Documented how to start the sandbox');
+  const dialog = await wb.answerDialog('Send to Client');
+  expect(dialog).toContain('Mode: push');
+  expect(dialog).toContain('Summary: Documented how to start the sandbox');
+  const done = await eventually('the sandbox to record the completed push hiring', () => (recorded(id).status === 'completed' ? recorded(id) : undefined), 60_000);
+  const branch = `agrenting/${id}`;
+  const branches = await remoteBranches(repoUrl, repoToken);
+  const sha = branches.get(`refs/heads/${branch}`);
+  expect(sha, `branch ${branch} on the sandbox's repository`).toMatch(/^[0-9a-f]{40}$/);
+  expect(JSON.stringify(done.output)).toContain(sha);
+  const pushed = await gitFileAt(repoUrl, 'README.md', { token: repoToken, branch });
+  expect(pushed).toContain(added);
+  await nothingQueued(id);
+  // No pull request was asked for (Submit Result pushes the branch); none exists on either host.
+  expect(stack.sandbox.git.pullRequests('sandbox', `hiring-${id.slice(0, 8)}`)).toEqual([]);
+  await wb.showViewContainer('Agrenting');
+  await wb.hiringInGroup(title, 'Done');
+  await wb.screenshot(`${shots}-hiring-completed`);
 }
 
 describe('Agrenting extension in VS Code', () => {
@@ -213,43 +268,11 @@ describe('Agrenting extension in VS Code', () => {
   });
 
   it('completes a push-mode hiring: Start Work opens the clone, an edit, Submit, the commit is pushed', async () => {
-    await wb.clearNotifications();
-    const id = await hire(TITLE.push, { delivery_mode: 'push', price: '80.00' });
-    const repoToken = recorded(id).hiring.repo_access_token;
-    const repoUrl = recorded(id).hiring.repo_url;
-    if (!repoToken || !repoUrl) throw new Error('the sandbox gave the push-mode hiring no repository');
-    await inTree(TITLE.push);
-    await wb.screenshot('push-hiring-in-tree');
-    await wb.runCommand('Agrenting: Start Work');
-    await wb.pick(TITLE.push);
-    // The clone is added to this window's workspace (agrenting.workspace.openIn = addToWorkspace).
-    const ws = await eventually('the relay to prepare the workspace', async () => (await worker.hiring(id)).relay?.workspace, 60_000);
-    await wb.explorerRoot(id);
-    await wb.screenshot('push-workspace-opened');
-    await wb.openFile('README.md', id);
-    await wb.focusEditorEnd('Sandbox repository');
-    const added = 'Run `npm run sandbox` to start the local marketplace.';
-    await wb.page.keyboard.type(`\n## Sandbox\n\n${added}\n`);
-    await wb.runCommand('File: Save');
-    await eventually('the edit to be saved in the clone', () => readFile(join(ws.dir, 'README.md'), 'utf8').then((t) => t.includes(added)));
-    await wb.runCommand('Agrenting: Submit Result');
-    await wb.pick(TITLE.push);
-    await wb.answer('Documented how to start the sandbox');
-    const dialog = await wb.answerDialog('Send to Client');
-    expect(dialog).toContain('Mode: push');
-    expect(dialog).toContain('Summary: Documented how to start the sandbox');
-    const done = await eventually('the sandbox to record the completed push hiring', () => (recorded(id).status === 'completed' ? recorded(id) : undefined), 60_000);
-    const branch = `agrenting/${id}`;
-    const branches = await remoteBranches(repoUrl, repoToken);
-    const sha = branches.get(`refs/heads/${branch}`);
-    expect(sha, `branch ${branch} on the sandbox's repository`).toMatch(/^[0-9a-f]{40}$/);
-    expect(JSON.stringify(done.output)).toContain(sha);
-    const pushed = await gitFileAt(repoUrl, 'README.md', { token: repoToken, branch });
-    expect(pushed).toContain(added);
-    await nothingQueued(id);
-    await wb.showViewContainer('Agrenting');
-    await wb.hiringInGroup(TITLE.push, 'Done');
-    await wb.screenshot('push-hiring-completed');
+    await pushHiring(TITLE.push, 'github', 'push');
+  });
+
+  it('completes a push-mode hiring on a plain git host (no REST API, no owner segment): git decides access', async () => {
+    await pushHiring(TITLE.pushPlain, 'plain-flat', 'plain-git-push');
   });
 
   it('shows reconnecting in the status bar while the sandbox drops sessions, then recovers', async () => {
