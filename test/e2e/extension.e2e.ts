@@ -90,6 +90,8 @@ async function pushHiring(title: string, gitHost: 'github' | 'plain-flat', shots
   const ws = await eventually('the relay to prepare the workspace', async () => (await worker.hiring(id)).relay?.workspace, 60_000);
   await wb.explorerRoot(id);
   await wb.screenshot(`${shots}-workspace-opened`);
+  // Another clone's README.md may be open (an earlier push step): only this one's may take the edit.
+  await wb.closeAllEditors();
   await wb.openFile('README.md', id);
   await wb.focusEditorEnd('Sandbox repository');
   const added = 'Run `npm run sandbox` to start the local marketplace.';

@@ -60,6 +60,8 @@ describe.each(HOST_KINDS)('smart HTTP with token auth on $label', ({ kind }) => 
     expect(clone.code, clone.stderr).toBe(0);
     expect(await readFile(join(dir, 'src/a.ts'), 'utf8')).toBe('export const a = 1;\n');
     expect((await gitCli(['rev-parse', '--abbrev-ref', 'HEAD'], dir)).stdout.trim()).toBe('main');
+    // The first commit holds the given files and nothing of how it was made (no index or lock file).
+    expect((await gitCli(['ls-tree', '-r', '--name-only', 'HEAD'], dir)).stdout.trim().split('\n')).toEqual(['README.md', 'src/a.ts']);
 
     await gitCli(['checkout', '-b', 'feature/x'], dir);
     await writeFile(join(dir, 'new.txt'), 'hello\n');
