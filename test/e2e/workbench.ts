@@ -131,15 +131,23 @@ export class Workbench {
 
   /** Opens a file with Quick Open; `near` narrows the match (e.g. a folder name in its path). */
   async openFile(name: string, near: string): Promise<void> {
-    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: name }).filter({ hasText: near }).first();
+    const rows = this.page.locator('.quick-input-list .monaco-list-row');
+    const tab = this.page.locator('.editor-group-container.active .tab.active', { hasText: name });
+    const crumbs = this.page.locator('.editor-group-container.active .breadcrumbs-control .monaco-breadcrumb-item');
     await eventually(`Quick Open to open ${name} in ${near}`, async () => {
       await this.openPalette();
       await this.quickInputBox().fill(name, { timeout: 5000 });
-      await row.waitFor({ state: 'visible', timeout: 15_000 });
-      await row.click({ timeout: 5000 });
-      return true;
+      // The row whose visible text names both (a text filter also matched another folder's row).
+      const found = await eventually(`a Quick Open row for ${name} in ${near}`, async () => {
+        const index = (await rows.allInnerTexts()).findIndex((t) => t.includes(name) && t.includes(near));
+        return index >= 0 ? { index } : undefined;
+      }, 15_000);
+      await rows.nth(found.index).click({ timeout: 5000 });
+      await tab.waitFor({ state: 'visible', timeout: 15_000 });
+      // The list re-renders its rows as results arrive: the click can land on another folder's file.
+      // The breadcrumbs name the folder of what opened; else try again.
+      return (await crumbs.allInnerTexts()).some((t) => t.includes(near));
     }, 60_000);
-    await this.page.locator('.editor-group-container.active .tab.active', { hasText: name }).waitFor({ state: 'visible', timeout: 15_000 });
   }
 
   /** Clicks a tree row once and waits for the webview it opens to show the text. */
