@@ -1,6 +1,6 @@
 import { devNull } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { basicAuthValue, gitEnv, gitReason, scrub, throttledProgress } from '../../src/relay/delivery/git-env';
+import { basicAuthValue, gitEnv, gitFailureKind, gitReason, repoHost, repoLabel, scrub, throttledProgress } from '../../src/relay/delivery/git-env';
 import { parseNameStatus } from '../../src/relay/delivery/diff';
 import { clearRegisteredSecrets } from '../../src/shared/redact';
 
@@ -65,6 +65,32 @@ describe('error text', () => {
     expect(gitReason(rejected)).toBe('rejected: refs/heads/a:refs/heads/a [rejected] (fetch first)');
     expect(gitReason(new Error('Cloning into x...\nfatal: repository not found'))).toBe('fatal: repository not found');
     expect(gitReason(new Error(`fatal: unable to access 'http://x-access-token:${TOKEN}@h/x.git'`), TOKEN)).not.toContain(TOKEN);
+  });
+});
+
+describe('reading what refused a git network command', () => {
+  it('tells a refused token, a missing permission, a missing repository, a moved branch and an outage apart', () => {
+    const kinds = {
+      "fatal: could not read Username for 'https://git.example.com': terminal prompts disabled": 'rejected',
+      "fatal: unable to access 'https://git.example.com/app.git/': The requested URL returned error: 401": 'rejected',
+      "fatal: unable to access 'https://git.example.com/app.git/': The requested URL returned error: 403": 'forbidden',
+      'remote: Permission to acme/app.git denied to bot.': 'forbidden',
+      "fatal: repository 'https://git.example.com/app.git/' not found": 'not-found',
+      "fatal: unable to access 'https://git.example.com/app.git/': The requested URL returned error: 404": 'not-found',
+      'rejected: refs/heads/a:refs/heads/a [rejected] (fetch first)': 'diverged',
+      "fatal: unable to access 'https://git.example.com/app.git/': Could not resolve host: git.example.com": 'unreachable',
+      "fatal: unable to access 'https://127.0.0.1:9/app.git/': Failed to connect to 127.0.0.1 port 9: Connection refused": 'unreachable',
+      'fatal: something else entirely': 'other',
+    } as const;
+    for (const [line, kind] of Object.entries(kinds)) expect(gitFailureKind(line), line).toBe(kind);
+  });
+
+  it('names a repository by host and path, whatever the number of segments', () => {
+    expect(repoHost('https://git.example.com:8443/app.git')).toBe('git.example.com:8443');
+    expect(repoLabel('https://git.example.com/app.git')).toBe('git.example.com/app');
+    expect(repoLabel('http://127.0.0.1:7400/git/acme/app.git')).toBe('127.0.0.1:7400/git/acme/app');
+    expect(repoLabel('https://git.example.com/scm/team/sub/my%20app.git/')).toBe('git.example.com/scm/team/sub/my app');
+    expect(repoLabel('https://git.example.com/bad%E0%A4%A.git')).toBe('git.example.com/bad%E0%A4%A');
   });
 });
 

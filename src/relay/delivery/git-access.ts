@@ -19,7 +19,9 @@ function refusal(err: unknown, token: string, step: 'read' | 'write'): GitAccess
   let kind = gitFailureKind(reason);
   if (kind === 'diverged') kind = 'other';
   // git names the status only for some refusals; a 401 and a 404 it words ("terminal prompts disabled", "not found").
-  const status = /returned error: (\d{3})/.exec(reason)?.[1] ?? (kind === 'rejected' ? '401' : kind === 'not-found' ? '404' : undefined);
+  const status =
+    /returned error: (\d{3})/.exec(reason)?.[1] ??
+    (kind === 'rejected' ? '401' : kind === 'not-found' ? '404' : undefined);
   return { kind, step, reason, ...(status ? { status: Number(status) } : {}) };
 }
 
@@ -37,7 +39,10 @@ export async function checkGitAccess(auth: RepoAuth, opts: { timeoutMs?: number 
       // An empty bare repository pushes nothing; git still asks the server for receive-pack, which
       // a host answers only for a token that may write. No ref is created or changed.
       await gitExec(scratch, ['init', '-q', '--bare', '.'], { timeoutMs });
-      await gitExec(scratch, ['push', '--dry-run', '--porcelain', '--', auth.url, 'refs/heads/*:refs/heads/*'], { auth, timeoutMs });
+      await gitExec(scratch, ['push', '--dry-run', '--porcelain', '--', auth.url, 'refs/heads/*:refs/heads/*'], {
+        auth,
+        timeoutMs,
+      });
     } catch (err) {
       return refusal(err, auth.token, 'write');
     }
