@@ -227,7 +227,7 @@ export interface RelayCore {
   listActive(caller: Caller): HiringView[];
   listAll(caller: Caller): HiringView[];
   getHiring(caller: Caller, id: string): HiringView;
-  claim(caller: Caller, hiringId: string): HiringView;
+  claim(caller: Caller, hiringId: string): Promise<HiringView>;
   submitResult(caller: Caller, args: SubmitResultArgs, push?: Partial<PushPlan>): Promise<Submission>;
   reportFailure(caller: Caller, args: ReportFailureArgs): Promise<Submission>;
   addMessage(caller: Caller, args: AddMessageArgs): Promise<OutboxEntry>;

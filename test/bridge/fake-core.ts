@@ -55,7 +55,7 @@ export class FakeCore implements RelayCore {
   getHiring(caller: Caller, id: string): HiringView {
     return this.view(this.record(caller, id));
   }
-  claim(caller: Caller, hiringId: string): HiringView {
+  async claim(caller: Caller, hiringId: string): Promise<HiringView> {
     const r = this.record(caller, hiringId);
     if (r.claimedBy && r.claimedBy !== caller.name) throw new RelayError(`Hiring ${hiringId} is claimed by ${r.claimedBy}.`, 'conflict');
     r.claimedBy = caller.name;

@@ -93,7 +93,7 @@ export class FakeRelayCore implements RelayCore {
     return this.view(this.record(caller, id));
   }
 
-  claim(caller: Caller, hiringId: string): HiringView {
+  async claim(caller: Caller, hiringId: string): Promise<HiringView> {
     this.note('claim', caller);
     const r = this.record(caller, hiringId);
     if (r.claimedBy && r.claimedBy !== caller.name) throw new RelayError(`hiring ${hiringId} is already claimed by ${r.claimedBy}`, 'conflict');

@@ -1,7 +1,8 @@
 // The life of a hiring through the real relay against the real sandbox:
 // arrival, claim, review on and off, approve, reject with relay-local feedback,
 // progress chunks and messages, failure reports.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayError } from '../../src/relay/types';
 import { callTool } from '../../src/relay/downstream/tools';
@@ -20,7 +21,7 @@ describe('relay with review off', () => {
 
   it('delivers a submitted result to the platform exactly once and marks the hiring done', async () => {
     const id = await hireAndSee(w);
-    const view = w.relay.claim(w.worker, id);
+    const view = await w.relay.claim(w.worker, id);
     expect(view.claimedBy).toBe('alice');
     expect(view.phase).toBe('claimed');
     const sub = await w.relay.submitResult(w.worker, { hiring_id: id, output: { summary: 'done', code: 'x' } });
@@ -31,6 +32,15 @@ describe('relay with review off', () => {
     expect(w.sandbox.hiring(id)?.output).toEqual({ summary: 'done', code: 'x' });
     expect(w.relay.listActive(w.worker).some((v) => String(v.hiring.id) === id)).toBe(false);
     expect(w.relay.listAll(w.operator).find((v) => String(v.hiring.id) === id)?.hiring.status).toBe('completed');
+  });
+
+  it('answers a claim only once it is in the journal on disk', async () => {
+    const id = await hireAndSee(w);
+    await w.relay.claim(w.worker, id);
+    // Read straight from disk while the relay runs: what a restart after a kill -9 would replay.
+    const lines = readFileSync(join(w.stateDir, 'hirings.jsonl'), 'utf8').trim().split('\n');
+    const claims = lines.map((l) => JSON.parse(l) as { t: string; id?: string; claimedBy?: string });
+    expect(claims.some((r) => r.t === 'set' && r.id === id && r.claimedBy === 'alice')).toBe(true);
   });
 
   it('reports a failure and the platform refunds it', async () => {
@@ -52,9 +62,9 @@ describe('relay with review off', () => {
 
   it('refuses a second worker, bad arguments and unknown hirings with sentences', async () => {
     const id = await hireAndSee(w);
-    w.relay.claim(w.worker, id);
+    await w.relay.claim(w.worker, id);
     const other = { role: 'worker' as const, agent: 'alice', name: 'bob-the-script' };
-    expect(() => w.relay.claim(other, id)).toThrow(/claimed by alice/);
+    await expect(w.relay.claim(other, id)).rejects.toThrow(/claimed by alice/);
     const bad = await callTool('submit_hiring_result', { hiring_id: id }, { core: w.relay, caller: w.worker, log: quiet() });
     expect(bad.content).toEqual([{ type: 'text', text: expect.stringMatching(/arguments are not valid — output/) }]);
     expect(() => w.relay.getHiring(w.worker, 'nope')).toThrow(RelayError);

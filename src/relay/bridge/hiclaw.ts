@@ -151,7 +151,7 @@ export class HiClawHandoffs {
     }
     const worker = workerRef(who, this.deps.domain);
     try {
-      this.o.core.claim(this.workerCaller(worker.name), hiring.id);
+      await this.o.core.claim(this.workerCaller(worker.name), hiring.id);
     } catch (e) {
       // Someone else (a person in VS Code, another worker) has it: leave it to them.
       if (e instanceof RelayError && e.code === 'conflict') {

@@ -136,13 +136,16 @@ export class Core implements RelayCore {
 
   // ───────────── work ─────────────
 
-  claim(caller: Caller, hiringId: string): HiringView {
+  /**
+   * Answers only once the claim is in the journal: a worker told it holds a hiring keeps it across a crash.
+   * The store takes the claim in memory before its first await, so a second claimer already sees a conflict.
+   */
+  async claim(caller: Caller, hiringId: string): Promise<HiringView> {
     const rec = this.visible(caller, hiringId);
     this.checkClaim(caller, rec);
     // The operator may look at someone else's claim without taking it over.
     if (!rec.claimedBy) {
-      // The store applies the claim to memory synchronously; the journal write follows.
-      this.o.store.claim(hiringId, caller.name).catch((e: unknown) => this.log.error('claim not journaled', { hiring: hiringId, error: e }));
+      await this.o.store.claim(hiringId, caller.name);
       this.log.info('hiring claimed', { hiring: hiringId, by: caller.name });
     }
     return toView(this.o.store.get(hiringId) ?? rec);
