@@ -53,7 +53,9 @@ describe('ReviewQueue', () => {
     const err = await q.approve(s.id, 'operator').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RelayError);
     expect((err as RelayError).code).toBe('conflict');
-    expect((err as RelayError).message).toMatch(/Cannot approve submission .* for hiring h1: it is already approved/);
+    expect((err as RelayError).message).toMatch(
+      /Submission .* for hiring h1 was already approved by operator at \S+\. Your approval was not applied/,
+    );
     await expect(q.reject(s.id, 'operator', 'no')).rejects.toThrow(/already approved/);
   });
 
@@ -63,7 +65,7 @@ describe('ReviewQueue', () => {
     await expect(q.reject(s.id, 'op', '   ')).rejects.toMatchObject({ code: 'invalid' });
     const r = await q.reject(s.id, 'op', 'Add a test for the empty case.');
     expect(r).toMatchObject({ state: 'rejected', feedback: 'Add a test for the empty case.', decidedBy: 'op' });
-    await expect(q.approve(s.id, 'op')).rejects.toThrow(/Cannot approve .* already rejected/);
+    await expect(q.approve(s.id, 'op')).rejects.toThrow(/was already rejected by op at .* Your approval was not applied/);
     await expect(q.update(s.id, { result: { hiring_id: 'h1', output: 'x' } })).rejects.toMatchObject({ code: 'conflict' });
   });
 

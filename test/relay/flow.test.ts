@@ -127,6 +127,26 @@ describe('relay with review required', () => {
     expect(accepted(w, id)).toBe(1);
   });
 
+  it('lets exactly one of two operators deciding at once win, and tells the other who decided and what', async () => {
+    const id = await hireAndSee(w);
+    const sub = await w.relay.submitResult(w.worker, { hiring_id: id, output: 'decided once' });
+    const terminal = { role: 'operator' as const, name: 'terminal' };
+    const [approval, rejection] = await Promise.allSettled([
+      w.relay.approve(w.operator, sub.id),
+      w.relay.reject(terminal, sub.id, 'Too late, I hope'),
+    ]);
+    expect(approval.status).toBe('fulfilled');
+    expect(rejection.status).toBe('rejected');
+    const why = rejection.status === 'rejected' ? String(rejection.reason) : '';
+    expect(why).toMatch(new RegExp(`Submission ${sub.id} for hiring ${id} was already approved by operator at \\S+`));
+    expect(why).toMatch(/Your rejection was not applied/);
+    // The same window clicking Approve again is told too, and nothing is sent twice.
+    await expect(w.relay.approve(terminal, sub.id)).rejects.toThrow(/was already approved by operator/);
+    await waitFor('completion', () => w.sandbox.hiring(id)?.status === 'completed');
+    expect(accepted(w, id)).toBe(1);
+    expect(w.relay.getHiring(w.operator, id).relayMessages).toEqual([]);
+  });
+
   it('reports status: links, counts by phase, reviews and outbox', async () => {
     // Both hirings above were completed upstream; the relay marks them done once it re-reads them.
     const st = await waitFor('two done hirings', () => (w.relay.status().counts.done >= 2 ? w.relay.status() : undefined));

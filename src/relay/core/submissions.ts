@@ -6,7 +6,7 @@ import { TOOL } from '../../shared/protocol';
 import { safeError } from '../../shared/redact';
 import type { SubmitResultArgs } from '../../shared/tools';
 import type { Outbox, OutboxEvent } from '../inbox/outbox';
-import type { ReviewedSubmission, ReviewQueue } from '../inbox/review';
+import { decidedAlready, type ReviewedSubmission, type ReviewQueue } from '../inbox/review';
 import type { HiringStore } from '../inbox/store';
 import { RelayError, type HiringRecord, type OutboxEntry, type Submission } from '../types';
 import type { LinkDirectory, PushDelivery } from './ports';
@@ -73,7 +73,10 @@ export class Submissions {
 
   async approve(id: string, by: string): Promise<Submission> {
     const s = this.require(id);
-    if (s.state === 'approved' || s.state === 'delivering') return this.inFlight.get(id) ?? s;
+    // Someone decided first (another window, the terminal): say who and when rather than approving twice.
+    if (s.state === 'approved' || s.state === 'delivering' || s.state === 'delivered') {
+      throw new RelayError(`${decidedAlready(s)} Nothing more was done.`, 'conflict');
+    }
     const rec = this.o.store.get(s.hiringId);
     if (rec && isFinished(rec.phase)) {
       throw new RelayError(`Hiring ${s.hiringId} is already ${rec.hiring.status} on Agrenting; submission ${id} can no longer be delivered. Reject it to tell the worker.`, 'conflict');

@@ -65,6 +65,14 @@ const STATE_WORDS: Record<SubmissionState, string> = {
   failed: 'failed to deliver',
 };
 
+/** "Submission S for hiring H was already approved by operator at T (now: delivered)." */
+export function decidedAlready(s: ReviewedSubmission): string {
+  const decision = s.state === 'rejected' ? 'rejected' : 'approved';
+  const now = s.state === decision ? '' : ` (now: ${STATE_WORDS[s.state].replace(/^already /, '')})`;
+  const who = s.decidedAt === undefined ? ' (review is off)' : ` by ${s.decidedBy ?? 'someone'} at ${s.decidedAt}`;
+  return `Submission ${s.id} for hiring ${s.hiringId} was already ${decision}${who}${now}.`;
+}
+
 export class ReviewQueue {
   private readonly subs = new Map<string, ReviewedSubmission>();
   private readonly changes = new Emitter<ReviewedSubmission>((e) => this.log.error('a review listener failed', { error: e }));
@@ -184,8 +192,16 @@ export class ReviewQueue {
     await this.journal.close();
   }
 
+  /**
+   * The compare-and-set every decision goes through: the state is checked and the new one put in memory in one
+   * synchronous step (save), so of two decisions racing on one submission exactly one passes; the other is told
+   * who decided first, when, and what.
+   */
   private transition(id: string, to: SubmissionState): ReviewedSubmission {
     const s = this.require(id);
+    if ((to === 'approved' || to === 'rejected') && s.decidedAt !== undefined && s.state !== 'awaiting_review') {
+      throw new RelayError(`${decidedAlready(s)} Your ${to === 'approved' ? 'approval' : 'rejection'} was not applied.`, 'conflict');
+    }
     if (!NEXT[s.state].includes(to)) {
       const verb: Partial<Record<SubmissionState, string>> = { approved: 'approve', rejected: 'reject', delivering: 'deliver', delivered: 'mark delivered', failed: 'mark failed' };
       throw new RelayError(`Cannot ${verb[to] ?? to} submission ${id} for hiring ${s.hiringId}: it is ${STATE_WORDS[s.state]}.`, 'conflict');
