@@ -26,6 +26,7 @@ import {
   type RunInfo,
   type HiringSource,
   type LinkStatus,
+  type DeliveryAttempt,
   type DeliveryOutcome,
   type OutboxEntry,
   type RelayCore,
@@ -119,7 +120,7 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
       durable,
       logger: log,
       autoStart: false,
-      send: (e) => send(linkMap, e),
+      send: (e, attempt) => send(linkMap, e, attempt),
       isHiringFinished: (id) => {
         const p = store.get(id)?.phase;
         return p === 'done' || p === 'failed';
@@ -150,10 +151,10 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
   return relay;
 }
 
-function send(links: Map<string, UpstreamLink>, e: OutboxEntry): Promise<DeliveryOutcome> {
+function send(links: Map<string, UpstreamLink>, e: OutboxEntry, attempt: DeliveryAttempt): Promise<DeliveryOutcome> {
   const link = links.get(e.agent);
   if (!link) return Promise.resolve({ kind: 'rejected', message: `agent ${e.agent} is no longer configured in this relay` });
-  return link.deliver(e.tool, e.args, e.key);
+  return link.deliver(e.tool, e.args, e.key, attempt);
 }
 
 class RelayImpl extends Core implements Relay {

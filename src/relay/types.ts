@@ -29,8 +29,19 @@ export type DeliveryOutcome =
   | { kind: 'already-done'; message: string }
   /** Permanent: invalid arguments, not ours, unknown hiring. Not retried. */
   | { kind: 'rejected'; message: string }
-  /** Transient: session down, 5xx, 429, network. Retried. */
-  | { kind: 'retry'; message: string; retryAfterMs?: number };
+  /**
+   * Transient: session down, 5xx, 429, network. Retried. `uncertain`: the request went out and no answer came
+   * (a timeout, a stream lost mid-call), so it may have reached the platform.
+   */
+  | { kind: 'retry'; message: string; retryAfterMs?: number; uncertain?: boolean };
+
+/** What the outbox knows about a delivery's earlier attempts when it sends one more. */
+export interface DeliveryAttempt {
+  /** An earlier attempt may have reached the platform: it got no answer, or the relay died while sending it. */
+  earlierMayHaveLanded: boolean;
+  /** When the delivery was queued (ISO-8601): what reached the platform before then is not this delivery. */
+  since: string;
+}
 
 export type HiringSource = 'mcp' | 'rest' | 'webhook' | 'journal';
 
@@ -51,7 +62,12 @@ export interface UpstreamLink {
   /** Reads one hiring (any status) — also how a repository token is re-read after a restart. */
   getHiring(id: string): Promise<Hiring>;
   /** Sends one delivery; MCP when the session is up, REST (with the idempotency key) otherwise. */
-  deliver(tool: PlatformToolName, args: Record<string, unknown>, idempotencyKey: string): Promise<DeliveryOutcome>;
+  deliver(
+    tool: PlatformToolName,
+    args: Record<string, unknown>,
+    idempotencyKey: string,
+    attempt?: DeliveryAttempt,
+  ): Promise<DeliveryOutcome>;
   systemPrompt(): Promise<string>;
 }
 

@@ -6,7 +6,7 @@ import { Journal } from '../../src/relay/inbox/journal';
 import { OutboxLedger } from '../../src/relay/inbox/outbox-ledger';
 import type { OutboxRecord } from '../../src/relay/inbox/outbox-records';
 import { TOOL } from '../../src/shared/protocol';
-import type { DeliveryOutcome, OutboxEntry } from '../../src/relay/types';
+import type { DeliveryAttempt, DeliveryOutcome, OutboxEntry } from '../../src/relay/types';
 import { quietLogger, tempDir } from './helpers';
 import { waitFor } from '../support/wait';
 
@@ -288,6 +288,47 @@ describe('Outbox', () => {
     expect(fake.calls.filter((c) => c.key === c5.key)).toHaveLength(3);
     expect(events.filter((e) => e.type === 'dropped')).toHaveLength(4);
     expect(events.filter((e) => e.type === 'rejected')).toHaveLength(0);
+  });
+
+  it('never repeats a chunk that may have arrived, and tells the sender when a message may have', async () => {
+    const seen: { content: unknown; earlier: boolean }[] = [];
+    const send = async (e: OutboxEntry, attempt: DeliveryAttempt): Promise<DeliveryOutcome> => {
+      const content = (e.args as { content?: string }).content;
+      seen.push({ content, earlier: attempt.earlierMayHaveLanded });
+      const first = seen.filter((x) => x.content === content).length === 1;
+      // 'timed out': sent, no answer. 'refused': the connection never opened. Both answer on the second try.
+      if (first && (content === 'timed out' || content === 'asked')) return { kind: 'retry', message: 'no answer', uncertain: true };
+      if (first && content === 'refused') return { kind: 'retry', message: 'ECONNREFUSED' };
+      return { kind: 'confirmed' };
+    };
+    const { box, events } = await open(dir(), { send });
+    const timedOut = await box.enqueue(chunk('h1', 'timed out'));
+    const refused = await box.enqueue(chunk('h2', 'refused'));
+    const asked = await box.enqueue(message('h3', 'asked'));
+    await waitFor('all settled', () => box.entries.pendingCount() === 0 && events.some((e) => e.type === 'dropped'));
+    expect(box.entries.get(timedOut.key)).toMatchObject({ state: 'rejected', lastError: expect.stringMatching(/^dropped: an earlier attempt may/) });
+    expect(seen.filter((x) => x.content === 'timed out')).toHaveLength(1);
+    expect(box.entries.get(refused.key)?.state).toBe('confirmed');
+    expect(seen.filter((x) => x.content === 'refused')).toEqual([
+      { content: 'refused', earlier: false },
+      { content: 'refused', earlier: false },
+    ]);
+    // The message is sent again, with word that the first may have landed, so the link checks before sending.
+    expect(box.entries.get(asked.key)?.state).toBe('confirmed');
+    expect(seen.filter((x) => x.content === 'asked').map((x) => x.earlier)).toEqual([false, true]);
+  });
+
+  it('after a crash, does not send again a chunk whose attempt was under way', async () => {
+    const d = dir();
+    const first = await Outbox.open(d, { logger: quietLogger(), send: () => new Promise<DeliveryOutcome>(() => {}) });
+    const c = await first.enqueue(chunk('h1', 'mid-send'));
+    await waitFor('the attempt recorded', () => (first.entries.get(c.key)?.attempts ?? 0) > 0);
+    await first.close();
+    const fake = fakeSender();
+    const { box } = await open(d, { send: fake.send });
+    await waitFor('settled', () => box.entries.pendingCount() === 0);
+    expect(box.entries.get(c.key)?.lastError).toMatch(/^dropped/);
+    expect(fake.calls).toEqual([]);
   });
 
   it('never holds a result back behind progress chunks that cannot go out (MCP down, REST up)', async () => {

@@ -135,6 +135,38 @@ describe('AgentLink against a scriptable platform', () => {
     fake.handlers.delete('tools/call');
   });
 
+  it('checks the conversation before sending again a message whose tool call got no answer', async () => {
+    // The platform applied the MCP call but its answer never came: the message is in the hiring already.
+    fake.handlers.set('tools/call', () => new Promise(() => undefined));
+    const posts: string[] = [];
+    const now = new Date().toISOString();
+    let conversation: unknown[] = [{ id: 'm1', kind: 'question', sender_type: 'agent', content: 'Which Node?', created_at: now }];
+    fake.rest = (req) => {
+      if (req.method === 'POST') {
+        posts.push(req.url ?? '');
+        return { status: 201, body: { data: { id: 'm2' } } };
+      }
+      return { status: 200, body: { data: { id: 'h1', status: 'in_progress', messages: conversation } } };
+    };
+    const { l, log } = link({ requestTimeoutMs: 150 });
+    l.start();
+    await waitFor('connected', () => l.status().state === 'connected');
+    const since = new Date(Date.now() - 1000).toISOString();
+    const args = { hiring_id: 'h1', content: 'Which Node?', kind: 'question' };
+    expect(await l.deliver('add_hiring_message', args, 'idem-m1', { earlierMayHaveLanded: false, since })).toEqual({ kind: 'confirmed' });
+    expect(posts).toEqual([]);
+    expect(log.lines.some((x) => x.includes('an earlier attempt of the message had arrived'))).toBe(true);
+    // Not there: REST with the key, once.
+    conversation = [];
+    expect(await l.deliver('add_hiring_message', args, 'idem-m2', { earlierMayHaveLanded: false, since })).toMatchObject({ kind: 'confirmed' });
+    expect(posts).toEqual(['/api/v1/hirings/h1/messages']);
+    // A chunk has no road but MCP and cannot be checked: an uncertain retry, for the outbox to drop.
+    const chunk = await l.deliver('task_emit_chunk', { hiring_id: 'h1', content: 'step 1' }, 'idem-c1');
+    expect(chunk).toMatchObject({ kind: 'retry', uncertain: true });
+    expect(posts).toHaveLength(1);
+    fake.handlers.delete('tools/call');
+  });
+
   it('a server that answers ping with an error is still alive', async () => {
     const { l } = link({ pingIntervalMs: 30 });
     fake.handlers.delete('ping');

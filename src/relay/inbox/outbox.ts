@@ -21,7 +21,7 @@
 import { createLogger, type Logger } from '../../shared/log';
 import { TOOL } from '../../shared/protocol';
 import { safeError } from '../../shared/redact';
-import { RelayError, type DeliveryOutcome, type OutboxEntry } from '../types';
+import { RelayError, type DeliveryAttempt, type DeliveryOutcome, type OutboxEntry } from '../types';
 import { Journal } from './journal';
 import { isOutboxRecord, type OutboxRecord } from './outbox-records';
 import { FINAL_TOOLS, OutboxLedger, type NewDelivery } from './outbox-ledger';
@@ -29,7 +29,7 @@ import { Backoff, type BackoffOptions } from '../../shared/backoff';
 
 export type { NewDelivery, OutboxEvent } from './outbox-ledger';
 
-export type SendFn = (entry: OutboxEntry) => Promise<DeliveryOutcome>;
+export type SendFn = (entry: OutboxEntry, attempt: DeliveryAttempt) => Promise<DeliveryOutcome>;
 
 /** Retry backoff of deliveries; default 1 s doubling to a minute, ±20 % so retries do not fire together. */
 export interface OutboxOptions extends Partial<BackoffOptions> {
@@ -77,6 +77,8 @@ export class Outbox {
   private readonly schedule: (fn: () => void, ms: number) => () => void;
   private readonly log: Logger;
   private readonly send: SendFn;
+  /** Deliveries whose last attempt failed before it could reach the platform (safe to send again as they are). */
+  private readonly notLanded = new Set<string>();
   private running = false;
   private closed = false;
 
@@ -203,6 +205,13 @@ export class Outbox {
       return this.ledger.finish(entry, 'rejected', 'dropped: the hiring is already finished', 'dropped');
     }
     const attemptedBefore = entry.attempts > 0;
+    // Known only for attempts this process saw fail before the request could land; after a crash nothing is known.
+    const earlierMayHaveLanded = attemptedBefore && !this.notLanded.delete(entry.key);
+    if (isChunk && earlierMayHaveLanded) {
+      // The platform cannot be asked whether a chunk arrived: a lost progress line beats a doubled one.
+      const why = 'dropped: an earlier attempt may have reached the platform, and a progress line is never sent twice';
+      return this.ledger.finish(entry, 'rejected', why, 'dropped');
+    }
     const n = entry.attempts + 1;
     // Recorded (fsynced) before sending: after a crash we know it may have gone out.
     const sending = await this.ledger.recordTry(entry);
@@ -210,7 +219,7 @@ export class Outbox {
 
     let outcome: DeliveryOutcome;
     try {
-      outcome = await this.send(sending);
+      outcome = await this.send(sending, { earlierMayHaveLanded, since: entry.createdAt });
     } catch (e) {
       outcome = { kind: 'retry', message: safeError(e).message };
     }
@@ -228,6 +237,7 @@ export class Outbox {
       case 'retry': {
         const max = this.opts.maxChunkAttempts ?? 5;
         if (isChunk && n >= max) return this.ledger.finish(entry, 'rejected', `dropped after ${n} attempts: ${outcome.message}`, 'dropped');
+        if (!outcome.uncertain) this.notLanded.add(entry.key);
         const noted = this.ledger.noteError(entry, outcome.message);
         const delayMs =
           honourRetryAfter(outcome.retryAfterMs, this.backoff.baseMs, this.opts.maxRetryAfterMs) ??

@@ -6,7 +6,7 @@ import { parseHiring, type Hiring } from '../../shared/hiring';
 import { createLogger, type Logger } from '../../shared/log';
 import { SYSTEM_PROMPT_NAME, hiringUri, type PlatformToolName } from '../../shared/protocol';
 import { redact, registerSecret } from '../../shared/redact';
-import { RelayError, type DeliveryOutcome, type LinkStatus, type UpstreamLink, type UpstreamListener } from '../types';
+import { RelayError, type DeliveryAttempt, type DeliveryOutcome, type LinkStatus, type UpstreamLink, type UpstreamListener } from '../types';
 import { Backoff } from '../../shared/backoff';
 import { deliverOnce, type DeliveryRoute } from './delivery';
 import { AuthError, HttpError, SessionLostError } from './errors';
@@ -137,8 +137,13 @@ export class AgentLink implements UpstreamLink {
     return s.prompt(SYSTEM_PROMPT_NAME);
   }
 
-  deliver(tool: PlatformToolName, args: Record<string, unknown>, idempotencyKey: string): Promise<DeliveryOutcome> {
-    return deliverOnce(this.route, tool, args, idempotencyKey);
+  deliver(
+    tool: PlatformToolName,
+    args: Record<string, unknown>,
+    idempotencyKey: string,
+    attempt?: DeliveryAttempt,
+  ): Promise<DeliveryOutcome> {
+    return deliverOnce(this.route, tool, args, idempotencyKey, attempt);
   }
 
   // ───────────── session lifecycle ─────────────
