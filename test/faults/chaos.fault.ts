@@ -18,6 +18,7 @@ import { hireOverTime } from '../support/hirer';
 import { allFinished, describeVerdicts, readLedger } from '../support/ledger';
 import { envInt, faultSeed, fork, pick } from '../support/seed';
 import { startWorker, type Worker } from '../support/worker';
+import { countChatter, describeChatter } from '../support/ledger';
 import { waitFor } from '../support/wait';
 
 const TOTAL = envInt('CHAOS_HIRINGS', 200);
@@ -101,7 +102,11 @@ describe('the relay behind a chaos proxy', () => {
       },
       outboxBackoff: { baseMs: 100, capMs: 2000 },
     });
-    worker = startWorker({ locate: () => ({ url: relay.url, token: relay.tokens.workerTokens.chaos }), pollMs: 400 });
+    worker = startWorker({
+      locate: () => ({ url: relay.url, token: relay.tokens.workerTokens.chaos }),
+      pollMs: 400,
+      chatter: true,
+    });
 
     const ids = await hireOverTime(sb, agent.id, { total: TOTAL, window: 30, parallel: 6 }).done;
     // Let the system settle: no new faults, stalled streams released.
@@ -128,6 +133,12 @@ describe('the relay behind a chaos proxy', () => {
     expect(stats.faults.drop + stats.faults.stall + stats.faults.truncate, 'stream faults injected').toBeGreaterThan(0);
     expect(stats.faults.fail + stats.faults['reset-before'] + stats.faults['reset-after'] + stats.faults.delay, 'request faults injected').toBeGreaterThan(0);
     expect(ids.filter((id) => !worker?.stats.seen.has(id)), 'hirings that never reached the worker').toEqual([]);
+    const talk = countChatter(sb, ids, worker.stats.acknowledged);
+    console.log(`[faults] chaos: ${describeChatter(talk)}`);
+    expect(stats.faults.slow, 'tool calls answered past the relay timeout').toBeGreaterThan(0);
+    expect(talk.messages.doubled, 'messages the client saw twice').toEqual([]);
+    expect(talk.messages.missing, 'acknowledged messages the client never saw').toEqual([]);
+    expect(talk.chunks.doubled, 'progress lines the client saw twice').toEqual([]);
     expect(ledger.lost, `lost hirings:\n${describeVerdicts(ledger.lost)}`).toEqual([]);
     expect(ledger.doubled, `delivered twice:\n${describeVerdicts(ledger.doubled)}`).toEqual([]);
     // After settling, the relay agrees with the platform: nothing finished there is open work here

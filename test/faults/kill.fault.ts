@@ -13,10 +13,10 @@ import { tempDir } from '../inbox/helpers';
 
 import { quietSandbox, startCallbackServer } from '../upstream/helpers';
 import { hireOverTime } from '../support/hirer';
-import { allFinished, describeVerdicts, readLedger } from '../support/ledger';
+import { allFinished, countChatter, describeChatter, describeVerdicts, readLedger } from '../support/ledger';
 import { relayFileOf, startRelayProcess, type RelayProcess } from '../support/relay-process';
 import { between, envInt, faultSeed, fork } from '../support/seed';
-import { chatterOf, startWorker, type Worker } from '../support/worker';
+import { startWorker, type Worker } from '../support/worker';
 import { waitFor } from '../support/wait';
 
 const TOTAL = envInt('KILL_HIRINGS', 500);
@@ -28,27 +28,6 @@ function filesUnder(dir: string): string[] {
     const p = join(dir, name);
     return statSync(p).isDirectory() ? filesUnder(p) : [p];
   });
-}
-
-/** Per hiring, how many times the worker's message and chunk reached the platform, against what the relay acknowledged. */
-function countChatter(sb: Sandbox, ids: string[], acked: { messages: Set<string>; chunks: Set<string> }) {
-  const tally = (kind: 'messages' | 'chunks') => {
-    const doubled: string[] = [];
-    const missing: string[] = [];
-    let present = 0;
-    let presentAcknowledged = 0;
-    for (const id of ids) {
-      const h = sb.hiring(id);
-      const text = kind === 'messages' ? chatterOf(id).message : chatterOf(id).chunk;
-      const n = (kind === 'messages' ? (h?.messages ?? []) : (h?.chunks ?? [])).filter((m) => m.content === text).length;
-      if (n > 0) present += 1;
-      if (n > 0 && acked[kind].has(id)) presentAcknowledged += 1;
-      if (n > 1) doubled.push(`${id} ×${n}`);
-      if (n === 0 && acked[kind].has(id)) missing.push(id);
-    }
-    return { acknowledged: acked[kind].size, present, presentAcknowledged, doubled, missing };
-  };
-  return { messages: tally('messages'), chunks: tally('chunks') };
 }
 
 describe('kill -9 of the relay during a run of hirings', () => {
@@ -158,12 +137,7 @@ describe('kill -9 of the relay during a run of hirings', () => {
 
     // Messages and chunks, counted where the client sees them.
     const talk = countChatter(sb, ids, worker.stats.acknowledged);
-    console.log(
-      `[faults] kill: messages ${talk.messages.acknowledged} acknowledged, ${talk.messages.present} on the platform, ` +
-        `${talk.messages.doubled.length} doubled, ${talk.messages.missing.length} acknowledged but missing; ` +
-        `chunks ${talk.chunks.acknowledged} acknowledged, ${talk.chunks.present} on the platform, ` +
-        `${talk.chunks.doubled.length} doubled, ${talk.chunks.acknowledged - talk.chunks.presentAcknowledged} dropped`,
-    );
+    console.log(`[faults] kill: ${describeChatter(talk)}`);
     expect(talk.messages.doubled, 'messages the client saw twice').toEqual([]);
     expect(talk.messages.missing, 'acknowledged messages the client never saw').toEqual([]);
     expect(talk.chunks.doubled, 'progress lines the client saw twice').toEqual([]);
