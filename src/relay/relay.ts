@@ -73,6 +73,8 @@ export interface RelayOptions {
   createLink?: (agent: RelayAgent, listener: UpstreamListener) => UpstreamLink;
   /** Downstream SSE keep-alive interval. */
   keepAliveMs?: number;
+  /** Unread bytes a downstream client may let pile up on its stream before its session is closed (default 8 MiB). */
+  maxBufferedBytes?: number;
   /** How often idle active hirings are re-read from the platform (default 5 minutes). */
   reconcileMs?: number;
   /** Coding-agent CLIs started per hiring (src/relay/runners). */
@@ -231,6 +233,7 @@ class RelayImpl extends Core implements Relay {
       tokens: { operator: this.tokens.operatorToken, workers: this.tokens.workerTokens, lookup: (t) => this.runs?.callerForToken(t) },
       log: log.child('downstream'),
       keepAliveMs: this.opts.keepAliveMs,
+      maxBufferedBytes: this.opts.maxBufferedBytes,
     });
     if (this.opts.writeRelayFile ?? true) {
       writeRelayFile(this.stateDir, {

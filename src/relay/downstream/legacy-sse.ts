@@ -26,6 +26,8 @@ export interface LegacySseOptions {
   maxBufferedBytes: number;
   /** The path the endpoint event announces, given the session id. */
   endpointFor: (sessionId: string) => string;
+  /** Told when the client let maxBufferedBytes pile up; the session closes right after. */
+  onStalled: (bytesWaiting: number) => void;
 }
 
 /** What to answer to one POST. */
@@ -168,7 +170,9 @@ export class LegacySseTransport implements Transport {
       return false;
     }
     if (this.res.writableLength > this.opts.maxBufferedBytes) {
-      this.onerror?.(new Error(`the client stopped reading its SSE stream (${this.res.writableLength} bytes waiting); closing session ${this.sessionId}`));
+      this.opts.onStalled(this.res.writableLength);
+      // Destroyed, not ended: an end would keep every unread byte until the client read it.
+      this.res.destroy();
       void this.close();
       return false;
     }

@@ -78,6 +78,8 @@ export async function startDownstreamServer(opts: DownstreamServerOptions): Prom
     maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024 * 1024,
     maxBufferedBytes: opts.maxBufferedBytes ?? 8 * 1024 * 1024,
     newServer: (caller, subscriptions) => createMcpServer({ core: opts.core, caller, subscriptions, log }),
+    stalled: (session, bytesWaiting) =>
+      log.warn('a client stopped reading its stream; its session is closed', { session, bytesWaiting }),
     findSession,
   };
   const streamable = new StreamableRoute(deps);

@@ -51,11 +51,32 @@ export class StreamableRoute {
           session.openStreams -= 1;
           session.lastSeenAt = Date.now();
         });
+        this.bound(res, session);
       }
       await session.transport.handleRequest(req, res);
       return;
     }
     sendJson(res, 405, rpcError(ErrorCode.ConnectionClosed, 'Method not allowed: use POST, GET or DELETE on /mcp.'), { Allow: 'GET, POST, DELETE' });
+  }
+
+  /**
+   * A client that stops reading its notification stream must not hold the relay's memory: past maxBufferedBytes
+   * waiting in the socket the stream is cut and the session closed (the client starts a new one).
+   */
+  private bound(res: ServerResponse, session: DownstreamSession): void {
+    const write = res.write.bind(res) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    let cut = false;
+    res.write = ((chunk: unknown, ...rest: unknown[]): boolean => {
+      if (cut) return false;
+      if (res.writableLength > this.deps.maxBufferedBytes) {
+        cut = true;
+        this.deps.stalled(session.id, res.writableLength);
+        res.destroy();
+        void session.server.close();
+        return false;
+      }
+      return write(chunk, ...rest);
+    }) as typeof res.write;
   }
 
   private async open(req: IncomingMessage, res: ServerResponse, caller: Caller, body: unknown): Promise<void> {
