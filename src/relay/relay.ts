@@ -292,6 +292,7 @@ class RelayImpl extends Core implements Relay {
       env: this.opts.env,
       log: this.log.child(`bridge[${agent.name}]`),
       platform: { baseUrl: agent.baseUrl, apiKey: agent.apiKey },
+      stateDir: this.stateDir,
     });
     await bridge.start();
     this.bridges.push(bridge);

@@ -27,6 +27,8 @@ export interface HiClawOptions {
   store?: TaskStore;
   matrix?: MatrixClient;
   fetch?: typeof fetch;
+  /** The relay's state directory: task folders go under it unless the config names tasksDir. */
+  stateDir?: string;
 }
 
 /** The HiClaw hand-offs of one agent, or undefined when the config has no matrix/s3 section. */
@@ -53,7 +55,7 @@ export function createHiClaw(o: HiClawOptions): HiClawHandoffs | undefined {
     agent: o.agent,
     matrix,
     store,
-    local: new LocalTaskFolder(cfg.tasksDir ?? join(defaultStateDir(env), 'hiclaw-tasks')),
+    local: new LocalTaskFolder(cfg.tasksDir ?? join(o.stateDir ?? defaultStateDir(env), 'hiclaw-tasks')),
     domain: cfg.matrix.domain,
     userId: cfg.matrix.userId,
     workerRooms: cfg.matrix.workerRooms,
@@ -227,7 +229,8 @@ export class HiClawHandoffs {
         hiring = toTaskHiring(parseHiring({ id, task_description: `Hiring ${id}` }));
       }
       if (state.room_token) this.watcher.seed(state.room_id, state.room_token);
-      this.tracked.set(id, { state, hiring });
+      const completedAt = state.completed_at ? Date.parse(state.completed_at) : undefined;
+      this.tracked.set(id, { state, hiring, completedSummary: state.completed_summary, completedAt });
     }
     if (this.tracked.size > 0) this.o.log.info('resumed watching HiClaw tasks', { count: this.tracked.size });
   }
@@ -269,20 +272,16 @@ export class HiClawHandoffs {
     if (reviews.length > seen && (t.state.phase === 'submitted' || t.state.phase === 'blocked') && view.phase !== 'awaiting_review') {
       t.completedSummary = undefined;
       t.completedAt = undefined;
+      delete t.state.completed_summary;
+      delete t.state.completed_at;
       await sendFeedback(this.deps, t.state, reviews[reviews.length - 1].content, reviews.length);
     }
   }
 
-  /** Waits for hand-offs under way and remembers each room's read position for the next run. */
+  /** Waits for hand-offs under way; each room's read position is already saved as reading goes on. */
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.allSettled([...this.inflight.values()]);
-    for (const t of this.tracked.values()) {
-      const token = this.watcher.token(t.state.room_id);
-      if (!token || token === t.state.room_token) continue;
-      t.state.room_token = token;
-      await saveState(this.deps, t.state).catch((e: unknown) => this.o.log.warn('could not save the room position', { hiring: t.hiring.id, error: safeError(e) }));
-    }
     this.ownStore?.destroy();
   }
 }

@@ -132,7 +132,14 @@ export class Watcher {
         seen.add(ev.event_id);
       }
       while (seen.size > MAX_SEEN) seen.delete(seen.values().next().value as string);
-      if (res.end) this.tokens.set(roomId, res.end);
+      if (res.end && res.end !== from) {
+        // Durable before it counts: a crash resumes after this page, with what it said already saved.
+        for (const t of tasks) {
+          t.state.room_token = res.end;
+          await this.o.hooks.save(t);
+        }
+        this.tokens.set(roomId, res.end);
+      }
       if (res.chunk.length < PAGE_SIZE || !res.end) return;
     }
   }
@@ -149,6 +156,9 @@ export class Watcher {
     if (report.kind === 'completed') {
       task.completedSummary = report.text || task.completedSummary || '';
       task.completedAt ??= this.o.now?.() ?? Date.now();
+      // Into the state saved with the room position below: the event is never read again.
+      task.state.completed_summary = task.completedSummary;
+      task.state.completed_at = new Date(task.completedAt).toISOString();
       this.o.log.info('worker reported TASK_COMPLETED', { hiring: task.hiring.id, sender: ev.sender });
     } else if (report.kind === 'blocked' && task.state.phase !== 'blocked') {
       await this.o.hooks.blocked(task, report.text || 'The HiClaw worker reported BLOCKED without a reason.');
