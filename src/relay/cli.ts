@@ -11,6 +11,7 @@ import { openRelayLog, type RelayLogging } from './core/log-file';
 import { demoRunner, startDemoHirer, startDemoReviewer, type DemoHandle } from './demo';
 import { relayFilePath } from './relay-file';
 import { startRelay, type Relay, type RelayAgent } from './relay';
+import { RELAY_VERSION } from '../shared/version';
 import { runRegister } from './cli-register';
 import { runDemoAgent } from './runners/demo-agent';
 import { startStatusView, type StatusView } from './status-view';
@@ -179,6 +180,10 @@ async function run(argv: string[]): Promise<number> {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   try {
+    if (argv[0] === '--version' || argv[0] === '-v') {
+      process.stdout.write(`${RELAY_VERSION}\n`);
+      return;
+    }
     if (argv[0] === 'demo-agent') {
       process.exitCode = await runDemoAgent();
       return;

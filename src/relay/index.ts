@@ -15,5 +15,5 @@ export {
 } from './relay-file';
 export { renderStatus, summaryLine, startStatusView, type StatusSnapshot, type StatusView } from './status-view';
 export { startDemoHirer, startDemoReviewer, demoRunner, DEMO_TASKS, type DemoTask, type DemoHandle } from './demo';
-export { RELAY_VERSION } from './version';
+export { RELAY_VERSION } from '../shared/version';
 export * from './types';

@@ -34,7 +34,7 @@ import {
   type UpstreamListener,
 } from './types';
 import { createAgentLink, type LinkTiming } from './upstream';
-import { RELAY_VERSION } from './version';
+import { RELAY_VERSION } from '../shared/version';
 import { DEFAULT_RELAY_PORT, type ReviewMode } from '../shared/constants';
 
 export interface RelayAgent {

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../shared/log';
 import { DEFAULT_KNOBS, KnobError, parseKnobAssignment, type Knobs } from './knobs';
 import { startSandbox } from './index';
+import { RELAY_VERSION } from '../shared/version';
 
 const USAGE = `Usage:
   agrenting-sandbox [--port N] [--host H] [--user-token T] [--git-root DIR] [--knob name=value ...] [--no-rate-limit]
@@ -163,6 +164,7 @@ async function main(): Promise<void> {
   if (command === 'hire') return hire(rest);
   if (command === 'register') return register(rest);
   if (command === 'help') return out(USAGE);
+  if (command === '--version' || command === '-v') return out(RELAY_VERSION);
   return serve(process.argv.slice(2));
 }
 

@@ -56,7 +56,8 @@ export interface Knobs {
 
 export const DEFAULT_KNOBS: Readonly<Knobs> = Object.freeze({
   endpointEvent: 'relative',
-  postAnswer: 'accepted',
+  // The tutorial's client reads each answer from the POST body: the default serves it (also on the stream).
+  postAnswer: 'body',
   newHiringStatus: 'in_progress',
   repoFields: 'both',
   sessionExpiry: 'none',

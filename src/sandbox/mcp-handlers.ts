@@ -20,12 +20,13 @@ import { hiringFor, isPlatformTool, runAction } from './actions';
 import type { SandboxContext } from './context';
 import { isRecord } from '../shared/lenient';
 import type { McpSession } from './mcp-session';
+import { RELAY_VERSION } from '../shared/version';
 
 const JSONRPC_INVALID_PARAMS = -32602;
 const JSONRPC_METHOD_NOT_FOUND = -32601;
 const MCP_RESOURCE_NOT_FOUND = -32002;
 
-export const SERVER_INFO = { name: 'agrenting-sandbox', version: '0.1.0' };
+export const SERVER_INFO = { name: 'agrenting-sandbox', version: RELAY_VERSION };
 
 class RpcError extends Error {
   constructor(

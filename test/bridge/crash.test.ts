@@ -83,11 +83,12 @@ describe('a bridge stopped mid hand-off and started again', () => {
     const hiring = payload(id, { worker_matrix_id: `@lena:${DOMAIN}` });
 
     // 1. The homeserver stores the mention, but the bridge never hears back; then it stops.
-    fake.dropNextSendAnswer = true;
+    fake.dropSendAnswers = true;
     const first = await startBridge(core);
     expect(await deliver(first, hiring)).toBe(200);
     await waitFor('the mention stored', () => mentions(id).length === 1);
     await first.stop();
+    fake.dropSendAnswers = false;
     expect((await stateOnDisk(id))?.phase).toBe('handing_off');
 
     // 2. The platform retries its webhook: the same transaction id, so the room still holds one mention.

@@ -46,8 +46,8 @@ export class FakeMatrix {
   private readonly txns = new Map<string, string>(); // user|room|txn → event id
   /** Every request as received (raw paths), for assertions on encoding. */
   readonly requests: { method: string; rawPath: string; user?: string }[] = [];
-  /** When set, the next message sent is stored but its answer never leaves (a sender that died right after). */
-  dropNextSendAnswer = false;
+  /** While set, messages sent are stored but their answers never leave (as if the sender died right after). */
+  dropSendAnswers = false;
   /** Messages a worker ignored, with why. */
   readonly ignored: { room: string; reason: string }[] = [];
   private seq = 0;
@@ -177,15 +177,14 @@ export class FakeMatrix {
     if (method === 'PUT' && parts[2] === 'send' && parts[3] === 'm.room.message' && parts[4]) {
       const key = `${user}|${room.id}|${parts[4]}`;
       const known = this.txns.get(key);
+      if (known && this.dropSendAnswers) return void req.socket.destroy();
       if (known) return this.json(res, 200, { event_id: known });
       const content = await this.body(req);
       const ev: StoredEvent = { event_id: `$ev${++this.seq}`, type: 'm.room.message', sender: user, room_id: room.id, origin_server_ts: Date.now(), content };
       room.events.push(ev);
       this.txns.set(key, ev.event_id);
-      if (this.dropNextSendAnswer) {
-        this.dropNextSendAnswer = false;
-        req.socket.destroy();
-      } else this.json(res, 200, { event_id: ev.event_id });
+      if (this.dropSendAnswers) req.socket.destroy();
+      else this.json(res, 200, { event_id: ev.event_id });
       this.deliverToWorker(room, ev);
       return;
     }

@@ -41,8 +41,16 @@ function answerPings(raw: RawSession): () => void {
 }
 
 describe('endpoint event and POST answers', () => {
-  it('sends a relative endpoint and answers POSTs 202 with the response on the stream', async () => {
+  it('by default answers POSTs 200 with the response in the body and on the stream (what the tutorial reads)', async () => {
     const { open } = await setup();
+    const raw = await open();
+    const init = await raw.request('initialize', { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'raw', version: '1' } });
+    expect(init.http.status).toBe(200);
+    expect(JSON.parse(init.body)).toEqual(init.result);
+  });
+
+  it('sends a relative endpoint and, with postAnswer=accepted, answers POSTs 202 with the response on the stream only', async () => {
+    const { open } = await setup({ postAnswer: 'accepted' });
     const raw = await open();
     expect(raw.endpoint).toMatch(/^\/mcp\/messages\/[0-9a-f-]{36}$/);
     const init = await raw.request('initialize', { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'raw', version: '1' } });
@@ -73,7 +81,7 @@ describe('endpoint event and POST answers', () => {
   });
 
   it('works for a client written like the tutorial: every answer read from the POST body', async () => {
-    const { sandbox: sb, agent, open } = await setup({ postAnswer: 'body' });
+    const { sandbox: sb, agent, open } = await setup();
     const raw = await open();
     const stopPings = answerPings(raw);
     let id = 0;

@@ -10,8 +10,9 @@ import { startHeartbeat } from './heartbeat';
 import { RpcSession } from './rpc';
 import { SseTransport } from './sse-transport';
 import type { LinkTiming } from './timing';
+import { RELAY_VERSION } from '../../shared/version';
 
-export const CLIENT_INFO = { name: 'agrenting-relay', version: '0.1.0' };
+export const CLIENT_INFO = { name: 'agrenting-relay', version: RELAY_VERSION };
 
 export interface McpSessionOptions {
   agent: string;
