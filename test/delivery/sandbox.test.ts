@@ -53,7 +53,7 @@ it('delivers a push-mode hiring: branch, pull request, and a completed hiring wi
   const ws = await prepareWorkspace(hiring, { root, log: quiet });
   await writeFile(join(ws.dir, 'CONTRIBUTING.md'), '# Contributing\n');
   const result = await commitAndPush(ws, hiring, { message: hiring.task_description, openPullRequest: true, log: quiet });
-  const { owner, repo } = repoSlug(hiring.repo_url ?? '');
+  const { owner, repo } = repoSlug(hiring.repo_url ?? '') ?? { owner: '', repo: '' };
   expect(await sandbox.git.branchSha(owner, repo, ws.branch)).toBe(result.commit);
   expect(sandbox.git.pullRequests(owner, repo).map((p) => p.html_url)).toEqual([result.pr_url]);
 

@@ -6,7 +6,7 @@ import type { Hiring } from '../../shared/hiring';
 import { createLogger, type Logger } from '../../shared/log';
 import type { WorkspaceRef } from '../types';
 import { DEFAULT_AUTHOR, gitExec, gitIn, gitReason, sanitizeWorkspaceConfig, throttledProgress, type GitIdentity } from './git-env';
-import { describeApiError, ensurePullRequest } from './github';
+import { describeApiError, ensurePullRequest, noPullRequestReason } from './github';
 import { hiringRepo } from './workspace';
 
 export type PushStep = 'commit' | 'push' | 'pull_request';
@@ -28,6 +28,8 @@ export interface PushResult {
   files_changed: string[];
   pr_url?: string;
   pr_number?: number;
+  /** Why no pull request was opened though one was asked for (a host without a GitHub-style API). */
+  pr_not_opened?: string;
 }
 
 export interface CommitAndPushOptions {
@@ -107,7 +109,11 @@ export async function commitAndPush(ws: WorkspaceRef, hiring: Hiring, opts: Comm
   const result: PushResult = { branch: ws.branch, commit, files_changed: files };
 
   // 3. pull request — an open one for the same branch is reused.
-  if (opts.openPullRequest) {
+  const noPr = opts.openPullRequest ? await noPullRequestReason(url, token, { apiBase: opts.githubApiBase, log }) : undefined;
+  if (noPr) {
+    result.pr_not_opened = `The branch ${ws.branch} was pushed; no pull request was opened: ${noPr}.`;
+    log.info('no pull request: the host has no GitHub-style API', { hiring: id, why: noPr });
+  } else if (opts.openPullRequest) {
     opts.onProgress?.('Opening the pull request', 85);
     try {
       const firstLine = opts.message.split(/\r?\n/)[0].trim();
@@ -152,5 +158,6 @@ export function pushResultOutput(result: PushResult, summary: string): Record<st
     files_changed: result.files_changed,
     ...(result.pr_url ? { pull_request_url: result.pr_url } : {}),
     ...(result.pr_number !== undefined ? { pull_request_number: result.pr_number } : {}),
+    ...(result.pr_not_opened ? { pull_request: result.pr_not_opened } : {}),
   };
 }

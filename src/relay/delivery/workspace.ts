@@ -8,7 +8,7 @@ import { createLogger, type Logger } from '../../shared/log';
 import { registerSecret } from '../../shared/redact';
 import type { WorkspaceRef } from '../types';
 import { gitExec, gitIn, gitReason, scrub, throttledProgress } from './git-env';
-import { checkPushAccess, repoSlug } from './github';
+import { checkPushAccess, repoName, type PushAccess } from './github';
 
 export type WorkspaceStep = 'input' | 'access' | 'clone' | 'branch';
 
@@ -128,36 +128,32 @@ async function prepare(hiring: Hiring, dir: string, opts: PrepareOptions): Promi
     opts.onProgress?.('Reusing the existing workspace', 100);
     return found;
   }
-  const { owner, repo } = repoSlug(url);
-  opts.onProgress?.(`Checking write access to ${owner}/${repo}`, 0);
-  const access = await checkPushAccess(url, token, { apiBase: opts.githubApiBase, log, timeoutMs: opts.apiTimeoutMs });
-  if (access.kind === 'read-only') {
-    throw new WorkspaceError(`The repository token for hiring ${id} cannot push to ${owner}/${repo} (read-only).`, id, 'access');
-  }
-  if (access.kind === 'rejected') {
-    throw new WorkspaceError(`The repository token for hiring ${id} was rejected by ${owner}/${repo} (HTTP ${access.status}); it may be wrong or expired.`, id, 'access');
-  }
-  if (access.kind === 'not-found') {
-    throw new WorkspaceError(`Repository ${owner}/${repo} of hiring ${id} was not found, or its token cannot see it.`, id, 'access');
-  }
+  const name = repoName(url);
+  opts.onProgress?.(`Checking write access to ${name}`, 0);
+  await mkdir(opts.root, { recursive: true });
+  const lsRemote = async (u: string, t: string) => {
+    await gitIn(opts.root, { auth: { token: t, url: u }, timeoutMs: opts.apiTimeoutMs ?? 15_000 }).listRemote(['--heads', u]);
+  };
+  const access = await checkPushAccess(url, token, { apiBase: opts.githubApiBase, log, timeoutMs: opts.apiTimeoutMs, lsRemote });
   if (access.kind === 'unknown') log.info('write access not checked', { hiring: id, reason: access.reason });
+  else if (access.kind !== 'push') throw new WorkspaceError(accessRefusal(id, name, access), id, 'access');
+  else if (access.via.by === 'git') log.info('write access checked with git', { hiring: id, repo: name, why: access.via.why });
 
   await clearLeftover(dir, id);
-  await mkdir(opts.root, { recursive: true });
-  const progress = throttledProgress((stage, percent) => opts.onProgress?.(`Cloning ${owner}/${repo}: ${stage}`, percent));
+  const progress = throttledProgress((stage, percent) => opts.onProgress?.(`Cloning ${name}: ${stage}`, percent));
   try {
-    log.info('cloning', { hiring: id, repo: `${owner}/${repo}` });
+    log.info('cloning', { hiring: id, repo: name });
     await gitIn(opts.root, { auth: { token, url }, timeoutMs: opts.gitTimeoutMs, onProgress: (e) => progress(e.stage, e.progress) }).clone(url, dir);
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
-    throw new WorkspaceError(cloneFailure(id, owner, repo, gitReason(err, token)), id, 'clone');
+    throw new WorkspaceError(cloneFailure(id, name, gitReason(err, token)), id, 'clone');
   }
   try {
     const git = (args: string[]) => gitExec(dir, args, { timeoutMs: opts.gitTimeoutMs });
     const baseBranch = (await git(['symbolic-ref', '--short', 'HEAD'])).trim();
     const baseSha = (await git(['rev-parse', '--verify', '-q', 'HEAD']).catch(() => '')).trim();
     if (!baseSha) {
-      throw new WorkspaceError(`Repository ${owner}/${repo} of hiring ${id} is empty: push mode needs a base branch with at least one commit.`, id, 'branch');
+      throw new WorkspaceError(`Repository ${name} of hiring ${id} is empty: push mode needs a base branch with at least one commit.`, id, 'branch');
     }
     const branch = branchFor(id);
     // Same commit, so moving HEAD is enough: `checkout -b` would re-hash every freshly
@@ -194,11 +190,25 @@ async function clearLeftover(dir: string, id: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
-function cloneFailure(id: string, owner: string, repo: string, reason: string): string {
+function cloneFailure(id: string, name: string, reason: string): string {
   if (/could not read Username|Authentication failed|terminal prompts disabled|\b401\b/i.test(reason)) {
-    return `Cloning ${owner}/${repo} for hiring ${id} failed: the repository token was rejected (401); it may be wrong or expired.`;
+    return `Cloning ${name} for hiring ${id} failed: git was refused, the repository token was rejected (401); it may be wrong or expired.`;
   }
-  if (/\b403\b/.test(reason)) return `Cloning ${owner}/${repo} for hiring ${id} failed: the repository token has no access (403).`;
-  if (/not found|\b404\b/i.test(reason)) return `Cloning ${owner}/${repo} for hiring ${id} failed: the repository was not found, or its token cannot see it.`;
-  return `Cloning ${owner}/${repo} for hiring ${id} failed: ${scrub(reason)}`;
+  if (/\b403\b/.test(reason)) return `Cloning ${name} for hiring ${id} failed: git was refused, the repository token has no access (403).`;
+  if (/not found|\b404\b/i.test(reason)) return `Cloning ${name} for hiring ${id} failed: the repository was not found, or its token cannot see it.`;
+  return `Cloning ${name} for hiring ${id} failed: ${scrub(reason)}`;
+}
+
+/** What refused, and where: the GitHub API of a host, or git itself on a host without one. */
+function accessRefusal(id: string, name: string, access: Exclude<PushAccess, { kind: 'push' | 'unknown' }>): string {
+  const host = name.split('/')[0];
+  const who = access.via.by === 'api' ? `the GitHub API of ${host}` : `git at ${host}`;
+  switch (access.kind) {
+    case 'read-only':
+      return `The repository token for hiring ${id} cannot push to ${name}: ${who} grants read access only.`;
+    case 'rejected':
+      return `The repository token for hiring ${id} was rejected by ${who} for ${name} (HTTP ${access.status}); it may be wrong or expired.`;
+    case 'not-found':
+      return `Repository ${name} of hiring ${id} was not found by ${who}, or its token cannot see it.`;
+  }
 }

@@ -50,25 +50,7 @@ export class RepoStore {
   async create(owner: string, name: string, files: Record<string, string>): Promise<string> {
     const dir = this.pathOf(owner, name);
     if (await this.exists(owner, name)) throw new Error(`repository ${owner}/${name} already exists`);
-    await mkdir(dir, { recursive: true });
-    await git(['init', '--bare', '-q', '-b', 'main', dir]);
-    await git(['config', 'http.receivepack', 'true'], { cwd: dir });
-    // Build the first commit in a scratch work tree against the bare repository itself.
-    const work = await mkdtemp(join(tmpdir(), 'sandbox-git-init-'));
-    const index = join(work, '.index');
-    try {
-      for (const [path, content] of Object.entries(files)) {
-        const target = resolve(work, path);
-        if (!target.startsWith(work + sep)) throw new Error(`invalid file path "${path}" in the initial commit`);
-        await mkdir(dirname(target), { recursive: true });
-        await writeFile(target, content);
-      }
-      const env = { GIT_DIR: dir, GIT_WORK_TREE: work, GIT_INDEX_FILE: index };
-      await git(['add', '-A', '--', '.', ':!.index'], { cwd: work, env });
-      await git(['commit', '-q', '--allow-empty', '-m', 'Initial commit'], { cwd: work, env });
-    } finally {
-      await rm(work, { recursive: true, force: true });
-    }
+    await createBareRepository(dir, files);
     return dir;
   }
 
@@ -81,5 +63,28 @@ export class RepoStore {
     } catch {
       return undefined;
     }
+  }
+}
+
+/** A bare repository at `dir` that accepts pushes over HTTP, born with one commit of `files` on main. */
+export async function createBareRepository(dir: string, files: Record<string, string>): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await git(['init', '--bare', '-q', '-b', 'main', dir]);
+  await git(['config', 'http.receivepack', 'true'], { cwd: dir });
+  // Build the first commit in a scratch work tree against the bare repository itself.
+  const work = await mkdtemp(join(tmpdir(), 'sandbox-git-init-'));
+  const index = join(work, '.index');
+  try {
+    for (const [path, content] of Object.entries(files)) {
+      const target = resolve(work, path);
+      if (!target.startsWith(work + sep)) throw new Error(`invalid file path "${path}" in the initial commit`);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, content);
+    }
+    const env = { GIT_DIR: dir, GIT_WORK_TREE: work, GIT_INDEX_FILE: index };
+    await git(['add', '-A', '--', '.', ':!.index'], { cwd: work, env });
+    await git(['commit', '-q', '--allow-empty', '-m', 'Initial commit'], { cwd: work, env });
+  } finally {
+    await rm(work, { recursive: true, force: true });
   }
 }
