@@ -38,6 +38,13 @@ async function pushRepository(ctx: SandboxContext, id: string, input: HireInput)
     registerSecret(input.repo_access_token);
     return { url: input.repo_url, token: input.repo_access_token ?? '' };
   }
+  if (ctx.knobs.repoHost === 'plain') {
+    const plain = await ctx.plainGit();
+    // Half the repositories without an owner segment, as self-hosted git allows.
+    const path = `${parseInt(id.slice(0, 2), 16) % 2 === 0 ? '' : 'sandbox/'}hiring-${id.slice(0, 8)}`;
+    const created = await plain.createRepository(path);
+    return { url: created.cloneUrl, token: plain.issueToken(path, 'write') };
+  }
   const repo = await ctx.git.createRepository('sandbox', `hiring-${id.slice(0, 8)}`);
   // issueToken registers the token with the redactor itself.
   return { url: repo.cloneUrl, token: ctx.git.issueToken(repo.owner, repo.name, 'write') };

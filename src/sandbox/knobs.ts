@@ -52,6 +52,12 @@ export interface Knobs {
   restPending: 'paid' | 'active';
   /** What a new hirer starts with, decimal USD. */
   startingBalance: string;
+  /**
+   * Where a push-mode hiring's repository lives: `github` (this sandbox's GitHub-like hosting with a REST API at
+   * /api/v3) or `plain` (a separate plain git host: smart HTTP behind HTTP auth, no REST API, paths with and
+   * without an owner segment).
+   */
+  repoHost: 'github' | 'plain';
 }
 
 export const DEFAULT_KNOBS: Readonly<Knobs> = Object.freeze({
@@ -81,6 +87,7 @@ export const DEFAULT_KNOBS: Readonly<Knobs> = Object.freeze({
   idempotencyTtlMs: TIMING.idempotencyTtlMs,
   restPending: 'paid',
   startingBalance: '10000.00',
+  repoHost: 'github',
 });
 
 const CHOICES: Partial<Record<keyof Knobs, readonly string[]>> = {
@@ -91,6 +98,7 @@ const CHOICES: Partial<Record<keyof Knobs, readonly string[]>> = {
   sessionExpiry: ['none', 'drop', '404', '410'],
   ping: ['on_hire', 'interval', 'never'],
   restPending: ['paid', 'active'],
+  repoHost: ['github', 'plain'],
 };
 
 /** Other spellings people type on the command line. */

@@ -104,7 +104,12 @@ describe('kill -9 of the relay during a run of hirings', () => {
       total: TOTAL,
       window: 40,
       parallel: 4,
-      mode: (i) => (i % PUSH_EVERY === PUSH_EVERY - 1 ? 'push' : 'output'),
+      mode: (i) => {
+        if (i % PUSH_EVERY !== PUSH_EVERY - 1) return 'output';
+        // Push hirings alternate between the GitHub-like host and a plain git host (no REST API).
+        sb.knobs.repoHost = Math.floor(i / PUSH_EVERY) % 2 === 0 ? 'github' : 'plain';
+        return 'push';
+      },
       onHired: (count) => {
         while (plan.length > 0 && count >= plan[0].at && !armed && !restarting) {
           const next = plan.shift();
@@ -129,9 +134,10 @@ describe('kill -9 of the relay during a run of hirings', () => {
 
     await waitFor(`all ${ids.length} hirings to finish on the sandbox`, () => allFinished(sb, ids), 120_000);
     const isPush = new Set(ids.filter((id) => sb.hiring(id)?.deliveryMode === 'push'));
+    const onPlainHost = [...isPush].filter((id) => !String(sb.hiring(id)?.hiring.repo_url).startsWith(sb.url)).length;
     const ledger = readLedger(sb, ids, (id) => (isPush.has(id) ? 'failed' : 'completed'));
     console.log(
-      `[faults] kill: ${ids.length} hirings (${isPush.size} push), ${kills} kills (${killsMidDelivery} mid-delivery), ` +
+      `[faults] kill: ${ids.length} hirings (${isPush.size} push, ${onPlainHost} of them on a plain git host), ${kills} kills (${killsMidDelivery} mid-delivery), ` +
         `${ledger.attempts} final delivery attempts (${ledger.repeats} repeats), worker reconnects ${worker.stats.lostConnections}`,
     );
 
