@@ -22,6 +22,7 @@ const TITLE = {
   approve: 'Add input validation to the signup form',
   reject: 'Translate the README to French',
   push: 'Document the sandbox in the README',
+  pushPlain: 'Explain the plain git host in the README',
   fresh: 'Fix the flaky login test',
 };
 
@@ -212,20 +213,25 @@ describe('Agrenting extension in VS Code', () => {
     await wb.screenshot('attached-agent-rejected');
   });
 
-  it('completes a push-mode hiring: Start Work opens the clone, an edit, Submit, the commit is pushed', async () => {
+  it.each([
+    { host: 'github' as const, title: TITLE.push, shots: 'push' },
+    { host: 'plain' as const, title: TITLE.pushPlain, shots: 'push-plain-host' },
+  ])('completes a push-mode hiring on a $host git host: Start Work opens the clone, an edit, Submit, the commit is pushed', async ({ host, title, shots }) => {
     await wb.clearNotifications();
-    const id = await hire(TITLE.push, { delivery_mode: 'push', price: '80.00' });
+    // 'plain': a git host without a GitHub REST API (smart HTTP behind HTTP auth); access is checked with git.
+    stack.sandbox.knobs.repoHost = host;
+    const id = await hire(title, { delivery_mode: 'push', price: '80.00' }).finally(() => (stack.sandbox.knobs.repoHost = 'github'));
     const repoToken = recorded(id).hiring.repo_access_token;
     const repoUrl = recorded(id).hiring.repo_url;
     if (!repoToken || !repoUrl) throw new Error('the sandbox gave the push-mode hiring no repository');
-    await inTree(TITLE.push);
-    await wb.screenshot('push-hiring-in-tree');
+    await inTree(title);
+    await wb.screenshot(`${shots}-hiring-in-tree`);
     await wb.runCommand('Agrenting: Start Work');
-    await wb.pick(TITLE.push);
+    await wb.pick(title);
     // The clone is added to this window's workspace (agrenting.workspace.openIn = addToWorkspace).
     const ws = await eventually('the relay to prepare the workspace', async () => (await worker.hiring(id)).relay?.workspace, 60_000);
     await wb.explorerRoot(id);
-    await wb.screenshot('push-workspace-opened');
+    await wb.screenshot(`${shots}-workspace-opened`);
     await wb.openFile('README.md', id);
     await wb.focusEditorEnd('Sandbox repository');
     const added = 'Run `npm run sandbox` to start the local marketplace.';
@@ -233,7 +239,7 @@ describe('Agrenting extension in VS Code', () => {
     await wb.runCommand('File: Save');
     await eventually('the edit to be saved in the clone', () => readFile(join(ws.dir, 'README.md'), 'utf8').then((t) => t.includes(added)));
     await wb.runCommand('Agrenting: Submit Result');
-    await wb.pick(TITLE.push);
+    await wb.pick(title);
     await wb.answer('Documented how to start the sandbox');
     const dialog = await wb.answerDialog('Send to Client');
     expect(dialog).toContain('Mode: push');
@@ -248,8 +254,8 @@ describe('Agrenting extension in VS Code', () => {
     expect(pushed).toContain(added);
     await nothingQueued(id);
     await wb.showViewContainer('Agrenting');
-    await wb.hiringInGroup(TITLE.push, 'Done');
-    await wb.screenshot('push-hiring-completed');
+    await wb.hiringInGroup(title, 'Done');
+    await wb.screenshot(`${shots}-hiring-completed`);
   });
 
   it('shows reconnecting in the status bar while the sandbox drops sessions, then recovers', async () => {

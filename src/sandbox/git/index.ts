@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../shared/log';
 import { runHttpBackend } from './http-backend';
 import { notFoundPage, pullRequestPage, repositoryPage } from './pages';
-import { RepoStore } from './repos';
+import { DEFAULT_FILES, RepoStore } from './repos';
 import { handleRest, type PullRequest, type RestContext } from './rest';
 import { TokenRegistry, tokenFromAuthorization, type RepoAccess } from './tokens';
 
@@ -33,7 +33,7 @@ export interface GitHostingOptions {
   log?: Logger;
 }
 
-const DEFAULT_FILES = { 'README.md': '# Sandbox repository\n\nCreated by the Agrenting sandbox.\n' };
+
 const GIT_PATH = /^\/git\/([^/]+)\/([^/]+)\.git(\/.*)?$/;
 /** The browser pages `html_url` points at: `/git/<owner>/<repo>` and `/git/<owner>/<repo>/pull/<n>`. */
 const PAGE_PATH = /^\/git\/([^/]+)\/([^/.][^/]*?)(?:\/pull\/(\d+))?\/?$/;

@@ -10,7 +10,7 @@ import { resolve, sep } from 'node:path';
 import { registerSecret } from '../../shared/redact';
 import type { Logger } from '../../shared/log';
 import { runHttpBackend } from './http-backend';
-import { createBareRepository } from './repos';
+import { createBareRepository, DEFAULT_FILES } from './repos';
 import { isSafeRepoName, tokenFromAuthorization, type RepoAccess } from './tokens';
 
 export interface PlainGitHost {
@@ -79,7 +79,7 @@ export async function startPlainGitHost(opts: { root: string; log?: Logger }): P
   return {
     url,
     dirOf,
-    async createRepository(path, files = { 'README.md': `# ${path}\n` }) {
+    async createRepository(path, files = DEFAULT_FILES) {
       await createBareRepository(dirOf(path), files);
       return { path, cloneUrl: `${url}/${path}.git` };
     },

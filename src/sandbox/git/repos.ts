@@ -9,6 +9,9 @@ import { isSafeRepoName } from './tokens';
 
 const run = promisify(execFile);
 
+/** What a new sandbox repository holds, on either host. */
+export const DEFAULT_FILES = { 'README.md': '# Sandbox repository\n\nCreated by the Agrenting sandbox.\n' };
+
 /** A fixed identity so the initial commit never depends on the machine's git config. */
 const SANDBOX_IDENTITY = {
   GIT_AUTHOR_NAME: 'Agrenting Sandbox',
