@@ -232,6 +232,8 @@ describe('Agrenting extension in VS Code', () => {
     const ws = await eventually('the relay to prepare the workspace', async () => (await worker.hiring(id)).relay?.workspace, 60_000);
     await wb.explorerRoot(id);
     await wb.screenshot(`${shots}-workspace-opened`);
+    // Another clone's README.md may be open already: start from no editor so the right one is typed into.
+    await wb.closeAllEditors();
     await wb.openFile('README.md', id);
     await wb.focusEditorEnd('Sandbox repository');
     const added = 'Run `npm run sandbox` to start the local marketplace.';

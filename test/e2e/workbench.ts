@@ -134,7 +134,8 @@ export class Workbench {
     const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: name }).filter({ hasText: near }).first();
     await eventually(`Quick Open to open ${name} in ${near}`, async () => {
       await this.openPalette();
-      await this.quickInputBox().fill(name, { timeout: 5000 });
+      // Both words: Quick Open matches them against the name and the folder, so another root's file is not offered.
+      await this.quickInputBox().fill(`${name} ${near}`, { timeout: 5000 });
       await row.waitFor({ state: 'visible', timeout: 15_000 });
       await row.click({ timeout: 5000 });
       return true;
