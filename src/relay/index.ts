@@ -1,7 +1,19 @@
 // The relay's public surface: the composition (startRelay), its settings, and
 // relay.json for clients (the VS Code extension imports readRelayFile from here).
 export { startRelay, type Relay, type RelayAgent, type RelayOptions } from './relay';
-export { loadConfig, parseRelayArgs, ConfigError, USAGE, DEFAULT_BASE_URL, DEFAULT_HOST, DEFAULT_PORT, defaultStateDir, type RelayConfig, type AgentConfig, type ReviewMode } from './config';
+export {
+  loadConfig,
+  parseRelayArgs,
+  ConfigError,
+  USAGE,
+  DEFAULT_BASE_URL,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  defaultStateDir,
+  type RelayConfig,
+  type AgentConfig,
+  type ReviewMode,
+} from './config';
 export {
   readRelayFile,
   writeRelayFile,

@@ -116,7 +116,6 @@ export interface PushPlan {
   summary: string;
 }
 
-
 export interface Submission {
   id: string;
   agent: string;
@@ -158,7 +157,8 @@ export interface OutboxEntry {
  * Who is calling: the operator (extension) sees every agent; a worker sees one agent. A runner's child
  * process calls with a run token: a worker limited to the one hiring of its run (`hiring`).
  */
-export type Caller = { role: 'operator'; name: string } | { role: 'worker'; agent: string; name: string; hiring?: string };
+export type Caller =
+  { role: 'operator'; name: string } | { role: 'worker'; agent: string; name: string; hiring?: string };
 
 /** The caller in an error sentence: "the operator" or 'worker "alice"'. */
 export function describeCaller(caller: Caller): string {

@@ -89,7 +89,11 @@ function connection(values: { url?: string; 'user-token'?: string }): { url: str
 async function post(url: string, token: string, body: unknown): Promise<Record<string, unknown>> {
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   } catch (e) {
     fail(`cannot reach the sandbox at ${url}: ${(e as Error).message}`);
   }
@@ -119,7 +123,9 @@ async function register(argv: string[]): Promise<void> {
     ...(values['callback-auth-header'] ? { callback_auth_header: values['callback-auth-header'] } : {}),
     ...(values['worker-matrix-id'] ? { worker_matrix_id: values['worker-matrix-id'] } : {}),
   };
-  const data = await post(`${url}/api/v1/agents`, token, { agent: { name: values.name ?? 'sandbox-agent', capabilities: ['coding'], metadata } });
+  const data = await post(`${url}/api/v1/agents`, token, {
+    agent: { name: values.name ?? 'sandbox-agent', capabilities: ['coding'], metadata },
+  });
   out(`Agent id: ${String(data.id)}`);
   out(`API key: ${String(data.api_key)}   (shown once)`);
   out(`Webhook secret: ${String(data.webhook_secret)}`);
@@ -153,7 +159,9 @@ async function hire(argv: string[]): Promise<void> {
     ...(values['repo-url'] ? { repo_url: values['repo-url'] } : {}),
     ...(values.message ? { client_message: values.message } : {}),
   });
-  out(`Hiring ${String(data.id)}: ${String(data.status)}${data.failed_reason ? ` (${String(data.failed_reason)})` : ''}`);
+  out(
+    `Hiring ${String(data.id)}: ${String(data.status)}${data.failed_reason ? ` (${String(data.failed_reason)})` : ''}`,
+  );
   if (data.repo_url ?? (data.task_input as Record<string, unknown> | undefined)?.repo_url) {
     out(`Repository: ${String(data.repo_url ?? (data.task_input as Record<string, unknown>).repo_url)}`);
   }

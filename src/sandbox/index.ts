@@ -89,7 +89,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     sessions,
     idempotency: new IdempotencyCache(() => knobs.idempotencyTtlMs),
     rateLimiter: new RateLimiter(() => knobs.rateLimitPerMinute),
-    restFaults: { errors: new FaultDice(() => knobs.faultSeed + 3), throttle: new FaultDice(() => knobs.faultSeed + 5) },
+    restFaults: {
+      errors: new FaultDice(() => knobs.faultSeed + 3),
+      throttle: new FaultDice(() => knobs.faultSeed + 5),
+    },
     webhooks: new WebhookSender(store, knobs, () => baseUrl, log.child('webhook')),
     git: createGitHosting({ root: gitRoot, baseUrl: () => baseUrl, log: log.child('git') }),
     plainGit: () => (plainGit ??= startPlainGitHost({ root: join(gitRoot, 'plain'), log: log.child('plain-git') })),
@@ -115,7 +118,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   } catch (e) {
     await ctx.git.close();
     if (ownGitRoot) await rm(gitRoot, { recursive: true, force: true });
-    throw new SandboxError(`The sandbox cannot listen on ${opts.host ?? '127.0.0.1'}:${opts.port ?? 0}: ${(e as Error).message}`);
+    throw new SandboxError(
+      `The sandbox cannot listen on ${opts.host ?? '127.0.0.1'}:${opts.port ?? 0}: ${(e as Error).message}`,
+    );
   }
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;

@@ -102,9 +102,21 @@ const CHOICES: Partial<Record<keyof Knobs, readonly string[]>> = {
 };
 
 /** Other spellings people type on the command line. */
-const ALIASES: Record<string, string> = { '202': 'accepted', '200': 'body', 'top-level': 'top_level', 'in-progress': 'in_progress', 'on-hire': 'on_hire' };
+const ALIASES: Record<string, string> = {
+  '202': 'accepted',
+  '200': 'body',
+  'top-level': 'top_level',
+  'in-progress': 'in_progress',
+  'on-hire': 'on_hire',
+};
 
-const RATES = new Set<keyof Knobs>(['faultDropStreamRate', 'faultDuplicateNotificationRate', 'faultRest5xxRate', 'faultRest429Rate', 'webhookDuplicateRate']);
+const RATES = new Set<keyof Knobs>([
+  'faultDropStreamRate',
+  'faultDuplicateNotificationRate',
+  'faultRest5xxRate',
+  'faultRest429Rate',
+  'webhookDuplicateRate',
+]);
 
 export class KnobError extends Error {}
 
@@ -116,7 +128,9 @@ function isKnob(name: string): name is keyof Knobs {
 export function coerceKnob<K extends keyof Knobs>(name: K, value: unknown): Knobs[K] {
   if (name === 'startingBalance') {
     const text = typeof value === 'number' ? value.toFixed(2) : String(value);
-    if (!/^\d+(\.\d{1,2})?$/.test(text)) throw new KnobError(`knob startingBalance must be a decimal amount like 1000.00 (got ${text})`);
+    if (!/^\d+(\.\d{1,2})?$/.test(text)) {
+      throw new KnobError(`knob startingBalance must be a decimal amount like 1000.00 (got ${text})`);
+    }
     return text as Knobs[K];
   }
   const choices = CHOICES[name];

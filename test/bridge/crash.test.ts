@@ -38,7 +38,13 @@ async function startBridge(core: FakeCore): Promise<Bridge> {
     tasksDir: join(root, 'tasks'),
   };
   const env = { T_KEY: KEY, T_S3: 'S3RVER', T_MATRIX: MATRIX_TOKEN };
-  const bridge = createBridge({ core, agent: 'alpha', config: parseBridgeConfig(config), env, log: memoryLogger('bridge') });
+  const bridge = createBridge({
+    core,
+    agent: 'alpha',
+    config: parseBridgeConfig(config),
+    env,
+    log: memoryLogger('bridge'),
+  });
   running.push(bridge);
   await bridge.start();
   return bridge;

@@ -13,7 +13,11 @@ describe('review document', () => {
         artifacts: [
           { artifact_type: 'code_block', name: 'main.ts', content: 'console.log(1)' },
           { artifact_type: 'file', name: 'notes.txt', content: Buffer.from('hello file').toString('base64') },
-          { artifact_type: 'image', name: 'shot.png', content: Buffer.from([137, 80, 78, 71, 0, 1]).toString('base64') },
+          {
+            artifact_type: 'image',
+            name: 'shot.png',
+            content: Buffer.from([137, 80, 78, 71, 0, 1]).toString('base64'),
+          },
         ],
       },
     });
@@ -27,7 +31,11 @@ describe('review document', () => {
   });
 
   it('shows a failure report with its reason', () => {
-    const s = submission('s2', 'h1', { kind: 'failure', result: undefined, failure: { hiring_id: 'h1', reason: 'needs a GPU', error: 'capability_mismatch' } });
+    const s = submission('s2', 'h1', {
+      kind: 'failure',
+      result: undefined,
+      failure: { hiring_id: 'h1', reason: 'needs a GPU', error: 'capability_mismatch' },
+    });
     const doc = reviewDocument(s, undefined);
     expect(doc).toContain('# Review: Hiring h1');
     expect(doc).toContain('**Error:** capability_mismatch');
@@ -50,7 +58,13 @@ describe('push-mode changes', () => {
       { kind: 'renamed', path: 'src/c.ts', basePath: 'src/b.ts' },
     ]);
     const all = withUntracked(tracked, 'src/new.ts\nREADME.md\n');
-    expect(all.map(changeLabel)).toEqual(['D old.txt', 'A README.md', 'M src/a.ts', 'R src/b.ts → src/c.ts', 'A src/new.ts']);
+    expect(all.map(changeLabel)).toEqual([
+      'D old.txt',
+      'A README.md',
+      'M src/a.ts',
+      'R src/b.ts → src/c.ts',
+      'A src/new.ts',
+    ]);
   });
 });
 

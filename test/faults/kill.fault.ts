@@ -57,7 +57,8 @@ describe('kill -9 of the relay during a run of hirings', () => {
 
   it(`loses no hiring and delivers none twice across ${KILLS} kills`, async () => {
     const agent = sb.registerAgent({ name: 'kill-9 agent', metadata: { callback_url: callback.url } });
-    const start = () => startRelayProcess({ upstream: sb.url, stateDir: state.dir, apiKey: agent.apiKey, review: 'off' });
+    const start = () =>
+      startRelayProcess({ upstream: sb.url, stateDir: state.dir, apiKey: agent.apiKey, review: 'off' });
     relay = await start();
     worker = startWorker({
       locate: () => {
@@ -150,7 +151,10 @@ describe('kill -9 of the relay during a run of hirings', () => {
 
     expect(ledger.lost, `lost hirings:\n${describeVerdicts(ledger.lost)}`).toEqual([]);
     expect(ledger.doubled, `delivered twice:\n${describeVerdicts(ledger.doubled)}`).toEqual([]);
-    expect(ids.every((id) => worker?.stats.seen.has(id)), 'every hiring reached the worker').toBe(true);
+    expect(
+      ids.every((id) => worker?.stats.seen.has(id)),
+      'every hiring reached the worker',
+    ).toBe(true);
     expect(worker.stats.unexpected, 'the relay refused the worker for no good reason').toEqual([]);
     expect(kills).toBeGreaterThanOrEqual(Math.min(KILLS, 1));
     // The failure reasons the platform shows are the worker's own.
@@ -160,14 +164,20 @@ describe('kill -9 of the relay during a run of hirings', () => {
     await worker.stop();
     worker = undefined;
     stderrs.push(relay.stderr());
-    const secrets = [agent.apiKey, sb.userToken, ...[...isPush].map((id) => sb.hiring(id)?.hiring.repo_access_token ?? '')].filter((s) => s.length >= 8);
+    const secrets = [
+      agent.apiKey,
+      sb.userToken,
+      ...[...isPush].map((id) => sb.hiring(id)?.hiring.repo_access_token ?? ''),
+    ].filter((s) => s.length >= 8);
     expect(secrets.length).toBeGreaterThan(2);
     const leaks: string[] = [];
     for (const file of filesUnder(state.dir)) {
       const text = readFileSync(file, 'utf8');
       for (const s of secrets) if (text.includes(s)) leaks.push(`${file} holds ${s.slice(0, 4)}…`);
     }
-    stderrs.forEach((text, i) => secrets.forEach((s) => text.includes(s) && leaks.push(`stderr of run ${i} holds ${s.slice(0, 4)}…`)));
+    stderrs.forEach((text, i) =>
+      secrets.forEach((s) => text.includes(s) && leaks.push(`stderr of run ${i} holds ${s.slice(0, 4)}…`)),
+    );
     expect(leaks).toEqual([]);
   });
 });

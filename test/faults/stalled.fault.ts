@@ -20,7 +20,7 @@ import { startWorker, type Worker } from '../support/worker';
 import { waitFor } from '../support/wait';
 
 const HIRINGS = envInt('STALLED_HIRINGS', 5000);
-const STALLED = envInt("STALLED_SUBSCRIBERS", 20);
+const STALLED = envInt('STALLED_SUBSCRIBERS', 20);
 /** The relay's default limit of unread bytes per stream. */
 const LIMIT = 8 * 1024 * 1024;
 
@@ -42,7 +42,12 @@ function post(url: string, token: string, body: string, headers: Record<string, 
   return new Promise<{ status: number; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
     const req = http.request(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'x-api-key': token, ...headers },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'x-api-key': token,
+        ...headers,
+      },
     });
     req.on('response', (res) => {
       res.resume();
@@ -83,9 +88,21 @@ function stalledStream(url: string, headers: Record<string, string>, ready: (tex
 }
 
 async function legacySubscriber(base: string, token: string): Promise<Stalled & { ask(): Promise<void> }> {
-  const { value: path, req } = await stalledStream(`${base}/mcp/sse`, { 'x-api-key': token }, (t) => /data: (\S+)/.exec(t)?.[1]);
+  const { value: path, req } = await stalledStream(
+    `${base}/mcp/sse`,
+    { 'x-api-key': token },
+    (t) => /data: (\S+)/.exec(t)?.[1],
+  );
   const at = `${base}${path}`;
-  await post(at, token, rpc(1, 'initialize', { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'stalled', version: '1' } }));
+  await post(
+    at,
+    token,
+    rpc(1, 'initialize', {
+      protocolVersion: '2024-11-05',
+      capabilities: {},
+      clientInfo: { name: 'stalled', version: '1' },
+    }),
+  );
   await post(at, token, note('notifications/initialized'));
   await post(at, token, rpc(2, 'resources/subscribe', { uri: PENDING_URI }));
   let id = 3;
@@ -93,7 +110,8 @@ async function legacySubscriber(base: string, token: string): Promise<Stalled & 
     kind: 'legacy',
     close: () => req.destroy(),
     // The answer goes in the POST body and on the stream: the stream's copy is never read.
-    ask: async () => void (await post(at, token, rpc(id++, 'resources/read', { uri: RELAY_URI.hirings })).catch(() => undefined)),
+    ask: async () =>
+      void (await post(at, token, rpc(id++, 'resources/read', { uri: RELAY_URI.hirings })).catch(() => undefined)),
   };
 }
 
@@ -101,7 +119,11 @@ async function streamableSubscriber(base: string, token: string): Promise<Stalle
   const init = await post(
     `${base}/mcp`,
     token,
-    rpc(1, 'initialize', { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'stalled', version: '1' } }),
+    rpc(1, 'initialize', {
+      protocolVersion: '2025-03-26',
+      capabilities: {},
+      clientInfo: { name: 'stalled', version: '1' },
+    }),
   );
   const sid = String(init.headers['mcp-session-id']);
   const h = { 'mcp-session-id': sid };
@@ -155,7 +177,10 @@ describe('subscribers that stop reading their stream', () => {
     await waitFor(`all ${HIRINGS} hirings completed by the healthy worker`, () => allFinished(sb, ids), 240_000);
     const after = rssOf(r.pid);
     peakRss = Math.max(peakRss, after);
-    const closed = r.stderr().split('\n').filter((l) => l.includes('a client stopped reading its stream'));
+    const closed = r
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('a client stopped reading its stream'));
     const ledger = readLedger(sb, ids);
     const mib = (n: number) => (n / 1024 / 1024).toFixed(1);
     console.log(

@@ -45,7 +45,11 @@ describe('relay with review off', () => {
 
   it('reports a failure and the platform refunds it', async () => {
     const id = await hireAndSee(w);
-    await w.relay.reportFailure(w.worker, { hiring_id: id, reason: 'The repository is private', error: 'capability_mismatch' });
+    await w.relay.reportFailure(w.worker, {
+      hiring_id: id,
+      reason: 'The repository is private',
+      error: 'capability_mismatch',
+    });
     await waitFor('the sandbox to fail the hiring', () => w.sandbox.hiring(id)?.status === 'failed');
     await waitFor('the relay phase failed', () => w.relay.getHiring(w.operator, id).phase === 'failed');
     expect(w.sandbox.hiring(id)?.failedReason).toContain('private');
@@ -55,7 +59,9 @@ describe('relay with review off', () => {
     const id = await hireAndSee(w);
     await w.relay.addMessage(w.worker, { hiring_id: id, content: 'Which Node version?', kind: 'question' });
     await w.relay.emitChunk(w.worker, { hiring_id: id, content: 'cloning…', kind: 'status' });
-    await waitFor('the message upstream', () => w.sandbox.hiring(id)?.messages.some((m) => m.content === 'Which Node version?'));
+    await waitFor('the message upstream', () =>
+      w.sandbox.hiring(id)?.messages.some((m) => m.content === 'Which Node version?'),
+    );
     await waitFor('the chunk upstream', () => w.sandbox.hiring(id)?.chunks.some((c) => c.content === 'cloning…'));
     expect(w.relay.getHiring(w.worker, id).chunks.map((c) => c.content)).toEqual(['cloning…']);
   });
@@ -65,7 +71,11 @@ describe('relay with review off', () => {
     await w.relay.claim(w.worker, id);
     const other = { role: 'worker' as const, agent: 'alice', name: 'bob-the-script' };
     await expect(w.relay.claim(other, id)).rejects.toThrow(/claimed by alice/);
-    const bad = await callTool('submit_hiring_result', { hiring_id: id }, { core: w.relay, caller: w.worker, log: quiet() });
+    const bad = await callTool(
+      'submit_hiring_result',
+      { hiring_id: id },
+      { core: w.relay, caller: w.worker, log: quiet() },
+    );
     expect(bad.content).toEqual([{ type: 'text', text: expect.stringMatching(/arguments are not valid — output/) }]);
     expect(() => w.relay.getHiring(w.worker, 'nope')).toThrow(RelayError);
     const stranger = { role: 'worker' as const, agent: 'mallory', name: 'mallory' };
@@ -95,7 +105,9 @@ describe('relay with review required', () => {
     expect(events).toContain('review');
     // Nothing reached the platform while waiting.
     expect(w.sandbox.hiring(id)?.deliveries).toEqual([]);
-    await expect(w.relay.submitResult(w.worker, { hiring_id: id, output: 'again' })).rejects.toThrow(/already has submission/);
+    await expect(w.relay.submitResult(w.worker, { hiring_id: id, output: 'again' })).rejects.toThrow(
+      /already has submission/,
+    );
 
     await w.relay.approve(w.operator, sub.id);
     await waitFor('the sandbox to complete it', () => w.sandbox.hiring(id)?.status === 'completed');
@@ -112,7 +124,9 @@ describe('relay with review required', () => {
     const rejected = await w.relay.reject(w.operator, sub.id, 'Add tests for empty strings, please.');
     expect(rejected.state).toBe('rejected');
     const view = w.relay.getHiring(w.worker, id);
-    expect(view.relayMessages).toEqual([expect.objectContaining({ content: 'Add tests for empty strings, please.', from: 'review' })]);
+    expect(view.relayMessages).toEqual([
+      expect.objectContaining({ content: 'Add tests for empty strings, please.', from: 'review' }),
+    ]);
     expect(view.phase).toBe('claimed');
     const platform = w.sandbox.hiring(id);
     expect(platform?.messages).toEqual([]);
@@ -149,7 +163,9 @@ describe('relay with review required', () => {
 
   it('reports status: links, counts by phase, reviews and outbox', async () => {
     // Both hirings above were completed upstream; the relay marks them done once it re-reads them.
-    const st = await waitFor('two done hirings', () => (w.relay.status().counts.done >= 2 ? w.relay.status() : undefined));
+    const st = await waitFor('two done hirings', () =>
+      w.relay.status().counts.done >= 2 ? w.relay.status() : undefined,
+    );
     expect(st.review).toBe('required');
     expect(st.links).toEqual([expect.objectContaining({ agent: 'alice', state: 'connected' })]);
     expect(typeof st.outboxPending).toBe('number');
@@ -210,12 +226,22 @@ describe('relay with the webhook bridge configured', () => {
         task_input: { delivery_mode: 'output' },
         timestamp: new Date().toISOString(),
       };
-      const wrong = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'ApiKey nope-nope-nope' }, body: JSON.stringify(payload) });
+      const wrong = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'ApiKey nope-nope-nope' },
+        body: JSON.stringify(payload),
+      });
       expect(wrong.status).toBe(401);
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `ApiKey ${reg.apiKey}` }, body: JSON.stringify(payload) });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `ApiKey ${reg.apiKey}` },
+        body: JSON.stringify(payload),
+      });
       expect(res.status).toBe(200);
       const operator = { role: 'operator' as const, name: 'op' };
-      await waitFor('the webhook hiring in the store', () => relay.listAll(operator).some((v) => String(v.hiring.id) === payload.hiring_id));
+      await waitFor('the webhook hiring in the store', () =>
+        relay.listAll(operator).some((v) => String(v.hiring.id) === payload.hiring_id),
+      );
       expect(relay.getHiring(operator, payload.hiring_id).hiring.task_description).toBe('Delivered by webhook');
     } finally {
       await relay.stop();

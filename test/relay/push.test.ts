@@ -35,10 +35,16 @@ describe.each(['task_input', 'top_level', 'both'] as const)('push mode with repo
     await w.relay.approve(w.operator, sub.id);
     await waitFor('completion upstream', () => w.sandbox.hiring(id)?.status === 'completed');
     const output = w.sandbox.hiring(id)?.output as Record<string, unknown>;
-    expect(output).toMatchObject({ summary: 'Added CONTRIBUTING.md', branch: `agrenting/${id}`, files_changed: ['CONTRIBUTING.md'] });
+    expect(output).toMatchObject({
+      summary: 'Added CONTRIBUTING.md',
+      branch: `agrenting/${id}`,
+      files_changed: ['CONTRIBUTING.md'],
+    });
     expect(String(output.commit)).toMatch(/^[0-9a-f]{40}$/);
     expect(accepted(w, id)).toBe(1);
-    const remote = execFileSync('git', ['-C', ws.dir, 'rev-parse', `refs/remotes/origin/agrenting/${id}`], { encoding: 'utf8' }).trim();
+    const remote = execFileSync('git', ['-C', ws.dir, 'rev-parse', `refs/remotes/origin/agrenting/${id}`], {
+      encoding: 'utf8',
+    }).trim();
     expect(remote).toBe(output.commit);
   });
 });
@@ -100,7 +106,10 @@ describe('push failures and restarts', () => {
       expect(failed.error).toMatch(/Pushing the changes of hiring .* failed.*no workspace/);
       expect(w.sandbox.hiring(id)?.deliveries).toEqual([]);
       const view = w.relay.getHiring(w.worker, id);
-      expect(view.relayMessages.at(-1)).toMatchObject({ from: 'relay', content: expect.stringContaining('nothing was submitted') });
+      expect(view.relayMessages.at(-1)).toMatchObject({
+        from: 'relay',
+        content: expect.stringContaining('nothing was submitted'),
+      });
       expect(view.phase).toBe('claimed');
 
       const ws = await w.relay.prepareWorkspace(w.worker, id);

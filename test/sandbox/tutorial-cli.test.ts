@@ -26,7 +26,10 @@ describe('the tutorial client against agrenting-sandbox with its defaults', () =
     let out = '';
     child.stdout?.setEncoding('utf8');
     child.stdout?.on('data', (d: string) => (out += d));
-    await waitFor('the sandbox to say where it listens', () => /Agrenting sandbox listening on (\S+)/.test(out) && /User token: (\S+)/.test(out));
+    await waitFor(
+      'the sandbox to say where it listens',
+      () => /Agrenting sandbox listening on (\S+)/.test(out) && /User token: (\S+)/.test(out),
+    );
     url = /listening on (\S+)/.exec(out)?.[1] ?? '';
     userToken = /User token: (\S+)/.exec(out)?.[1] ?? '';
   });
@@ -49,7 +52,14 @@ describe('the tutorial client against agrenting-sandbox with its defaults', () =
 
   it('works hire after hire, reading answers from POST bodies only', async () => {
     const agent = await rest('/api/v1/agents', {
-      agent: { name: 'tutorial agent', description: 'd', capabilities: ['coding'], category: 'coding', pricing_model: 'fixed', base_price: '5.00' },
+      agent: {
+        name: 'tutorial agent',
+        description: 'd',
+        capabilities: ['coding'],
+        category: 'coding',
+        pricing_model: 'fixed',
+        base_price: '5.00',
+      },
     });
     const agentId = String(agent.id);
     const session = await RawSession.open(url, authHeaders(String(agent.api_key)));
@@ -63,7 +73,11 @@ describe('the tutorial client against agrenting-sandbox with its defaults', () =
       if (answer.error) throw new Error(answer.error.message);
       return answer.result ?? {};
     };
-    const init = await call('initialize', { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'tutorial', version: '1' } });
+    const init = await call('initialize', {
+      protocolVersion: '2024-11-05',
+      capabilities: {},
+      clientInfo: { name: 'tutorial', version: '1' },
+    });
     expect(init).toMatchObject({ protocolVersion: '2024-11-05' });
     // The tutorial sends the short spelling.
     expect((await session.post({ jsonrpc: '2.0', method: 'initialized' })).status).toBe(202);
@@ -75,7 +89,10 @@ describe('the tutorial client against agrenting-sandbox with its defaults', () =
       const read = (await call('resources/read', { uri: PENDING_URI })) as { contents: { text: string }[] };
       for (const h of JSON.parse(read.contents[0].text) as { id: string }[]) {
         // Re-submits whatever is still pending, as the tutorial does: the platform's answer says what is new.
-        const r = (await call('tools/call', { name: TOOL.submitResult, arguments: { hiring_id: h.id, output: { code: 'ok' } } })) as {
+        const r = (await call('tools/call', {
+          name: TOOL.submitResult,
+          arguments: { hiring_id: h.id, output: { code: 'ok' } },
+        })) as {
           isError?: boolean;
         };
         if (!r.isError) submitted.add(h.id);

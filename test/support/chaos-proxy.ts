@@ -88,7 +88,10 @@ const REST_WRITE = /^\/api\/v1\/hirings\/[^/]+\/(result|failure|messages)$/;
 function rpcCall(body: Buffer): { id?: string; method?: string } | undefined {
   try {
     const m = JSON.parse(body.toString('utf8')) as { id?: unknown; method?: unknown };
-    return { id: m.id === undefined ? undefined : String(m.id), method: typeof m.method === 'string' ? m.method : undefined };
+    return {
+      id: m.id === undefined ? undefined : String(m.id),
+      method: typeof m.method === 'string' ? m.method : undefined,
+    };
   } catch {
     return undefined;
   }
@@ -117,7 +120,10 @@ interface Stream {
   release?: () => void;
 }
 
-export async function startChaosProxy(target: string, opts: { seed: number; rates?: Partial<ChaosRates>; enabled?: boolean }): Promise<ChaosProxy> {
+export async function startChaosProxy(
+  target: string,
+  opts: { seed: number; rates?: Partial<ChaosRates>; enabled?: boolean },
+): Promise<ChaosProxy> {
   const rates: ChaosRates = { ...DEFAULT_CHAOS, ...opts.rates };
   const rand: Random = prng(opts.seed);
   const t = new URL(target);
@@ -141,8 +147,15 @@ export async function startChaosProxy(target: string, opts: { seed: number; rate
     return r;
   };
 
-  const forward = (req: http.IncomingMessage, res: http.ServerResponse, onResponse: (up: http.IncomingMessage) => void) => {
-    const up = http.request({ host: t.hostname, port: Number(t.port), method: req.method, path: req.url, headers: req.headers, agent: false }, onResponse);
+  const forward = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    onResponse: (up: http.IncomingMessage) => void,
+  ) => {
+    const up = http.request(
+      { host: t.hostname, port: Number(t.port), method: req.method, path: req.url, headers: req.headers, agent: false },
+      onResponse,
+    );
     up.on('error', () => res.destroy());
     res.on('close', () => up.destroy());
     req.pipe(up);
@@ -291,15 +304,25 @@ export async function startChaosProxy(target: string, opts: { seed: number; rate
         withheld.set(session, ids);
       }
       const up = http.request(
-        { host: t.hostname, port: Number(t.port), method: req.method, path: req.url, headers: req.headers, agent: false },
+        {
+          host: t.hostname,
+          port: Number(t.port),
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+          agent: false,
+        },
         (answer) => {
           const chunks: Buffer[] = [];
           answer.on('data', (c: Buffer) => chunks.push(c));
           answer.on('end', () => {
-            setTimeout(() => {
-              if (res.destroyed) return;
-              res.writeHead(answer.statusCode ?? 502, answer.headers).end(Buffer.concat(chunks));
-            }, Math.max(0, until - Date.now())).unref();
+            setTimeout(
+              () => {
+                if (res.destroyed) return;
+                res.writeHead(answer.statusCode ?? 502, answer.headers).end(Buffer.concat(chunks));
+              },
+              Math.max(0, until - Date.now()),
+            ).unref();
           });
         },
       );
@@ -347,7 +370,11 @@ export async function startChaosProxy(target: string, opts: { seed: number; rate
       const now = Date.now();
       // Only MCP traffic carries pings and their answers; REST faults cannot delay one.
       return faults.some(
-        (f) => f.path.startsWith('/mcp') && (session === undefined || f.session === undefined || f.session === session) && f.at <= to && Math.min(f.until, now) >= from,
+        (f) =>
+          f.path.startsWith('/mcp') &&
+          (session === undefined || f.session === undefined || f.session === session) &&
+          f.at <= to &&
+          Math.min(f.until, now) >= from,
       );
     },
     close: () =>

@@ -45,7 +45,11 @@ export function verdictOf(h: SandboxHiring): HiringVerdict {
 }
 
 /** Checks every hiring in `ids`; `expected(id)` is the status the worker's decision leads to. */
-export function readLedger(sb: Sandbox, ids: readonly string[], expected: (id: string) => string = () => 'completed'): Ledger {
+export function readLedger(
+  sb: Sandbox,
+  ids: readonly string[],
+  expected: (id: string) => string = () => 'completed',
+): Ledger {
   const verdicts = ids.map((id) => {
     const h = sb.hiring(id);
     return h ? verdictOf(h) : { id, status: 'missing', accepted: 0, keys: [], attempts: 0 };
@@ -68,7 +72,9 @@ export function allFinished(sb: Sandbox, ids: readonly string[]): boolean {
 export function describeVerdicts(verdicts: HiringVerdict[], max = 10): string {
   return verdicts
     .slice(0, max)
-    .map((v) => `${v.id}: status ${v.status}, ${v.accepted} accepted, keys [${v.keys.join(', ')}], ${v.attempts} attempts`)
+    .map(
+      (v) => `${v.id}: status ${v.status}, ${v.accepted} accepted, keys [${v.keys.join(', ')}], ${v.attempts} attempts`,
+    )
     .join('\n');
 }
 
@@ -82,7 +88,9 @@ export function countChatter(sb: Sandbox, ids: string[], acked: { messages: Set<
     for (const id of ids) {
       const h = sb.hiring(id);
       const text = kind === 'messages' ? chatterOf(id).message : chatterOf(id).chunk;
-      const n = (kind === 'messages' ? (h?.messages ?? []) : (h?.chunks ?? [])).filter((m) => m.content === text).length;
+      const n = (kind === 'messages' ? (h?.messages ?? []) : (h?.chunks ?? [])).filter(
+        (m) => m.content === text,
+      ).length;
       if (n > 0) present += 1;
       if (n > 0 && acked[kind].has(id)) presentAcknowledged += 1;
       if (n > 1) doubled.push(`${id} ×${n}`);

@@ -116,7 +116,12 @@ export function startWorker(opts: WorkerOptions): Worker {
     const c = new Client({ name: 'fault-suite-worker', version: '1.0.0' });
     const tr = new StreamableHTTPClientTransport(new URL(`${where.url}/mcp`), {
       requestInit: { headers: { 'X-API-Key': where.token } },
-      reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 100, maxReconnectionDelay: 100, reconnectionDelayGrowFactor: 1 },
+      reconnectionOptions: {
+        maxRetries: 0,
+        initialReconnectionDelay: 100,
+        maxReconnectionDelay: 100,
+        reconnectionDelayGrowFactor: 1,
+      },
     });
     c.setNotificationHandler(ResourceUpdatedNotificationSchema, () => poke());
     c.onerror = () => undefined;

@@ -9,7 +9,16 @@ import { safeError } from '../../shared/redact';
 import { defaultStateDir } from '../config';
 import { RelayError, type Caller, type RelayCore } from '../types';
 import { readSecret, type BridgeConfig, type Env } from './config';
-import { resolveWorkerRoom, saveState, sendClosed, sendFeedback, sendMention, workerRef, writeTaskFiles, type HandoffDeps } from './handoff';
+import {
+  resolveWorkerRoom,
+  saveState,
+  sendClosed,
+  sendFeedback,
+  sendMention,
+  workerRef,
+  writeTaskFiles,
+  type HandoffDeps,
+} from './handoff';
 import { MatrixClient } from './matrix-client';
 import { isSafeId } from './payload';
 import { S3TaskStore, type TaskStore } from './s3-store';
@@ -48,7 +57,12 @@ export function createHiClaw(o: HiClawOptions): HiClawHandoffs | undefined {
     o.matrix ??
     new MatrixClient({
       homeserver: cfg.matrix.homeserver,
-      accessToken: readSecret(env, { env: cfg.matrix.accessTokenEnv, file: cfg.matrix.accessTokenFile }, 'Matrix access token', true),
+      accessToken: readSecret(
+        env,
+        { env: cfg.matrix.accessTokenEnv, file: cfg.matrix.accessTokenFile },
+        'Matrix access token',
+        true,
+      ),
       fetch: o.fetch,
     });
   const deps: HandoffDeps = {
@@ -170,7 +184,12 @@ export class HiClawHandoffs {
   }
 
   /** Sends a submission for review and records its id; a refusal is logged, an outage rethrown (retried next tick). */
-  private async propose(t: TrackedTask, send: () => Promise<{ id: string }>, done: string, what: string): Promise<void> {
+  private async propose(
+    t: TrackedTask,
+    send: () => Promise<{ id: string }>,
+    done: string,
+    what: string,
+  ): Promise<void> {
     try {
       const sub = await send();
       t.state.submission_id = sub.id;
@@ -183,7 +202,9 @@ export class HiClawHandoffs {
 
   private async submit(t: TrackedTask, summary: string, resultMarkdown: string | null): Promise<void> {
     const output: Record<string, unknown> = { summary, result_markdown: resultMarkdown };
-    if (resultMarkdown === null) output.note = `The HiClaw worker reported completion but wrote no result.md in shared/tasks/${t.hiring.id}/.`;
+    if (resultMarkdown === null) {
+      output.note = `The HiClaw worker reported completion but wrote no result.md in shared/tasks/${t.hiring.id}/.`;
+    }
     await this.propose(
       t,
       () => this.o.core.submitResult(this.workerCaller(t.state.worker), { hiring_id: t.hiring.id, output }),
@@ -246,7 +267,9 @@ export class HiClawHandoffs {
       try {
         await this.followCore(t);
       } catch (e) {
-        this.o.log.warn(`HiClaw task ${t.hiring.id}: could not pass the relay's decision to the worker; will retry`, { error: safeError(e) });
+        this.o.log.warn(`HiClaw task ${t.hiring.id}: could not pass the relay's decision to the worker; will retry`, {
+          error: safeError(e),
+        });
       }
     }
   }
@@ -260,7 +283,9 @@ export class HiClawHandoffs {
       return;
     }
     if (view.phase === 'done' || view.phase === 'failed') {
-      if (t.state.phase !== 'submitted' && t.state.phase !== 'blocked') await sendClosed(this.deps, t.state, view.phase === 'done' ? 'completed' : 'failed');
+      if (t.state.phase !== 'submitted' && t.state.phase !== 'blocked') {
+        await sendClosed(this.deps, t.state, view.phase === 'done' ? 'completed' : 'failed');
+      }
       t.state.phase = 'closed';
       t.state.finished_at ??= new Date().toISOString();
       await saveState(this.deps, t.state);
@@ -269,7 +294,11 @@ export class HiClawHandoffs {
     }
     const reviews = view.relayMessages.filter((m) => m.from === 'review');
     const seen = t.state.revision ?? 0;
-    if (reviews.length > seen && (t.state.phase === 'submitted' || t.state.phase === 'blocked') && view.phase !== 'awaiting_review') {
+    if (
+      reviews.length > seen &&
+      (t.state.phase === 'submitted' || t.state.phase === 'blocked') &&
+      view.phase !== 'awaiting_review'
+    ) {
       t.completedSummary = undefined;
       t.completedAt = undefined;
       delete t.state.completed_summary;

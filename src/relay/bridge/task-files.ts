@@ -36,7 +36,8 @@ export interface TaskMeta {
   [extra: string]: unknown;
 }
 
-export type HandoffPhase = 'handing_off' | 'waiting_ack' | 'acknowledged' | 'unacknowledged' | 'submitted' | 'blocked' | 'closed';
+export type HandoffPhase =
+  'handing_off' | 'waiting_ack' | 'acknowledged' | 'unacknowledged' | 'submitted' | 'blocked' | 'closed';
 
 /** The bridge's bookkeeping for one task; also how a restarted bridge resumes watching. */
 export interface BridgeState {

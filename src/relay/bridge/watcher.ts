@@ -147,7 +147,9 @@ export class Watcher {
   private async onEvent(ev: MatrixEvent, tasks: TrackedTask[]): Promise<void> {
     if (ev.type !== 'm.room.message' || ev.sender === this.o.userId) return;
     const body = typeof ev.content.body === 'string' ? ev.content.body : '';
-    const mine = tasks.filter((t) => isWatched(t.state.phase) && (ev.sender === t.state.worker_id || this.o.allowedSenders.includes(ev.sender)));
+    const mine = tasks.filter(
+      (t) => isWatched(t.state.phase) && (ev.sender === t.state.worker_id || this.o.allowedSenders.includes(ev.sender)),
+    );
     // A message names its task by id; a worker with one open task may leave the id out.
     const task = mine.find((t) => body.includes(t.hiring.id)) ?? (mine.length === 1 ? mine[0] : undefined);
     if (!task) return;
@@ -181,7 +183,9 @@ export class Watcher {
       // alone goes to review, where a person sees that the file is missing.
       const waited = t.completedAt === undefined ? 0 : (this.o.now?.() ?? Date.now()) - t.completedAt;
       if (t.completedSummary === undefined || waited < this.o.resultGraceMs) return;
-      this.o.log.warn(`HiClaw task ${t.hiring.id}: TASK_COMPLETED without ${FILES.result}; submitting the summary alone`);
+      this.o.log.warn(
+        `HiClaw task ${t.hiring.id}: TASK_COMPLETED without ${FILES.result}; submitting the summary alone`,
+      );
       await this.o.hooks.completed(t, t.completedSummary, null);
       return;
     }
@@ -206,12 +210,18 @@ export class Watcher {
       return;
     }
     t.state.phase = 'unacknowledged';
-    this.o.log.warn(`HiClaw worker ${t.state.worker_id} did not acknowledge task ${t.hiring.id} after ${t.state.attempts} hand-offs; still watching for a result`);
+    this.o.log.warn(
+      `HiClaw worker ${t.state.worker_id} did not acknowledge task ${t.hiring.id} after ${t.state.attempts} hand-offs; still watching for a result`,
+    );
     await this.o.hooks.save(t);
   }
 }
 
 function firstLine(text: string): string {
-  const line = text.split(/\r?\n/).map((l) => l.replace(/^#+\s*/, '').trim()).find((l) => l.length > 0) ?? '';
+  const line =
+    text
+      .split(/\r?\n/)
+      .map((l) => l.replace(/^#+\s*/, '').trim())
+      .find((l) => l.length > 0) ?? '';
   return line.slice(0, 300);
 }

@@ -28,14 +28,19 @@ export function isGitHubDotCom(repoUrl: string): boolean {
 /** The repository as people name it: its host and path without `.git` (`git.example.com/team/app`). */
 export function repoName(repoUrl: string): string {
   const u = new URL(repoUrl);
-  return `${u.host}${decodeURIComponent(u.pathname).replace(/\/+$/, '').replace(/\.git$/, '')}`;
+  return `${u.host}${decodeURIComponent(u.pathname)
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '')}`;
 }
 
 /** Owner and repository for a GitHub-style API: the last two path segments; undefined with fewer. */
 export function repoSlug(repoUrl: string): RepoSlug | undefined {
   const parts = new URL(repoUrl).pathname.split('/').filter(Boolean);
   if (parts.length < 2) return undefined;
-  return { owner: decodeURIComponent(parts[parts.length - 2]), repo: decodeURIComponent(parts[parts.length - 1]).replace(/\.git$/, '') };
+  return {
+    owner: decodeURIComponent(parts[parts.length - 2]),
+    repo: decodeURIComponent(parts[parts.length - 1]).replace(/\.git$/, ''),
+  };
 }
 
 function octokit(base: string, token: string, log?: Logger): Octokit {
@@ -51,7 +56,11 @@ interface HttpFailure {
 
 function asFailure(err: unknown): HttpFailure {
   const e = err as { status?: unknown; response?: unknown; message?: unknown };
-  return { status: typeof e.status === 'number' ? e.status : undefined, response: e.response, message: typeof e.message === 'string' ? e.message : String(err) };
+  return {
+    status: typeof e.status === 'number' ? e.status : undefined,
+    response: e.response,
+    message: typeof e.message === 'string' ? e.message : String(err),
+  };
 }
 
 /** Who answered the access question: the GitHub-style API, or git on a host without one. */
@@ -94,7 +103,9 @@ export async function checkPushAccess(repoUrl: string, token: string, opts: Acce
       why = 'the API did not report permissions';
     } catch (err) {
       const f = asFailure(err);
-      if (github && (f.status === 401 || f.status === 403)) return { kind: 'rejected', status: f.status, via: { by: 'api' } };
+      if (github && (f.status === 401 || f.status === 403)) {
+        return { kind: 'rejected', status: f.status, via: { by: 'api' } };
+      }
       if (github && f.status === 404) return { kind: 'not-found', via: { by: 'api' } };
       why = f.status ? `/api/v3 answered HTTP ${f.status}` : `/api/v3 did not answer (${scrub(f.message, token)})`;
     }
@@ -130,7 +141,10 @@ async function gitAccess(repoUrl: string, token: string, opts: AccessOptions, wh
     if (res.status === 401 || res.status === 403) return { kind: 'read-only', via };
     return { kind: 'unknown', reason: `the receive-pack advertisement answered HTTP ${res.status}` };
   } catch (err) {
-    return { kind: 'unknown', reason: `the receive-pack advertisement did not answer: ${scrub((err as Error).message, token)}` };
+    return {
+      kind: 'unknown',
+      reason: `the receive-pack advertisement did not answer: ${scrub((err as Error).message, token)}`,
+    };
   }
 }
 
@@ -180,7 +194,14 @@ export async function ensurePullRequest(
   const existing = await findOpen();
   if (existing) return { ...existing, reused: true };
   try {
-    const created = await client.rest.pulls.create({ owner, repo, head: pr.branch, base: pr.base, title: pr.title, body: pr.body });
+    const created = await client.rest.pulls.create({
+      owner,
+      repo,
+      head: pr.branch,
+      base: pr.base,
+      title: pr.title,
+      body: pr.body,
+    });
     return { number: created.data.number, url: created.data.html_url, reused: false };
   } catch (err) {
     // Someone (an earlier attempt) opened it between our list and create.
@@ -196,7 +217,10 @@ export async function ensurePullRequest(
 export function describeApiError(err: unknown, token: string): string {
   const f = asFailure(err);
   const data = (f.response as { data?: { message?: unknown; errors?: { message?: unknown }[] } } | undefined)?.data;
-  const detail = [typeof data?.message === 'string' ? data.message : f.message, ...(data?.errors ?? []).map((e) => (typeof e.message === 'string' ? e.message : ''))]
+  const detail = [
+    typeof data?.message === 'string' ? data.message : f.message,
+    ...(data?.errors ?? []).map((e) => (typeof e.message === 'string' ? e.message : '')),
+  ]
     .filter(Boolean)
     .join(': ');
   return scrub(f.status ? `${detail} (HTTP ${f.status})` : detail, token);

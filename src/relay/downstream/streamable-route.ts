@@ -25,7 +25,14 @@ export class StreamableRoute {
       if (!body) return;
       if (sid === undefined) {
         if (!isInitialize(body.value)) {
-          sendJson(res, 400, rpcError(ErrorCode.ConnectionClosed, 'Bad Request: no Mcp-Session-Id header. Start a session with an initialize request.'));
+          sendJson(
+            res,
+            400,
+            rpcError(
+              ErrorCode.ConnectionClosed,
+              'Bad Request: no Mcp-Session-Id header. Start a session with an initialize request.',
+            ),
+          );
           return;
         }
         await this.open(req, res, caller, body.value);
@@ -56,7 +63,9 @@ export class StreamableRoute {
       await session.transport.handleRequest(req, res);
       return;
     }
-    sendJson(res, 405, rpcError(ErrorCode.ConnectionClosed, 'Method not allowed: use POST, GET or DELETE on /mcp.'), { Allow: 'GET, POST, DELETE' });
+    sendJson(res, 405, rpcError(ErrorCode.ConnectionClosed, 'Method not allowed: use POST, GET or DELETE on /mcp.'), {
+      Allow: 'GET, POST, DELETE',
+    });
   }
 
   /**
@@ -87,7 +96,16 @@ export class StreamableRoute {
       sessionIdGenerator: () => randomUUID(),
       keepAliveMs: this.deps.keepAliveMs,
       onsessioninitialized: (id) => {
-        session = { id, kind: 'streamable', transport, caller, server, subscriptions, lastSeenAt: Date.now(), openStreams: 0 };
+        session = {
+          id,
+          kind: 'streamable',
+          transport,
+          caller,
+          server,
+          subscriptions,
+          lastSeenAt: Date.now(),
+          openStreams: 0,
+        };
         this.deps.registry.add(session);
       },
     });

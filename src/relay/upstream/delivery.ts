@@ -12,7 +12,14 @@ import { TOOL, type PlatformToolName } from '../../shared/protocol';
 import { redact } from '../../shared/redact';
 import type { DeliveryAttempt, DeliveryOutcome } from '../types';
 import { HttpError, RpcError, SessionLostError } from './errors';
-import { CHECK_HIRING, outcomeFromHiringCheck, outcomeFromRest, outcomeFromToolResult, restFormOf, type Interpretation } from './outcome';
+import {
+  CHECK_HIRING,
+  outcomeFromHiringCheck,
+  outcomeFromRest,
+  outcomeFromToolResult,
+  restFormOf,
+  type Interpretation,
+} from './outcome';
 import type { AgrentingRest } from './rest';
 import type { McpSession } from './session';
 
@@ -43,7 +50,12 @@ export async function deliverOnce(
   const s = route.session();
   if (s?.alive) {
     try {
-      return await settle(route, tool, hiringId, outcomeFromToolResult(tool, await s.callTool(tool, args, idempotencyKey)));
+      return await settle(
+        route,
+        tool,
+        hiringId,
+        outcomeFromToolResult(tool, await s.callTool(tool, args, idempotencyKey)),
+      );
     } catch (e) {
       if (e instanceof RpcError) {
         const message = `${tool} for hiring ${hiringId}: ${e.message}`;
@@ -62,10 +74,17 @@ export async function deliverOnce(
     }
   }
   const form = restFormOf(tool, args);
-  if (!form) return { kind: 'retry', message: `${tool} needs the MCP session, which is down for agent ${route.agent}.` };
+  if (!form) {
+    return { kind: 'retry', message: `${tool} needs the MCP session, which is down for agent ${route.agent}.` };
+  }
   const what = `POST /api/v1/hirings/${hiringId}/${form.kind}`;
   try {
-    return await settle(route, tool, hiringId, outcomeFromRest(await route.rest.deliver(hiringId, form.kind, form.body, idempotencyKey), what));
+    return await settle(
+      route,
+      tool,
+      hiringId,
+      outcomeFromRest(await route.rest.deliver(hiringId, form.kind, form.body, idempotencyKey), what),
+    );
   } catch (e) {
     // No HTTP answer: the request may have been applied (the key covers REST; the check covers a switch to MCP).
     return { kind: 'retry', message: redact(`${what} failed: ${(e as Error).message}`), uncertain: true };
@@ -73,14 +92,22 @@ export async function deliverOnce(
 }
 
 /** Resolves "unknown or already done" by reading the hiring over REST. */
-async function settle(route: DeliveryRoute, tool: PlatformToolName, hiringId: string, i: Interpretation): Promise<DeliveryOutcome> {
+async function settle(
+  route: DeliveryRoute,
+  tool: PlatformToolName,
+  hiringId: string,
+  i: Interpretation,
+): Promise<DeliveryOutcome> {
   if (i !== CHECK_HIRING) return i;
   try {
     const h = await route.rest.getHiring(hiringId);
     return outcomeFromHiringCheck(tool, hiringId, h.status);
   } catch (e) {
     if (e instanceof HttpError && e.status === 404) return outcomeFromHiringCheck(tool, hiringId, 'missing');
-    return { kind: 'retry', message: redact(`could not check hiring ${hiringId} after a "not found": ${(e as Error).message}`) };
+    return {
+      kind: 'retry',
+      message: redact(`could not check hiring ${hiringId} after a "not found": ${(e as Error).message}`),
+    };
   }
 }
 
@@ -107,7 +134,9 @@ async function messageLanded(
         (m.kind ?? 'message') === kind &&
         !(Date.parse(m.created_at ?? '') < from),
     );
-    if (seen) route.log.info('an earlier attempt of the message had arrived; not sending it again', { hiring: hiringId });
+    if (seen) {
+      route.log.info('an earlier attempt of the message had arrived; not sending it again', { hiring: hiringId });
+    }
     return seen ? { kind: 'confirmed' } : false;
   } catch (e) {
     const message = redact(`could not check whether message for hiring ${hiringId} arrived: ${(e as Error).message}`);

@@ -58,7 +58,12 @@ export async function startPlainGitHost(opts: { root: string; log?: Logger }): P
     await runHttpBackend(
       req,
       res,
-      { projectRoot: root, pathInfo: `/${m[1]}.git${m[2] ?? ''}`, query: url.searchParams.toString(), remoteUser: 'token' },
+      {
+        projectRoot: root,
+        pathInfo: `/${m[1]}.git${m[2] ?? ''}`,
+        query: url.searchParams.toString(),
+        remoteUser: 'token',
+      },
       (child) => {
         children.add(child);
         child.on('exit', () => children.delete(child));
@@ -97,4 +102,3 @@ export async function startPlainGitHost(opts: { root: string; log?: Logger }): P
     },
   };
 }
-

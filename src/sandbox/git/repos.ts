@@ -61,7 +61,9 @@ export class RepoStore {
   async branchSha(owner: string, name: string, branch: string): Promise<string | undefined> {
     if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.includes('..')) return undefined;
     try {
-      const out = await git(['rev-parse', '--verify', '-q', `refs/heads/${branch}^{commit}`], { cwd: this.pathOf(owner, name) });
+      const out = await git(['rev-parse', '--verify', '-q', `refs/heads/${branch}^{commit}`], {
+        cwd: this.pathOf(owner, name),
+      });
       return out.trim() || undefined;
     } catch {
       return undefined;
