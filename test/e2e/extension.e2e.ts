@@ -151,6 +151,11 @@ describe('Agrenting extension in VS Code', () => {
     );
     expect(JSON.stringify(done.output)).toContain(haiku[1]);
     expect(JSON.stringify(done.output)).not.toContain('Agrenting hiring');
+    // The draft was sent: its editor is closed, with no unsaved copy left behind.
+    await eventually(
+      'the sent draft to close',
+      async () => (await wb.page.locator('.part.editor .tab', { hasText: 'Untitled' }).count()) === 0,
+    );
     await nothingQueued(outputId);
     await wb.showViewContainer('Agrenting');
     await wb.hiringInGroup(TITLE.output, 'Done');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reviewDocument, renderArtifact } from '../../src/extension/view-models/review-doc';
 import { changeLabel, parseNameStatus, withUntracked } from '../../src/extension/view-models/diff-files';
-import { draftHiringId, draftText, stripDraftHeader } from '../../src/extension/view-models/output-draft';
+import { draftHiringId, draftText, isSentDraft, stripDraftHeader } from '../../src/extension/view-models/output-draft';
 import { submission, view } from './fixtures';
 
 describe('review document', () => {
@@ -77,5 +77,13 @@ describe('output-mode draft', () => {
     expect(stripDraftHeader(written)).toBe('An old silent pond');
     expect(stripDraftHeader('plain text')).toBe('plain text');
     expect(draftHiringId('plain text')).toBeUndefined();
+  });
+
+  it("after the result is sent, closes only that hiring's untitled drafts, never a saved file", () => {
+    const text = draftText({ id: 'h9', task_description: 'Write a haiku' });
+    expect(isSentDraft({ isUntitled: true, text: `${text}An old silent pond` }, 'h9')).toBe(true);
+    expect(isSentDraft({ isUntitled: false, text }, 'h9')).toBe(false);
+    expect(isSentDraft({ isUntitled: true, text }, 'h10')).toBe(false);
+    expect(isSentDraft({ isUntitled: true, text: 'notes' }, 'h9')).toBe(false);
   });
 });

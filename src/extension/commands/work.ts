@@ -8,7 +8,7 @@ import { FAILURE_ERRORS, LIMITS, type FailureError } from '../../shared/protocol
 import { LOCAL_PHASES } from '../../shared/constants';
 import { buildOutputSubmission, type OutputFile } from '../../relay/delivery/output';
 import { readSettings } from '../settings';
-import { draftHiringId, draftText, stripDraftHeader } from '../view-models/output-draft';
+import { draftHiringId, draftText, isSentDraft, stripDraftHeader } from '../view-models/output-draft';
 import { SEND_BUTTON, confirmSend, sendOutcome, type Outgoing } from '../view-models/send-confirm';
 import { parseHiringView, parseSubmission, parseWorkspaceResult } from '../view-models/parse';
 import { taskTitle } from '../../shared/hiring';
@@ -171,10 +171,10 @@ async function sendToClient<N extends 'submit_hiring_result' | 'report_hiring_fa
   tool: N,
   args: RelayToolInput[N],
   out: Outgoing,
-): Promise<void> {
+): Promise<boolean> {
   const ask = confirmSend(view, out);
   const answer = await vscode.window.showWarningMessage(ask.message, { modal: true, detail: ask.detail }, SEND_BUTTON);
-  if (answer !== SEND_BUTTON) return;
+  if (answer !== SEND_BUTTON) return false;
   const id = view.hiring.id;
   const done = await vscode.window.withProgress(
     {
@@ -211,6 +211,18 @@ async function sendToClient<N extends 'submit_hiring_result' | 'report_hiring_fa
   const outcome = sendOutcome(view, done);
   if (!outcome.ok) throw new Error(outcome.message);
   void vscode.window.showInformationMessage(outcome.message);
+  return true;
+}
+
+/** Closes the hiring's untitled draft editors without asking to save them: their text has been sent. */
+async function closeSentDrafts(hiringId: string): Promise<void> {
+  const drafts = vscode.workspace.textDocuments.filter((d) =>
+    isSentDraft({ isUntitled: d.isUntitled, text: d.getText() }, hiringId),
+  );
+  for (const doc of drafts) {
+    await vscode.window.showTextDocument(doc, { preview: false });
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  }
 }
 
 async function submitResult(ctx: CommandContext, target: Target): Promise<void> {
@@ -224,7 +236,8 @@ async function submitResult(ctx: CommandContext, target: Target): Promise<void> 
   if (!view) return;
   const args = view.hiring.delivery_mode === 'push' ? await pushArgs(view) : await outputArgs(view);
   if (!args) return;
-  await sendToClient(ctx, view, 'submit_hiring_result', args, { kind: 'result', args });
+  const sent = await sendToClient(ctx, view, 'submit_hiring_result', args, { kind: 'result', args });
+  if (sent && view.hiring.delivery_mode !== 'push') await closeSentDrafts(view.hiring.id);
 }
 
 const FAILURE_TEXT: Record<FailureError, string> = {
