@@ -132,9 +132,8 @@ describe('getting connected, in a real window', () => {
   it('registers an agent with a user token typed into a password box; the key goes to secret storage', async () => {
     const agentsBefore = new Set(sandbox.inspect().agents.map((a) => a.id));
     await wb.runCommand('Agrenting: Register Agent');
-    const box = wb.page.locator('.quick-input-widget input');
-    await box.waitFor({ state: 'visible', timeout: 20_000 });
-    expect(await box.getAttribute('type')).toBe('password');
+    // A password box: VS Code masks what is typed (the palette's own input is replaced by it, not at once).
+    await wb.page.locator('.quick-input-widget input[type="password"]').waitFor({ state: 'visible', timeout: 20_000 });
     await wb.answer(sandbox.userToken);
     // The same quick input is reused for each step: wait for the next step's title before answering it.
     const title = wb.page.locator('.quick-input-widget .quick-input-title');
@@ -165,9 +164,8 @@ describe('getting connected, in a real window', () => {
     const other = sandbox.registerAgent({ name: 'E2E second agent', capabilities: ['coding'] });
     secrets.push({ what: "the second agent's key", value: other.apiKey });
     await wb.runCommand('Agrenting: Set Agent Key');
-    const box = wb.page.locator('.quick-input-widget input');
-    await box.waitFor({ state: 'visible', timeout: 20_000 });
-    expect(await box.getAttribute('type')).toBe('password');
+    // A password box: VS Code masks what is typed (the palette's own input is replaced by it, not at once).
+    await wb.page.locator('.quick-input-widget input[type="password"]').waitFor({ state: 'visible', timeout: 20_000 });
     await wb.answer(other.apiKey);
     await clickNotificationButton('Restart Relay');
     await eventually('the relay to connect with the new key', () => sessionFor(other.id), 90_000);

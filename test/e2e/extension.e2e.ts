@@ -138,7 +138,17 @@ describe('Agrenting extension in VS Code', () => {
     await wb.pick(TITLE.output);
     await wb.focusEditorEnd(`Agrenting hiring ${outputId}`);
     const haiku = ['Relays hum at night', 'Messages wait, never lost', 'Morning finds them home'];
-    await wb.page.keyboard.type(haiku.join('\n'));
+    // Line by line, each seen in the editor before the next: keys typed while the editor is busy can be lost.
+    const shown = wb.page.locator('.editor-group-container.active .view-lines');
+    for (const [i, line] of haiku.entries()) {
+      if (i > 0) await wb.page.keyboard.press('Enter');
+      await wb.page.keyboard.type(line, { delay: 10 });
+      await eventually(
+        `"${line}" in the editor`,
+        async () => (await shown.innerText()).replace(/\u00a0/g, ' ').includes(line),
+        10_000,
+      );
+    }
     await wb.runCommand('Agrenting: Submit Result');
     await wb.pick('Active editor');
     // One confirmation that shows what is sent, then it goes to the client: no review of one's own work.
