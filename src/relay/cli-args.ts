@@ -67,7 +67,9 @@ export function parseRelayArgs(argv: string[]): ParsedArgs {
         'log-level': { type: 'string' },
       },
     });
-    if (positionals.length > 0) throw new ConfigError(`Unexpected argument "${positionals[0]}". Run agrenting-relay --help.`);
+    if (positionals.length > 0) {
+      throw new ConfigError(`Unexpected argument "${positionals[0]}". Run agrenting-relay --help.`);
+    }
     return {
       help: values.help ?? false,
       upstream: values.upstream,

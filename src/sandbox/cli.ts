@@ -1,22 +1,20 @@
 // agrenting-sandbox: run the local Agrenting look-alike, or talk to a running one.
-//   agrenting-sandbox [--port N] [--plain-git-port N] [--host H] [--user-token T] [--knob name=value ...]
+//   agrenting-sandbox [--port N] [--host H] [--user-token T] [--knob name=value ...]
 //   agrenting-sandbox register --url U --user-token T [--name N] [--callback-url URL]
 //   agrenting-sandbox hire --url U --user-token T --agent ID [--mode push] [--price 25.00] "task"
 import { parseArgs } from 'node:util';
 import { createLogger } from '../shared/log';
 import { DEFAULT_KNOBS, KnobError, parseKnobAssignment, type Knobs } from './knobs';
 import { startSandbox } from './index';
+import { RELAY_VERSION } from '../shared/version';
 
 const USAGE = `Usage:
-  agrenting-sandbox [--port N] [--plain-git-port N] [--host H] [--user-token T] [--git-root DIR] [--knob name=value ...] [--no-rate-limit]
+  agrenting-sandbox [--port N] [--host H] [--user-token T] [--git-root DIR] [--knob name=value ...] [--no-rate-limit]
   agrenting-sandbox register --url URL --user-token T [--name NAME] [--callback-url URL] [--callback-auth-header "Name: value"] [--worker-matrix-id ID]
   agrenting-sandbox hire --url URL --user-token T --agent ID [--mode output|push] [--price 25.00] [--capability coding] [--repo-url URL] [--message TEXT] "task description"
 
 --url and --user-token default to $AGRENTING_SANDBOX_URL and $AGRENTING_USER_TOKEN.
-Knobs: ${Object.keys(DEFAULT_KNOBS).join(', ')}
-Push-mode repositories: --knob gitHost=github (default: <url>/git/<owner>/<repo>.git, GitHub REST at <url>/api/v3),
-  plain (a git host without a REST API on its own port, --plain-git-port: /<owner>/<repo>.git, every other
-  path 401), plain-flat (the same, /<repo>.git), mixed (each push hiring takes the next of the three).`;
+Knobs: ${Object.keys(DEFAULT_KNOBS).join(', ')}`;
 
 function out(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -32,7 +30,6 @@ async function serve(argv: string[]): Promise<void> {
     args: argv,
     options: {
       port: { type: 'string' },
-      'plain-git-port': { type: 'string' },
       host: { type: 'string' },
       'user-token': { type: 'string' },
       'git-root': { type: 'string' },
@@ -55,13 +52,8 @@ async function serve(argv: string[]): Promise<void> {
   if (values['no-rate-limit']) knobs.rateLimitPerMinute = 0;
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a port number (got ${values.port})`);
-  const plainGitPort = values['plain-git-port'] === undefined ? 0 : Number(values['plain-git-port']);
-  if (!Number.isInteger(plainGitPort) || plainGitPort < 0 || plainGitPort > 65535) {
-    fail(`--plain-git-port must be a port number (got ${values['plain-git-port']})`);
-  }
   const sandbox = await startSandbox({
     port,
-    plainGitPort,
     ...(values.host ? { host: values.host } : {}),
     ...(values['user-token'] ? { userToken: values['user-token'] } : {}),
     ...(values['git-root'] ? { gitRoot: values['git-root'] } : {}),
@@ -71,7 +63,6 @@ async function serve(argv: string[]): Promise<void> {
   out(`Agrenting sandbox listening on ${sandbox.url}`);
   out(`User token: ${sandbox.userToken}`);
   out(`MCP: ${sandbox.url}/mcp/sse   REST: ${sandbox.url}/api/v1   Inspect: ${sandbox.url}/_sandbox`);
-  out(`Git: ${sandbox.url}/git (GitHub-like)   ${sandbox.plainGitUrl} (plain git host)   push hirings use: ${sandbox.knobs.gitHost}`);
   out(`Register an agent: agrenting-sandbox register --url ${sandbox.url} --user-token <token>`);
   let stopping = false;
   const stop = (signal: string) => {
@@ -98,7 +89,11 @@ function connection(values: { url?: string; 'user-token'?: string }): { url: str
 async function post(url: string, token: string, body: unknown): Promise<Record<string, unknown>> {
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   } catch (e) {
     fail(`cannot reach the sandbox at ${url}: ${(e as Error).message}`);
   }
@@ -128,7 +123,9 @@ async function register(argv: string[]): Promise<void> {
     ...(values['callback-auth-header'] ? { callback_auth_header: values['callback-auth-header'] } : {}),
     ...(values['worker-matrix-id'] ? { worker_matrix_id: values['worker-matrix-id'] } : {}),
   };
-  const data = await post(`${url}/api/v1/agents`, token, { agent: { name: values.name ?? 'sandbox-agent', capabilities: ['coding'], metadata } });
+  const data = await post(`${url}/api/v1/agents`, token, {
+    agent: { name: values.name ?? 'sandbox-agent', capabilities: ['coding'], metadata },
+  });
   out(`Agent id: ${String(data.id)}`);
   out(`API key: ${String(data.api_key)}   (shown once)`);
   out(`Webhook secret: ${String(data.webhook_secret)}`);
@@ -162,7 +159,9 @@ async function hire(argv: string[]): Promise<void> {
     ...(values['repo-url'] ? { repo_url: values['repo-url'] } : {}),
     ...(values.message ? { client_message: values.message } : {}),
   });
-  out(`Hiring ${String(data.id)}: ${String(data.status)}${data.failed_reason ? ` (${String(data.failed_reason)})` : ''}`);
+  out(
+    `Hiring ${String(data.id)}: ${String(data.status)}${data.failed_reason ? ` (${String(data.failed_reason)})` : ''}`,
+  );
   if (data.repo_url ?? (data.task_input as Record<string, unknown> | undefined)?.repo_url) {
     out(`Repository: ${String(data.repo_url ?? (data.task_input as Record<string, unknown>).repo_url)}`);
   }
@@ -173,6 +172,7 @@ async function main(): Promise<void> {
   if (command === 'hire') return hire(rest);
   if (command === 'register') return register(rest);
   if (command === 'help') return out(USAGE);
+  if (command === '--version' || command === '-v') return out(RELAY_VERSION);
   return serve(process.argv.slice(2));
 }
 

@@ -4,7 +4,6 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { createLogger, type Logger } from '../shared/log';
 import { registerSecret } from '../shared/redact';
 import type { SandboxContext } from './context';
 import { createGitHosting, type GitHosting } from './git/index';
+import { startPlainGitHost, type PlainGitHost } from './git/plain-host';
 import { createHiring } from './hiring-factory';
 import { registerAgent } from './hirer';
 import { IdempotencyCache } from './idempotency';
@@ -36,8 +36,6 @@ export { signWebhook } from './webhooks';
 export interface SandboxOptions {
   /** 0 (default) picks a free port. */
   port?: number;
-  /** Port of the plain git host (gitHost knob); 0 (default) picks a free port. */
-  plainGitPort?: number;
   /** Default 127.0.0.1. */
   host?: string;
   /** The hirer's user token; default a random `ap_sandbox_...`. */
@@ -51,8 +49,6 @@ export interface SandboxOptions {
 export interface Sandbox {
   /** Base URL, e.g. http://127.0.0.1:PORT. */
   readonly url: string;
-  /** Origin of the plain git host (no REST API; see the gitHost knob), e.g. http://127.0.0.1:PORT2. */
-  readonly plainGitUrl: string;
   readonly userToken: string;
   /** The hirer the user token stands for. */
   readonly customerId: string;
@@ -75,31 +71,6 @@ export interface Sandbox {
 
 export class SandboxError extends Error {}
 
-/** Listens and resolves with the origin clients use (0.0.0.0 is reached as 127.0.0.1). */
-async function listen(server: Server, port: number, host: string): Promise<string> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const addr = server.address() as AddressInfo;
-  const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-  return `http://${shown === '0.0.0.0' ? '127.0.0.1' : shown}:${addr.port}`;
-}
-
-/** The plain git host's own server: git's smart HTTP and nothing else (see git/index.ts). */
-function createPlainGitServer(git: GitHosting, log: Logger): Server {
-  return createServer((req, res) => {
-    git.handlePlain(req, res).catch((err: unknown) => {
-      log.warn('plain git host request failed', { error: (err as Error).message });
-      if (!res.headersSent) res.writeHead(500).end();
-      else res.destroy();
-    });
-  });
-}
-
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const log = opts.log ?? createLogger('sandbox');
   const { knobs, changes } = liveKnobs(opts.knobs);
@@ -108,7 +79,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const ownGitRoot = opts.gitRoot === undefined;
   const gitRoot = opts.gitRoot ?? (await mkdtemp(join(tmpdir(), 'agrenting-sandbox-git-')));
   let baseUrl = '';
-  let plainGitUrl = '';
+  let plainGit: Promise<PlainGitHost> | undefined;
   const store = new MarketStore(() => toCents(knobs.startingBalance) ?? 0);
   const sessions = new SessionRegistry(knobs, changes, log.child('mcp'));
   const ctx: SandboxContext = {
@@ -118,9 +89,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     sessions,
     idempotency: new IdempotencyCache(() => knobs.idempotencyTtlMs),
     rateLimiter: new RateLimiter(() => knobs.rateLimitPerMinute),
-    restFaults: { errors: new FaultDice(() => knobs.faultSeed + 3), throttle: new FaultDice(() => knobs.faultSeed + 5) },
+    restFaults: {
+      errors: new FaultDice(() => knobs.faultSeed + 3),
+      throttle: new FaultDice(() => knobs.faultSeed + 5),
+    },
     webhooks: new WebhookSender(store, knobs, () => baseUrl, log.child('webhook')),
-    git: createGitHosting({ root: gitRoot, baseUrl: () => baseUrl, plainBaseUrl: () => plainGitUrl, log: log.child('git') }),
+    git: createGitHosting({ root: gitRoot, baseUrl: () => baseUrl, log: log.child('git') }),
+    plainGit: () => (plainGit ??= startPlainGitHost({ root: join(gitRoot, 'plain'), log: log.child('plain-git') })),
     log,
     baseUrl: () => baseUrl,
     userToken,
@@ -135,26 +110,26 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   sessions.events.on('session', (e) => events.emit('session', e));
 
   const server = createSandboxServer(ctx);
-  const plainGit = createPlainGitServer(ctx.git, log);
-  const listenHost = opts.host ?? '127.0.0.1';
-  let port = opts.port ?? 0;
   try {
-    baseUrl = await listen(server, port, listenHost);
-    port = opts.plainGitPort ?? 0;
-    plainGitUrl = await listen(plainGit, port, listenHost);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+    });
   } catch (e) {
     await ctx.git.close();
-    server.close();
-    plainGit.close();
     if (ownGitRoot) await rm(gitRoot, { recursive: true, force: true });
-    throw new SandboxError(`The sandbox cannot listen on ${listenHost}:${port}: ${(e as Error).message}`);
+    throw new SandboxError(
+      `The sandbox cannot listen on ${opts.host ?? '127.0.0.1'}:${opts.port ?? 0}: ${(e as Error).message}`,
+    );
   }
-  log.info('sandbox listening', { url: baseUrl, plainGit: plainGitUrl });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  baseUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;
+  log.info('sandbox listening', { url: baseUrl });
 
   let closing: Promise<void> | undefined;
   return {
     url: baseUrl,
-    plainGitUrl,
     userToken,
     customerId: ctx.customerId,
     knobs,
@@ -184,15 +159,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         ctx.webhooks.close();
         sessions.closeAll();
         await ctx.git.close();
-        await Promise.all(
-          [server, plainGit].map(
-            (s) =>
-              new Promise<void>((resolve) => {
-                s.close(() => resolve());
-                s.closeAllConnections();
-              }),
-          ),
-        );
+        await (await plainGit)?.close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
         if (ownGitRoot) await rm(gitRoot, { recursive: true, force: true });
         log.info('sandbox closed');
       })();

@@ -14,12 +14,6 @@ export interface Knobs {
   newHiringStatus: 'in_progress' | 'queued' | 'paid';
   /** Where push-mode `repo_url` / `repo_access_token` go. */
   repoFields: 'task_input' | 'top_level' | 'both';
-  /**
-   * The git host of a new push-mode hiring's repository: GitHub-like (REST API at `/api/v3`), a plain
-   * git host on its own port with (`plain`) or without (`plain-flat`) an owner segment, or `mixed`
-   * (each push hiring takes the next of github, plain, plain-flat).
-   */
-  gitHost: 'github' | 'plain' | 'plain-flat' | 'mixed';
   /** Session expiry: none; drop the stream; or forget the session and answer its POSTs 404 / 410. */
   sessionExpiry: 'none' | 'drop' | '404' | '410';
   /** Session lifetime for `sessionExpiry`, from the moment the stream opened. */
@@ -58,14 +52,20 @@ export interface Knobs {
   restPending: 'paid' | 'active';
   /** What a new hirer starts with, decimal USD. */
   startingBalance: string;
+  /**
+   * Where a push-mode hiring's repository lives: `github` (this sandbox's GitHub-like hosting with a REST API at
+   * /api/v3) or `plain` (a separate plain git host: smart HTTP behind HTTP auth, no REST API, paths with and
+   * without an owner segment).
+   */
+  repoHost: 'github' | 'plain';
 }
 
 export const DEFAULT_KNOBS: Readonly<Knobs> = Object.freeze({
   endpointEvent: 'relative',
-  postAnswer: 'accepted',
+  // The tutorial's client reads each answer from the POST body: the default serves it (also on the stream).
+  postAnswer: 'body',
   newHiringStatus: 'in_progress',
   repoFields: 'both',
-  gitHost: 'github',
   sessionExpiry: 'none',
   sessionTtlMs: 30 * 60 * 1000,
   ping: 'on_hire',
@@ -87,6 +87,7 @@ export const DEFAULT_KNOBS: Readonly<Knobs> = Object.freeze({
   idempotencyTtlMs: TIMING.idempotencyTtlMs,
   restPending: 'paid',
   startingBalance: '10000.00',
+  repoHost: 'github',
 });
 
 const CHOICES: Partial<Record<keyof Knobs, readonly string[]>> = {
@@ -94,16 +95,28 @@ const CHOICES: Partial<Record<keyof Knobs, readonly string[]>> = {
   postAnswer: ['accepted', 'body'],
   newHiringStatus: ['in_progress', 'queued', 'paid'],
   repoFields: ['task_input', 'top_level', 'both'],
-  gitHost: ['github', 'plain', 'plain-flat', 'mixed'],
   sessionExpiry: ['none', 'drop', '404', '410'],
   ping: ['on_hire', 'interval', 'never'],
   restPending: ['paid', 'active'],
+  repoHost: ['github', 'plain'],
 };
 
 /** Other spellings people type on the command line. */
-const ALIASES: Record<string, string> = { '202': 'accepted', '200': 'body', 'top-level': 'top_level', 'in-progress': 'in_progress', 'on-hire': 'on_hire' };
+const ALIASES: Record<string, string> = {
+  '202': 'accepted',
+  '200': 'body',
+  'top-level': 'top_level',
+  'in-progress': 'in_progress',
+  'on-hire': 'on_hire',
+};
 
-const RATES = new Set<keyof Knobs>(['faultDropStreamRate', 'faultDuplicateNotificationRate', 'faultRest5xxRate', 'faultRest429Rate', 'webhookDuplicateRate']);
+const RATES = new Set<keyof Knobs>([
+  'faultDropStreamRate',
+  'faultDuplicateNotificationRate',
+  'faultRest5xxRate',
+  'faultRest429Rate',
+  'webhookDuplicateRate',
+]);
 
 export class KnobError extends Error {}
 
@@ -115,7 +128,9 @@ function isKnob(name: string): name is keyof Knobs {
 export function coerceKnob<K extends keyof Knobs>(name: K, value: unknown): Knobs[K] {
   if (name === 'startingBalance') {
     const text = typeof value === 'number' ? value.toFixed(2) : String(value);
-    if (!/^\d+(\.\d{1,2})?$/.test(text)) throw new KnobError(`knob startingBalance must be a decimal amount like 1000.00 (got ${text})`);
+    if (!/^\d+(\.\d{1,2})?$/.test(text)) {
+      throw new KnobError(`knob startingBalance must be a decimal amount like 1000.00 (got ${text})`);
+    }
     return text as Knobs[K];
   }
   const choices = CHOICES[name];

@@ -1,18 +1,23 @@
 // Push mode end to end on the sandbox marketplace: a push-mode hiring's own
-// repository and token (on each kind of git host, the gitHost knob), delivered
-// through the delivery modules, then the result submitted over REST as the
-// relay's outbox would.
+// repository and token, delivered through the delivery modules, then the
+// result submitted over REST as the relay's outbox would.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildOutputSubmission, commitAndPush, prepareWorkspace, pushResultOutput } from '../../src/relay/delivery';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  buildOutputSubmission,
+  commitAndPush,
+  prepareWorkspace,
+  pushResultOutput,
+  repoSlug,
+} from '../../src/relay/delivery';
 import { parseHiring } from '../../src/shared/hiring';
 import { createLogger } from '../../src/shared/log';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { gitCli, HOST_KINDS } from '../sandbox-git/helpers';
+import { gitCli } from '../sandbox-git/helpers';
 
 let sandbox: Sandbox;
 let callback: Server;
@@ -43,51 +48,47 @@ async function submit(agentKey: string, hiringId: string, body: unknown): Promis
   return res.status;
 }
 
-describe.each(HOST_KINDS)('a push-mode hiring whose repository is on $label', ({ kind }) => {
-  it(kind === 'github' ? 'is delivered: branch, pull request, and a completed hiring with the summary' : 'is delivered: branch, no pull request and why, a completed hiring', async () => {
-    sandbox.knobs.gitHost = kind;
-    const port = (callback.address() as AddressInfo).port;
-    const agent = sandbox.registerAgent({ name: `pusher-${kind}`, metadata: { callback_url: `http://127.0.0.1:${port}/hook` } });
-    const platform = await sandbox.hire(agent.id, { task_description: 'Add a CONTRIBUTING guide', delivery_mode: 'push' });
-    const hiring = parseHiring(platform);
-    const id = String(hiring.id);
-    const repoName = `hiring-${id.slice(0, 8)}`;
-    const expectedUrl = {
-      github: `${sandbox.url}/git/sandbox/${repoName}.git`,
-      plain: `${sandbox.plainGitUrl}/sandbox/${repoName}.git`,
-      'plain-flat': `${sandbox.plainGitUrl}/${repoName}.git`,
-    }[kind];
-    expect(hiring.repo_url).toBe(expectedUrl);
-
-    const ws = await prepareWorkspace(hiring, { root, log: quiet });
-    await writeFile(join(ws.dir, 'CONTRIBUTING.md'), '# Contributing\n');
-    const result = await commitAndPush(ws, hiring, { message: hiring.task_description, openPullRequest: true, log: quiet });
-    expect(await sandbox.git.branchSha('sandbox', repoName, ws.branch)).toBe(result.commit);
-    const prs = sandbox.git.pullRequests('sandbox', repoName).map((p) => p.html_url);
-    if (kind === 'github') expect(prs).toEqual([result.pr_url]);
-    else expect(prs).toEqual([]);
-
-    const output = pushResultOutput(result, 'Added CONTRIBUTING.md');
-    expect(await submit(agent.apiKey, id, { output })).toBe(200);
-    const seen = sandbox.hiring(id);
-    expect(seen?.status).toBe('completed');
-    expect(seen?.output).toMatchObject({ summary: 'Added CONTRIBUTING.md', branch: `agrenting/${id}`, files_changed: ['CONTRIBUTING.md'] });
-    if (kind === 'github') expect(seen?.output).toMatchObject({ pull_request_url: result.pr_url });
-    else {
-      // What the hirer reads: the branch was pushed, no pull request, and why.
-      expect(seen?.output).not.toHaveProperty('pull_request_url');
-      expect(seen?.output).toMatchObject({
-        delivery_note: expect.stringMatching(new RegExp(`^Branch agrenting/${id} was pushed; no pull request was opened because .*(GitHub-style API is absent|no owner/name path)`)),
-      });
-    }
-
-    // What the hirer would check out holds exactly the delivered change.
-    const fresh = join(root, `hirer-view-${kind}`);
-    const token = hiring.repo_access_token ?? '';
-    const header = `http.extraHeader=Authorization: Bearer ${token}`;
-    expect((await gitCli(['-c', header, 'clone', '-q', hiring.repo_url ?? '', fresh])).code).toBe(0);
-    expect((await gitCli(['diff', '--name-only', 'main', `origin/${ws.branch}`], fresh)).stdout.trim()).toBe('CONTRIBUTING.md');
+it('delivers a push-mode hiring: branch, pull request, and a completed hiring with the summary', async () => {
+  const port = (callback.address() as AddressInfo).port;
+  const agent = sandbox.registerAgent({ name: 'pusher', metadata: { callback_url: `http://127.0.0.1:${port}/hook` } });
+  const platform = await sandbox.hire(agent.id, {
+    task_description: 'Add a CONTRIBUTING guide',
+    delivery_mode: 'push',
   });
+  const hiring = parseHiring(platform);
+  const id = String(hiring.id);
+  expect(hiring.repo_url).toMatch(/\/git\/sandbox\/hiring-[0-9a-f]{8}\.git$/);
+
+  const ws = await prepareWorkspace(hiring, { root, log: quiet });
+  await writeFile(join(ws.dir, 'CONTRIBUTING.md'), '# Contributing\n');
+  const result = await commitAndPush(ws, hiring, {
+    message: hiring.task_description,
+    openPullRequest: true,
+    log: quiet,
+  });
+  const { owner, repo } = repoSlug(hiring.repo_url ?? '') ?? { owner: '', repo: '' };
+  expect(await sandbox.git.branchSha(owner, repo, ws.branch)).toBe(result.commit);
+  expect(sandbox.git.pullRequests(owner, repo).map((p) => p.html_url)).toEqual([result.pr_url]);
+
+  const output = pushResultOutput(result, 'Added CONTRIBUTING.md');
+  expect(await submit(agent.apiKey, id, { output })).toBe(200);
+  const seen = sandbox.hiring(id);
+  expect(seen?.status).toBe('completed');
+  expect(seen?.output).toMatchObject({
+    summary: 'Added CONTRIBUTING.md',
+    branch: `agrenting/${id}`,
+    files_changed: ['CONTRIBUTING.md'],
+    pull_request_url: result.pr_url,
+  });
+
+  // What the hirer would check out holds exactly the delivered change.
+  const fresh = join(root, 'hirer-view');
+  const token = hiring.repo_access_token ?? '';
+  const header = `http.extraHeader=Authorization: Bearer ${token}`;
+  expect((await gitCli(['-c', header, 'clone', '-q', hiring.repo_url ?? '', fresh])).code).toBe(0);
+  expect((await gitCli(['diff', '--name-only', 'main', `origin/${ws.branch}`], fresh)).stdout.trim()).toBe(
+    'CONTRIBUTING.md',
+  );
 });
 
 it('delivers an output-mode hiring with artifacts that the platform stores', async () => {

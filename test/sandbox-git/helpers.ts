@@ -1,7 +1,7 @@
 // A node:http server mounting the git hosting on loopback, and a git runner
 // that never prompts and never uses the machine's credential helpers.
 import { execFile } from 'node:child_process';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,19 +10,19 @@ import { createGitHosting, type GitHosting } from '../../src/sandbox/git';
 
 export interface HostedGit {
   hosting: GitHosting;
-  /** Origin of the GitHub-like host: repositories at /git/<owner>/<repo>.git, REST at /api/v3. */
   base: string;
-  /** Origin of the plain git host: /<owner>/<repo>.git or /<repo>.git, no REST API. */
-  plainBase: string;
   root: string;
   close(): Promise<void>;
 }
 
-function serve(handle: (req: IncomingMessage, res: ServerResponse) => Promise<unknown>): Server {
-  return createServer((req, res) => {
-    handle(req, res).then(
+export async function startHostedGit(): Promise<HostedGit> {
+  const root = await mkdtemp(join(tmpdir(), 'hosted-git-'));
+  let base = '';
+  const hosting = createGitHosting({ root, baseUrl: () => base });
+  const server: Server = createServer((req, res) => {
+    hosting.handle(req, res).then(
       (handled) => {
-        if (handled === false) {
+        if (!handled) {
           res.writeHead(404);
           res.end();
         }
@@ -33,44 +33,20 @@ function serve(handle: (req: IncomingMessage, res: ServerResponse) => Promise<un
       },
     );
   });
-}
-
-async function listen(server: Server): Promise<string> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-/** The sandbox's git hosting on loopback: the GitHub-like host and the plain git host, each on its own port. */
-export async function startHostedGit(): Promise<HostedGit> {
-  const root = await mkdtemp(join(tmpdir(), 'hosted-git-'));
-  let base = '';
-  let plainBase = '';
-  const hosting = createGitHosting({ root, baseUrl: () => base, plainBaseUrl: () => plainBase });
-  const servers = [serve((req, res) => hosting.handle(req, res)), serve((req, res) => hosting.handlePlain(req, res))];
-  base = await listen(servers[0]);
-  plainBase = await listen(servers[1]);
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     hosting,
     base,
-    plainBase,
     root,
     async close() {
       await hosting.close();
-      for (const server of servers) {
-        server.closeAllConnections();
-        await new Promise<void>((r) => server.close(() => r()));
-      }
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
       await rm(root, { recursive: true, force: true });
     },
   };
 }
-
-/** The two kinds of git host push mode meets, for describe.each. */
-export const HOST_KINDS = [
-  { kind: 'github', label: 'a GitHub-like host (REST API at /api/v3)' },
-  { kind: 'plain', label: 'a plain git host (no REST API, /owner/repo.git)' },
-  { kind: 'plain-flat', label: 'a plain git host (no REST API, /repo.git)' },
-] as const;
 
 /** Env that isolates git from the user's config and any credential helper. */
 export const ISOLATED_GIT_ENV: Record<string, string> = {

@@ -12,8 +12,6 @@ describe('knobs', () => {
     expect(parseKnobAssignment('postAnswer=200')).toEqual(['postAnswer', 'body']);
     expect(parseKnobAssignment('sessionExpiry=410')).toEqual(['sessionExpiry', '410']);
     expect(parseKnobAssignment('repoFields=top-level')).toEqual(['repoFields', 'top_level']);
-    expect(parseKnobAssignment('gitHost=plain-flat')).toEqual(['gitHost', 'plain-flat']);
-    expect(() => parseKnobAssignment('gitHost=gitlab')).toThrow(/github, plain, plain-flat, mixed/);
     expect(parseKnobAssignment('latencyMs=25')).toEqual(['latencyMs', 25]);
     expect(parseKnobAssignment('faultDuplicateNotificationRate=true')).toEqual(['faultDuplicateNotificationRate', 1]);
     expect(parseKnobAssignment('startingBalance=50')).toEqual(['startingBalance', '50']);
@@ -61,7 +59,10 @@ describe('money and idempotency', () => {
     expect(first.kind).toBe('new');
     expect(cache.admit('a', 'k', 'POST', '/x', '{"b":2,"a":1}').kind).toBe('pending');
     if (first.kind === 'new') first.finish({ status: 200, body: { ok: true } });
-    expect(cache.admit('a', 'k', 'POST', '/x', '{ "b": 2, "a": 1 }')).toEqual({ kind: 'replay', answer: { status: 200, body: { ok: true } } });
+    expect(cache.admit('a', 'k', 'POST', '/x', '{ "b": 2, "a": 1 }')).toEqual({
+      kind: 'replay',
+      answer: { status: 200, body: { ok: true } },
+    });
     expect(cache.admit('a', 'k', 'POST', '/y', '{"a":1,"b":2}').kind).toBe('mismatch');
     expect(cache.admit('b', 'k', 'POST', '/x', '{"a":1,"b":2}').kind).toBe('new');
     ttl = -1;
@@ -73,7 +74,9 @@ describe('startSandbox options', () => {
   it('explains a port that is taken', async () => {
     const first = await startSandbox({ log: memoryLogger() });
     const port = Number(new URL(first.url).port);
-    await expect(startSandbox({ port, log: memoryLogger() })).rejects.toThrow(/cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/);
+    await expect(startSandbox({ port, log: memoryLogger() })).rejects.toThrow(
+      /cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/,
+    );
     await first.close();
   });
 

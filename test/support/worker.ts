@@ -3,8 +3,6 @@
 // finishes every hiring it sees there. It is deliberately naive about crashes:
 // when the relay vanishes it finds it again through relay.json and simply works
 // whatever the relay says is still open — the relay must make that safe.
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -17,11 +15,7 @@ export interface PendingHiring {
   relay?: { phase?: string; claimedBy?: string; submissions?: string[] };
 }
 
-export type WorkDecision =
-  | { kind: 'result'; output: Record<string, unknown> }
-  | { kind: 'failure'; reason: string }
-  /** Push mode for real: prepare_workspace, write `file` in the clone, submit (the relay commits and pushes). */
-  | { kind: 'push'; file: string; content: string; output: Record<string, unknown>; openPullRequest?: boolean };
+export type WorkDecision = { kind: 'result'; output: Record<string, unknown> } | { kind: 'failure'; reason: string };
 
 export interface WorkerOptions {
   /** Where the relay is now (re-read after every lost connection); undefined while none runs. */
@@ -32,7 +26,12 @@ export interface WorkerOptions {
   concurrency?: number;
   /** Budget of each MCP request. */
   requestTimeoutMs?: number;
+  /** Before deciding, send one message and one progress chunk per hiring (once, whatever the answer). */
+  chatter?: boolean;
 }
+
+/** The message and chunk text the worker sends for a hiring when it chatters. */
+export const chatterOf = (id: string) => ({ message: `Starting on ${id}`, chunk: `working on ${id}` });
 
 export interface WorkerStats {
   /** Hirings that reached the worker through hiring://pending. */
@@ -43,6 +42,8 @@ export interface WorkerStats {
   unexpected: string[];
   connections: number;
   lostConnections: number;
+  /** Hirings whose message / chunk the relay acknowledged (the tool call answered without isError). */
+  acknowledged: { messages: Set<string>; chunks: Set<string> };
 }
 
 export interface Worker {
@@ -66,7 +67,15 @@ export function startWorker(opts: WorkerOptions): Worker {
   const pollMs = opts.pollMs ?? 500;
   const concurrency = opts.concurrency ?? 8;
   const timeout = opts.requestTimeoutMs ?? 10_000;
-  const stats: WorkerStats = { seen: new Set(), submitted: new Map(), unexpected: [], connections: 0, lostConnections: 0 };
+  const stats: WorkerStats = {
+    seen: new Set(),
+    submitted: new Map(),
+    unexpected: [],
+    connections: 0,
+    lostConnections: 0,
+    acknowledged: { messages: new Set(), chunks: new Set() },
+  };
+  const chattered = new Set<string>();
   let stopped = false;
   let client: Client | undefined;
   let transport: StreamableHTTPClientTransport | undefined;
@@ -107,7 +116,12 @@ export function startWorker(opts: WorkerOptions): Worker {
     const c = new Client({ name: 'fault-suite-worker', version: '1.0.0' });
     const tr = new StreamableHTTPClientTransport(new URL(`${where.url}/mcp`), {
       requestInit: { headers: { 'X-API-Key': where.token } },
-      reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 100, maxReconnectionDelay: 100, reconnectionDelayGrowFactor: 1 },
+      reconnectionOptions: {
+        maxRetries: 0,
+        initialReconnectionDelay: 100,
+        maxReconnectionDelay: 100,
+        reconnectionDelayGrowFactor: 1,
+      },
     });
     c.setNotificationHandler(ResourceUpdatedNotificationSchema, () => poke());
     c.onerror = () => undefined;
@@ -135,29 +149,19 @@ export function startWorker(opts: WorkerOptions): Worker {
       if (!SETTLED.test(claimed.text)) stats.unexpected.push(`${h.id} claim: ${claimed.text}`);
       return;
     }
-    const d = decide(h);
-    let r: { isError: boolean; text: string };
-    if (d.kind === 'push') {
-      // The relay finds an earlier clone again (after a crash) instead of cloning twice.
-      const prepared = await call(c, 'prepare_workspace', { hiring_id: h.id });
-      if (prepared.isError) {
-        if (!SETTLED.test(prepared.text)) stats.unexpected.push(`${h.id} prepare_workspace: ${prepared.text}`);
-        return;
-      }
-      const ws = JSON.parse(prepared.text) as { dir?: string; workspace?: { dir?: string } };
-      const dir = ws.workspace?.dir ?? ws.dir;
-      if (!dir) {
-        stats.unexpected.push(`${h.id} prepare_workspace: no folder in ${prepared.text.slice(0, 200)}`);
-        return;
-      }
-      await writeFile(join(dir, d.file), d.content);
-      r = await call(c, TOOL.submitResult, { hiring_id: h.id, output: d.output, push: { openPullRequest: d.openPullRequest ?? false } });
-    } else {
-      r =
-        d.kind === 'result'
-          ? await call(c, TOOL.submitResult, { hiring_id: h.id, output: d.output })
-          : await call(c, TOOL.reportFailure, { hiring_id: h.id, reason: d.reason, error: 'capability_mismatch' });
+    if (opts.chatter && !chattered.has(h.id)) {
+      chattered.add(h.id);
+      const say = chatterOf(h.id);
+      const m = await call(c, TOOL.addMessage, { hiring_id: h.id, content: say.message });
+      if (!m.isError) stats.acknowledged.messages.add(h.id);
+      const k = await call(c, TOOL.emitChunk, { hiring_id: h.id, content: say.chunk, kind: 'status' });
+      if (!k.isError) stats.acknowledged.chunks.add(h.id);
     }
+    const d = decide(h);
+    const r =
+      d.kind === 'result'
+        ? await call(c, TOOL.submitResult, { hiring_id: h.id, output: d.output })
+        : await call(c, TOOL.reportFailure, { hiring_id: h.id, reason: d.reason, error: 'capability_mismatch' });
     if (!r.isError) stats.submitted.set(h.id, (stats.submitted.get(h.id) ?? 0) + 1);
     else if (!SETTLED.test(r.text)) stats.unexpected.push(`${h.id} ${d.kind}: ${r.text}`);
   };

@@ -11,8 +11,6 @@ export interface PushOutcome {
   files_changed: string[];
   pr_url?: string;
   pr_number?: number;
-  /** A pull request was asked for, but the host has no GitHub-style API: why none was opened. */
-  pr_skipped?: string;
 }
 
 /** Push mode, as the core uses it. */

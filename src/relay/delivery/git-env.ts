@@ -13,7 +13,8 @@ import { redact, registerSecret } from '../../shared/redact';
  * Anything else — AGRENTING_API_KEY, relay tokens, cloud credentials — stays out,
  * so nothing git starts (hooks, helpers, filters) can see it.
  */
-const KEPT_ENV = /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_[A-Z_]+|TZ|TMPDIR|TMP|TEMP|XDG_CONFIG_HOME|SYSTEMROOT|WINDIR|COMSPEC|PATHEXT|HTTPS?_PROXY|NO_PROXY|ALL_PROXY|SSL_CERT_FILE|SSL_CERT_DIR|GIT_SSL_CAINFO|GIT_SSL_CAPATH|NODE_EXTRA_CA_CERTS)$/i;
+const KEPT_ENV =
+  /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_[A-Z_]+|TZ|TMPDIR|TMP|TEMP|XDG_CONFIG_HOME|SYSTEMROOT|WINDIR|COMSPEC|PATHEXT|HTTPS?_PROXY|NO_PROXY|ALL_PROXY|SSL_CERT_FILE|SSL_CERT_DIR|GIT_SSL_CAINFO|GIT_SSL_CAPATH|NODE_EXTRA_CA_CERTS)$/i;
 
 /**
  * Local config keys that decide where a network command connects or what it runs.
@@ -21,7 +22,8 @@ const KEPT_ENV = /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_[A-Z_]+|TZ|TMP
  * that carries the repository token there, these keys are removed so that a proxy,
  * URL rewrite, included file or helper planted in it cannot receive the token.
  */
-const NETWORK_CONFIG_KEYS = /^(https?\.|url\.|credential|include\.|includeif\.|core\.(sshcommand|gitproxy|askpass|hookspath|fsmonitor)$|remote\..*\.(proxy|vcs|receivepack|uploadpack)$)/i;
+const NETWORK_CONFIG_KEYS =
+  /^(https?\.|url\.|credential|include\.|includeif\.|core\.(sshcommand|gitproxy|askpass|hookspath|fsmonitor)$|remote\..*\.(proxy|vcs|receivepack|uploadpack)$)/i;
 
 export interface GitIdentity {
   name: string;
@@ -95,7 +97,7 @@ export function gitIn(dir: string, opts: GitRunOptions = {}): SimpleGit {
 }
 
 /**
- * Runs one quick git command (status, add, commit, config, ls-remote...). simple-git
+ * Runs one quick local git command (status, add, commit, config...). simple-git
  * waits an extra 50 ms after every command that prints nothing, which adds up to
  * most of the time of a delivery; network commands (clone, push) keep simple-git
  * for its progress events and result parsing.
@@ -103,14 +105,18 @@ export function gitIn(dir: string, opts: GitRunOptions = {}): SimpleGit {
 export function gitExec(
   dir: string,
   args: string[],
-  opts: { env?: Record<string, string>; timeoutMs?: number; auth?: RepoAuth } = {},
+  opts: { env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<string> {
-  const env = gitEnv(opts.auth, opts.env);
   return new Promise((resolveOut, reject) => {
-    execFile('git', args, { cwd: dir, env, maxBuffer: 256 * 1024 * 1024, timeout: opts.timeoutMs ?? 120_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(stderr.trim() || err.message));
-      else resolveOut(stdout);
-    });
+    execFile(
+      'git',
+      args,
+      { cwd: dir, env: gitEnv(undefined, opts.env), maxBuffer: 256 * 1024 * 1024, timeout: opts.timeoutMs ?? 120_000 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(stderr.trim() || err.message));
+        else resolveOut(stdout);
+      },
+    );
   });
 }
 
@@ -138,7 +144,13 @@ export function gitReason(err: unknown, token?: string | null): string {
   const lines = raw
     .split(/\r?\n/)
     .map((l) => l.replace(/\t/g, ' ').trim())
-    .filter((l) => l && !/^(Cloning into|Pushing to|Done$|remote: (Counting|Compressing|Enumerating|Total)|Receiving|Resolving|To |hint:)/.test(l));
+    .filter(
+      (l) =>
+        l &&
+        !/^(Cloning into|Pushing to|Done$|remote: (Counting|Compressing|Enumerating|Total)|Receiving|Resolving|To |hint:)/.test(
+          l,
+        ),
+    );
   // simple-git pushes with --porcelain: "!<TAB>local:remote<TAB>[rejected] (fetch first)".
   const rejected = lines.find((l) => /\[(remote )?rejected\]/.test(l));
   const fatal = lines.find((l) => /^(fatal|error|remote: error)/.test(l));
@@ -146,45 +158,13 @@ export function gitReason(err: unknown, token?: string | null): string {
   return scrub(picked, token);
 }
 
-/** What refused a git network command, read from its most telling line (gitReason). */
-export type GitFailureKind = 'rejected' | 'forbidden' | 'not-found' | 'diverged' | 'unreachable' | 'other';
-
-/** One reading of git's failure messages for the access check, the clone and the push. */
-export function gitFailureKind(reason: string): GitFailureKind {
-  // An HTTP status first: "unable to access '...': The requested URL returned error: 403" is a refusal, not an outage.
-  const status = /returned error: (\d{3})/.exec(reason)?.[1];
-  if (status === '401' || /could not read (Username|Password)|Authentication failed|terminal prompts disabled/i.test(reason)) return 'rejected';
-  if (status === '403' || /permission|denied|not granted/i.test(reason)) return 'forbidden';
-  if (status === '404' || /not found|does not appear to be a git repository/i.test(reason)) return 'not-found';
-  if (/non-fast-forward|fetch first|\[(remote )?rejected\]|^rejected:/i.test(reason)) return 'diverged';
-  if (/Could not resolve host|Failed to connect|Connection refused|Connection reset|Empty reply|timed out|unable to access/i.test(reason)) {
-    return 'unreachable';
-  }
-  return 'other';
-}
-
-/** The host (and port) of a clone URL, for error messages: `git.example.com`, `127.0.0.1:7400`. */
-export function repoHost(repoUrl: string): string {
-  return new URL(repoUrl).host;
-}
-
-/** A clone URL as a person names the repository: host and path, `.git` dropped (`git.example.com/team/app`). */
-export function repoLabel(repoUrl: string): string {
-  const u = new URL(repoUrl);
-  let path = u.pathname;
-  try {
-    path = decodeURIComponent(path);
-  } catch {
-    // A malformed escape: show the path as given.
-  }
-  return `${u.host}${path.replace(/\/+$/, '').replace(/\.git$/, '')}`;
-}
-
 /**
  * git reports every percent of every stage; a person needs a line per stage and
  * every 10 %. Passes the first event of a stage, each 10 % step, and 100 %.
  */
-export function throttledProgress(emit: (stage: string, percent: number) => void): (stage: string, percent: number) => void {
+export function throttledProgress(
+  emit: (stage: string, percent: number) => void,
+): (stage: string, percent: number) => void {
   let lastStage = '';
   let lastPercent = -1;
   return (stage, percent) => {

@@ -1,39 +1,25 @@
 // Git hosting for the sandbox: bare repositories served over smart HTTP by
-// `git http-backend` behind token auth, on two kinds of host:
-// - GitHub-like, mounted by the sandbox's HTTP server: `<base>/git/<owner>/<repo>.git`
-//   plus the GitHub REST subset Octokit needs at `<base>/api/v3/...`;
-// - a plain git host on its own origin (`handlePlain`), as Gitea, GitLab, cgit or
-//   http-backend behind nginx look to a client: smart HTTP at `/<owner>/<repo>.git`
-//   or `/<repo>.git`, no REST API, every other path (`/api/v3` included) 401.
+// `git http-backend` behind token auth, plus the GitHub REST subset Octokit
+// needs. Mounted by the sandbox's HTTP server: `<base>/git/...`, `<base>/api/v3/...`.
 import type { ChildProcess } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../shared/log';
 import { runHttpBackend } from './http-backend';
 import { notFoundPage, pullRequestPage, repositoryPage } from './pages';
-import { RepoStore } from './repos';
+import { DEFAULT_FILES, RepoStore } from './repos';
 import { handleRest, type PullRequest, type RestContext } from './rest';
 import { TokenRegistry, tokenFromAuthorization, type RepoAccess } from './tokens';
 
 export type { PullRequest } from './rest';
 export type { RepoAccess } from './tokens';
 
-/**
- * Where a repository's clone URL points: the GitHub-like host (`<base>/git/<owner>/<repo>.git`,
- * REST at `<base>/api/v3`), or the plain git host with (`/<owner>/<repo>.git`) or without
- * (`/<repo>.git`) an owner segment.
- */
-export type GitHostKind = 'github' | 'plain' | 'plain-flat';
-
 export interface GitHosting {
   /** Handles /git/** and /api/v3/** requests; resolves false if the path is not its own. */
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
-  /** Handles every request to the plain git host's own server. */
-  handlePlain(req: IncomingMessage, res: ServerResponse): Promise<void>;
-  /** `host` chooses the clone URL (default github); the repository is the same on every host. */
   createRepository(
     owner: string,
     name: string,
-    opts?: { files?: Record<string, string>; host?: GitHostKind },
+    opts?: { files?: Record<string, string> },
   ): Promise<{ owner: string; name: string; cloneUrl: string }>;
   issueToken(owner: string, name: string, access: 'read' | 'write'): string;
   close(): Promise<void>;
@@ -48,22 +34,17 @@ export interface GitHosting {
 export interface GitHostingOptions {
   root: string;
   baseUrl: () => string;
-  /** Origin of the plain git host's server (its own port); needed for `host: 'plain' | 'plain-flat'`. */
-  plainBaseUrl?: () => string;
   log?: Logger;
 }
 
-const DEFAULT_FILES = { 'README.md': '# Sandbox repository\n\nCreated by the Agrenting sandbox.\n' };
 const GIT_PATH = /^\/git\/([^/]+)\/([^/]+)\.git(\/.*)?$/;
 /** The browser pages `html_url` points at: `/git/<owner>/<repo>` and `/git/<owner>/<repo>/pull/<n>`. */
 const PAGE_PATH = /^\/git\/([^/]+)\/([^/.][^/]*?)(?:\/pull\/(\d+))?\/?$/;
-/** The plain host's smart-HTTP paths: `/<owner>/<repo>.git/...` or `/<repo>.git/...`. */
-const PLAIN_PATH = /^\/(?:([^/]+)\/)?([^/]+)\.git(\/.*)?$/;
 
-function deny(res: ServerResponse, status: 401 | 403 | 404, message: string, realm = 'sandbox'): void {
+function deny(res: ServerResponse, status: 401 | 403 | 404, message: string): void {
   const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
   // git asks for credentials only after a 401 with a challenge; without a helper it then fails cleanly.
-  if (status === 401) headers['www-authenticate'] = `Basic realm="${realm}"`;
+  if (status === 401) headers['www-authenticate'] = 'Basic realm="sandbox"';
   res.writeHead(status, headers);
   res.end(`${message}\n`);
 }
@@ -80,8 +61,6 @@ export function createGitHosting(opts: GitHostingOptions): GitHosting {
   const repos = new RepoStore(opts.root);
   const tokens = new TokenRegistry();
   const pulls = new Map<string, PullRequest[]>();
-  /** Repositories the plain host serves without an owner segment: name → owner. */
-  const flat = new Map<string, string>();
   const restCtx: RestContext = { repos, tokens, baseUrl: opts.baseUrl, pulls };
   const children = new Set<ChildProcess>();
   const log = opts.log;
@@ -99,15 +78,23 @@ export function createGitHosting(opts: GitHostingOptions): GitHosting {
     name: string,
     suffix: string,
     query: URLSearchParams,
-    realm = 'sandbox',
   ): Promise<void> {
     const grant = tokens.lookup(tokenFromAuthorization(req.headers.authorization));
     if (!grant) {
-      log?.info('git request without a valid token', { repo: `${owner}/${name}`, hadAuth: Boolean(req.headers.authorization) });
-      return deny(res, 401, 'Authentication required: use a repository token (Basic x-access-token:<token> or Bearer).', realm);
+      log?.info('git request without a valid token', {
+        repo: `${owner}/${name}`,
+        hadAuth: Boolean(req.headers.authorization),
+      });
+      return deny(
+        res,
+        401,
+        'Authentication required: use a repository token (Basic x-access-token:<token> or Bearer).',
+      );
     }
     // exists() never rejects; a disk look-up only once the token is known to fit the repository.
-    if (grant.owner !== owner || grant.name !== name || !(await repos.exists(owner, name))) return deny(res, 404, 'Repository not found.');
+    if (grant.owner !== owner || grant.name !== name || !(await repos.exists(owner, name))) {
+      return deny(res, 404, 'Repository not found.');
+    }
     const pushing = query.get('service') === 'git-receive-pack' || suffix === '/git-receive-pack';
     if (pushing && grant.access !== 'write') {
       log?.info('push refused for a read-only token', { repo: `${owner}/${name}` });
@@ -116,13 +103,23 @@ export function createGitHosting(opts: GitHostingOptions): GitHosting {
     await runHttpBackend(
       req,
       res,
-      { projectRoot: opts.root, pathInfo: `/${owner}/${name}.git${suffix}`, query: query.toString(), remoteUser: `token-${grant.access}` },
+      {
+        projectRoot: opts.root,
+        pathInfo: `/${owner}/${name}.git${suffix}`,
+        query: query.toString(),
+        remoteUser: `token-${grant.access}`,
+      },
       track,
       log,
     );
   }
 
-  async function servePage(res: ServerResponse, owner: string | undefined, name: string | undefined, pull: string | undefined): Promise<void> {
+  async function servePage(
+    res: ServerResponse,
+    owner: string | undefined,
+    name: string | undefined,
+    pull: string | undefined,
+  ): Promise<void> {
     try {
       if (owner === undefined || name === undefined || !(await repos.exists(owner, name))) return notFoundPage(res);
       const list = pulls.get(`${owner}/${name}`) ?? [];
@@ -165,33 +162,11 @@ export function createGitHosting(opts: GitHostingOptions): GitHosting {
       return false;
     },
 
-    async handlePlain(req, res) {
-      const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
-      const git = closed ? null : PLAIN_PATH.exec(url.pathname);
-      const first = git && git[1] !== undefined ? safeDecode(git[1]) : undefined;
-      const name = git ? safeDecode(git[2]) : undefined;
-      // Without an owner segment only repositories created for that form exist.
-      const owner = git && git[1] === undefined && name !== undefined ? flat.get(name) : first;
-      if (!git || name === undefined) {
-        // Like a server behind HTTP auth: anything but git's own paths (the REST API a client may guess included) is 401.
-        return deny(res, 401, 'Authentication required.', 'git');
-      }
-      if (owner === undefined) return deny(res, 404, 'Repository not found.');
-      await handleGit(req, res, owner, name, git[3] ?? '', url.searchParams, 'git');
-    },
-
     async createRepository(owner, name, createOpts) {
       const files = createOpts?.files && Object.keys(createOpts.files).length > 0 ? createOpts.files : DEFAULT_FILES;
-      const host = createOpts?.host ?? 'github';
-      if (host === 'plain-flat' && flat.has(name)) throw new Error(`the plain git host already has a repository ${name}.git`);
-      if (host !== 'github' && !opts.plainBaseUrl) throw new Error('this git hosting has no plain git host');
       await repos.create(owner, name, files);
-      if (host === 'plain-flat') flat.set(name, owner);
-      log?.info('repository created', { repo: `${owner}/${name}`, host, files: Object.keys(files).length });
-      const plain = opts.plainBaseUrl?.() ?? '';
-      const cloneUrl =
-        host === 'github' ? `${opts.baseUrl()}/git/${owner}/${name}.git` : host === 'plain' ? `${plain}/${owner}/${name}.git` : `${plain}/${name}.git`;
-      return { owner, name, cloneUrl };
+      log?.info('repository created', { repo: `${owner}/${name}`, files: Object.keys(files).length });
+      return { owner, name, cloneUrl: `${opts.baseUrl()}/git/${owner}/${name}.git` };
     },
 
     issueToken(owner, name, access: RepoAccess) {
