@@ -40,6 +40,9 @@ describe('smart HTTP with token auth', () => {
     expect(clone.code, clone.stderr).toBe(0);
     expect(await readFile(join(dir, 'src/a.ts'), 'utf8')).toBe('export const a = 1;\n');
     expect((await gitCli(['rev-parse', '--abbrev-ref', 'HEAD'], dir)).stdout.trim()).toBe('main');
+    // The first commit holds the given files and nothing of how it was made (no index or lock file).
+    const tracked = (await gitCli(['ls-tree', '-r', '--name-only', 'HEAD'], dir)).stdout.trim().split('\n');
+    expect(tracked).toEqual(['README.md', 'src/a.ts']);
 
     await gitCli(['checkout', '-b', 'feature/x'], dir);
     await writeFile(join(dir, 'new.txt'), 'hello\n');

@@ -5,7 +5,7 @@
 // nothing: there git itself decides (ls-remote, then the receive-pack advertisement).
 import { Octokit } from '@octokit/rest';
 import type { Logger } from '../../shared/log';
-import { basicAuthValue, scrub } from './git-env';
+import { scrub } from './git-env';
 
 export interface RepoSlug {
   owner: string;
@@ -80,6 +80,11 @@ export interface AccessOptions {
   timeoutMs?: number;
   /** Runs `git ls-remote` for the URL with the token in git's environment; rejects with git's words. */
   lsRemote: (url: string, token: string) => Promise<void>;
+  /**
+   * Makes git fetch the receive-pack advertisement (`info/refs?service=git-receive-pack`) with the token in
+   * its environment, pushing nothing; rejects with git's words when the host refuses it.
+   */
+  receivePack: (url: string, token: string) => Promise<void>;
 }
 
 /** True where a GitHub-style API is known to exist: github.com, or an API base the relay was given. */
@@ -128,23 +133,16 @@ async function gitAccess(repoUrl: string, token: string, opts: AccessOptions, wh
     if (/not found|\b404\b|does not appear to be a git repository/i.test(reason)) return { kind: 'not-found', via };
     return { kind: 'unknown', reason: `git ls-remote failed: ${reason}` };
   }
-  const advert = `${repoUrl.replace(/\/+$/, '')}/info/refs?service=git-receive-pack`;
   try {
-    // The header git would send; fetch keeps it in this request only.
-    const res = await fetch(advert, {
-      headers: { authorization: basicAuthValue(token), 'user-agent': 'git/2 (agrenting-relay)' },
-      signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
-    });
-    await res.body?.cancel();
-    const type = res.headers.get('content-type') ?? '';
-    if (res.ok && type.includes('git-receive-pack-advertisement')) return { kind: 'push', via };
-    if (res.status === 401 || res.status === 403) return { kind: 'read-only', via };
-    return { kind: 'unknown', reason: `the receive-pack advertisement answered HTTP ${res.status}` };
+    await opts.receivePack(repoUrl, token);
+    return { kind: 'push', via };
   } catch (err) {
-    return {
-      kind: 'unknown',
-      reason: `the receive-pack advertisement did not answer: ${scrub((err as Error).message, token)}`,
-    };
+    const reason = scrub((err as Error).message, token);
+    // git read with this token a moment ago: a refusal of receive-pack means it may not write.
+    if (/\b40[13]\b|could not read Username|terminal prompts disabled|permission|denied|not granted/i.test(reason)) {
+      return { kind: 'read-only', via };
+    }
+    return { kind: 'unknown', reason: `git could not fetch the receive-pack advertisement: ${reason}` };
   }
 }
 

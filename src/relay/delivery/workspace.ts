@@ -1,7 +1,8 @@
 // Push mode, first half: a working copy of the hiring's repository under
 // `<root>/<hiring-id>` on branch `agrenting/<hiring-id>`, found again after a
 // relay restart. Write access is checked before anything is cloned.
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import type { Hiring } from '../../shared/hiring';
 import { createLogger, type Logger } from '../../shared/log';
@@ -152,11 +153,29 @@ async function prepare(hiring: Hiring, dir: string, opts: PrepareOptions): Promi
       u,
     ]);
   };
+  // A dry-run push of nothing from an empty repository: git asks the host for receive-pack, which it grants
+  // only to a token that may write, then has nothing to send. The token stays in git's environment.
+  const receivePack = async (u: string, t: string) => {
+    const scratch = await mkdtemp(join(tmpdir(), 'agrenting-access-'));
+    try {
+      await gitExec(scratch, ['init', '-q', '--bare', '.']);
+      await gitIn(scratch, { auth: { token: t, url: u }, timeoutMs: opts.apiTimeoutMs ?? 15_000 }).raw([
+        'push',
+        '--dry-run',
+        '--porcelain',
+        u,
+        'refs/heads/*:refs/heads/*',
+      ]);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  };
   const access = await checkPushAccess(url, token, {
     apiBase: opts.githubApiBase,
     log,
     timeoutMs: opts.apiTimeoutMs,
     lsRemote,
+    receivePack,
   });
   if (access.kind === 'unknown') log.info('write access not checked', { hiring: id, reason: access.reason });
   else if (access.kind !== 'push') throw new WorkspaceError(accessRefusal(id, name, access), id, 'access');

@@ -76,9 +76,12 @@ export async function createBareRepository(dir: string, files: Record<string, st
   await mkdir(dir, { recursive: true });
   await git(['init', '--bare', '-q', '-b', 'main', dir]);
   await git(['config', 'http.receivepack', 'true'], { cwd: dir });
-  // Build the first commit in a scratch work tree against the bare repository itself.
-  const work = await mkdtemp(join(tmpdir(), 'sandbox-git-init-'));
-  const index = join(work, '.index');
+  // Build the first commit in a scratch work tree against the bare repository itself. The index lives beside
+  // the tree, not in it: git writes `<index>.lock` while adding, which would be committed with the files.
+  const scratch = await mkdtemp(join(tmpdir(), 'sandbox-git-init-'));
+  const work = join(scratch, 'tree');
+  const index = join(scratch, 'index');
+  await mkdir(work);
   try {
     for (const [path, content] of Object.entries(files)) {
       const target = resolve(work, path);
@@ -87,9 +90,9 @@ export async function createBareRepository(dir: string, files: Record<string, st
       await writeFile(target, content);
     }
     const env = { GIT_DIR: dir, GIT_WORK_TREE: work, GIT_INDEX_FILE: index };
-    await git(['add', '-A', '--', '.', ':!.index'], { cwd: work, env });
+    await git(['add', '-A', '--', '.'], { cwd: work, env });
     await git(['commit', '-q', '--allow-empty', '-m', 'Initial commit'], { cwd: work, env });
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await rm(scratch, { recursive: true, force: true });
   }
 }
