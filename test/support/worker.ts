@@ -3,6 +3,8 @@
 // finishes every hiring it sees there. It is deliberately naive about crashes:
 // when the relay vanishes it finds it again through relay.json and simply works
 // whatever the relay says is still open — the relay must make that safe.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -15,7 +17,11 @@ export interface PendingHiring {
   relay?: { phase?: string; claimedBy?: string; submissions?: string[] };
 }
 
-export type WorkDecision = { kind: 'result'; output: Record<string, unknown> } | { kind: 'failure'; reason: string };
+export type WorkDecision =
+  | { kind: 'result'; output: Record<string, unknown> }
+  | { kind: 'failure'; reason: string }
+  /** Push mode for real: prepare_workspace, write `file` in the clone, submit (the relay commits and pushes). */
+  | { kind: 'push'; file: string; content: string; output: Record<string, unknown>; openPullRequest?: boolean };
 
 export interface WorkerOptions {
   /** Where the relay is now (re-read after every lost connection); undefined while none runs. */
@@ -158,10 +164,28 @@ export function startWorker(opts: WorkerOptions): Worker {
       if (!k.isError) stats.acknowledged.chunks.add(h.id);
     }
     const d = decide(h);
-    const r =
-      d.kind === 'result'
-        ? await call(c, TOOL.submitResult, { hiring_id: h.id, output: d.output })
-        : await call(c, TOOL.reportFailure, { hiring_id: h.id, reason: d.reason, error: 'capability_mismatch' });
+    let r: { isError: boolean; text: string };
+    if (d.kind === 'push') {
+      // After a crash the relay finds the earlier clone again instead of cloning twice.
+      const prepared = await call(c, 'prepare_workspace', { hiring_id: h.id });
+      if (prepared.isError) {
+        if (!SETTLED.test(prepared.text)) stats.unexpected.push(`${h.id} prepare_workspace: ${prepared.text}`);
+        return;
+      }
+      const ws = JSON.parse(prepared.text) as { dir?: string; workspace?: { dir?: string } };
+      const dir = ws.workspace?.dir ?? ws.dir;
+      if (!dir) {
+        stats.unexpected.push(`${h.id} prepare_workspace: no folder in ${prepared.text.slice(0, 200)}`);
+        return;
+      }
+      await writeFile(join(dir, d.file), d.content);
+      const push = { openPullRequest: d.openPullRequest ?? false };
+      r = await call(c, TOOL.submitResult, { hiring_id: h.id, output: d.output, push });
+    } else if (d.kind === 'result') {
+      r = await call(c, TOOL.submitResult, { hiring_id: h.id, output: d.output });
+    } else {
+      r = await call(c, TOOL.reportFailure, { hiring_id: h.id, reason: d.reason, error: 'capability_mismatch' });
+    }
     if (!r.isError) stats.submitted.set(h.id, (stats.submitted.get(h.id) ?? 0) + 1);
     else if (!SETTLED.test(r.text)) stats.unexpected.push(`${h.id} ${d.kind}: ${r.text}`);
   };
