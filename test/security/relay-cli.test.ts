@@ -71,6 +71,36 @@ describe('the built relay process with the real sandbox: no secret leaves its pl
     expect((await w.call('worker', 'prepare_workspace', { hiring_id: readOnly })).isError).toBe(true);
   });
 
+  it('pushes to a plain git host (no REST API) and refuses a wrong token there, naming the host and git', async () => {
+    w.sandbox.knobs.repoHost = 'plain';
+    try {
+      const id = await w.hire({ task_description: 'Push to a plain git host', delivery_mode: 'push' });
+      const url = String(w.sandbox.hiring(id)?.hiring.repo_url);
+      expect(url.startsWith(w.sandbox.url)).toBe(false);
+      writeFileSync(join(await w.prepare(id), 'PLAIN.md'), 'plain\n');
+      const args = { hiring_id: id, output: 'pushed to the plain host', push: { openPullRequest: true } };
+      const sub = json(await w.call('worker', 'submit_hiring_result', args));
+      await w.call('operator', 'approve_submission', { submission_id: sub.id });
+      await waitFor('the plain-host push hiring completed', () => w.sandbox.hiring(id)?.status === 'completed', 20_000);
+      const output = w.sandbox.hiring(id)?.output as Record<string, unknown>;
+      expect(String(output.pull_request)).toMatch(/was pushed; no pull request was opened/);
+
+      const wrong = await w.hire({
+        task_description: 'Cannot clone from the plain host',
+        delivery_mode: 'push',
+        repo_url: url,
+        repo_access_token: WRONG_TOKEN,
+      });
+      const refused = await w.call('worker', 'prepare_workspace', { hiring_id: wrong });
+      expect(refused.isError).toBe(true);
+      const host = new URL(url).host;
+      expect(JSON.stringify(refused.content)).toContain(`was rejected by git at ${host} for `);
+      expect(JSON.stringify(refused.content)).toContain('(HTTP 401); it may be wrong or expired.');
+    } finally {
+      w.sandbox.knobs.repoHost = 'github';
+    }
+  });
+
   it('reports a push the remote refuses (the branch moved meanwhile)', async () => {
     const repo = await w.sandbox.git.createRepository('acme', 'audit-diverged');
     const token = w.sandbox.git.issueToken('acme', 'audit-diverged', 'write');
