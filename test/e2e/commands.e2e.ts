@@ -27,28 +27,36 @@ let stateDir: string;
 let project: string;
 const secrets: { what: string; value: string }[] = [];
 
-/** Every file under a folder, as text (binary files are skipped). */
-async function textsUnder(dir: string): Promise<{ path: string; text: string }[]> {
+/** Every file under a folder, read byte for byte (latin1), so a key inside a binary file (SQLite) is found too. */
+async function filesUnder(dir: string): Promise<{ path: string; text: string }[]> {
   const out: { path: string; text: string }[] = [];
   for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await textsUnder(p)));
-    else out.push({ path: p, text: await readFile(p, 'utf8').catch(() => '') });
+    if (e.isDirectory()) out.push(...(await filesUnder(p)));
+    else out.push({ path: p, text: await readFile(p, 'latin1').catch(() => '') });
   }
   return out;
 }
 
-/** settings.json, the workspace folder and every relay log hold none of the keys used so far. */
+/** The shape of a sandbox agent key: catches the key Register Agent received, which the test never sees. */
+const AGENT_KEY = /\bagk_[A-Za-z0-9_-]{20,}/;
+
+/**
+ * settings.json and the rest of VS Code's user data (its logs and state included), the workspace folder and
+ * every relay log hold none of the keys used so far, nor anything shaped like an agent key.
+ */
 async function noKeyOnDisk(): Promise<void> {
   const files = [
-    ...(await textsUnder(join(codeServer.userDataDir, 'User')).then((f) => f.filter((x) => x.path.endsWith('.json')))),
-    ...(await textsUnder(project)),
-    ...(await textsUnder(stateDir)).filter((f) => f.path.endsWith('.log')),
+    ...(await filesUnder(codeServer.userDataDir)),
+    ...(await filesUnder(project)),
+    ...(await filesUnder(stateDir)).filter((f) => f.path.endsWith('.log')),
   ];
   expect(files.some((f) => f.path.endsWith('settings.json'))).toBe(true);
-  const leaks = files.flatMap((f) =>
-    secrets.filter((s) => f.text.includes(s.value)).map((s) => `${f.path} holds ${s.what}`),
-  );
+  expect(files.some((f) => f.path.endsWith('.log') && f.path.startsWith(stateDir))).toBe(true);
+  const leaks = files.flatMap((f) => [
+    ...secrets.filter((s) => f.text.includes(s.value)).map((s) => `${f.path} holds ${s.what}`),
+    ...(AGENT_KEY.test(f.text) ? [`${f.path} holds an agent key`] : []),
+  ]);
   expect(leaks).toEqual([]);
 }
 
@@ -163,6 +171,7 @@ describe('getting connected, in a real window', () => {
   it('sets another agent key and the relay reconnects as that agent', async () => {
     const other = sandbox.registerAgent({ name: 'E2E second agent', capabilities: ['coding'] });
     secrets.push({ what: "the second agent's key", value: other.apiKey });
+    expect(other.apiKey).toMatch(AGENT_KEY); // the shape check in noKeyOnDisk would see a registered key
     await wb.runCommand('Agrenting: Set Agent Key');
     // A password box: VS Code masks what is typed (the palette's own input is replaced by it, not at once).
     await wb.page.locator('.quick-input-widget input[type="password"]').waitFor({ state: 'visible', timeout: 20_000 });
