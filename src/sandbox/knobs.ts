@@ -8,7 +8,10 @@ import { RATE_LIMIT_PER_MINUTE, TIMING } from '../shared/protocol';
 export interface Knobs {
   /** `endpoint` event data: `/mcp/messages/<id>` (documented) or an absolute URL. */
   endpointEvent: 'relative' | 'absolute';
-  /** POST answer: 202 with an empty body, or 200 with the JSON-RPC response in the body as well as on the stream. */
+  /**
+   * POST answer: 200 with the JSON-RPC response in the body as well as on the stream (default, so the tutorial's
+   * client, which reads POST bodies, works), or 202 with an empty body (as documented).
+   */
   postAnswer: 'accepted' | 'body';
   /** Status a hiring gets once the availability probe succeeds. */
   newHiringStatus: 'in_progress' | 'queued' | 'paid';
@@ -56,7 +59,7 @@ export interface Knobs {
 
 export const DEFAULT_KNOBS: Readonly<Knobs> = Object.freeze({
   endpointEvent: 'relative',
-  postAnswer: 'accepted',
+  postAnswer: 'body',
   newHiringStatus: 'in_progress',
   repoFields: 'both',
   sessionExpiry: 'none',

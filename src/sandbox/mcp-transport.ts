@@ -1,7 +1,8 @@
 // The HTTP+SSE transport of MCP 2024-11-05 as Agrenting serves it:
 // `GET /mcp/sse` opens the stream, `POST /mcp/messages/<id>` carries client
-// messages. The POST answers 202 (documented) or 200 with the response in the
-// body as well as on the stream (the `postAnswer` knob). Expired sessions
+// messages. A POST carrying requests answers 200 with the response in the body
+// as well as on the stream (the default, which the tutorial's client needs) or
+// 202 with an empty body (documented; the `postAnswer` knob). Expired sessions
 // answer 404 or 410 (`sessionExpiry`).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';

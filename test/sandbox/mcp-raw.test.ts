@@ -41,8 +41,8 @@ function answerPings(raw: RawSession): () => void {
 }
 
 describe('endpoint event and POST answers', () => {
-  it('sends a relative endpoint and answers POSTs 202 with the response on the stream', async () => {
-    const { open } = await setup();
+  it('sends a relative endpoint and, with postAnswer=accepted, answers POSTs 202 with the response on the stream only', async () => {
+    const { open } = await setup({ postAnswer: 'accepted' });
     const raw = await open();
     expect(raw.endpoint).toMatch(/^\/mcp\/messages\/[0-9a-f-]{36}$/);
     const init = await raw.request('initialize', { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'raw', version: '1' } });
@@ -51,8 +51,8 @@ describe('endpoint event and POST answers', () => {
     expect(init.result.result).toMatchObject({ protocolVersion: '2024-11-05', capabilities: { tools: {}, resources: { subscribe: true }, prompts: {} } });
   });
 
-  it('sends an absolute endpoint when asked, and answers 200 with the response in the body AND on the stream', async () => {
-    const { sandbox: sb, open } = await setup({ endpointEvent: 'absolute', postAnswer: 'body' });
+  it('sends an absolute endpoint when asked, and by default answers 200 with the response in the body AND on the stream', async () => {
+    const { sandbox: sb, open } = await setup({ endpointEvent: 'absolute' });
     const raw = await open();
     expect(raw.endpoint.startsWith(`${sb.url}/mcp/messages/`)).toBe(true);
     const list = await raw.request('tools/list');
@@ -72,8 +72,8 @@ describe('endpoint event and POST answers', () => {
     expect(sessions.find((s) => s.id === b.sessionId)?.initialized).toBe(true);
   });
 
-  it('works for a client written like the tutorial: every answer read from the POST body', async () => {
-    const { sandbox: sb, agent, open } = await setup({ postAnswer: 'body' });
+  it('works with its defaults for a client written like the tutorial: every answer read from the POST body', async () => {
+    const { sandbox: sb, agent, open } = await setup();
     const raw = await open();
     const stopPings = answerPings(raw);
     let id = 0;
