@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { safeError } from '../shared/redact';
 import type { Logger } from '../shared/log';
 import { startSandbox, type Sandbox } from '../sandbox';
-import { ConfigError, USAGE, loadConfig, type RelayConfig } from './config';
+import { ConfigError, USAGE, loadConfig, parseRelayArgs, type RelayConfig } from './config';
 import { openRelayLog, type RelayLogging } from './core/log-file';
 import { demoRunner, startDemoHirer, startDemoReviewer, type DemoHandle } from './demo';
 import { relayFilePath } from './relay-file';
@@ -16,6 +16,7 @@ import { runDemoAgent } from './runners/demo-agent';
 import { startStatusView, type StatusView } from './status-view';
 import type { RunnerConfigInput } from './runners/config';
 import type { Caller } from './types';
+import { RELAY_VERSION } from './version';
 
 const SANDBOX_AGENT = 'sandbox';
 const DEMO_AUTO_REVIEW = 'AGRENTING_DEMO_AUTO_REVIEW';
@@ -81,6 +82,11 @@ function listenForKeys(relay: Relay, log: Logger, quit: () => void): void {
 }
 
 async function run(argv: string[]): Promise<number> {
+  // Before the configuration, which wants an agent key: --version answers on any host.
+  if (parseRelayArgs(argv).version) {
+    process.stdout.write(`${RELAY_VERSION}\n`);
+    return 0;
+  }
   const cfg = loadConfig(argv);
   if (cfg.help) {
     process.stdout.write(USAGE);

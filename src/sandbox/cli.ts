@@ -4,11 +4,13 @@
 //   agrenting-sandbox hire --url U --user-token T --agent ID [--mode push] [--price 25.00] "task"
 import { parseArgs } from 'node:util';
 import { createLogger } from '../shared/log';
+import { PACKAGE_VERSION } from '../shared/version';
 import { DEFAULT_KNOBS, KnobError, parseKnobAssignment, type Knobs } from './knobs';
 import { startSandbox } from './index';
 
 const USAGE = `Usage:
   agrenting-sandbox [--port N] [--host H] [--user-token T] [--git-root DIR] [--knob name=value ...] [--no-rate-limit]
+  agrenting-sandbox --version
   agrenting-sandbox register --url URL --user-token T [--name NAME] [--callback-url URL] [--callback-auth-header "Name: value"] [--worker-matrix-id ID]
   agrenting-sandbox hire --url URL --user-token T --agent ID [--mode output|push] [--price 25.00] [--capability coding] [--repo-url URL] [--message TEXT] "task description"
 
@@ -35,9 +37,11 @@ async function serve(argv: string[]): Promise<void> {
       knob: { type: 'string', multiple: true },
       'no-rate-limit': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
     },
   });
   if (values.help) return out(USAGE);
+  if (values.version) return out(PACKAGE_VERSION);
   const knobs: Partial<Knobs> = {};
   try {
     for (const k of values.knob ?? []) {

@@ -19,13 +19,14 @@ import { PLATFORM_TOOLS } from '../shared/tools';
 import { hiringFor, isPlatformTool, runAction } from './actions';
 import type { SandboxContext } from './context';
 import { isRecord } from '../shared/lenient';
+import { PACKAGE_VERSION } from '../shared/version';
 import type { McpSession } from './mcp-session';
 
 const JSONRPC_INVALID_PARAMS = -32602;
 const JSONRPC_METHOD_NOT_FOUND = -32601;
 const MCP_RESOURCE_NOT_FOUND = -32002;
 
-export const SERVER_INFO = { name: 'agrenting-sandbox', version: '0.1.0' };
+export const SERVER_INFO = { name: 'agrenting-sandbox', version: PACKAGE_VERSION };
 
 class RpcError extends Error {
   constructor(

@@ -1,7 +1,7 @@
 // The built CLI's front door: help, and every configuration error as one
 // sentence on stderr with exit code 2, before anything starts.
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,14 @@ describe('agrenting-relay (built)', () => {
     const reg = run(['register', '--help']);
     expect(reg.code).toBe(0);
     expect(reg.out).toContain('--user-token-env VAR');
+  });
+
+  it("answers --version with package.json's version, with no agent configured", () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    const r = run(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(`${version}\n`);
+    expect(run(['--help']).out).toContain('--version');
   });
 
   it.each([

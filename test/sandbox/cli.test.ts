@@ -1,6 +1,7 @@
 // The agrenting-sandbox command: serve (prints URL and user token, knobs from
 // flags), register and hire from the shell, clean shutdown on SIGTERM.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { receiver, type Receiver } from './helpers';
@@ -56,6 +57,11 @@ describe('agrenting-sandbox CLI', () => {
     const first = new TextDecoder().decode((await reader.read()).value);
     await reader.cancel();
     expect(first).toContain(`data: ${url}/mcp/messages/`);
+  });
+
+  it("answers --version with package.json's version", async () => {
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect((await cli('--version')).stdout).toBe(`${version}\n`);
   });
 
   it('explains bad input', async () => {

@@ -5,13 +5,14 @@
 import { CallToolResultSchema, GetPromptResultSchema, ReadResourceResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../shared/log';
 import { MCP_PROTOCOL_VERSION, PENDING_URI } from '../../shared/protocol';
+import { PACKAGE_VERSION } from '../../shared/version';
 import { RpcError, SessionLostError } from './errors';
 import { startHeartbeat } from './heartbeat';
 import { RpcSession } from './rpc';
 import { SseTransport } from './sse-transport';
 import type { LinkTiming } from './timing';
 
-export const CLIENT_INFO = { name: 'agrenting-relay', version: '0.1.0' };
+export const CLIENT_INFO = { name: 'agrenting-relay', version: PACKAGE_VERSION };
 
 export interface McpSessionOptions {
   agent: string;
