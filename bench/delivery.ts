@@ -19,7 +19,10 @@ function completionClock(sandbox: Sandbox): { at: Map<string, number>; stop(): v
   return { at, stop: () => sandbox.events.off('hiring', on) };
 }
 
-const result = (i: number) => ({ summary: `Done ${i}`, code: `export const slugify = (s: string) => s.toLowerCase().replace(/\\W+/g, '-'); // ${i}` });
+const result = (i: number) => ({
+  summary: `Done ${i}`,
+  code: `export const slugify = (s: string) => s.toLowerCase().replace(/\\W+/g, '-'); // ${i}`,
+});
 
 export async function benchDelivery(): Promise<BenchRow[]> {
   const n = size(500, 100);
@@ -27,7 +30,11 @@ export async function benchDelivery(): Promise<BenchRow[]> {
   const sandbox = await benchSandbox();
   const agent = sandbox.registerAgent({ name: 'delivery bench agent' });
   const tmp = tempDir('bench-delivery-');
-  const relay = await startRelayProcess({ agents: [{ name: 'coder', baseUrl: sandbox.url, apiKey: agent.apiKey }], stateDir: tmp.dir, review: 'off' });
+  const relay = await startRelayProcess({
+    agents: [{ name: 'coder', baseUrl: sandbox.url, apiKey: agent.apiKey }],
+    stateDir: tmp.dir,
+    review: 'off',
+  });
   let watcher: PendingWatcher | undefined;
   const done = completionClock(sandbox);
   try {
@@ -36,7 +43,9 @@ export async function benchDelivery(): Promise<BenchRow[]> {
     const w = watcher;
 
     // Throughput.
-    const hirings = await Promise.all(Array.from({ length: n }, (_, i) => sandbox.hire(agent.id, { task_description: `Throughput hiring ${i}` })));
+    const hirings = await Promise.all(
+      Array.from({ length: n }, (_, i) => sandbox.hire(agent.id, { task_description: `Throughput hiring ${i}` })),
+    );
     const { ids, failed } = dispatched(hirings);
     await w.waitForAll(ids);
     const callMs: number[] = [];
@@ -65,9 +74,17 @@ export async function benchDelivery(): Promise<BenchRow[]> {
       e2e.push((done.at.get(h.id) ?? NaN) - s0);
     }
     return [
-      { group: 'delivery', name: `submit throughput, ${n} results through the outbox`, unit: 'results/s', value: ids.length / (elapsed / 1000), note: `${(elapsed / 1000).toFixed(2)} s to all completed upstream, 32 calls in flight, relay CPU ${cpuPerResult.toFixed(1)} ms/result${failed ? `; ${failed} hirings lost their probe` : ''}` },
+      {
+        group: 'delivery',
+        name: `submit throughput, ${n} results through the outbox`,
+        unit: 'results/s',
+        value: ids.length / (elapsed / 1000),
+        note: `${(elapsed / 1000).toFixed(2)} s to all completed upstream, 32 calls in flight, relay CPU ${cpuPerResult.toFixed(1)} ms/result${failed ? `; ${failed} hirings lost their probe` : ''}`,
+      },
       row('delivery', 'submit_hiring_result call answered (under the burst)', 'ms', summarize(callMs)),
-      row('delivery', 'hire → result confirmed upstream, review off', 'ms', summarize(e2e), { note: `n=${e2e.length}, one at a time, MCP worker` }),
+      row('delivery', 'hire → result confirmed upstream, review off', 'ms', summarize(e2e), {
+        note: `n=${e2e.length}, one at a time, MCP worker`,
+      }),
     ];
   } finally {
     done.stop();

@@ -55,7 +55,12 @@ export async function benchFootprint(): Promise<BenchRow[]> {
     const cases: { name: string; agents: number; hirings: number; target?: boolean }[] = [
       { name: 'relay RSS, idle (1 agent)', agents: 1, hirings: 0 },
       { name: 'relay RSS, 10 agents', agents: 10, hirings: 0 },
-      { name: `relay RSS, 10 agents + ${many.toLocaleString('en-US')} hirings in the journal`, agents: 10, hirings: many, target: many === 10_000 },
+      {
+        name: `relay RSS, 10 agents + ${many.toLocaleString('en-US')} hirings in the journal`,
+        agents: 10,
+        hirings: many,
+        target: many === 10_000,
+      },
     ];
     const rows: BenchRow[] = [];
     for (const c of cases) {

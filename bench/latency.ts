@@ -24,8 +24,17 @@ interface Path {
   cpuMs(): number;
 }
 
-async function hireBurst(sandbox: Sandbox, agentId: string, n: number, label: string): Promise<{ ids: string[]; failed: number }> {
-  const hirings = await Promise.all(Array.from({ length: n }, (_, i) => sandbox.hire(agentId, { task_description: `${label} ${i}: write a slugify function with tests` })));
+async function hireBurst(
+  sandbox: Sandbox,
+  agentId: string,
+  n: number,
+  label: string,
+): Promise<{ ids: string[]; failed: number }> {
+  const hirings = await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      sandbox.hire(agentId, { task_description: `${label} ${i}: write a slugify function with tests` }),
+    ),
+  );
   return dispatched(hirings);
 }
 
@@ -37,7 +46,13 @@ interface Measured {
   cpuPerHiring: number;
 }
 
-async function measure(sandbox: Sandbox, agentId: string, path: Path, plan: BurstPlan, label: string): Promise<Measured> {
+async function measure(
+  sandbox: Sandbox,
+  agentId: string,
+  path: Path,
+  plan: BurstPlan,
+  label: string,
+): Promise<Measured> {
   const clock = dispatchClock(sandbox);
   const samples: number[] = [];
   let probeFailures = 0;
@@ -62,13 +77,22 @@ async function measure(sandbox: Sandbox, agentId: string, path: Path, plan: Burs
 async function viaRelay(sandbox: Sandbox, plan: BurstPlan): Promise<Measured> {
   const agent = sandbox.registerAgent({ name: `latency relay ${plan.burst}` });
   const tmp = tempDir('bench-latency-');
-  const relay = await startRelayProcess({ agents: [{ name: 'coder', baseUrl: sandbox.url, apiKey: agent.apiKey }], stateDir: tmp.dir });
+  const relay = await startRelayProcess({
+    agents: [{ name: 'coder', baseUrl: sandbox.url, apiKey: agent.apiKey }],
+    stateDir: tmp.dir,
+  });
   let watcher: PendingWatcher | undefined;
   try {
     await waitFor('the relay to subscribe upstream', () => subscribedSession(sandbox, agent.id));
     watcher = await PendingWatcher.connect(relay.url, relay.workerToken('coder'));
     const w = watcher;
-    return await measure(sandbox, agent.id, { firstSeen: w.firstSeen, waitForAll: (ids) => w.waitForAll(ids), cpuMs: () => relay.cpuMs() }, plan, 'relay');
+    return await measure(
+      sandbox,
+      agent.id,
+      { firstSeen: w.firstSeen, waitForAll: (ids) => w.waitForAll(ids), cpuMs: () => relay.cpuMs() },
+      plan,
+      'relay',
+    );
   } finally {
     await watcher?.close();
     await relay.stop();
@@ -81,7 +105,13 @@ async function direct(sandbox: Sandbox, plan: BurstPlan): Promise<Measured> {
   const link = startDirectLink(sandbox.url, agent.apiKey);
   try {
     await waitFor('the direct link to subscribe', () => subscribedSession(sandbox, agent.id));
-    return await measure(sandbox, agent.id, { firstSeen: link.firstSeen, waitForAll: (ids) => link.waitForAll(ids), cpuMs: () => link.cpuMs() }, plan, 'direct');
+    return await measure(
+      sandbox,
+      agent.id,
+      { firstSeen: link.firstSeen, waitForAll: (ids) => link.waitForAll(ids), cpuMs: () => link.cpuMs() },
+      plan,
+      'direct',
+    );
   } finally {
     await link.close();
   }
@@ -101,12 +131,31 @@ export async function benchLatency(): Promise<BenchRow[]> {
       const viaD = await direct(sandbox, plan);
       const relay = summarize(viaR.samples);
       const base = summarize(viaD.samples);
-      const extra = (m: Measured) => `; ${m.cpuPerHiring.toFixed(2)} ms CPU/hiring${m.probeFailures ? `; ${m.probeFailures} hirings failed: probe ping unanswered in 3 s` : ''}`;
-      const what = plan.burst === 1 ? `burst of 1 (×${plan.runs})` : `burst of ${plan.burst}${plan.runs > 1 ? ` (×${plan.runs})` : ''}`;
+      const extra = (m: Measured) =>
+        `; ${m.cpuPerHiring.toFixed(2)} ms CPU/hiring${m.probeFailures ? `; ${m.probeFailures} hirings failed: probe ping unanswered in 3 s` : ''}`;
+      const what =
+        plan.burst === 1
+          ? `burst of 1 (×${plan.runs})`
+          : `burst of ${plan.burst}${plan.runs > 1 ? ` (×${plan.runs})` : ''}`;
       const target = plan.burst === 100 ? { target: 'p99 < 50 ms', met: relay.p99 < 50 } : {};
-      rows.push(row('latency', `hiring → relay subscriber, ${what}`, 'ms', relay, { ...target, note: `n=${relay.n}${extra(viaR)}` }));
-      rows.push(row('latency', `hiring → direct link (baseline), ${what}`, 'ms', base, { note: `n=${base.n}${extra(viaD)}` }));
-      rows.push({ group: 'latency', name: `relay / direct, ${what}`, unit: 'ratio', median: relay.median / base.median, p99: relay.p99 / base.p99, max: relay.max / base.max, note: 'ratio of the figures above' });
+      rows.push(
+        row('latency', `hiring → relay subscriber, ${what}`, 'ms', relay, {
+          ...target,
+          note: `n=${relay.n}${extra(viaR)}`,
+        }),
+      );
+      rows.push(
+        row('latency', `hiring → direct link (baseline), ${what}`, 'ms', base, { note: `n=${base.n}${extra(viaD)}` }),
+      );
+      rows.push({
+        group: 'latency',
+        name: `relay / direct, ${what}`,
+        unit: 'ratio',
+        median: relay.median / base.median,
+        p99: relay.p99 / base.p99,
+        max: relay.max / base.max,
+        note: 'ratio of the figures above',
+      });
     }
   } finally {
     await sandbox.close();

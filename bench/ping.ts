@@ -50,7 +50,11 @@ function streamChunks(watcher: PendingWatcher, hiringId: string, lanes: number):
   const lane = async (n: number) => {
     try {
       while (running) {
-        await watcher.callTool('task_emit_chunk', { hiring_id: hiringId, content: `lane ${n} step ${sent}: ${'compiling module… '.repeat(8)}`, kind: 'log' });
+        await watcher.callTool('task_emit_chunk', {
+          hiring_id: hiringId,
+          content: `lane ${n} step ${sent}: ${'compiling module… '.repeat(8)}`,
+          kind: 'log',
+        });
         sent += 1;
       }
     } catch {
@@ -110,7 +114,9 @@ export async function benchPing(): Promise<BenchRow[]> {
     const probes = probeClock(sandbox);
     probe.record();
     const t0 = performance.now();
-    const hirings = await Promise.all(Array.from({ length: burst }, (_, i) => sandbox.hire(market.id, { task_description: `Burst hiring ${i}` })));
+    const hirings = await Promise.all(
+      Array.from({ length: burst }, (_, i) => sandbox.hire(market.id, { task_description: `Burst hiring ${i}` })),
+    );
     const { ids, failed } = dispatched(hirings);
     await watcher.waitForAll(ids);
     const loadMs = performance.now() - t0;
@@ -123,7 +129,9 @@ export async function benchPing(): Promise<BenchRow[]> {
     const loadS = summarize(loaded.samples);
     const probeS = summarize(probes.samples);
     return [
-      row('ping', 'ping answer, relay idle', 'ms', idleS, { note: `n=${idleS.n}, every ${PING_EVERY_MS} ms, unanswered ${idle.unanswered}` }),
+      row('ping', 'ping answer, relay idle', 'ms', idleS, {
+        note: `n=${idleS.n}, every ${PING_EVERY_MS} ms, unanswered ${idle.unanswered}`,
+      }),
       row('ping', 'ping answer while a worker streams chunks', 'ms', streamS, {
         note: `n=${streamS.n}, unanswered ${streaming.unanswered}; ${streamedAlone} chunks in ${size(3000, 1000) / 1000} s`,
       }),

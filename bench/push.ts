@@ -28,8 +28,12 @@ const CHANGED = 20;
 const ADDED = 5;
 
 async function makeChanges(dir: string, iteration: number): Promise<void> {
-  for (let i = 0; i < CHANGED; i++) await writeFile(join(dir, 'src', `m${i % 50}`, `f${i}.ts`), `export const v${i} = ${iteration};\n`);
-  for (let i = 0; i < ADDED; i++) await writeFile(join(dir, `added-${iteration}-${i}.ts`), `export const added = ${i};\n`);
+  for (let i = 0; i < CHANGED; i++) {
+    await writeFile(join(dir, 'src', `m${i % 50}`, `f${i}.ts`), `export const v${i} = ${iteration};\n`);
+  }
+  for (let i = 0; i < ADDED; i++) {
+    await writeFile(join(dir, `added-${iteration}-${i}.ts`), `export const added = ${i};\n`);
+  }
 }
 
 function repoFiles(n: number): Record<string, string> {
@@ -100,11 +104,31 @@ export async function benchPush(opts: { files?: number; runs?: number } = {}): P
     return [
       { name: 'push mode: clone+commit+push (relay)', value: relay, unit: 'ms', note },
       { name: 'push mode: clone+commit+push (git CLI)', value: cli, unit: 'ms', note },
-      { name: 'push mode: prepare workspace (relay)', value: med(relayClone), unit: 'ms', note: 'access check, clone, branch' },
+      {
+        name: 'push mode: prepare workspace (relay)',
+        value: med(relayClone),
+        unit: 'ms',
+        note: 'access check, clone, branch',
+      },
       { name: 'push mode: clone + branch (git CLI)', value: med(cliClone), unit: 'ms' },
-      { name: 'push mode: commit + push (relay)', value: med(relayMs.map((t, k) => t - relayClone[k])), unit: 'ms', note: 'includes the file edits' },
-      { name: 'push mode: commit + push (git CLI)', value: med(cliMs.map((t, k) => t - cliClone[k])), unit: 'ms', note: 'includes the file edits' },
-      { name: 'push mode: relay / git CLI', value: relay / cli, unit: 'ratio', note: 'the relay also checks write access (one REST call) before cloning' },
+      {
+        name: 'push mode: commit + push (relay)',
+        value: med(relayMs.map((t, k) => t - relayClone[k])),
+        unit: 'ms',
+        note: 'includes the file edits',
+      },
+      {
+        name: 'push mode: commit + push (git CLI)',
+        value: med(cliMs.map((t, k) => t - cliClone[k])),
+        unit: 'ms',
+        note: 'includes the file edits',
+      },
+      {
+        name: 'push mode: relay / git CLI',
+        value: relay / cli,
+        unit: 'ratio',
+        note: 'the relay also checks write access (one REST call) before cloning',
+      },
     ];
   } finally {
     await hosting.close();
@@ -117,7 +141,9 @@ export async function benchPush(opts: { files?: number; runs?: number } = {}): P
 /** True when this file is the program being run (`tsx bench/push.ts`), not when it is imported. */
 function runDirectly(): boolean {
   const entry = process.argv[1];
-  return entry !== undefined && /[\\/]push\.(ts|js|mjs|cjs)$/.test(entry) && resolve(entry).includes(`${sep}bench${sep}`);
+  return (
+    entry !== undefined && /[\\/]push\.(ts|js|mjs|cjs)$/.test(entry) && resolve(entry).includes(`${sep}bench${sep}`)
+  );
 }
 
 if (runDirectly()) {
@@ -125,7 +151,9 @@ if (runDirectly()) {
   benchPush({ files }).then(
     (rows) => {
       console.log(machineLine());
-      console.log(renderTable(rows.map((r) => ({ group: 'push', name: r.name, unit: r.unit, value: r.value, note: r.note }))));
+      console.log(
+        renderTable(rows.map((r) => ({ group: 'push', name: r.name, unit: r.unit, value: r.value, note: r.note }))),
+      );
     },
     (err: unknown) => {
       console.error(err);

@@ -22,7 +22,10 @@ interface RunWorld {
 async function freshRelay(sandbox: Sandbox, baseUrl: string, callbackUrl: string): Promise<RunWorld> {
   const agent = sandbox.registerAgent({ name: 'recovery bench agent', metadata: { callback_url: callbackUrl } });
   const tmp = tempDir('bench-recovery-');
-  const relay = await startRelayProcess({ agents: [{ name: 'coder', baseUrl, apiKey: agent.apiKey }], stateDir: tmp.dir });
+  const relay = await startRelayProcess({
+    agents: [{ name: 'coder', baseUrl, apiKey: agent.apiKey }],
+    stateDir: tmp.dir,
+  });
   await waitFor('the relay to subscribe', () => subscribedSession(sandbox, agent.id));
   return {
     agentId: agent.id,
@@ -52,7 +55,12 @@ interface OutageResult {
   deliveredMs: number;
 }
 
-async function outageRun(sandbox: Sandbox, callbackUrl: string, outageMs: number, hirings: number): Promise<OutageResult> {
+async function outageRun(
+  sandbox: Sandbox,
+  callbackUrl: string,
+  outageMs: number,
+  hirings: number,
+): Promise<OutageResult> {
   const net = await startNetSwitch(sandbox.url);
   const w = await freshRelay(sandbox, net.url, callbackUrl);
   const watcher = await PendingWatcher.connect(w.relay.url, w.relay.workerToken('coder'));
@@ -62,12 +70,19 @@ async function outageRun(sandbox: Sandbox, callbackUrl: string, outageMs: number
     net.down();
     await waitFor('the sandbox to see the session end', () => !subscribedSession(sandbox, w.agentId), 10_000, 2);
     const ids: string[] = [];
-    for (let i = 0; i < hirings; i++) ids.push((await sandbox.hire(w.agentId, { task_description: `Created during the outage ${i}` })).id);
+    for (let i = 0; i < hirings; i++) {
+      ids.push((await sandbox.hire(w.agentId, { task_description: `Created during the outage ${i}` })).id);
+    }
     // The outage lasts a fixed time: that is the scenario, not a synchronisation.
     await waitFor('the end of the outage', () => performance.now() - tDown >= outageMs, outageMs + 5000, 10);
     net.up();
     const tBack = performance.now();
-    const resubscribed = waitFor('a new subscribed session', () => subscribedSession(sandbox, w.agentId, old), 120_000, 2).then(() => performance.now() - tBack);
+    const resubscribed = waitFor(
+      'a new subscribed session',
+      () => subscribedSession(sandbox, w.agentId, old),
+      120_000,
+      2,
+    ).then(() => performance.now() - tBack);
     await watcher.waitForAll(ids, 120_000);
     const deliveredMs = performance.now() - tBack;
     return { resubscribedMs: await resubscribed, deliveredMs };
@@ -92,13 +107,25 @@ export async function benchRecovery(): Promise<BenchRow[]> {
     const resub = summarize(outages.map((o) => o.resubscribedMs));
     const delivered = summarize(outages.map((o) => o.deliveredMs));
     return [
-      row('recovery', 'session dropped → re-subscribed', 'ms', summarize(drops), { note: `n=${runs}, fresh relay each, default backoff` }),
-      row('recovery', `outage ${outageMs / 1000} s: sandbox back → re-subscribed`, 'ms', resub, { target: '< 2000 ms', met: resub.max < 2000, note: `n=${runs}` }),
-      row('recovery', `outage ${outageMs / 1000} s: sandbox back → ${outageHirings} outage hirings delivered`, 'ms', delivered, {
-        target: '< 2000 ms',
-        met: delivered.max < 2000,
-        note: `n=${runs}, to the relay's downstream subscriber`,
+      row('recovery', 'session dropped → re-subscribed', 'ms', summarize(drops), {
+        note: `n=${runs}, fresh relay each, default backoff`,
       }),
+      row('recovery', `outage ${outageMs / 1000} s: sandbox back → re-subscribed`, 'ms', resub, {
+        target: '< 2000 ms',
+        met: resub.max < 2000,
+        note: `n=${runs}`,
+      }),
+      row(
+        'recovery',
+        `outage ${outageMs / 1000} s: sandbox back → ${outageHirings} outage hirings delivered`,
+        'ms',
+        delivered,
+        {
+          target: '< 2000 ms',
+          met: delivered.max < 2000,
+          note: `n=${runs}, to the relay's downstream subscriber`,
+        },
+      ),
     ];
   } finally {
     await callback.close();

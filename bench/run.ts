@@ -65,7 +65,9 @@ function figuresMarkdown(machine: string, table: string, at: string, notes: stri
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const unknown = only.filter((n) => !MODULES.some(([m]) => m === n));
-  if (unknown.length) throw new Error(`unknown benchmark ${unknown.join(', ')}; choose from ${MODULES.map(([m]) => m).join(', ')}`);
+  if (unknown.length) {
+    throw new Error(`unknown benchmark ${unknown.join(', ')}; choose from ${MODULES.map(([m]) => m).join(', ')}`);
+  }
   const chosen = MODULES.filter(([m]) => only.length === 0 || only.includes(m));
   const rows: BenchRow[] = [];
   const started = Date.now();
@@ -90,10 +92,15 @@ async function main(): Promise<void> {
   console.log(table);
   const at = new Date().toISOString();
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify({ at, machine, quick: QUICK, seconds: (Date.now() - started) / 1000, rows }, null, 2)}\n`);
+  writeFileSync(
+    join(RESULTS, 'latest.json'),
+    `${JSON.stringify({ at, machine, quick: QUICK, seconds: (Date.now() - started) / 1000, rows }, null, 2)}\n`,
+  );
   const figures = join(RESULTS, 'README-figures.md');
   if (!QUICK && only.length === 0) writeFileSync(figures, figuresMarkdown(machine, table, at, keptNotes(figures)));
-  process.stderr.write(`bench: done in ${((Date.now() - started) / 1000).toFixed(0)} s; rows in bench/results/latest.json\n`);
+  process.stderr.write(
+    `bench: done in ${((Date.now() - started) / 1000).toFixed(0)} s; rows in bench/results/latest.json\n`,
+  );
 }
 
 main().then(

@@ -29,7 +29,12 @@ export function startDirectLink(baseUrl: string, apiKey: string): DirectLink {
   return {
     firstSeen,
     async waitForAll(ids, timeoutMs = 120_000) {
-      await waitFor(`${ids.length} hirings on the direct link`, () => ids.every((id) => firstSeen.has(id)), timeoutMs, 2);
+      await waitFor(
+        `${ids.length} hirings on the direct link`,
+        () => ids.every((id) => firstSeen.has(id)),
+        timeoutMs,
+        2,
+      );
     },
     cpuMs: () => (child.pid === undefined ? NaN : cpuMsOf(child.pid)),
     async close() {

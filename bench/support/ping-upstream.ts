@@ -41,19 +41,29 @@ function answer(session: string, req: Rpc): void {
   const reply = (result: unknown) => write(session, { jsonrpc: '2.0', id: req.id, result });
   switch (req.method) {
     case 'initialize':
-      return reply({ protocolVersion: '2024-11-05', capabilities: { tools: {}, resources: { subscribe: true }, prompts: {} }, serverInfo: { name: 'bench-ping-upstream', version: '1.0.0' } });
+      return reply({
+        protocolVersion: '2024-11-05',
+        capabilities: { tools: {}, resources: { subscribe: true }, prompts: {} },
+        serverInfo: { name: 'bench-ping-upstream', version: '1.0.0' },
+      });
     case 'resources/subscribe':
       subscribed = session;
       send({ subscribed: true });
       return reply({});
     case 'resources/read':
-      return reply({ contents: [{ uri: req.params?.uri ?? 'hiring://pending', mimeType: 'application/json', text: '[]' }] });
+      return reply({
+        contents: [{ uri: req.params?.uri ?? 'hiring://pending', mimeType: 'application/json', text: '[]' }],
+      });
     case 'ping':
       return reply({});
     case 'tools/list':
       return reply({ tools: [] });
     default:
-      return write(session, { jsonrpc: '2.0', id: req.id, error: { code: -32601, message: `unknown method ${String(req.method)}` } });
+      return write(session, {
+        jsonrpc: '2.0',
+        id: req.id,
+        error: { code: -32601, message: `unknown method ${String(req.method)}` },
+      });
   }
 }
 
@@ -104,7 +114,9 @@ const server = http.createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":[]}');
     return;
   }
-  res.writeHead(404, { 'content-type': 'application/json' }).end('{"data":null,"errors":[{"code":"NOT_FOUND","message":"not here"}]}');
+  res
+    .writeHead(404, { 'content-type': 'application/json' })
+    .end('{"data":null,"errors":[{"code":"NOT_FOUND","message":"not here"}]}');
 });
 
 setInterval(() => {
@@ -134,4 +146,6 @@ process.on('message', (msg: { cmd?: string }) => {
 });
 process.on('disconnect', () => process.exit(0));
 
-server.listen(0, '127.0.0.1', () => send({ ready: true, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+server.listen(0, '127.0.0.1', () =>
+  send({ ready: true, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+);

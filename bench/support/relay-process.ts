@@ -69,7 +69,20 @@ export async function startRelayProcess(opts: RelayProcessOptions): Promise<Rela
   const child: ChildProcess = spawn(
     process.execPath,
     // BENCH_RELAY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the relay under a benchmark.
-    [...(process.env.BENCH_RELAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []), RELAY_BIN, '--config', config, '--listen', '127.0.0.1:0', '--state-dir', opts.stateDir, '--review', opts.review ?? 'off', '--log-level', opts.logLevel ?? 'warn'],
+    [
+      ...(process.env.BENCH_RELAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      RELAY_BIN,
+      '--config',
+      config,
+      '--listen',
+      '127.0.0.1:0',
+      '--state-dir',
+      opts.stateDir,
+      '--review',
+      opts.review ?? 'off',
+      '--log-level',
+      opts.logLevel ?? 'warn',
+    ],
     { env, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';

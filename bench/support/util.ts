@@ -26,7 +26,12 @@ export function tempDir(prefix: string): { dir: string; remove(): void } {
 }
 
 /** Benchmarks wait longer (30 s) and poll faster (5 ms) than tests, so the poll does not blur timings. */
-export function waitFor<T>(what: string, fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 30_000, everyMs = 5): Promise<T> {
+export function waitFor<T>(
+  what: string,
+  fn: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs = 30_000,
+  everyMs = 5,
+): Promise<T> {
   return waitForValue(what, fn, timeoutMs, everyMs);
 }
 
@@ -36,7 +41,10 @@ export function waitFor<T>(what: string, fn: () => T | undefined | null | false 
  * hirer rich enough for every burst.
  */
 export function benchSandbox(knobs: Partial<Knobs> = {}): Promise<Sandbox> {
-  return startSandbox({ log: quietLogger('sandbox'), knobs: { rateLimitPerMinute: 0, startingBalance: '100000000.00', ...knobs } });
+  return startSandbox({
+    log: quietLogger('sandbox'),
+    knobs: { rateLimitPerMinute: 0, startingBalance: '100000000.00', ...knobs },
+  });
 }
 
 /** Records when the sandbox hands each hiring to its agent (dispatch after the availability probe). */
@@ -53,7 +61,9 @@ export function dispatchClock(sandbox: Sandbox): { at: Map<string, number>; stop
 export function subscribedSession(sandbox: Sandbox, agentId: string, not?: string): string | undefined {
   return sandbox
     .inspect()
-    .sessions.find((s) => s.agentId === agentId && s.initialized && s.subscriptions.includes('hiring://pending') && s.id !== not)?.id;
+    .sessions.find(
+      (s) => s.agentId === agentId && s.initialized && s.subscriptions.includes('hiring://pending') && s.id !== not,
+    )?.id;
 }
 
 /**

@@ -21,7 +21,9 @@ export class PendingWatcher {
   ) {}
 
   static async connect(relayUrl: string, token: string, name = 'bench-watcher'): Promise<PendingWatcher> {
-    const transport = new StreamableHTTPClientTransport(new URL(`${relayUrl}/mcp`), { requestInit: { headers: { 'X-API-Key': token } } });
+    const transport = new StreamableHTTPClientTransport(new URL(`${relayUrl}/mcp`), {
+      requestInit: { headers: { 'X-API-Key': token } },
+    });
     const client = new Client({ name, version: '1.0.0' });
     const w = new PendingWatcher(client, transport);
     client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
@@ -47,7 +49,11 @@ export class PendingWatcher {
       };
       const timer = setTimeout(() => {
         this.waiters.delete(check);
-        reject(new Error(`the relay's subscriber saw ${want.filter((id) => this.firstSeen.has(id)).length}/${want.length} hirings within ${timeoutMs} ms`));
+        reject(
+          new Error(
+            `the relay's subscriber saw ${want.filter((id) => this.firstSeen.has(id)).length}/${want.length} hirings within ${timeoutMs} ms`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.add(check);
     });

@@ -40,7 +40,10 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   const offState = connection.onState(() => {
     setConnectionContext();
-    log.info(`relay connection: ${connection.state}`, connection.lastError ? { error: connection.lastError } : undefined);
+    log.info(
+      `relay connection: ${connection.state}`,
+      connection.lastError ? { error: connection.lastError } : undefined,
+    );
   });
 
   context.subscriptions.push(

@@ -8,7 +8,12 @@ import type { RelayConnection } from './relay-connection';
 import { readSettings } from './settings';
 import { mcpUrl, serverName } from './view-models/mcp-config';
 
-type McpHttpServerDefinitionCtor = new (label: string, uri: vscode.Uri, headers?: Record<string, string>, version?: string) => object;
+type McpHttpServerDefinitionCtor = new (
+  label: string,
+  uri: vscode.Uri,
+  headers?: Record<string, string>,
+  version?: string,
+) => object;
 
 interface McpServerDefinitionProvider {
   onDidChangeMcpServerDefinitions?: vscode.Event<void>;
@@ -16,7 +21,9 @@ interface McpServerDefinitionProvider {
 }
 
 interface McpApi {
-  lm: { registerMcpServerDefinitionProvider?: (id: string, provider: McpServerDefinitionProvider) => vscode.Disposable };
+  lm: {
+    registerMcpServerDefinitionProvider?: (id: string, provider: McpServerDefinitionProvider) => vscode.Disposable;
+  };
   McpHttpServerDefinition?: McpHttpServerDefinitionCtor;
 }
 
@@ -24,10 +31,13 @@ export const MCP_PROVIDER_ID = 'agrenting.relay';
 
 export function registerMcpProvider(connection: RelayConnection, log: (line: string) => void): vscode.Disposable {
   const api = vscode as unknown as McpApi;
-  const register = 'registerMcpServerDefinitionProvider' in vscode.lm ? api.lm.registerMcpServerDefinitionProvider : undefined;
+  const register =
+    'registerMcpServerDefinitionProvider' in vscode.lm ? api.lm.registerMcpServerDefinitionProvider : undefined;
   const Definition = api.McpHttpServerDefinition;
   if (!register || !Definition) {
-    log(`[extension] VS Code ${vscode.version} has no MCP server definition API (1.101+); Copilot agent mode will not list the relay by itself. Use 'Agrenting: Copy MCP Config for Agents' and paste it into .vscode/mcp.json instead.`);
+    log(
+      `[extension] VS Code ${vscode.version} has no MCP server definition API (1.101+); Copilot agent mode will not list the relay by itself. Use 'Agrenting: Copy MCP Config for Agents' and paste it into .vscode/mcp.json instead.`,
+    );
     return new vscode.Disposable(() => undefined);
   }
   const changed = new vscode.EventEmitter<void>();
@@ -47,7 +57,13 @@ export function registerMcpProvider(connection: RelayConnection, log: (line: str
       const info = readRelayFile(readSettings().stateDir);
       if (!info) return [];
       return Object.entries(info.workerTokens).map(
-        ([agent, token]) => new Definition(`Agrenting relay (${serverName(agent)})`, vscode.Uri.parse(mcpUrl(info.url)), { 'X-API-Key': token }, info.version),
+        ([agent, token]) =>
+          new Definition(
+            `Agrenting relay (${serverName(agent)})`,
+            vscode.Uri.parse(mcpUrl(info.url)),
+            { 'X-API-Key': token },
+            info.version,
+          ),
       );
     },
   };
@@ -57,7 +73,9 @@ export function registerMcpProvider(connection: RelayConnection, log: (line: str
     return vscode.Disposable.from(registration, changed, { dispose: off });
   } catch (e) {
     // Hosts between versions expose the function but refuse the registration; the rest of the extension must still work.
-    log(`[extension] VS Code ${vscode.version} refused the MCP server definition provider (${e instanceof Error ? e.message : String(e)}); use 'Agrenting: Copy MCP Config for Agents' instead.`);
+    log(
+      `[extension] VS Code ${vscode.version} refused the MCP server definition provider (${e instanceof Error ? e.message : String(e)}); use 'Agrenting: Copy MCP Config for Agents' instead.`,
+    );
     off();
     changed.dispose();
     return new vscode.Disposable(() => undefined);

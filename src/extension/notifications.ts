@@ -26,7 +26,11 @@ export class Notifier implements vscode.Disposable {
     const notices = diffNotices(this.previous, hirings, reviews);
     this.previous = snapshotOf(hirings, reviews);
     for (const n of notices) this.show(n);
-    void vscode.commands.executeCommand('setContext', 'agrenting.reviewsWaiting', reviews.some((s) => s.state === 'awaiting_review'));
+    void vscode.commands.executeCommand(
+      'setContext',
+      'agrenting.reviewsWaiting',
+      reviews.some((s) => s.state === 'awaiting_review'),
+    );
     this.checkDeadlines();
   }
 
@@ -42,11 +46,17 @@ export class Notifier implements vscode.Disposable {
     if (!allowed(n, readSettings().notificationLevel)) return;
     this.log(`notification: ${n.message}`);
     const titles = n.actions.map((a) => a.title);
-    const shown = n.severity === 'warning' ? vscode.window.showWarningMessage(n.message, ...titles) : vscode.window.showInformationMessage(n.message, ...titles);
+    const shown =
+      n.severity === 'warning'
+        ? vscode.window.showWarningMessage(n.message, ...titles)
+        : vscode.window.showInformationMessage(n.message, ...titles);
     void shown.then((picked) => {
       const action = n.actions.find((a) => a.title === picked);
       if (!action) return;
-      const arg = action.command === 'agrenting.openReview' || action.command === 'agrenting.approveSubmission' ? (n.submissionId ?? n.hiringId) : n.hiringId;
+      const arg =
+        action.command === 'agrenting.openReview' || action.command === 'agrenting.approveSubmission'
+          ? (n.submissionId ?? n.hiringId)
+          : n.hiringId;
       void vscode.commands.executeCommand(action.command, ...(arg ? [arg] : []));
     });
   }

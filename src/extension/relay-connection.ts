@@ -16,7 +16,6 @@ import type { RelayFile } from './relay-info';
 import { parseHiringViews, parseRelayStatus, parseSubmissions } from './view-models/parse';
 import type { ConnectionState } from './view-models/status-bar';
 
-
 export interface ConnectionOptions {
   /** Finds the live relay (relay.json + liveness), or undefined. */
   locate: () => Promise<RelayFile | undefined>;
@@ -44,7 +43,9 @@ export class RelayToolError extends Error {
 
 export class RelayNotConnectedError extends Error {
   constructor(detail?: string) {
-    super(`The Agrenting relay is not connected${detail ? ` (${detail})` : ''}. Run 'Agrenting: Start Relay', or see 'Agrenting: Show Relay Log'.`);
+    super(
+      `The Agrenting relay is not connected${detail ? ` (${detail})` : ''}. Run 'Agrenting: Start Relay', or see 'Agrenting: Show Relay Log'.`,
+    );
     this.name = 'RelayNotConnectedError';
   }
 }
@@ -111,7 +112,11 @@ export class RelayConnection {
 
   private async loop(): Promise<void> {
     // No jitter: one extension reconnects to one local relay, there is no crowd to spread.
-    const backoff = new Backoff({ baseMs: this.opts.minBackoffMs ?? 500, capMs: this.opts.maxBackoffMs ?? 10_000, jitter: 0 });
+    const backoff = new Backoff({
+      baseMs: this.opts.minBackoffMs ?? 500,
+      capMs: this.opts.maxBackoffMs ?? 10_000,
+      jitter: 0,
+    });
     while (!this.disposed) {
       try {
         await this.connectOnce();
@@ -139,10 +144,16 @@ export class RelayConnection {
     this.info = info;
     registerSecret(info.operatorToken);
     if (this.state !== 'reconnecting') this.setState('connecting');
-    const { Client, StreamableHTTPClientTransport, StreamableHTTPError, ResourceUpdatedNotificationSchema } = await loadMcpSdk();
+    const { Client, StreamableHTTPClientTransport, StreamableHTTPError, ResourceUpdatedNotificationSchema } =
+      await loadMcpSdk();
     const transport = new StreamableHTTPClientTransport(new URL(`${info.url.replace(/\/+$/, '')}/mcp`), {
       requestInit: { headers: { 'X-API-Key': info.operatorToken } },
-      reconnectionOptions: { initialReconnectionDelay: 500, maxReconnectionDelay: 5000, reconnectionDelayGrowFactor: 2, maxRetries: 3 },
+      reconnectionOptions: {
+        initialReconnectionDelay: 500,
+        maxReconnectionDelay: 5000,
+        reconnectionDelayGrowFactor: 2,
+        maxRetries: 3,
+      },
     });
     const client = new Client({ name: 'agrenting-vscode', version: this.opts.version }, { capabilities: {} });
     client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => this.scheduleRead(n.params.uri));
@@ -152,7 +163,9 @@ export class RelayConnection {
       await client.connect(transport);
     } catch (e) {
       if (e instanceof StreamableHTTPError && (e.code === 401 || e.code === 403)) {
-        throw new Error(`the relay refused the operator token from relay.json (${e.code}); another relay may own the port. Run 'Agrenting: Restart Relay'.`);
+        throw new Error(
+          `the relay refused the operator token from relay.json (${e.code}); another relay may own the port. Run 'Agrenting: Restart Relay'.`,
+        );
       }
       throw e;
     }
@@ -213,7 +226,9 @@ export class RelayConnection {
       uri,
       setTimeout(() => {
         this.pendingReads.delete(uri);
-        this.readOne(uri).catch((e: unknown) => this.opts.log.warn('reading a relay resource failed', { uri, error: e }));
+        this.readOne(uri).catch((e: unknown) =>
+          this.opts.log.warn('reading a relay resource failed', { uri, error: e }),
+        );
       }, 50),
     );
   }
@@ -241,11 +256,15 @@ export class RelayConnection {
     if (this.readSeq.get(uri) !== seq) return;
     if (uri === URI.hirings) {
       const r = parseHiringViews(raw);
-      if (r.errors.length) this.opts.log.warn('some hirings from the relay were unreadable', { errors: r.errors.join('; ') });
+      if (r.errors.length) {
+        this.opts.log.warn('some hirings from the relay were unreadable', { errors: r.errors.join('; ') });
+      }
       this.data = { ...this.data, hirings: r.items };
     } else if (uri === URI.reviewQueue) {
       const r = parseSubmissions(raw);
-      if (r.errors.length) this.opts.log.warn('some submissions from the relay were unreadable', { errors: r.errors.join('; ') });
+      if (r.errors.length) {
+        this.opts.log.warn('some submissions from the relay were unreadable', { errors: r.errors.join('; ') });
+      }
       this.data = { ...this.data, reviews: r.items };
     } else {
       const status = parseRelayStatus(raw);
@@ -268,14 +287,23 @@ export class RelayConnection {
    * Calls a relay tool and returns its JSON result. Throws RelayToolError with the
    * relay's sentence when the tool fails, RelayNotConnectedError when offline.
    */
-  async callTool<N extends RelayToolName>(name: N, args: RelayToolInput[N], onProgress?: (message: string) => void): Promise<unknown> {
+  async callTool<N extends RelayToolName>(
+    name: N,
+    args: RelayToolInput[N],
+    onProgress?: (message: string) => void,
+  ): Promise<unknown> {
     const c = this.client;
     if (!c || this.state !== 'connected') throw new RelayNotConnectedError(this.lastError);
     const { CallToolResultSchema } = await loadMcpSdk();
     const raw = await c.callTool({ name, arguments: args }, CallToolResultSchema, {
       timeout: this.opts.toolTimeoutMs ?? 120_000,
       resetTimeoutOnProgress: true,
-      ...(onProgress ? { onprogress: (p: { message?: string; progress: number; total?: number }) => onProgress(p.message ?? (p.total ? `${Math.round((100 * p.progress) / p.total)}%` : '')) } : {}),
+      ...(onProgress
+        ? {
+            onprogress: (p: { message?: string; progress: number; total?: number }) =>
+              onProgress(p.message ?? (p.total ? `${Math.round((100 * p.progress) / p.total)}%` : '')),
+          }
+        : {}),
     });
     const res = CallToolResultSchema.parse(raw);
     const text = res.content.map((c2) => (c2.type === 'text' ? c2.text : '')).join('\n');

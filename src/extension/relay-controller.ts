@@ -33,7 +33,9 @@ export class RelayController implements vscode.Disposable {
     this.followLog();
     // Remember the mode of a relay found running, so Stop then Start brings the same one back.
     this.offState = connection.onState(() => {
-      if (connection.state === 'connected' && !this.context.globalState.get<RelayMode>(MODE_KEY)) void this.setMode(this.mode);
+      if (connection.state === 'connected' && !this.context.globalState.get<RelayMode>(MODE_KEY)) {
+        void this.setMode(this.mode);
+      }
     });
   }
 
@@ -108,7 +110,9 @@ export class RelayController implements vscode.Disposable {
   async restart(mode: RelayMode = this.mode): Promise<void> {
     // Refuse before stopping: a restart that cannot start would leave no relay at all.
     if (mode === 'live' && !(await this.keys.get())) {
-      throw new LaunchError("No agent key is set. Run 'Agrenting: Set Agent Key' or 'Agrenting: Register Agent', or try 'Agrenting: Use Sandbox'.");
+      throw new LaunchError(
+        "No agent key is set. Run 'Agrenting: Set Agent Key' or 'Agrenting: Register Agent', or try 'Agrenting: Use Sandbox'.",
+      );
     }
     await this.stop();
     await this.start(mode);
@@ -118,9 +122,11 @@ export class RelayController implements vscode.Disposable {
   report(e: unknown, step: string): void {
     const err = safeError(e);
     this.output.appendLine(`[extension] could not ${step} the relay: ${err.message}`);
-    void vscode.window.showErrorMessage(`Agrenting: could not ${step} the relay. ${err.message.split('\n')[0]}`, 'Show Relay Log').then((pick) => {
-      if (pick) this.output.show(true);
-    });
+    void vscode.window
+      .showErrorMessage(`Agrenting: could not ${step} the relay. ${err.message.split('\n')[0]}`, 'Show Relay Log')
+      .then((pick) => {
+        if (pick) this.output.show(true);
+      });
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {

@@ -18,7 +18,11 @@ export function pidAlive(pid: number): boolean {
 /** True when anything HTTP answers at <url>/mcp (401, 405 and 400 all count). */
 export async function mcpAnswers(url: string, timeoutMs = 2000): Promise<boolean> {
   try {
-    const res = await fetch(`${url.replace(/\/+$/, '')}/mcp`, { method: 'GET', signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json, text/event-stream' } });
+    const res = await fetch(`${url.replace(/\/+$/, '')}/mcp`, {
+      method: 'GET',
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: { accept: 'application/json, text/event-stream' },
+    });
     await res.body?.cancel().catch(() => undefined);
     return true;
   } catch {

@@ -40,18 +40,39 @@ export class LaunchError extends Error {
 export function launchPlan(input: LaunchInput): LaunchPlan {
   const { settings } = input;
   if (input.mode === 'live' && !input.agentKey) {
-    throw new LaunchError("No agent key is set. Run 'Agrenting: Set Agent Key' or 'Agrenting: Register Agent', or try 'Agrenting: Use Sandbox'.");
+    throw new LaunchError(
+      "No agent key is set. Run 'Agrenting: Set Agent Key' or 'Agrenting: Register Agent', or try 'Agrenting: Use Sandbox'.",
+    );
   }
   const configPath = join(settings.stateDir, LAUNCH_CONFIG_NAME);
   const config = {
     agents: [{ name: 'default', apiKeyEnv: 'AGRENTING_API_KEY' }],
     workspaceRoot: settings.workspaceFolder,
   };
-  const args = [input.relayScript, '--state-dir', settings.stateDir, '--listen', settings.address, '--review', settings.reviewRequired ? 'required' : 'off', '--upstream', settings.baseUrl, '--config', configPath];
+  const args = [
+    input.relayScript,
+    '--state-dir',
+    settings.stateDir,
+    '--listen',
+    settings.address,
+    '--review',
+    settings.reviewRequired ? 'required' : 'off',
+    '--upstream',
+    settings.baseUrl,
+    '--config',
+    configPath,
+  ];
   if (input.mode === 'sandbox') args.push('--sandbox', '--demo');
   const env: NodeJS.ProcessEnv = { ...input.baseEnv };
   // Never pass on keys or tokens the extension host happened to inherit.
-  for (const k of ['AGRENTING_API_KEY', 'AGRENTING_RELAY_TOKEN', 'AGRENTING_RELAY_OPERATOR_TOKEN', 'AGRENTING_STATE_DIR']) delete env[k];
+  for (const k of [
+    'AGRENTING_API_KEY',
+    'AGRENTING_RELAY_TOKEN',
+    'AGRENTING_RELAY_OPERATOR_TOKEN',
+    'AGRENTING_STATE_DIR',
+  ]) {
+    delete env[k];
+  }
   env.ELECTRON_RUN_AS_NODE = '1';
   env.AGRENTING_BASE_URL = settings.baseUrl;
   if (input.mode === 'live' && input.agentKey) env.AGRENTING_API_KEY = input.agentKey;

@@ -54,9 +54,14 @@ export class RelayProcess {
     const lockPath = join(stateDir, LOCK);
     if (!this.takeLock(lockPath)) {
       this.opts.log.info('another window is starting the relay; waiting for it');
-      const other = await waitForRelay(stateDir, { deadlineMs: this.opts.startTimeoutMs ?? 30_000, intervalMs: this.opts.pollMs });
+      const other = await waitForRelay(stateDir, {
+        deadlineMs: this.opts.startTimeoutMs ?? 30_000,
+        intervalMs: this.opts.pollMs,
+      });
       if (other) return other;
-      throw new RelayStartError(`Another VS Code window started the relay but it did not come up. See ${join(stateDir, 'relay.log')}.`);
+      throw new RelayStartError(
+        `Another VS Code window started the relay but it did not come up. See ${join(stateDir, 'relay.log')}.`,
+      );
     }
     try {
       return await this.spawnRelay(input);
@@ -90,18 +95,37 @@ export class RelayProcess {
     const logFd = openSync(plan.consoleFile, 'w', 0o600);
     let exited: Error | undefined;
     try {
-      this.opts.log.info('starting the relay', { mode: input.mode, stateDir: input.settings.stateDir, listen: input.settings.address });
-      const child = spawn(plan.command, plan.args, { detached: true, stdio: ['ignore', logFd, logFd], env: plan.env, windowsHide: true });
+      this.opts.log.info('starting the relay', {
+        mode: input.mode,
+        stateDir: input.settings.stateDir,
+        listen: input.settings.address,
+      });
+      const child = spawn(plan.command, plan.args, {
+        detached: true,
+        stdio: ['ignore', logFd, logFd],
+        env: plan.env,
+        windowsHide: true,
+      });
       child.on('error', (e) => {
         exited = new RelayStartError(`Could not start the relay (${plan.command}): ${redact(e.message)}.`);
       });
       child.on('exit', (code, signal) => {
         const tail = logExcerpt(plan.consoleFile) || logExcerpt(plan.logFile);
-        exited = new RelayStartError(`The relay exited at once (${signal ?? `code ${code}`}).${tail ? ` It said:\n${tail}` : ` See ${plan.logFile}.`}`);
+        exited = new RelayStartError(
+          `The relay exited at once (${signal ?? `code ${code}`}).${tail ? ` It said:\n${tail}` : ` See ${plan.logFile}.`}`,
+        );
       });
       child.unref();
-      const info = await waitForRelay(input.settings.stateDir, { deadlineMs: this.opts.startTimeoutMs ?? 30_000, intervalMs: this.opts.pollMs, abort: () => exited });
-      if (!info) throw new RelayStartError(`The relay did not answer within ${Math.round((this.opts.startTimeoutMs ?? 30_000) / 1000)} s. See ${plan.logFile}.`);
+      const info = await waitForRelay(input.settings.stateDir, {
+        deadlineMs: this.opts.startTimeoutMs ?? 30_000,
+        intervalMs: this.opts.pollMs,
+        abort: () => exited,
+      });
+      if (!info) {
+        throw new RelayStartError(
+          `The relay did not answer within ${Math.round((this.opts.startTimeoutMs ?? 30_000) / 1000)} s. See ${plan.logFile}.`,
+        );
+      }
       child.removeAllListeners('exit');
       this.opts.log.info('relay is up', { url: info.url, pid: info.pid });
       return info;
@@ -122,7 +146,9 @@ export class RelayProcess {
       throw new RelayStartError(`Could not stop the relay (pid ${info.pid}): ${(e as Error).message}.`);
     }
     if (!(await waitForExit(info.pid, this.opts.stopTimeoutMs ?? 15_000, this.opts.pollMs))) {
-      throw new RelayStartError(`The relay (pid ${info.pid}) did not stop within ${Math.round((this.opts.stopTimeoutMs ?? 15_000) / 1000)} s; it may be finishing a delivery. Try again, or end the process yourself.`);
+      throw new RelayStartError(
+        `The relay (pid ${info.pid}) did not stop within ${Math.round((this.opts.stopTimeoutMs ?? 15_000) / 1000)} s; it may be finishing a delivery. Try again, or end the process yourself.`,
+      );
     }
     return true;
   }

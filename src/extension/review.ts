@@ -18,7 +18,11 @@ export const REVIEW_SCHEME = 'agrenting-review';
 export const GIT_SCHEME = 'agrenting-git';
 
 async function git(dir: string, args: string[]): Promise<string> {
-  const { stdout } = await run('git', args, { cwd: dir, maxBuffer: 32 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });
+  const { stdout } = await run('git', args, {
+    cwd: dir,
+    maxBuffer: 32 * 1024 * 1024,
+    env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+  });
   return stdout;
 }
 
@@ -58,7 +62,9 @@ export class ReviewViewer implements vscode.Disposable {
       vscode.workspace.registerTextDocumentContentProvider(GIT_SCHEME, gitProvider),
     );
     const off = connection.onData(() => {
-      for (const doc of vscode.workspace.textDocuments) if (doc.uri.scheme === REVIEW_SCHEME) this.changed.fire(doc.uri);
+      for (const doc of vscode.workspace.textDocuments) {
+        if (doc.uri.scheme === REVIEW_SCHEME) this.changed.fire(doc.uri);
+      }
     });
     this.disposables.push({ dispose: off });
   }
@@ -66,7 +72,9 @@ export class ReviewViewer implements vscode.Disposable {
   private reviewText(uri: vscode.Uri): string {
     const id = uri.path.replace(/^\/(Review-)?/, '').replace(/\.md$/, '');
     const s = this.connection.data.reviews.find((x) => x.id === id);
-    if (!s) return `# Submission ${id}\n\nThis submission is no longer waiting for review (approved, rejected or delivered).\n`;
+    if (!s) {
+      return `# Submission ${id}\n\nThis submission is no longer waiting for review (approved, rejected or delivered).\n`;
+    }
     return reviewDocument(s, this.viewOf(s));
   }
 
@@ -81,11 +89,17 @@ export class ReviewViewer implements vscode.Disposable {
     if (s.kind === 'result' && view && view.hiring.delivery_mode === 'push' && ws) {
       await this.openChanges(s, view, ws);
     } else {
-      const doc = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: REVIEW_SCHEME, path: `/Review-${s.id}.md` }));
+      const doc = await vscode.workspace.openTextDocument(
+        vscode.Uri.from({ scheme: REVIEW_SCHEME, path: `/Review-${s.id}.md` }),
+      );
       await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
       await vscode.window.showTextDocument(doc, { preview: true });
     }
-    const pick = await vscode.window.showInformationMessage(`Review the ${submissionWhat(s)}, then approve it for the client or reject it with feedback.`, 'Approve', 'Reject…');
+    const pick = await vscode.window.showInformationMessage(
+      `Review the ${submissionWhat(s)}, then approve it for the client or reject it with feedback.`,
+      'Approve',
+      'Reject…',
+    );
     if (pick === 'Approve') await vscode.commands.executeCommand('agrenting.approveSubmission', s.id);
     if (pick === 'Reject…') await vscode.commands.executeCommand('agrenting.rejectSubmission', s.id);
   }
@@ -94,7 +108,9 @@ export class ReviewViewer implements vscode.Disposable {
     const files = await changedFiles(ws);
     const title = `Review: ${taskTitle(view.hiring, 50)} (${ws.branch} vs ${ws.baseBranch || ws.baseSha.slice(0, 7)})`;
     if (files.length === 0) {
-      void vscode.window.showWarningMessage(`The branch ${ws.branch} has no changes against its base; the agent may not have written anything yet.`);
+      void vscode.window.showWarningMessage(
+        `The branch ${ws.branch} has no changes against its base; the agent may not have written anything yet.`,
+      );
       return;
     }
     const empty = (p: string) => gitUri(ws.dir, '', p);
@@ -109,7 +125,9 @@ export class ReviewViewer implements vscode.Disposable {
     } catch {
       // Older hosts without the multi-file diff: one diff editor per file.
       for (const [i, [, original, modified]] of entries.slice(0, 10).entries()) {
-        await vscode.commands.executeCommand('vscode.diff', original, modified, `${changeLabel(files[i])} (${s.id})`, { preview: false });
+        await vscode.commands.executeCommand('vscode.diff', original, modified, `${changeLabel(files[i])} (${s.id})`, {
+          preview: false,
+        });
       }
     }
   }

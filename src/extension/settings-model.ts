@@ -38,7 +38,8 @@ export function expandHome(path: string, home = homedir()): string {
 
 const str = (v: unknown, d: string) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : d);
 const bool = (v: unknown, d: boolean) => (typeof v === 'boolean' ? v : d);
-const oneOf = <T extends string>(v: unknown, options: readonly T[], d: T): T => (typeof v === 'string' && (options as readonly string[]).includes(v) ? (v as T) : d);
+const oneOf = <T extends string>(v: unknown, options: readonly T[], d: T): T =>
+  typeof v === 'string' && (options as readonly string[]).includes(v) ? (v as T) : d;
 
 export function normalizeSettings(raw: Record<keyof ExtensionSettings, unknown>, home = homedir()): ExtensionSettings {
   return {

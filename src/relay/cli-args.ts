@@ -22,7 +22,6 @@ Options:
   --sandbox             start an embedded local marketplace and connect to it
   --demo                with --sandbox: post sample hirings and work them, live status
   --log-level LEVEL     debug | info | warn | error (default info)
-  --version             print the version and exit
   -h, --help            this text
 
 One agent from the environment: AGRENTING_API_KEY (and AGRENTING_BASE_URL).
@@ -39,7 +38,6 @@ in the config file, or the same array as JSON in AGRENTING_RELAY_RUNNERS (see th
 
 export interface ParsedArgs {
   help: boolean;
-  version: boolean;
   upstream?: string;
   listen?: string;
   review?: string;
@@ -59,7 +57,6 @@ export function parseRelayArgs(argv: string[]): ParsedArgs {
       strict: true,
       options: {
         help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
         upstream: { type: 'string' },
         listen: { type: 'string' },
         review: { type: 'string' },
@@ -70,10 +67,11 @@ export function parseRelayArgs(argv: string[]): ParsedArgs {
         'log-level': { type: 'string' },
       },
     });
-    if (positionals.length > 0) throw new ConfigError(`Unexpected argument "${positionals[0]}". Run agrenting-relay --help.`);
+    if (positionals.length > 0) {
+      throw new ConfigError(`Unexpected argument "${positionals[0]}". Run agrenting-relay --help.`);
+    }
     return {
       help: values.help ?? false,
-      version: values.version ?? false,
       upstream: values.upstream,
       listen: values.listen,
       review: values.review,

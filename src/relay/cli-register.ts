@@ -72,16 +72,26 @@ export function parseRegisterArgs(argv: string[]): RegisterArgs | 'help' {
     throw new ConfigError(`${(e as Error).message}. Run agrenting-relay register --help.`);
   }
   if (values.help) return 'help';
-  if (!values['user-token-env']) throw new ConfigError('register needs --user-token-env VAR: the environment variable that holds your ap_... user token.');
+  if (!values['user-token-env']) {
+    throw new ConfigError(
+      'register needs --user-token-env VAR: the environment variable that holds your ap_... user token.',
+    );
+  }
   if (!values.name) throw new ConfigError('register needs --name NAME for the new agent.');
   if (!values.bridge && (values['callback-url'] || values['worker-matrix-id'])) {
     throw new ConfigError('--callback-url and --worker-matrix-id only apply with --bridge.');
   }
-  if (values.bridge && !values['callback-url']) throw new ConfigError('--bridge needs --callback-url URL (where Agrenting posts hirings).');
-  if (!values['key-file'] && !values['key-env-file'] && !values['print-key']) {
-    throw new ConfigError('Say where the agent key goes: --key-file FILE or --key-env-file FILE (recommended), or --print-key. The platform shows it only once.');
+  if (values.bridge && !values['callback-url']) {
+    throw new ConfigError('--bridge needs --callback-url URL (where Agrenting posts hirings).');
   }
-  if (values['key-file'] && values['key-env-file']) throw new ConfigError('Give either --key-file or --key-env-file, not both.');
+  if (!values['key-file'] && !values['key-env-file'] && !values['print-key']) {
+    throw new ConfigError(
+      'Say where the agent key goes: --key-file FILE or --key-env-file FILE (recommended), or --print-key. The platform shows it only once.',
+    );
+  }
+  if (values['key-file'] && values['key-env-file']) {
+    throw new ConfigError('Give either --key-file or --key-env-file, not both.');
+  }
   return {
     userTokenEnv: values['user-token-env'],
     name: values.name,
@@ -110,7 +120,11 @@ export async function runRegister(
     return 0;
   }
   const token = env[args.userTokenEnv]?.trim();
-  if (!token) throw new ConfigError(`The environment variable ${args.userTokenEnv} is not set; put your ap_... user token in it.`);
+  if (!token) {
+    throw new ConfigError(
+      `The environment variable ${args.userTokenEnv} is not set; put your ap_... user token in it.`,
+    );
+  }
   registerSecret(token);
   const baseUrl = (args.upstream ?? env.AGRENTING_BASE_URL?.trim() ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
   let agent;
@@ -146,7 +160,9 @@ export async function runRegister(
     where.push(`key stored as AGRENTING_API_KEY in ${path}`);
     if (agent.webhookSecret) {
       await storeAgentKey(agent.webhookSecret, { kind: 'env-file', path, variable: 'AGRENTING_WEBHOOK_SECRET' });
-      where.push(`webhook secret stored as AGRENTING_WEBHOOK_SECRET in ${path} (use "webhookSecretEnv" in the bridge config)`);
+      where.push(
+        `webhook secret stored as AGRENTING_WEBHOOK_SECRET in ${path} (use "webhookSecretEnv" in the bridge config)`,
+      );
     }
   }
   out(`Registered agent "${args.name}" on ${baseUrl}: id ${agent.id}${args.bridge ? ' (webhook delivery)' : ''}\n`);

@@ -6,17 +6,17 @@ import { join } from 'node:path';
 import { safeError } from '../shared/redact';
 import type { Logger } from '../shared/log';
 import { startSandbox, type Sandbox } from '../sandbox';
-import { ConfigError, USAGE, loadConfig, parseRelayArgs, type RelayConfig } from './config';
+import { ConfigError, USAGE, loadConfig, type RelayConfig } from './config';
 import { openRelayLog, type RelayLogging } from './core/log-file';
 import { demoRunner, startDemoHirer, startDemoReviewer, type DemoHandle } from './demo';
 import { relayFilePath } from './relay-file';
 import { startRelay, type Relay, type RelayAgent } from './relay';
+import { RELAY_VERSION } from '../shared/version';
 import { runRegister } from './cli-register';
 import { runDemoAgent } from './runners/demo-agent';
 import { startStatusView, type StatusView } from './status-view';
 import type { RunnerConfigInput } from './runners/config';
 import type { Caller } from './types';
-import { RELAY_VERSION } from './version';
 
 const SANDBOX_AGENT = 'sandbox';
 const DEMO_AUTO_REVIEW = 'AGRENTING_DEMO_AUTO_REVIEW';
@@ -76,17 +76,17 @@ function listenForKeys(relay: Relay, log: Logger, quit: () => void): void {
     if (k === 'q' || k === '\u0003') return quit();
     const oldest = relay.reviewQueue(OPERATOR)[0];
     if (!oldest || (k !== 'a' && k !== 'r')) return;
-    const decided = k === 'a' ? relay.approve(OPERATOR, oldest.id) : relay.reject(OPERATOR, oldest.id, 'Demo review: please add a unit test for the empty input.');
-    decided.catch((e: unknown) => log.warn('the review decision failed', { submission: oldest.id, error: safeError(e).message }));
+    const decided =
+      k === 'a'
+        ? relay.approve(OPERATOR, oldest.id)
+        : relay.reject(OPERATOR, oldest.id, 'Demo review: please add a unit test for the empty input.');
+    decided.catch((e: unknown) =>
+      log.warn('the review decision failed', { submission: oldest.id, error: safeError(e).message }),
+    );
   });
 }
 
 async function run(argv: string[]): Promise<number> {
-  // Before the configuration, which wants an agent key: --version answers on any host.
-  if (parseRelayArgs(argv).version) {
-    process.stdout.write(`${RELAY_VERSION}\n`);
-    return 0;
-  }
   const cfg = loadConfig(argv);
   if (cfg.help) {
     process.stdout.write(USAGE);
@@ -142,7 +142,9 @@ async function run(argv: string[]): Promise<number> {
       });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        throw new ConfigError(`${cfg.listen.host}:${cfg.listen.port} is already in use (is another relay running?). Stop it, or pass --listen 127.0.0.1:<other port>.`);
+        throw new ConfigError(
+          `${cfg.listen.host}:${cfg.listen.port} is already in use (is another relay running?). Stop it, or pass --listen 127.0.0.1:<other port>.`,
+        );
       }
       throw e;
     }
@@ -154,7 +156,9 @@ async function run(argv: string[]): Promise<number> {
     }
     const interactive = useView && tty && process.stdin.isTTY === true;
     // Nobody at the keys (a, r) and asked for it: the demo reviews by itself, rejecting once with feedback.
-    if (cfg.demo && process.env[DEMO_AUTO_REVIEW] === '1') live.demos.push(startDemoReviewer({ core: relay, logger: log.child('demo') }));
+    if (cfg.demo && process.env[DEMO_AUTO_REVIEW] === '1') {
+      live.demos.push(startDemoReviewer({ core: relay, logger: log.child('demo') }));
+    }
     if (interactive) listenForKeys(relay, log, () => onSignal('SIGINT'));
     if (useView) {
       const logging = live.logging;
@@ -168,7 +172,9 @@ async function run(argv: string[]): Promise<number> {
           reviews: relay.reviewQueue({ role: 'operator', name: 'status' }),
           recent: tty ? logging.recent() : [],
           demo: live.demos.map((d) => d.describe()).join('; ') || undefined,
-          keys: interactive ? 'keys: a approve the oldest review · r reject it with feedback (the agent redoes it) · q quit' : undefined,
+          keys: interactive
+            ? 'keys: a approve the oldest review · r reject it with feedback (the agent redoes it) · q quit'
+            : undefined,
         }),
       });
       relay.subscribe(() => live.view?.refresh());
@@ -185,6 +191,10 @@ async function run(argv: string[]): Promise<number> {
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   try {
+    if (argv[0] === '--version' || argv[0] === '-v') {
+      process.stdout.write(`${RELAY_VERSION}\n`);
+      return;
+    }
     if (argv[0] === 'demo-agent') {
       process.exitCode = await runDemoAgent();
       return;

@@ -46,7 +46,9 @@ export function checkUrl(text: string, where: string): string {
   try {
     const u = new URL(text);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('not http');
-    if (u.username || u.password) throw new ConfigError(`${where}: put no credentials in the URL; use an API key setting.`);
+    if (u.username || u.password) {
+      throw new ConfigError(`${where}: put no credentials in the URL; use an API key setting.`);
+    }
     return text.replace(/\/+$/, '');
   } catch (e) {
     if (e instanceof ConfigError) throw e;
@@ -65,7 +67,9 @@ export function readConfigFile(path: string): FileSettings {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ConfigError(`Cannot read the config file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
+    throw new ConfigError(
+      `Cannot read the config file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
+    );
   }
   let raw: unknown;
   try {
@@ -83,7 +87,9 @@ function readKeyFile(path: string, where: string): string {
   try {
     key = readFileSync(path, 'utf8').trim();
   } catch (e) {
-    throw new ConfigError(`${where}: cannot read the key file ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}.`);
+    throw new ConfigError(
+      `${where}: cannot read the key file ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}.`,
+    );
   }
   if (!key) throw new ConfigError(`${where}: the key file ${path} is empty.`);
   return key;
@@ -91,14 +97,20 @@ function readKeyFile(path: string, where: string): string {
 
 export function agentsFromFile(settings: FileSettings, env: NodeJS.ProcessEnv, defaultBaseUrl: string): AgentConfig[] {
   const entries = settings.data.agents ?? [];
-  if (entries.length === 0) throw new ConfigError(`The config file ${settings.file} names no agents; add "agents": [{ "name": ..., "apiKeyEnv": ... }].`);
+  if (entries.length === 0) {
+    throw new ConfigError(
+      `The config file ${settings.file} names no agents; add "agents": [{ "name": ..., "apiKeyEnv": ... }].`,
+    );
+  }
   const seen = new Set<string>();
   return entries.map((raw, i) => {
     const where = `${settings.file}: agents[${i}]`;
     if (raw && typeof raw === 'object') {
       const literal = LITERAL_KEY_FIELDS.find((f) => f in raw);
       if (literal) {
-        throw new ConfigError(`${where}: "${literal}" holds a key in the file, which is refused. Name an environment variable with "apiKeyEnv" or a file with "apiKeyFile" instead.`);
+        throw new ConfigError(
+          `${where}: "${literal}" holds a key in the file, which is refused. Name an environment variable with "apiKeyEnv" or a file with "apiKeyFile" instead.`,
+        );
       }
     }
     const r = AgentEntry.safeParse(raw);
@@ -107,7 +119,9 @@ export function agentsFromFile(settings: FileSettings, env: NodeJS.ProcessEnv, d
     if (seen.has(a.name)) throw new ConfigError(`${where}: the agent name "${a.name}" is used twice.`);
     seen.add(a.name);
     let apiKey: string;
-    if (a.apiKeyEnv && a.apiKeyFile) throw new ConfigError(`${where}: give either "apiKeyEnv" or "apiKeyFile", not both.`);
+    if (a.apiKeyEnv && a.apiKeyFile) {
+      throw new ConfigError(`${where}: give either "apiKeyEnv" or "apiKeyFile", not both.`);
+    }
     if (a.apiKeyEnv) {
       const v = env[a.apiKeyEnv]?.trim();
       if (!v) throw new ConfigError(`${where} ("${a.name}"): the environment variable ${a.apiKeyEnv} is not set.`);
@@ -116,7 +130,9 @@ export function agentsFromFile(settings: FileSettings, env: NodeJS.ProcessEnv, d
       const p = isAbsolute(a.apiKeyFile) ? a.apiKeyFile : resolve(settings.file, '..', a.apiKeyFile);
       apiKey = readKeyFile(p, `${where} ("${a.name}")`);
     } else {
-      throw new ConfigError(`${where} ("${a.name}"): say where the key is, with "apiKeyEnv" (an environment variable) or "apiKeyFile".`);
+      throw new ConfigError(
+        `${where} ("${a.name}"): say where the key is, with "apiKeyEnv" (an environment variable) or "apiKeyFile".`,
+      );
     }
     registerSecret(apiKey);
     return { name: a.name, baseUrl: a.baseUrl ? checkUrl(a.baseUrl, where) : defaultBaseUrl, apiKey };

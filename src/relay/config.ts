@@ -90,8 +90,22 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     [env.AGRENTING_BASE_URL?.trim(), 'AGRENTING_BASE_URL'],
   ];
   const baseUrl = setting(upstream, checkUrl, DEFAULT_BASE_URL);
-  const listen = setting([[args.listen, '--listen'], [file?.listen, fromFile]], parseListen, { host: DEFAULT_HOST, port: DEFAULT_PORT });
-  const review = setting([[args.review, '--review'], [file?.review, fromFile]], parseReview, 'required');
+  const listen = setting(
+    [
+      [args.listen, '--listen'],
+      [file?.listen, fromFile],
+    ],
+    parseListen,
+    { host: DEFAULT_HOST, port: DEFAULT_PORT },
+  );
+  const review = setting(
+    [
+      [args.review, '--review'],
+      [file?.review, fromFile],
+    ],
+    parseReview,
+    'required',
+  );
   const logLevels: Source[] = [
     [args.logLevel, '--log-level'],
     [file?.logLevel, fromFile],
@@ -101,9 +115,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const sandbox = args.sandbox || args.demo;
   // The embedded sandbox forgets its hirings on exit: keep its relay state apart from real agents'.
   const stateDir = resolve(
-    args.stateDir ?? file?.stateDir ?? (sandbox && !env.AGRENTING_STATE_DIR?.trim() ? join(defaultStateDir(env), 'sandbox') : defaultStateDir(env)),
+    args.stateDir ??
+      file?.stateDir ??
+      (sandbox && !env.AGRENTING_STATE_DIR?.trim() ? join(defaultStateDir(env), 'sandbox') : defaultStateDir(env)),
   );
-  const workspaceRoot = settings && file?.workspaceRoot ? resolve(settings.file, '..', file.workspaceRoot) : join(stateDir, 'workspaces');
+  const workspaceRoot =
+    settings && file?.workspaceRoot ? resolve(settings.file, '..', file.workspaceRoot) : join(stateDir, 'workspaces');
 
   let agents: AgentConfig[] = [];
   if (!args.help && !sandbox) {
@@ -112,7 +129,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     } else {
       const key = env.AGRENTING_API_KEY?.trim();
       if (!key) {
-        throw new ConfigError('No agent is configured. Set AGRENTING_API_KEY to your agent key, pass --config FILE for several agents, or try --sandbox.');
+        throw new ConfigError(
+          'No agent is configured. Set AGRENTING_API_KEY to your agent key, pass --config FILE for several agents, or try --sandbox.',
+        );
       }
       registerSecret(key);
       agents = [{ name: DEFAULT_AGENT_NAME, baseUrl, apiKey: key }];
@@ -121,7 +140,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
 
   let runners: RunnerConfig[];
   try {
-    runners = parseRunners(file?.runners, env, fromFile || 'config file', settings ? resolve(settings.file, '..') : process.cwd());
+    runners = parseRunners(
+      file?.runners,
+      env,
+      fromFile || 'config file',
+      settings ? resolve(settings.file, '..') : process.cwd(),
+    );
   } catch (e) {
     if (e instanceof RunnerConfigError) throw new ConfigError(e.message);
     throw e;

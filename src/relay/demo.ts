@@ -25,28 +25,33 @@ export const DEMO_TASKS: readonly DemoTask[] = [
   {
     mode: 'push',
     price: '40.00',
-    description: 'Add a GitHub Actions workflow that runs `npm test` on pushes and pull requests (Node 20), and a status badge in README.md.',
+    description:
+      'Add a GitHub Actions workflow that runs `npm test` on pushes and pull requests (Node 20), and a status badge in README.md.',
     clientMessage: 'Please keep the workflow minimal.',
   },
   {
     mode: 'output',
     price: '25.00',
-    description: 'Review this SQL for injection risks and rewrite it with parameters: SELECT * FROM users WHERE email = \'" + email + "\'',
+    description:
+      'Review this SQL for injection risks and rewrite it with parameters: SELECT * FROM users WHERE email = \'" + email + "\'',
   },
   {
     mode: 'push',
     price: '30.00',
-    description: 'Fix the off-by-one error in src/paginate.js: the last page is never returned when the total is a multiple of the page size.',
+    description:
+      'Fix the off-by-one error in src/paginate.js: the last page is never returned when the total is a multiple of the page size.',
   },
   {
     mode: 'output',
     price: '20.00',
-    description: 'Explain and fix a Python `RecursionError` in a recursive directory walker; return a version that uses an explicit stack.',
+    description:
+      'Explain and fix a Python `RecursionError` in a recursive directory walker; return a version that uses an explicit stack.',
   },
   {
     mode: 'push',
     price: '35.00',
-    description: 'Add a `--dry-run` flag to the CLI in bin/cli.js that prints the actions without executing them. Document it in README.md.',
+    description:
+      'Add a `--dry-run` flag to the CLI in bin/cli.js that prints the actions without executing them. Document it in README.md.',
   },
 ];
 
@@ -108,7 +113,10 @@ export function startDemoHirer(opts: DemoHirerOptions): DemoHandle {
       stopped = true;
       if (timer) clearTimeout(timer);
     },
-    describe: () => (posted >= total ? `hirer posted all ${total} sample hirings` : `hirer posted ${posted} of ${total} sample hirings`),
+    describe: () =>
+      posted >= total
+        ? `hirer posted all ${total} sample hirings`
+        : `hirer posted ${posted} of ${total} sample hirings`,
   };
 }
 
@@ -153,10 +161,14 @@ export function startDemoReviewer(opts: DemoReviewerOptions): DemoHandle {
       deciding.add(s.id);
       const h = opts.core.getHiring(caller, s.hiringId);
       const first = !h.relayMessages.some((m) => m.from === 'review');
-      const decided = first ? opts.core.reject(caller, s.id, opts.feedback ?? DEMO_FEEDBACK) : opts.core.approve(caller, s.id);
+      const decided = first
+        ? opts.core.reject(caller, s.id, opts.feedback ?? DEMO_FEEDBACK)
+        : opts.core.approve(caller, s.id);
       decided
         .then(() => (first ? rejected++ : approved++))
-        .catch((e: unknown) => opts.logger.warn('the demo review decision failed', { submission: s.id, error: (e as Error).message }));
+        .catch((e: unknown) =>
+          opts.logger.warn('the demo review decision failed', { submission: s.id, error: (e as Error).message }),
+        );
     }
   };
   const unsubscribe = opts.core.subscribe((e) => {

@@ -1,7 +1,19 @@
 // The relay's public surface: the composition (startRelay), its settings, and
 // relay.json for clients (the VS Code extension imports readRelayFile from here).
 export { startRelay, type Relay, type RelayAgent, type RelayOptions } from './relay';
-export { loadConfig, parseRelayArgs, ConfigError, USAGE, DEFAULT_BASE_URL, DEFAULT_HOST, DEFAULT_PORT, defaultStateDir, type RelayConfig, type AgentConfig, type ReviewMode } from './config';
+export {
+  loadConfig,
+  parseRelayArgs,
+  ConfigError,
+  USAGE,
+  DEFAULT_BASE_URL,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  defaultStateDir,
+  type RelayConfig,
+  type AgentConfig,
+  type ReviewMode,
+} from './config';
 export {
   readRelayFile,
   writeRelayFile,
@@ -15,5 +27,5 @@ export {
 } from './relay-file';
 export { renderStatus, summaryLine, startStatusView, type StatusSnapshot, type StatusView } from './status-view';
 export { startDemoHirer, startDemoReviewer, demoRunner, DEMO_TASKS, type DemoTask, type DemoHandle } from './demo';
-export { RELAY_VERSION } from './version';
+export { RELAY_VERSION } from '../shared/version';
 export * from './types';

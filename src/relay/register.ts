@@ -64,11 +64,15 @@ export function registrationBody(o: RegisterAgentOptions): { agent: Record<strin
   const metadata: Record<string, unknown> = {};
   if (o.workerMatrixId) metadata.worker_matrix_id = o.workerMatrixId;
   if (o.mode === 'bridge') {
-    if (!o.callbackUrl) throw new RegistrationError('Bridge mode needs the webhook URL (callbackUrl) the platform will POST hirings to.');
+    if (!o.callbackUrl) {
+      throw new RegistrationError('Bridge mode needs the webhook URL (callbackUrl) the platform will POST hirings to.');
+    }
     metadata.callback_url = o.callbackUrl;
     if (o.callbackAuthHeader) {
       if (!/^[A-Za-z0-9-]+:\s*\S/.test(o.callbackAuthHeader)) {
-        throw new RegistrationError('callbackAuthHeader must look like "Name: value", e.g. "Authorization: ApiKey <key>".');
+        throw new RegistrationError(
+          'callbackAuthHeader must look like "Name: value", e.g. "Authorization: ApiKey <key>".',
+        );
       }
       metadata.callback_auth_header = o.callbackAuthHeader;
     }
@@ -91,7 +95,14 @@ export function registrationBody(o: RegisterAgentOptions): { agent: Record<strin
 export async function registerAgent(o: RegisterAgentOptions): Promise<RegisteredAgent> {
   registerSecret(o.userToken);
   registerSecret(o.webhookSecret);
-  if (o.callbackAuthHeader) registerSecret(o.callbackAuthHeader.slice(o.callbackAuthHeader.indexOf(':') + 1).trim().replace(/^(ApiKey|Bearer)\s+/i, ''));
+  if (o.callbackAuthHeader) {
+    registerSecret(
+      o.callbackAuthHeader
+        .slice(o.callbackAuthHeader.indexOf(':') + 1)
+        .trim()
+        .replace(/^(ApiKey|Bearer)\s+/i, ''),
+    );
+  }
   if (!o.name.trim()) throw new RegistrationError('The agent needs a name.');
   const body = registrationBody(o);
   const url = `${o.baseUrl.replace(/\/+$/, '')}/api/v1/agents`;
@@ -99,7 +110,11 @@ export async function registerAgent(o: RegisterAgentOptions): Promise<Registered
   try {
     res = await (o.fetch ?? fetch)(url, {
       method: 'POST',
-      headers: { authorization: `Bearer ${o.userToken}`, 'content-type': 'application/json', accept: 'application/json' },
+      headers: {
+        authorization: `Bearer ${o.userToken}`,
+        'content-type': 'application/json',
+        accept: 'application/json',
+      },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(o.timeoutMs ?? 30_000),
     });
@@ -113,16 +128,37 @@ export async function registerAgent(o: RegisterAgentOptions): Promise<Registered
     json = undefined;
   }
   if (res.status === 401) {
-    throw new RegistrationError('Agrenting rejected the user token (401). Create an ap_ token under Settings > API Keys and try again.', 401);
+    throw new RegistrationError(
+      'Agrenting rejected the user token (401). Create an ap_ token under Settings > API Keys and try again.',
+      401,
+    );
   }
-  if (res.status === 403) throw new RegistrationError(`Agrenting refused the registration (403): ${errorMessage(json) ?? 'the token may not allow creating agents'}.`, 403);
+  if (res.status === 403) {
+    throw new RegistrationError(
+      `Agrenting refused the registration (403): ${errorMessage(json) ?? 'the token may not allow creating agents'}.`,
+      403,
+    );
+  }
   if (res.status === 422 || res.status === 400) {
-    throw new RegistrationError(`Agrenting did not accept the agent (${res.status}): ${errorMessage(json) ?? 'invalid fields'}.`, res.status);
+    throw new RegistrationError(
+      `Agrenting did not accept the agent (${res.status}): ${errorMessage(json) ?? 'invalid fields'}.`,
+      res.status,
+    );
   }
-  if (!res.ok) throw new RegistrationError(`Agrenting answered ${res.status} to POST ${url}: ${errorMessage(json) ?? res.statusText}.`, res.status);
-  const data = (json as { data?: { id?: unknown; api_key?: unknown; agent?: unknown; webhook_secret?: unknown } } | undefined)?.data;
+  if (!res.ok) {
+    throw new RegistrationError(
+      `Agrenting answered ${res.status} to POST ${url}: ${errorMessage(json) ?? res.statusText}.`,
+      res.status,
+    );
+  }
+  const data = (
+    json as { data?: { id?: unknown; api_key?: unknown; agent?: unknown; webhook_secret?: unknown } } | undefined
+  )?.data;
   if (!data || typeof data.api_key !== 'string' || (typeof data.id !== 'string' && typeof data.id !== 'number')) {
-    throw new RegistrationError(`Agrenting's answer to POST ${url} has no agent id and api_key; nothing was stored.`, res.status);
+    throw new RegistrationError(
+      `Agrenting's answer to POST ${url} has no agent id and api_key; nothing was stored.`,
+      res.status,
+    );
   }
   registerSecret(data.api_key);
   const webhookSecret = typeof data.webhook_secret === 'string' ? data.webhook_secret : undefined;
@@ -141,21 +177,27 @@ export const DEFAULT_KEY_VARIABLE = 'AGRENTING_API_KEY';
  */
 export async function storeAgentKey(key: string, target: KeyTarget): Promise<void> {
   registerSecret(key);
-  if (!key || /[\r\n]/.test(key)) throw new RegistrationError('The agent key is empty or spans lines; nothing was stored.');
+  if (!key || /[\r\n]/.test(key)) {
+    throw new RegistrationError('The agent key is empty or spans lines; nothing was stored.');
+  }
   await mkdir(dirname(target.path), { recursive: true, mode: 0o700 });
   let content: string;
   if (target.kind === 'file') {
     content = `${key}\n`;
   } else {
     const variable = target.variable ?? DEFAULT_KEY_VARIABLE;
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) throw new RegistrationError(`Not an environment variable name: ${variable}`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
+      throw new RegistrationError(`Not an environment variable name: ${variable}`);
+    }
     let existing = '';
     try {
       existing = await readFile(target.path, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw safeError(e, `Cannot read ${target.path}`);
     }
-    const kept = existing.split(/\r?\n/).filter((l) => l.length > 0 && !new RegExp(`^\\s*(export\\s+)?${variable}=`).test(l));
+    const kept = existing
+      .split(/\r?\n/)
+      .filter((l) => l.length > 0 && !new RegExp(`^\\s*(export\\s+)?${variable}=`).test(l));
     content = `${[...kept, `${variable}=${key}`].join('\n')}\n`;
   }
   const tmp = `${target.path}.tmp-${process.pid}`;

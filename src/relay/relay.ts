@@ -26,6 +26,7 @@ import {
   type RunInfo,
   type HiringSource,
   type LinkStatus,
+  type DeliveryAttempt,
   type DeliveryOutcome,
   type OutboxEntry,
   type RelayCore,
@@ -33,7 +34,7 @@ import {
   type UpstreamListener,
 } from './types';
 import { createAgentLink, type LinkTiming } from './upstream';
-import { RELAY_VERSION } from './version';
+import { RELAY_VERSION } from '../shared/version';
 import { DEFAULT_RELAY_PORT, type ReviewMode } from '../shared/constants';
 
 export interface RelayAgent {
@@ -72,6 +73,8 @@ export interface RelayOptions {
   createLink?: (agent: RelayAgent, listener: UpstreamListener) => UpstreamLink;
   /** Downstream SSE keep-alive interval. */
   keepAliveMs?: number;
+  /** Unread bytes a downstream client may let pile up on its stream before its session is closed (default 8 MiB). */
+  maxBufferedBytes?: number;
   /** How often idle active hirings are re-read from the platform (default 5 minutes). */
   reconcileMs?: number;
   /** Coding-agent CLIs started per hiring (src/relay/runners). */
@@ -119,7 +122,7 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
       durable,
       logger: log,
       autoStart: false,
-      send: (e) => send(linkMap, e),
+      send: (e, attempt) => send(linkMap, e, attempt),
       isHiringFinished: (id) => {
         const p = store.get(id)?.phase;
         return p === 'done' || p === 'failed';
@@ -150,10 +153,12 @@ export async function startRelay(opts: RelayOptions): Promise<Relay> {
   return relay;
 }
 
-function send(links: Map<string, UpstreamLink>, e: OutboxEntry): Promise<DeliveryOutcome> {
+function send(links: Map<string, UpstreamLink>, e: OutboxEntry, attempt: DeliveryAttempt): Promise<DeliveryOutcome> {
   const link = links.get(e.agent);
-  if (!link) return Promise.resolve({ kind: 'rejected', message: `agent ${e.agent} is no longer configured in this relay` });
-  return link.deliver(e.tool, e.args, e.key);
+  if (!link) {
+    return Promise.resolve({ kind: 'rejected', message: `agent ${e.agent} is no longer configured in this relay` });
+  }
+  return link.deliver(e.tool, e.args, e.key, attempt);
 }
 
 class RelayImpl extends Core implements Relay {
@@ -212,14 +217,24 @@ class RelayImpl extends Core implements Relay {
     const { log, parts } = this;
     const listener: UpstreamListener = {
       onHirings: (agent: string, hirings: Hiring[], source: HiringSource) => {
-        this.ingest(agent, hirings, source).catch((e: unknown) => log.error('could not record hirings', { agent, error: safeError(e).message }));
+        this.ingest(agent, hirings, source).catch((e: unknown) =>
+          log.error('could not record hirings', { agent, error: safeError(e).message }),
+        );
       },
       onStatus: (st: LinkStatus) => this.onLinkStatus(st),
     };
     for (const a of this.opts.agents) {
       const link = this.opts.createLink
         ? this.opts.createLink(a, listener)
-        : createAgentLink({ agent: a.name, baseUrl: a.baseUrl, apiKey: a.apiKey, agentId: a.agentId, listener, log: log.child(`link[${a.name}]`), timing: this.opts.linkTiming });
+        : createAgentLink({
+            agent: a.name,
+            baseUrl: a.baseUrl,
+            apiKey: a.apiKey,
+            agentId: a.agentId,
+            listener,
+            log: log.child(`link[${a.name}]`),
+            timing: this.opts.linkTiming,
+          });
       this.linkMap.set(a.name, link);
     }
 
@@ -227,9 +242,14 @@ class RelayImpl extends Core implements Relay {
       core: this,
       host: this.opts.host ?? '127.0.0.1',
       port: this.opts.port ?? DEFAULT_RELAY_PORT,
-      tokens: { operator: this.tokens.operatorToken, workers: this.tokens.workerTokens, lookup: (t) => this.runs?.callerForToken(t) },
+      tokens: {
+        operator: this.tokens.operatorToken,
+        workers: this.tokens.workerTokens,
+        lookup: (t) => this.runs?.callerForToken(t),
+      },
       log: log.child('downstream'),
       keepAliveMs: this.opts.keepAliveMs,
+      maxBufferedBytes: this.opts.maxBufferedBytes,
     });
     if (this.opts.writeRelayFile ?? true) {
       writeRelayFile(this.stateDir, {
@@ -245,10 +265,20 @@ class RelayImpl extends Core implements Relay {
     for (const link of this.linkMap.values()) link.start();
     parts.outbox.start();
     this.submissions.resume();
-    this.reconciler = startReconciler({ store: parts.store, links: parts.links, logger: log, intervalMs: this.opts.reconcileMs });
+    this.reconciler = startReconciler({
+      store: parts.store,
+      links: parts.links,
+      logger: log,
+      intervalMs: this.opts.reconcileMs,
+    });
     await this.startBridges();
     this.startRunners();
-    log.info('relay started', { url: this.server.url, agents: this.opts.agents.map((a) => a.name).join(','), review: parts.review, stateDir: this.stateDir });
+    log.info('relay started', {
+      url: this.server.url,
+      agents: this.opts.agents.map((a) => a.name).join(','),
+      review: parts.review,
+      stateDir: this.stateDir,
+    });
   }
 
   stop(): Promise<void> {
@@ -261,7 +291,9 @@ class RelayImpl extends Core implements Relay {
     this.log.info('relay stopping');
     this.reconciler?.stop();
     // No new work first; then let sends in flight finish while the links are still up.
-    await this.runs?.stop().catch((e: unknown) => this.log.error('stopping runs failed', { error: safeError(e).message }));
+    await this.runs
+      ?.stop()
+      .catch((e: unknown) => this.log.error('stopping runs failed', { error: safeError(e).message }));
     await Promise.allSettled(this.bridges.map((b) => b.stop()));
     await this.server?.close().catch(() => undefined);
     await this.idle();
@@ -288,6 +320,7 @@ class RelayImpl extends Core implements Relay {
       env: this.opts.env,
       log: this.log.child(`bridge[${agent.name}]`),
       platform: { baseUrl: agent.baseUrl, apiKey: agent.apiKey },
+      stateDir: this.stateDir,
     });
     await bridge.start();
     this.bridges.push(bridge);
@@ -318,7 +351,9 @@ class RelayImpl extends Core implements Relay {
       ...this.opts.runnerTiming,
     });
     this.runs.start();
-    this.log.info('runners ready', { runners: runners.map((r) => `${r.name}${r.autoDispatch ? ' (auto)' : ''}`).join(',') });
+    this.log.info('runners ready', {
+      runners: runners.map((r) => `${r.name}${r.autoDispatch ? ' (auto)' : ''}`).join(','),
+    });
   }
 
   // ───────────── runners: the views carry the run, the status lists runs ─────────────
@@ -341,11 +376,17 @@ class RelayImpl extends Core implements Relay {
     return { ...super.status(), runs: this.runs?.runs() ?? [], runners: this.runs?.runners() ?? [] };
   }
   startRun(caller: Caller, hiringId: string, runner?: string): Promise<RunInfo> {
-    if (!this.runs) return Promise.reject(new RelayError('No runner is configured (add "runners" to the relay config).', 'unavailable'));
+    if (!this.runs) {
+      return Promise.reject(
+        new RelayError('No runner is configured (add "runners" to the relay config).', 'unavailable'),
+      );
+    }
     return this.runs.startRun(caller, hiringId, runner);
   }
   stopRun(caller: Caller, hiringId: string): Promise<RunInfo> {
-    if (!this.runs) return Promise.reject(new RelayError(`No run for hiring ${hiringId}: no runner is configured.`, 'not_found'));
+    if (!this.runs) {
+      return Promise.reject(new RelayError(`No run for hiring ${hiringId}: no runner is configured.`, 'not_found'));
+    }
     return this.runs.stopRun(caller, hiringId);
   }
   runLog(caller: Caller, hiringId: string): string {

@@ -41,7 +41,14 @@ interface Paint {
 
 const wrap = (code: number) => (s: string) => `\x1b[${code}m${s}\x1b[0m`;
 const COLOR: Paint = { bold: wrap(1), dim: wrap(2), green: wrap(32), yellow: wrap(33), red: wrap(31), cyan: wrap(36) };
-const PLAIN: Paint = { bold: (s) => s, dim: (s) => s, green: (s) => s, yellow: (s) => s, red: (s) => s, cyan: (s) => s };
+const PLAIN: Paint = {
+  bold: (s) => s,
+  dim: (s) => s,
+  green: (s) => s,
+  yellow: (s) => s,
+  red: (s) => s,
+  cyan: (s) => s,
+};
 
 function linkMark(state: LinkState, p: Paint): string {
   switch (state) {
@@ -89,21 +96,30 @@ function runMark(state: RunState, p: Paint): string {
 function renderRuns(st: RelayStatus, p: Paint): string[] {
   if (!st.runners?.length) return [];
   const active = st.runners.reduce((n, r) => n + r.active, 0);
-  const names = st.runners.map((r) => `${r.name}${r.autoDispatch ? ' (auto)' : ''} ${r.active}/${r.maxConcurrent}`).join(' · ');
+  const names = st.runners
+    .map((r) => `${r.name}${r.autoDispatch ? ' (auto)' : ''} ${r.active}/${r.maxConcurrent}`)
+    .join(' · ');
   const lines = ['', `${p.bold('Runs')}  ${active} running · ${p.dim(names)}`];
   for (const r of (st.runs ?? []).slice(0, 4)) {
-    lines.push(`  ${runMark(r.state, p)} ${r.runner} on ${r.hiring_id.slice(0, 8)} ${p.dim(`attempt ${r.attempt} · since ${r.startedAt.slice(11, 19)}`)}`);
+    lines.push(
+      `  ${runMark(r.state, p)} ${r.runner} on ${r.hiring_id.slice(0, 8)} ${p.dim(`attempt ${r.attempt} · since ${r.startedAt.slice(11, 19)}`)}`,
+    );
   }
   return lines;
 }
 
 /** The status block as lines (no trailing newline). */
-export function renderStatus(s: StatusSnapshot, opts: { width?: number; color?: boolean; maxHirings?: number } = {}): string[] {
+export function renderStatus(
+  s: StatusSnapshot,
+  opts: { width?: number; color?: boolean; maxHirings?: number } = {},
+): string[] {
   const width = Math.max(60, opts.width ?? 100);
   const p = opts.color ? COLOR : PLAIN;
   const st = s.status;
   const lines: string[] = [];
-  lines.push(`${p.bold('Agrenting relay')} ${st.version}  ${p.dim(`review ${st.review} · up since ${st.startedAt.slice(11, 19)} UTC`)}`);
+  lines.push(
+    `${p.bold('Agrenting relay')} ${st.version}  ${p.dim(`review ${st.review} · up since ${st.startedAt.slice(11, 19)} UTC`)}`,
+  );
   lines.push(`MCP   ${p.cyan(`${s.url}/mcp`)}  ${p.dim(`(legacy SSE: ${s.url}/mcp/sse)`)}`);
   lines.push(p.dim(`      attach an agent: header X-API-Key: <worker token from ${s.stateDir}/relay.json>`));
   lines.push('');
@@ -135,7 +151,11 @@ export function renderStatus(s: StatusSnapshot, opts: { width?: number; color?: 
     lines.push(`  ${p.yellow('?')} ${r.id.slice(0, 8)} ${r.kind} for ${r.hiringId.slice(0, 8)} by ${r.submittedBy}`);
   }
   if (st.reviewsWaiting > 0) {
-    lines.push(p.dim(`  approve or reject from the VS Code extension (Agrenting: Approve Submission)${s.keys ? ', or with the keys below' : ''}`));
+    lines.push(
+      p.dim(
+        `  approve or reject from the VS Code extension (Agrenting: Approve Submission)${s.keys ? ', or with the keys below' : ''}`,
+      ),
+    );
   }
   if (s.demo) {
     lines.push('');

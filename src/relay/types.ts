@@ -29,8 +29,19 @@ export type DeliveryOutcome =
   | { kind: 'already-done'; message: string }
   /** Permanent: invalid arguments, not ours, unknown hiring. Not retried. */
   | { kind: 'rejected'; message: string }
-  /** Transient: session down, 5xx, 429, network. Retried. */
-  | { kind: 'retry'; message: string; retryAfterMs?: number };
+  /**
+   * Transient: session down, 5xx, 429, network. Retried. `uncertain`: the request went out and no answer came
+   * (a timeout, a stream lost mid-call), so it may have reached the platform.
+   */
+  | { kind: 'retry'; message: string; retryAfterMs?: number; uncertain?: boolean };
+
+/** What the outbox knows about a delivery's earlier attempts when it sends one more. */
+export interface DeliveryAttempt {
+  /** An earlier attempt may have reached the platform: it got no answer, or the relay died while sending it. */
+  earlierMayHaveLanded: boolean;
+  /** When the delivery was queued (ISO-8601): what reached the platform before then is not this delivery. */
+  since: string;
+}
 
 export type HiringSource = 'mcp' | 'rest' | 'webhook' | 'journal';
 
@@ -51,7 +62,12 @@ export interface UpstreamLink {
   /** Reads one hiring (any status) — also how a repository token is re-read after a restart. */
   getHiring(id: string): Promise<Hiring>;
   /** Sends one delivery; MCP when the session is up, REST (with the idempotency key) otherwise. */
-  deliver(tool: PlatformToolName, args: Record<string, unknown>, idempotencyKey: string): Promise<DeliveryOutcome>;
+  deliver(
+    tool: PlatformToolName,
+    args: Record<string, unknown>,
+    idempotencyKey: string,
+    attempt?: DeliveryAttempt,
+  ): Promise<DeliveryOutcome>;
   systemPrompt(): Promise<string>;
 }
 
@@ -100,7 +116,6 @@ export interface PushPlan {
   summary: string;
 }
 
-
 export interface Submission {
   id: string;
   agent: string;
@@ -142,7 +157,8 @@ export interface OutboxEntry {
  * Who is calling: the operator (extension) sees every agent; a worker sees one agent. A runner's child
  * process calls with a run token: a worker limited to the one hiring of its run (`hiring`).
  */
-export type Caller = { role: 'operator'; name: string } | { role: 'worker'; agent: string; name: string; hiring?: string };
+export type Caller =
+  { role: 'operator'; name: string } | { role: 'worker'; agent: string; name: string; hiring?: string };
 
 /** The caller in an error sentence: "the operator" or 'worker "alice"'. */
 export function describeCaller(caller: Caller): string {
@@ -227,7 +243,7 @@ export interface RelayCore {
   listActive(caller: Caller): HiringView[];
   listAll(caller: Caller): HiringView[];
   getHiring(caller: Caller, id: string): HiringView;
-  claim(caller: Caller, hiringId: string): HiringView;
+  claim(caller: Caller, hiringId: string): Promise<HiringView>;
   submitResult(caller: Caller, args: SubmitResultArgs, push?: Partial<PushPlan>): Promise<Submission>;
   reportFailure(caller: Caller, args: ReportFailureArgs): Promise<Submission>;
   addMessage(caller: Caller, args: AddMessageArgs): Promise<OutboxEntry>;

@@ -3,16 +3,30 @@
 // (not found, not yours, already terminal, invalid arguments).
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
-import { BASE64_ARTIFACT_TYPES, isTerminalStatus, LIMITS, TOOL, type ArtifactType, type PlatformToolName } from '../shared/protocol';
-import { describeZodError, PLATFORM_TOOLS, type AddMessageArgs, type Artifact, type EmitChunkArgs, type ReportFailureArgs, type SubmitResultArgs } from '../shared/tools';
+import {
+  BASE64_ARTIFACT_TYPES,
+  isTerminalStatus,
+  LIMITS,
+  TOOL,
+  type ArtifactType,
+  type PlatformToolName,
+} from '../shared/protocol';
+import {
+  describeZodError,
+  PLATFORM_TOOLS,
+  type AddMessageArgs,
+  type Artifact,
+  type EmitChunkArgs,
+  type ReportFailureArgs,
+  type SubmitResultArgs,
+} from '../shared/tools';
 import type { HiringRecord, MarketStore } from './store';
 import type { PlatformHiring, StoredArtifact } from './types';
 
 export type ActionErrorKind = 'invalid' | 'not_found' | 'not_yours' | 'terminal';
 
 export type ActionResult =
-  | { ok: true; hiring: PlatformHiring; value: unknown }
-  | { ok: false; kind: ActionErrorKind; message: string };
+  { ok: true; hiring: PlatformHiring; value: unknown } | { ok: false; kind: ActionErrorKind; message: string };
 
 const SCHEMAS = new Map<string, z.ZodTypeAny>(PLATFORM_TOOLS.map((t) => [t.name, t.args]));
 
@@ -36,9 +50,13 @@ function storedArtifact(a: Artifact): StoredArtifact {
 function artifactProblem(artifacts: Artifact[]): string | undefined {
   for (const a of artifacts) {
     const base64 = BASE64_ARTIFACT_TYPES.includes(a.artifact_type as ArtifactType);
-    if (base64 && !/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(a.content)) return `artifact "${a.name}": ${a.artifact_type} content must be base64`;
+    if (base64 && !/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(a.content)) {
+      return `artifact "${a.name}": ${a.artifact_type} content must be base64`;
+    }
     const bytes = base64 ? Buffer.from(a.content, 'base64').length : Buffer.byteLength(a.content);
-    if (bytes > LIMITS.maxInlineArtifactBytes) return `artifact "${a.name}" is ${bytes} bytes; inline content is limited to ${LIMITS.maxInlineArtifactBytes}`;
+    if (bytes > LIMITS.maxInlineArtifactBytes) {
+      return `artifact "${a.name}" is ${bytes} bytes; inline content is limited to ${LIMITS.maxInlineArtifactBytes}`;
+    }
   }
   return undefined;
 }
@@ -46,10 +64,16 @@ function artifactProblem(artifacts: Artifact[]): string | undefined {
 const fail = (kind: ActionErrorKind, message: string): ActionResult => ({ ok: false, kind, message });
 
 /** Looks the hiring up for this agent, with the error the agent would get. */
-export function hiringFor(store: MarketStore, agentId: string, hiringId: string): { ok: true; record: HiringRecord } | { ok: false; kind: ActionErrorKind; message: string } {
+export function hiringFor(
+  store: MarketStore,
+  agentId: string,
+  hiringId: string,
+): { ok: true; record: HiringRecord } | { ok: false; kind: ActionErrorKind; message: string } {
   const record = store.get(hiringId);
   if (!record) return { ok: false, kind: 'not_found', message: `Hiring ${hiringId} not found.` };
-  if (record.hiring.agent_id !== agentId) return { ok: false, kind: 'not_yours', message: `Hiring ${hiringId} is not assigned to this agent.` };
+  if (record.hiring.agent_id !== agentId) {
+    return { ok: false, kind: 'not_yours', message: `Hiring ${hiringId} is not assigned to this agent.` };
+  }
   return { ok: true, record };
 }
 
@@ -61,7 +85,10 @@ export function runAction(store: MarketStore, agentId: string, tool: PlatformToo
   if (!found.ok) return found;
   const r = found.record;
   if (isTerminalStatus(r.hiring.status)) {
-    return fail('terminal', `Hiring ${r.hiring.id} is already ${r.hiring.status}; nothing more can be delivered to it.`);
+    return fail(
+      'terminal',
+      `Hiring ${r.hiring.id} is already ${r.hiring.status}; nothing more can be delivered to it.`,
+    );
   }
   switch (tool) {
     case TOOL.submitResult: {

@@ -23,7 +23,9 @@ function unauthorized(res: ServerResponse, req: IncomingMessage, wanted: string)
   sendError(
     res,
     'UNAUTHORIZED',
-    had ? `The ${wanted} was not accepted.` : `Missing ${wanted}: send X-API-Key, Api-Key, or Authorization: Bearer / ApiKey.`,
+    had
+      ? `The ${wanted} was not accepted.`
+      : `Missing ${wanted}: send X-API-Key, Api-Key, or Authorization: Bearer / ApiKey.`,
   );
 }
 
@@ -40,4 +42,3 @@ export function requireUser(ctx: SandboxContext, req: IncomingMessage, res: Serv
   unauthorized(res, req, 'user token (Authorization: Bearer ap_...)');
   return undefined;
 }
-

@@ -4,13 +4,12 @@
 //   agrenting-sandbox hire --url U --user-token T --agent ID [--mode push] [--price 25.00] "task"
 import { parseArgs } from 'node:util';
 import { createLogger } from '../shared/log';
-import { PACKAGE_VERSION } from '../shared/version';
 import { DEFAULT_KNOBS, KnobError, parseKnobAssignment, type Knobs } from './knobs';
 import { startSandbox } from './index';
+import { RELAY_VERSION } from '../shared/version';
 
 const USAGE = `Usage:
   agrenting-sandbox [--port N] [--host H] [--user-token T] [--git-root DIR] [--knob name=value ...] [--no-rate-limit]
-  agrenting-sandbox --version
   agrenting-sandbox register --url URL --user-token T [--name NAME] [--callback-url URL] [--callback-auth-header "Name: value"] [--worker-matrix-id ID]
   agrenting-sandbox hire --url URL --user-token T --agent ID [--mode output|push] [--price 25.00] [--capability coding] [--repo-url URL] [--message TEXT] "task description"
 
@@ -37,11 +36,9 @@ async function serve(argv: string[]): Promise<void> {
       knob: { type: 'string', multiple: true },
       'no-rate-limit': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean' },
     },
   });
   if (values.help) return out(USAGE);
-  if (values.version) return out(PACKAGE_VERSION);
   const knobs: Partial<Knobs> = {};
   try {
     for (const k of values.knob ?? []) {
@@ -92,7 +89,11 @@ function connection(values: { url?: string; 'user-token'?: string }): { url: str
 async function post(url: string, token: string, body: unknown): Promise<Record<string, unknown>> {
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   } catch (e) {
     fail(`cannot reach the sandbox at ${url}: ${(e as Error).message}`);
   }
@@ -122,7 +123,9 @@ async function register(argv: string[]): Promise<void> {
     ...(values['callback-auth-header'] ? { callback_auth_header: values['callback-auth-header'] } : {}),
     ...(values['worker-matrix-id'] ? { worker_matrix_id: values['worker-matrix-id'] } : {}),
   };
-  const data = await post(`${url}/api/v1/agents`, token, { agent: { name: values.name ?? 'sandbox-agent', capabilities: ['coding'], metadata } });
+  const data = await post(`${url}/api/v1/agents`, token, {
+    agent: { name: values.name ?? 'sandbox-agent', capabilities: ['coding'], metadata },
+  });
   out(`Agent id: ${String(data.id)}`);
   out(`API key: ${String(data.api_key)}   (shown once)`);
   out(`Webhook secret: ${String(data.webhook_secret)}`);
@@ -156,7 +159,9 @@ async function hire(argv: string[]): Promise<void> {
     ...(values['repo-url'] ? { repo_url: values['repo-url'] } : {}),
     ...(values.message ? { client_message: values.message } : {}),
   });
-  out(`Hiring ${String(data.id)}: ${String(data.status)}${data.failed_reason ? ` (${String(data.failed_reason)})` : ''}`);
+  out(
+    `Hiring ${String(data.id)}: ${String(data.status)}${data.failed_reason ? ` (${String(data.failed_reason)})` : ''}`,
+  );
   if (data.repo_url ?? (data.task_input as Record<string, unknown> | undefined)?.repo_url) {
     out(`Repository: ${String(data.repo_url ?? (data.task_input as Record<string, unknown>).repo_url)}`);
   }
@@ -167,6 +172,7 @@ async function main(): Promise<void> {
   if (command === 'hire') return hire(rest);
   if (command === 'register') return register(rest);
   if (command === 'help') return out(USAGE);
+  if (command === '--version' || command === '-v') return out(RELAY_VERSION);
   return serve(process.argv.slice(2));
 }
 

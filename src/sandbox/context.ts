@@ -2,6 +2,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Logger } from '../shared/log';
 import type { GitHosting } from './git/index';
+import type { PlainGitHost } from './git/plain-host';
 import type { IdempotencyCache } from './idempotency';
 import type { Knobs } from './knobs';
 import type { FaultDice, RateLimiter } from './limits';
@@ -19,6 +20,8 @@ export interface SandboxContext {
   restFaults: { errors: FaultDice; throttle: FaultDice };
   webhooks: WebhookSender;
   git: GitHosting;
+  /** The plain git host (no REST API), started on first use. */
+  plainGit: () => Promise<PlainGitHost>;
   log: Logger;
   /** The base URL clients use, e.g. http://127.0.0.1:PORT. */
   baseUrl: () => string;

@@ -26,7 +26,10 @@ const AgentBodySchema = z
       .object({
         worker_matrix_id: z.string().optional(),
         callback_url: z.string().url().optional(),
-        callback_auth_header: z.string().regex(/^[^:\s]+:\s*\S/, 'callback_auth_header must look like "Name: value"').optional(),
+        callback_auth_header: z
+          .string()
+          .regex(/^[^:\s]+:\s*\S/, 'callback_auth_header must look like "Name: value"')
+          .optional(),
         webhook_secret: z.string().min(8).optional(),
       })
       .passthrough()
@@ -41,10 +44,17 @@ export function registerAgent(ctx: SandboxContext, raw: unknown): RegisteredAgen
   if (!parsed.success) throw new RegistrationError(`Invalid agent: ${describeZodError(parsed.error)}.`);
   const input = parsed.data as AgentInput;
   const cents = toCents(input.base_price ?? '25.00');
-  if (cents === undefined) throw new RegistrationError('Invalid agent: base_price must be a decimal amount in USD, e.g. "25.00".');
+  if (cents === undefined) {
+    throw new RegistrationError('Invalid agent: base_price must be a decimal amount in USD, e.g. "25.00".');
+  }
   const record = ctx.store.addAgent(input, ctx.customerId, fromCents(cents));
   ctx.log.info('agent registered', { agent: record.view.id, name: record.view.name });
-  return { id: record.view.id, apiKey: record.apiKey, webhookSecret: record.webhookSecret, agent: structuredClone(record.view) };
+  return {
+    id: record.view.id,
+    apiKey: record.apiKey,
+    webhookSecret: record.webhookSecret,
+    agent: structuredClone(record.view),
+  };
 }
 
 function register(ctx: SandboxContext, body: unknown): Answer {
@@ -67,12 +77,17 @@ async function hire(ctx: SandboxContext, customerId: string, agentId: string, bo
 function cancel(ctx: SandboxContext, customerId: string, hiringId: string): Answer {
   const r = ctx.store.get(hiringId);
   if (!r || r.hiring.customer_id !== customerId) return problem(404, 'NOT_FOUND', `Hiring ${hiringId} not found.`);
-  if (isTerminalStatus(r.hiring.status)) return problem(422, 'VALIDATION_ERROR', `Hiring ${hiringId} is already ${r.hiring.status}.`);
+  if (isTerminalStatus(r.hiring.status)) {
+    return problem(422, 'VALIDATION_ERROR', `Hiring ${hiringId} is already ${r.hiring.status}.`);
+  }
   ctx.store.endWithRefund(r, 'cancelled', 'cancelled by the hirer');
   return ok(r.hiring);
 }
 
-const ClientMessageSchema = z.object({ content: z.string().min(1).max(5000), kind: z.enum(['message', 'answer']).optional() });
+const ClientMessageSchema = z.object({
+  content: z.string().min(1).max(5000),
+  kind: z.enum(['message', 'answer']).optional(),
+});
 
 function clientMessage(ctx: SandboxContext, customerId: string, hiringId: string, body: unknown): Answer {
   const r = ctx.store.get(hiringId);
@@ -83,7 +98,13 @@ function clientMessage(ctx: SandboxContext, customerId: string, hiringId: string
 }
 
 /** Handles /api/v1/** for the user token; parts exclude the /api/v1 prefix. False when no route matches. */
-export async function handleHirerRest(ctx: SandboxContext, req: IncomingMessage, res: ServerResponse, customerId: string, parts: string[]): Promise<boolean> {
+export async function handleHirerRest(
+  ctx: SandboxContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  customerId: string,
+  parts: string[],
+): Promise<boolean> {
   const method = req.method ?? 'GET';
   const [first, id, action] = parts;
   /** The agent id (agents/...) or the hiring id (hirings/...) in the path. */
@@ -109,12 +130,21 @@ export async function handleHirerRest(ctx: SandboxContext, req: IncomingMessage,
     return runPost(ctx, req, res, scope, {}, (b) => hire(ctx, customerId, target, b)).then(() => true);
   }
   if (first === 'agents' && action === 'hirings' && method === 'GET') {
-    return get(() => ok(ctx.store.all().filter((r) => r.hiring.agent_id === target && r.hiring.customer_id === customerId).map((r) => r.hiring))).then(() => true);
+    return get(() =>
+      ok(
+        ctx.store
+          .all()
+          .filter((r) => r.hiring.agent_id === target && r.hiring.customer_id === customerId)
+          .map((r) => r.hiring),
+      ),
+    ).then(() => true);
   }
   if (first === 'hirings' && parts.length === 2 && target !== 'pending' && method === 'GET') {
     return get(() => {
       const r = ctx.store.get(target);
-      return r && r.hiring.customer_id === customerId ? ok(r.hiring) : problem(404, 'NOT_FOUND', `Hiring ${target} not found.`);
+      return r && r.hiring.customer_id === customerId
+        ? ok(r.hiring)
+        : problem(404, 'NOT_FOUND', `Hiring ${target} not found.`);
     }).then(() => true);
   }
   if (first === 'hirings' && action === 'cancel' && method === 'POST') {

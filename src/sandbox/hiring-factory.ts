@@ -32,20 +32,38 @@ export type HireOutcome =
   | { ok: true; record: HiringRecord; created: boolean }
   | { ok: false; code: 'NOT_FOUND' | 'VALIDATION_ERROR'; message: string };
 
-async function pushRepository(ctx: SandboxContext, id: string, input: HireInput): Promise<{ url: string; token: string } | undefined> {
+async function pushRepository(
+  ctx: SandboxContext,
+  id: string,
+  input: HireInput,
+): Promise<{ url: string; token: string } | undefined> {
   if (input.delivery_mode !== 'push') return undefined;
   if (input.repo_url) {
     registerSecret(input.repo_access_token);
     return { url: input.repo_url, token: input.repo_access_token ?? '' };
+  }
+  if (ctx.knobs.repoHost === 'plain') {
+    const plain = await ctx.plainGit();
+    // Half the repositories without an owner segment, as self-hosted git allows.
+    const path = `${parseInt(id.slice(0, 2), 16) % 2 === 0 ? '' : 'sandbox/'}hiring-${id.slice(0, 8)}`;
+    const created = await plain.createRepository(path);
+    return { url: created.cloneUrl, token: plain.issueToken(path, 'write') };
   }
   const repo = await ctx.git.createRepository('sandbox', `hiring-${id.slice(0, 8)}`);
   // issueToken registers the token with the redactor itself.
   return { url: repo.cloneUrl, token: ctx.git.issueToken(repo.owner, repo.name, 'write') };
 }
 
-export async function createHiring(ctx: SandboxContext, customerId: string, agentId: string, rawInput: unknown): Promise<HireOutcome> {
+export async function createHiring(
+  ctx: SandboxContext,
+  customerId: string,
+  agentId: string,
+  rawInput: unknown,
+): Promise<HireOutcome> {
   const parsed = HireBodySchema.safeParse(rawInput);
-  if (!parsed.success) return { ok: false, code: 'VALIDATION_ERROR', message: `Invalid hire request: ${describeZodError(parsed.error)}.` };
+  if (!parsed.success) {
+    return { ok: false, code: 'VALIDATION_ERROR', message: `Invalid hire request: ${describeZodError(parsed.error)}.` };
+  }
   const input: HireInput = parsed.data;
   const agent = ctx.store.agent(agentId);
   if (!agent) return { ok: false, code: 'NOT_FOUND', message: `Agent ${agentId} not found.` };
@@ -54,7 +72,9 @@ export async function createHiring(ctx: SandboxContext, customerId: string, agen
     if (existing) return { ok: true, record: existing, created: false };
   }
   const cents = toCents(input.price ?? agent.view.base_price);
-  if (cents === undefined) return { ok: false, code: 'VALIDATION_ERROR', message: 'price must be a decimal amount in USD, e.g. "25.00".' };
+  if (cents === undefined) {
+    return { ok: false, code: 'VALIDATION_ERROR', message: 'price must be a decimal amount in USD, e.g. "25.00".' };
+  }
   if (ctx.store.ledger.balanceOf(customerId) < cents) {
     return { ok: false, code: 'VALIDATION_ERROR', message: `Insufficient balance for a ${fromCents(cents)} hiring.` };
   }

@@ -25,7 +25,9 @@ export class IdempotencyCache {
   admit(scope: string, key: string, method: string, path: string, body: string): Admission {
     this.prune();
     const id = `${scope}\u0000${key}`;
-    const fingerprint = createHash('sha256').update(`${method} ${path}\n${canonical(body)}`).digest('hex');
+    const fingerprint = createHash('sha256')
+      .update(`${method} ${path}\n${canonical(body)}`)
+      .digest('hex');
     const existing = this.entries.get(id);
     if (existing) {
       if (existing.fingerprint !== fingerprint) return { kind: 'mismatch' };
@@ -76,7 +78,11 @@ function canonical(body: string): string {
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (typeof v === 'object' && v !== null) {
-    return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => [k, sortKeys(x)]));
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, x]) => [k, sortKeys(x)]),
+    );
   }
   return v;
 }

@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../shared/log';
 import { registerSecret } from '../shared/redact';
 import type { SandboxContext } from './context';
 import { createGitHosting, type GitHosting } from './git/index';
+import { startPlainGitHost, type PlainGitHost } from './git/plain-host';
 import { createHiring } from './hiring-factory';
 import { registerAgent } from './hirer';
 import { IdempotencyCache } from './idempotency';
@@ -78,6 +79,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const ownGitRoot = opts.gitRoot === undefined;
   const gitRoot = opts.gitRoot ?? (await mkdtemp(join(tmpdir(), 'agrenting-sandbox-git-')));
   let baseUrl = '';
+  let plainGit: Promise<PlainGitHost> | undefined;
   const store = new MarketStore(() => toCents(knobs.startingBalance) ?? 0);
   const sessions = new SessionRegistry(knobs, changes, log.child('mcp'));
   const ctx: SandboxContext = {
@@ -87,9 +89,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     sessions,
     idempotency: new IdempotencyCache(() => knobs.idempotencyTtlMs),
     rateLimiter: new RateLimiter(() => knobs.rateLimitPerMinute),
-    restFaults: { errors: new FaultDice(() => knobs.faultSeed + 3), throttle: new FaultDice(() => knobs.faultSeed + 5) },
+    restFaults: {
+      errors: new FaultDice(() => knobs.faultSeed + 3),
+      throttle: new FaultDice(() => knobs.faultSeed + 5),
+    },
     webhooks: new WebhookSender(store, knobs, () => baseUrl, log.child('webhook')),
     git: createGitHosting({ root: gitRoot, baseUrl: () => baseUrl, log: log.child('git') }),
+    plainGit: () => (plainGit ??= startPlainGitHost({ root: join(gitRoot, 'plain'), log: log.child('plain-git') })),
     log,
     baseUrl: () => baseUrl,
     userToken,
@@ -112,7 +118,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   } catch (e) {
     await ctx.git.close();
     if (ownGitRoot) await rm(gitRoot, { recursive: true, force: true });
-    throw new SandboxError(`The sandbox cannot listen on ${opts.host ?? '127.0.0.1'}:${opts.port ?? 0}: ${(e as Error).message}`);
+    throw new SandboxError(
+      `The sandbox cannot listen on ${opts.host ?? '127.0.0.1'}:${opts.port ?? 0}: ${(e as Error).message}`,
+    );
   }
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
@@ -151,6 +159,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
         ctx.webhooks.close();
         sessions.closeAll();
         await ctx.git.close();
+        await (await plainGit)?.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

@@ -14,7 +14,9 @@ function maskHiring(h: SandboxHiring): SandboxHiring {
   if (typeof hiring.task_input.repo_access_token === 'string') hiring.task_input.repo_access_token = MASK;
   // The hirer may have given the token inside the URL (the tutorial's form).
   if (typeof hiring.repo_url === 'string') hiring.repo_url = splitUrlCredentials(hiring.repo_url).url;
-  if (typeof hiring.task_input.repo_url === 'string') hiring.task_input.repo_url = splitUrlCredentials(hiring.task_input.repo_url).url;
+  if (typeof hiring.task_input.repo_url === 'string') {
+    hiring.task_input.repo_url = splitUrlCredentials(hiring.task_input.repo_url).url;
+  }
   return { ...h, hiring };
 }
 
@@ -32,7 +34,10 @@ export function sandboxState(ctx: SandboxContext, opts: { maskSecrets: boolean }
     url: ctx.baseUrl(),
     hirings: opts.maskSecrets ? hirings.map(maskHiring) : hirings,
     agents: opts.maskSecrets ? agents.map(maskAgent) : agents,
-    balances: ctx.store.ledger.view([ctx.customerId], agents.map((a) => a.id)),
+    balances: ctx.store.ledger.view(
+      [ctx.customerId],
+      agents.map((a) => a.id),
+    ),
     probes: ctx.store.probes.map((p) => ({ ...p })),
     webhooks: ctx.store.webhooks.map((w) => ({ ...w })),
     deliveries: ctx.store.deliveries.map((d) => ({ ...d })),
@@ -54,14 +59,35 @@ export function sandboxPage(state: SandboxState, knobs: object): string {
 <style>body{font:14px system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin-bottom:1.5em}
 td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f3f3f3}code{background:#f3f3f3;padding:1px 4px}</style>
 </head><body><h1>Agrenting sandbox</h1><p>Base URL <code>${escapeHtml(state.url)}</code>. JSON: <code>/_sandbox/state</code>.</p>
-<h2>Agents</h2>${table(['id', 'name', 'callback_url', 'earned'], state.agents.map((a) => [a.id, a.name, a.metadata.callback_url ?? '', b.agents[a.id] ?? '0.00']))}
+<h2>Agents</h2>${table(
+    ['id', 'name', 'callback_url', 'earned'],
+    state.agents.map((a) => [a.id, a.name, a.metadata.callback_url ?? '', b.agents[a.id] ?? '0.00']),
+  )}
 <h2>Hirings</h2>${table(
     ['id', 'agent', 'status', 'mode', 'price', 'task', 'messages', 'chunks', 'deliveries', 'probe', 'failed_reason'],
-    state.hirings.map((h) => [h.id, h.agentId, h.status, h.deliveryMode, h.price, h.hiring.task_description.slice(0, 80), h.messages.length, h.chunks.length, h.deliveries.map((d) => `${d.tool}/${d.via}/${d.outcome}`).join(', '), h.probe ? `${h.probe.method}:${h.probe.ok ? 'ok' : 'failed'}` : '', h.failedReason ?? '']),
+    state.hirings.map((h) => [
+      h.id,
+      h.agentId,
+      h.status,
+      h.deliveryMode,
+      h.price,
+      h.hiring.task_description.slice(0, 80),
+      h.messages.length,
+      h.chunks.length,
+      h.deliveries.map((d) => `${d.tool}/${d.via}/${d.outcome}`).join(', '),
+      h.probe ? `${h.probe.method}:${h.probe.ok ? 'ok' : 'failed'}` : '',
+      h.failedReason ?? '',
+    ]),
   )}
-<h2>Sessions</h2>${table(['id', 'agent', 'opened', 'initialized', 'subscriptions'], state.sessions.map((s) => [s.id, s.agentId, s.openedAt, s.initialized, s.subscriptions.join(' ')]))}
+<h2>Sessions</h2>${table(
+    ['id', 'agent', 'opened', 'initialized', 'subscriptions'],
+    state.sessions.map((s) => [s.id, s.agentId, s.openedAt, s.initialized, s.subscriptions.join(' ')]),
+  )}
 <h2>Balances</h2>${table(['account', 'balance'], [...Object.entries(b.customers).map(([k, v]) => [`hirer ${k}`, v]), ['escrow', b.escrow]])}
-<h2>Webhook deliveries</h2>${table(['hiring', 'attempt', 'status', 'ok', 'duplicate', 'error', 'at'], state.webhooks.map((w) => [w.hiringId, w.attempt, w.status ?? '', w.ok, w.duplicate, w.error ?? '', w.at]))}
+<h2>Webhook deliveries</h2>${table(
+    ['hiring', 'attempt', 'status', 'ok', 'duplicate', 'error', 'at'],
+    state.webhooks.map((w) => [w.hiringId, w.attempt, w.status ?? '', w.ok, w.duplicate, w.error ?? '', w.at]),
+  )}
 <h2>Knobs</h2>${table(['knob', 'value'], Object.entries(knobs))}
 </body></html>`;
 }

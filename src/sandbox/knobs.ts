@@ -8,10 +8,7 @@ import { RATE_LIMIT_PER_MINUTE, TIMING } from '../shared/protocol';
 export interface Knobs {
   /** `endpoint` event data: `/mcp/messages/<id>` (documented) or an absolute URL. */
   endpointEvent: 'relative' | 'absolute';
-  /**
-   * POST answer: 200 with the JSON-RPC response in the body as well as on the stream (default, so the tutorial's
-   * client, which reads POST bodies, works), or 202 with an empty body (as documented).
-   */
+  /** POST answer: 202 with an empty body, or 200 with the JSON-RPC response in the body as well as on the stream. */
   postAnswer: 'accepted' | 'body';
   /** Status a hiring gets once the availability probe succeeds. */
   newHiringStatus: 'in_progress' | 'queued' | 'paid';
@@ -55,10 +52,17 @@ export interface Knobs {
   restPending: 'paid' | 'active';
   /** What a new hirer starts with, decimal USD. */
   startingBalance: string;
+  /**
+   * Where a push-mode hiring's repository lives: `github` (this sandbox's GitHub-like hosting with a REST API at
+   * /api/v3) or `plain` (a separate plain git host: smart HTTP behind HTTP auth, no REST API, paths with and
+   * without an owner segment).
+   */
+  repoHost: 'github' | 'plain';
 }
 
 export const DEFAULT_KNOBS: Readonly<Knobs> = Object.freeze({
   endpointEvent: 'relative',
+  // The tutorial's client reads each answer from the POST body: the default serves it (also on the stream).
   postAnswer: 'body',
   newHiringStatus: 'in_progress',
   repoFields: 'both',
@@ -83,6 +87,7 @@ export const DEFAULT_KNOBS: Readonly<Knobs> = Object.freeze({
   idempotencyTtlMs: TIMING.idempotencyTtlMs,
   restPending: 'paid',
   startingBalance: '10000.00',
+  repoHost: 'github',
 });
 
 const CHOICES: Partial<Record<keyof Knobs, readonly string[]>> = {
@@ -93,12 +98,25 @@ const CHOICES: Partial<Record<keyof Knobs, readonly string[]>> = {
   sessionExpiry: ['none', 'drop', '404', '410'],
   ping: ['on_hire', 'interval', 'never'],
   restPending: ['paid', 'active'],
+  repoHost: ['github', 'plain'],
 };
 
 /** Other spellings people type on the command line. */
-const ALIASES: Record<string, string> = { '202': 'accepted', '200': 'body', 'top-level': 'top_level', 'in-progress': 'in_progress', 'on-hire': 'on_hire' };
+const ALIASES: Record<string, string> = {
+  '202': 'accepted',
+  '200': 'body',
+  'top-level': 'top_level',
+  'in-progress': 'in_progress',
+  'on-hire': 'on_hire',
+};
 
-const RATES = new Set<keyof Knobs>(['faultDropStreamRate', 'faultDuplicateNotificationRate', 'faultRest5xxRate', 'faultRest429Rate', 'webhookDuplicateRate']);
+const RATES = new Set<keyof Knobs>([
+  'faultDropStreamRate',
+  'faultDuplicateNotificationRate',
+  'faultRest5xxRate',
+  'faultRest429Rate',
+  'webhookDuplicateRate',
+]);
 
 export class KnobError extends Error {}
 
@@ -110,7 +128,9 @@ function isKnob(name: string): name is keyof Knobs {
 export function coerceKnob<K extends keyof Knobs>(name: K, value: unknown): Knobs[K] {
   if (name === 'startingBalance') {
     const text = typeof value === 'number' ? value.toFixed(2) : String(value);
-    if (!/^\d+(\.\d{1,2})?$/.test(text)) throw new KnobError(`knob startingBalance must be a decimal amount like 1000.00 (got ${text})`);
+    if (!/^\d+(\.\d{1,2})?$/.test(text)) {
+      throw new KnobError(`knob startingBalance must be a decimal amount like 1000.00 (got ${text})`);
+    }
     return text as Knobs[K];
   }
   const choices = CHOICES[name];

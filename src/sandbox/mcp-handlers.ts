@@ -13,20 +13,27 @@ import type {
   ListToolsResult,
   ReadResourceResult,
 } from '@modelcontextprotocol/sdk/types.js';
-import { hiringUri, MCP_PROTOCOL_VERSION, parseHiringUri, PENDING_URI, SYSTEM_PROMPT_NAME, TOOL } from '../shared/protocol';
+import {
+  hiringUri,
+  MCP_PROTOCOL_VERSION,
+  parseHiringUri,
+  PENDING_URI,
+  SYSTEM_PROMPT_NAME,
+  TOOL,
+} from '../shared/protocol';
 import { listedTool } from '../shared/json-schema';
 import { PLATFORM_TOOLS } from '../shared/tools';
 import { hiringFor, isPlatformTool, runAction } from './actions';
 import type { SandboxContext } from './context';
 import { isRecord } from '../shared/lenient';
-import { PACKAGE_VERSION } from '../shared/version';
 import type { McpSession } from './mcp-session';
+import { RELAY_VERSION } from '../shared/version';
 
 const JSONRPC_INVALID_PARAMS = -32602;
 const JSONRPC_METHOD_NOT_FOUND = -32601;
 const MCP_RESOURCE_NOT_FOUND = -32002;
 
-export const SERVER_INFO = { name: 'agrenting-sandbox', version: PACKAGE_VERSION };
+export const SERVER_INFO = { name: 'agrenting-sandbox', version: RELAY_VERSION };
 
 class RpcError extends Error {
   constructor(
@@ -45,12 +52,17 @@ function readIdempotencyKey(params: Record<string, unknown> | undefined): string
 }
 
 function textResult(value: unknown, isError = false): CallToolResult {
-  return { content: [{ type: 'text', text: typeof value === 'string' ? value : JSON.stringify(value) }], ...(isError ? { isError: true } : {}) };
+  return {
+    content: [{ type: 'text', text: typeof value === 'string' ? value : JSON.stringify(value) }],
+    ...(isError ? { isError: true } : {}),
+  };
 }
 
 function callTool(ctx: SandboxContext, session: McpSession, params: Record<string, unknown>): CallToolResult {
   const name = typeof params.name === 'string' ? params.name : '';
-  if (!isPlatformTool(name)) return textResult(`Unknown tool "${name}". Tools: ${Object.values(TOOL).join(', ')}.`, true);
+  if (!isPlatformTool(name)) {
+    return textResult(`Unknown tool "${name}". Tools: ${Object.values(TOOL).join(', ')}.`, true);
+  }
   const args = params.arguments;
   const result = runAction(ctx.store, session.agentId, name, args);
   const hiringId = isRecord(args) && typeof args.hiring_id === 'string' ? args.hiring_id : '';
@@ -74,14 +86,18 @@ function readResource(ctx: SandboxContext, session: McpSession, uri: string): Re
     return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(list) }] };
   }
   const id = parseHiringUri(uri);
-  if (id === undefined) throw new RpcError(MCP_RESOURCE_NOT_FOUND, `Unknown resource ${uri}. Resources: ${PENDING_URI}, hiring://{id}.`);
+  if (id === undefined) {
+    throw new RpcError(MCP_RESOURCE_NOT_FOUND, `Unknown resource ${uri}. Resources: ${PENDING_URI}, hiring://{id}.`);
+  }
   const found = hiringFor(ctx.store, session.agentId, id);
   if (!found.ok) throw new RpcError(MCP_RESOURCE_NOT_FOUND, found.message);
   return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(found.record.hiring) }] };
 }
 
 function requireUri(params: Record<string, unknown>): string {
-  if (typeof params.uri !== 'string' || params.uri.length === 0) throw new RpcError(JSONRPC_INVALID_PARAMS, 'params.uri (string) is required');
+  if (typeof params.uri !== 'string' || params.uri.length === 0) {
+    throw new RpcError(JSONRPC_INVALID_PARAMS, 'params.uri (string) is required');
+  }
   return params.uri;
 }
 
@@ -99,12 +115,21 @@ function dispatch(ctx: SandboxContext, session: McpSession, method: string, para
     case 'resources/list':
       return {
         resources: [
-          { uri: PENDING_URI, name: 'Pending hirings', mimeType: 'application/json', description: 'Active hirings assigned to this agent' },
-          ...ctx.store.active(session.agentId).map((r) => ({ uri: hiringUri(r.hiring.id), name: `Hiring ${r.hiring.id}`, mimeType: 'application/json' })),
+          {
+            uri: PENDING_URI,
+            name: 'Pending hirings',
+            mimeType: 'application/json',
+            description: 'Active hirings assigned to this agent',
+          },
+          ...ctx.store
+            .active(session.agentId)
+            .map((r) => ({ uri: hiringUri(r.hiring.id), name: `Hiring ${r.hiring.id}`, mimeType: 'application/json' })),
         ],
       } satisfies ListResourcesResult;
     case 'resources/templates/list':
-      return { resourceTemplates: [{ uriTemplate: 'hiring://{id}', name: 'Hiring', mimeType: 'application/json' }] } satisfies ListResourceTemplatesResult;
+      return {
+        resourceTemplates: [{ uriTemplate: 'hiring://{id}', name: 'Hiring', mimeType: 'application/json' }],
+      } satisfies ListResourceTemplatesResult;
     case 'resources/read':
       return readResource(ctx, session, requireUri(params));
     case 'resources/subscribe':
@@ -120,9 +145,16 @@ function dispatch(ctx: SandboxContext, session: McpSession, method: string, para
     case 'tools/call':
       return callTool(ctx, session, params);
     case 'prompts/list':
-      return { prompts: [{ name: SYSTEM_PROMPT_NAME, description: "The marketplace's system prompt for agents" }] } satisfies ListPromptsResult;
+      return {
+        prompts: [{ name: SYSTEM_PROMPT_NAME, description: "The marketplace's system prompt for agents" }],
+      } satisfies ListPromptsResult;
     case 'prompts/get':
-      if (params.name !== SYSTEM_PROMPT_NAME) throw new RpcError(JSONRPC_INVALID_PARAMS, `Unknown prompt "${String(params.name)}". Prompts: ${SYSTEM_PROMPT_NAME}.`);
+      if (params.name !== SYSTEM_PROMPT_NAME) {
+        throw new RpcError(
+          JSONRPC_INVALID_PARAMS,
+          `Unknown prompt "${String(params.name)}". Prompts: ${SYSTEM_PROMPT_NAME}.`,
+        );
+      }
       return {
         description: "The marketplace's system prompt for agents",
         messages: [{ role: 'user', content: { type: 'text', text: ctx.systemPrompt } }],

@@ -1,8 +1,7 @@
 // The HTTP+SSE transport of MCP 2024-11-05 as Agrenting serves it:
 // `GET /mcp/sse` opens the stream, `POST /mcp/messages/<id>` carries client
-// messages. A POST carrying requests answers 200 with the response in the body
-// as well as on the stream (the default, which the tutorial's client needs) or
-// 202 with an empty body (documented; the `postAnswer` knob). Expired sessions
+// messages. The POST answers 202 (documented) or 200 with the response in the
+// body as well as on the stream (the `postAnswer` knob). Expired sessions
 // answer 404 or 410 (`sessionExpiry`).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
@@ -30,16 +29,32 @@ function rpcError(res: ServerResponse, status: number, code: number, message: st
   sendJson(res, status, { jsonrpc: '2.0', id: null, error: { code, message } });
 }
 
-export async function handlePost(ctx: SandboxContext, req: IncomingMessage, res: ServerResponse, sessionId: string): Promise<void> {
+export async function handlePost(
+  ctx: SandboxContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  sessionId: string,
+): Promise<void> {
   const agent = requireAgent(ctx, req, res);
   if (!agent) return;
   const found = ctx.sessions.lookup(sessionId);
   if (found.kind === 'expired') {
-    return sendJson(res, found.status, errorEnvelope(found.status === 410 ? 'GONE' : 'NOT_FOUND', `MCP session ${sessionId} has expired; open a new one with GET /mcp/sse.`));
+    return sendJson(
+      res,
+      found.status,
+      errorEnvelope(
+        found.status === 410 ? 'GONE' : 'NOT_FOUND',
+        `MCP session ${sessionId} has expired; open a new one with GET /mcp/sse.`,
+      ),
+    );
   }
-  if (found.kind === 'unknown') return sendError(res, 'NOT_FOUND', `Unknown MCP session ${sessionId}; open one with GET /mcp/sse.`);
+  if (found.kind === 'unknown') {
+    return sendError(res, 'NOT_FOUND', `Unknown MCP session ${sessionId}; open one with GET /mcp/sse.`);
+  }
   const session = found.session;
-  if (session.agentId !== agent.view.id) return sendError(res, 'FORBIDDEN', 'This MCP session belongs to another agent.');
+  if (session.agentId !== agent.view.id) {
+    return sendError(res, 'FORBIDDEN', 'This MCP session belongs to another agent.');
+  }
 
   let raw: unknown;
   try {
@@ -60,7 +75,9 @@ export async function handlePost(ctx: SandboxContext, req: IncomingMessage, res:
   const requests = messages.filter((m) => 'method' in m && 'id' in m);
   for (const m of messages) {
     if ('method' in m && !('id' in m)) handleNotification(session, m);
-    else if (!('method' in m)) session.answer(m.id ?? '', 'result' in m ? m.result : undefined, 'error' in m ? m.error : undefined);
+    else if (!('method' in m)) {
+      session.answer(m.id ?? '', 'result' in m ? m.result : undefined, 'error' in m ? m.error : undefined);
+    }
   }
   if (requests.length === 0) {
     await delay(ctx.knobs.latencyMs);
@@ -69,9 +86,10 @@ export async function handlePost(ctx: SandboxContext, req: IncomingMessage, res:
   }
   const inBody = ctx.knobs.postAnswer === 'body';
   if (!inBody) res.writeHead(202).end();
-  const responses = requests.map((m) => handleRequest(ctx, session, m as Extract<JSONRPCMessage, { method: string; id: unknown }>));
+  const responses = requests.map((m) =>
+    handleRequest(ctx, session, m as Extract<JSONRPCMessage, { method: string; id: unknown }>),
+  );
   await delay(ctx.knobs.latencyMs);
   for (const r of responses) session.send(r);
   if (inBody) sendJson(res, 200, batch ? responses : responses[0]);
 }
-

@@ -42,9 +42,14 @@ export class Ledger {
     this.customers.set(customerId, this.balanceOf(customerId) + cents);
   }
 
-  view(knownCustomers: string[], knownAgents: string[]): { customers: Record<string, string>; agents: Record<string, string>; escrow: string } {
+  view(
+    knownCustomers: string[],
+    knownAgents: string[],
+  ): { customers: Record<string, string>; agents: Record<string, string>; escrow: string } {
     const customers: Record<string, string> = {};
-    for (const id of new Set([...knownCustomers, ...this.customers.keys()])) customers[id] = fromCents(this.balanceOf(id));
+    for (const id of new Set([...knownCustomers, ...this.customers.keys()])) {
+      customers[id] = fromCents(this.balanceOf(id));
+    }
     const agents: Record<string, string> = {};
     for (const id of new Set([...knownAgents, ...this.agents.keys()])) agents[id] = fromCents(this.agents.get(id) ?? 0);
     return { customers, agents, escrow: fromCents(this.escrow) };

@@ -5,10 +5,15 @@ import type { SandboxContext } from './context';
 import type { AgentRecord } from './store';
 import type { ProbeResult } from './types';
 
-async function pingSessions(ctx: SandboxContext, agentId: string): Promise<{ ok: boolean; detail: string } | undefined> {
+async function pingSessions(
+  ctx: SandboxContext,
+  agentId: string,
+): Promise<{ ok: boolean; detail: string } | undefined> {
   const sessions = ctx.sessions.forAgent(agentId);
   if (sessions.length === 0) return undefined;
-  if (ctx.knobs.ping === 'never') return { ok: true, detail: `${sessions.length} live session(s); ping disabled by the ping=never knob` };
+  if (ctx.knobs.ping === 'never') {
+    return { ok: true, detail: `${sessions.length} live session(s); ping disabled by the ping=never knob` };
+  }
   const budget = ctx.knobs.probeBudgetMs;
   try {
     const winner = await Promise.any(sessions.map((s) => s.request('ping', undefined, budget).then(() => s.id)));
@@ -34,7 +39,14 @@ export async function probeAgent(ctx: SandboxContext, agent: AgentRecord, hiring
   const ping = await pingSessions(ctx, agent.view.id);
   const details: string[] = [];
   if (ping) {
-    if (ping.ok) return record(ctx, { ...base, method: ctx.knobs.ping === 'never' ? 'session' : 'ping', ok: true, detail: ping.detail });
+    if (ping.ok) {
+      return record(ctx, {
+        ...base,
+        method: ctx.knobs.ping === 'never' ? 'session' : 'ping',
+        ok: true,
+        detail: ping.detail,
+      });
+    }
     details.push(ping.detail);
   }
   const callback = agent.view.metadata.callback_url;

@@ -11,10 +11,18 @@ export interface Answer {
   body: unknown;
 }
 
-export type PostOutcome = { outcome: 'accepted' | 'rejected' | 'replayed'; status: number; error?: string; idempotencyKey?: string };
+export type PostOutcome = {
+  outcome: 'accepted' | 'rejected' | 'replayed';
+  status: number;
+  error?: string;
+  idempotencyKey?: string;
+};
 
 export const ok = (body: unknown, status = 200): Answer => ({ status, body: { data: body } });
-export const problem = (status: number, code: string, message: string): Answer => ({ status, body: errorEnvelope(code, message) });
+export const problem = (status: number, code: string, message: string): Answer => ({
+  status,
+  body: errorEnvelope(code, message),
+});
 
 function errorMessage(body: unknown): string | undefined {
   const errors = (body as { errors?: { message?: string }[] } | null)?.errors;
@@ -25,22 +33,35 @@ function errorMessage(body: unknown): string | undefined {
  * Rate limit and faults for an agent's request. Returns the headers to put on
  * the answer, or undefined when the request has already been answered (429/500).
  */
-export function admitAgentRequest(ctx: SandboxContext, agentId: string, res: ServerResponse): Record<string, string> | undefined {
+export function admitAgentRequest(
+  ctx: SandboxContext,
+  agentId: string,
+  res: ServerResponse,
+): Record<string, string> | undefined {
   const headers: Record<string, string> = {};
   const rate = ctx.rateLimiter.take(agentId);
   if (rate) {
     headers[HEADER.rateLimitLimit] = String(rate.limit);
     headers[HEADER.rateLimitRemaining] = String(rate.remaining);
     if (!rate.allowed) {
-      sendError(res, 'RATE_LIMIT_EXCEEDED', `Rate limit of ${rate.limit} requests a minute exceeded; retry after ${rate.retryAfterSeconds} s.`, undefined, {
-        ...headers,
-        [HEADER.retryAfter]: String(rate.retryAfterSeconds),
-      });
+      sendError(
+        res,
+        'RATE_LIMIT_EXCEEDED',
+        `Rate limit of ${rate.limit} requests a minute exceeded; retry after ${rate.retryAfterSeconds} s.`,
+        undefined,
+        {
+          ...headers,
+          [HEADER.retryAfter]: String(rate.retryAfterSeconds),
+        },
+      );
       return undefined;
     }
   }
   if (ctx.restFaults.throttle.roll(ctx.knobs.faultRest429Rate)) {
-    sendError(res, 'RATE_LIMIT_EXCEEDED', 'Rate limit exceeded (injected fault); retry after 1 s.', undefined, { ...headers, [HEADER.retryAfter]: '1' });
+    sendError(res, 'RATE_LIMIT_EXCEEDED', 'Rate limit exceeded (injected fault); retry after 1 s.', undefined, {
+      ...headers,
+      [HEADER.retryAfter]: '1',
+    });
     return undefined;
   }
   if (ctx.restFaults.errors.roll(ctx.knobs.faultRest5xxRate)) {
@@ -64,7 +85,9 @@ export async function runPost(
   try {
     text = await readBody(req);
   } catch (e) {
-    if (e instanceof BodyTooLargeError) return sendError(res, 'VALIDATION_ERROR', 'Request body too large.', undefined, headers);
+    if (e instanceof BodyTooLargeError) {
+      return sendError(res, 'VALIDATION_ERROR', 'Request body too large.', undefined, headers);
+    }
     throw e;
   }
   const keyHeader = req.headers[HEADER.idempotencyKey];
@@ -79,13 +102,25 @@ export async function runPost(
     send(a, outcome);
   };
 
-  const admission = key ? ctx.idempotency.admit(scope, key, req.method ?? 'POST', (req.url ?? '').split('?')[0], text) : undefined;
+  const admission = key
+    ? ctx.idempotency.admit(scope, key, req.method ?? 'POST', (req.url ?? '').split('?')[0], text)
+    : undefined;
   if (admission?.kind === 'replay') return finishWith(admission.answer, 'replayed');
   if (admission?.kind === 'pending') {
-    return finishWith(problem(409, 'IDEMPOTENCY_PENDING', `A request with idempotency key ${key} is still being processed; retry shortly.`), 'rejected');
+    return finishWith(
+      problem(
+        409,
+        'IDEMPOTENCY_PENDING',
+        `A request with idempotency key ${key} is still being processed; retry shortly.`,
+      ),
+      'rejected',
+    );
   }
   if (admission?.kind === 'mismatch') {
-    return finishWith(problem(422, 'IDEMPOTENCY_MISMATCH', `Idempotency key ${key} was already used with a different request body.`), 'rejected');
+    return finishWith(
+      problem(422, 'IDEMPOTENCY_MISMATCH', `Idempotency key ${key} was already used with a different request body.`),
+      'rejected',
+    );
   }
 
   let answer: Answer;

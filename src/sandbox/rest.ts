@@ -33,16 +33,29 @@ function toolArgs(tool: PlatformToolName, hiringId: string, body: unknown): Reco
   return { ...b, hiring_id: hiringId };
 }
 
-function deliveryAnswer(ctx: SandboxContext, agent: AgentRecord, tool: PlatformToolName, hiringId: string, body: unknown): Answer {
+function deliveryAnswer(
+  ctx: SandboxContext,
+  agent: AgentRecord,
+  tool: PlatformToolName,
+  hiringId: string,
+  body: unknown,
+): Answer {
   const r = runAction(ctx.store, agent.view.id, tool, toolArgs(tool, hiringId, body));
   if (r.ok) return tool === TOOL.addMessage ? ok(r.value, 201) : ok(r.hiring);
   // Messages on a finished hiring are a validation problem; a second result or failure is "not found" (§3).
-  const [status, code] = r.kind === 'terminal' && tool === TOOL.addMessage ? [422, 'VALIDATION_ERROR'] : STATUS_OF[r.kind];
+  const [status, code] =
+    r.kind === 'terminal' && tool === TOOL.addMessage ? [422, 'VALIDATION_ERROR'] : STATUS_OF[r.kind];
   return problem(status, code, r.message);
 }
 
 /** Handles /api/v1/hirings/** for an agent. False when the path is not an agent route. */
-export async function handleAgentRest(ctx: SandboxContext, req: IncomingMessage, res: ServerResponse, agent: AgentRecord, parts: string[]): Promise<boolean> {
+export async function handleAgentRest(
+  ctx: SandboxContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  agent: AgentRecord,
+  parts: string[],
+): Promise<boolean> {
   // parts: ['hirings', ...]
   const method = req.method ?? 'GET';
   const isPending = parts.length === 2 && parts[1] === 'pending' && method === 'GET';
@@ -56,7 +69,9 @@ export async function handleAgentRest(ctx: SandboxContext, req: IncomingMessage,
   if (isPending) {
     await delay(ctx.knobs.latencyMs);
     const statuses = ctx.knobs.restPending === 'paid' ? ['paid'] : undefined;
-    const list = ctx.store.active(agent.view.id).filter((r) => (statuses ? statuses.includes(r.hiring.status) : isActiveStatus(r.hiring.status)));
+    const list = ctx.store
+      .active(agent.view.id)
+      .filter((r) => (statuses ? statuses.includes(r.hiring.status) : isActiveStatus(r.hiring.status)));
     sendJson(res, 200, { data: list.map((r) => r.hiring) }, headers);
     return true;
   }

@@ -12,10 +12,19 @@ import { handleAgentRest } from './rest';
 
 /** The wrong credential for a known route is a 401 naming the right one; anything else is 404. */
 function unrouted(res: ServerResponse, who: 'agent' | 'user', method: string, path: string, parts: string[]): void {
-  const agentRoute = parts[0] === 'hirings' && (parts[1] === 'pending' || parts[2] === 'result' || parts[2] === 'failure');
+  const agentRoute =
+    parts[0] === 'hirings' && (parts[1] === 'pending' || parts[2] === 'result' || parts[2] === 'failure');
   const userRoute = parts[0] === 'agents' || parts[2] === 'cancel';
-  if (who === 'agent' && userRoute) return sendError(res, 'UNAUTHORIZED', `${method} ${path} needs the user token (Authorization: Bearer ap_...), not an agent key.`);
-  if (who === 'user' && agentRoute) return sendError(res, 'UNAUTHORIZED', `${method} ${path} needs an agent API key, not the user token.`);
+  if (who === 'agent' && userRoute) {
+    return sendError(
+      res,
+      'UNAUTHORIZED',
+      `${method} ${path} needs the user token (Authorization: Bearer ap_...), not an agent key.`,
+    );
+  }
+  if (who === 'user' && agentRoute) {
+    return sendError(res, 'UNAUTHORIZED', `${method} ${path} needs an agent API key, not the user token.`);
+  }
   sendError(res, 'NOT_FOUND', `No route ${method} ${path}.`);
 }
 
@@ -25,13 +34,21 @@ async function route(ctx: SandboxContext, req: IncomingMessage, res: ServerRespo
   const method = req.method ?? 'GET';
 
   if (path === SSE_PATH && method === 'GET') return openStream(ctx, req, res);
-  if (path.startsWith(MESSAGES_PREFIX) && method === 'POST') return handlePost(ctx, req, res, decodeURIComponent(path.slice(MESSAGES_PREFIX.length)));
+  if (path.startsWith(MESSAGES_PREFIX) && method === 'POST') {
+    return handlePost(ctx, req, res, decodeURIComponent(path.slice(MESSAGES_PREFIX.length)));
+  }
 
   if (path.startsWith('/api/v1/')) {
-    const parts = path.slice('/api/v1/'.length).split('/').filter((p) => p.length > 0);
+    const parts = path
+      .slice('/api/v1/'.length)
+      .split('/')
+      .filter((p) => p.length > 0);
     const caller = identify(ctx, req);
     if (!caller) return void requireUser(ctx, req, res);
-    const handled = caller.kind === 'agent' ? await handleAgentRest(ctx, req, res, caller.agent, parts) : await handleHirerRest(ctx, req, res, caller.customerId, parts);
+    const handled =
+      caller.kind === 'agent'
+        ? await handleAgentRest(ctx, req, res, caller.agent, parts)
+        : await handleHirerRest(ctx, req, res, caller.customerId, parts);
     if (!handled) unrouted(res, caller.kind, method, path, parts);
     return;
   }
@@ -46,7 +63,12 @@ async function route(ctx: SandboxContext, req: IncomingMessage, res: ServerRespo
     return;
   }
   if (path === '/' && method === 'GET') {
-    return sendJson(res, 200, { name: 'agrenting-sandbox', mcp: `${ctx.baseUrl()}${SSE_PATH}`, api: `${ctx.baseUrl()}/api/v1`, inspect: `${ctx.baseUrl()}/_sandbox` });
+    return sendJson(res, 200, {
+      name: 'agrenting-sandbox',
+      mcp: `${ctx.baseUrl()}${SSE_PATH}`,
+      api: `${ctx.baseUrl()}/api/v1`,
+      inspect: `${ctx.baseUrl()}/_sandbox`,
+    });
   }
   sendError(res, 'NOT_FOUND', `No route ${method} ${path}.`);
 }

@@ -19,9 +19,16 @@ export type SessionEvent =
   | { type: 'closed'; id: string; agentId: string; reason: string }
   | { type: 'ping'; id: string; agentId: string; ok: boolean; detail: string };
 
-export type SessionLookup = { kind: 'live'; session: McpSession } | { kind: 'expired'; status: 404 | 410 } | { kind: 'unknown' };
+export type SessionLookup =
+  { kind: 'live'; session: McpSession } | { kind: 'expired'; status: 404 | 410 } | { kind: 'unknown' };
 
-const KNOBS_THAT_RESCHEDULE: readonly string[] = ['keepAliveMs', 'ping', 'pingIntervalMs', 'sessionExpiry', 'sessionTtlMs'];
+const KNOBS_THAT_RESCHEDULE: readonly string[] = [
+  'keepAliveMs',
+  'ping',
+  'pingIntervalMs',
+  'sessionExpiry',
+  'sessionTtlMs',
+];
 
 export class SessionRegistry {
   readonly events = new EventEmitter();
@@ -55,7 +62,12 @@ export class SessionRegistry {
       onClosed: (s, reason) => this.onClosed(s, reason),
     });
     this.live.set(id, session);
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     const path = `${MESSAGES_PREFIX}${id}`;
     session.writeEvent('endpoint', this.knobs.endpointEvent === 'absolute' ? `${origin}${path}` : path);
     this.schedule(session);
@@ -113,8 +125,9 @@ export class SessionRegistry {
     if (k.keepAliveMs > 0) s.setTimer('keepalive', k.keepAliveMs, () => s.comment('keep-alive'), true);
     else s.clearTimer('keepalive');
 
-    if (k.ping === 'interval' && k.pingIntervalMs > 0) s.setTimer('ping', k.pingIntervalMs, () => void this.periodicPing(s), true);
-    else s.clearTimer('ping');
+    if (k.ping === 'interval' && k.pingIntervalMs > 0) {
+      s.setTimer('ping', k.pingIntervalMs, () => void this.periodicPing(s), true);
+    } else s.clearTimer('ping');
 
     if (k.sessionExpiry === 'none') s.clearTimer('expiry');
     else {

@@ -73,7 +73,8 @@ export class MarketStore {
     const id = randomUUID();
     const apiKey = `agk_${randomBytes(24).toString('base64url')}`;
     const { webhook_secret: givenSecret, ...metadata } = input.metadata ?? {};
-    const webhookSecret = typeof givenSecret === 'string' && givenSecret.length > 0 ? givenSecret : randomBytes(24).toString('base64url');
+    const webhookSecret =
+      typeof givenSecret === 'string' && givenSecret.length > 0 ? givenSecret : randomBytes(24).toString('base64url');
     registerSecret(apiKey);
     registerSecret(webhookSecret);
     registerSecret(authHeader(metadata.callback_auth_header)?.[1]);
@@ -167,7 +168,12 @@ export class MarketStore {
     this.announce(r, 'status');
   }
 
-  addMessage(r: HiringRecord, sender: 'client' | 'agent', content: string, kind: PlatformMessage['kind']): PlatformMessage {
+  addMessage(
+    r: HiringRecord,
+    sender: 'client' | 'agent',
+    content: string,
+    kind: PlatformMessage['kind'],
+  ): PlatformMessage {
     const message: PlatformMessage = { id: randomUUID(), kind, sender_type: sender, content, created_at: now() };
     r.hiring.messages.push(message);
     r.hiring.updated_at = message.created_at;
@@ -223,7 +229,13 @@ export class MarketStore {
   }
 
   private announce(r: HiringRecord, change: HiringChange): void {
-    const event: HiringEvent = { id: r.hiring.id, agentId: r.hiring.agent_id, status: r.hiring.status, change, dispatched: r.dispatched };
+    const event: HiringEvent = {
+      id: r.hiring.id,
+      agentId: r.hiring.agent_id,
+      status: r.hiring.status,
+      change,
+      dispatched: r.dispatched,
+    };
     this.events.emit('hiring', event);
   }
 }

@@ -63,7 +63,14 @@ export class WebhookSender {
     this.timers.clear();
   }
 
-  private async attempt(agent: AgentRecord, hiringId: string, url: string, body: string, n: number, duplicate: boolean): Promise<void> {
+  private async attempt(
+    agent: AgentRecord,
+    hiringId: string,
+    url: string,
+    body: string,
+    n: number,
+    duplicate: boolean,
+  ): Promise<void> {
     if (this.closed) return;
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -99,7 +106,9 @@ export class WebhookSender {
       at: new Date().toISOString(),
     });
     if (ok) {
-      if (!duplicate && this.duplicateDice.roll(this.knobs.webhookDuplicateRate)) void this.attempt(agent, hiringId, url, body, n + 1, true);
+      if (!duplicate && this.duplicateDice.roll(this.knobs.webhookDuplicateRate)) {
+        void this.attempt(agent, hiringId, url, body, n + 1, true);
+      }
       return;
     }
     if (duplicate || n > this.knobs.webhookRetries) {

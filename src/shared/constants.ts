@@ -10,7 +10,14 @@ export const DEFAULT_RELAY_ADDRESS = `${DEFAULT_RELAY_HOST}:${DEFAULT_RELAY_PORT
 export const LOCAL_PHASES = ['new', 'claimed', 'awaiting_review', 'delivering', 'done', 'failed'] as const;
 export type LocalPhase = (typeof LOCAL_PHASES)[number];
 
-export const SUBMISSION_STATES = ['awaiting_review', 'approved', 'rejected', 'delivering', 'delivered', 'failed'] as const;
+export const SUBMISSION_STATES = [
+  'awaiting_review',
+  'approved',
+  'rejected',
+  'delivering',
+  'delivered',
+  'failed',
+] as const;
 export type SubmissionState = (typeof SUBMISSION_STATES)[number];
 
 /** 'required': what agents submit waits for the operator; 'off': it goes straight to the client. */
@@ -26,4 +33,8 @@ export function isReviewMode(v: unknown): v is ReviewMode {
 }
 
 /** The relay's own MCP resources, beside Agrenting's hiring:// ones; the extension subscribes to all three. */
-export const RELAY_URI = { hirings: 'relay://hirings', reviewQueue: 'review://queue', status: 'relay://status' } as const;
+export const RELAY_URI = {
+  hirings: 'relay://hirings',
+  reviewQueue: 'review://queue',
+  status: 'relay://status',
+} as const;

@@ -10,9 +10,7 @@ const nullableString = lenient(z.string().nullable());
 const isoDate = nullableString;
 
 /** Prices come as decimal strings; a number is accepted and formatted. */
-const price = lenient(
-  z.union([z.string(), z.number().transform((n) => n.toFixed(2))]),
-);
+const price = lenient(z.union([z.string(), z.number().transform((n) => n.toFixed(2))]));
 
 export const HiringMessageSchema = z
   .object({
@@ -37,30 +35,30 @@ export const ArtifactRefSchema = z
 export type ArtifactRef = z.infer<typeof ArtifactRefSchema>;
 
 const HiringShape = z.object({
-    id: z.union([z.string().min(1), z.number().transform(String)]),
-    status: lenient(z.string()),
-    agent_id: nullableString,
-    customer_id: nullableString,
-    task_description: lenient(z.string()),
-    capability_requested: nullableString,
-    category: nullableString,
-    price,
-    delivery_mode: nullableString,
-    task_input: lenient(z.record(z.unknown()).nullable()),
-    repo_url: nullableString,
-    repo_access_token: nullableString,
-    client_message: nullableString,
-    deadline_at: isoDate,
-    messages: listOf(HiringMessageSchema),
-    task_output: z.unknown().optional(),
-    artifacts: listOf(ArtifactRefSchema),
-    failed_reason: nullableString,
-    created_at: isoDate,
-    updated_at: isoDate,
-    started_at: isoDate,
-    completed_at: isoDate,
-    failed_at: isoDate,
-  });
+  id: z.union([z.string().min(1), z.number().transform(String)]),
+  status: lenient(z.string()),
+  agent_id: nullableString,
+  customer_id: nullableString,
+  task_description: lenient(z.string()),
+  capability_requested: nullableString,
+  category: nullableString,
+  price,
+  delivery_mode: nullableString,
+  task_input: lenient(z.record(z.unknown()).nullable()),
+  repo_url: nullableString,
+  repo_access_token: nullableString,
+  client_message: nullableString,
+  deadline_at: isoDate,
+  messages: listOf(HiringMessageSchema),
+  task_output: z.unknown().optional(),
+  artifacts: listOf(ArtifactRefSchema),
+  failed_reason: nullableString,
+  created_at: isoDate,
+  updated_at: isoDate,
+  started_at: isoDate,
+  completed_at: isoDate,
+  failed_at: isoDate,
+});
 
 /** Unknown fields are kept (passthrough), never rejected. */
 export const RawHiringSchema = HiringShape.passthrough();
@@ -69,7 +67,10 @@ export const RawHiringSchema = HiringShape.passthrough();
 type KnownHiringFields = z.infer<typeof HiringShape>;
 
 /** A hiring as the rest of the code sees it: repo fields resolved, defaults filled. */
-export type Hiring = Omit<KnownHiringFields, 'delivery_mode' | 'task_input' | 'status' | 'task_description' | 'repo_url' | 'repo_access_token'> & {
+export type Hiring = Omit<
+  KnownHiringFields,
+  'delivery_mode' | 'task_input' | 'status' | 'task_description' | 'repo_url' | 'repo_access_token'
+> & {
   status: string;
   task_description: string;
   delivery_mode: DeliveryMode;
@@ -152,6 +153,10 @@ export function withoutSecrets(h: Hiring): Hiring {
 
 /** The first line of the task, for labels. */
 export function taskTitle(h: Pick<Hiring, 'task_description' | 'id'>, max = 80): string {
-  const line = h.task_description.split(/\r?\n/).find((l) => l.trim().length > 0)?.trim() ?? `Hiring ${h.id}`;
+  const line =
+    h.task_description
+      .split(/\r?\n/)
+      .find((l) => l.trim().length > 0)
+      ?.trim() ?? `Hiring ${h.id}`;
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }

@@ -6,6 +6,9 @@ import type { ToolDefinition } from './tools';
 
 /** A tool as tools/list describes it. */
 export function listedTool(def: ToolDefinition): Tool {
-  const inputSchema = toJsonSchemaCompat(def.args, { strictUnions: true, pipeStrategy: 'input' }) as Tool['inputSchema'];
+  const inputSchema = toJsonSchemaCompat(def.args, {
+    strictUnions: true,
+    pipeStrategy: 'input',
+  }) as Tool['inputSchema'];
   return { name: def.name, description: def.description, inputSchema };
 }

@@ -34,7 +34,11 @@ export interface Parsed<T> {
  * Parses each item of a JSON array on its own: keeps the good, reports the bad by
  * position (`<item> <index>: <why>`). Never throws.
  */
-export function parseEach<T>(raw: unknown, parse: (item: unknown) => T, names: { list: string; item: string }): Parsed<T> {
+export function parseEach<T>(
+  raw: unknown,
+  parse: (item: unknown) => T,
+  names: { list: string; item: string },
+): Parsed<T> {
   if (!Array.isArray(raw)) return { items: [], errors: [`expected a JSON array of ${names.list}`] };
   const items: T[] = [];
   const errors: string[] = [];

@@ -32,7 +32,7 @@ function formatField(key: string, value: unknown): string {
 }
 
 export function createLogger(component: string, opts: LoggerOptions = {}): Logger {
-  const min = ORDER[opts.level ?? ((process.env.AGRENTING_LOG_LEVEL as LogLevel | undefined) ?? 'info')] ?? ORDER.info;
+  const min = ORDER[opts.level ?? (process.env.AGRENTING_LOG_LEVEL as LogLevel | undefined) ?? 'info'] ?? ORDER.info;
   const sink = opts.sink ?? stderrSink;
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (ORDER[level] < min) return;

@@ -61,7 +61,17 @@ export type FailureError = (typeof FAILURE_ERRORS)[number];
 export const MESSAGE_KINDS = ['message', 'question'] as const;
 export const CHUNK_KINDS = ['text', 'log', 'status'] as const;
 
-export const ARTIFACT_TYPES = ['code_block', 'markdown', 'html', 'file', 'diff', 'image', 'json', 'text', 'link'] as const;
+export const ARTIFACT_TYPES = [
+  'code_block',
+  'markdown',
+  'html',
+  'file',
+  'diff',
+  'image',
+  'json',
+  'text',
+  'link',
+] as const;
 export type ArtifactType = (typeof ARTIFACT_TYPES)[number];
 /** Artifact types whose content travels base64-encoded. */
 export const BASE64_ARTIFACT_TYPES: readonly ArtifactType[] = ['file', 'image'];

@@ -27,9 +27,15 @@ const PATTERNS: [RegExp, string][] = [
   // credentials inside URLs: https://user:token@host or https://token@host
   [/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@:]+(?::[^\s/@]*)?@/gi, `$1${REDACTED}@`],
   // header lines and header-like text
-  [/\b(authorization|x-api-key|api-key|x-webhook-signature|proxy-authorization)(\s*[:=]\s*)("?)(?:(?:bearer|apikey|basic|token)\s+)?[^\s",}]+/gi, `$1$2$3${REDACTED}`],
+  [
+    /\b(authorization|x-api-key|api-key|x-webhook-signature|proxy-authorization)(\s*[:=]\s*)("?)(?:(?:bearer|apikey|basic|token)\s+)?[^\s",}]+/gi,
+    `$1$2$3${REDACTED}`,
+  ],
   // JSON or key=value fields that hold secrets
-  [/("?(?:repo_access_token|api_key|apiKey|access_token|accessToken|token|secret|password|webhook_secret|callback_auth_header)"?\s*[:=]\s*)"(?:[^"\\]|\\.)*"/gi, `$1"${REDACTED}"`],
+  [
+    /("?(?:repo_access_token|api_key|apiKey|access_token|accessToken|token|secret|password|webhook_secret|callback_auth_header)"?\s*[:=]\s*)"(?:[^"\\]|\\.)*"/gi,
+    `$1"${REDACTED}"`,
+  ],
   [/\b((?:repo_access_token|api_key|access_token|token|secret|password)=)[^\s&"]+/gi, `$1${REDACTED}`],
 ];
 

@@ -58,7 +58,11 @@ export const SubmissionIdArgs = z.object({ submission_id: z.string().min(1, 'sub
 export type SubmissionIdArgs = z.infer<typeof SubmissionIdArgs>;
 
 export const RejectArgs = SubmissionIdArgs.extend({
-  feedback: z.string().trim().min(1, 'feedback is required: tell the worker what to change').describe('What the worker should change'),
+  feedback: z
+    .string()
+    .trim()
+    .min(1, 'feedback is required: tell the worker what to change')
+    .describe('What the worker should change'),
 });
 export type RejectArgs = z.infer<typeof RejectArgs>;
 
@@ -68,7 +72,9 @@ export const StartRunArgs = HiringIdArgs.extend({
 export type StartRunArgs = z.infer<typeof StartRunArgs>;
 
 /** Push-mode details a worker may add to submit_hiring_result on the relay (not part of the platform's schema). */
-export const PushPlanArgs = z.object({ commitMessage: z.string(), openPullRequest: z.boolean(), summary: z.string() }).partial();
+export const PushPlanArgs = z
+  .object({ commitMessage: z.string(), openPullRequest: z.boolean(), summary: z.string() })
+  .partial();
 export type PushPlanArgs = z.infer<typeof PushPlanArgs>;
 
 export const RelaySubmitResultArgs = SubmitResultArgs.extend({ push: PushPlanArgs.optional() });
@@ -98,8 +104,16 @@ export const PLATFORM_TOOLS = [
     description: 'Report that a hiring cannot be completed. Moves it to failed and refunds the hirer.',
     args: ReportFailureArgs,
   }),
-  tool({ name: TOOL.addMessage, description: 'Add a message or a question to the hiring conversation.', args: AddMessageArgs }),
-  tool({ name: TOOL.emitChunk, description: 'Stream live progress (text, log or status) to the hirer.', args: EmitChunkArgs }),
+  tool({
+    name: TOOL.addMessage,
+    description: 'Add a message or a question to the hiring conversation.',
+    args: AddMessageArgs,
+  }),
+  tool({
+    name: TOOL.emitChunk,
+    description: 'Stream live progress (text, log or status) to the hirer.',
+    args: EmitChunkArgs,
+  }),
 ] as const;
 
 /** The tools the relay serves downstream: the platform's four, then its own. */
@@ -147,7 +161,8 @@ export const RELAY_TOOLS = {
   }),
   reject_submission: tool({
     name: 'reject_submission',
-    description: 'Reject a submission with feedback; the worker sees the feedback on the hiring. Nothing is sent to Agrenting.',
+    description:
+      'Reject a submission with feedback; the worker sees the feedback on the hiring. Nothing is sent to Agrenting.',
     args: RejectArgs,
     operatorOnly: true,
   }),

@@ -31,7 +31,9 @@ export class FakeCore implements RelayCore {
   private record(caller: Caller, id: string): HiringRecord {
     const r = this.records.get(id);
     if (!r) throw new RelayError(`Hiring ${id} is not known to the relay.`, 'not_found');
-    if (caller.role === 'worker' && caller.agent !== r.agent) throw new RelayError(`Hiring ${id} is not yours.`, 'forbidden');
+    if (caller.role === 'worker' && caller.agent !== r.agent) {
+      throw new RelayError(`Hiring ${id} is not yours.`, 'forbidden');
+    }
     return r;
   }
 
@@ -41,7 +43,21 @@ export class FakeCore implements RelayCore {
       const id = String(h.id);
       const now = new Date().toISOString();
       const prev = this.records.get(id);
-      this.records.set(id, prev ? { ...prev, hiring: h, updatedAt: now } : { agent, hiring: h, phase: 'new', firstSeenAt: now, updatedAt: now, chunks: [], relayMessages: [], submissions: [] });
+      this.records.set(
+        id,
+        prev
+          ? { ...prev, hiring: h, updatedAt: now }
+          : {
+              agent,
+              hiring: h,
+              phase: 'new',
+              firstSeenAt: now,
+              updatedAt: now,
+              chunks: [],
+              relayMessages: [],
+              submissions: [],
+            },
+      );
       if (!prev) this.emit({ type: 'hiring', agent, hiringId: id });
     }
   }
@@ -50,25 +66,41 @@ export class FakeCore implements RelayCore {
     return this.listAll(caller).filter((v) => v.phase !== 'done' && v.phase !== 'failed');
   }
   listAll(caller: Caller): HiringView[] {
-    return [...this.records.values()].filter((r) => caller.role === 'operator' || r.agent === caller.agent).map((r) => this.view(r));
+    return [...this.records.values()]
+      .filter((r) => caller.role === 'operator' || r.agent === caller.agent)
+      .map((r) => this.view(r));
   }
   getHiring(caller: Caller, id: string): HiringView {
     return this.view(this.record(caller, id));
   }
-  claim(caller: Caller, hiringId: string): HiringView {
+  async claim(caller: Caller, hiringId: string): Promise<HiringView> {
     const r = this.record(caller, hiringId);
-    if (r.claimedBy && r.claimedBy !== caller.name) throw new RelayError(`Hiring ${hiringId} is claimed by ${r.claimedBy}.`, 'conflict');
+    if (r.claimedBy && r.claimedBy !== caller.name) {
+      throw new RelayError(`Hiring ${hiringId} is claimed by ${r.claimedBy}.`, 'conflict');
+    }
     r.claimedBy = caller.name;
     r.phase = 'claimed';
     return this.view(r);
   }
-  private add(caller: Caller, hiringId: string, s: Omit<Submission, 'id' | 'agent' | 'hiringId' | 'submittedBy' | 'state' | 'createdAt'>): Submission {
+  private add(
+    caller: Caller,
+    hiringId: string,
+    s: Omit<Submission, 'id' | 'agent' | 'hiringId' | 'submittedBy' | 'state' | 'createdAt'>,
+  ): Submission {
     const r = this.record(caller, hiringId);
     if (this.unavailableTimes > 0) {
       this.unavailableTimes--;
       throw new RelayError('The relay is stopping; try again.', 'unavailable');
     }
-    const sub: Submission = { id: randomUUID(), agent: r.agent, hiringId, submittedBy: caller.name, state: 'awaiting_review', createdAt: new Date().toISOString(), ...s };
+    const sub: Submission = {
+      id: randomUUID(),
+      agent: r.agent,
+      hiringId,
+      submittedBy: caller.name,
+      state: 'awaiting_review',
+      createdAt: new Date().toISOString(),
+      ...s,
+    };
     this.submissions.push(sub);
     r.submissions.push(sub.id);
     r.phase = 'awaiting_review';
@@ -133,6 +165,14 @@ export class FakeCore implements RelayCore {
     return Promise.resolve('');
   }
   status(): RelayStatus {
-    return { version: 'test', startedAt: '', review: 'required', links: [], counts: { new: 0, claimed: 0, awaiting_review: 0, delivering: 0, done: 0, failed: 0 }, reviewsWaiting: 0, outboxPending: 0 };
+    return {
+      version: 'test',
+      startedAt: '',
+      review: 'required',
+      links: [],
+      counts: { new: 0, claimed: 0, awaiting_review: 0, delivering: 0, done: 0, failed: 0 },
+      reviewsWaiting: 0,
+      outboxPending: 0,
+    };
   }
 }

@@ -46,6 +46,8 @@ export class FakeMatrix {
   private readonly txns = new Map<string, string>(); // user|room|txn → event id
   /** Every request as received (raw paths), for assertions on encoding. */
   readonly requests: { method: string; rawPath: string; user?: string }[] = [];
+  /** While set, messages sent are stored but their answers never leave (as if the sender died right after). */
+  dropSendAnswers = false;
   /** Messages a worker ignored, with why. */
   readonly ignored: { room: string; reason: string }[] = [];
   private seq = 0;
@@ -64,7 +66,11 @@ export class FakeMatrix {
   }
 
   /** A worker room; `alias: false` plays an older install without the #hiclaw-worker-<name> alias. */
-  addWorker(name: string, behaviour: WorkerBehaviour, opts: { alias?: boolean; allowed: string[]; members?: string[] }): Room {
+  addWorker(
+    name: string,
+    behaviour: WorkerBehaviour,
+    opts: { alias?: boolean; allowed: string[]; members?: string[] },
+  ): Room {
     const userId = this.addUser(name, 'pw');
     const room: Room = {
       id: `!room${++this.seq}${name}:${this.domain}`,
@@ -84,7 +90,14 @@ export class FakeMatrix {
   post(roomId: string, sender: string, body: string): StoredEvent {
     const room = this.rooms.get(roomId);
     if (!room) throw new Error(`no room ${roomId}`);
-    const ev: StoredEvent = { event_id: `$ev${++this.seq}`, type: 'm.room.message', sender, room_id: roomId, origin_server_ts: Date.now(), content: { msgtype: 'm.text', body } };
+    const ev: StoredEvent = {
+      event_id: `$ev${++this.seq}`,
+      type: 'm.room.message',
+      sender,
+      room_id: roomId,
+      origin_server_ts: Date.now(),
+      content: { msgtype: 'm.text', body },
+    };
     room.events.push(ev);
     return ev;
   }
@@ -135,14 +148,18 @@ export class FakeMatrix {
     if (!rawPath.startsWith(prefix)) return this.error(res, 404, 'M_UNRECOGNIZED', 'Unrecognized request');
     const segs = rawPath.slice(prefix.length).split('/').filter(Boolean);
     // Ids must be percent-encoded: a raw ':' or '!' left in a room/alias segment is refused.
-    if (segs.slice(1).some((s) => /[:#]/.test(s))) return this.error(res, 400, 'M_UNRECOGNIZED', `path not URL-encoded: ${rawPath}`);
+    if (segs.slice(1).some((s) => /[:#]/.test(s))) {
+      return this.error(res, 400, 'M_UNRECOGNIZED', `path not URL-encoded: ${rawPath}`);
+    }
     const parts = segs.map(decodeURIComponent);
 
     if (method === 'POST' && parts[0] === 'login') {
       const b = await this.body(req);
       const ident = b.identifier as { user?: string } | undefined;
       const user = ident?.user?.startsWith('@') ? ident.user : `@${ident?.user ?? ''}:${this.domain}`;
-      if (this.passwords.get(user) !== b.password) return this.error(res, 403, 'M_FORBIDDEN', 'Invalid username or password');
+      if (this.passwords.get(user) !== b.password) {
+        return this.error(res, 403, 'M_FORBIDDEN', 'Invalid username or password');
+      }
       const token = `syt_${user.slice(1, user.indexOf(':'))}_${++this.seq}`;
       this.tokens.set(token, user);
       return this.json(res, 200, { access_token: token, user_id: user, device_id: `DEV${this.seq}` });
@@ -157,10 +174,14 @@ export class FakeMatrix {
 
     if (method === 'GET' && parts[0] === 'directory' && parts[1] === 'room' && parts[2]) {
       const id = this.aliases.get(parts[2]);
-      return id ? this.json(res, 200, { room_id: id, servers: [this.domain] }) : this.error(res, 404, 'M_NOT_FOUND', `Room alias ${parts[2]} not found`);
+      return id
+        ? this.json(res, 200, { room_id: id, servers: [this.domain] })
+        : this.error(res, 404, 'M_NOT_FOUND', `Room alias ${parts[2]} not found`);
     }
     if (method === 'GET' && parts[0] === 'joined_rooms') {
-      return this.json(res, 200, { joined_rooms: [...this.rooms.values()].filter((r) => r.members.has(user)).map((r) => r.id) });
+      return this.json(res, 200, {
+        joined_rooms: [...this.rooms.values()].filter((r) => r.members.has(user)).map((r) => r.id),
+      });
     }
     if (parts[0] !== 'rooms' || !parts[1]) return this.error(res, 404, 'M_UNRECOGNIZED', 'Unrecognized request');
     const room = this.rooms.get(this.aliases.get(parts[1]) ?? parts[1]);
@@ -175,12 +196,21 @@ export class FakeMatrix {
     if (method === 'PUT' && parts[2] === 'send' && parts[3] === 'm.room.message' && parts[4]) {
       const key = `${user}|${room.id}|${parts[4]}`;
       const known = this.txns.get(key);
+      if (known && this.dropSendAnswers) return void req.socket.destroy();
       if (known) return this.json(res, 200, { event_id: known });
       const content = await this.body(req);
-      const ev: StoredEvent = { event_id: `$ev${++this.seq}`, type: 'm.room.message', sender: user, room_id: room.id, origin_server_ts: Date.now(), content };
+      const ev: StoredEvent = {
+        event_id: `$ev${++this.seq}`,
+        type: 'm.room.message',
+        sender: user,
+        room_id: room.id,
+        origin_server_ts: Date.now(),
+        content,
+      };
       room.events.push(ev);
       this.txns.set(key, ev.event_id);
-      this.json(res, 200, { event_id: ev.event_id });
+      if (this.dropSendAnswers) req.socket.destroy();
+      else this.json(res, 200, { event_id: ev.event_id });
       this.deliverToWorker(room, ev);
       return;
     }
@@ -193,7 +223,11 @@ export class FakeMatrix {
       if (!Number.isInteger(pos) || pos < 0) return this.error(res, 400, 'M_INVALID_PARAM', `bad from token ${from}`);
       if (dir === 'f') {
         const chunk = room.events.slice(pos, pos + limit);
-        return this.json(res, 200, { chunk, start: `s${pos}`, ...(chunk.length ? { end: `s${pos + chunk.length}` } : {}) });
+        return this.json(res, 200, {
+          chunk,
+          start: `s${pos}`,
+          ...(chunk.length ? { end: `s${pos + chunk.length}` } : {}),
+        });
       }
       const startAt = Math.max(0, pos - limit);
       const chunk = room.events.slice(startAt, pos).reverse();
@@ -209,12 +243,22 @@ export class FakeMatrix {
     const mentions = (ev.content['m.mentions'] as { user_ids?: unknown } | undefined)?.user_ids;
     const html = typeof ev.content.formatted_body === 'string' ? ev.content.formatted_body : '';
     const body = typeof ev.content.body === 'string' ? ev.content.body : '';
-    if (!w.allowed.has(ev.sender)) return void this.ignored.push({ room: room.id, reason: `sender ${ev.sender} not allowed` });
-    if (!Array.isArray(mentions) || !mentions.includes(w.userId)) return void this.ignored.push({ room: room.id, reason: 'no m.mentions.user_ids' });
-    if (!html.includes(`<a href="https://matrix.to/#/${w.userId}">`)) return void this.ignored.push({ room: room.id, reason: 'no matrix.to pill in formatted_body' });
-    if (ev.content.format !== 'org.matrix.custom.html' || !body.includes(w.userId)) return void this.ignored.push({ room: room.id, reason: 'no visible mention' });
+    if (!w.allowed.has(ev.sender)) {
+      return void this.ignored.push({ room: room.id, reason: `sender ${ev.sender} not allowed` });
+    }
+    if (!Array.isArray(mentions) || !mentions.includes(w.userId)) {
+      return void this.ignored.push({ room: room.id, reason: 'no m.mentions.user_ids' });
+    }
+    if (!html.includes(`<a href="https://matrix.to/#/${w.userId}">`)) {
+      return void this.ignored.push({ room: room.id, reason: 'no matrix.to pill in formatted_body' });
+    }
+    if (ev.content.format !== 'org.matrix.custom.html' || !body.includes(w.userId)) {
+      return void this.ignored.push({ room: room.id, reason: 'no visible mention' });
+    }
     w.seen++;
-    if (w.seen <= (w.behaviour.dropFirst ?? 0)) return void this.ignored.push({ room: room.id, reason: 'worker still starting' });
+    if (w.seen <= (w.behaviour.dropFirst ?? 0)) {
+      return void this.ignored.push({ room: room.id, reason: 'worker still starting' });
+    }
     const taskId = /New task \[([^\]]+)\]/.exec(body)?.[1];
     if (!taskId || w.handled.has(taskId)) return;
     w.handled.add(taskId);
@@ -229,7 +273,8 @@ export class FakeMatrix {
     this.post(room.id, worker, `${boss} Got it, starting on${ref || ' it'}.`);
     if (b.outcome === 'silent') return;
     await b.onTask?.(taskId);
-    if (b.outcome === 'complete') this.post(room.id, worker, `${boss} TASK_COMPLETED: Implemented the change and wrote result.md${ref}`);
-    else this.post(room.id, worker, `${boss} BLOCKED: the repository needs credentials I do not have${ref}`);
+    if (b.outcome === 'complete') {
+      this.post(room.id, worker, `${boss} TASK_COMPLETED: Implemented the change and wrote result.md${ref}`);
+    } else this.post(room.id, worker, `${boss} BLOCKED: the repository needs credentials I do not have${ref}`);
   }
 }

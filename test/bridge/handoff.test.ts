@@ -32,7 +32,11 @@ const log = memoryLogger('bridge');
 const resultMd = (id: string) => `# Result for ${id}\n\nFixed the email validation and added a regression test.\n`;
 
 async function deliver(body: Record<string, unknown>): Promise<number> {
-  const res = await fetch(bridge.webhookUrl, { method: 'POST', body: JSON.stringify(body), headers: { authorization: `ApiKey ${KEY}`, 'content-type': 'application/json' } });
+  const res = await fetch(bridge.webhookUrl, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { authorization: `ApiKey ${KEY}`, 'content-type': 'application/json' },
+  });
   await res.text();
   return res.status;
 }
@@ -62,12 +66,24 @@ beforeAll(async () => {
     await s3.store.put(`shared/tasks/${id}/meta.json`, JSON.stringify({ ...meta, status: 'submitted' }));
   };
   rooms = {
-    alice: fake.addWorker('alice', { dropFirst: 1, outcome: 'complete', onTask: copaw }, { allowed, members: [bridgeUser] }).id,
+    alice: fake.addWorker(
+      'alice',
+      { dropFirst: 1, outcome: 'complete', onTask: copaw },
+      { allowed, members: [bridgeUser] },
+    ).id,
     // An older install: no #hiclaw-worker-bob alias, and the bridge is not in the room yet.
     bob: fake.addWorker('bob', { outcome: 'block' }, { allowed, alias: false }).id,
     carol: fake.addWorker('carol', { dropFirst: 99, outcome: 'silent' }, { allowed, members: [bridgeUser] }).id,
     // OpenClaw-like: only result.md and TASK_COMPLETED, without the task id.
-    dave: fake.addWorker('dave', { outcome: 'complete', omitTaskId: true, onTask: (id) => s3.store.put(`shared/tasks/${id}/result.md`, resultMd(id)) }, { allowed, members: [bridgeUser] }).id,
+    dave: fake.addWorker(
+      'dave',
+      {
+        outcome: 'complete',
+        omitTaskId: true,
+        onTask: (id) => s3.store.put(`shared/tasks/${id}/result.md`, resultMd(id)),
+      },
+      { allowed, members: [bridgeUser] },
+    ).id,
   };
   core = new FakeCore();
   bridge = createBridge({
@@ -77,7 +93,13 @@ beforeAll(async () => {
       listen: '127.0.0.1:0',
       webhookKeyEnv: 'T_KEY',
       s3: { endpoint: s3.endpoint, accessKeyEnv: 'T_S3_ACCESS', secretKeyEnv: 'T_S3_SECRET' },
-      matrix: { homeserver: fake.url, accessTokenEnv: 'T_MATRIX', userId: bridgeUser, domain: DOMAIN, workerRooms: { bob: rooms.bob } },
+      matrix: {
+        homeserver: fake.url,
+        accessTokenEnv: 'T_MATRIX',
+        userId: bridgeUser,
+        domain: DOMAIN,
+        workerRooms: { bob: rooms.bob },
+      },
       ackTimeoutMs: 200,
       maxHandoffs: 3,
       pollIntervalMs: 20,
@@ -106,14 +128,33 @@ describe('HiClaw hand-off', () => {
     expect(await Promise.all([deliver(body), deliver(body), deliver(body)])).toEqual([200, 200, 200]);
 
     const sub = await waitFor('a submission for h-alice', () => core.submissions.find((s) => s.hiringId === 'h-alice'));
-    expect(sub).toMatchObject({ kind: 'result', agent: 'alpha', submittedBy: 'hiclaw:alice', state: 'awaiting_review' });
+    expect(sub).toMatchObject({
+      kind: 'result',
+      agent: 'alpha',
+      submittedBy: 'hiclaw:alice',
+      state: 'awaiting_review',
+    });
     // CoPaw marks meta.json submitted before it speaks: the summary is its message or result.md's title.
-    expect(sub.result?.output).toEqual({ summary: expect.stringMatching(/Implemented the change|Result for h-alice/), result_markdown: resultMd('h-alice') });
+    expect(sub.result?.output).toEqual({
+      summary: expect.stringMatching(/Implemented the change|Result for h-alice/),
+      result_markdown: resultMd('h-alice'),
+    });
     expect(core.records.get('h-alice')?.claimedBy).toBe('hiclaw:alice');
 
     // meta.json as HiClaw workers need it (the local copy is what the bridge wrote).
     const meta = JSON.parse(await readFile(join(root, 'tasks', 'h-alice', 'meta.json'), 'utf8')) as TaskMeta;
-    expect(meta).toMatchObject({ task_id: 'h-alice', project_id: 'agrenting', task_title: 'Fix the login bug', assigned_to: 'alice', room_id: rooms.alice, status: 'assigned', source: 'agrenting', hiring_id: 'h-alice', price: '25.00', deadline_at: '2030-01-01T00:00:00Z' });
+    expect(meta).toMatchObject({
+      task_id: 'h-alice',
+      project_id: 'agrenting',
+      task_title: 'Fix the login bug',
+      assigned_to: 'alice',
+      room_id: rooms.alice,
+      status: 'assigned',
+      source: 'agrenting',
+      hiring_id: 'h-alice',
+      price: '25.00',
+      deadline_at: '2030-01-01T00:00:00Z',
+    });
     expect(Date.parse(meta.assigned_at)).not.toBeNaN();
     const spec = await s3.store.get('shared/tasks/h-alice/spec.md');
     expect(spec).toContain('The login form rejects valid emails');
@@ -141,7 +182,11 @@ describe('HiClaw hand-off', () => {
     const puts = fake.requests.filter((r) => r.method === 'PUT' && r.rawPath.includes(encodeURIComponent(rooms.alice)));
     expect(puts[0].rawPath).toContain('/send/m.room.message/agrenting-h-alice-1');
     expect(puts[1].rawPath).toContain('/send/m.room.message/agrenting-h-alice-2');
-    expect(fake.requests.some((r) => r.rawPath.includes(`/directory/room/${encodeURIComponent(`#hiclaw-worker-alice:${DOMAIN}`)}`))).toBe(true);
+    expect(
+      fake.requests.some((r) =>
+        r.rawPath.includes(`/directory/room/${encodeURIComponent(`#hiclaw-worker-alice:${DOMAIN}`)}`),
+      ),
+    ).toBe(true);
   });
 
   it('never writes the repository token, the Matrix token or the keys anywhere', async () => {
@@ -162,18 +207,29 @@ describe('HiClaw hand-off', () => {
 
   it('finds an old install room through the map, joins it, and turns BLOCKED into a failure proposal', async () => {
     expect(await deliver(payload('h-bob', { worker_matrix_id: `@bob:${DOMAIN}` }))).toBe(200);
-    const sub = await waitFor('a failure proposal for h-bob', () => core.submissions.find((s) => s.hiringId === 'h-bob'));
+    const sub = await waitFor('a failure proposal for h-bob', () =>
+      core.submissions.find((s) => s.hiringId === 'h-bob'),
+    );
     expect(sub).toMatchObject({ kind: 'failure', submittedBy: 'hiclaw:bob', state: 'awaiting_review' });
     expect(sub.failure?.reason).toMatch(/bob is blocked: the repository needs credentials/);
     expect(fake.rooms.get(rooms.bob)?.members.has(bridgeUser)).toBe(true);
-    expect(fake.requests.some((r) => r.method === 'POST' && r.rawPath.endsWith(`/rooms/${encodeURIComponent(rooms.bob)}/join`))).toBe(true);
+    expect(
+      fake.requests.some(
+        (r) => r.method === 'POST' && r.rawPath.endsWith(`/rooms/${encodeURIComponent(rooms.bob)}/join`),
+      ),
+    ).toBe(true);
     // s3rver may serve an object mid-overwrite as empty: read until it parses.
-    await waitFor('state blocked', async () => (await s3Json<BridgeState>('shared/tasks/h-bob/bridge-state.json')).phase === 'blocked');
+    await waitFor(
+      'state blocked',
+      async () => (await s3Json<BridgeState>('shared/tasks/h-bob/bridge-state.json')).phase === 'blocked',
+    );
   });
 
   it('stops re-sending after maxHandoffs when the worker never acknowledges', async () => {
     expect(await deliver(payload('h-carol', { worker_matrix_id: `@carol:${DOMAIN}` }))).toBe(200);
-    const state = await waitFor('carol unacknowledged', () => bridge.tasks().find((t) => t.hiring_id === 'h-carol' && t.phase === 'unacknowledged'));
+    const state = await waitFor('carol unacknowledged', () =>
+      bridge.tasks().find((t) => t.hiring_id === 'h-carol' && t.phase === 'unacknowledged'),
+    );
     expect(state.attempts).toBe(3);
     expect(bridgeMessages('carol')).toHaveLength(3);
     expect(bridgeMessages('carol')[2].body).toContain('re-sent, attempt 3');
@@ -187,7 +243,11 @@ describe('HiClaw hand-off', () => {
   });
 
   it('refuses a delivery without worker_matrix_id when no worker is configured', async () => {
-    const res = await fetch(bridge.webhookUrl, { method: 'POST', body: JSON.stringify(payload('h-none')), headers: { authorization: `ApiKey ${KEY}` } });
+    const res = await fetch(bridge.webhookUrl, {
+      method: 'POST',
+      body: JSON.stringify(payload('h-none')),
+      headers: { authorization: `ApiKey ${KEY}` },
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { errors: { message: string }[] }).errors[0].message).toMatch(/worker_matrix_id/);
   });
@@ -196,7 +256,10 @@ describe('HiClaw hand-off', () => {
 describe('Matrix client against the fake homeserver', () => {
   it('logs in with a password and refuses a wrong one', async () => {
     const login = (password: string) =>
-      fetch(`${fake.url}/_matrix/client/v3/login`, { method: 'POST', body: JSON.stringify({ type: 'm.login.password', identifier: { type: 'm.id.user', user: 'dave' }, password }) });
+      fetch(`${fake.url}/_matrix/client/v3/login`, {
+        method: 'POST',
+        body: JSON.stringify({ type: 'm.login.password', identifier: { type: 'm.id.user', user: 'dave' }, password }),
+      });
     const ok = (await (await login('pw')).json()) as { access_token: string; user_id: string };
     expect(ok.user_id).toBe(`@dave:${DOMAIN}`);
     const m = new MatrixClient({ homeserver: fake.url, accessToken: ok.access_token });
@@ -216,6 +279,9 @@ describe('Matrix client against the fake homeserver', () => {
     expect(await m.resolveAlias(`#nope:${DOMAIN}`)).toBeUndefined();
     const bad = new MatrixClient({ homeserver: fake.url, accessToken: 'syt_wrong_token_value' });
     await expect(bad.joinedRooms()).rejects.toMatchObject({ status: 401, errcode: 'M_UNKNOWN_TOKEN' });
-    await expect(m.sendMessage('!nowhere:hiclaw.test', 't1', {})).rejects.toMatchObject({ status: 404, errcode: 'M_NOT_FOUND' });
+    await expect(m.sendMessage('!nowhere:hiclaw.test', 't1', {})).rejects.toMatchObject({
+      status: 404,
+      errcode: 'M_NOT_FOUND',
+    });
   });
 });

@@ -14,7 +14,13 @@ export interface S3Fixture {
 
 export async function startS3(): Promise<S3Fixture> {
   const dir = await mkdtemp(join(tmpdir(), 's3rver-'));
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: 'hiclaw-storage' }] });
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory: dir,
+    configureBuckets: [{ name: 'hiclaw-storage' }],
+  });
   const addr = await server.run();
   const endpoint = `http://127.0.0.1:${addr.port}`;
   const store = new S3TaskStore({ endpoint, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });

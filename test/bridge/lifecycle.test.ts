@@ -39,17 +39,28 @@ function startBridge(core: FakeCore, tasks: string): Promise<Bridge> {
     pollIntervalMs: 20,
     tasksDir: join(root, tasks),
   };
-  const bridge = createBridge({ core, agent: 'alpha', config: parseBridgeConfig(config), env: { T_KEY: KEY, T_S3: 'S3RVER', T_MATRIX: MATRIX_TOKEN }, log: memoryLogger('bridge') });
+  const bridge = createBridge({
+    core,
+    agent: 'alpha',
+    config: parseBridgeConfig(config),
+    env: { T_KEY: KEY, T_S3: 'S3RVER', T_MATRIX: MATRIX_TOKEN },
+    log: memoryLogger('bridge'),
+  });
   running.push(bridge);
   return bridge.start().then(() => bridge);
 }
 
 async function deliver(bridge: Bridge, body: Record<string, unknown>): Promise<void> {
-  const res = await fetch(bridge.webhookUrl, { method: 'POST', body: JSON.stringify(body), headers: { authorization: `ApiKey ${KEY}` } });
+  const res = await fetch(bridge.webhookUrl, {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { authorization: `ApiKey ${KEY}` },
+  });
   expect(res.status).toBe(200);
 }
 
-const bridgeSays = (room: string, text: string) => fake.messagesIn(room, bridgeUser).find((e) => String(e.content.body).includes(text));
+const bridgeSays = (room: string, text: string) =>
+  fake.messagesIn(room, bridgeUser).find((e) => String(e.content.body).includes(text));
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'bridge-lifecycle-'));
@@ -95,9 +106,14 @@ describe('after the report', () => {
     await s3.store.put('shared/tasks/h-gina/result.md', 'Second try, with a test.\n');
     fake.post(gina, `@gina:${DOMAIN}`, `${bridgeUser} TASK_COMPLETED: added the test [h-gina]`);
     const second = await waitFor('second submission', () => core.submissions.filter((s) => s.hiringId === 'h-gina')[1]);
-    expect(second.result?.output).toEqual({ summary: 'added the test [h-gina]', result_markdown: 'Second try, with a test.\n' });
+    expect(second.result?.output).toEqual({
+      summary: 'added the test [h-gina]',
+      result_markdown: 'Second try, with a test.\n',
+    });
     // Feedback was sent once.
-    expect(fake.messagesIn(gina, bridgeUser).filter((e) => String(e.content.body).includes('Review feedback'))).toHaveLength(1);
+    expect(
+      fake.messagesIn(gina, bridgeUser).filter((e) => String(e.content.body).includes('Review feedback')),
+    ).toHaveLength(1);
   });
 
   it('resumes watching after a restart and closes the task when the hiring ends elsewhere', async () => {
@@ -109,16 +125,23 @@ describe('after the report', () => {
 
     // A new bridge (and a relay that re-read its journal) picks the task up from the folder.
     const second = await startBridge(core, 'restart');
-    expect(second.tasks().find((t) => t.hiring_id === 'h-hank')).toMatchObject({ phase: 'acknowledged', worker: 'hank' });
+    expect(second.tasks().find((t) => t.hiring_id === 'h-hank')).toMatchObject({
+      phase: 'acknowledged',
+      worker: 'hank',
+    });
     await s3.store.put('shared/tasks/h-hank/result.md', 'Done after restart.\n');
     fake.post(hank, `@hank:${DOMAIN}`, `${bridgeUser} TASK_COMPLETED: done [h-hank]`);
     const sub = await waitFor('submission after restart', () => core.submissions.find((s) => s.hiringId === 'h-hank'));
     expect(sub.result?.output).toMatchObject({ result_markdown: 'Done after restart.\n' });
-    expect(fake.messagesIn(hank, bridgeUser).filter((e) => String(e.content.body).includes('New task [h-hank]'))).toHaveLength(1);
+    expect(
+      fake.messagesIn(hank, bridgeUser).filter((e) => String(e.content.body).includes('New task [h-hank]')),
+    ).toHaveLength(1);
 
     // A second hiring for hank is cancelled on the platform while he works on it.
     await deliver(second, payload('h-hank2', { worker_matrix_id: `@hank:${DOMAIN}` }));
-    await waitFor('hank acknowledged the second', () => second.tasks().find((t) => t.hiring_id === 'h-hank2' && t.acknowledged_at));
+    await waitFor('hank acknowledged the second', () =>
+      second.tasks().find((t) => t.hiring_id === 'h-hank2' && t.acknowledged_at),
+    );
     core.finish('h-hank2', 'failed');
     await waitFor('closing notice', () => bridgeSays(hank, 'Task [h-hank2] is closed'));
     const state = await waitFor('state closed', async () => {
@@ -135,8 +158,14 @@ describe('after the report', () => {
     await deliver(bridge, payload('h-jo', { worker_matrix_id: `@jo:${DOMAIN}` }));
     await waitFor('jo acknowledged', () => bridge.tasks().find((t) => t.hiring_id === 'h-jo' && t.acknowledged_at));
     fake.post(jo, `@jo:${DOMAIN}`, `${bridgeUser} TASK_COMPLETED: pushed the fix [h-jo]`);
-    const sub = await waitFor('submission without result.md', () => core.submissions.find((s) => s.hiringId === 'h-jo'));
-    expect(sub.result?.output).toEqual({ summary: 'pushed the fix [h-jo]', result_markdown: null, note: expect.stringContaining('no result.md') });
+    const sub = await waitFor('submission without result.md', () =>
+      core.submissions.find((s) => s.hiringId === 'h-jo'),
+    );
+    expect(sub.result?.output).toEqual({
+      summary: 'pushed the fix [h-jo]',
+      result_markdown: null,
+      note: expect.stringContaining('no result.md'),
+    });
   });
 
   it('retries a BLOCKED report the relay could not take, and proposes the failure once', async () => {
@@ -147,7 +176,14 @@ describe('after the report', () => {
     core.unavailableTimes = 2;
     fake.post(kim, `@kim:${DOMAIN}`, `${bridgeUser} BLOCKED: no access to the staging database [h-kim]`);
     const sub = await waitFor('the failure proposal', () => core.submissions.find((s) => s.hiringId === 'h-kim'));
-    expect(sub).toMatchObject({ kind: 'failure', failure: { hiring_id: 'h-kim', error: 'other', reason: expect.stringContaining('no access to the staging database') } });
+    expect(sub).toMatchObject({
+      kind: 'failure',
+      failure: {
+        hiring_id: 'h-kim',
+        error: 'other',
+        reason: expect.stringContaining('no access to the staging database'),
+      },
+    });
     expect(core.unavailableTimes).toBe(0);
     await bridge.poll();
     await bridge.poll();

@@ -41,7 +41,13 @@ afterAll(async () => {
 
 describe('registerAgent', () => {
   it('registers an MCP agent on the sandbox without a callback', async () => {
-    const r = await registerAgent({ baseUrl: sandbox.url, userToken: sandbox.userToken, mode: 'mcp', name: 'Relay Coder', capabilities: ['coding'] });
+    const r = await registerAgent({
+      baseUrl: sandbox.url,
+      userToken: sandbox.userToken,
+      mode: 'mcp',
+      name: 'Relay Coder',
+      capabilities: ['coding'],
+    });
     expect(r.id).toBeTruthy();
     expect(r.apiKey).toBeTruthy();
     expect(r.agent).toMatchObject({ name: 'Relay Coder' });
@@ -60,38 +66,73 @@ describe('registerAgent', () => {
       workerMatrixId: '@alice:hiclaw.test',
     });
     const seen = sandbox.inspect().agents.find((a) => a.id === r.id);
-    expect(seen?.metadata).toMatchObject({ callback_url: 'http://127.0.0.1:8089/webhook/agrenting/hiring', worker_matrix_id: '@alice:hiclaw.test' });
+    expect(seen?.metadata).toMatchObject({
+      callback_url: 'http://127.0.0.1:8089/webhook/agrenting/hiring',
+      worker_matrix_id: '@alice:hiclaw.test',
+    });
     expect(r.webhookSecret).toBeTruthy();
   });
 
   it('says what to do when the user token is wrong', async () => {
-    await expect(registerAgent({ baseUrl: sandbox.url, userToken: 'ap_wrong_token_123456789', mode: 'mcp', name: 'x' })).rejects.toThrow(
-      /Agrenting rejected the user token \(401\)/,
-    );
+    await expect(
+      registerAgent({ baseUrl: sandbox.url, userToken: 'ap_wrong_token_123456789', mode: 'mcp', name: 'x' }),
+    ).rejects.toThrow(/Agrenting rejected the user token \(401\)/);
   });
 
   it('reports validation errors, server errors and unreachable hosts clearly, never with the token', async () => {
     const userToken = 'ap_secret_user_token_987654321';
     answer = { status: 422, body: { data: null, errors: [{ code: 'VALIDATION_ERROR', message: 'name is taken' }] } };
-    await expect(registerAgent({ baseUrl: fakeUrl, userToken, mode: 'mcp', name: 'x' })).rejects.toThrow(/did not accept the agent \(422\): name is taken/);
+    await expect(registerAgent({ baseUrl: fakeUrl, userToken, mode: 'mcp', name: 'x' })).rejects.toThrow(
+      /did not accept the agent \(422\): name is taken/,
+    );
     answer = { status: 500, body: {} };
-    await expect(registerAgent({ baseUrl: fakeUrl, userToken, mode: 'mcp', name: 'x' })).rejects.toThrow(/answered 500/);
+    await expect(registerAgent({ baseUrl: fakeUrl, userToken, mode: 'mcp', name: 'x' })).rejects.toThrow(
+      /answered 500/,
+    );
     answer = { status: 201, body: { data: { id: 'a1' } } };
-    await expect(registerAgent({ baseUrl: fakeUrl, userToken, mode: 'mcp', name: 'x' })).rejects.toThrow(/no agent id and api_key/);
-    const err = await registerAgent({ baseUrl: 'http://127.0.0.1:1', userToken, mode: 'mcp', name: 'x' }).catch((e: Error) => e);
+    await expect(registerAgent({ baseUrl: fakeUrl, userToken, mode: 'mcp', name: 'x' })).rejects.toThrow(
+      /no agent id and api_key/,
+    );
+    const err = await registerAgent({ baseUrl: 'http://127.0.0.1:1', userToken, mode: 'mcp', name: 'x' }).catch(
+      (e: Error) => e,
+    );
     expect(String(err)).toMatch(/Could not reach Agrenting/);
     expect(String(err)).not.toContain(userToken);
   });
 
   it('sends the documented body: no callback in MCP mode, metadata in bridge mode', async () => {
     answer = { status: 201, body: { data: { id: 'a2', api_key: 'agent-key-xyz-123456', agent: { name: 'n' } } } };
-    await registerAgent({ baseUrl: fakeUrl, userToken: 'ap_tok_1234567890', mode: 'mcp', name: 'n', callbackUrl: 'http://ignored' });
+    await registerAgent({
+      baseUrl: fakeUrl,
+      userToken: 'ap_tok_1234567890',
+      mode: 'mcp',
+      name: 'n',
+      callbackUrl: 'http://ignored',
+    });
     expect((lastBody as { agent: { metadata: object } }).agent.metadata).toEqual({});
-    expect(registrationBody({ baseUrl: '', userToken: '', mode: 'bridge', name: 'n', callbackUrl: 'http://h/cb', callbackAuthHeader: 'Authorization: ApiKey k' }).agent).toMatchObject({
+    expect(
+      registrationBody({
+        baseUrl: '',
+        userToken: '',
+        mode: 'bridge',
+        name: 'n',
+        callbackUrl: 'http://h/cb',
+        callbackAuthHeader: 'Authorization: ApiKey k',
+      }).agent,
+    ).toMatchObject({
       metadata: { callback_url: 'http://h/cb', callback_auth_header: 'Authorization: ApiKey k' },
     });
     expect(() => registrationBody({ baseUrl: '', userToken: '', mode: 'bridge', name: 'n' })).toThrow(/callbackUrl/);
-    expect(() => registrationBody({ baseUrl: '', userToken: '', mode: 'bridge', name: 'n', callbackUrl: 'http://h', callbackAuthHeader: 'nope' })).toThrow(/Name: value/);
+    expect(() =>
+      registrationBody({
+        baseUrl: '',
+        userToken: '',
+        mode: 'bridge',
+        name: 'n',
+        callbackUrl: 'http://h',
+        callbackAuthHeader: 'nope',
+      }),
+    ).toThrow(/Name: value/);
   });
 });
 

@@ -34,14 +34,20 @@ const log = memoryLogger('relay');
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'bridge-relay-'));
-  sandbox = await startSandbox({ log: createLogger('sandbox', { level: 'error' }), knobs: { webhookBackoffMs: 10, webhookDuplicateRate: 1 } });
+  sandbox = await startSandbox({
+    log: createLogger('sandbox', { level: 'error' }),
+    knobs: { webhookBackoffMs: 10, webhookDuplicateRate: 1 },
+  });
   s3 = await startS3();
   fake = new FakeMatrix(DOMAIN);
   await fake.start();
   bridgeUser = fake.addUser('agrenting-bridge', 'pw', MATRIX_TOKEN);
   ivyRoom = fake.addWorker(
     'ivy',
-    { outcome: 'complete', onTask: (id) => s3.store.put(`shared/tasks/${id}/result.md`, `# Slugify\n\nFirst version for ${id}.\n`) },
+    {
+      outcome: 'complete',
+      onTask: (id) => s3.store.put(`shared/tasks/${id}/result.md`, `# Slugify\n\nFirst version for ${id}.\n`),
+    },
     { allowed: [bridgeUser], members: [bridgeUser] },
   ).id;
   const port = await freePort();
@@ -92,25 +98,42 @@ describe('sandbox → relay (MCP + webhook) → HiClaw → review → sandbox', 
     const hiring = await sandbox.hire(agent.id, { task_description: 'Write a slugify function', price: '15.00' });
     const id = String(hiring.id);
 
-    const first = await waitFor('the first result in review', () => relay.reviewQueue(operator).find((s) => s.hiringId === id));
+    const first = await waitFor('the first result in review', () =>
+      relay.reviewQueue(operator).find((s) => s.hiringId === id),
+    );
     expect(first).toMatchObject({ kind: 'result', submittedBy: 'hiclaw:ivy', state: 'awaiting_review' });
     // Seen over MCP and by webhook (twice): still one hiring and one hand-off.
     expect(relay.listAll(operator).filter((v) => String(v.hiring.id) === id)).toHaveLength(1);
     await waitFor('webhook deliveries', () => (sandbox.hiring(id)?.webhooks ?? []).filter((w) => w.ok).length >= 2);
-    expect(fake.messagesIn(ivyRoom, bridgeUser).filter((e) => String(e.content.body).includes(`New task [${id}]`))).toHaveLength(1);
+    expect(
+      fake.messagesIn(ivyRoom, bridgeUser).filter((e) => String(e.content.body).includes(`New task [${id}]`)),
+    ).toHaveLength(1);
 
     await relay.reject(operator, first.id, 'Handle unicode letters too.');
-    await waitFor('feedback in the worker room', () => fake.messagesIn(ivyRoom, bridgeUser).find((e) => String(e.content.body).includes('Handle unicode letters too.')));
-    expect(sandbox.hiring(id)?.messages ?? []).not.toContainEqual(expect.objectContaining({ content: expect.stringContaining('unicode') }));
+    await waitFor('feedback in the worker room', () =>
+      fake.messagesIn(ivyRoom, bridgeUser).find((e) => String(e.content.body).includes('Handle unicode letters too.')),
+    );
+    expect(sandbox.hiring(id)?.messages ?? []).not.toContainEqual(
+      expect.objectContaining({ content: expect.stringContaining('unicode') }),
+    );
 
     await s3.store.put(`shared/tasks/${id}/result.md`, '# Slugify\n\nNow with unicode.\n');
     fake.post(ivyRoom, `@ivy:${DOMAIN}`, `${bridgeUser} TASK_COMPLETED: slugify handles unicode [${id}]`);
-    const second = await waitFor('the revision in review', () => relay.reviewQueue(operator).find((s) => s.hiringId === id && s.id !== first.id));
+    const second = await waitFor('the revision in review', () =>
+      relay.reviewQueue(operator).find((s) => s.hiringId === id && s.id !== first.id),
+    );
     await relay.approve(operator, second.id);
 
-    const done = await waitFor('the hiring completed on the marketplace', () => (sandbox.hiring(id)?.status === 'completed' ? sandbox.hiring(id) : undefined));
-    expect(done.output).toMatchObject({ summary: `slugify handles unicode [${id}]`, result_markdown: '# Slugify\n\nNow with unicode.\n' });
-    await waitFor('the task closed', async () => (await s3.store.get(`shared/tasks/${id}/bridge-state.json`))?.includes('"closed"'));
+    const done = await waitFor('the hiring completed on the marketplace', () =>
+      sandbox.hiring(id)?.status === 'completed' ? sandbox.hiring(id) : undefined,
+    );
+    expect(done.output).toMatchObject({
+      summary: `slugify handles unicode [${id}]`,
+      result_markdown: '# Slugify\n\nNow with unicode.\n',
+    });
+    await waitFor('the task closed', async () =>
+      (await s3.store.get(`shared/tasks/${id}/bridge-state.json`))?.includes('"closed"'),
+    );
     for (const secret of [KEY, SECRET, MATRIX_TOKEN, agent.apiKey]) expect(log.lines.join('\n')).not.toContain(secret);
   });
 });

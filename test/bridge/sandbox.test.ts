@@ -38,14 +38,20 @@ let bridgeUser: string;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'bridge-sandbox-'));
-  sandbox = await startSandbox({ log: memoryLogger('sandbox'), knobs: { webhookBackoffMs: 10, webhookRetries: 3, webhookDuplicateRate: 1 } });
+  sandbox = await startSandbox({
+    log: memoryLogger('sandbox'),
+    knobs: { webhookBackoffMs: 10, webhookRetries: 3, webhookDuplicateRate: 1 },
+  });
   s3 = await startS3();
   fake = new FakeMatrix(DOMAIN);
   await fake.start();
   bridgeUser = fake.addUser('agrenting-bridge', 'pw', MATRIX_TOKEN);
   erinRoom = fake.addWorker(
     'erin',
-    { outcome: 'complete', onTask: (id) => s3.store.put(`shared/tasks/${id}/result.md`, `# Done\n\nResult for ${id}.\n`) },
+    {
+      outcome: 'complete',
+      onTask: (id) => s3.store.put(`shared/tasks/${id}/result.md`, `# Done\n\nResult for ${id}.\n`),
+    },
     { allowed: [bridgeUser], members: [bridgeUser] },
   ).id;
 
@@ -61,8 +67,14 @@ beforeAll(async () => {
         return;
       }
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
-      fetch(new URL(req.url ?? '/', target), { method: req.method, headers, body: req.method === 'POST' ? Buffer.concat(parts) : undefined })
+      for (const [k, v] of Object.entries(req.headers)) {
+        if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
+      }
+      fetch(new URL(req.url ?? '/', target), {
+        method: req.method,
+        headers,
+        body: req.method === 'POST' ? Buffer.concat(parts) : undefined,
+      })
         .then(async (r) => {
           res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' });
           res.end(Buffer.from(await r.arrayBuffer()));
@@ -120,7 +132,11 @@ afterAll(async () => {
 describe('sandbox → bridge', () => {
   it('survives a failed first delivery and a duplicate: one hiring, one hand-off, one submission', async () => {
     failPosts = 1;
-    const hiring = await sandbox.hire(agent.id, { task_description: 'Write a haiku about relays', price: '5.00', capability_requested: 'writing' });
+    const hiring = await sandbox.hire(agent.id, {
+      task_description: 'Write a haiku about relays',
+      price: '5.00',
+      capability_requested: 'writing',
+    });
     const id = String(hiring.id);
     expect(sandbox.hiring(id)?.probe).toMatchObject({ method: 'head', ok: true });
 
@@ -134,7 +150,10 @@ describe('sandbox → bridge', () => {
       return w.some((a) => a.duplicate && a.ok) && w.some((a) => a.status === 503) ? w : undefined;
     });
     expect(attempts.filter((a) => a.ok).length).toBeGreaterThanOrEqual(2);
-    await waitFor('both deliveries ingested', () => core.ingests.filter((i) => i.source === 'webhook' && i.ids.includes(id)).length >= 2);
+    await waitFor(
+      'both deliveries ingested',
+      () => core.ingests.filter((i) => i.source === 'webhook' && i.ids.includes(id)).length >= 2,
+    );
     expect(core.records.get(id)?.hiring).toMatchObject({ id, price: '5.00' });
     expect(core.submissions.filter((s) => s.hiringId === id)).toHaveLength(1);
     const handoffs = fake.messagesIn(erinRoom, bridgeUser).filter((e) => String(e.content.body).includes(`[${id}]`));
@@ -147,7 +166,9 @@ describe('sandbox → bridge', () => {
     failPosts = 1_000;
     const hiring = await sandbox.hire(agent.id, { task_description: 'Summarise the relay design', price: '7.00' });
     const id = String(hiring.id);
-    const sub = await waitFor('the submission from the heartbeat path', () => core.submissions.find((s) => s.hiringId === id));
+    const sub = await waitFor('the submission from the heartbeat path', () =>
+      core.submissions.find((s) => s.hiringId === id),
+    );
     expect(sub.submittedBy).toBe('hiclaw:erin');
     expect(core.ingests.some((i) => i.source === 'rest' && i.ids.includes(id))).toBe(true);
     expect(core.ingests.some((i) => i.source === 'webhook' && i.ids.includes(id))).toBe(false);

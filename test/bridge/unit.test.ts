@@ -6,7 +6,13 @@ import { handoffTxnId, mentionContent, workerRef, workerRoomAlias } from '../../
 import { parseWebhookPayload, payloadToHiring } from '../../src/relay/bridge/payload';
 import { verifyKey, verifySignature, webhookSignature } from '../../src/relay/bridge/signature';
 import { safeEqual } from '../../src/shared/safe-equal';
-import { buildMeta, buildTutorialSpec, publicRepoUrl, taskKey, type TaskContext } from '../../src/relay/bridge/task-files';
+import {
+  buildMeta,
+  buildTutorialSpec,
+  publicRepoUrl,
+  taskKey,
+  type TaskContext,
+} from '../../src/relay/bridge/task-files';
 import { toTaskHiring } from '../../src/relay/bridge/task-hiring';
 import { classifyReport } from '../../src/relay/bridge/watcher';
 import { payload } from './helpers';
@@ -35,19 +41,30 @@ describe('webhook payload', () => {
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatch(/agent_id.*task\.description|task\.description.*agent_id/s);
   });
-  it.each(['../../etc', 'a/b', '.hidden', 'a b', '', 'x'.repeat(129), '..'])('refuses the unsafe hiring id %j', (id) => {
-    expect(parseWebhookPayload(payload(id)).ok).toBe(false);
-  });
+  it.each(['../../etc', 'a/b', '.hidden', 'a b', '', 'x'.repeat(129), '..'])(
+    'refuses the unsafe hiring id %j',
+    (id) => {
+      expect(parseWebhookPayload(payload(id)).ok).toBe(false);
+    },
+  );
   it('requires worker_matrix_id only when asked', () => {
     expect(parseWebhookPayload(payload('h1'), { requireWorker: true }).ok).toBe(false);
-    expect(parseWebhookPayload(payload('h1', { worker_matrix_id: '@alice:hiclaw.test' }), { requireWorker: true }).ok).toBe(true);
+    expect(
+      parseWebhookPayload(payload('h1', { worker_matrix_id: '@alice:hiclaw.test' }), { requireWorker: true }).ok,
+    ).toBe(true);
   });
   it('converts to a Hiring and keeps context fields', () => {
     const r = parseWebhookPayload(payload('h-9', { worker_matrix_id: '@alice:hiclaw.test', price: 12 }));
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const h = toTaskHiring(payloadToHiring(r.payload));
-    expect(h).toMatchObject({ id: 'h-9', price: '12.00', capability_requested: 'coding', worker_matrix_id: '@alice:hiclaw.test', status: 'in_progress' });
+    expect(h).toMatchObject({
+      id: 'h-9',
+      price: '12.00',
+      capability_requested: 'coding',
+      worker_matrix_id: '@alice:hiclaw.test',
+      status: 'in_progress',
+    });
     expect(h.task_description).toContain('Fix the login bug');
   });
 });
@@ -56,7 +73,11 @@ describe('hand-off message', () => {
   it('mentions the worker in m.mentions and with a matrix.to pill', () => {
     const w = workerRef('alice', 'hiclaw.test');
     const c = mentionContent(w, { id: 'h1', task_description: 'Fix <b>it</b>' }, '@bridge:hiclaw.test', 1);
-    expect(c).toMatchObject({ msgtype: 'm.text', format: 'org.matrix.custom.html', 'm.mentions': { user_ids: ['@alice:hiclaw.test'] } });
+    expect(c).toMatchObject({
+      msgtype: 'm.text',
+      format: 'org.matrix.custom.html',
+      'm.mentions': { user_ids: ['@alice:hiclaw.test'] },
+    });
     expect(c.body).toMatch(/^@alice:hiclaw\.test New task \[h1\]: Fix <b>it<\/b>/);
     expect(c.formatted_body).toContain('<a href="https://matrix.to/#/@alice:hiclaw.test">@alice:hiclaw.test</a>');
     expect(c.formatted_body).toContain('Fix &lt;b&gt;it&lt;/b&gt;');
@@ -66,7 +87,10 @@ describe('hand-off message', () => {
     expect(() => workerRef('../x', 'hiclaw.test')).toThrow(/not a HiClaw worker/);
   });
   it('reads worker reports', () => {
-    expect(classifyReport('@bridge:d TASK_COMPLETED: done it [h1]')).toEqual({ kind: 'completed', text: 'done it [h1]' });
+    expect(classifyReport('@bridge:d TASK_COMPLETED: done it [h1]')).toEqual({
+      kind: 'completed',
+      text: 'done it [h1]',
+    });
     expect(classifyReport('BLOCKED: no access')).toEqual({ kind: 'blocked', text: 'no access' });
     expect(classifyReport('I am not BLOCKED, working')).toEqual({ kind: 'other' });
     expect(classifyReport('Got it')).toEqual({ kind: 'other' });
@@ -75,13 +99,38 @@ describe('hand-off message', () => {
 
 describe('task files', () => {
   const parsed = parseWebhookPayload(
-    payload('h2', { task_input: { delivery_mode: 'push', repo_url: 'https://x-access-token:ghs_abcdefghijklmnopqrstu@git.example/o/r.git', repo_access_token: 'ghs_abcdefghijklmnopqrstu' } }),
+    payload('h2', {
+      task_input: {
+        delivery_mode: 'push',
+        repo_url: 'https://x-access-token:ghs_abcdefghijklmnopqrstu@git.example/o/r.git',
+        repo_access_token: 'ghs_abcdefghijklmnopqrstu',
+      },
+    }),
   );
   if (!parsed.ok) throw new Error(parsed.error);
   const hiring = toTaskHiring(payloadToHiring(parsed.payload));
-  const ctx: TaskContext = { hiring, worker: 'alice', workerId: '@alice:d', roomId: '!r:d', projectId: 'agrenting', reportTo: '@bridge:d', now: '2030-01-01T00:00:00.000Z' };
+  const ctx: TaskContext = {
+    hiring,
+    worker: 'alice',
+    workerId: '@alice:d',
+    roomId: '!r:d',
+    projectId: 'agrenting',
+    reportTo: '@bridge:d',
+    now: '2030-01-01T00:00:00.000Z',
+  };
   it('meta.json has what HiClaw workers require', () => {
-    expect(buildMeta(ctx)).toMatchObject({ task_id: 'h2', project_id: 'agrenting', task_title: 'Fix the login bug', assigned_to: 'alice', room_id: '!r:d', status: 'assigned', assigned_at: ctx.now, source: 'agrenting', hiring_id: 'h2', price: '25.00' });
+    expect(buildMeta(ctx)).toMatchObject({
+      task_id: 'h2',
+      project_id: 'agrenting',
+      task_title: 'Fix the login bug',
+      assigned_to: 'alice',
+      room_id: '!r:d',
+      status: 'assigned',
+      assigned_at: ctx.now,
+      source: 'agrenting',
+      hiring_id: 'h2',
+      price: '25.00',
+    });
   });
   it('task-spec.json never carries a token', () => {
     const text = JSON.stringify(buildTutorialSpec(ctx));
@@ -104,6 +153,8 @@ describe('bridge config', () => {
   });
   it('refuses literal keys and unknown settings', () => {
     expect(() => parseBridgeConfig({ apiKey: 'abc' })).toThrow(/bridge/);
-    expect(() => parseBridgeConfig({ matrix: { homeserver: 'http://x', userId: 'nope', domain: 'd' } })).toThrow(/userId/);
+    expect(() => parseBridgeConfig({ matrix: { homeserver: 'http://x', userId: 'nope', domain: 'd' } })).toThrow(
+      /userId/,
+    );
   });
 });

@@ -28,7 +28,12 @@ beforeAll(async () => {
   bridge = createBridge({
     core,
     agent: 'alpha',
-    config: parseBridgeConfig({ listen: { host: '127.0.0.1', port: 0 }, webhookKeyEnv: 'T_WEBHOOK_KEY', webhookSecretEnv: 'T_WEBHOOK_SECRET', tasksDir: join(root, 'tasks') }),
+    config: parseBridgeConfig({
+      listen: { host: '127.0.0.1', port: 0 },
+      webhookKeyEnv: 'T_WEBHOOK_KEY',
+      webhookSecretEnv: 'T_WEBHOOK_SECRET',
+      tasksDir: join(root, 'tasks'),
+    }),
     env: { T_WEBHOOK_KEY: KEY, T_WEBHOOK_SECRET: SECRET },
     log,
   });
@@ -45,8 +50,16 @@ interface Answer {
   json: { data?: unknown; errors?: { code: string; message: string }[] } | undefined;
 }
 
-async function post(body: string | Buffer, headers: Record<string, string> = {}, path = '/webhook/agrenting/hiring'): Promise<Answer> {
-  const res = await fetch(new URL(path, bridge.webhookUrl), { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+async function post(
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+  path = '/webhook/agrenting/hiring',
+): Promise<Answer> {
+  const res = await fetch(new URL(path, bridge.webhookUrl), {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
   const text = await res.text();
   return { status: res.status, json: text ? (JSON.parse(text) as Answer['json']) : undefined };
 }
@@ -72,7 +85,12 @@ describe('webhook inbox', () => {
     expect(a).toEqual({ status: 200, json: { data: { received: true, hiring_id: 'hire-1' } } });
     const rec = await waitFor('hiring stored', () => core.records.get('hire-1'));
     expect(rec.agent).toBe('alpha');
-    expect(rec.hiring).toMatchObject({ id: 'hire-1', price: '25.00', customer_id: 'cust-1', client_message: 'Please add a test.' });
+    expect(rec.hiring).toMatchObject({
+      id: 'hire-1',
+      price: '25.00',
+      customer_id: 'cust-1',
+      client_message: 'Please add a test.',
+    });
     expect(rec.hiring.task_description).toContain('Fix the login bug');
     expect(core.ingests.find((i) => i.ids.includes('hire-1'))?.source).toBe('webhook');
   });
@@ -107,7 +125,10 @@ describe('webhook inbox', () => {
 
   it('refuses malformed JSON and missing fields with 400', async () => {
     const broken = '{"hiring_id": "h", ';
-    const a = await post(broken, { authorization: `ApiKey ${KEY}`, 'x-webhook-signature': webhookSignature(SECRET, broken) });
+    const a = await post(broken, {
+      authorization: `ApiKey ${KEY}`,
+      'x-webhook-signature': webhookSignature(SECRET, broken),
+    });
     expect(a.status).toBe(400);
     expect(a.json?.errors?.[0].code).toBe('INVALID_JSON');
     const [body, headers] = signed({ hiring_id: 'hire-m', task: { description: 'x' } });
@@ -140,10 +161,14 @@ describe('webhook inbox', () => {
 
   it('refuses a streamed oversized body without Content-Length', async () => {
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(new URL(bridge.webhookUrl), { method: 'POST', headers: { authorization: `ApiKey ${KEY}`, 'transfer-encoding': 'chunked' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        new URL(bridge.webhookUrl),
+        { method: 'POST', headers: { authorization: `ApiKey ${KEY}`, 'transfer-encoding': 'chunked' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       for (let i = 0; i < 40; i++) req.write('x'.repeat(64 * 1024));
       req.end();
@@ -161,7 +186,9 @@ describe('webhook inbox', () => {
         socket.on('end', () => resolve(answer));
         socket.on('error', reject);
       });
-    const huge = await raw(`POST /webhook/agrenting/hiring HTTP/1.1\r\nHost: x\r\nX-Junk: ${'a'.repeat(64 * 1024)}\r\n\r\n`);
+    const huge = await raw(
+      `POST /webhook/agrenting/hiring HTTP/1.1\r\nHost: x\r\nX-Junk: ${'a'.repeat(64 * 1024)}\r\n\r\n`,
+    );
     expect(huge).toMatch(/^HTTP\/1\.1 431 /);
     expect(huge).toContain('"message":"The request headers are too large."');
     const broken = await raw('NOT HTTP AT ALL\r\n\r\n');
@@ -181,10 +208,21 @@ describe('webhook inbox', () => {
 
   it('refuses a delivery meant for another agent when the agent id is known', async () => {
     const delivered: string[] = [];
-    const inbox = await startWebhookServer({ host: '127.0.0.1', port: 0, key: KEY, agentId: 'agent-uuid-2', onDelivery: (p) => delivered.push(p.hiring_id), log });
+    const inbox = await startWebhookServer({
+      host: '127.0.0.1',
+      port: 0,
+      key: KEY,
+      agentId: 'agent-uuid-2',
+      onDelivery: (p) => delivered.push(p.hiring_id),
+      log,
+    });
     try {
       const send = (agentId: string) =>
-        fetch(inbox.url, { method: 'POST', body: JSON.stringify(payload('hire-a', { agent_id: agentId })), headers: { authorization: `ApiKey ${KEY}` } });
+        fetch(inbox.url, {
+          method: 'POST',
+          body: JSON.stringify(payload('hire-a', { agent_id: agentId })),
+          headers: { authorization: `ApiKey ${KEY}` },
+        });
       const wrong = await send('agent-uuid-1');
       expect(wrong.status).toBe(403);
       expect(((await wrong.json()) as { errors: { message: string }[] }).errors[0].message).toMatch(/callback_url/);

@@ -15,7 +15,9 @@ describe('gitEnv', () => {
     expect([env.GIT_CONFIG_KEY_0, env.GIT_CONFIG_VALUE_0]).toEqual(['credential.helper', '']);
     expect([env.GIT_CONFIG_KEY_1, env.GIT_CONFIG_VALUE_1]).toEqual(['core.hooksPath', devNull]);
     expect(env.GIT_CONFIG_KEY_2).toBe('http.https://git.example.com:8443/.extraHeader');
-    expect(env.GIT_CONFIG_VALUE_2).toBe(`Authorization: Basic ${Buffer.from(`x-access-token:${TOKEN}`).toString('base64')}`);
+    expect(env.GIT_CONFIG_VALUE_2).toBe(
+      `Authorization: Basic ${Buffer.from(`x-access-token:${TOKEN}`).toString('base64')}`,
+    );
     expect(env.GIT_TERMINAL_PROMPT).toBe('0');
     const holding = Object.entries(env).filter(([, v]) => v.includes(basicAuthValue(TOKEN)));
     expect(holding.map(([k]) => k)).toEqual(['GIT_CONFIG_VALUE_2']);
@@ -40,7 +42,15 @@ describe('gitEnv', () => {
     Object.assign(process.env, injected);
     try {
       const env = gitEnv({ token: TOKEN, url: 'https://github.com/a/b' });
-      for (const k of ['GIT_ASKPASS', 'PAGER', 'GIT_TRACE_CURL', 'GIT_DIR', 'GIT_CONFIG_KEY_7', 'AGRENTING_API_KEY', 'AGRENTING_RELAY_OPERATOR_TOKEN']) {
+      for (const k of [
+        'GIT_ASKPASS',
+        'PAGER',
+        'GIT_TRACE_CURL',
+        'GIT_DIR',
+        'GIT_CONFIG_KEY_7',
+        'AGRENTING_API_KEY',
+        'AGRENTING_RELAY_OPERATOR_TOKEN',
+      ]) {
         expect(env[k], k).toBeUndefined();
       }
       expect(env.PATH).toBe(process.env.PATH);
@@ -61,10 +71,14 @@ describe('error text', () => {
   });
 
   it('picks the ref rejection from porcelain push output, else the fatal line', () => {
-    const rejected = new Error('To http://h/x.git\n!\trefs/heads/a:refs/heads/a\t[rejected] (fetch first)\nDone\nerror: failed to push some refs\nhint: pull first');
+    const rejected = new Error(
+      'To http://h/x.git\n!\trefs/heads/a:refs/heads/a\t[rejected] (fetch first)\nDone\nerror: failed to push some refs\nhint: pull first',
+    );
     expect(gitReason(rejected)).toBe('rejected: refs/heads/a:refs/heads/a [rejected] (fetch first)');
     expect(gitReason(new Error('Cloning into x...\nfatal: repository not found'))).toBe('fatal: repository not found');
-    expect(gitReason(new Error(`fatal: unable to access 'http://x-access-token:${TOKEN}@h/x.git'`), TOKEN)).not.toContain(TOKEN);
+    expect(
+      gitReason(new Error(`fatal: unable to access 'http://x-access-token:${TOKEN}@h/x.git'`), TOKEN),
+    ).not.toContain(TOKEN);
   });
 });
 
@@ -75,7 +89,12 @@ describe('progress and diff parsing', () => {
     for (let i = 0; i <= 100; i++) p('receiving', i);
     p('resolving', 0);
     p('resolving', 100);
-    expect(seen).toEqual(['receiving:0', ...Array.from({ length: 10 }, (_, i) => `receiving:${(i + 1) * 10}`), 'resolving:0', 'resolving:100']);
+    expect(seen).toEqual([
+      'receiving:0',
+      ...Array.from({ length: 10 }, (_, i) => `receiving:${(i + 1) * 10}`),
+      'resolving:0',
+      'resolving:100',
+    ]);
   });
 
   it('parses -z name-status output, paths with spaces included', () => {

@@ -17,22 +17,45 @@ function limitError(fn: () => unknown): OutputLimitError {
 
 describe('buildOutputSubmission', () => {
   it('puts short text inline with its summary', () => {
-    const args = buildOutputSubmission({ hiringId: 'h1', summary: 'Fixed the bug', text: { content: 'const a = 1;', language: 'typescript', name: 'a.ts' } });
-    expect(args).toEqual({ hiring_id: 'h1', output: { summary: 'Fixed the bug', text: 'const a = 1;', language: 'typescript', name: 'a.ts' } });
+    const args = buildOutputSubmission({
+      hiringId: 'h1',
+      summary: 'Fixed the bug',
+      text: { content: 'const a = 1;', language: 'typescript', name: 'a.ts' },
+    });
+    expect(args).toEqual({
+      hiring_id: 'h1',
+      output: { summary: 'Fixed the bug', text: 'const a = 1;', language: 'typescript', name: 'a.ts' },
+    });
     expect(SubmitResultArgs.safeParse(args).success).toBe(true);
   });
 
   it('sends an editor selection as inline text without a summary', () => {
-    const args = buildOutputSubmission({ hiringId: 'h1', text: { content: 'function f() {}\n', language: 'javascript' } });
+    const args = buildOutputSubmission({
+      hiringId: 'h1',
+      text: { content: 'function f() {}\n', language: 'javascript' },
+    });
     expect(args.output).toEqual({ text: 'function f() {}\n', language: 'javascript' });
     expect(args.artifacts).toBeUndefined();
   });
 
   it('moves text longer than the inline limit into an artifact', () => {
     const long = 'x'.repeat(120);
-    const args = buildOutputSubmission({ hiringId: 'h1', summary: 'Long', text: { content: long, language: 'markdown' }, inlineLimit: 100 });
+    const args = buildOutputSubmission({
+      hiringId: 'h1',
+      summary: 'Long',
+      text: { content: long, language: 'markdown' },
+      inlineLimit: 100,
+    });
     expect(args.output).toEqual({ summary: 'Long', artifacts: ['result.md'] });
-    expect(args.artifacts).toEqual([{ artifact_type: 'markdown', name: 'result.md', content: long, content_type: 'text/markdown', language: 'markdown' }]);
+    expect(args.artifacts).toEqual([
+      {
+        artifact_type: 'markdown',
+        name: 'result.md',
+        content: long,
+        content_type: 'text/markdown',
+        language: 'markdown',
+      },
+    ]);
   });
 
   it('turns files into typed artifacts; binary files and images travel base64', () => {
@@ -63,7 +86,10 @@ describe('buildOutputSubmission', () => {
     expect(Buffer.from(byName.get('data.bin')?.content ?? '', 'base64').equals(bin)).toBe(true);
     expect(Buffer.from(byName.get('forced.txt')?.content ?? '', 'base64').toString()).toBe('plain text');
     expect(byName.get('src/app.ts')?.content).toBe('export {};\n');
-    expect(args.output).toEqual({ summary: '6 files attached.', artifacts: ['src/app.ts', 'change.patch', 'NOTES.md', 'logo.png', 'data.bin', 'forced.txt'] });
+    expect(args.output).toEqual({
+      summary: '6 files attached.',
+      artifacts: ['src/app.ts', 'change.patch', 'NOTES.md', 'logo.png', 'data.bin', 'forced.txt'],
+    });
   });
 
   it('accepts exactly 50 artifacts and refuses 51 before sending, saying the limit', () => {
@@ -71,19 +97,30 @@ describe('buildOutputSubmission', () => {
     expect(buildOutputSubmission({ hiringId: 'h1', files: files(LIMITS.maxArtifacts) }).artifacts).toHaveLength(50);
     const err = limitError(() => buildOutputSubmission({ hiringId: 'h1', files: files(51) }));
     expect(err.limit).toBe('artifact_count');
-    expect(err.message).toBe('Too many artifacts: 51, the platform accepts at most 50 per result. Combine files (for example into one diff) and try again.');
+    expect(err.message).toBe(
+      'Too many artifacts: 51, the platform accepts at most 50 per result. Combine files (for example into one diff) and try again.',
+    );
   });
 
   it('accepts a 1 MB file and refuses 1 MB + 1 byte, naming the file', () => {
-    expect(buildOutputSubmission({ hiringId: 'h1', files: [{ name: 'ok.txt', content: 'a'.repeat(MB) }] }).artifacts?.[0].content.length).toBe(MB);
-    const err = limitError(() => buildOutputSubmission({ hiringId: 'h1', files: [{ name: 'big.txt', content: 'a'.repeat(MB + 1) }] }));
+    expect(
+      buildOutputSubmission({ hiringId: 'h1', files: [{ name: 'ok.txt', content: 'a'.repeat(MB) }] }).artifacts?.[0]
+        .content.length,
+    ).toBe(MB);
+    const err = limitError(() =>
+      buildOutputSubmission({ hiringId: 'h1', files: [{ name: 'big.txt', content: 'a'.repeat(MB + 1) }] }),
+    );
     expect(err.limit).toBe('artifact_size');
     expect(err.artifact).toBe('big.txt');
-    expect(err.message).toBe('Artifact "big.txt" is 1.00 MB; the limit is 1.00 MB per artifact. Deliver it by push, or split it.');
+    expect(err.message).toBe(
+      'Artifact "big.txt" is 1.00 MB; the limit is 1.00 MB per artifact. Deliver it by push, or split it.',
+    );
   });
 
   it('measures binary files as sent (base64)', () => {
-    const err = limitError(() => buildOutputSubmission({ hiringId: 'h1', files: [{ name: 'blob.bin', content: Buffer.alloc(800 * 1024) }] }));
+    const err = limitError(() =>
+      buildOutputSubmission({ hiringId: 'h1', files: [{ name: 'blob.bin', content: Buffer.alloc(800 * 1024) }] }),
+    );
     expect(err.message).toMatch(/^Artifact "blob.bin" is 1\.04 MB once base64-encoded; the limit is 1\.00 MB/);
   });
 
@@ -104,11 +141,15 @@ describe('validateArtifacts', () => {
   });
 
   it('names the bad artifact: unknown type, missing name, non-base64 file, not an array', () => {
-    expect(limitError(() => validateArtifacts([{ artifact_type: 'video', name: 'v', content: '' }])).message).toMatch(/^Artifact "v" is invalid: artifact_type/);
-    expect(limitError(() => validateArtifacts([{ artifact_type: 'text', content: 'x' }])).message).toMatch(/^Artifact #1 is invalid: name/);
-    expect(limitError(() => validateArtifacts([{ artifact_type: 'image', name: 'p.png', content: 'not base64!' }])).message).toBe(
-      'Artifact "p.png" is of type image, whose content must be base64.',
+    expect(limitError(() => validateArtifacts([{ artifact_type: 'video', name: 'v', content: '' }])).message).toMatch(
+      /^Artifact "v" is invalid: artifact_type/,
     );
+    expect(limitError(() => validateArtifacts([{ artifact_type: 'text', content: 'x' }])).message).toMatch(
+      /^Artifact #1 is invalid: name/,
+    );
+    expect(
+      limitError(() => validateArtifacts([{ artifact_type: 'image', name: 'p.png', content: 'not base64!' }])).message,
+    ).toBe('Artifact "p.png" is of type image, whose content must be base64.');
     expect(limitError(() => validateArtifacts({ name: 'x' })).message).toBe('artifacts must be an array.');
   });
 
@@ -116,6 +157,8 @@ describe('validateArtifacts', () => {
     const many = Array.from({ length: 51 }, (_, i) => ({ artifact_type: 'text', name: `t${i}`, content: 'x' }));
     expect(limitError(() => validateArtifacts(many)).limit).toBe('artifact_count');
     const big = [{ artifact_type: 'text', name: 'huge.log', content: 'y'.repeat(MB + 1) }];
-    expect(limitError(() => validateArtifacts(big)).message).toMatch(/^Artifact "huge.log" is 1\.00 MB; the limit is 1\.00 MB per artifact/);
+    expect(limitError(() => validateArtifacts(big)).message).toMatch(
+      /^Artifact "huge.log" is 1\.00 MB; the limit is 1\.00 MB per artifact/,
+    );
   });
 });

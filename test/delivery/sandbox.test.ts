@@ -7,7 +7,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildOutputSubmission, commitAndPush, prepareWorkspace, pushResultOutput, repoSlug } from '../../src/relay/delivery';
+import {
+  buildOutputSubmission,
+  commitAndPush,
+  prepareWorkspace,
+  pushResultOutput,
+  repoSlug,
+} from '../../src/relay/delivery';
 import { parseHiring } from '../../src/shared/hiring';
 import { createLogger } from '../../src/shared/log';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
@@ -45,15 +51,22 @@ async function submit(agentKey: string, hiringId: string, body: unknown): Promis
 it('delivers a push-mode hiring: branch, pull request, and a completed hiring with the summary', async () => {
   const port = (callback.address() as AddressInfo).port;
   const agent = sandbox.registerAgent({ name: 'pusher', metadata: { callback_url: `http://127.0.0.1:${port}/hook` } });
-  const platform = await sandbox.hire(agent.id, { task_description: 'Add a CONTRIBUTING guide', delivery_mode: 'push' });
+  const platform = await sandbox.hire(agent.id, {
+    task_description: 'Add a CONTRIBUTING guide',
+    delivery_mode: 'push',
+  });
   const hiring = parseHiring(platform);
   const id = String(hiring.id);
   expect(hiring.repo_url).toMatch(/\/git\/sandbox\/hiring-[0-9a-f]{8}\.git$/);
 
   const ws = await prepareWorkspace(hiring, { root, log: quiet });
   await writeFile(join(ws.dir, 'CONTRIBUTING.md'), '# Contributing\n');
-  const result = await commitAndPush(ws, hiring, { message: hiring.task_description, openPullRequest: true, log: quiet });
-  const { owner, repo } = repoSlug(hiring.repo_url ?? '');
+  const result = await commitAndPush(ws, hiring, {
+    message: hiring.task_description,
+    openPullRequest: true,
+    log: quiet,
+  });
+  const { owner, repo } = repoSlug(hiring.repo_url ?? '') ?? { owner: '', repo: '' };
   expect(await sandbox.git.branchSha(owner, repo, ws.branch)).toBe(result.commit);
   expect(sandbox.git.pullRequests(owner, repo).map((p) => p.html_url)).toEqual([result.pr_url]);
 
@@ -61,14 +74,21 @@ it('delivers a push-mode hiring: branch, pull request, and a completed hiring wi
   expect(await submit(agent.apiKey, id, { output })).toBe(200);
   const seen = sandbox.hiring(id);
   expect(seen?.status).toBe('completed');
-  expect(seen?.output).toMatchObject({ summary: 'Added CONTRIBUTING.md', branch: `agrenting/${id}`, files_changed: ['CONTRIBUTING.md'], pull_request_url: result.pr_url });
+  expect(seen?.output).toMatchObject({
+    summary: 'Added CONTRIBUTING.md',
+    branch: `agrenting/${id}`,
+    files_changed: ['CONTRIBUTING.md'],
+    pull_request_url: result.pr_url,
+  });
 
   // What the hirer would check out holds exactly the delivered change.
   const fresh = join(root, 'hirer-view');
   const token = hiring.repo_access_token ?? '';
   const header = `http.extraHeader=Authorization: Bearer ${token}`;
   expect((await gitCli(['-c', header, 'clone', '-q', hiring.repo_url ?? '', fresh])).code).toBe(0);
-  expect((await gitCli(['diff', '--name-only', 'main', `origin/${ws.branch}`], fresh)).stdout.trim()).toBe('CONTRIBUTING.md');
+  expect((await gitCli(['diff', '--name-only', 'main', `origin/${ws.branch}`], fresh)).stdout.trim()).toBe(
+    'CONTRIBUTING.md',
+  );
 });
 
 it('delivers an output-mode hiring with artifacts that the platform stores', async () => {

@@ -1,7 +1,20 @@
 // Roles by token, re-authentication of every request, and the Host/Origin checks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostOriginProblem } from '../../src/relay/downstream/auth';
-import { RawSseClient, TOKENS, initializeBody, jsonOf, key, rawRequest, resourceJson, sseClient, startTestRelay, streamableClient, textOf, type TestRelay } from './helpers';
+import {
+  RawSseClient,
+  TOKENS,
+  initializeBody,
+  jsonOf,
+  key,
+  rawRequest,
+  resourceJson,
+  sseClient,
+  startTestRelay,
+  streamableClient,
+  textOf,
+  type TestRelay,
+} from './helpers';
 
 let t: TestRelay;
 
@@ -31,7 +44,11 @@ describe('tokens', () => {
   });
 
   it('answers a missing or wrong token with 401 and the error envelope, never echoing the token', async () => {
-    const variants: Record<string, string>[] = [{}, { 'X-API-Key': 'wrong-token-value' }, { Authorization: 'Basic abc' }];
+    const variants: Record<string, string>[] = [
+      {},
+      { 'X-API-Key': 'wrong-token-value' },
+      { Authorization: 'Basic abc' },
+    ];
     for (const headers of variants) {
       const res = await rawRequest(sseUrl(), { headers });
       expect(res.status).toBe(401);
@@ -42,7 +59,11 @@ describe('tokens', () => {
     }
     const streamable = await rawRequest(`${t.server.url}/mcp`, {
       method: 'POST',
-      headers: { 'X-API-Key': 'nope-nope-nope', 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+      headers: {
+        'X-API-Key': 'nope-nope-nope',
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+      },
       body: JSON.stringify(initializeBody()),
     });
     expect(streamable.status).toBe(401);
@@ -73,11 +94,19 @@ describe('tokens', () => {
       const sid = (c.client.transport as unknown as { sessionId: string }).sessionId;
       const res = await rawRequest(`${t.server.url}/mcp`, {
         method: 'POST',
-        headers: { ...key(TOKENS.workers.beta), 'Mcp-Session-Id': sid, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+        headers: {
+          ...key(TOKENS.workers.beta),
+          'Mcp-Session-Id': sid,
+          'Content-Type': 'application/json',
+          Accept: 'application/json, text/event-stream',
+        },
         body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/list' }),
       });
       expect(res.status).toBe(403);
-      const del = await rawRequest(`${t.server.url}/mcp`, { method: 'DELETE', headers: { ...key(TOKENS.operator), 'Mcp-Session-Id': sid } });
+      const del = await rawRequest(`${t.server.url}/mcp`, {
+        method: 'DELETE',
+        headers: { ...key(TOKENS.operator), 'Mcp-Session-Id': sid },
+      });
       expect(del.status).toBe(403);
       expect((await c.client.listTools()).tools.length).toBeGreaterThan(0);
     } finally {
@@ -109,7 +138,9 @@ describe('roles', () => {
     try {
       const pending = resourceJson<{ id: string }[]>(await c.client.readResource({ uri: 'hiring://pending' }));
       expect(pending.map((h) => h.id).sort()).toEqual(['ha', 'hb']);
-      const queue = resourceJson<{ hiringId: string; agent: string }[]>(await c.client.readResource({ uri: 'review://queue' }));
+      const queue = resourceJson<{ hiringId: string; agent: string }[]>(
+        await c.client.readResource({ uri: 'review://queue' }),
+      );
       expect(queue).toEqual([expect.objectContaining({ hiringId: 'hb', agent: 'beta' })]);
     } finally {
       await c.close();
@@ -128,7 +159,10 @@ describe('roles', () => {
       expect(refused.isError).toBe(true);
       expect(textOf(refused)).toMatch(/only the operator can approve/i);
       expect(t.core.submissions.get(subId)?.state).toBe('awaiting_review');
-      const rejectRefused = await w.client.callTool({ name: 'reject_submission', arguments: { submission_id: subId, feedback: 'x' } });
+      const rejectRefused = await w.client.callTool({
+        name: 'reject_submission',
+        arguments: { submission_id: subId, feedback: 'x' },
+      });
       expect(rejectRefused.isError).toBe(true);
 
       const approved = await op.client.callTool({ name: 'approve_submission', arguments: { submission_id: subId } });
@@ -143,10 +177,14 @@ describe('roles', () => {
 
 describe('Host and Origin (DNS rebinding)', () => {
   it('refuses a foreign Host with 403 before looking at the token', async () => {
-    const res = await rawRequest(sseUrl(), { headers: { Host: `evil.example:${t.server.port}`, ...key(TOKENS.operator) } });
+    const res = await rawRequest(sseUrl(), {
+      headers: { Host: `evil.example:${t.server.port}`, ...key(TOKENS.operator) },
+    });
     expect(res.status).toBe(403);
     expect(JSON.parse(res.body)).toMatchObject({ errors: [{ code: 'FORBIDDEN' }] });
-    const wrongPort = await rawRequest(sseUrl(), { headers: { Host: `127.0.0.1:${t.server.port + 1}`, ...key(TOKENS.operator) } });
+    const wrongPort = await rawRequest(sseUrl(), {
+      headers: { Host: `127.0.0.1:${t.server.port + 1}`, ...key(TOKENS.operator) },
+    });
     expect(wrongPort.status).toBe(403);
   });
 

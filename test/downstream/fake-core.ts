@@ -73,7 +73,9 @@ export class FakeRelayCore implements RelayCore {
 
   private record(caller: Caller, id: string): HiringRecord {
     const r = this.records.get(id);
-    if (!r || !this.visible(caller, r.agent)) throw new RelayError(`hiring ${id} is not known to the relay for this agent`, 'not_found');
+    if (!r || !this.visible(caller, r.agent)) {
+      throw new RelayError(`hiring ${id} is not known to the relay for this agent`, 'not_found');
+    }
     return r;
   }
 
@@ -82,7 +84,9 @@ export class FakeRelayCore implements RelayCore {
   }
 
   listActive(caller: Caller): HiringView[] {
-    return [...this.records.values()].filter((r) => this.visible(caller, r.agent) && isActiveStatus(r.hiring.status)).map((r) => this.view(r));
+    return [...this.records.values()]
+      .filter((r) => this.visible(caller, r.agent) && isActiveStatus(r.hiring.status))
+      .map((r) => this.view(r));
   }
 
   listAll(caller: Caller): HiringView[] {
@@ -93,10 +97,12 @@ export class FakeRelayCore implements RelayCore {
     return this.view(this.record(caller, id));
   }
 
-  claim(caller: Caller, hiringId: string): HiringView {
+  async claim(caller: Caller, hiringId: string): Promise<HiringView> {
     this.note('claim', caller);
     const r = this.record(caller, hiringId);
-    if (r.claimedBy && r.claimedBy !== caller.name) throw new RelayError(`hiring ${hiringId} is already claimed by ${r.claimedBy}`, 'conflict');
+    if (r.claimedBy && r.claimedBy !== caller.name) {
+      throw new RelayError(`hiring ${hiringId} is already claimed by ${r.claimedBy}`, 'conflict');
+    }
     r.claimedBy = caller.name;
     r.phase = 'claimed';
     this.emit({ type: 'hiring', agent: r.agent, hiringId });
@@ -105,7 +111,9 @@ export class FakeRelayCore implements RelayCore {
 
   private submit(caller: Caller, hiringId: string, fields: Partial<Submission> & Pick<Submission, 'kind'>): Submission {
     const r = this.record(caller, hiringId);
-    if (isTerminalStatus(r.hiring.status)) throw new RelayError(`hiring ${hiringId} is already ${r.hiring.status}`, 'conflict');
+    if (isTerminalStatus(r.hiring.status)) {
+      throw new RelayError(`hiring ${hiringId} is already ${r.hiring.status}`, 'conflict');
+    }
     const sub: Submission = {
       id: `sub-${++this.seq}`,
       agent: r.agent,
@@ -125,7 +133,10 @@ export class FakeRelayCore implements RelayCore {
 
   async submitResult(caller: Caller, args: SubmitResultArgs, push?: Partial<PushPlan>): Promise<Submission> {
     this.note('submitResult', caller);
-    const plan = push && Object.keys(push).length > 0 ? { commitMessage: '', openPullRequest: false, summary: '', ...push } : undefined;
+    const plan =
+      push && Object.keys(push).length > 0
+        ? { commitMessage: '', openPullRequest: false, summary: '', ...push }
+        : undefined;
     return this.submit(caller, args.hiring_id, { kind: 'result', result: args, ...(plan ? { push: plan } : {}) });
   }
 
@@ -134,9 +145,23 @@ export class FakeRelayCore implements RelayCore {
     return this.submit(caller, args.hiring_id, { kind: 'failure', failure: args });
   }
 
-  private enqueue(caller: Caller, tool: OutboxEntry['tool'], hiringId: string, args: Record<string, unknown>): OutboxEntry {
+  private enqueue(
+    caller: Caller,
+    tool: OutboxEntry['tool'],
+    hiringId: string,
+    args: Record<string, unknown>,
+  ): OutboxEntry {
     const r = this.record(caller, hiringId);
-    const entry: OutboxEntry = { key: `key-${++this.seq}`, agent: r.agent, hiringId, tool, args, state: 'pending', attempts: 0, createdAt: now() };
+    const entry: OutboxEntry = {
+      key: `key-${++this.seq}`,
+      agent: r.agent,
+      hiringId,
+      tool,
+      args,
+      state: 'pending',
+      attempts: 0,
+      createdAt: now(),
+    };
     this.outbox.push(entry);
     return entry;
   }
@@ -156,11 +181,18 @@ export class FakeRelayCore implements RelayCore {
   async prepareWorkspace(caller: Caller, hiringId: string, onProgress?: (msg: string) => void): Promise<WorkspaceRef> {
     this.note('prepareWorkspace', caller);
     const r = this.record(caller, hiringId);
-    if (r.hiring.delivery_mode !== 'push') throw new RelayError(`hiring ${hiringId} is in output mode and has no repository`, 'invalid');
+    if (r.hiring.delivery_mode !== 'push') {
+      throw new RelayError(`hiring ${hiringId} is in output mode and has no repository`, 'invalid');
+    }
     onProgress?.('cloning the repository');
     if (this.workspaceGate) await this.workspaceGate;
     onProgress?.('creating the branch');
-    const ws: WorkspaceRef = { dir: `/tmp/ws/${hiringId}`, branch: `agrenting/${hiringId}`, baseBranch: 'main', baseSha: 'abc123' };
+    const ws: WorkspaceRef = {
+      dir: `/tmp/ws/${hiringId}`,
+      branch: `agrenting/${hiringId}`,
+      baseBranch: 'main',
+      baseSha: 'abc123',
+    };
     r.workspace = ws;
     onProgress?.('workspace ready');
     return ws;
@@ -174,7 +206,9 @@ export class FakeRelayCore implements RelayCore {
     requireOperator(caller, action);
     const s = this.submissions.get(submissionId);
     if (!s) throw new RelayError(`submission ${submissionId} does not exist`, 'not_found');
-    if (s.state !== 'awaiting_review') throw new RelayError(`submission ${submissionId} was already ${s.state}`, 'conflict');
+    if (s.state !== 'awaiting_review') {
+      throw new RelayError(`submission ${submissionId} was already ${s.state}`, 'conflict');
+    }
     return s;
   }
 

@@ -4,7 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { memoryLogger } from '../../src/shared/log';
 import { SessionRegistry, type DownstreamSession } from '../../src/relay/downstream/sessions';
-import { RawSseClient, TOKENS, initializeBody, key, sseClient, startTestRelay, streamableClient, type TestClient, type TestRelay } from './helpers';
+import {
+  RawSseClient,
+  TOKENS,
+  initializeBody,
+  key,
+  sseClient,
+  startTestRelay,
+  streamableClient,
+  type TestClient,
+  type TestRelay,
+} from './helpers';
 import { waitFor } from '../support/wait';
 
 let t: TestRelay;
@@ -49,15 +59,23 @@ describe('notification fan-out', () => {
       t.core.addHiring('alpha', { id: 'fa-1' });
       t.core.addHiring('alpha', { id: 'fa-2' });
       // two hirings added in the same turn: one signal each for operator and alpha's worker
-      await waitFor('the alpha notification', () => heard(operator, 'hiring://pending').length >= 1 && heard(alphaSse, 'hiring://pending').length >= 1);
+      await waitFor(
+        'the alpha notification',
+        () => heard(operator, 'hiring://pending').length >= 1 && heard(alphaSse, 'hiring://pending').length >= 1,
+      );
 
       // many more signals while the stalled client reads nothing: the others keep hearing
       // them, coalesced (a signal per URI per turn of the event loop, not one per change)
-      const before = { op: heard(operator, 'hiring://pending').length, alpha: heard(alphaSse, 'hiring://pending').length };
+      const before = {
+        op: heard(operator, 'hiring://pending').length,
+        alpha: heard(alphaSse, 'hiring://pending').length,
+      };
       for (let i = 0; i < 200; i++) t.core.emit({ type: 'pending', agent: 'alpha' });
       await waitFor(
         'the burst to be signalled',
-        () => heard(operator, 'hiring://pending').length > before.op && heard(alphaSse, 'hiring://pending').length > before.alpha,
+        () =>
+          heard(operator, 'hiring://pending').length > before.op &&
+          heard(alphaSse, 'hiring://pending').length > before.alpha,
       );
       // a burst made in one turn of the event loop is one signal per subscriber
       expect(heard(operator, 'hiring://pending').length).toBe(before.op + 1);
@@ -67,7 +85,10 @@ describe('notification fan-out', () => {
       const operatorHeard = heard(operator, 'hiring://pending').length;
       t.core.addHiring('beta', { id: 'fb-1' });
       await waitFor('the beta notification', () => heard(beta, 'hiring://pending').length === 1);
-      await waitFor('the operator to hear of beta', () => heard(operator, 'hiring://pending').length === operatorHeard + 1);
+      await waitFor(
+        'the operator to hear of beta',
+        () => heard(operator, 'hiring://pending').length === operatorHeard + 1,
+      );
       // a worker hears nothing about another agent's hirings
       expect(heard(alphaSse, 'hiring://pending')).toHaveLength(alphaHeard);
       expect(operator.errors).toEqual([]);
@@ -83,9 +104,14 @@ describe('notification fan-out', () => {
     const op = await sseClient(t.server.url, key(TOKENS.operator));
     const worker = await sseClient(t.server.url, key(TOKENS.workers.alpha));
     try {
-      for (const uri of ['hiring://fx', 'review://queue', 'relay://status', 'relay://hirings']) await op.client.subscribeResource({ uri });
+      for (const uri of ['hiring://fx', 'review://queue', 'relay://status', 'relay://hirings']) {
+        await op.client.subscribeResource({ uri });
+      }
       await worker.client.callTool({ name: 'claim_hiring', arguments: { hiring_id: 'fx' } });
-      await waitFor('the claim notifications', () => op.updates.includes('hiring://fx') && op.updates.includes('relay://hirings'));
+      await waitFor(
+        'the claim notifications',
+        () => op.updates.includes('hiring://fx') && op.updates.includes('relay://hirings'),
+      );
       await worker.client.callTool({ name: 'submit_hiring_result', arguments: { hiring_id: 'fx', output: 'done' } });
       await waitFor('the review notification', () => op.updates.includes('review://queue'));
       t.core.emit({ type: 'status' });
@@ -182,8 +208,18 @@ describe('SessionRegistry.publish', () => {
 
   it('closes Streamable HTTP sessions left idle with no stream open', () => {
     const registry = new SessionRegistry(memoryLogger());
-    const idle = { ...fakeSession('idle', () => Promise.resolve()), kind: 'streamable' as const, openStreams: 0, lastSeenAt: 0 };
-    const listening = { ...fakeSession('listening', () => Promise.resolve()), kind: 'streamable' as const, openStreams: 1, lastSeenAt: 0 };
+    const idle = {
+      ...fakeSession('idle', () => Promise.resolve()),
+      kind: 'streamable' as const,
+      openStreams: 0,
+      lastSeenAt: 0,
+    };
+    const listening = {
+      ...fakeSession('listening', () => Promise.resolve()),
+      kind: 'streamable' as const,
+      openStreams: 1,
+      lastSeenAt: 0,
+    };
     registry.add(idle as DownstreamSession);
     registry.add(listening as DownstreamSession);
     registry.sweepIdle(1000, 10_000);

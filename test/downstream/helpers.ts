@@ -36,7 +36,10 @@ export interface TestClient {
   close(): Promise<void>;
 }
 
-async function wire(client: Client, transport: StreamableHTTPClientTransport | SSEClientTransport): Promise<TestClient> {
+async function wire(
+  client: Client,
+  transport: StreamableHTTPClientTransport | SSEClientTransport,
+): Promise<TestClient> {
   const updates: string[] = [];
   const errors: Error[] = [];
   client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
@@ -89,14 +92,18 @@ export class RawSseClient {
       onComment: (c) => this.comments.push(c),
     });
     await new Promise<void>((resolve, reject) => {
-      this.req = request(`${this.base}/mcp/sse`, { headers: { Accept: 'text/event-stream', ...this.headers } }, (res) => {
-        this.res = res;
-        this.status = res.statusCode;
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => parser.feed(d));
-        res.on('error', () => undefined);
-        resolve();
-      });
+      this.req = request(
+        `${this.base}/mcp/sse`,
+        { headers: { Accept: 'text/event-stream', ...this.headers } },
+        (res) => {
+          this.res = res;
+          this.status = res.statusCode;
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => parser.feed(d));
+          res.on('error', () => undefined);
+          resolve();
+        },
+      );
       this.req.on('error', reject);
       this.req.end();
     });
@@ -119,7 +126,10 @@ export class RawSseClient {
     return this.events.filter((e) => e.event === 'message').map((e) => JSON.parse(e.data) as Record<string, unknown>);
   }
 
-  async post(body: unknown, headers: Record<string, string> = this.headers): Promise<{ status: number; body: unknown; text: string }> {
+  async post(
+    body: unknown,
+    headers: Record<string, string> = this.headers,
+  ): Promise<{ status: number; body: unknown; text: string }> {
     if (!this.endpoint) throw new Error('not connected');
     const res = await fetch(new URL(this.endpoint, this.base), {
       method: 'POST',
@@ -137,7 +147,10 @@ export class RawSseClient {
   }
 
   /** Sends a request and returns the JSON-RPC response read from the POST body, as the tutorial does. */
-  async call(method: string, params?: Record<string, unknown>): Promise<{ id: number; result?: Record<string, unknown>; error?: { code: number; message: string } }> {
+  async call(
+    method: string,
+    params?: Record<string, unknown>,
+  ): Promise<{ id: number; result?: Record<string, unknown>; error?: { code: number; message: string } }> {
     const id = this.nextId++;
     const answer = await this.post({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) });
     if (answer.status !== 200) throw new Error(`POST ${method} answered ${answer.status}: ${answer.text}`);

@@ -1,7 +1,18 @@
 // Legacy HTTP+SSE at /mcp/sse + /mcp/messages/<id>, as Agrenting serves it: the
 // SDK's SSE client and a tutorial-style client that reads answers from POST bodies.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawSseClient, TOKENS, initializeBody, jsonOf, key, rawRequest, resourceJson, sseClient, startTestRelay, type TestRelay } from './helpers';
+import {
+  RawSseClient,
+  TOKENS,
+  initializeBody,
+  jsonOf,
+  key,
+  rawRequest,
+  resourceJson,
+  sseClient,
+  startTestRelay,
+  type TestRelay,
+} from './helpers';
 import { waitFor } from '../support/wait';
 
 let t: TestRelay;
@@ -21,7 +32,9 @@ describe('legacy SSE with the SDK SSEClientTransport', () => {
     try {
       const pending = resourceJson<{ id: string }[]>(await c.client.readResource({ uri: 'hiring://pending' }));
       expect(pending.map((h) => h.id)).toEqual(['h1']);
-      const claimed = jsonOf<{ claimedBy: string; phase: string }>(await c.client.callTool({ name: 'claim_hiring', arguments: { hiring_id: 'h1' } }));
+      const claimed = jsonOf<{ claimedBy: string; phase: string }>(
+        await c.client.callTool({ name: 'claim_hiring', arguments: { hiring_id: 'h1' } }),
+      );
       expect(claimed).toMatchObject({ claimedBy: 'alpha', phase: 'claimed' });
       // several requests in flight at once each resolve with their own answer
       const [tools, prompt, status] = await Promise.all([
@@ -55,7 +68,10 @@ describe('legacy SSE with a tutorial-style raw client', () => {
     try {
       expect(raw.endpoint).toMatch(/^\/mcp\/messages\/[0-9a-f-]{36}$/);
       const init = await raw.call('initialize', initializeBody().params as Record<string, unknown>);
-      expect(init.result).toMatchObject({ protocolVersion: '2024-11-05', capabilities: { resources: { subscribe: true }, tools: {}, prompts: {} } });
+      expect(init.result).toMatchObject({
+        protocolVersion: '2024-11-05',
+        capabilities: { resources: { subscribe: true }, tools: {}, prompts: {} },
+      });
       // the tutorial's spelling and the spec's are both accepted
       expect(await raw.notify('initialized')).toBe(202);
       expect(await raw.notify('notifications/initialized')).toBe(202);
@@ -64,11 +80,19 @@ describe('legacy SSE with a tutorial-style raw client', () => {
       expect(sub.result).toEqual({});
       const read = await raw.call('resources/read', { uri: 'hiring://pending' });
       const contents = (read.result as { contents: { text: string }[] }).contents;
-      expect(JSON.parse(contents[0]!.text)).toEqual([expect.objectContaining({ id: 'h1', relay: expect.objectContaining({ agent: 'alpha' }) })]);
+      expect(JSON.parse(contents[0]!.text)).toEqual([
+        expect.objectContaining({ id: 'h1', relay: expect.objectContaining({ agent: 'alpha' }) }),
+      ]);
 
-      const call = await raw.call('tools/call', { name: 'add_hiring_message', arguments: { hiring_id: 'h1', content: 'On it.' } });
+      const call = await raw.call('tools/call', {
+        name: 'add_hiring_message',
+        arguments: { hiring_id: 'h1', content: 'On it.' },
+      });
       expect(call.result).toMatchObject({ content: [{ type: 'text' }] });
-      expect(JSON.parse((call.result as { content: { text: string }[] }).content[0]!.text)).toMatchObject({ tool: 'add_hiring_message', hiringId: 'h1' });
+      expect(JSON.parse((call.result as { content: { text: string }[] }).content[0]!.text)).toMatchObject({
+        tool: 'add_hiring_message',
+        hiringId: 'h1',
+      });
 
       // the same responses travelled on the stream too
       await waitFor('the tools/call response on the stream', () => raw.messages().some((m) => m.id === call.id));
@@ -110,7 +134,10 @@ describe('legacy SSE with a tutorial-style raw client', () => {
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
     });
     expect(res.status).toBe(404);
-    expect(JSON.parse(res.body)).toMatchObject({ data: null, errors: [{ code: 'NOT_FOUND', message: expect.stringMatching(/GET \/mcp\/sse/) }] });
+    expect(JSON.parse(res.body)).toMatchObject({
+      data: null,
+      errors: [{ code: 'NOT_FOUND', message: expect.stringMatching(/GET \/mcp\/sse/) }],
+    });
   });
 
   it('answers a malformed body with a JSON-RPC parse error and keeps the session working', async () => {
@@ -158,9 +185,18 @@ describe('legacy SSE with a tutorial-style raw client', () => {
     await raw.open();
     try {
       await raw.call('initialize', initializeBody().params as Record<string, unknown>);
-      const pending = raw.post({ jsonrpc: '2.0', id: 77, method: 'tools/call', params: { name: 'prepare_workspace', arguments: { hiring_id: 'h-slow' } } });
+      const pending = raw.post({
+        jsonrpc: '2.0',
+        id: 77,
+        method: 'tools/call',
+        params: { name: 'prepare_workspace', arguments: { hiring_id: 'h-slow' } },
+      });
       await waitFor('prepare_workspace to start', () => t.core.calls.some((c) => c.method === 'prepareWorkspace'));
-      await raw.post({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 77, reason: 'user gave up' } });
+      await raw.post({
+        jsonrpc: '2.0',
+        method: 'notifications/cancelled',
+        params: { requestId: 77, reason: 'user gave up' },
+      });
       const answer = await pending;
       expect(answer.status).toBe(200);
       expect(answer.body).toMatchObject({ id: 77, error: { message: expect.stringMatching(/cancelled/) } });

@@ -17,7 +17,12 @@ describe('server lifecycle', () => {
     const raw = new RawSseClient(t.server.url, key(TOKENS.workers.alpha));
     await raw.open();
     await raw.call('initialize', initializeBody().params as Record<string, unknown>);
-    const inFlight = raw.post({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'prepare_workspace', arguments: { hiring_id: 'hl' } } });
+    const inFlight = raw.post({
+      jsonrpc: '2.0',
+      id: 9,
+      method: 'tools/call',
+      params: { name: 'prepare_workspace', arguments: { hiring_id: 'hl' } },
+    });
     await waitFor('the request to reach the core', () => t.core.calls.some((c) => c.method === 'prepareWorkspace'));
     expect(t.server.sessionCount()).toBe(2);
 
@@ -26,7 +31,9 @@ describe('server lifecycle', () => {
     expect(t.core.listenerCount()).toBe(0);
     const answered = await inFlight.catch((e: unknown) => ({ status: 0, body: String(e) }));
     // either the POST got the "session closed" answer or its connection was cut; it never hangs
-    if (answered.status !== 0) expect(answered.body).toMatchObject({ id: 9, error: { message: expect.stringMatching(/session closed/) } });
+    if (answered.status !== 0) {
+      expect(answered.body).toMatchObject({ id: 9, error: { message: expect.stringMatching(/session closed/) } });
+    }
     await expect(rawRequest(`${t.server.url}/mcp/sse`, { headers: key(TOKENS.operator) })).rejects.toThrow();
     await t.server.close(); // a second close is harmless
     raw.close();
@@ -39,7 +46,11 @@ describe('server lifecycle', () => {
       const other = await rawRequest(`${t.server.url}/api/v1/hirings`, { headers: key(TOKENS.operator) });
       expect(other.status).toBe(404);
       expect(JSON.parse(other.body)).toMatchObject({ data: null, errors: [{ code: 'NOT_FOUND' }] });
-      const postSse = await rawRequest(`${t.server.url}/mcp/sse`, { method: 'POST', headers: key(TOKENS.operator), body: '{}' });
+      const postSse = await rawRequest(`${t.server.url}/mcp/sse`, {
+        method: 'POST',
+        headers: key(TOKENS.operator),
+        body: '{}',
+      });
       expect(postSse.status).toBe(405);
       const getMessages = await rawRequest(`${t.server.url}/mcp/messages/abc`, { headers: key(TOKENS.operator) });
       expect(getMessages.status).toBe(405);
@@ -55,7 +66,9 @@ describe('server lifecycle', () => {
     const raw = new RawSseClient(t.server.url, key(TOKENS.operator));
     await raw.open();
     try {
-      const big = await raw.post({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(4096) } }).catch(() => ({ status: 413 }));
+      const big = await raw
+        .post({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(4096) } })
+        .catch(() => ({ status: 413 }));
       expect(big.status).toBe(413);
       expect((await raw.call('ping')).result).toEqual({});
     } finally {

@@ -2,7 +2,17 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallToolResultSchema, type Resource } from '@modelcontextprotocol/sdk/types.js';
-import { TOKENS, initializeBody, jsonOf, key, rawRequest, resourceJson, startTestRelay, streamableClient, type TestRelay } from './helpers';
+import {
+  TOKENS,
+  initializeBody,
+  jsonOf,
+  key,
+  rawRequest,
+  resourceJson,
+  startTestRelay,
+  streamableClient,
+  type TestRelay,
+} from './helpers';
 import { waitFor } from '../support/wait';
 
 let t: TestRelay;
@@ -12,7 +22,11 @@ beforeAll(async () => {
   t.core.addHiring('alpha', {
     id: 'h-push',
     delivery_mode: 'push',
-    task_input: { delivery_mode: 'push', repo_url: 'https://git.example/o/r.git', repo_access_token: 'ghs_secretrepotoken1234567890' },
+    task_input: {
+      delivery_mode: 'push',
+      repo_url: 'https://git.example/o/r.git',
+      repo_access_token: 'ghs_secretrepotoken1234567890',
+    },
   });
   t.core.addHiring('alpha', { id: 'h-done', status: 'completed' });
   t.core.addHiring('beta', { id: 'h-beta' });
@@ -47,7 +61,13 @@ describe('Streamable HTTP /mcp with the SDK client', () => {
       const push = pending.find((h) => h.id === 'h-push')!;
       expect(push.repo_url).toBe('https://git.example/o/r.git');
       expect(push.repo_access_token).toBeNull();
-      expect(push.relay).toMatchObject({ agent: 'alpha', phase: 'new', submissions: [], chunks: [], relayMessages: [] });
+      expect(push.relay).toMatchObject({
+        agent: 'alpha',
+        phase: 'new',
+        submissions: [],
+        chunks: [],
+        relayMessages: [],
+      });
     } finally {
       await c.close();
     }
@@ -64,7 +84,15 @@ describe('Streamable HTTP /mcp with the SDK client', () => {
       expect(templates.resourceTemplates.map((r) => r.uriTemplate)).toEqual(['hiring://{id}', 'run://{hiring_id}/log']);
       const list = await c.client.listResources();
       const uris = list.resources.map((r: Resource) => r.uri);
-      expect(uris).toEqual(expect.arrayContaining(['hiring://pending', 'relay://hirings', 'relay://status', 'review://queue', 'hiring://h-push']));
+      expect(uris).toEqual(
+        expect.arrayContaining([
+          'hiring://pending',
+          'relay://hirings',
+          'relay://status',
+          'review://queue',
+          'hiring://h-push',
+        ]),
+      );
       expect(uris).not.toContain('hiring://h-done');
     } finally {
       await c.close();
@@ -74,14 +102,16 @@ describe('Streamable HTTP /mcp with the SDK client', () => {
   it('serves relay://hirings (all, history included), relay://status and review://queue', async () => {
     const c = await streamableClient(t.server.url, key(TOKENS.operator));
     try {
-      const all = resourceJson<{ hiring: { id: string; repo_access_token: unknown; task_input: Record<string, unknown> } }[]>(
-        await c.client.readResource({ uri: 'relay://hirings' }),
-      );
+      const all = resourceJson<
+        { hiring: { id: string; repo_access_token: unknown; task_input: Record<string, unknown> } }[]
+      >(await c.client.readResource({ uri: 'relay://hirings' }));
       expect(all.map((v) => v.hiring.id).sort()).toEqual(['h-beta', 'h-done', 'h-push']);
       const push = all.find((v) => v.hiring.id === 'h-push')!;
       expect(push.hiring.repo_access_token).toBeNull();
       expect(push.hiring.task_input.repo_access_token).toBeUndefined();
-      const status = resourceJson<{ links: unknown[]; version: string }>(await c.client.readResource({ uri: 'relay://status' }));
+      const status = resourceJson<{ links: unknown[]; version: string }>(
+        await c.client.readResource({ uri: 'relay://status' }),
+      );
       expect(status.version).toBe('0.1.0-test');
       expect(status.links).toHaveLength(2);
       expect(resourceJson(await c.client.readResource({ uri: 'review://queue' }))).toEqual([]);
@@ -118,7 +148,10 @@ describe('Streamable HTTP /mcp with the SDK client', () => {
   it('submits a result into the review queue and returns the Submission as JSON', async () => {
     const c = await streamableClient(t.server.url, key(TOKENS.workers.alpha));
     try {
-      const result = await c.client.callTool({ name: 'submit_hiring_result', arguments: { hiring_id: 'h-push', output: { summary: 'fixed' } } });
+      const result = await c.client.callTool({
+        name: 'submit_hiring_result',
+        arguments: { hiring_id: 'h-push', output: { summary: 'fixed' } },
+      });
       expect(result.isError).toBeFalsy();
       const sub = jsonOf<{ id: string; state: string; hiringId: string; submittedBy: string }>(result);
       expect(sub).toMatchObject({ state: 'awaiting_review', hiringId: 'h-push', submittedBy: 'alpha' });
@@ -132,9 +165,13 @@ describe('Streamable HTTP /mcp with the SDK client', () => {
     const c = await streamableClient(t.server.url, key(TOKENS.workers.alpha));
     try {
       const progress: string[] = [];
-      const result = await c.client.callTool({ name: 'prepare_workspace', arguments: { hiring_id: 'h-push' } }, CallToolResultSchema, {
-        onprogress: (p) => progress.push(p.message ?? ''),
-      });
+      const result = await c.client.callTool(
+        { name: 'prepare_workspace', arguments: { hiring_id: 'h-push' } },
+        CallToolResultSchema,
+        {
+          onprogress: (p) => progress.push(p.message ?? ''),
+        },
+      );
       expect(jsonOf(result)).toMatchObject({ branch: 'agrenting/h-push', baseBranch: 'main' });
       expect(progress).toEqual(['cloning the repository', 'creating the branch', 'workspace ready']);
     } finally {
@@ -165,7 +202,12 @@ describe('Streamable HTTP /mcp with the SDK client', () => {
     await waitFor('the session to end', () => t.server.sessionCount() === before);
     const after = await rawRequest(`${t.server.url}/mcp`, {
       method: 'POST',
-      headers: { ...key(TOKENS.operator), 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'Mcp-Session-Id': sid },
+      headers: {
+        ...key(TOKENS.operator),
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+        'Mcp-Session-Id': sid,
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'tools/list' }),
     });
     expect(after.status).toBe(404);
@@ -176,22 +218,44 @@ describe('Streamable HTTP /mcp with the SDK client', () => {
   it('answers protocolVersion 2024-11-05 to an old client', async () => {
     const res = await rawRequest(`${t.server.url}/mcp`, {
       method: 'POST',
-      headers: { ...key(TOKENS.operator), 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+      headers: {
+        ...key(TOKENS.operator),
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+      },
       body: JSON.stringify(initializeBody('2024-11-05')),
     });
     expect(res.status).toBe(200);
     expect(res.body).toContain('"protocolVersion":"2024-11-05"');
     const sid = String(res.headers['mcp-session-id']);
-    const del = await rawRequest(`${t.server.url}/mcp`, { method: 'DELETE', headers: { ...key(TOKENS.operator), 'Mcp-Session-Id': sid } });
+    const del = await rawRequest(`${t.server.url}/mcp`, {
+      method: 'DELETE',
+      headers: { ...key(TOKENS.operator), 'Mcp-Session-Id': sid },
+    });
     expect(del.status).toBe(200);
   });
 
   it('refuses a request without a session that is not initialize, and a malformed body, without crashing', async () => {
-    const headers = { ...key(TOKENS.operator), 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
-    const noSession = await rawRequest(`${t.server.url}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
+    const headers = {
+      ...key(TOKENS.operator),
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+    };
+    const noSession = await rawRequest(`${t.server.url}/mcp`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
     expect(noSession.status).toBe(400);
-    expect(JSON.parse(noSession.body)).toMatchObject({ jsonrpc: '2.0', error: { message: expect.stringMatching(/initialize/) } });
-    const bad = await rawRequest(`${t.server.url}/mcp`, { method: 'POST', headers, body: '{"jsonrpc": "2.0", "id": 1, "method": ' });
+    expect(JSON.parse(noSession.body)).toMatchObject({
+      jsonrpc: '2.0',
+      error: { message: expect.stringMatching(/initialize/) },
+    });
+    const bad = await rawRequest(`${t.server.url}/mcp`, {
+      method: 'POST',
+      headers,
+      body: '{"jsonrpc": "2.0", "id": 1, "method": ',
+    });
     expect(bad.status).toBe(400);
     expect(JSON.parse(bad.body)).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32700 } });
     const unknown = await rawRequest(`${t.server.url}/mcp`, {
@@ -211,22 +275,34 @@ describe('Streamable HTTP notification stream', () => {
   it('sends keep-alive comments on the GET stream', async () => {
     const k = await startTestRelay({ keepAliveMs: 20 });
     try {
-      const headers = { ...key(TOKENS.operator), 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' };
-      const init = await rawRequest(`${k.server.url}/mcp`, { method: 'POST', headers, body: JSON.stringify(initializeBody('2025-06-18')) });
+      const headers = {
+        ...key(TOKENS.operator),
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+      };
+      const init = await rawRequest(`${k.server.url}/mcp`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(initializeBody('2025-06-18')),
+      });
       const sid = String(init.headers['mcp-session-id']);
       const seen = await new Promise<string>((resolve, reject) => {
         let text = '';
-        const req = httpRequest(`${k.server.url}/mcp`, { headers: { ...key(TOKENS.operator), Accept: 'text/event-stream', 'Mcp-Session-Id': sid } }, (res) => {
-          res.setEncoding('utf8');
-          res.on('data', (d: string) => {
-            text += d;
-            if (text.includes(': keepalive')) {
-              req.destroy();
-              resolve(text);
-            }
-          });
-          res.on('error', () => undefined);
-        });
+        const req = httpRequest(
+          `${k.server.url}/mcp`,
+          { headers: { ...key(TOKENS.operator), Accept: 'text/event-stream', 'Mcp-Session-Id': sid } },
+          (res) => {
+            res.setEncoding('utf8');
+            res.on('data', (d: string) => {
+              text += d;
+              if (text.includes(': keepalive')) {
+                req.destroy();
+                resolve(text);
+              }
+            });
+            res.on('error', () => undefined);
+          },
+        );
         req.on('error', (e) => {
           if (!req.destroyed) reject(e);
         });

@@ -14,17 +14,24 @@ export interface ActivationMeasure {
   source: string;
 }
 
-export async function measureActivation(wb: Workbench, file = join(currentVsCode().resultsDir, 'activation.json')): Promise<ActivationMeasure> {
+export async function measureActivation(
+  wb: Workbench,
+  file = join(currentVsCode().resultsDir, 'activation.json'),
+): Promise<ActivationMeasure> {
   await wb.runCommand('Developer: Show Running Extensions');
   const row = wb.page.locator('.monaco-list-row', { hasText: EXTENSION_NAME }).first();
   const time = row.locator('.activation-time');
   await time.waitFor({ state: 'visible', timeout: 30_000 });
   // The row says "Activating..." until the extension host reports the times.
   let text = '';
-  const m = await eventually(`VS Code to show the activation time of ${EXTENSION_NAME}`, async () => {
-    text = (await time.innerText()).trim();
-    return /([\d.,]+)\s*ms/.exec(text) ?? undefined;
-  }, 30_000);
+  const m = await eventually(
+    `VS Code to show the activation time of ${EXTENSION_NAME}`,
+    async () => {
+      text = (await time.innerText()).trim();
+      return /([\d.,]+)\s*ms/.exec(text) ?? undefined;
+    },
+    30_000,
+  );
   const measure: ActivationMeasure = {
     activationMs: Number(m[1].replace(/,/g, '')),
     source: `code-server ${currentVsCode().codeServer} (VS Code ${currentVsCode().vscode}) "Developer: Show Running Extensions" (${text})`,

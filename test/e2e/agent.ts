@@ -33,7 +33,9 @@ function text(res: unknown): string {
 }
 
 export async function attachAgent(relayUrl: string, workerToken: string): Promise<AttachedAgent> {
-  const transport = new StreamableHTTPClientTransport(new URL(`${relayUrl}/mcp`), { requestInit: { headers: { 'X-API-Key': workerToken } } });
+  const transport = new StreamableHTTPClientTransport(new URL(`${relayUrl}/mcp`), {
+    requestInit: { headers: { 'X-API-Key': workerToken } },
+  });
   const client = new Client({ name: 'e2e-attached-agent', version: '1.0.0' }, { capabilities: {} });
   await client.connect(transport);
   const call = async (name: string, args: Record<string, unknown>): Promise<unknown> => {
@@ -50,7 +52,8 @@ export async function attachAgent(relayUrl: string, workerToken: string): Promis
   };
   return {
     claim: (hiringId) => call('claim_hiring', { hiring_id: hiringId }),
-    submit: async (hiringId, output) => (await call('submit_hiring_result', { hiring_id: hiringId, output })) as { id: string; state: string },
+    submit: async (hiringId, output) =>
+      (await call('submit_hiring_result', { hiring_id: hiringId, output })) as { id: string; state: string },
     hiring: async (hiringId) => (await read(`hiring://${hiringId}`)) as RelayHiringResource,
     reviews: async () => (await read('review://queue')) as { id: string; hiringId: string; state: string }[],
     async close() {

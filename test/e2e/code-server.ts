@@ -44,7 +44,9 @@ export async function startCodeServer(opts: {
 }): Promise<CodeServer> {
   const target = opts.target ?? currentVsCode();
   if (!existsSync(target.entry) || !existsSync(target.nodeBin)) {
-    throw new Error(`code-server ${target.codeServer} (${target.key}) is not installed: run E2E_VSCODE=${target.key} bash test/e2e/setup.sh`);
+    throw new Error(
+      `code-server ${target.codeServer} (${target.key}) is not installed: run E2E_VSCODE=${target.key} bash test/e2e/setup.sh`,
+    );
   }
   const root = await mkdtemp(join(tmpdir(), 'agrenting-e2e-cs-'));
   const userDataDir = join(root, 'user-data');
@@ -66,7 +68,14 @@ export async function startCodeServer(opts: {
       ...opts.settings,
     }),
   );
-  const common = ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--disable-telemetry', '--disable-update-check'];
+  const common = [
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
+    '--disable-telemetry',
+    '--disable-update-check',
+  ];
   const install = [opts.vsix].flat().flatMap((v) => ['--install-extension', v]);
   await run(target.nodeBin, [target.entry, ...common, ...install], { timeout: 120_000 });
   const port = await freePort();
@@ -99,11 +108,17 @@ export async function startCodeServer(opts: {
   };
   const url = `http://127.0.0.1:${port}`;
   const exitedEarly = new Promise<never>((_, reject) => {
-    child.once('exit', (code, signal) => reject(new Error(`code-server ${target.codeServer} exited early (${code ?? signal})`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`code-server ${target.codeServer} exited early (${code ?? signal})`)),
+    );
   });
   exitedEarly.catch(() => undefined);
   try {
-    const up = eventually(`code-server ${target.codeServer} to answer /healthz`, async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok, 60_000);
+    const up = eventually(
+      `code-server ${target.codeServer} to answer /healthz`,
+      async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok,
+      60_000,
+    );
     await Promise.race([up, exitedEarly]);
   } catch (e) {
     await stop();

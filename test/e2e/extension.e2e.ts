@@ -22,12 +22,18 @@ const TITLE = {
   approve: 'Add input validation to the signup form',
   reject: 'Translate the README to French',
   push: 'Document the sandbox in the README',
+  pushPlain: 'Explain the plain git host in the README',
   fresh: 'Fix the flaky login test',
 };
 
 /** Hires the agent on the sandbox as a client would. */
 async function hire(task: string, extra: { delivery_mode?: 'output' | 'push'; price?: string } = {}): Promise<string> {
-  const h = await stack.sandbox.hire(stack.agent.id, { task_description: task, price: extra.price ?? '25.00', capability_requested: 'coding', ...extra });
+  const h = await stack.sandbox.hire(stack.agent.id, {
+    task_description: task,
+    price: extra.price ?? '25.00',
+    capability_requested: 'coding',
+    ...extra,
+  });
   expect(h.status).toBe('in_progress');
   return h.id;
 }
@@ -48,7 +54,11 @@ async function inTree(title: string): Promise<void> {
 
 /** Waits until the relay holds a submission of this hiring for review. */
 async function waitingForReview(id: string): Promise<void> {
-  await eventually(`a submission of ${id} waiting for review`, async () => (await worker.reviews()).some((s) => s.hiringId === id && s.state === 'awaiting_review'), 30_000);
+  await eventually(
+    `a submission of ${id} waiting for review`,
+    async () => (await worker.reviews()).some((s) => s.hiringId === id && s.state === 'awaiting_review'),
+    30_000,
+  );
 }
 
 /** Asserts the relay holds nothing of this hiring for review: the operator's own submissions skip the queue. */
@@ -84,7 +94,9 @@ describe('Agrenting extension in VS Code', () => {
   it('activates and reports its activation time', async () => {
     const m = await measureActivation(wb);
     expect(m.activationMs).toBeGreaterThan(0);
-    await eventually('the status bar to say the relay is connected', async () => (await wb.ariaLabel('Agrenting,'))?.startsWith('Agrenting, connected'));
+    await eventually('the status bar to say the relay is connected', async () =>
+      (await wb.ariaLabel('Agrenting,'))?.startsWith('Agrenting, connected'),
+    );
   });
 
   let outputId = '';
@@ -113,7 +125,9 @@ describe('Agrenting extension in VS Code', () => {
     const frame = await wb.webviewFrame('Hiring id');
     await frame.locator('#message').fill(message);
     await frame.getByRole('button', { name: 'Send Message' }).click();
-    const sent = await eventually('the sandbox to record the message', () => recorded(outputId).messages.find((m) => m.content === message));
+    const sent = await eventually('the sandbox to record the message', () =>
+      recorded(outputId).messages.find((m) => m.content === message),
+    );
     expect(sent).toMatchObject({ sender_type: 'agent', kind: 'question' });
     await wb.screenshot('message-sent');
   });
@@ -124,7 +138,17 @@ describe('Agrenting extension in VS Code', () => {
     await wb.pick(TITLE.output);
     await wb.focusEditorEnd(`Agrenting hiring ${outputId}`);
     const haiku = ['Relays hum at night', 'Messages wait, never lost', 'Morning finds them home'];
-    await wb.page.keyboard.type(haiku.join('\n'));
+    // Line by line, each seen in the editor before the next: keys typed while the editor is busy can be lost.
+    const shown = wb.page.locator('.editor-group-container.active .view-lines');
+    for (const [i, line] of haiku.entries()) {
+      if (i > 0) await wb.page.keyboard.press('Enter');
+      await wb.page.keyboard.type(line, { delay: 10 });
+      await eventually(
+        `"${line}" in the editor`,
+        async () => (await shown.innerText()).replace(/\u00a0/g, ' ').includes(line),
+        10_000,
+      );
+    }
     await wb.runCommand('Agrenting: Submit Result');
     await wb.pick('Active editor');
     // One confirmation that shows what is sent, then it goes to the client: no review of one's own work.
@@ -132,9 +156,16 @@ describe('Agrenting extension in VS Code', () => {
     expect(dialog).toContain(`Send the result of "${TITLE.output}" to the client?`);
     expect(dialog).toContain('Mode: output');
     expect(dialog).toContain(haiku[0]);
-    const done = await eventually('the sandbox to record the completed hiring', () => (recorded(outputId).status === 'completed' ? recorded(outputId) : undefined));
+    const done = await eventually('the sandbox to record the completed hiring', () =>
+      recorded(outputId).status === 'completed' ? recorded(outputId) : undefined,
+    );
     expect(JSON.stringify(done.output)).toContain(haiku[1]);
     expect(JSON.stringify(done.output)).not.toContain('Agrenting hiring');
+    // The draft was sent: its editor is closed, with no unsaved copy left behind.
+    await eventually(
+      'the sent draft to close',
+      async () => (await wb.page.locator('.part.editor .tab', { hasText: 'Untitled' }).count()) === 0,
+    );
     await nothingQueued(outputId);
     await wb.showViewContainer('Agrenting');
     await wb.hiringInGroup(TITLE.output, 'Done');
@@ -161,7 +192,9 @@ describe('Agrenting extension in VS Code', () => {
     expect(recorded(id).status).toBe('in_progress');
     expect(recorded(id).deliveries.filter((d) => d.tool === 'report_hiring_failure')).toEqual([]);
     await report('Send to Client');
-    const failed = await eventually('the sandbox to record the failure', () => (recorded(id).status === 'failed' ? recorded(id) : undefined));
+    const failed = await eventually('the sandbox to record the failure', () =>
+      recorded(id).status === 'failed' ? recorded(id) : undefined,
+    );
     expect(failed.failedReason).toContain(reason);
     expect(balance()).toBeCloseTo(before, 2);
     await wb.showViewContainer('Agrenting');
@@ -176,12 +209,16 @@ describe('Agrenting extension in VS Code', () => {
     const output = { summary: 'Validated email and password length', files_changed: ['src/signup.ts'] };
     await worker.claim(id);
     expect((await worker.submit(id, output)).state).toBe('awaiting_review');
-    await eventually('the status bar to count the submission', async () => (await wb.ariaLabel('Agrenting,'))?.includes('1 to review'));
+    await eventually('the status bar to count the submission', async () =>
+      (await wb.ariaLabel('Agrenting,'))?.includes('1 to review'),
+    );
     await wb.shownExpanded(TITLE.approve, /Result by/);
     await wb.screenshot('attached-agent-awaiting-review');
     expect(recorded(id).status).toBe('in_progress');
     await approveFromPalette(id, TITLE.approve);
-    const done = await eventually('the sandbox to record the approved result', () => (recorded(id).status === 'completed' ? recorded(id) : undefined));
+    const done = await eventually('the sandbox to record the approved result', () =>
+      recorded(id).status === 'completed' ? recorded(id) : undefined,
+    );
     expect(done.output).toEqual(output);
     await wb.hiringInGroup(TITLE.approve, 'Done');
     await wb.screenshot('attached-agent-approved');
@@ -199,7 +236,9 @@ describe('Agrenting extension in VS Code', () => {
     await wb.pick(TITLE.reject);
     await wb.answer(feedback);
     await wb.hiringInGroup(TITLE.reject, 'In progress');
-    const local = await eventually('the relay to hold the review feedback', async () => (await worker.hiring(id)).relay?.relayMessages?.find((m) => m.content === feedback));
+    const local = await eventually('the relay to hold the review feedback', async () =>
+      (await worker.hiring(id)).relay?.relayMessages?.find((m) => m.content === feedback),
+    );
     expect(local.from).toBe('review');
     const h = recorded(id);
     expect(h.status).toBe('in_progress');
@@ -212,45 +251,67 @@ describe('Agrenting extension in VS Code', () => {
     await wb.screenshot('attached-agent-rejected');
   });
 
-  it('completes a push-mode hiring: Start Work opens the clone, an edit, Submit, the commit is pushed', async () => {
-    await wb.clearNotifications();
-    const id = await hire(TITLE.push, { delivery_mode: 'push', price: '80.00' });
-    const repoToken = recorded(id).hiring.repo_access_token;
-    const repoUrl = recorded(id).hiring.repo_url;
-    if (!repoToken || !repoUrl) throw new Error('the sandbox gave the push-mode hiring no repository');
-    await inTree(TITLE.push);
-    await wb.screenshot('push-hiring-in-tree');
-    await wb.runCommand('Agrenting: Start Work');
-    await wb.pick(TITLE.push);
-    // The clone is added to this window's workspace (agrenting.workspace.openIn = addToWorkspace).
-    const ws = await eventually('the relay to prepare the workspace', async () => (await worker.hiring(id)).relay?.workspace, 60_000);
-    await wb.explorerRoot(id);
-    await wb.screenshot('push-workspace-opened');
-    await wb.openFile('README.md', id);
-    await wb.focusEditorEnd('Sandbox repository');
-    const added = 'Run `npm run sandbox` to start the local marketplace.';
-    await wb.page.keyboard.type(`\n## Sandbox\n\n${added}\n`);
-    await wb.runCommand('File: Save');
-    await eventually('the edit to be saved in the clone', () => readFile(join(ws.dir, 'README.md'), 'utf8').then((t) => t.includes(added)));
-    await wb.runCommand('Agrenting: Submit Result');
-    await wb.pick(TITLE.push);
-    await wb.answer('Documented how to start the sandbox');
-    const dialog = await wb.answerDialog('Send to Client');
-    expect(dialog).toContain('Mode: push');
-    expect(dialog).toContain('Summary: Documented how to start the sandbox');
-    const done = await eventually('the sandbox to record the completed push hiring', () => (recorded(id).status === 'completed' ? recorded(id) : undefined), 60_000);
-    const branch = `agrenting/${id}`;
-    const branches = await remoteBranches(repoUrl, repoToken);
-    const sha = branches.get(`refs/heads/${branch}`);
-    expect(sha, `branch ${branch} on the sandbox's repository`).toMatch(/^[0-9a-f]{40}$/);
-    expect(JSON.stringify(done.output)).toContain(sha);
-    const pushed = await gitFileAt(repoUrl, 'README.md', { token: repoToken, branch });
-    expect(pushed).toContain(added);
-    await nothingQueued(id);
-    await wb.showViewContainer('Agrenting');
-    await wb.hiringInGroup(TITLE.push, 'Done');
-    await wb.screenshot('push-hiring-completed');
-  });
+  it.each([
+    { host: 'github' as const, title: TITLE.push, shots: 'push' },
+    { host: 'plain' as const, title: TITLE.pushPlain, shots: 'push-plain-host' },
+  ])(
+    'completes a push-mode hiring on a $host git host: Start Work opens the clone, an edit, Submit, the commit is pushed',
+    async ({ host, title, shots }) => {
+      await wb.clearNotifications();
+      // 'plain': a git host without a GitHub REST API (smart HTTP behind HTTP auth); access is checked with git.
+      stack.sandbox.knobs.repoHost = host;
+      const id = await hire(title, { delivery_mode: 'push', price: '80.00' }).finally(
+        () => (stack.sandbox.knobs.repoHost = 'github'),
+      );
+      const repoToken = recorded(id).hiring.repo_access_token;
+      const repoUrl = recorded(id).hiring.repo_url;
+      if (!repoToken || !repoUrl) throw new Error('the sandbox gave the push-mode hiring no repository');
+      await inTree(title);
+      await wb.screenshot(`${shots}-hiring-in-tree`);
+      await wb.runCommand('Agrenting: Start Work');
+      await wb.pick(title);
+      // The clone is added to this window's workspace (agrenting.workspace.openIn = addToWorkspace).
+      const ws = await eventually(
+        'the relay to prepare the workspace',
+        async () => (await worker.hiring(id)).relay?.workspace,
+        60_000,
+      );
+      await wb.explorerRoot(id);
+      await wb.screenshot(`${shots}-workspace-opened`);
+      // Another clone's README.md may be open already: start from no editor so the right one is typed into.
+      await wb.closeAllEditors();
+      await wb.openFile('README.md', id);
+      await wb.focusEditorEnd('Sandbox repository');
+      const added = 'Run `npm run sandbox` to start the local marketplace.';
+      await wb.page.keyboard.type(`\n## Sandbox\n\n${added}\n`);
+      await wb.runCommand('File: Save');
+      await eventually('the edit to be saved in the clone', () =>
+        readFile(join(ws.dir, 'README.md'), 'utf8').then((t) => t.includes(added)),
+      );
+      await wb.runCommand('Agrenting: Submit Result');
+      await wb.pick(title);
+      await wb.answer('Documented how to start the sandbox');
+      const dialog = await wb.answerDialog('Send to Client');
+      expect(dialog).toContain('Mode: push');
+      expect(dialog).toContain('Summary: Documented how to start the sandbox');
+      const done = await eventually(
+        'the sandbox to record the completed push hiring',
+        () => (recorded(id).status === 'completed' ? recorded(id) : undefined),
+        60_000,
+      );
+      const branch = `agrenting/${id}`;
+      const branches = await remoteBranches(repoUrl, repoToken);
+      const sha = branches.get(`refs/heads/${branch}`);
+      expect(sha, `branch ${branch} on the sandbox's repository`).toMatch(/^[0-9a-f]{40}$/);
+      expect(JSON.stringify(done.output)).toContain(sha);
+      const pushed = await gitFileAt(repoUrl, 'README.md', { token: repoToken, branch });
+      expect(pushed).toContain(added);
+      await nothingQueued(id);
+      await wb.showViewContainer('Agrenting');
+      await wb.hiringInGroup(title, 'Done');
+      await wb.screenshot(`${shots}-hiring-completed`);
+    },
+  );
 
   it('shows reconnecting in the status bar while the sandbox drops sessions, then recovers', async () => {
     await wb.clearNotifications();
@@ -259,11 +320,19 @@ describe('Agrenting extension in VS Code', () => {
     // Slow answers keep the relay's re-initialize in flight, so "reconnecting" lasts long enough to see.
     stack.sandbox.knobs.latencyMs = 4000;
     expect(stack.sandbox.dropSessions(stack.agent.id)).toBeGreaterThan(0);
-    const label = await eventually('the status bar to show reconnecting', async () => (await wb.ariaLabel('Agrenting,'))?.match(/reconnecting/) ?? undefined, 30_000);
+    const label = await eventually(
+      'the status bar to show reconnecting',
+      async () => (await wb.ariaLabel('Agrenting,'))?.match(/reconnecting/) ?? undefined,
+      30_000,
+    );
     expect(label[0]).toBe('reconnecting');
     await wb.screenshot('status-bar-reconnecting');
     stack.sandbox.knobs.latencyMs = 0;
-    await eventually('the status bar to show connected again', async () => (await wb.ariaLabel('Agrenting,'))?.startsWith('Agrenting, connected'), 60_000);
+    await eventually(
+      'the status bar to show connected again',
+      async () => (await wb.ariaLabel('Agrenting,'))?.startsWith('Agrenting, connected'),
+      60_000,
+    );
     const after = stack.sandbox.inspect().sessions.filter((s) => s.agentId === stack.agent.id && s.initialized);
     expect(after.length).toBeGreaterThan(0);
     expect(after.every((s) => !before.has(s.id))).toBe(true);

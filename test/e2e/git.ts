@@ -30,7 +30,10 @@ export async function remoteBranches(url: string, token: string): Promise<Map<st
 export async function gitFileAt(url: string, path: string, opts: { token: string; branch: string }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'agrenting-e2e-clone-'));
   try {
-    await run('git', gitArgs(opts.token, ['clone', '--quiet', '--depth', '1', '--branch', opts.branch, url, dir]), { env, timeout: 60_000 });
+    await run('git', gitArgs(opts.token, ['clone', '--quiet', '--depth', '1', '--branch', opts.branch, url, dir]), {
+      env,
+      timeout: 60_000,
+    });
     return await readFile(join(dir, path), 'utf8');
   } finally {
     await rm(dir, { recursive: true, force: true });

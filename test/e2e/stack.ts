@@ -103,7 +103,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         extraArgs: o.address ? ['--listen', o.address] : undefined,
       });
       // The relay's link is up when the sandbox has a new initialized, subscribed session for the agent.
-      const linked = () => sandbox.inspect().sessions.some((s) => !before.has(s.id) && s.agentId === agent.id && s.initialized && s.subscriptions.length > 0);
+      const linked = () =>
+        sandbox
+          .inspect()
+          .sessions.some(
+            (s) => !before.has(s.id) && s.agentId === agent.id && s.initialized && s.subscriptions.length > 0,
+          );
       await eventually('the relay to open its session with the sandbox', linked, 30_000);
       return r;
     };

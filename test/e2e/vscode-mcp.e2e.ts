@@ -174,7 +174,11 @@ describe(`VS Code 1.101+ only: VS Code's own MCP client (Copilot agent mode's pa
   });
 
   step('claims the hiring with claim_hiring through vscode.lm.invokeTool; the person allows the call', async () => {
-    const { dialog, value } = await invokeAllowed(RELAY_TOOLS.claim_hiring.name, { hiring_id: firstId }, 'mcp-allow-claim');
+    const { dialog, value } = await invokeAllowed(
+      RELAY_TOOLS.claim_hiring.name,
+      { hiring_id: firstId },
+      'mcp-allow-claim',
+    );
     expect(dialog).toContain(RELAY_TOOLS.claim_hiring.name);
     expect(value).toMatchObject({ hiring: { id: firstId }, claimedBy: AGENT_NAME });
     await wb.hiringInGroup(TITLE.first, 'In progress');

@@ -41,7 +41,10 @@ export class Workbench {
   async screenshot(step: string): Promise<string> {
     await mkdir(this.shotsDir, { recursive: true });
     this.shots += 1;
-    const file = join(this.shotsDir, `${String(this.shots).padStart(2, '0')}-${step.replace(/[^a-z0-9-]+/gi, '-')}.png`);
+    const file = join(
+      this.shotsDir,
+      `${String(this.shots).padStart(2, '0')}-${step.replace(/[^a-z0-9-]+/gi, '-')}.png`,
+    );
     await this.page.screenshot({ path: file });
     return file;
   }
@@ -53,14 +56,21 @@ export class Workbench {
    */
   async runCommand(title: string): Promise<void> {
     const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-    const row = this.page.locator('.quick-input-list .monaco-list-row').filter({ has: this.page.locator('.label-name', { hasText: exact }) }).first();
-    await eventually(`the command palette to run "${title}"`, async () => {
-      await this.openPalette();
-      await this.quickInputBox().fill(`>${title}`, { timeout: 5000 });
-      await row.waitFor({ state: 'visible', timeout: 10_000 });
-      await row.click({ timeout: 5000 });
-      return true;
-    }, 60_000);
+    const row = this.page
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ has: this.page.locator('.label-name', { hasText: exact }) })
+      .first();
+    await eventually(
+      `the command palette to run "${title}"`,
+      async () => {
+        await this.openPalette();
+        await this.quickInputBox().fill(`>${title}`, { timeout: 5000 });
+        await row.waitFor({ state: 'visible', timeout: 10_000 });
+        await row.click({ timeout: 5000 });
+        return true;
+      },
+      60_000,
+    );
   }
 
   private quickInputBox(): Locator {
@@ -102,7 +112,10 @@ export class Workbench {
     await box.waitFor({ state: 'visible', timeout: 20_000 });
     const text = await box.innerText();
     if (screenshot) await this.screenshot(screenshot);
-    await box.locator('.monaco-button', { hasText: new RegExp(`^${button}$`) }).first().click({ timeout: 5000 });
+    await box
+      .locator('.monaco-button', { hasText: new RegExp(`^${button}$`) })
+      .first()
+      .click({ timeout: 5000 });
     await box.waitFor({ state: 'hidden', timeout: 10_000 });
     return text;
   }
@@ -111,10 +124,14 @@ export class Workbench {
   async closeAllEditors(): Promise<void> {
     await this.runCommand('View: Close All Editors');
     const dontSave = this.page.locator('.monaco-dialog-box .monaco-button', { hasText: "Don't Save" });
-    await eventually('every editor to close', async () => {
-      if (await dontSave.isVisible()) await dontSave.click({ timeout: 5000 });
-      return (await this.page.locator('.part.editor .tab').count()) === 0;
-    }, 30_000);
+    await eventually(
+      'every editor to close',
+      async () => {
+        if (await dontSave.isVisible()) await dontSave.click({ timeout: 5000 });
+        return (await this.page.locator('.part.editor .tab').count()) === 0;
+      },
+      30_000,
+    );
   }
 
   async clearNotifications(): Promise<void> {
@@ -123,7 +140,9 @@ export class Workbench {
 
   /** Waits for the active editor to show the text, then puts the cursor at the end of the document. */
   async focusEditorEnd(containing: string): Promise<void> {
-    const lines = this.page.locator('.editor-group-container.active .monaco-editor .view-lines', { hasText: containing }).first();
+    const lines = this.page
+      .locator('.editor-group-container.active .monaco-editor .view-lines', { hasText: containing })
+      .first();
     await lines.waitFor({ state: 'visible', timeout: 30_000 });
     await lines.click();
     await this.page.keyboard.press('Control+End');
@@ -131,15 +150,25 @@ export class Workbench {
 
   /** Opens a file with Quick Open; `near` narrows the match (e.g. a folder name in its path). */
   async openFile(name: string, near: string): Promise<void> {
-    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: name }).filter({ hasText: near }).first();
-    await eventually(`Quick Open to open ${name} in ${near}`, async () => {
-      await this.openPalette();
-      await this.quickInputBox().fill(name, { timeout: 5000 });
-      await row.waitFor({ state: 'visible', timeout: 15_000 });
-      await row.click({ timeout: 5000 });
-      return true;
-    }, 60_000);
-    await this.page.locator('.editor-group-container.active .tab.active', { hasText: name }).waitFor({ state: 'visible', timeout: 15_000 });
+    const row = this.page
+      .locator('.quick-input-list .monaco-list-row', { hasText: name })
+      .filter({ hasText: near })
+      .first();
+    await eventually(
+      `Quick Open to open ${name} in ${near}`,
+      async () => {
+        await this.openPalette();
+        // Both words: Quick Open matches them against the name and the folder, so another root's file is not offered.
+        await this.quickInputBox().fill(`${name} ${near}`, { timeout: 5000 });
+        await row.waitFor({ state: 'visible', timeout: 15_000 });
+        await row.click({ timeout: 5000 });
+        return true;
+      },
+      60_000,
+    );
+    await this.page
+      .locator('.editor-group-container.active .tab.active', { hasText: name })
+      .waitFor({ state: 'visible', timeout: 15_000 });
   }
 
   /** Clicks a tree row once and waits for the webview it opens to show the text. */
@@ -150,7 +179,10 @@ export class Workbench {
 
   /** Waits until the Explorer lists a root folder of this name. */
   async explorerRoot(name: string): Promise<void> {
-    await this.page.locator('.part.sidebar .explorer-folders-view .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    await this.page
+      .locator('.part.sidebar .explorer-folders-view .monaco-list-row', { hasText: name })
+      .first()
+      .waitFor({ state: 'visible', timeout: 30_000 });
   }
 
   /** A row of a tree in the side bar (not the palette's list). */
@@ -164,9 +196,16 @@ export class Workbench {
    */
   async shownExpanded(text: string | RegExp, child: string | RegExp): Promise<void> {
     const row = this.treeItem(text);
-    await eventually(`tree row ${String(text)} to show ${String(child)} expanded`, async () => {
-      return (await row.getAttribute('aria-expanded', { timeout: 5000 })) === 'true' && (await this.treeItem(child).isVisible());
-    }, 30_000);
+    await eventually(
+      `tree row ${String(text)} to show ${String(child)} expanded`,
+      async () => {
+        return (
+          (await row.getAttribute('aria-expanded', { timeout: 5000 })) === 'true' &&
+          (await this.treeItem(child).isVisible())
+        );
+      },
+      30_000,
+    );
   }
 
   /**
@@ -176,13 +215,20 @@ export class Workbench {
   async hiringInGroup(title: string, group: string, timeoutMs = 30_000): Promise<void> {
     const groupRow = this.page.locator(`.part.sidebar .monaco-list-row[aria-label^="${group}, "]`).first();
     const row = this.page.locator(`.part.sidebar .monaco-list-row[aria-label^="${title}, ${group}, "]`).first();
-    await eventually(`"${title}" in the ${group} group of the sidebar`, async () => {
-      if (await row.isVisible()) return true;
-      if ((await groupRow.count()) > 0 && (await groupRow.getAttribute('aria-expanded', { timeout: 5000 })) === 'false') {
-        await groupRow.locator('.monaco-tl-twistie').click({ timeout: 5000 });
-      }
-      return false;
-    }, timeoutMs);
+    await eventually(
+      `"${title}" in the ${group} group of the sidebar`,
+      async () => {
+        if (await row.isVisible()) return true;
+        if (
+          (await groupRow.count()) > 0 &&
+          (await groupRow.getAttribute('aria-expanded', { timeout: 5000 })) === 'false'
+        ) {
+          await groupRow.locator('.monaco-tl-twistie').click({ timeout: 5000 });
+        }
+        return false;
+      },
+      timeoutMs,
+    );
   }
 
   /** Widens the side bar by dragging its edge, so long hiring titles fit. */
@@ -197,7 +243,11 @@ export class Workbench {
     await this.page.mouse.up();
     // Off the sash, or it stays highlighted in the screenshot.
     await this.page.mouse.move(x + by + 300, y + 200);
-    await eventually('the sash to stop showing', async () => (await this.page.locator('.monaco-sash.hover, .monaco-sash.active').count()) === 0, 10_000);
+    await eventually(
+      'the sash to stop showing',
+      async () => (await this.page.locator('.monaco-sash.hover, .monaco-sash.active').count()) === 0,
+      10_000,
+    );
   }
 
   /** Opens a view container from the activity bar by its title (e.g. "Agrenting"); leaves it open if it is. */
@@ -208,7 +258,9 @@ export class Workbench {
     const sidebarVisible = await this.page.locator('.part.sidebar').isVisible();
     // Click the item itself: its badge (the count of new hirings) covers the icon's centre.
     if (!(active && sidebarVisible)) await item.click();
-    await this.page.locator(`.part.sidebar .composite.title`, { hasText: new RegExp(title, 'i') }).waitFor({ state: 'visible', timeout: 15_000 });
+    await this.page
+      .locator(`.part.sidebar .composite.title`, { hasText: new RegExp(title, 'i') })
+      .waitFor({ state: 'visible', timeout: 15_000 });
   }
 
   /** The accessible label of the first element whose aria-label starts with the prefix (status bar items carry theirs). */
@@ -244,6 +296,10 @@ export class Workbench {
 }
 
 /** Polls the workbench (test/support/wait.ts) with a UI's patience: 30 s, every 200 ms. */
-export function eventually<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
+export function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 30_000,
+): Promise<T> {
   return waitFor(what, probe, timeoutMs, 200);
 }

@@ -4,7 +4,12 @@ import { parseHiringView } from '../../src/extension/view-models/parse';
 
 export const NOW = new Date('2026-11-24T12:00:00.000Z');
 
-export function view(id: string, phase: LocalPhase, hiring: Record<string, unknown> = {}, local: Record<string, unknown> = {}): HiringView {
+export function view(
+  id: string,
+  phase: LocalPhase,
+  hiring: Record<string, unknown> = {},
+  local: Record<string, unknown> = {},
+): HiringView {
   return parseHiringView({
     hiring: {
       id,

@@ -3,7 +3,16 @@ import { normalizeSettings, expandHome } from '../../src/extension/settings-mode
 import { LaunchError, launchPlan } from '../../src/extension/relay-launch';
 
 const settings = normalizeSettings(
-  { address: undefined, stateDir: '~/state', autoStart: 'yes', reviewRequired: false, workspaceFolder: undefined, openIn: 'sideways', notificationLevel: 'important', baseUrl: 'http://127.0.0.1:9/' },
+  {
+    address: undefined,
+    stateDir: '~/state',
+    autoStart: 'yes',
+    reviewRequired: false,
+    workspaceFolder: undefined,
+    openIn: 'sideways',
+    notificationLevel: 'important',
+    baseUrl: 'http://127.0.0.1:9/',
+  },
   '/home/dev',
 );
 
@@ -25,19 +34,39 @@ describe('settings', () => {
 });
 
 describe('relay launch plan', () => {
-  const base = { settings, relayScript: '/ext/dist/relay.js', execPath: '/usr/bin/node', baseEnv: { PATH: '/bin', AGRENTING_API_KEY: 'inherited-key', AGRENTING_RELAY_TOKEN: 'inherited-token' } };
+  const base = {
+    settings,
+    relayScript: '/ext/dist/relay.js',
+    execPath: '/usr/bin/node',
+    baseEnv: { PATH: '/bin', AGRENTING_API_KEY: 'inherited-key', AGRENTING_RELAY_TOKEN: 'inherited-token' },
+  };
 
   it('passes the agent key in the environment only, with the settings as flags', () => {
     const plan = launchPlan({ ...base, mode: 'live', agentKey: 'agent-key-123456' });
     expect(plan.command).toBe('/usr/bin/node');
-    expect(plan.args).toEqual(['/ext/dist/relay.js', '--state-dir', '/home/dev/state', '--listen', '127.0.0.1:7391', '--review', 'off', '--upstream', 'http://127.0.0.1:9', '--config', '/home/dev/state/vscode-relay.json']);
+    expect(plan.args).toEqual([
+      '/ext/dist/relay.js',
+      '--state-dir',
+      '/home/dev/state',
+      '--listen',
+      '127.0.0.1:7391',
+      '--review',
+      'off',
+      '--upstream',
+      'http://127.0.0.1:9',
+      '--config',
+      '/home/dev/state/vscode-relay.json',
+    ]);
     expect(plan.env.AGRENTING_API_KEY).toBe('agent-key-123456');
     expect(plan.env.AGRENTING_BASE_URL).toBe('http://127.0.0.1:9');
     expect(plan.env.ELECTRON_RUN_AS_NODE).toBe('1');
     expect(plan.env.AGRENTING_RELAY_TOKEN).toBeUndefined();
     expect(plan.args.join(' ')).not.toContain('agent-key');
     expect(plan.configFile.content).not.toContain('agent-key');
-    expect(JSON.parse(plan.configFile.content)).toEqual({ agents: [{ name: 'default', apiKeyEnv: 'AGRENTING_API_KEY' }], workspaceRoot: '/home/dev/agrenting-workspaces' });
+    expect(JSON.parse(plan.configFile.content)).toEqual({
+      agents: [{ name: 'default', apiKeyEnv: 'AGRENTING_API_KEY' }],
+      workspaceRoot: '/home/dev/agrenting-workspaces',
+    });
     expect(plan.logFile).toBe('/home/dev/state/relay.log');
   });
 

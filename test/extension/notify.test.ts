@@ -4,7 +4,11 @@ import { NOW, submission, view } from './fixtures';
 
 describe('notifications', () => {
   it('summarises once on the first snapshot instead of replaying old news', () => {
-    const notices = diffNotices(undefined, [view('a', 'new'), view('b', 'new'), view('c', 'done')], [submission('s1', 'c')]);
+    const notices = diffNotices(
+      undefined,
+      [view('a', 'new'), view('b', 'new'), view('c', 'done')],
+      [submission('s1', 'c')],
+    );
     expect(notices).toHaveLength(1);
     expect(notices[0].message).toBe('Agrenting: 2 new hirings and 1 submission to review waiting.');
     expect(diffNotices(undefined, [view('c', 'done')], [])).toEqual([]);
@@ -13,7 +17,12 @@ describe('notifications', () => {
   it('announces new hirings, reviews, deliveries and failures', () => {
     const before = [view('a', 'claimed'), view('b', 'delivering'), view('c', 'claimed')];
     const prev = snapshotOf(before, []);
-    const after = [view('a', 'awaiting_review'), view('b', 'done'), view('c', 'failed', { failed_reason: 'deadline missed' }), view('d', 'new', { price: '10', task_description: 'Write a parser' })];
+    const after = [
+      view('a', 'awaiting_review'),
+      view('b', 'done'),
+      view('c', 'failed', { failed_reason: 'deadline missed' }),
+      view('d', 'new', { price: '10', task_description: 'Write a parser' }),
+    ];
     const notices = diffNotices(prev, after, [submission('s1', 'a', { submittedBy: 'copilot' })]);
     expect(notices.map((n) => n.kind).sort()).toEqual(['delivered', 'failed', 'newHiring', 'reviewWaiting']);
     const byKind = Object.fromEntries(notices.map((n) => [n.kind, n]));
@@ -24,11 +33,15 @@ describe('notifications', () => {
     expect(byKind.reviewWaiting.submissionId).toBe('s1');
   });
 
-  it("does not ask the operator to review their own submission (the command approves it at once)", () => {
+  it('does not ask the operator to review their own submission (the command approves it at once)', () => {
     const prev = snapshotOf([view('a', 'claimed')], []);
     const own = diffNotices(prev, [view('a', 'awaiting_review')], [submission('s1', 'a', { submittedBy: OPERATOR })]);
     expect(own).toEqual([]);
-    const agents = diffNotices(prev, [view('a', 'awaiting_review')], [submission('s1', 'a', { submittedBy: 'claude' })]);
+    const agents = diffNotices(
+      prev,
+      [view('a', 'awaiting_review')],
+      [submission('s1', 'a', { submittedBy: 'claude' })],
+    );
     expect(agents.map((n) => n.kind)).toEqual(['reviewWaiting']);
   });
 

@@ -27,7 +27,12 @@ function mcpServer(): Server {
   s.setRequestHandler(ReadResourceRequestSchema, async (req) => {
     const uri = req.params.uri;
     // Snapshot at the start of the read, answer after the scripted delay: a slow read answers old data.
-    const body = uri === 'relay://hirings' ? state.hirings : uri === 'review://queue' ? [] : { version: '0', links: [], counts: {} };
+    const body =
+      uri === 'relay://hirings'
+        ? state.hirings
+        : uri === 'review://queue'
+          ? []
+          : { version: '0', links: [], counts: {} };
     const text = JSON.stringify(body);
     const delay = state.delays.get(uri)?.shift() ?? 0;
     if (delay) await new Promise((r) => setTimeout(r, delay));
@@ -49,16 +54,21 @@ beforeAll(async () => {
   http = createServer((req, res) => {
     void (async () => {
       if (req.headers['x-api-key'] !== state.token) {
-        res.writeHead(401, { 'content-type': 'application/json' }).end('{"data":null,"errors":[{"code":"UNAUTHORIZED","message":"bad token"}]}');
+        res
+          .writeHead(401, { 'content-type': 'application/json' })
+          .end('{"data":null,"errors":[{"code":"UNAUTHORIZED","message":"bad token"}]}');
         return;
       }
       const parsed = req.method === 'POST' ? await body(req) : undefined;
       const sid = req.headers['mcp-session-id'];
       let t = typeof sid === 'string' ? transports.get(sid) : undefined;
       if (!t) {
-        t = new StreamableHTTPServerTransport({ sessionIdGenerator: randomUUID, onsessioninitialized: (id) => {
-          transports.set(id, t as StreamableHTTPServerTransport);
-        } });
+        t = new StreamableHTTPServerTransport({
+          sessionIdGenerator: randomUUID,
+          onsessioninitialized: (id) => {
+            transports.set(id, t as StreamableHTTPServerTransport);
+          },
+        });
         await mcpServer().connect(t);
       }
       await t.handleRequest(req, res, parsed);
@@ -74,12 +84,25 @@ afterAll(async () => {
   await new Promise((r) => http.close(r));
 });
 
-const info = () => ({ url, pid: process.pid, version: '0', startedAt: '', operatorToken: state.token, workerTokens: {} });
-const notifyAll = (uri: string) => Promise.all(servers.map((s) => s.sendResourceUpdated({ uri }).catch(() => undefined)));
+const info = () => ({
+  url,
+  pid: process.pid,
+  version: '0',
+  startedAt: '',
+  operatorToken: state.token,
+  workerTokens: {},
+});
+const notifyAll = (uri: string) =>
+  Promise.all(servers.map((s) => s.sendResourceUpdated({ uri }).catch(() => undefined)));
 
 describe('relay connection snapshots', () => {
   it('keeps the newest hirings when a slow status read and a slow older read overlap newer ones', async () => {
-    const conn = new RelayConnection({ locate: async () => info(), log: memoryLogger('t'), version: 't', pingIntervalMs: 60_000 });
+    const conn = new RelayConnection({
+      locate: async () => info(),
+      log: memoryLogger('t'),
+      version: 't',
+      pingIntervalMs: 60_000,
+    });
     let events = 0;
     conn.onData(() => events++);
     conn.start();
@@ -97,14 +120,26 @@ describe('relay connection snapshots', () => {
     await notifyAll('relay://hirings');
 
     const before = events;
-    await waitFor('the status read to land', () => events >= before + 2 && conn.data.status !== undefined && (state.delays.get('relay://status')?.length ?? 0) === 0);
+    await waitFor(
+      'the status read to land',
+      () =>
+        events >= before + 2 &&
+        conn.data.status !== undefined &&
+        (state.delays.get('relay://status')?.length ?? 0) === 0,
+    );
     await new Promise((r) => setTimeout(r, 500)); // let the slow reads finish; they must change nothing
     expect(conn.data.hirings.map((h) => h.hiring.id)).toEqual(['h1', 'h2', 'h3']);
     conn.dispose();
   });
 
   it('never connects with a wrong token and says why, without the token', async () => {
-    const conn = new RelayConnection({ locate: async () => ({ ...info(), operatorToken: 'rop_wrong_one_123' }), log: memoryLogger('t'), version: 't', minBackoffMs: 20, maxBackoffMs: 50 });
+    const conn = new RelayConnection({
+      locate: async () => ({ ...info(), operatorToken: 'rop_wrong_one_123' }),
+      log: memoryLogger('t'),
+      version: 't',
+      minBackoffMs: 20,
+      maxBackoffMs: 50,
+    });
     conn.start();
     await waitFor('an error', () => conn.lastError !== undefined);
     expect(conn.state).not.toBe('connected');

@@ -17,7 +17,17 @@ const tmp = () => {
   return d;
 };
 const relayJson = (dir: string, pid: number, u = url) =>
-  writeFileSync(join(dir, 'relay.json'), JSON.stringify({ url: u, pid, version: '0.1.0', startedAt: new Date().toISOString(), operatorToken: 'rop_test_operator', workerTokens: { default: 'rwk_test_worker' } }));
+  writeFileSync(
+    join(dir, 'relay.json'),
+    JSON.stringify({
+      url: u,
+      pid,
+      version: '0.1.0',
+      startedAt: new Date().toISOString(),
+      operatorToken: 'rop_test_operator',
+      workerTokens: { default: 'rwk_test_worker' },
+    }),
+  );
 
 beforeAll(async () => {
   server = createServer((_req, res) => {
@@ -61,7 +71,9 @@ describe('finding a running relay', () => {
     relayJson(dir, process.pid);
     expect((await waiting)?.pid).toBe(process.pid);
     expect(await waitForRelay(tmp(), { deadlineMs: 50, intervalMs: 10 })).toBeUndefined();
-    await expect(waitForRelay(tmp(), { deadlineMs: 10_000, intervalMs: 10, abort: () => new Error('child exited') })).rejects.toThrow('child exited');
+    await expect(
+      waitForRelay(tmp(), { deadlineMs: 10_000, intervalMs: 10, abort: () => new Error('child exited') }),
+    ).rejects.toThrow('child exited');
   });
 });
 

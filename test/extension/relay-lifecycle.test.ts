@@ -19,21 +19,46 @@ const relayScript = join(root, 'relay.js');
 const log = memoryLogger('ext-test');
 const proc = new RelayProcess({ log, pollMs: 50, startTimeoutMs: 20_000, stopTimeoutMs: 10_000 });
 const settings = normalizeSettings(
-  { address: '127.0.0.1:0', stateDir, autoStart: true, reviewRequired: true, workspaceFolder: join(root, 'ws'), openIn: undefined, notificationLevel: undefined, baseUrl: undefined },
+  {
+    address: '127.0.0.1:0',
+    stateDir,
+    autoStart: true,
+    reviewRequired: true,
+    workspaceFolder: join(root, 'ws'),
+    openIn: undefined,
+    notificationLevel: undefined,
+    baseUrl: undefined,
+  },
   root,
 );
 const launch = { settings, relayScript, execPath: process.execPath, mode: 'sandbox' as const, baseEnv: process.env };
 const connections: RelayConnection[] = [];
 
 function connect(locate: () => Promise<RelayFile | undefined>): RelayConnection {
-  const c = new RelayConnection({ locate, log, version: 'test', pingIntervalMs: 200, minBackoffMs: 50, maxBackoffMs: 200, toolTimeoutMs: 20_000 });
+  const c = new RelayConnection({
+    locate,
+    log,
+    version: 'test',
+    pingIntervalMs: 200,
+    minBackoffMs: 50,
+    maxBackoffMs: 200,
+    toolTimeoutMs: 20_000,
+  });
   connections.push(c);
   c.start();
   return c;
 }
 
 beforeAll(async () => {
-  await build({ entryPoints: ['src/relay/cli.ts'], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: relayScript, logLevel: 'error' });
+  await build({
+    entryPoints: ['src/relay/cli.ts'],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    outfile: relayScript,
+    logLevel: 'error',
+  });
 });
 
 afterAll(async () => {
@@ -56,17 +81,31 @@ describe('relay lifecycle and connection', () => {
     expect(conn.data.status?.review).toBe('required');
 
     // The demo hires the sandbox agent and its worker submits: the result waits for review.
-    await waitFor('a submission waiting for review', () => conn.data.reviews.some((s) => s.state === 'awaiting_review'), 25_000);
+    await waitFor(
+      'a submission waiting for review',
+      () => conn.data.reviews.some((s) => s.state === 'awaiting_review'),
+      25_000,
+    );
     const waiting = conn.data.reviews.find((s) => s.state === 'awaiting_review');
     if (!waiting) throw new Error('no review');
     // review://queue and relay://hirings are separate resources: the hiring's phase follows shortly.
-    await waitFor('the hiring to await review', () => conn.data.hirings.find((h) => h.hiring.id === waiting.hiringId)?.phase === 'awaiting_review', 20_000);
+    await waitFor(
+      'the hiring to await review',
+      () => conn.data.hirings.find((h) => h.hiring.id === waiting.hiringId)?.phase === 'awaiting_review',
+      20_000,
+    );
 
     await conn.callTool('approve_submission', { submission_id: waiting.id });
-    await waitFor('the approved hiring to be done', () => conn.data.hirings.find((h) => h.hiring.id === waiting.hiringId)?.phase === 'done', 25_000);
+    await waitFor(
+      'the approved hiring to be done',
+      () => conn.data.hirings.find((h) => h.hiring.id === waiting.hiringId)?.phase === 'done',
+      25_000,
+    );
 
     // A tool failure is a sentence, not a crash.
-    await expect(conn.callTool('approve_submission', { submission_id: 'no-such-submission' })).rejects.toThrow(RelayToolError);
+    await expect(conn.callTool('approve_submission', { submission_id: 'no-such-submission' })).rejects.toThrow(
+      RelayToolError,
+    );
 
     // Stop: relay.json goes, the process exits, the connection notices.
     expect(await proc.stop(stateDir)).toBe(true);
@@ -94,7 +133,15 @@ describe('relay lifecycle and connection', () => {
   });
 
   it('explains a relay that exits at once', async () => {
-    const bad = normalizeSettings({ ...settings, address: 'not-an-address', stateDir: join(root, 'bad'), workspaceFolder: join(root, 'ws') } as never, root);
+    const bad = normalizeSettings(
+      {
+        ...settings,
+        address: 'not-an-address',
+        stateDir: join(root, 'bad'),
+        workspaceFolder: join(root, 'ws'),
+      } as never,
+      root,
+    );
     await expect(proc.start({ ...launch, settings: bad })).rejects.toThrow(/exited at once[\s\S]*listen/i);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { reviewDocument, renderArtifact } from '../../src/extension/view-models/review-doc';
 import { changeLabel, parseNameStatus, withUntracked } from '../../src/extension/view-models/diff-files';
-import { draftHiringId, draftText, stripDraftHeader } from '../../src/extension/view-models/output-draft';
+import { draftHiringId, draftText, isSentDraft, stripDraftHeader } from '../../src/extension/view-models/output-draft';
 import { submission, view } from './fixtures';
 
 describe('review document', () => {
@@ -13,7 +13,11 @@ describe('review document', () => {
         artifacts: [
           { artifact_type: 'code_block', name: 'main.ts', content: 'console.log(1)' },
           { artifact_type: 'file', name: 'notes.txt', content: Buffer.from('hello file').toString('base64') },
-          { artifact_type: 'image', name: 'shot.png', content: Buffer.from([137, 80, 78, 71, 0, 1]).toString('base64') },
+          {
+            artifact_type: 'image',
+            name: 'shot.png',
+            content: Buffer.from([137, 80, 78, 71, 0, 1]).toString('base64'),
+          },
         ],
       },
     });
@@ -27,7 +31,11 @@ describe('review document', () => {
   });
 
   it('shows a failure report with its reason', () => {
-    const s = submission('s2', 'h1', { kind: 'failure', result: undefined, failure: { hiring_id: 'h1', reason: 'needs a GPU', error: 'capability_mismatch' } });
+    const s = submission('s2', 'h1', {
+      kind: 'failure',
+      result: undefined,
+      failure: { hiring_id: 'h1', reason: 'needs a GPU', error: 'capability_mismatch' },
+    });
     const doc = reviewDocument(s, undefined);
     expect(doc).toContain('# Review: Hiring h1');
     expect(doc).toContain('**Error:** capability_mismatch');
@@ -50,7 +58,13 @@ describe('push-mode changes', () => {
       { kind: 'renamed', path: 'src/c.ts', basePath: 'src/b.ts' },
     ]);
     const all = withUntracked(tracked, 'src/new.ts\nREADME.md\n');
-    expect(all.map(changeLabel)).toEqual(['D old.txt', 'A README.md', 'M src/a.ts', 'R src/b.ts → src/c.ts', 'A src/new.ts']);
+    expect(all.map(changeLabel)).toEqual([
+      'D old.txt',
+      'A README.md',
+      'M src/a.ts',
+      'R src/b.ts → src/c.ts',
+      'A src/new.ts',
+    ]);
   });
 });
 
@@ -63,5 +77,13 @@ describe('output-mode draft', () => {
     expect(stripDraftHeader(written)).toBe('An old silent pond');
     expect(stripDraftHeader('plain text')).toBe('plain text');
     expect(draftHiringId('plain text')).toBeUndefined();
+  });
+
+  it("after the result is sent, closes only that hiring's untitled drafts, never a saved file", () => {
+    const text = draftText({ id: 'h9', task_description: 'Write a haiku' });
+    expect(isSentDraft({ isUntitled: true, text: `${text}An old silent pond` }, 'h9')).toBe(true);
+    expect(isSentDraft({ isUntitled: false, text }, 'h9')).toBe(false);
+    expect(isSentDraft({ isUntitled: true, text }, 'h10')).toBe(false);
+    expect(isSentDraft({ isUntitled: true, text: 'notes' }, 'h9')).toBe(false);
   });
 });

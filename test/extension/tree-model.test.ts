@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { buildTree, newHiringsBadge } from '../../src/extension/view-models/tree-model';
-import { hiringContextValue, hiringDescription, hiringTooltip, hiringLabel } from '../../src/extension/view-models/hiring-item';
+import {
+  hiringContextValue,
+  hiringDescription,
+  hiringTooltip,
+  hiringLabel,
+} from '../../src/extension/view-models/hiring-item';
 import { groupOf } from '../../src/extension/view-models/phase';
 import { NOW, submission, view } from './fixtures';
 
@@ -15,7 +20,11 @@ describe('grouping by local phase', () => {
   });
 
   it('shows only non-empty groups, in order, with counts, hiring ids as item ids', () => {
-    const tree = buildTree([view('h2', 'claimed'), view('h1', 'new'), view('h3', 'delivering'), view('h4', 'done')], [], NOW);
+    const tree = buildTree(
+      [view('h2', 'claimed'), view('h1', 'new'), view('h3', 'delivering'), view('h4', 'done')],
+      [],
+      NOW,
+    );
     expect(tree.kind).toBe('groups');
     if (tree.kind !== 'groups') return;
     expect(tree.groups.map((g) => [g.label, g.description])).toEqual([
@@ -29,7 +38,11 @@ describe('grouping by local phase', () => {
   });
 
   it('adds an agent level when hirings come from several agents', () => {
-    const tree = buildTree([view('a1', 'new', {}, { agent: 'alice' }), view('b1', 'done', {}, { agent: 'bob' })], [], NOW);
+    const tree = buildTree(
+      [view('a1', 'new', {}, { agent: 'alice' }), view('b1', 'done', {}, { agent: 'bob' })],
+      [],
+      NOW,
+    );
     expect(tree.kind).toBe('agents');
     if (tree.kind !== 'agents') return;
     expect(tree.agents.map((a) => [a.id, a.description])).toEqual([
@@ -66,7 +79,12 @@ describe('grouping by local phase', () => {
     expect(item.id).toBe('h1');
     expect(item.itemId).toBe('h1:review');
     expect(item.reviews).toEqual([
-      expect.objectContaining({ id: 'review:s1', submissionId: 's1', label: 'Result by claude', contextValue: 'review:push' }),
+      expect.objectContaining({
+        id: 'review:s1',
+        submissionId: 's1',
+        label: 'Result by claude',
+        contextValue: 'review:push',
+      }),
     ]);
   });
 
@@ -78,21 +96,30 @@ describe('grouping by local phase', () => {
   });
 
   it('counts new hirings for the badge', () => {
-    expect(newHiringsBadge([view('a', 'new'), view('b', 'new'), view('c', 'claimed')])).toEqual({ value: 2, tooltip: '2 new hirings' });
+    expect(newHiringsBadge([view('a', 'new'), view('b', 'new'), view('c', 'claimed')])).toEqual({
+      value: 2,
+      tooltip: '2 new hirings',
+    });
     expect(newHiringsBadge([view('a', 'new')]).tooltip).toBe('1 new hiring');
   });
 });
 
 describe('hiring item', () => {
   it('labels with the first line of the task and describes price, mode and deadline', () => {
-    const v = view('h1', 'new', { task_description: '\n  Fix the login bug  \nDetails', price: '25', delivery_mode: 'push' });
+    const v = view('h1', 'new', {
+      task_description: '\n  Fix the login bug  \nDetails',
+      price: '25',
+      delivery_mode: 'push',
+    });
     expect(hiringLabel(v)).toBe('Fix the login bug');
     expect(hiringDescription(v, NOW)).toBe('$25.00 · push · due in 3h');
     expect(hiringContextValue(v)).toBe('hiring:push:new');
   });
 
   it('says overdue, and drops the countdown once a hiring is finished', () => {
-    expect(hiringDescription(view('h', 'claimed', { deadline_at: '2026-11-24T11:55:00Z' }), NOW)).toBe('$25.00 · output · overdue 5m');
+    expect(hiringDescription(view('h', 'claimed', { deadline_at: '2026-11-24T11:55:00Z' }), NOW)).toBe(
+      '$25.00 · output · overdue 5m',
+    );
     expect(hiringDescription(view('h', 'done', { deadline_at: '2026-11-24T11:55:00Z' }), NOW)).toBe('$25.00 · output');
   });
 
@@ -103,7 +130,11 @@ describe('hiring item', () => {
   });
 
   it('shows the whole task, client message and capability in the tooltip, client text escaped', () => {
-    const v = view('h1', 'new', { task_description: 'Line one\nLine **two** [x](http://evil)', client_message: 'Please use <b>TypeScript</b>', capability_requested: 'coding' });
+    const v = view('h1', 'new', {
+      task_description: 'Line one\nLine **two** [x](http://evil)',
+      client_message: 'Please use <b>TypeScript</b>',
+      capability_requested: 'coding',
+    });
     const md = hiringTooltip(v, NOW);
     expect(md).toContain('> Line one\n> Line \\*\\*two\\*\\* \\[x\\]\\(http://evil\\)');
     expect(md).toContain('**Client message**');
@@ -113,7 +144,12 @@ describe('hiring item', () => {
   });
 
   it('never carries a repository token, even when the relay sent one by mistake', () => {
-    const v = view('h1', 'new', { delivery_mode: 'push', repo_url: 'https://git.example/r.git', repo_access_token: 'ghs_secretsecretsecret1234', task_input: { repo_access_token: 'tok-in-input' } });
+    const v = view('h1', 'new', {
+      delivery_mode: 'push',
+      repo_url: 'https://git.example/r.git',
+      repo_access_token: 'ghs_secretsecretsecret1234',
+      task_input: { repo_access_token: 'tok-in-input' },
+    });
     expect(v.hiring.repo_access_token).toBeNull();
     expect(JSON.stringify(v)).not.toContain('secretsecret');
     expect(JSON.stringify(v)).not.toContain('tok-in-input');

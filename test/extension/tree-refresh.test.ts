@@ -40,7 +40,9 @@ describe('when the Hirings view redraws', () => {
     r.next({ hirings, reviews: [], agents: [] }, NOW);
     const waiting = r.next({ hirings, reviews: [submission('s1', 'h1')], agents: [] }, NOW);
     expect(waiting?.kind === 'groups' && waiting.groups[0].hirings[0].itemId).toBe('h1:review');
-    expect(r.next({ hirings, reviews: [submission('s1', 'h1', { state: 'rejected' })], agents: [] }, NOW)).toBeDefined();
+    expect(
+      r.next({ hirings, reviews: [submission('s1', 'h1', { state: 'rejected' })], agents: [] }, NOW),
+    ).toBeDefined();
   });
 
   it('redraws when a second agent gets a link: agents become a level', () => {

@@ -27,7 +27,17 @@ describe('known bug: a stale platform view reopens a completed hiring', () => {
       const stale = hiring('H-stale', { status: 'in_progress', updated_at: '2026-11-24T10:00:00Z' });
       await store.upsert('a', [stale], 'mcp');
       await store.claim('H-stale', 'worker-1');
-      await store.upsert('a', [hiring('H-stale', { status: 'completed', updated_at: '2026-11-24T10:05:00Z', completed_at: '2026-11-24T10:05:00Z' })], 'rest');
+      await store.upsert(
+        'a',
+        [
+          hiring('H-stale', {
+            status: 'completed',
+            updated_at: '2026-11-24T10:05:00Z',
+            completed_at: '2026-11-24T10:05:00Z',
+          }),
+        ],
+        'rest',
+      );
       expect(store.get('H-stale')?.phase).toBe('done');
 
       // The pending list read at 10:00 answers only now.
@@ -85,7 +95,9 @@ describe('known bug (core level): the reopened hiring is offered again and its s
       await new Promise((r) => setImmediate(r));
 
       expect(relay.listActive(worker).map((v) => String(v.hiring.id))).toEqual([]);
-      await expect(relay.submitResult(worker, { hiring_id: 'H-core', output: { summary: 'again' } })).rejects.toThrow(/already completed/);
+      await expect(relay.submitResult(worker, { hiring_id: 'H-core', output: { summary: 'again' } })).rejects.toThrow(
+        /already completed/,
+      );
       expect(relay.status().counts.delivering).toBe(0);
     } finally {
       await relay.stop();

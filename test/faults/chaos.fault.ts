@@ -18,6 +18,7 @@ import { hireOverTime } from '../support/hirer';
 import { allFinished, describeVerdicts, readLedger } from '../support/ledger';
 import { envInt, faultSeed, fork, pick } from '../support/seed';
 import { startWorker, type Worker } from '../support/worker';
+import { countChatter, describeChatter } from '../support/ledger';
 import { waitFor } from '../support/wait';
 
 const TOTAL = envInt('CHAOS_HIRINGS', 200);
@@ -54,13 +55,21 @@ describe('the relay behind a chaos proxy', () => {
       restPending: pick(vrand, ['paid', 'active'] as const),
     };
     console.log(`[faults] chaos: platform variant ${JSON.stringify(variant)}`);
-    sb = await quietSandbox({ ...variant, keepAliveMs: 700, ping: 'interval', pingIntervalMs: 1000, rateLimitPerMinute: 0 });
+    sb = await quietSandbox({
+      ...variant,
+      keepAliveMs: 700,
+      ping: 'interval',
+      pingIntervalMs: 1000,
+      rateLimitPerMinute: 0,
+    });
     sb.events.on('session', (e: SessionEvent) => {
       if (e.type === 'ping') pings.push({ session: e.id, ok: e.ok, detail: e.detail, at: Date.now() });
     });
     // The hire probe pings every live session; when none answers in time it falls back to HEAD.
     sb.events.on('probe', (p: ProbeResult) => {
-      if (p.method === 'ping' || /answered ping/.test(p.detail)) pings.push({ ok: p.method === 'ping' && p.ok, detail: p.detail, at: Date.now() });
+      if (p.method === 'ping' || /answered ping/.test(p.detail)) {
+        pings.push({ ok: p.method === 'ping' && p.ok, detail: p.detail, at: Date.now() });
+      }
     });
     callback = await startCallbackServer();
     const rates = Object.fromEntries(
@@ -101,7 +110,11 @@ describe('the relay behind a chaos proxy', () => {
       },
       outboxBackoff: { baseMs: 100, capMs: 2000 },
     });
-    worker = startWorker({ locate: () => ({ url: relay.url, token: relay.tokens.workerTokens.chaos }), pollMs: 400 });
+    worker = startWorker({
+      locate: () => ({ url: relay.url, token: relay.tokens.workerTokens.chaos }),
+      pollMs: 400,
+      chatter: true,
+    });
 
     const ids = await hireOverTime(sb, agent.id, { total: TOTAL, window: 30, parallel: 6 }).done;
     // Let the system settle: no new faults, stalled streams released.
@@ -109,7 +122,11 @@ describe('the relay behind a chaos proxy', () => {
     const calmSince = Date.now();
     await waitFor(`all ${ids.length} hirings to finish on the sandbox`, () => allFinished(sb, ids), 120_000);
     // A few pings with no fault anywhere near them.
-    await waitFor('three pings after the chaos', () => pings.filter((p) => p.session && p.at - PING_BUDGET > calmSince).length >= 3, 30_000);
+    await waitFor(
+      'three pings after the chaos',
+      () => pings.filter((p) => p.session && p.at - PING_BUDGET > calmSince).length >= 3,
+      30_000,
+    );
 
     const ledger = readLedger(sb, ids);
     const stats = proxy.stats();
@@ -126,17 +143,37 @@ describe('the relay behind a chaos proxy', () => {
     );
 
     expect(stats.faults.drop + stats.faults.stall + stats.faults.truncate, 'stream faults injected').toBeGreaterThan(0);
-    expect(stats.faults.fail + stats.faults['reset-before'] + stats.faults['reset-after'] + stats.faults.delay, 'request faults injected').toBeGreaterThan(0);
-    expect(ids.filter((id) => !worker?.stats.seen.has(id)), 'hirings that never reached the worker').toEqual([]);
+    expect(
+      stats.faults.fail + stats.faults['reset-before'] + stats.faults['reset-after'] + stats.faults.delay,
+      'request faults injected',
+    ).toBeGreaterThan(0);
+    expect(
+      ids.filter((id) => !worker?.stats.seen.has(id)),
+      'hirings that never reached the worker',
+    ).toEqual([]);
+    const talk = countChatter(sb, ids, worker.stats.acknowledged);
+    console.log(`[faults] chaos: ${describeChatter(talk)}`);
+    expect(stats.faults.slow, 'tool calls answered past the relay timeout').toBeGreaterThan(0);
+    expect(talk.messages.doubled, 'messages the client saw twice').toEqual([]);
+    expect(talk.messages.missing, 'acknowledged messages the client never saw').toEqual([]);
+    expect(talk.chunks.doubled, 'progress lines the client saw twice').toEqual([]);
     expect(ledger.lost, `lost hirings:\n${describeVerdicts(ledger.lost)}`).toEqual([]);
     expect(ledger.doubled, `delivered twice:\n${describeVerdicts(ledger.doubled)}`).toEqual([]);
     // After settling, the relay agrees with the platform: nothing finished there is open work here
     // (see bugs.fault.ts, BUG 1: a stale read reopens completed hirings).
-    const views = new Map(relay.listAll({ role: 'operator', name: 'fault-suite' }).map((v) => [String(v.hiring.id), v.phase]));
-    expect(ids.filter((id) => views.get(id) !== 'done').map((id) => `${id}: ${views.get(id)}`), 'hirings the relay does not show as done').toEqual([]);
+    const views = new Map(
+      relay.listAll({ role: 'operator', name: 'fault-suite' }).map((v) => [String(v.hiring.id), v.phase]),
+    );
+    expect(
+      ids.filter((id) => views.get(id) !== 'done').map((id) => `${id}: ${views.get(id)}`),
+      'hirings the relay does not show as done',
+    ).toEqual([]);
     expect(worker.stats.unexpected).toEqual([]);
     expect(unexcused, 'pings unanswered for 3 s while the proxy was not interfering').toEqual([]);
     expect(calm.length).toBeGreaterThanOrEqual(3);
-    expect(calm.filter((p) => !p.ok), 'pings unanswered after the chaos stopped').toEqual([]);
+    expect(
+      calm.filter((p) => !p.ok),
+      'pings unanswered after the chaos stopped',
+    ).toEqual([]);
   });
 });

@@ -20,12 +20,27 @@ import { waitFor } from '../support/wait';
 
 const BODIES = envInt('FUZZ_RPC_BODIES', 150);
 
-const VALID_CALL: { [k: string]: Json } = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'submit_hiring_result', arguments: { hiring_id: 'nope', output: { summary: 'x' } } } };
-const VALID_READ: { [k: string]: Json } = { jsonrpc: '2.0', id: 8, method: 'resources/read', params: { uri: 'hiring://pending' } };
+const VALID_CALL: { [k: string]: Json } = {
+  jsonrpc: '2.0',
+  id: 7,
+  method: 'tools/call',
+  params: { name: 'submit_hiring_result', arguments: { hiring_id: 'nope', output: { summary: 'x' } } },
+};
+const VALID_READ: { [k: string]: Json } = {
+  jsonrpc: '2.0',
+  id: 8,
+  method: 'resources/read',
+  params: { uri: 'hiring://pending' },
+};
 
 /** Every JSON-RPC message in a body: plain JSON (one or a batch) or SSE `data:` lines. */
 function messagesIn(text: string): unknown[] {
-  const parts = text.includes('data:') ? text.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()) : [text];
+  const parts = text.includes('data:')
+    ? text
+        .split('\n')
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(5).trim())
+    : [text];
   return parts.flatMap((p) => {
     try {
       const v: unknown = JSON.parse(p);
@@ -42,13 +57,25 @@ export function unclear(status: number, text: string): string | undefined {
   const msgs = messagesIn(text) as { error?: { message?: unknown }; errors?: { message?: unknown }[] }[];
   if (status >= 400) {
     const m = msgs[0]?.error?.message ?? msgs[0]?.errors?.[0]?.message;
-    return typeof m === 'string' && m.trim().length > 0 ? undefined : `answered ${status} without a message: ${text.slice(0, 200)}`;
+    return typeof m === 'string' && m.trim().length > 0
+      ? undefined
+      : `answered ${status} without a message: ${text.slice(0, 200)}`;
   }
-  const silent = msgs.find((m) => m && typeof m === 'object' && 'error' in m && !(typeof m.error?.message === 'string' && m.error.message.length > 0));
+  const silent = msgs.find(
+    (m) =>
+      m &&
+      typeof m === 'object' &&
+      'error' in m &&
+      !(typeof m.error?.message === 'string' && m.error.message.length > 0),
+  );
   return silent ? `a JSON-RPC error without a message: ${JSON.stringify(silent).slice(0, 200)}` : undefined;
 }
 
-async function post(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+async function post(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; text: string }> {
   const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
   return { status: res.status, text: await res.text() };
 }
@@ -90,13 +117,24 @@ describe('fuzzing JSON-RPC sent to the relay and the sandbox', () => {
   it(`answers ${BODIES} hostile bodies per endpoint with clear errors and keeps serving`, async () => {
     const rand = fork(seed, 1);
     const token = relay.tokens.workerTokens.fz;
-    const json = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'X-API-Key': token };
+    const json = {
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+      'X-API-Key': token,
+    };
     // A Streamable HTTP session to aim garbage at.
-    const init = await fetch(`${relay.url}/mcp`, { method: 'POST', headers: json, body: JSON.stringify(initializeBody('2025-03-26')) });
+    const init = await fetch(`${relay.url}/mcp`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify(initializeBody('2025-03-26')),
+    });
     await init.text();
     const sid = init.headers.get('mcp-session-id');
     expect(sid).toBeTruthy();
-    await post(`${relay.url}/mcp`, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), { ...json, 'mcp-session-id': String(sid) });
+    await post(`${relay.url}/mcp`, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), {
+      ...json,
+      'mcp-session-id': String(sid),
+    });
     const legacy = new RawSseClient(relay.url, key(token));
     await legacy.open();
     const platform = new RawSseClient(sb.url, key(agent.apiKey));
@@ -104,7 +142,17 @@ describe('fuzzing JSON-RPC sent to the relay and the sandbox', () => {
 
     const targets: { name: string; send: (body: string) => Promise<{ status: number; text: string }> }[] = [
       { name: 'relay /mcp (no session)', send: (b) => post(`${relay.url}/mcp`, b, json) },
-      { name: 'relay /mcp (session)', send: (b) => post(`${relay.url}/mcp`, b, { ...json, 'mcp-session-id': String(sid), ...(rand() < 0.2 ? { 'Content-Type': pick(rand, ['text/plain', 'application/x-www-form-urlencoded', '']) } : {}) }) },
+      {
+        name: 'relay /mcp (session)',
+        send: (b) =>
+          post(`${relay.url}/mcp`, b, {
+            ...json,
+            'mcp-session-id': String(sid),
+            ...(rand() < 0.2
+              ? { 'Content-Type': pick(rand, ['text/plain', 'application/x-www-form-urlencoded', '']) }
+              : {}),
+          }),
+      },
       { name: 'relay /mcp/messages', send: (b) => legacy.post(b) },
       { name: 'sandbox /mcp/messages', send: (b) => platform.post(b) },
     ];
@@ -120,11 +168,16 @@ describe('fuzzing JSON-RPC sent to the relay and the sandbox', () => {
         if (why) unclearAnswers.push(`${t.name} ← ${JSON.stringify(body.slice(0, 120))}: ${why}`);
       }
     }
-    console.log(`[faults] fuzz-rpc: ${BODIES} bodies × ${targets.length} endpoints; statuses ${JSON.stringify(statuses)}`);
+    console.log(
+      `[faults] fuzz-rpc: ${BODIES} bodies × ${targets.length} endpoints; statuses ${JSON.stringify(statuses)}`,
+    );
     expect(unclearAnswers).toEqual([]);
 
     // Still serving: the same sessions answer valid requests.
-    const ok = await post(`${relay.url}/mcp`, JSON.stringify({ jsonrpc: '2.0', id: 'after', method: 'tools/list' }), { ...json, 'mcp-session-id': String(sid) });
+    const ok = await post(`${relay.url}/mcp`, JSON.stringify({ jsonrpc: '2.0', id: 'after', method: 'tools/list' }), {
+      ...json,
+      'mcp-session-id': String(sid),
+    });
     expect(ok.status).toBe(200);
     expect(ok.text).toContain('submit_hiring_result');
     expect((await legacy.call('ping')).result).toEqual({});
@@ -137,8 +190,14 @@ describe('fuzzing JSON-RPC sent to the relay and the sandbox', () => {
 
     // Nothing lost: work made after the garbage goes through once.
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await sb.hire(agent.id, { task_description: `after the garbage #${i}`, price: '1.00' })).id);
-    await waitFor('hirings made after the garbage to complete', () => ids.every((id) => sb.hiring(id)?.status === 'completed'), 20_000);
+    for (let i = 0; i < 5; i++) {
+      ids.push((await sb.hire(agent.id, { task_description: `after the garbage #${i}`, price: '1.00' })).id);
+    }
+    await waitFor(
+      'hirings made after the garbage to complete',
+      () => ids.every((id) => sb.hiring(id)?.status === 'completed'),
+      20_000,
+    );
     const ledger = readLedger(sb, ids);
     expect(ledger.lost, describeVerdicts(ledger.lost)).toEqual([]);
     expect(ledger.doubled, describeVerdicts(ledger.doubled)).toEqual([]);

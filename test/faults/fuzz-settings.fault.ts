@@ -29,17 +29,52 @@ function badFlag(rand: Random): Case {
   const env = { AGRENTING_API_KEY: 'agent-key-for-settings-fuzz' };
   const value = nastyString(rand).split(String.fromCharCode(0)).join('') || 'x';
   const which = between(rand, 0, 7);
-  if (which === 0) return { argv: ['--listen', pick(rand, ['nope', '127.0.0.1:99999', ':', 'host:port', '[::1]:-1', value])], env, names: ['--listen'] };
-  if (which === 1) return { argv: ['--review', pick(rand, ['maybe', 'REQUIRED', 'on', value])], env, names: ['--review'] };
-  if (which === 2) return { argv: ['--upstream', pick(rand, ['not a url', 'ftp://x', 'file:///etc/passwd', 'javascript:alert(1)', `https://user:${LITERAL_SECRET}@agrenting.com`])], env, names: ['--upstream'] };
-  if (which === 3) return { argv: ['--log-level', pick(rand, ['loud', 'DEBUG', '0', value])], env, names: ['--log-level'] };
+  if (which === 0) {
+    return {
+      argv: ['--listen', pick(rand, ['nope', '127.0.0.1:99999', ':', 'host:port', '[::1]:-1', value])],
+      env,
+      names: ['--listen'],
+    };
+  }
+  if (which === 1) {
+    return { argv: ['--review', pick(rand, ['maybe', 'REQUIRED', 'on', value])], env, names: ['--review'] };
+  }
+  if (which === 2) {
+    return {
+      argv: [
+        '--upstream',
+        pick(rand, [
+          'not a url',
+          'ftp://x',
+          'file:///etc/passwd',
+          'javascript:alert(1)',
+          `https://user:${LITERAL_SECRET}@agrenting.com`,
+        ]),
+      ],
+      env,
+      names: ['--upstream'],
+    };
+  }
+  if (which === 3) {
+    return { argv: ['--log-level', pick(rand, ['loud', 'DEBUG', '0', value])], env, names: ['--log-level'] };
+  }
   if (which === 4) return { argv: [pick(rand, ['--bogus', '--listen=', '-x', '--review'])], env, names: ['--'] };
   if (which === 5) return { argv: ['stray-positional'], env, names: ['stray-positional'] };
-  if (which === 6) return { argv: [], env: { AGRENTING_API_KEY: 'k', AGRENTING_BASE_URL: pick(rand, ['nope', 'ftp://a']) }, names: ['AGRENTING_BASE_URL'] };
+  if (which === 6) {
+    return {
+      argv: [],
+      env: { AGRENTING_API_KEY: 'k', AGRENTING_BASE_URL: pick(rand, ['nope', 'ftp://a']) },
+      names: ['AGRENTING_BASE_URL'],
+    };
+  }
   return { argv: [], env: { AGRENTING_API_KEY: '   ' }, names: ['AGRENTING_API_KEY'] };
 }
 
-const VALID_FILE: { [k: string]: Json } = { agents: [{ name: 'alice', apiKeyEnv: 'ALICE_KEY' }], listen: '127.0.0.1:0', review: 'off' };
+const VALID_FILE: { [k: string]: Json } = {
+  agents: [{ name: 'alice', apiKeyEnv: 'ALICE_KEY' }],
+  listen: '127.0.0.1:0',
+  review: 'off',
+};
 
 /** A config file with one field broken (or garbage altogether); the error must name the file. */
 function badFile(rand: Random, dir: string, i: number): Case {
@@ -57,10 +92,17 @@ function badFile(rand: Random, dir: string, i: number): Case {
     text = JSON.stringify({ agents: [{ name: 'alice', [field]: LITERAL_SECRET }] });
     names.push(field, 'agents[0]');
   } else if (which === 3) {
-    text = JSON.stringify({ agents: [{ name: pick(rand, ['bad name', '', '../x', 'x'.repeat(80)]), apiKeyEnv: 'ALICE_KEY' }] });
+    text = JSON.stringify({
+      agents: [{ name: pick(rand, ['bad name', '', '../x', 'x'.repeat(80)]), apiKeyEnv: 'ALICE_KEY' }],
+    });
     names.push('agents[0]');
   } else if (which === 4) {
-    text = JSON.stringify({ agents: [{ name: 'alice', apiKeyEnv: 'UNSET_VARIABLE_FOR_FUZZ' }, { name: 'alice', apiKeyFile: '/nonexistent/key' }] });
+    text = JSON.stringify({
+      agents: [
+        { name: 'alice', apiKeyEnv: 'UNSET_VARIABLE_FOR_FUZZ' },
+        { name: 'alice', apiKeyFile: '/nonexistent/key' },
+      ],
+    });
     names.push('agents[');
   } else {
     text = JSON.stringify({ agents: [{ name: 'alice', apiKeyFile: join(dir, 'missing-key-file') }] });
@@ -72,7 +114,11 @@ function badFile(rand: Random, dir: string, i: number): Case {
 
 function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [RELAY_BIN, ...args], { cwd: REPO_ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(process.execPath, [RELAY_BIN, ...args], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     p.stderr.setEncoding('utf8');
     p.stderr.on('data', (d: string) => (stderr += d));
@@ -101,7 +147,9 @@ describe('fuzzing settings', () => {
         refused += 1;
         const msg = (e as Error).message;
         if (!(e instanceof ConfigError)) vague.push(`${JSON.stringify(argv)} threw ${(e as Error).name}: ${msg}`);
-        else if (!c.names.some((n) => msg.includes(n))) vague.push(`${JSON.stringify(argv)}: "${msg}" names none of ${c.names.join(', ')}`);
+        else if (!c.names.some((n) => msg.includes(n))) {
+          vague.push(`${JSON.stringify(argv)}: "${msg}" names none of ${c.names.join(', ')}`);
+        }
         if (msg.includes(LITERAL_SECRET)) vague.push(`${JSON.stringify(argv)}: the error repeats the secret`);
         if (/\n\s+at /.test(msg)) vague.push(`${JSON.stringify(argv)}: a stack trace in the message`);
       }
@@ -113,7 +161,12 @@ describe('fuzzing settings', () => {
 
   it('refuses a bad bridge section with a BridgeConfigError that says so', () => {
     const rand = fork(seed, 2);
-    const valid: { [k: string]: Json } = { listen: '127.0.0.1:0', workers: { alpha: 'alice' }, pollIntervalMs: 1000, matrix: { homeserver: 'http://127.0.0.1:1', userId: '@bridge:local', domain: 'local' } };
+    const valid: { [k: string]: Json } = {
+      listen: '127.0.0.1:0',
+      workers: { alpha: 'alice' },
+      pollIntervalMs: 1000,
+      matrix: { homeserver: 'http://127.0.0.1:1', userId: '@bridge:local', domain: 'local' },
+    };
     const vague: string[] = [];
     for (let i = 0; i < CASES; i++) {
       let raw: unknown;
@@ -125,7 +178,9 @@ describe('fuzzing settings', () => {
       try {
         parseBridgeConfig(raw);
       } catch (e) {
-        if (!(e instanceof BridgeConfigError) || !/"bridge" section/.test((e as Error).message)) vague.push(`${JSON.stringify(raw).slice(0, 100)} → ${(e as Error).name}: ${(e as Error).message}`);
+        if (!(e instanceof BridgeConfigError) || !/"bridge" section/.test((e as Error).message)) {
+          vague.push(`${JSON.stringify(raw).slice(0, 100)} → ${(e as Error).name}: ${(e as Error).message}`);
+        }
       }
     }
     expect(vague).toEqual([]);

@@ -17,7 +17,16 @@ const ROUNDS = envInt('FUZZ_SSE_ROUNDS', 40);
 const OPERATOR: Caller = { role: 'operator', name: 'fuzz' };
 
 function validHiring(id: string): { [k: string]: Json } {
-  return { id, status: 'in_progress', agent_id: 'agent-1', customer_id: 'cust-1', task_description: `Fuzz task ${id}`, price: '5.00', delivery_mode: 'output', task_input: {} };
+  return {
+    id,
+    status: 'in_progress',
+    agent_id: 'agent-1',
+    customer_id: 'cust-1',
+    task_description: `Fuzz task ${id}`,
+    price: '5.00',
+    delivery_mode: 'output',
+    task_input: {},
+  };
 }
 
 /** One malformed piece of an SSE stream (raw text written to the socket). */
@@ -25,7 +34,10 @@ function badFrame(rand: Random): string {
   const rpc = { jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'hiring://pending' } };
   switch (between(rand, 0, 13)) {
     case 0:
-      return Buffer.from(Array.from({ length: between(rand, 1, 300) }, () => between(rand, 0, 255))).toString('latin1') + '\n\n';
+      return (
+        Buffer.from(Array.from({ length: between(rand, 1, 300) }, () => between(rand, 0, 255))).toString('latin1') +
+        '\n\n'
+      );
     case 1:
       return `data: ${nastyString(rand).replace(/\n/g, ' ')}\n\n`;
     case 2:
@@ -59,7 +71,12 @@ function badFrame(rand: Random): string {
 /** A pending list with malformed entries around the valid ones. */
 function hostileList(rand: Random, valid: { [k: string]: Json }[]): Json[] {
   const junk: Json[] = Array.from({ length: between(rand, 1, 6) }, () =>
-    pick(rand, [() => randomJson(rand, 3), () => nearMiss(rand, validHiring(`junk-${between(rand, 1, 1e9)}`)), () => ({ id: randomJson(rand, 1) }), () => nastyString(rand)])(),
+    pick(rand, [
+      () => randomJson(rand, 3),
+      () => nearMiss(rand, validHiring(`junk-${between(rand, 1, 1e9)}`)),
+      () => ({ id: randomJson(rand, 1) }),
+      () => nastyString(rand),
+    ])(),
   );
   return [...junk.slice(0, 3), ...valid, ...junk.slice(3)];
 }
@@ -75,19 +92,34 @@ describe('fuzzing what the platform sends', () => {
     fake = await startFakePlatform();
     fake.handlers.set('resources/read', (params) => {
       const uri = String(params?.uri);
-      if (uri === 'hiring://pending') return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(list) }] };
-      const one = list.find((h) => typeof h === 'object' && h !== null && !Array.isArray(h) && `hiring://${String(h.id)}` === uri);
+      if (uri === 'hiring://pending') {
+        return { contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(list) }] };
+      }
+      const one = list.find(
+        (h) => typeof h === 'object' && h !== null && !Array.isArray(h) && `hiring://${String(h.id)}` === uri,
+      );
       return { contents: [{ uri, mimeType: 'application/json', text: one ? JSON.stringify(one) : '{"oops":' }] };
     });
     // The REST safety net sees the same list: a frame corrupted by the garbage before it is still caught.
-    fake.rest = (req) => (req.url?.startsWith('/api/v1/hirings/pending') ? { status: 200, body: { data: list } } : undefined);
+    fake.rest = (req) =>
+      req.url?.startsWith('/api/v1/hirings/pending') ? { status: 200, body: { data: list } } : undefined;
     relay = await startRelay({
       agents: [{ name: 'fuzz', baseUrl: fake.url, apiKey: fake.apiKey }],
       stateDir: state.dir,
       port: 0,
       durable: false,
       logger: createLogger('relay', { level: 'error', sink: () => undefined }),
-      linkTiming: { requestTimeoutMs: 2000, connectTimeoutMs: 1000, pingIntervalMs: 60_000, pingTimeoutMs: 1000, backoffBaseMs: 20, backoffCapMs: 200, stableResetMs: 60_000, authRetryMs: 200, safetyNetMs: 1000 },
+      linkTiming: {
+        requestTimeoutMs: 2000,
+        connectTimeoutMs: 1000,
+        pingIntervalMs: 60_000,
+        pingTimeoutMs: 1000,
+        backoffBaseMs: 20,
+        backoffCapMs: 200,
+        stableResetMs: 60_000,
+        authRetryMs: 200,
+        safetyNetMs: 1000,
+      },
     });
   });
 
@@ -97,7 +129,12 @@ describe('fuzzing what the platform sends', () => {
     state.cleanup();
   });
 
-  const liveSession = () => waitFor('a live session', () => [...fake.sessions].reverse().find((s) => s.open && relay.status().links[0]?.state === 'connected'), 10_000);
+  const liveSession = () =>
+    waitFor(
+      'a live session',
+      () => [...fake.sessions].reverse().find((s) => s.open && relay.status().links[0]?.state === 'connected'),
+      10_000,
+    );
   const stored = (id: string) => relay.listAll(OPERATOR).some((v) => String(v.hiring.id) === id);
 
   it(`keeps every valid hiring through ${ROUNDS} bursts of malformed frames, messages and hirings`, async () => {
@@ -116,20 +153,38 @@ describe('fuzzing what the platform sends', () => {
       valid.push(h);
       list = hostileList(rand, valid.slice(-5));
       // The real signal, after the garbage, on whatever session is live now.
-      fake.send(await liveSession(), { jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'hiring://pending' } });
-      await waitFor(`valid hiring ${String(h.id)} in the store after round ${round}`, () => stored(String(h.id)), 15_000);
+      fake.send(await liveSession(), {
+        jsonrpc: '2.0',
+        method: 'notifications/resources/updated',
+        params: { uri: 'hiring://pending' },
+      });
+      await waitFor(
+        `valid hiring ${String(h.id)} in the store after round ${round}`,
+        () => stored(String(h.id)),
+        15_000,
+      );
     }
 
     // The session still answers the platform's ping.
     const s = await liveSession();
     fake.send(s, { jsonrpc: '2.0', id: 'final-ping', method: 'ping' });
-    await waitFor('the answer to a ping after the garbage', () => fake.received.find((r) => r.msg.id === 'final-ping' && r.msg.result !== undefined), 10_000);
+    await waitFor(
+      'the answer to a ping after the garbage',
+      () => fake.received.find((r) => r.msg.id === 'final-ping' && r.msg.result !== undefined),
+      10_000,
+    );
     // Server requests the relay does not serve got a JSON-RPC error, not silence.
-    const unknownAnswered = fake.received.filter((r) => typeof r.msg.id === 'string' && r.msg.id.startsWith('srv-') && r.msg.error?.code === -32601).length;
-    console.log(`[faults] fuzz-upstream: ${ROUNDS} rounds, ${frames} malformed frames, ${sessionsSeen} sessions, ${unknownAnswered} unknown server requests answered -32601`);
+    const unknownAnswered = fake.received.filter(
+      (r) => typeof r.msg.id === 'string' && r.msg.id.startsWith('srv-') && r.msg.error?.code === -32601,
+    ).length;
+    console.log(
+      `[faults] fuzz-upstream: ${ROUNDS} rounds, ${frames} malformed frames, ${sessionsSeen} sessions, ${unknownAnswered} unknown server requests answered -32601`,
+    );
 
     for (const h of valid) expect(stored(String(h.id)), `hiring ${String(h.id)}`).toBe(true);
-    for (const v of relay.listAll(OPERATOR)) expect(typeof v.hiring.id === 'string' && v.hiring.id.length > 0).toBe(true);
+    for (const v of relay.listAll(OPERATOR)) {
+      expect(typeof v.hiring.id === 'string' && v.hiring.id.length > 0).toBe(true);
+    }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(relay.status().links[0]?.state).toBe('connected');
   });
@@ -138,8 +193,15 @@ describe('fuzzing what the platform sends', () => {
     const rand = fork(seed, 2);
     let parsed = 0;
     let refused = 0;
-    const inputs: unknown[] = [JSON.parse('{"id":"p1","__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}'), { id: '' }, { id: 0 }, { id: {} }];
-    for (let i = 0; i < 3000; i++) inputs.push(rand() < 0.5 ? randomJson(rand, 4) : nearMiss(rand, validHiring(`h${i}`)));
+    const inputs: unknown[] = [
+      JSON.parse('{"id":"p1","__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}'),
+      { id: '' },
+      { id: 0 },
+      { id: {} },
+    ];
+    for (let i = 0; i < 3000; i++) {
+      inputs.push(rand() < 0.5 ? randomJson(rand, 4) : nearMiss(rand, validHiring(`h${i}`)));
+    }
     for (const raw of inputs) {
       try {
         const h = parseHiring(raw);

@@ -49,14 +49,29 @@ interface Answer {
 }
 
 /** A raw request: the path goes out exactly as written (fetch would normalise the dot segments away). */
-function send(port: number, path: string, method: string, body: string | undefined, headers: Record<string, string>): Promise<Answer> {
+function send(
+  port: number,
+  path: string,
+  method: string,
+  body: string | undefined,
+  headers: Record<string, string>,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method,
+        headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.on('error', reject);
     if (body !== undefined) req.write(body);
     req.end();
@@ -64,7 +79,11 @@ function send(port: number, path: string, method: string, body: string | undefin
 }
 
 function signedHeaders(body: string, sign = true): Record<string, string> {
-  return { 'content-type': 'application/json', authorization: `ApiKey ${KEY}`, ...(sign ? { 'x-webhook-signature': webhookSignature(SECRET, body) } : {}) };
+  return {
+    'content-type': 'application/json',
+    authorization: `ApiKey ${KEY}`,
+    ...(sign ? { 'x-webhook-signature': webhookSignature(SECRET, body) } : {}),
+  };
 }
 
 function messageOf(text: string): string | undefined {
@@ -97,7 +116,13 @@ describe('fuzzing webhook deliveries', () => {
     bridge = createBridge({
       core: relay,
       agent: 'hook',
-      config: parseBridgeConfig({ listen: { host: '127.0.0.1', port: 0 }, webhookKeyEnv: 'F_HOOK_KEY', webhookSecretEnv: 'F_HOOK_SECRET', maxBodyBytes: MAX_BODY, tasksDir: `${state.dir}/tasks` }),
+      config: parseBridgeConfig({
+        listen: { host: '127.0.0.1', port: 0 },
+        webhookKeyEnv: 'F_HOOK_KEY',
+        webhookSecretEnv: 'F_HOOK_SECRET',
+        maxBodyBytes: MAX_BODY,
+        tasksDir: `${state.dir}/tasks`,
+      }),
       env: { F_HOOK_KEY: KEY, F_HOOK_SECRET: SECRET },
       log: createLogger('bridge', { level: 'error', sink: () => undefined }),
     });
@@ -122,7 +147,9 @@ describe('fuzzing webhook deliveries', () => {
     const check = (what: string, a: Answer) => {
       statuses[a.status] = (statuses[a.status] ?? 0) + 1;
       if (a.status >= 500 || a.status === 0) unclear.push(`${what}: ${a.status} ${a.text.slice(0, 120)}`);
-      else if (a.status >= 400 && !messageOf(a.text)) unclear.push(`${what}: ${a.status} without a message: ${a.text.slice(0, 120)}`);
+      else if (a.status >= 400 && !messageOf(a.text)) {
+        unclear.push(`${what}: ${a.status} without a message: ${a.text.slice(0, 120)}`);
+      }
     };
 
     for (let i = 0; i < BODIES; i++) {
@@ -137,11 +164,18 @@ describe('fuzzing webhook deliveries', () => {
         body = JSON.stringify({ ...valid, hiring_id: pick(rand, UNSAFE_IDS) });
         headers = signedHeaders(body);
       } else if (kind === 7) {
-        body = rand() < 0.5 ? JSON.stringify({ ...valid, task: { description: 'x'.repeat(MAX_BODY + between(rand, 1, 1000)) } }) : deepJson(between(rand, 1000, 30_000));
+        body =
+          rand() < 0.5
+            ? JSON.stringify({ ...valid, task: { description: 'x'.repeat(MAX_BODY + between(rand, 1, 1000)) } })
+            : deepJson(between(rand, 1000, 30_000));
         headers = signedHeaders(body);
       } else if (kind === 8) {
         body = JSON.stringify(valid);
-        headers = pick(rand, [signedHeaders(body, false), { ...signedHeaders(body), authorization: `ApiKey ${nastyString(rand).replace(/[^\x20-\x7e]/g, '')}` }, { ...signedHeaders(body), 'x-webhook-signature': 'sha256=AAAA' }]);
+        headers = pick(rand, [
+          signedHeaders(body, false),
+          { ...signedHeaders(body), authorization: `ApiKey ${nastyString(rand).replace(/[^\x20-\x7e]/g, '')}` },
+          { ...signedHeaders(body), 'x-webhook-signature': 'sha256=AAAA' },
+        ]);
       } else {
         body = JSON.stringify(valid);
         headers = signedHeaders(body);
@@ -160,7 +194,9 @@ describe('fuzzing webhook deliveries', () => {
         const a = await send(port, path, method, method === 'GET' ? undefined : body, signedHeaders(body));
         check(`${method} ${path}`, a);
         // A path that normalises to the inbox is the inbox: what it accepts must be stored too.
-        if (a.status === 200 && method === 'POST') accepted.push((JSON.parse(a.text) as { data: { hiring_id: string } }).data.hiring_id);
+        if (a.status === 200 && method === 'POST') {
+          accepted.push((JSON.parse(a.text) as { data: { hiring_id: string } }).data.hiring_id);
+        }
       }
     }
 
@@ -175,7 +211,9 @@ describe('fuzzing webhook deliveries', () => {
     const health = await send(port, '/health', 'GET', undefined, {});
     expect(health.status).toBe(200);
 
-    console.log(`[faults] fuzz-webhook: ${BODIES} bodies + ${PATH_TRICKS.length * 4} path/method tricks; statuses ${JSON.stringify(statuses)}; ${accepted.length} accepted and stored`);
+    console.log(
+      `[faults] fuzz-webhook: ${BODIES} bodies + ${PATH_TRICKS.length * 4} path/method tricks; statuses ${JSON.stringify(statuses)}; ${accepted.length} accepted and stored`,
+    );
     expect(unclear).toEqual([]);
   });
 });

@@ -13,7 +13,7 @@ import { tempDir } from '../inbox/helpers';
 
 import { quietSandbox, startCallbackServer } from '../upstream/helpers';
 import { hireOverTime } from '../support/hirer';
-import { allFinished, describeVerdicts, readLedger } from '../support/ledger';
+import { allFinished, countChatter, describeChatter, describeVerdicts, readLedger } from '../support/ledger';
 import { relayFileOf, startRelayProcess, type RelayProcess } from '../support/relay-process';
 import { between, envInt, faultSeed, fork } from '../support/seed';
 import { startWorker, type Worker } from '../support/worker';
@@ -57,7 +57,8 @@ describe('kill -9 of the relay during a run of hirings', () => {
 
   it(`loses no hiring and delivers none twice across ${KILLS} kills`, async () => {
     const agent = sb.registerAgent({ name: 'kill-9 agent', metadata: { callback_url: callback.url } });
-    const start = () => startRelayProcess({ upstream: sb.url, stateDir: state.dir, apiKey: agent.apiKey, review: 'off' });
+    const start = () =>
+      startRelayProcess({ upstream: sb.url, stateDir: state.dir, apiKey: agent.apiKey, review: 'off' });
     relay = await start();
     worker = startWorker({
       locate: () => {
@@ -65,6 +66,7 @@ describe('kill -9 of the relay during a run of hirings', () => {
         return f ? { url: f.url, token: f.workerTokens.default } : undefined;
       },
       pollMs: 300,
+      chatter: true,
     });
 
     // The kill plan: at these hiring counts, either after a short random delay or at the
@@ -103,7 +105,12 @@ describe('kill -9 of the relay during a run of hirings', () => {
       total: TOTAL,
       window: 40,
       parallel: 4,
-      mode: (i) => (i % PUSH_EVERY === PUSH_EVERY - 1 ? 'push' : 'output'),
+      mode: (i) => {
+        if (i % PUSH_EVERY !== PUSH_EVERY - 1) return 'output';
+        // Push hirings alternate between the GitHub-like host and a plain git host (no REST API).
+        sb.knobs.repoHost = Math.floor(i / PUSH_EVERY) % 2 === 0 ? 'github' : 'plain';
+        return 'push';
+      },
       onHired: (count) => {
         while (plan.length > 0 && count >= plan[0].at && !armed && !restarting) {
           const next = plan.shift();
@@ -128,15 +135,26 @@ describe('kill -9 of the relay during a run of hirings', () => {
 
     await waitFor(`all ${ids.length} hirings to finish on the sandbox`, () => allFinished(sb, ids), 120_000);
     const isPush = new Set(ids.filter((id) => sb.hiring(id)?.deliveryMode === 'push'));
+    const onPlainHost = [...isPush].filter((id) => !String(sb.hiring(id)?.hiring.repo_url).startsWith(sb.url)).length;
     const ledger = readLedger(sb, ids, (id) => (isPush.has(id) ? 'failed' : 'completed'));
     console.log(
-      `[faults] kill: ${ids.length} hirings (${isPush.size} push), ${kills} kills (${killsMidDelivery} mid-delivery), ` +
+      `[faults] kill: ${ids.length} hirings (${isPush.size} push, ${onPlainHost} of them on a plain git host), ${kills} kills (${killsMidDelivery} mid-delivery), ` +
         `${ledger.attempts} final delivery attempts (${ledger.repeats} repeats), worker reconnects ${worker.stats.lostConnections}`,
     );
 
+    // Messages and chunks, counted where the client sees them.
+    const talk = countChatter(sb, ids, worker.stats.acknowledged);
+    console.log(`[faults] kill: ${describeChatter(talk)}`);
+    expect(talk.messages.doubled, 'messages the client saw twice').toEqual([]);
+    expect(talk.messages.missing, 'acknowledged messages the client never saw').toEqual([]);
+    expect(talk.chunks.doubled, 'progress lines the client saw twice').toEqual([]);
+
     expect(ledger.lost, `lost hirings:\n${describeVerdicts(ledger.lost)}`).toEqual([]);
     expect(ledger.doubled, `delivered twice:\n${describeVerdicts(ledger.doubled)}`).toEqual([]);
-    expect(ids.every((id) => worker?.stats.seen.has(id)), 'every hiring reached the worker').toBe(true);
+    expect(
+      ids.every((id) => worker?.stats.seen.has(id)),
+      'every hiring reached the worker',
+    ).toBe(true);
     expect(worker.stats.unexpected, 'the relay refused the worker for no good reason').toEqual([]);
     expect(kills).toBeGreaterThanOrEqual(Math.min(KILLS, 1));
     // The failure reasons the platform shows are the worker's own.
@@ -146,14 +164,20 @@ describe('kill -9 of the relay during a run of hirings', () => {
     await worker.stop();
     worker = undefined;
     stderrs.push(relay.stderr());
-    const secrets = [agent.apiKey, sb.userToken, ...[...isPush].map((id) => sb.hiring(id)?.hiring.repo_access_token ?? '')].filter((s) => s.length >= 8);
+    const secrets = [
+      agent.apiKey,
+      sb.userToken,
+      ...[...isPush].map((id) => sb.hiring(id)?.hiring.repo_access_token ?? ''),
+    ].filter((s) => s.length >= 8);
     expect(secrets.length).toBeGreaterThan(2);
     const leaks: string[] = [];
     for (const file of filesUnder(state.dir)) {
       const text = readFileSync(file, 'utf8');
       for (const s of secrets) if (text.includes(s)) leaks.push(`${file} holds ${s.slice(0, 4)}…`);
     }
-    stderrs.forEach((text, i) => secrets.forEach((s) => text.includes(s) && leaks.push(`stderr of run ${i} holds ${s.slice(0, 4)}…`)));
+    stderrs.forEach((text, i) =>
+      secrets.forEach((s) => text.includes(s) && leaks.push(`stderr of run ${i} holds ${s.slice(0, 4)}…`)),
+    );
     expect(leaks).toEqual([]);
   });
 });

@@ -56,7 +56,13 @@ describe('soak: steady traffic and stream drops', () => {
 
   it(`holds memory flat over ${SECONDS} s and delivers everything`, async () => {
     const agent = sb.registerAgent({ name: 'soak agent', metadata: { callback_url: callback.url } });
-    relay = await startRelayProcess({ upstream: sb.url, stateDir: state.dir, apiKey: agent.apiKey, review: 'off', logLevel: 'warn' });
+    relay = await startRelayProcess({
+      upstream: sb.url,
+      stateDir: state.dir,
+      apiKey: agent.apiKey,
+      review: 'off',
+      logLevel: 'warn',
+    });
     const pid = relay.pid;
     worker = startWorker({
       locate: () => {
@@ -75,15 +81,23 @@ describe('soak: steady traffic and stream drops', () => {
     let drops = 0;
     let dropTimer: NodeJS.Timeout | undefined;
     const scheduleDrop = () => {
-      dropTimer = setTimeout(() => {
-        drops += sb.dropSessions(agent.id) > 0 ? 1 : 0;
-        scheduleDrop();
-      }, between(rand, DROP_EVERY_MS / 2, (DROP_EVERY_MS * 3) / 2));
+      dropTimer = setTimeout(
+        () => {
+          drops += sb.dropSessions(agent.id) > 0 ? 1 : 0;
+          scheduleDrop();
+        },
+        between(rand, DROP_EVERY_MS / 2, (DROP_EVERY_MS * 3) / 2),
+      );
     };
     scheduleDrop();
 
     // Steady traffic: a small window of open hirings, refilled as they finish, until time is up.
-    const run = hireOverTime(sb, agent.id, { total: Number.MAX_SAFE_INTEGER, window: 10, parallel: 2, stopped: () => Date.now() >= endAt });
+    const run = hireOverTime(sb, agent.id, {
+      total: Number.MAX_SAFE_INTEGER,
+      window: 10,
+      parallel: 2,
+      stopped: () => Date.now() >= endAt,
+    });
     const ids = await run.done;
     clearTimeout(dropTimer);
     await waitFor(`all ${ids.length} hirings to finish`, () => allFinished(sb, ids), 90_000);
@@ -107,6 +121,8 @@ describe('soak: steady traffic and stream drops', () => {
     expect(ids.length).toBeGreaterThan(10);
     expect(ledger.lost, `lost hirings:\n${describeVerdicts(ledger.lost)}`).toEqual([]);
     expect(ledger.doubled, `delivered twice:\n${describeVerdicts(ledger.doubled)}`).toEqual([]);
-    expect(growth, `RSS grew from ${(first / MB).toFixed(1)} MB to ${(last / MB).toFixed(1)} MB`).toBeLessThanOrEqual(Math.max(MAX_GROWTH_MB * MB, first * MAX_GROWTH_RATIO));
+    expect(growth, `RSS grew from ${(first / MB).toFixed(1)} MB to ${(last / MB).toFixed(1)} MB`).toBeLessThanOrEqual(
+      Math.max(MAX_GROWTH_MB * MB, first * MAX_GROWTH_RATIO),
+    );
   });
 });

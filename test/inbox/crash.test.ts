@@ -18,7 +18,10 @@ afterAll(() => t.cleanup());
 /** Runs the child until it has acknowledged at least `acks` writes, then SIGKILLs it. */
 function runAndKill(round: number, acks: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', child, t.dir, String(round)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, ['--import', 'tsx', child, t.dir, String(round)], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const lines: string[] = [];
     let buf = '';
     let stderr = '';
@@ -84,7 +87,9 @@ describe('kill -9 while writing', () => {
       const [key, hiringId] = l.split(' ');
       keysByHiring.set(hiringId, (keysByHiring.get(hiringId) ?? new Set()).add(key));
     }
-    for (const e of outbox.entries.list()) keysByHiring.set(e.hiringId, (keysByHiring.get(e.hiringId) ?? new Set()).add(e.key));
+    for (const e of outbox.entries.list()) {
+      keysByHiring.set(e.hiringId, (keysByHiring.get(e.hiringId) ?? new Set()).add(e.key));
+    }
     for (const [hiringId, keys] of keysByHiring) expect(keys.size, `keys of ${hiringId}`).toBe(1);
     // A resend after the crash only ever happens for an entry that was recorded as attempted or never sent.
     for (const e of resent) expect(e.key).toMatch(/^submission-s-/);

@@ -74,7 +74,9 @@ describe('Journal', () => {
     const { file } = setup();
     writeFileSync(file, '{"n":1}\n{"m":2}\n[1,2]\n{"n":3}\n');
     const j = new Journal<Rec>(file, { logger: quietLogger() });
-    const r = await j.replay((v) => (typeof v === 'object' && v !== null && typeof (v as Rec).n === 'number' ? (v as Rec) : undefined));
+    const r = await j.replay((v) =>
+      typeof v === 'object' && v !== null && typeof (v as Rec).n === 'number' ? (v as Rec) : undefined,
+    );
     expect(r.records.map((x) => x.n)).toEqual([1, 3]);
     expect(r.skipped).toBe(2);
     await j.close();
@@ -85,7 +87,10 @@ describe('Journal', () => {
     const { j } = await openJournal(file, { compactFactor: 4, compactMinRecords: 10 });
     // The owner's state: the last value per key (5 keys).
     const state = new Map<number, Rec>();
-    j.setCompaction(() => [...state.values()], () => state.size);
+    j.setCompaction(
+      () => [...state.values()],
+      () => state.size,
+    );
     const writes: Promise<void>[] = [];
     for (let i = 0; i < 200; i++) {
       const rec = { n: i % 5, text: `v${i}` };
@@ -107,7 +112,10 @@ describe('Journal', () => {
   it('compactNow rewrites to exactly the snapshot', async () => {
     const { file } = setup();
     const { j } = await openJournal(file);
-    j.setCompaction(() => [{ n: 42 }], () => 1);
+    j.setCompaction(
+      () => [{ n: 42 }],
+      () => 1,
+    );
     await j.append([{ n: 1 }, { n: 2 }]);
     await j.compactNow();
     await j.append({ n: 43 });
@@ -129,7 +137,10 @@ describe('Journal', () => {
   it('survives a crash after the rename: the snapshot is the journal', async () => {
     const { file } = setup();
     const { j } = await openJournal(file);
-    j.setCompaction(() => [{ n: 7 }], () => 1);
+    j.setCompaction(
+      () => [{ n: 7 }],
+      () => 1,
+    );
     await j.append([{ n: 1 }, { n: 2 }, { n: 3 }]);
     await j.compactNow();
     // No close(): as if killed right after compaction; then a torn append on top.

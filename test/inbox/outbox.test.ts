@@ -6,7 +6,7 @@ import { Journal } from '../../src/relay/inbox/journal';
 import { OutboxLedger } from '../../src/relay/inbox/outbox-ledger';
 import type { OutboxRecord } from '../../src/relay/inbox/outbox-records';
 import { TOOL } from '../../src/shared/protocol';
-import type { DeliveryOutcome, OutboxEntry } from '../../src/relay/types';
+import type { DeliveryAttempt, DeliveryOutcome, OutboxEntry } from '../../src/relay/types';
 import { quietLogger, tempDir } from './helpers';
 import { waitFor } from '../support/wait';
 
@@ -55,8 +55,18 @@ const result = (hiringId = 'h1', submissionId = `sub-${hiringId}`) => ({
   args: { hiring_id: hiringId, output: 'done' },
   submissionId,
 });
-const message = (hiringId = 'h1', content = 'hello') => ({ agent: 'a1', hiringId, tool: TOOL.addMessage, args: { hiring_id: hiringId, content } });
-const chunk = (hiringId = 'h1', content = 'progress') => ({ agent: 'a1', hiringId, tool: TOOL.emitChunk, args: { hiring_id: hiringId, content } });
+const message = (hiringId = 'h1', content = 'hello') => ({
+  agent: 'a1',
+  hiringId,
+  tool: TOOL.addMessage,
+  args: { hiring_id: hiringId, content },
+});
+const chunk = (hiringId = 'h1', content = 'progress') => ({
+  agent: 'a1',
+  hiringId,
+  tool: TOOL.emitChunk,
+  args: { hiring_id: hiringId, content },
+});
 
 const outboxText = (d: string) => readFileSync(path.join(d, 'outbox.jsonl'), 'utf8');
 
@@ -138,7 +148,10 @@ describe('Outbox', () => {
   });
 
   it('counts already-done after our own earlier attempt as confirmed', async () => {
-    const fake = fakeSender([{ kind: 'retry', message: 'timeout' }, { kind: 'already-done', message: 'hiring is completed' }]);
+    const fake = fakeSender([
+      { kind: 'retry', message: 'timeout' },
+      { kind: 'already-done', message: 'hiring is completed' },
+    ]);
     const { box } = await open(dir(), { send: fake.send });
     const e = await box.enqueue(result());
     await waitFor('confirmation', () => box.entries.get(e.key)?.state === 'confirmed');
@@ -150,7 +163,9 @@ describe('Outbox', () => {
     const { box, events } = await open(dir(), { send: fake.send });
     const e = await box.enqueue(result());
     await waitFor('confirmation', () => events.some((x) => x.type === 'confirmed'));
-    expect(box.entries.get(e.key)?.lastError).toMatch(/already finished before this delivery was first sent: hiring is completed/);
+    expect(box.entries.get(e.key)?.lastError).toMatch(
+      /already finished before this delivery was first sent: hiring is completed/,
+    );
     expect(events.some((x) => x.type === 'confirmed')).toBe(true);
   });
 
@@ -161,9 +176,13 @@ describe('Outbox', () => {
     await waitFor('rejection', () => events.some((x) => x.type === 'rejected'));
     expect(fake.calls).toHaveLength(1);
     expect(box.entries.get(e.key)?.lastError).toBe('invalid arguments: output is required');
-    expect(events.find((x) => x.type === 'rejected')).toMatchObject({ message: 'invalid arguments: output is required' });
+    expect(events.find((x) => x.type === 'rejected')).toMatchObject({
+      message: 'invalid arguments: output is required',
+    });
     // The same key again would only get the same refusal: it must be a new key.
-    await expect(box.enqueue(result())).rejects.toThrow(/refused by Agrenting \(invalid arguments: output is required\); send it again under a new idempotency key/);
+    await expect(box.enqueue(result())).rejects.toThrow(
+      /refused by Agrenting \(invalid arguments: output is required\); send it again under a new idempotency key/,
+    );
     // A rejected final delivery does not block a corrected one.
     const again = await box.enqueue(result('h1', 'sub-2'));
     await waitFor('second confirmation', () => box.entries.get(again.key)?.state === 'confirmed');
@@ -179,17 +198,26 @@ describe('Outbox', () => {
     const m = await box.enqueue(message('h1'));
     const r = await box.enqueue(result('h1'));
     const other = await box.enqueue(result('h2'));
-    await waitFor('all confirmed', () => box.entries.get(r.key)?.state === 'confirmed' && box.entries.get(other.key)?.state === 'confirmed');
+    await waitFor(
+      'all confirmed',
+      () => box.entries.get(r.key)?.state === 'confirmed' && box.entries.get(other.key)?.state === 'confirmed',
+    );
     const h1Calls = fake.calls.filter((c) => c.hiringId === 'h1').map((c) => c.tool);
     expect(h1Calls).toEqual([TOOL.addMessage, TOOL.addMessage, TOOL.addMessage, TOOL.addMessage, TOOL.submitResult]);
     expect(box.entries.get(m.key)?.state).toBe('confirmed');
     // h2 went out while h1's message was still failing.
-    expect(fake.calls.findIndex((c) => c.hiringId === 'h2')).toBeLessThan(fake.calls.findIndex((c) => c.tool === TOOL.submitResult && c.hiringId === 'h1'));
+    expect(fake.calls.findIndex((c) => c.hiringId === 'h2')).toBeLessThan(
+      fake.calls.findIndex((c) => c.tool === TOOL.submitResult && c.hiringId === 'h1'),
+    );
   });
 
   it('resumes pending entries after a restart and delivers each once, with the same keys', async () => {
     const d = dir();
-    const first = await Outbox.open(d, { logger: quietLogger(), send: async () => ({ kind: 'confirmed' }), autoStart: false });
+    const first = await Outbox.open(d, {
+      logger: quietLogger(),
+      send: async () => ({ kind: 'confirmed' }),
+      autoStart: false,
+    });
     const a = await first.enqueue(result('h1'));
     const b = await first.enqueue(message('h2'));
     const c = await first.enqueue(chunk('h3'));
@@ -268,7 +296,11 @@ describe('Outbox', () => {
       return { kind: 'confirmed' };
     });
     const finished = new Set(['h3']);
-    const { box, events } = await open(dir(), { send: fake.send, maxChunkAttempts: 3, isHiringFinished: (id) => finished.has(id) });
+    const { box, events } = await open(dir(), {
+      send: fake.send,
+      maxChunkAttempts: 3,
+      isHiringFinished: (id) => finished.has(id),
+    });
     const c1 = await box.enqueue(chunk('h1', 'before'));
     const r = await box.enqueue(result('h1'));
     await waitFor('result', () => box.entries.get(r.key)?.state === 'confirmed');
@@ -278,7 +310,10 @@ describe('Outbox', () => {
     // Alone: with a result behind it, the result would supersede it (next test).
     const c5 = await box.enqueue(chunk('h4', 'flaky'));
     // The event follows the journal write, a moment after the entry leaves the queue.
-    await waitFor('all settled', () => box.entries.pendingCount() === 0 && events.some((e) => e.type === 'dropped' && e.entry.key === c5.key));
+    await waitFor(
+      'all settled',
+      () => box.entries.pendingCount() === 0 && events.some((e) => e.type === 'dropped' && e.entry.key === c5.key),
+    );
     expect(box.entries.get(c1.key)?.state).toBe('confirmed');
     for (const c of [c2, c3, c4, c5]) {
       expect(box.entries.get(c.key)?.state).toBe('rejected');
@@ -290,9 +325,59 @@ describe('Outbox', () => {
     expect(events.filter((e) => e.type === 'rejected')).toHaveLength(0);
   });
 
+  it('never repeats a chunk that may have arrived, and tells the sender when a message may have', async () => {
+    const seen: { content: unknown; earlier: boolean }[] = [];
+    const send = async (e: OutboxEntry, attempt: DeliveryAttempt): Promise<DeliveryOutcome> => {
+      const content = (e.args as { content?: string }).content;
+      seen.push({ content, earlier: attempt.earlierMayHaveLanded });
+      const first = seen.filter((x) => x.content === content).length === 1;
+      // 'timed out': sent, no answer. 'refused': the connection never opened. Both answer on the second try.
+      if (first && (content === 'timed out' || content === 'asked')) {
+        return { kind: 'retry', message: 'no answer', uncertain: true };
+      }
+      if (first && content === 'refused') return { kind: 'retry', message: 'ECONNREFUSED' };
+      return { kind: 'confirmed' };
+    };
+    const { box, events } = await open(dir(), { send });
+    const timedOut = await box.enqueue(chunk('h1', 'timed out'));
+    const refused = await box.enqueue(chunk('h2', 'refused'));
+    const asked = await box.enqueue(message('h3', 'asked'));
+    await waitFor('all settled', () => box.entries.pendingCount() === 0 && events.some((e) => e.type === 'dropped'));
+    expect(box.entries.get(timedOut.key)).toMatchObject({
+      state: 'rejected',
+      lastError: expect.stringMatching(/^dropped: an earlier attempt may/),
+    });
+    expect(seen.filter((x) => x.content === 'timed out')).toHaveLength(1);
+    expect(box.entries.get(refused.key)?.state).toBe('confirmed');
+    expect(seen.filter((x) => x.content === 'refused')).toEqual([
+      { content: 'refused', earlier: false },
+      { content: 'refused', earlier: false },
+    ]);
+    // The message is sent again, with word that the first may have landed, so the link checks before sending.
+    expect(box.entries.get(asked.key)?.state).toBe('confirmed');
+    expect(seen.filter((x) => x.content === 'asked').map((x) => x.earlier)).toEqual([false, true]);
+  });
+
+  it('after a crash, does not send again a chunk whose attempt was under way', async () => {
+    const d = dir();
+    const first = await Outbox.open(d, { logger: quietLogger(), send: () => new Promise<DeliveryOutcome>(() => {}) });
+    const c = await first.enqueue(chunk('h1', 'mid-send'));
+    await waitFor('the attempt recorded', () => (first.entries.get(c.key)?.attempts ?? 0) > 0);
+    await first.close();
+    const fake = fakeSender();
+    const { box } = await open(d, { send: fake.send });
+    await waitFor('settled', () => box.entries.pendingCount() === 0);
+    expect(box.entries.get(c.key)?.lastError).toMatch(/^dropped/);
+    expect(fake.calls).toEqual([]);
+  });
+
   it('never holds a result back behind progress chunks that cannot go out (MCP down, REST up)', async () => {
     // Chunks need the MCP session; the result can go over REST.
-    const fake = fakeSender((e) => (e.tool === TOOL.emitChunk ? { kind: 'retry', message: 'task_emit_chunk needs the MCP session' } : { kind: 'confirmed' }));
+    const fake = fakeSender((e) =>
+      e.tool === TOOL.emitChunk
+        ? { kind: 'retry', message: 'task_emit_chunk needs the MCP session' }
+        : { kind: 'confirmed' },
+    );
     const { box, events } = await open(dir(), { send: fake.send, baseMs: 3_600_000, capMs: 3_600_000 });
     const c1 = await box.enqueue(chunk('h1', 'one'));
     await waitFor('the first chunk waiting out its backoff', () => box.entries.get(c1.key)?.lastError !== undefined);
@@ -301,7 +386,12 @@ describe('Outbox', () => {
     const c3 = await box.enqueue(chunk('h1', 'three'));
     const r = await box.enqueue(result('h1'));
     await waitFor('the result', () => box.entries.get(r.key)?.state === 'confirmed');
-    for (const c of [c1, c2, c3]) expect(box.entries.get(c.key)).toMatchObject({ state: 'rejected', lastError: expect.stringMatching(/^dropped: superseded/) });
+    for (const c of [c1, c2, c3]) {
+      expect(box.entries.get(c.key)).toMatchObject({
+        state: 'rejected',
+        lastError: expect.stringMatching(/^dropped: superseded/),
+      });
+    }
     expect(fake.calls.map((c) => c.key)).toEqual([c1.key, m.key, r.key]);
     expect(events.filter((e) => e.type === 'dropped')).toHaveLength(3);
   });
@@ -312,7 +402,12 @@ describe('Outbox', () => {
     const sent = [];
     for (let i = 0; i < 10; i++) sent.push(await box.enqueue(chunk('h1', `c${i}`)));
     await box.enqueue(message('h1', 'kept'));
-    expect(box.entries.pending('h1').map((e) => (e.args as { content: string }).content)).toEqual(['c7', 'c8', 'c9', 'kept']);
+    expect(box.entries.pending('h1').map((e) => (e.args as { content: string }).content)).toEqual([
+      'c7',
+      'c8',
+      'c9',
+      'kept',
+    ]);
     expect(box.entries.get(sent[0].key)?.lastError).toMatch(/^dropped/);
     await box.close();
     const again = await open(d, { send: fakeSender().send, autoStart: false });
@@ -355,7 +450,13 @@ describe('Outbox', () => {
       await ledger.finish(entry, 'confirmed', undefined, 'confirmed');
     }
     expect(ledger.list().map((e) => e.hiringId)).toEqual(['h3', 'h4']);
-    expect(['h0', 'h1', 'h2', 'h3', 'h4'].map((h) => ledger.finalConfirmed(h))).toEqual([false, false, false, true, true]);
+    expect(['h0', 'h1', 'h2', 'h3', 'h4'].map((h) => ledger.finalConfirmed(h))).toEqual([
+      false,
+      false,
+      false,
+      true,
+      true,
+    ]);
   });
 
   it('refuses to enqueue after close', async () => {

@@ -53,7 +53,9 @@ describe('ReviewQueue', () => {
     const err = await q.approve(s.id, 'operator').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RelayError);
     expect((err as RelayError).code).toBe('conflict');
-    expect((err as RelayError).message).toMatch(/Cannot approve submission .* for hiring h1: it is already approved/);
+    expect((err as RelayError).message).toMatch(
+      /Submission .* for hiring h1 was already approved by operator at \S+\. Your approval was not applied/,
+    );
     await expect(q.reject(s.id, 'operator', 'no')).rejects.toThrow(/already approved/);
   });
 
@@ -63,8 +65,12 @@ describe('ReviewQueue', () => {
     await expect(q.reject(s.id, 'op', '   ')).rejects.toMatchObject({ code: 'invalid' });
     const r = await q.reject(s.id, 'op', 'Add a test for the empty case.');
     expect(r).toMatchObject({ state: 'rejected', feedback: 'Add a test for the empty case.', decidedBy: 'op' });
-    await expect(q.approve(s.id, 'op')).rejects.toThrow(/Cannot approve .* already rejected/);
-    await expect(q.update(s.id, { result: { hiring_id: 'h1', output: 'x' } })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(q.approve(s.id, 'op')).rejects.toThrow(
+      /was already rejected by op at .* Your approval was not applied/,
+    );
+    await expect(q.update(s.id, { result: { hiring_id: 'h1', output: 'x' } })).rejects.toMatchObject({
+      code: 'conflict',
+    });
   });
 
   it('follows delivery: approved → delivering → delivered, failed may be retried', async () => {
@@ -98,8 +104,12 @@ describe('ReviewQueue', () => {
 
   it('validates new submissions and unknown ids', async () => {
     const q = await open(dir());
-    await expect(q.create({ agent: 'a', hiringId: 'h', kind: 'result', submittedBy: 'w' })).rejects.toMatchObject({ code: 'invalid' });
-    await expect(q.create({ agent: 'a', hiringId: 'h', kind: 'failure', submittedBy: 'w' })).rejects.toMatchObject({ code: 'invalid' });
+    await expect(q.create({ agent: 'a', hiringId: 'h', kind: 'result', submittedBy: 'w' })).rejects.toMatchObject({
+      code: 'invalid',
+    });
+    await expect(q.create({ agent: 'a', hiringId: 'h', kind: 'failure', submittedBy: 'w' })).rejects.toMatchObject({
+      code: 'invalid',
+    });
     await expect(q.approve('nope', 'op')).rejects.toMatchObject({ code: 'not_found' });
   });
 
@@ -107,7 +117,13 @@ describe('ReviewQueue', () => {
     const d = dir();
     const q1 = await ReviewQueue.open(d, { logger: quietLogger() });
     const a = await q1.create(result('h1'));
-    const b = await q1.create({ agent: 'a1', hiringId: 'h2', kind: 'failure', failure: { hiring_id: 'h2', reason: 'no access', error: 'other' }, submittedBy: 'w' });
+    const b = await q1.create({
+      agent: 'a1',
+      hiringId: 'h2',
+      kind: 'failure',
+      failure: { hiring_id: 'h2', reason: 'no access', error: 'other' },
+      submittedBy: 'w',
+    });
     const c = await q1.create(result('h3'));
     await q1.approve(a.id, 'op');
     await q1.reject(c.id, 'op', 'wrong file');

@@ -91,8 +91,16 @@ describe('HiringStore', () => {
     await store.upsert('a1', [hiring('h2', { status: 'in_progress' })], 'mcp');
     expect(store.get('h2')).toMatchObject({ phase: 'failed', hiring: { status: 'cancelled' } });
     // An older view of an active hiring does not replace a newer one either.
-    await store.upsert('a1', [hiring('h3', { status: 'in_progress', updated_at: '2026-11-24T10:05:00Z', client_message: 'new' })], 'mcp');
-    await store.upsert('a1', [hiring('h3', { status: 'queued', updated_at: '2026-11-24T10:00:00Z', client_message: 'old' })], 'mcp');
+    await store.upsert(
+      'a1',
+      [hiring('h3', { status: 'in_progress', updated_at: '2026-11-24T10:05:00Z', client_message: 'new' })],
+      'mcp',
+    );
+    await store.upsert(
+      'a1',
+      [hiring('h3', { status: 'queued', updated_at: '2026-11-24T10:00:00Z', client_message: 'old' })],
+      'mcp',
+    );
     expect(store.get('h3')?.hiring).toMatchObject({ status: 'in_progress', client_message: 'new' });
     // A genuinely newer view (a dispute resolved back into work) still reopens.
     await store.upsert('a1', [hiring('h1', { status: 'in_progress', updated_at: '2026-11-24T11:00:00Z' })], 'mcp');
@@ -162,7 +170,11 @@ describe('HiringStore', () => {
   it('a token update alone is not a change', async () => {
     const store = await open(dir());
     await store.upsert('a1', [pushHiring('h1')], 'mcp');
-    const r = await store.upsert('a1', [pushHiring('h1', { repo_access_token: 'ghs_OTHERTOKENabcdefghijklmn1234' })], 'mcp');
+    const r = await store.upsert(
+      'a1',
+      [pushHiring('h1', { repo_access_token: 'ghs_OTHERTOKENabcdefghijklmn1234' })],
+      'mcp',
+    );
     expect(r).toEqual({ added: [], changed: [] });
     expect(store.repoToken('h1')).toBe('ghs_OTHERTOKENabcdefghijklmn1234');
   });
@@ -194,7 +206,11 @@ describe('HiringStore', () => {
     for (let i = 0; i < 5; i++) await store.addRelayMessage('h1', { content: `m${i}`, from: 'relay' });
     expect(store.get('h1')?.chunks.map((c) => c.content)).toEqual(['c7', 'c8', 'c9']);
     expect(store.get('h1')?.relayMessages.map((m) => m.content)).toEqual(['m3', 'm4']);
-    await store.upsert('a1', ['t1', 't2', 't3', 't4'].map((id) => hiring(id, { status: 'completed' })), 'mcp');
+    await store.upsert(
+      'a1',
+      ['t1', 't2', 't3', 't4'].map((id) => hiring(id, { status: 'completed' })),
+      'mcp',
+    );
     expect(store.history().map((r) => r.hiring.id)).toEqual(['t3', 't4']);
     await store.close();
     const again = await open(d, opts);
@@ -248,7 +264,10 @@ describe('HiringStore', () => {
     await s1.claim('h2', 'w');
     await s1.close();
     const { appendFileSync } = await import('node:fs');
-    appendFileSync(path.join(d, 'hirings.jsonl'), '{"t":"chunk","id":"h1","at":"x"}\n{"t":"nonsense"}\n{"t":"set","id":"h1","at":"x","phase":"bogus"}\n{"t":"set","id":"h1","phase":"clai');
+    appendFileSync(
+      path.join(d, 'hirings.jsonl'),
+      '{"t":"chunk","id":"h1","at":"x"}\n{"t":"nonsense"}\n{"t":"set","id":"h1","at":"x","phase":"bogus"}\n{"t":"set","id":"h1","phase":"clai',
+    );
     const s2 = await open(d);
     expect(s2.get('h2')?.claimedBy).toBe('w');
     expect(s2.get('h1')?.phase).toBe('new');

@@ -7,7 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRegisterArgs, runRegister } from '../../src/relay/cli-register';
 import { DEMO_FEEDBACK, DEMO_TASKS, demoRunner, startDemoHirer, startDemoReviewer } from '../../src/relay/demo';
 import { buildDemoAgent } from '../runners/helpers';
-import { fitToScreen, renderStatus, startStatusView, summaryLine, type StatusSnapshot } from '../../src/relay/status-view';
+import {
+  fitToScreen,
+  renderStatus,
+  startStatusView,
+  summaryLine,
+  type StatusSnapshot,
+} from '../../src/relay/status-view';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { quiet, startWorld, tempDir, type World } from './helpers';
 import { waitFor } from '../support/wait';
@@ -26,7 +32,11 @@ describe('agrenting-relay register', () => {
   it('registers an agent, stores the key 0600 and never prints it unless asked', async () => {
     const out: string[] = [];
     const keyFile = join(dir, 'agent.key');
-    const code = await runRegister(['--user-token-env', 'MY_TOKEN', '--name', 'Relay agent', '--upstream', sandbox.url, '--key-file', keyFile], { MY_TOKEN: sandbox.userToken }, (t) => out.push(t));
+    const code = await runRegister(
+      ['--user-token-env', 'MY_TOKEN', '--name', 'Relay agent', '--upstream', sandbox.url, '--key-file', keyFile],
+      { MY_TOKEN: sandbox.userToken },
+      (t) => out.push(t),
+    );
     expect(code).toBe(0);
     const key = readFileSync(keyFile, 'utf8').trim();
     expect(key.length).toBeGreaterThan(8);
@@ -36,14 +46,32 @@ describe('agrenting-relay register', () => {
     expect(sandbox.inspect().agents.some((a) => a.name === 'Relay agent')).toBe(true);
 
     const shown: string[] = [];
-    await runRegister(['--user-token-env', 'MY_TOKEN', '--name', 'Shown', '--upstream', sandbox.url, '--print-key'], { MY_TOKEN: sandbox.userToken }, (t) => shown.push(t));
+    await runRegister(
+      ['--user-token-env', 'MY_TOKEN', '--name', 'Shown', '--upstream', sandbox.url, '--print-key'],
+      { MY_TOKEN: sandbox.userToken },
+      (t) => shown.push(t),
+    );
     expect(shown.join('')).toMatch(/api key: \S+/);
   });
 
   it('registers for webhook delivery with --bridge', async () => {
     const envFile = join(dir, 'agent.env');
     await runRegister(
-      ['--user-token-env', 'T', '--name', 'Bridge agent', '--upstream', sandbox.url, '--bridge', '--callback-url', 'http://127.0.0.1:1/webhook', '--worker-matrix-id', '@w:hiclaw', '--key-env-file', envFile],
+      [
+        '--user-token-env',
+        'T',
+        '--name',
+        'Bridge agent',
+        '--upstream',
+        sandbox.url,
+        '--bridge',
+        '--callback-url',
+        'http://127.0.0.1:1/webhook',
+        '--worker-matrix-id',
+        '@w:hiclaw',
+        '--key-env-file',
+        envFile,
+      ],
       { T: sandbox.userToken },
       () => undefined,
     );
@@ -52,20 +80,33 @@ describe('agrenting-relay register', () => {
     const agent = sandbox.inspect().agents.find((a) => a.name === 'Bridge agent');
     // the webhook secret the platform generated is kept for the bridge's signature check
     expect(written).toMatch(/^AGRENTING_WEBHOOK_SECRET=\S+$/m);
-    expect(agent?.metadata).toMatchObject({ callback_url: 'http://127.0.0.1:1/webhook', worker_matrix_id: '@w:hiclaw' });
+    expect(agent?.metadata).toMatchObject({
+      callback_url: 'http://127.0.0.1:1/webhook',
+      worker_matrix_id: '@w:hiclaw',
+    });
   });
 
   it('explains every mistake', async () => {
     expect(() => parseRegisterArgs(['--name', 'x', '--key-file', 'k'])).toThrow(/--user-token-env VAR/);
     expect(() => parseRegisterArgs(['--user-token-env', 'T', '--key-file', 'k'])).toThrow(/--name NAME/);
     expect(() => parseRegisterArgs(['--user-token-env', 'T', '--name', 'x'])).toThrow(/Say where the agent key goes/);
-    expect(() => parseRegisterArgs(['--user-token-env', 'T', '--name', 'x', '--print-key', '--callback-url', 'u'])).toThrow(/only apply with --bridge/);
-    expect(() => parseRegisterArgs(['--user-token-env', 'T', '--name', 'x', '--print-key', '--bridge'])).toThrow(/--bridge needs --callback-url/);
+    expect(() =>
+      parseRegisterArgs(['--user-token-env', 'T', '--name', 'x', '--print-key', '--callback-url', 'u']),
+    ).toThrow(/only apply with --bridge/);
+    expect(() => parseRegisterArgs(['--user-token-env', 'T', '--name', 'x', '--print-key', '--bridge'])).toThrow(
+      /--bridge needs --callback-url/,
+    );
     expect(() => parseRegisterArgs(['--wat'])).toThrow(/Unknown option/);
     expect(parseRegisterArgs(['--help'])).toBe('help');
-    await expect(runRegister(['--user-token-env', 'UNSET', '--name', 'x', '--print-key'], {}, () => undefined)).rejects.toThrow(/UNSET is not set/);
     await expect(
-      runRegister(['--user-token-env', 'T', '--name', 'x', '--print-key', '--upstream', sandbox.url], { T: 'ap_wrong_token_123456' }, () => undefined),
+      runRegister(['--user-token-env', 'UNSET', '--name', 'x', '--print-key'], {}, () => undefined),
+    ).rejects.toThrow(/UNSET is not set/);
+    await expect(
+      runRegister(
+        ['--user-token-env', 'T', '--name', 'x', '--print-key', '--upstream', sandbox.url],
+        { T: 'ap_wrong_token_123456' },
+        () => undefined,
+      ),
     ).rejects.toThrow(/rejected the user token \(401\)/);
   });
 });
@@ -97,7 +138,15 @@ describe('the status view', () => {
       status: {
         ...base.status,
         runners: [{ name: 'claude', autoDispatch: true, maxConcurrent: 2, active: 1 }],
-        runs: [{ hiring_id: 'h-1234567890', runner: 'claude', state: 'running', attempt: 2, startedAt: '2026-11-24T10:01:02.000Z' }],
+        runs: [
+          {
+            hiring_id: 'h-1234567890',
+            runner: 'claude',
+            state: 'running',
+            attempt: 2,
+            startedAt: '2026-11-24T10:01:02.000Z',
+          },
+        ],
       },
     });
     const text = renderStatus(snap, { width: 100 }).join('\n');
@@ -181,7 +230,11 @@ describe('the demo', () => {
       const all = w.relay.listAll(w.operator);
       expect(all.map((v) => v.hiring.delivery_mode).sort()).toEqual(['output', 'output', 'push', 'push']);
       const outputs = all.filter((v) => v.hiring.delivery_mode === 'output').map((v) => String(v.hiring.id));
-      await waitFor('both output hirings completed upstream', () => outputs.every((id) => w.sandbox.hiring(id)?.status === 'completed'), 30_000);
+      await waitFor(
+        'both output hirings completed upstream',
+        () => outputs.every((id) => w.sandbox.hiring(id)?.status === 'completed'),
+        30_000,
+      );
       expect(hirer.describe()).toContain('all 4');
       for (const id of outputs) {
         await waitFor('the run to end', () => w.relay.getHiring(w.operator, id).run?.state === 'succeeded');
@@ -190,11 +243,18 @@ describe('the demo', () => {
         expect(view.relayMessages.filter((m) => m.from === 'review').map((m) => m.content)).toEqual([DEMO_FEEDBACK]);
         const output = w.sandbox.hiring(id)?.output as { text?: string };
         expect(output.text).toContain(`Revised after review: ${DEMO_FEEDBACK}`);
-        expect(w.sandbox.hiring(id)?.artifacts.map((a) => a.name)).toEqual(expect.arrayContaining(['solution.ts', 'solution.test.ts']));
+        expect(w.sandbox.hiring(id)?.artifacts.map((a) => a.name)).toEqual(
+          expect.arrayContaining(['solution.ts', 'solution.test.ts']),
+        );
       }
       expect(reviewer.describe()).toContain('rejected 2');
       // Push hirings are left for a person.
-      expect(w.relay.listAll(w.operator).filter((v) => v.hiring.delivery_mode === 'push').every((v) => v.phase === 'new')).toBe(true);
+      expect(
+        w.relay
+          .listAll(w.operator)
+          .filter((v) => v.hiring.delivery_mode === 'push')
+          .every((v) => v.phase === 'new'),
+      ).toBe(true);
       expect(DEMO_TASKS.length).toBeGreaterThanOrEqual(4);
     } finally {
       hirer.stop();

@@ -54,11 +54,19 @@ describe.each([
 
     const claimed = toolJson(await worker.client.callTool({ name: 'claim_hiring', arguments: { hiring_id: h.id } }));
     expect(JSON.stringify(claimed)).toContain('claimed');
-    const sub = toolJson(await worker.client.callTool({ name: 'submit_hiring_result', arguments: { hiring_id: h.id, output: { summary: 'fixed' } } }));
+    const sub = toolJson(
+      await worker.client.callTool({
+        name: 'submit_hiring_result',
+        arguments: { hiring_id: h.id, output: { summary: 'fixed' } },
+      }),
+    );
     expect(sub.state).toBe('awaiting_review');
     expect(w.sandbox.hiring(h.id)?.deliveries).toEqual([]);
 
-    const approved = await operator.client.callTool({ name: 'approve_submission', arguments: { submission_id: sub.id } });
+    const approved = await operator.client.callTool({
+      name: 'approve_submission',
+      arguments: { submission_id: sub.id },
+    });
     expect(approved.isError).toBeFalsy();
     await waitFor('completion upstream', () => w.sandbox.hiring(h.id)?.status === 'completed');
     expect(accepted(w, h.id)).toBe(1);
@@ -66,13 +74,20 @@ describe.each([
 
   it('gives a worker the rejection feedback as a relay message on the hiring', async () => {
     const id = await hireAndSee(w);
-    const sub = toolJson(await worker.client.callTool({ name: 'submit_hiring_result', arguments: { hiring_id: id, output: 'draft' } }));
+    const sub = toolJson(
+      await worker.client.callTool({ name: 'submit_hiring_result', arguments: { hiring_id: id, output: 'draft' } }),
+    );
     const before = worker.updates.length;
-    await operator.client.callTool({ name: 'reject_submission', arguments: { submission_id: sub.id, feedback: 'Handle unicode too.' } });
+    await operator.client.callTool({
+      name: 'reject_submission',
+      arguments: { submission_id: sub.id, feedback: 'Handle unicode too.' },
+    });
     await waitFor('a notification after the rejection', () => worker.updates.length > before);
     const r = await worker.client.readResource({ uri: `hiring://${id}` });
     const first = r.contents[0];
-    const view = JSON.parse('text' in first ? String(first.text) : '{}') as { relay: { relayMessages: { content: string }[] } };
+    const view = JSON.parse('text' in first ? String(first.text) : '{}') as {
+      relay: { relayMessages: { content: string }[] };
+    };
     expect(view.relay.relayMessages.map((m) => m.content)).toEqual(['Handle unicode too.']);
     expect(w.sandbox.hiring(id)?.messages).toEqual([]);
   });
@@ -111,7 +126,10 @@ describe('a tutorial-style raw client through the relay /mcp/sse', () => {
     const contents = (read.result?.contents as { text: string }[])[0];
     expect((JSON.parse(contents.text) as { id: string }[]).map((x) => x.id)).toContain(h.id);
 
-    const done = await raw.call('tools/call', { name: 'submit_hiring_result', arguments: { hiring_id: h.id, output: 'Use an explicit stack.' } });
+    const done = await raw.call('tools/call', {
+      name: 'submit_hiring_result',
+      arguments: { hiring_id: h.id, output: 'Use an explicit stack.' },
+    });
     expect(done.result?.isError).toBeFalsy();
     await waitFor('completion upstream', () => w.sandbox.hiring(h.id)?.status === 'completed');
     expect(accepted(w, h.id)).toBe(1);

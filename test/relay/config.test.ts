@@ -4,7 +4,13 @@ import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_PORT, loadConfig, parseListen } from '../../src/relay/config';
-import { readRelayFile, relayFilePath, removeRelayFile, resolveTokens, writeRelayFile } from '../../src/relay/relay-file';
+import {
+  readRelayFile,
+  relayFilePath,
+  removeRelayFile,
+  resolveTokens,
+  writeRelayFile,
+} from '../../src/relay/relay-file';
 import { redact } from '../../src/shared/redact';
 import { tempDir } from './helpers';
 
@@ -20,7 +26,9 @@ function configFile(name: string, content: unknown): string {
 describe('loadConfig', () => {
   it('takes one agent from the environment with defaults that work', () => {
     const cfg = loadConfig([], { AGRENTING_API_KEY: 'agent-key-from-env-123', HOME: dir });
-    expect(cfg.agents).toEqual([{ name: 'default', baseUrl: 'https://agrenting.com', apiKey: 'agent-key-from-env-123' }]);
+    expect(cfg.agents).toEqual([
+      { name: 'default', baseUrl: 'https://agrenting.com', apiKey: 'agent-key-from-env-123' },
+    ]);
     expect(cfg.listen).toEqual({ host: '127.0.0.1', port: DEFAULT_PORT });
     expect(cfg.review).toBe('required');
     expect(cfg.workspaceRoot).toBe(join(cfg.stateDir, 'workspaces'));
@@ -30,7 +38,18 @@ describe('loadConfig', () => {
 
   it('applies flags over the environment', () => {
     const cfg = loadConfig(
-      ['--upstream', 'http://127.0.0.1:9999/', '--listen', '127.0.0.1:0', '--review', 'off', '--state-dir', dir, '--log-level', 'debug'],
+      [
+        '--upstream',
+        'http://127.0.0.1:9999/',
+        '--listen',
+        '127.0.0.1:0',
+        '--review',
+        'off',
+        '--state-dir',
+        dir,
+        '--log-level',
+        'debug',
+      ],
       { AGRENTING_API_KEY: 'k-1234567', AGRENTING_BASE_URL: 'https://other.example' },
     );
     expect(cfg.agents[0].baseUrl).toBe('http://127.0.0.1:9999');
@@ -78,23 +97,58 @@ describe('loadConfig', () => {
 
   it.each([
     ['malformed JSON', '{ "agents": [', /is not valid JSON/],
-    ['a literal key', { agents: [{ name: 'a', apiKey: 'sk-live-123' }] }, /"apiKey" holds a key in the file, which is refused.*apiKeyEnv/],
-    ['a missing env var', { agents: [{ name: 'a', apiKeyEnv: 'NOT_SET_ANYWHERE' }] }, /environment variable NOT_SET_ANYWHERE is not set/],
-    ['a missing key file', { agents: [{ name: 'a', apiKeyFile: '/nonexistent/key' }] }, /cannot read the key file \/nonexistent\/key: ENOENT/],
+    [
+      'a literal key',
+      { agents: [{ name: 'a', apiKey: 'sk-live-123' }] },
+      /"apiKey" holds a key in the file, which is refused.*apiKeyEnv/,
+    ],
+    [
+      'a missing env var',
+      { agents: [{ name: 'a', apiKeyEnv: 'NOT_SET_ANYWHERE' }] },
+      /environment variable NOT_SET_ANYWHERE is not set/,
+    ],
+    [
+      'a missing key file',
+      { agents: [{ name: 'a', apiKeyFile: '/nonexistent/key' }] },
+      /cannot read the key file \/nonexistent\/key: ENOENT/,
+    ],
     ['no key source', { agents: [{ name: 'a' }] }, /say where the key is/],
-    ['both key sources', { agents: [{ name: 'a', apiKeyEnv: 'X', apiKeyFile: 'y' }] }, /either "apiKeyEnv" or "apiKeyFile"/],
-    ['a duplicate name', { agents: [{ name: 'a', apiKeyEnv: 'K' }, { name: 'a', apiKeyEnv: 'K' }] }, /used twice/],
+    [
+      'both key sources',
+      { agents: [{ name: 'a', apiKeyEnv: 'X', apiKeyFile: 'y' }] },
+      /either "apiKeyEnv" or "apiKeyFile"/,
+    ],
+    [
+      'a duplicate name',
+      {
+        agents: [
+          { name: 'a', apiKeyEnv: 'K' },
+          { name: 'a', apiKeyEnv: 'K' },
+        ],
+      },
+      /used twice/,
+    ],
     ['a bad name', { agents: [{ name: 'a b', apiKeyEnv: 'K' }] }, /agents\[0\]: name/],
     ['no agents', { agents: [] }, /names no agents/],
-    ['a bad bridge section', { agents: [{ name: 'a', apiKeyEnv: 'K' }], bridge: { listen: 'nowhere', surprise: 1 } }, /Invalid "bridge" section/],
-    ['a bad review mode', { agents: [{ name: 'a', apiKeyEnv: 'K' }], review: 'maybe' }, /review mode "maybe" is unknown/],
+    [
+      'a bad bridge section',
+      { agents: [{ name: 'a', apiKeyEnv: 'K' }], bridge: { listen: 'nowhere', surprise: 1 } },
+      /Invalid "bridge" section/,
+    ],
+    [
+      'a bad review mode',
+      { agents: [{ name: 'a', apiKeyEnv: 'K' }], review: 'maybe' },
+      /review mode "maybe" is unknown/,
+    ],
   ])('refuses a config file with %s', (_what, content, message) => {
     const file = configFile(`bad-${Math.random().toString(36).slice(2)}.json`, content);
     expect(() => loadConfig(['--config', file], { K: 'key-value-123' })).toThrow(message);
   });
 
   it('names the file that cannot be read', () => {
-    expect(() => loadConfig(['--config', join(dir, 'missing.json')], {})).toThrow(/Cannot read the config file .*missing\.json: ENOENT/);
+    expect(() => loadConfig(['--config', join(dir, 'missing.json')], {})).toThrow(
+      /Cannot read the config file .*missing\.json: ENOENT/,
+    );
   });
 
   it('needs no agent key in sandbox mode and keeps sandbox state apart', () => {
@@ -134,7 +188,10 @@ describe('relay.json and client tokens', () => {
 
   it('takes tokens from the environment', () => {
     const sd = join(dir, 'state-b');
-    const t = resolveTokens(sd, ['alice', 'bob'], { AGRENTING_RELAY_TOKEN: 'worker-env-token', AGRENTING_RELAY_OPERATOR_TOKEN: 'operator-env-token' });
+    const t = resolveTokens(sd, ['alice', 'bob'], {
+      AGRENTING_RELAY_TOKEN: 'worker-env-token',
+      AGRENTING_RELAY_OPERATOR_TOKEN: 'operator-env-token',
+    });
     expect(t.operatorToken).toBe('operator-env-token');
     expect(t.workerTokens.alice).toBe('worker-env-token');
     expect(t.workerTokens.bob).not.toBe('worker-env-token');
@@ -143,7 +200,14 @@ describe('relay.json and client tokens', () => {
   it('writes relay.json 0600, reads it back, and removes only its own', () => {
     const sd = join(dir, 'state-c');
     mkdirSync(sd, { recursive: true });
-    const data = { url: 'http://127.0.0.1:1', pid: 4242, version: '0.1.0', startedAt: 'now', operatorToken: 'op-1234567', workerTokens: { a: 'wk-1234567' } };
+    const data = {
+      url: 'http://127.0.0.1:1',
+      pid: 4242,
+      version: '0.1.0',
+      startedAt: 'now',
+      operatorToken: 'op-1234567',
+      workerTokens: { a: 'wk-1234567' },
+    };
     writeRelayFile(sd, data);
     expect(statSync(relayFilePath(sd)).mode & 0o777).toBe(0o600);
     expect(readRelayFile(sd)).toEqual(data);

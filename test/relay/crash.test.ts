@@ -35,7 +35,15 @@ describe('the relay CLI killed mid-delivery and restarted', () => {
 
   beforeAll(async () => {
     bundle = join(work, 'relay.cjs');
-    await build({ entryPoints: ['src/relay/cli.ts'], outfile: bundle, bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error' });
+    await build({
+      entryPoints: ['src/relay/cli.ts'],
+      outfile: bundle,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      logLevel: 'error',
+    });
     sandbox = await startSandbox({ log: quiet() });
     agent = sandbox.registerAgent({ name: 'crash-test agent' });
     stateDir = join(work, 'state');
@@ -46,10 +54,14 @@ describe('the relay CLI killed mid-delivery and restarted', () => {
   });
 
   function startCli(): Child {
-    const proc = spawn(process.execPath, [bundle, '--upstream', sandbox.url, '--listen', '127.0.0.1:0', '--state-dir', stateDir, '--review', 'off'], {
-      env: { PATH: process.env.PATH, HOME: work, AGRENTING_API_KEY: agent.apiKey },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc = spawn(
+      process.execPath,
+      [bundle, '--upstream', sandbox.url, '--listen', '127.0.0.1:0', '--state-dir', stateDir, '--review', 'off'],
+      {
+        env: { PATH: process.env.PATH, HOME: work, AGRENTING_API_KEY: agent.apiKey },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -58,10 +70,14 @@ describe('the relay CLI killed mid-delivery and restarted', () => {
   }
 
   async function attach(child: Child): Promise<TestClient> {
-    const file = await waitFor(`relay.json of pid ${child.proc.pid}`, () => {
-      const f = readRelayFile(stateDir);
-      return f && f.pid === child.proc.pid ? f : undefined;
-    }, 20_000).catch((e: Error) => {
+    const file = await waitFor(
+      `relay.json of pid ${child.proc.pid}`,
+      () => {
+        const f = readRelayFile(stateDir);
+        return f && f.pid === child.proc.pid ? f : undefined;
+      },
+      20_000,
+    ).catch((e: Error) => {
       throw new Error(`${e.message}\n--- relay output ---\n${child.output()}`);
     });
     await waitFor('the relay to connect upstream', () => sandbox.sessionCount(agent.id) > 0, 20_000);
@@ -74,7 +90,9 @@ describe('the relay CLI killed mid-delivery and restarted', () => {
     return (JSON.parse('text' in first ? String(first.text) : '[]') as { id: string }[]).map((h) => h.id);
   }
 
-  const accepted = (id: string) => (sandbox.hiring(id)?.deliveries ?? []).filter((d) => d.tool === 'submit_hiring_result' && d.outcome === 'accepted').length;
+  const accepted = (id: string) =>
+    (sandbox.hiring(id)?.deliveries ?? []).filter((d) => d.tool === 'submit_hiring_result' && d.outcome === 'accepted')
+      .length;
 
   it('never loses a hiring and never doubles a result', async () => {
     const first = startCli();
@@ -93,7 +111,10 @@ describe('the relay CLI killed mid-delivery and restarted', () => {
     // Slow answers keep the deliveries in flight when the process dies.
     sandbox.knobs.latencyMs = 400;
     for (const id of submitted) {
-      const r = await worker.client.callTool({ name: 'submit_hiring_result', arguments: { hiring_id: id, output: `result of ${id}` } });
+      const r = await worker.client.callTool({
+        name: 'submit_hiring_result',
+        arguments: { hiring_id: id, output: `result of ${id}` },
+      });
       expect(r.isError).toBeFalsy();
     }
     first.proc.kill('SIGKILL');
@@ -112,7 +133,11 @@ describe('the relay CLI killed mid-delivery and restarted', () => {
     try {
       worker = await attach(second);
       expect(readRelayFile(stateDir)?.workerTokens.default).toBe(tokenBefore);
-      await waitFor('every result delivered', () => submitted.every((id) => sandbox.hiring(id)?.status === 'completed'), 20_000);
+      await waitFor(
+        'every result delivered',
+        () => submitted.every((id) => sandbox.hiring(id)?.status === 'completed'),
+        20_000,
+      );
       for (const id of submitted) {
         expect(accepted(id)).toBe(1);
         expect(sandbox.hiring(id)?.output).toBe(`result of ${id}`);
@@ -128,7 +153,9 @@ describe('the relay CLI killed mid-delivery and restarted', () => {
 
     // No agent key anywhere in the state dir: journals, tokens, log.
     const files = allFiles(stateDir);
-    expect(files.map((f) => f.slice(stateDir.length + 1))).toEqual(expect.arrayContaining(['hirings.jsonl', 'outbox.jsonl', 'relay.log']));
+    expect(files.map((f) => f.slice(stateDir.length + 1))).toEqual(
+      expect.arrayContaining(['hirings.jsonl', 'outbox.jsonl', 'relay.log']),
+    );
     for (const f of files) expect(readFileSync(f, 'utf8'), f).not.toContain(agent.apiKey);
     expect(first.output() + second.output()).not.toContain(agent.apiKey);
   });

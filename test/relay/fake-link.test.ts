@@ -5,7 +5,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseHiring, type Hiring } from '../../src/shared/hiring';
 import { memoryLogger } from '../../src/shared/log';
 import { startRelay, type Relay } from '../../src/relay/relay';
-import { RelayError, type DeliveryOutcome, type LinkStatus, type UpstreamLink, type UpstreamListener } from '../../src/relay/types';
+import {
+  RelayError,
+  type DeliveryOutcome,
+  type LinkStatus,
+  type UpstreamLink,
+  type UpstreamListener,
+} from '../../src/relay/types';
 import { tempDir } from './helpers';
 import { waitFor } from '../support/wait';
 
@@ -46,7 +52,9 @@ const operator = { role: 'operator' as const, name: 'op' };
 let relays: Relay[] = [];
 const dirs: string[] = [];
 
-async function start(stateDir = tempDir()): Promise<{ relay: Relay; link: FakeLink; log: ReturnType<typeof memoryLogger> }> {
+async function start(
+  stateDir = tempDir(),
+): Promise<{ relay: Relay; link: FakeLink; log: ReturnType<typeof memoryLogger> }> {
   dirs.push(stateDir);
   let link: FakeLink | undefined;
   const log = memoryLogger('relay');
@@ -79,11 +87,19 @@ describe('relay with a scripted link', () => {
     await waitFor('the hiring', () => relay.listActive(worker).length === 1);
     link.answer = { kind: 'rejected', message: 'hiring is not yours' };
     const sub = await relay.submitResult(worker, { hiring_id: 'h1', output: 'r' });
-    await waitFor('the failure', () => relay.reviewQueue(operator).length === 0 && relay.getHiring(worker, 'h1').relayMessages.length === 1);
+    await waitFor(
+      'the failure',
+      () => relay.reviewQueue(operator).length === 0 && relay.getHiring(worker, 'h1').relayMessages.length === 1,
+    );
     const view = relay.getHiring(worker, 'h1');
-    expect(view.relayMessages[0]).toMatchObject({ from: 'relay', content: 'Agrenting refused the result: hiring is not yours' });
+    expect(view.relayMessages[0]).toMatchObject({
+      from: 'relay',
+      content: 'Agrenting refused the result: hiring is not yours',
+    });
     expect(view.phase).toBe('claimed');
-    expect(link.delivered).toEqual([{ tool: 'submit_hiring_result', args: { hiring_id: 'h1', output: 'r' }, key: `submission-${sub.id}` }]);
+    expect(link.delivered).toEqual([
+      { tool: 'submit_hiring_result', args: { hiring_id: 'h1', output: 'r' }, key: `submission-${sub.id}` },
+    ]);
   });
 
   it('counts an "already done" answer as delivered and marks the hiring done', async () => {
@@ -105,7 +121,9 @@ describe('relay with a scripted link', () => {
       relay.submitResult(worker, { hiring_id: 'race', output: 'two' }),
     ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    expect(String((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason)).toMatch(/another submission|already has submission/);
+    expect(String((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason)).toMatch(
+      /another submission|already has submission/,
+    );
     await waitFor('one delivery', () => link.delivered.length === 1);
   });
 
@@ -118,7 +136,13 @@ describe('relay with a scripted link', () => {
   it('keeps journaled hirings across a restart and re-reads a missing token when needed', async () => {
     const dir = tempDir();
     const first = await start(dir);
-    first.link.push({ id: 'p1', status: 'in_progress', delivery_mode: 'push', repo_url: 'http://127.0.0.1:9/x.git', repo_access_token: 'repo-token-abc-123' });
+    first.link.push({
+      id: 'p1',
+      status: 'in_progress',
+      delivery_mode: 'push',
+      repo_url: 'http://127.0.0.1:9/x.git',
+      repo_access_token: 'repo-token-abc-123',
+    });
     await waitFor('the hiring', () => first.relay.listActive(worker).length === 1);
     await first.relay.stop();
     relays = [];
@@ -126,7 +150,9 @@ describe('relay with a scripted link', () => {
     const second = await start(dir);
     expect(second.relay.listActive(worker).map((v) => String(v.hiring.id))).toEqual(['p1']);
     // The token was never journaled, so preparing the workspace asks the platform again.
-    await expect(second.relay.prepareWorkspace(worker, 'p1')).rejects.toThrow(/Re-reading hiring p1 from Agrenting failed/);
+    await expect(second.relay.prepareWorkspace(worker, 'p1')).rejects.toThrow(
+      /Re-reading hiring p1 from Agrenting failed/,
+    );
     expect(second.log.lines.join('\n')).not.toContain('repo-token-abc-123');
   });
 

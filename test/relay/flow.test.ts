@@ -1,7 +1,8 @@
 // The life of a hiring through the real relay against the real sandbox:
 // arrival, claim, review on and off, approve, reject with relay-local feedback,
 // progress chunks and messages, failure reports.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayError } from '../../src/relay/types';
 import { callTool } from '../../src/relay/downstream/tools';
@@ -20,7 +21,7 @@ describe('relay with review off', () => {
 
   it('delivers a submitted result to the platform exactly once and marks the hiring done', async () => {
     const id = await hireAndSee(w);
-    const view = w.relay.claim(w.worker, id);
+    const view = await w.relay.claim(w.worker, id);
     expect(view.claimedBy).toBe('alice');
     expect(view.phase).toBe('claimed');
     const sub = await w.relay.submitResult(w.worker, { hiring_id: id, output: { summary: 'done', code: 'x' } });
@@ -33,9 +34,22 @@ describe('relay with review off', () => {
     expect(w.relay.listAll(w.operator).find((v) => String(v.hiring.id) === id)?.hiring.status).toBe('completed');
   });
 
+  it('answers a claim only once it is in the journal on disk', async () => {
+    const id = await hireAndSee(w);
+    await w.relay.claim(w.worker, id);
+    // Read straight from disk while the relay runs: what a restart after a kill -9 would replay.
+    const lines = readFileSync(join(w.stateDir, 'hirings.jsonl'), 'utf8').trim().split('\n');
+    const claims = lines.map((l) => JSON.parse(l) as { t: string; id?: string; claimedBy?: string });
+    expect(claims.some((r) => r.t === 'set' && r.id === id && r.claimedBy === 'alice')).toBe(true);
+  });
+
   it('reports a failure and the platform refunds it', async () => {
     const id = await hireAndSee(w);
-    await w.relay.reportFailure(w.worker, { hiring_id: id, reason: 'The repository is private', error: 'capability_mismatch' });
+    await w.relay.reportFailure(w.worker, {
+      hiring_id: id,
+      reason: 'The repository is private',
+      error: 'capability_mismatch',
+    });
     await waitFor('the sandbox to fail the hiring', () => w.sandbox.hiring(id)?.status === 'failed');
     await waitFor('the relay phase failed', () => w.relay.getHiring(w.operator, id).phase === 'failed');
     expect(w.sandbox.hiring(id)?.failedReason).toContain('private');
@@ -45,17 +59,23 @@ describe('relay with review off', () => {
     const id = await hireAndSee(w);
     await w.relay.addMessage(w.worker, { hiring_id: id, content: 'Which Node version?', kind: 'question' });
     await w.relay.emitChunk(w.worker, { hiring_id: id, content: 'cloning…', kind: 'status' });
-    await waitFor('the message upstream', () => w.sandbox.hiring(id)?.messages.some((m) => m.content === 'Which Node version?'));
+    await waitFor('the message upstream', () =>
+      w.sandbox.hiring(id)?.messages.some((m) => m.content === 'Which Node version?'),
+    );
     await waitFor('the chunk upstream', () => w.sandbox.hiring(id)?.chunks.some((c) => c.content === 'cloning…'));
     expect(w.relay.getHiring(w.worker, id).chunks.map((c) => c.content)).toEqual(['cloning…']);
   });
 
   it('refuses a second worker, bad arguments and unknown hirings with sentences', async () => {
     const id = await hireAndSee(w);
-    w.relay.claim(w.worker, id);
+    await w.relay.claim(w.worker, id);
     const other = { role: 'worker' as const, agent: 'alice', name: 'bob-the-script' };
-    expect(() => w.relay.claim(other, id)).toThrow(/claimed by alice/);
-    const bad = await callTool('submit_hiring_result', { hiring_id: id }, { core: w.relay, caller: w.worker, log: quiet() });
+    await expect(w.relay.claim(other, id)).rejects.toThrow(/claimed by alice/);
+    const bad = await callTool(
+      'submit_hiring_result',
+      { hiring_id: id },
+      { core: w.relay, caller: w.worker, log: quiet() },
+    );
     expect(bad.content).toEqual([{ type: 'text', text: expect.stringMatching(/arguments are not valid — output/) }]);
     expect(() => w.relay.getHiring(w.worker, 'nope')).toThrow(RelayError);
     const stranger = { role: 'worker' as const, agent: 'mallory', name: 'mallory' };
@@ -85,7 +105,9 @@ describe('relay with review required', () => {
     expect(events).toContain('review');
     // Nothing reached the platform while waiting.
     expect(w.sandbox.hiring(id)?.deliveries).toEqual([]);
-    await expect(w.relay.submitResult(w.worker, { hiring_id: id, output: 'again' })).rejects.toThrow(/already has submission/);
+    await expect(w.relay.submitResult(w.worker, { hiring_id: id, output: 'again' })).rejects.toThrow(
+      /already has submission/,
+    );
 
     await w.relay.approve(w.operator, sub.id);
     await waitFor('the sandbox to complete it', () => w.sandbox.hiring(id)?.status === 'completed');
@@ -102,7 +124,9 @@ describe('relay with review required', () => {
     const rejected = await w.relay.reject(w.operator, sub.id, 'Add tests for empty strings, please.');
     expect(rejected.state).toBe('rejected');
     const view = w.relay.getHiring(w.worker, id);
-    expect(view.relayMessages).toEqual([expect.objectContaining({ content: 'Add tests for empty strings, please.', from: 'review' })]);
+    expect(view.relayMessages).toEqual([
+      expect.objectContaining({ content: 'Add tests for empty strings, please.', from: 'review' }),
+    ]);
     expect(view.phase).toBe('claimed');
     const platform = w.sandbox.hiring(id);
     expect(platform?.messages).toEqual([]);
@@ -117,9 +141,31 @@ describe('relay with review required', () => {
     expect(accepted(w, id)).toBe(1);
   });
 
+  it('lets exactly one of two operators deciding at once win, and tells the other who decided and what', async () => {
+    const id = await hireAndSee(w);
+    const sub = await w.relay.submitResult(w.worker, { hiring_id: id, output: 'decided once' });
+    const terminal = { role: 'operator' as const, name: 'terminal' };
+    const [approval, rejection] = await Promise.allSettled([
+      w.relay.approve(w.operator, sub.id),
+      w.relay.reject(terminal, sub.id, 'Too late, I hope'),
+    ]);
+    expect(approval.status).toBe('fulfilled');
+    expect(rejection.status).toBe('rejected');
+    const why = rejection.status === 'rejected' ? String(rejection.reason) : '';
+    expect(why).toMatch(new RegExp(`Submission ${sub.id} for hiring ${id} was already approved by operator at \\S+`));
+    expect(why).toMatch(/Your rejection was not applied/);
+    // The same window clicking Approve again is told too, and nothing is sent twice.
+    await expect(w.relay.approve(terminal, sub.id)).rejects.toThrow(/was already approved by operator/);
+    await waitFor('completion', () => w.sandbox.hiring(id)?.status === 'completed');
+    expect(accepted(w, id)).toBe(1);
+    expect(w.relay.getHiring(w.operator, id).relayMessages).toEqual([]);
+  });
+
   it('reports status: links, counts by phase, reviews and outbox', async () => {
     // Both hirings above were completed upstream; the relay marks them done once it re-reads them.
-    const st = await waitFor('two done hirings', () => (w.relay.status().counts.done >= 2 ? w.relay.status() : undefined));
+    const st = await waitFor('two done hirings', () =>
+      w.relay.status().counts.done >= 2 ? w.relay.status() : undefined,
+    );
     expect(st.review).toBe('required');
     expect(st.links).toEqual([expect.objectContaining({ agent: 'alice', state: 'connected' })]);
     expect(typeof st.outboxPending).toBe('number');
@@ -180,12 +226,22 @@ describe('relay with the webhook bridge configured', () => {
         task_input: { delivery_mode: 'output' },
         timestamp: new Date().toISOString(),
       };
-      const wrong = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'ApiKey nope-nope-nope' }, body: JSON.stringify(payload) });
+      const wrong = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'ApiKey nope-nope-nope' },
+        body: JSON.stringify(payload),
+      });
       expect(wrong.status).toBe(401);
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `ApiKey ${reg.apiKey}` }, body: JSON.stringify(payload) });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `ApiKey ${reg.apiKey}` },
+        body: JSON.stringify(payload),
+      });
       expect(res.status).toBe(200);
       const operator = { role: 'operator' as const, name: 'op' };
-      await waitFor('the webhook hiring in the store', () => relay.listAll(operator).some((v) => String(v.hiring.id) === payload.hiring_id));
+      await waitFor('the webhook hiring in the store', () =>
+        relay.listAll(operator).some((v) => String(v.hiring.id) === payload.hiring_id),
+      );
       expect(relay.getHiring(operator, payload.hiring_id).hiring.task_description).toBe('Delivered by webhook');
     } finally {
       await relay.stop();

@@ -79,12 +79,18 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
 }
 
 /** Hires the world's agent and waits until the relay has the hiring. */
-export async function hireAndSee(w: World, input: Parameters<Sandbox['hire']>[1] = { task_description: 'Write a slugify function' }): Promise<string> {
+export async function hireAndSee(
+  w: World,
+  input: Parameters<Sandbox['hire']>[1] = { task_description: 'Write a slugify function' },
+): Promise<string> {
   const h = await w.sandbox.hire(w.agentId, input);
-  await waitFor(`hiring ${h.id} in the relay`, () => w.relay.listActive(w.worker).some((v) => String(v.hiring.id) === h.id));
+  await waitFor(`hiring ${h.id} in the relay`, () =>
+    w.relay.listActive(w.worker).some((v) => String(v.hiring.id) === h.id),
+  );
   return h.id;
 }
 
 export function accepted(w: World, hiringId: string, tool = 'submit_hiring_result'): number {
-  return (w.sandbox.hiring(hiringId)?.deliveries ?? []).filter((d) => d.tool === tool && d.outcome === 'accepted').length;
+  return (w.sandbox.hiring(hiringId)?.deliveries ?? []).filter((d) => d.tool === tool && d.outcome === 'accepted')
+    .length;
 }

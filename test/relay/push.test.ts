@@ -35,11 +35,55 @@ describe.each(['task_input', 'top_level', 'both'] as const)('push mode with repo
     await w.relay.approve(w.operator, sub.id);
     await waitFor('completion upstream', () => w.sandbox.hiring(id)?.status === 'completed');
     const output = w.sandbox.hiring(id)?.output as Record<string, unknown>;
-    expect(output).toMatchObject({ summary: 'Added CONTRIBUTING.md', branch: `agrenting/${id}`, files_changed: ['CONTRIBUTING.md'] });
+    expect(output).toMatchObject({
+      summary: 'Added CONTRIBUTING.md',
+      branch: `agrenting/${id}`,
+      files_changed: ['CONTRIBUTING.md'],
+    });
     expect(String(output.commit)).toMatch(/^[0-9a-f]{40}$/);
     expect(accepted(w, id)).toBe(1);
-    const remote = execFileSync('git', ['-C', ws.dir, 'rev-parse', `refs/remotes/origin/agrenting/${id}`], { encoding: 'utf8' }).trim();
+    const remote = execFileSync('git', ['-C', ws.dir, 'rev-parse', `refs/remotes/origin/agrenting/${id}`], {
+      encoding: 'utf8',
+    }).trim();
     expect(remote).toBe(output.commit);
+  });
+});
+
+describe('push mode on a plain git host (no GitHub API; repository paths with and without an owner)', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await startWorld({ review: 'required', knobs: { repoHost: 'plain' } });
+  });
+  afterAll(async () => {
+    await w.close();
+  });
+
+  it('checks access with git, pushes on approval, and the result says why no pull request was opened', async () => {
+    const shapes = new Set<number>();
+    // The sandbox puts about half the repositories at the root of the host: work until both shapes were seen.
+    for (let i = 0; i < 8 && shapes.size < 2; i++) {
+      const id = await hireAndSee(w, PUSH_TASK);
+      const url = String(w.sandbox.hiring(id)?.hiring.repo_url);
+      expect(url).not.toContain(w.sandbox.url);
+      shapes.add(new URL(url).pathname.split('/').filter(Boolean).length);
+      const ws = await w.relay.prepareWorkspace(w.worker, id);
+      writeFileSync(join(ws.dir, 'CONTRIBUTING.md'), '# Contributing\n');
+      const sub = await w.relay.submitResult(
+        w.worker,
+        { hiring_id: id, output: 'Added CONTRIBUTING.md' },
+        { openPullRequest: true },
+      );
+      await w.relay.approve(w.operator, sub.id);
+      await waitFor('completion upstream', () => w.sandbox.hiring(id)?.status === 'completed');
+      const output = w.sandbox.hiring(id)?.output as Record<string, unknown>;
+      expect(output).toMatchObject({ branch: `agrenting/${id}`, files_changed: ['CONTRIBUTING.md'] });
+      expect(output.pull_request_url).toBeUndefined();
+      expect(String(output.pull_request)).toMatch(
+        /^The branch agrenting\/\S+ was pushed; no pull request was opened: 127\.0\.0\.1:\d+ has no GitHub-style API/,
+      );
+      expect(accepted(w, id)).toBe(1);
+    }
+    expect([...shapes].sort()).toEqual([1, 2]);
   });
 });
 
@@ -62,7 +106,10 @@ describe('push failures and restarts', () => {
       expect(failed.error).toMatch(/Pushing the changes of hiring .* failed.*no workspace/);
       expect(w.sandbox.hiring(id)?.deliveries).toEqual([]);
       const view = w.relay.getHiring(w.worker, id);
-      expect(view.relayMessages.at(-1)).toMatchObject({ from: 'relay', content: expect.stringContaining('nothing was submitted') });
+      expect(view.relayMessages.at(-1)).toMatchObject({
+        from: 'relay',
+        content: expect.stringContaining('nothing was submitted'),
+      });
       expect(view.phase).toBe('claimed');
 
       const ws = await w.relay.prepareWorkspace(w.worker, id);

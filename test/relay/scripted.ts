@@ -5,7 +5,13 @@ import { rmSync } from 'node:fs';
 import { parseHiring, type Hiring } from '../../src/shared/hiring';
 import { memoryLogger } from '../../src/shared/log';
 import { startRelay, type Relay } from '../../src/relay/relay';
-import { RelayError, type DeliveryOutcome, type LinkStatus, type UpstreamLink, type UpstreamListener } from '../../src/relay/types';
+import {
+  RelayError,
+  type DeliveryOutcome,
+  type LinkStatus,
+  type UpstreamLink,
+  type UpstreamListener,
+} from '../../src/relay/types';
 import { tempDir } from './helpers';
 
 export interface Delivered {
@@ -81,7 +87,10 @@ export class Relays {
     return d;
   }
 
-  async start(stateDir: string, opts: { review?: 'required' | 'off'; hirings?: Record<string, unknown>[] } = {}): Promise<Scripted> {
+  async start(
+    stateDir: string,
+    opts: { review?: 'required' | 'off'; hirings?: Record<string, unknown>[] } = {},
+  ): Promise<Scripted> {
     let link: ScriptedLink | undefined;
     const log = memoryLogger('relay');
     const relay = await startRelay({

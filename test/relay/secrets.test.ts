@@ -46,7 +46,12 @@ describe('secrets stay secret', () => {
     const repo = await w.sandbox.git.createRepository('acme', 'readonly');
     const readToken = w.sandbox.git.issueToken('acme', 'readonly', 'read');
     repoTokens.push(readToken);
-    const ro = await hireAndSee(w, { task_description: 'Cannot push here', delivery_mode: 'push', repo_url: repo.cloneUrl, repo_access_token: readToken });
+    const ro = await hireAndSee(w, {
+      task_description: 'Cannot push here',
+      delivery_mode: 'push',
+      repo_url: repo.cloneUrl,
+      repo_access_token: readToken,
+    });
     const failure = await w.relay.prepareWorkspace(w.worker, ro).then(
       () => undefined,
       (e: Error) => e.message,
@@ -56,7 +61,14 @@ describe('secrets stay secret', () => {
 
     // relay.json: the relay's own tokens only.
     const file = readRelayFile(stateDir);
-    expect(Object.keys(file ?? {}).sort()).toEqual(['operatorToken', 'pid', 'startedAt', 'url', 'version', 'workerTokens']);
+    expect(Object.keys(file ?? {}).sort()).toEqual([
+      'operatorToken',
+      'pid',
+      'startedAt',
+      'url',
+      'version',
+      'workerTokens',
+    ]);
     expect(JSON.stringify(file)).not.toContain(w.apiKey);
     await w.close();
   });

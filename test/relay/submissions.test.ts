@@ -21,7 +21,12 @@ const quiet = () => memoryLogger('prep');
 async function onDisk(dir: string) {
   const store = await HiringStore.open(dir, { logger: quiet(), durable: false });
   const queue = await ReviewQueue.open(dir, { logger: quiet(), durable: false });
-  const outbox = await Outbox.open(dir, { logger: quiet(), durable: false, autoStart: false, send: async () => ({ kind: 'retry', message: 'not here' }) });
+  const outbox = await Outbox.open(dir, {
+    logger: quiet(),
+    durable: false,
+    autoStart: false,
+    send: async () => ({ kind: 'retry', message: 'not here' }),
+  });
   return {
     store,
     queue,
@@ -35,11 +40,21 @@ async function onDisk(dir: string) {
 }
 
 /** A hiring with a result submission in the state `upTo`, as a crash would leave it. */
-async function prepared(dir: string, upTo: 'delivering' | 'delivered' | 'rejected' | 'awaiting_unlinked', outboxEnd?: 'confirmed' | 'rejected') {
+async function prepared(
+  dir: string,
+  upTo: 'delivering' | 'delivered' | 'rejected' | 'awaiting_unlinked',
+  outboxEnd?: 'confirmed' | 'rejected',
+) {
   const d = await onDisk(dir);
   await d.store.upsert('fake', [parseHiring({ id: 'h1', status: 'in_progress' })], 'mcp');
   await d.store.claim('h1', 'fake');
-  const s = await d.queue.create({ agent: 'fake', hiringId: 'h1', kind: 'result', result: { hiring_id: 'h1', output: 'r' }, submittedBy: 'fake' });
+  const s = await d.queue.create({
+    agent: 'fake',
+    hiringId: 'h1',
+    kind: 'result',
+    result: { hiring_id: 'h1', output: 'r' },
+    submittedBy: 'fake',
+  });
   if (upTo === 'awaiting_unlinked') {
     await d.close();
     return s.id;
@@ -54,8 +69,20 @@ async function prepared(dir: string, upTo: 'delivering' | 'delivered' | 'rejecte
   await d.store.setPhase('h1', 'delivering');
   await d.queue.markDelivering(s.id);
   if (outboxEnd) {
-    const box = await Outbox.open(dir, { logger: quiet(), durable: false, fileName: 'outbox.jsonl', send: async () => (outboxEnd === 'confirmed' ? { kind: 'confirmed' } : { kind: 'rejected', message: 'not yours' }) });
-    await box.enqueue({ agent: 'fake', hiringId: 'h1', tool: TOOL.submitResult, args: { hiring_id: 'h1', output: 'r' }, submissionId: s.id });
+    const box = await Outbox.open(dir, {
+      logger: quiet(),
+      durable: false,
+      fileName: 'outbox.jsonl',
+      send: async () =>
+        outboxEnd === 'confirmed' ? { kind: 'confirmed' } : { kind: 'rejected', message: 'not yours' },
+    });
+    await box.enqueue({
+      agent: 'fake',
+      hiringId: 'h1',
+      tool: TOOL.submitResult,
+      args: { hiring_id: 'h1', output: 'r' },
+      submissionId: s.id,
+    });
     await new Promise<void>((resolve) => box.entries.onEvent((e) => e.type === outboxEnd && resolve()));
     await box.close();
   }
@@ -85,7 +112,11 @@ describe('a refused delivery', () => {
     link.set({ id: 'h1', status: 'completed' });
     await relay.approve(operator, sub.id);
     await waitFor('the delivery', () => relay.getHiring(worker, 'h1').phase === 'done');
-    expect(link.delivered.map((d) => d.key)).toEqual([`submission-${sub.id}`, `submission-${sub.id}-2`, `submission-${sub.id}-3`]);
+    expect(link.delivered.map((d) => d.key)).toEqual([
+      `submission-${sub.id}`,
+      `submission-${sub.id}-2`,
+      `submission-${sub.id}-3`,
+    ]);
     expect(relay.status()).toMatchObject({ outboxPending: 0, counts: { delivering: 0 } });
   });
 
@@ -117,7 +148,10 @@ describe('a hiring the hirer cancels while its submission waits for review', () 
     await waitFor('the worker told', () => relay.getHiring(worker, 'h1').relayMessages.length === 1);
     expect(relay.status().reviewsWaiting).toBe(0);
     expect(relay.reviewQueue(operator)).toEqual([]);
-    expect(relay.getHiring(worker, 'h1')).toMatchObject({ phase: 'failed', relayMessages: [{ from: 'relay', content: expect.stringMatching(/cancelled on Agrenting/) }] });
+    expect(relay.getHiring(worker, 'h1')).toMatchObject({
+      phase: 'failed',
+      relayMessages: [{ from: 'relay', content: expect.stringMatching(/cancelled on Agrenting/) }],
+    });
     await expect(relay.approve(operator, sub.id)).rejects.toThrow(/already rejected|already cancelled/);
     expect(link.delivered).toEqual([]);
   });
@@ -126,7 +160,13 @@ describe('a hiring the hirer cancels while its submission waits for review', () 
     const dir = R.dir();
     const d = await onDisk(dir);
     await d.store.upsert('fake', [parseHiring({ id: 'h1', status: 'in_progress' })], 'mcp');
-    const s = await d.queue.create({ agent: 'fake', hiringId: 'h1', kind: 'failure', failure: { hiring_id: 'h1', reason: 'cannot' }, submittedBy: 'fake' });
+    const s = await d.queue.create({
+      agent: 'fake',
+      hiringId: 'h1',
+      kind: 'failure',
+      failure: { hiring_id: 'h1', reason: 'cannot' },
+      submittedBy: 'fake',
+    });
     await d.store.linkSubmission('h1', s.id, 'awaiting_review');
     await d.store.upsert('fake', [parseHiring({ id: 'h1', status: 'cancelled' })], 'rest');
     await d.close();
@@ -176,7 +216,10 @@ describe('a hiring that ended on the platform before its result arrived', () => 
     link.push({ id: 'h1', status: 'in_progress' });
     await waitFor('the hiring', () => relay.listActive(worker).length === 1);
     link.set({ id: 'h1', status: 'completed' });
-    link.answers = [{ kind: 'retry', message: 'socket hang up' }, { kind: 'already-done', message: 'already completed' }];
+    link.answers = [
+      { kind: 'retry', message: 'socket hang up' },
+      { kind: 'already-done', message: 'already completed' },
+    ];
     await relay.submitResult(worker, { hiring_id: 'h1', output: 'r' });
     await waitFor('the hiring done', () => relay.getHiring(worker, 'h1').phase === 'done');
     expect(relay.getHiring(worker, 'h1').relayMessages).toEqual([]);
@@ -209,7 +252,9 @@ describe('restart after a crash between two journal writes', () => {
     const id = await prepared(dir, 'delivering', 'rejected');
     const { relay, link } = await R.start(dir);
     await waitFor('the hiring back with the worker', () => relay.getHiring(worker, 'h1').phase === 'claimed');
-    expect(relay.getHiring(worker, 'h1').relayMessages.map((m) => m.content)).toEqual(['Agrenting refused the result: not yours']);
+    expect(relay.getHiring(worker, 'h1').relayMessages.map((m) => m.content)).toEqual([
+      'Agrenting refused the result: not yours',
+    ]);
     await R.stop(relay);
     expect(link.delivered).toEqual([]);
     const d = await onDisk(dir);
@@ -221,7 +266,13 @@ describe('restart after a crash between two journal writes', () => {
     const dir = R.dir();
     const d = await onDisk(dir);
     await d.store.upsert('fake', [parseHiring({ id: 'h1', status: 'in_progress' })], 'mcp');
-    const s = await d.queue.create({ agent: 'fake', hiringId: 'h1', kind: 'result', result: { hiring_id: 'h1', output: 'r' }, submittedBy: 'fake' });
+    const s = await d.queue.create({
+      agent: 'fake',
+      hiringId: 'h1',
+      kind: 'result',
+      result: { hiring_id: 'h1', output: 'r' },
+      submittedBy: 'fake',
+    });
     await d.store.linkSubmission('h1', s.id, 'awaiting_review');
     await d.queue.approve(s.id, 'op');
     // The crash came before the delivery started; the hirer cancelled meanwhile (seen on the next read).
@@ -252,14 +303,18 @@ describe('restart after a crash between two journal writes', () => {
     await prepared(dir, 'rejected');
     const { relay } = await R.start(dir);
     await waitFor('the hiring back with the worker', () => relay.getHiring(worker, 'h1').phase === 'claimed');
-    expect(relay.getHiring(worker, 'h1').relayMessages).toMatchObject([{ from: 'review', content: 'add tests please' }]);
+    expect(relay.getHiring(worker, 'h1').relayMessages).toMatchObject([
+      { from: 'review', content: 'add tests please' },
+    ]);
   });
 
   it('knows a submission that was saved but not yet linked to its hiring, so no second one is queued', async () => {
     const dir = R.dir();
     const id = await prepared(dir, 'awaiting_unlinked');
     const { relay } = await R.start(dir);
-    await expect(relay.submitResult(worker, { hiring_id: 'h1', output: 'again' })).rejects.toThrow(/already has submission/);
+    await expect(relay.submitResult(worker, { hiring_id: 'h1', output: 'again' })).rejects.toThrow(
+      /already has submission/,
+    );
     await waitFor('the submission linked', () => relay.getHiring(worker, 'h1').submissions.includes(id));
     expect(relay.getHiring(worker, 'h1').phase).toBe('awaiting_review');
     expect(relay.reviewQueue(operator).map((s) => s.id)).toEqual([id]);

@@ -96,20 +96,41 @@ switch (mode) {
     break;
   case 'ask': {
     const id = process.env.AGRENTING_HIRING_ID;
-    let s = await mcp('initialize', { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'fake-agent', version: '1' } });
+    let s = await mcp('initialize', {
+      protocolVersion: '2025-03-26',
+      capabilities: {},
+      clientInfo: { name: 'fake-agent', version: '1' },
+    });
     const session = s.session;
     await fetch(process.env.AGRENTING_RELAY_URL, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'x-api-key': process.env.AGRENTING_RELAY_TOKEN, 'mcp-session-id': session },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'x-api-key': process.env.AGRENTING_RELAY_TOKEN,
+        'mcp-session-id': session,
+      },
       body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
     });
-    s = await mcp('tools/call', { name: 'add_hiring_message', arguments: { hiring_id: id, content: 'Which Node version?', kind: 'question' } }, session);
+    s = await mcp(
+      'tools/call',
+      { name: 'add_hiring_message', arguments: { hiring_id: id, content: 'Which Node version?', kind: 'question' } },
+      session,
+    );
     console.log(`question sent: ${s.body.result?.isError ? 'error' : 'ok'}`);
-    s = await mcp('tools/call', { name: 'task_emit_chunk', arguments: { hiring_id: id, content: 'half way', kind: 'status' } }, session);
+    s = await mcp(
+      'tools/call',
+      { name: 'task_emit_chunk', arguments: { hiring_id: id, content: 'half way', kind: 'status' } },
+      session,
+    );
     console.log(`chunk sent: ${s.body.result?.isError ? 'error' : 'ok'}`);
     s = await mcp('tools/call', { name: 'approve_submission', arguments: { submission_id: 'x' } }, session);
     console.log(`approve refused: ${s.body.result?.isError ? 'yes' : 'no'}`);
-    s = await mcp('tools/call', { name: 'add_hiring_message', arguments: { hiring_id: 'someone-else', content: 'hi' } }, session);
+    s = await mcp(
+      'tools/call',
+      { name: 'add_hiring_message', arguments: { hiring_id: 'someone-else', content: 'hi' } },
+      session,
+    );
     console.log(`other hiring refused: ${s.body.result?.isError ? 'yes' : 'no'}`);
     answer(prompt, 'asked a question');
     break;

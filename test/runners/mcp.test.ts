@@ -69,7 +69,7 @@ describe('runners over MCP', () => {
 
   it('says clearly when no runner takes the hiring', async () => {
     const id = await hireAndSee(w, { task_description: 'push work', delivery_mode: 'push' });
-    w.relay.claim(w.worker, id);
+    await w.relay.claim(w.worker, id);
     const r = await op.client.callTool({ name: 'start_run', arguments: { hiring_id: id, runner: 'answer' } });
     expect(r.isError).toBe(true);
     expect(textOf(r)).toMatch(new RegExp(`hiring ${id}.*taken by alice`));

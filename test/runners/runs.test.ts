@@ -127,7 +127,7 @@ describe('output mode', () => {
 
   it('refuses a hiring another handler took, and an unknown runner', async () => {
     const id = await hireAndSee(w);
-    w.relay.claim(w.worker, id);
+    await w.relay.claim(w.worker, id);
     await expect(w.relay.startRun!(w.operator, id)).rejects.toThrow(/taken by alice/);
     await expect(w.relay.startRun!(w.operator, id, 'nope')).rejects.toThrow(/no runner "nope"/);
     await expect(w.relay.startRun!(w.worker, id)).rejects.toThrow(/Only the operator/);

@@ -17,7 +17,9 @@ let otherToken: string;
 beforeAll(async () => {
   hosted = await startHostedGit();
   work = await mkdtemp(join(tmpdir(), 'hosted-git-work-'));
-  await hosted.hosting.createRepository('acme', 'widgets', { files: { 'README.md': '# Widgets\n', 'src/a.ts': 'export const a = 1;\n' } });
+  await hosted.hosting.createRepository('acme', 'widgets', {
+    files: { 'README.md': '# Widgets\n', 'src/a.ts': 'export const a = 1;\n' },
+  });
   await hosted.hosting.createRepository('acme', 'other');
   writeToken = hosted.hosting.issueToken('acme', 'widgets', 'write');
   readToken = hosted.hosting.issueToken('acme', 'widgets', 'read');
@@ -88,11 +90,17 @@ describe('smart HTTP with token auth', () => {
   });
 
   it('answers 404 for unknown repositories and path tricks', async () => {
-    const r1 = await fetch(`${hosted.base}/git/acme/nope.git/info/refs?service=git-upload-pack`, { headers: { authorization: `Bearer ${writeToken}` } });
+    const r1 = await fetch(`${hosted.base}/git/acme/nope.git/info/refs?service=git-upload-pack`, {
+      headers: { authorization: `Bearer ${writeToken}` },
+    });
     expect(r1.status).toBe(404);
-    const r2 = await fetch(`${hosted.base}/git/..%2F..%2Fetc/passwd.git/info/refs`, { headers: { authorization: `Bearer ${writeToken}` } });
+    const r2 = await fetch(`${hosted.base}/git/..%2F..%2Fetc/passwd.git/info/refs`, {
+      headers: { authorization: `Bearer ${writeToken}` },
+    });
     expect(r2.status).toBe(404);
-    const r3 = await fetch(`${hosted.base}/git/acme/%E0%A4%A.git/info/refs`, { headers: { authorization: `Bearer ${writeToken}` } });
+    const r3 = await fetch(`${hosted.base}/git/acme/%E0%A4%A.git/info/refs`, {
+      headers: { authorization: `Bearer ${writeToken}` },
+    });
     expect(r3.status).toBe(404);
     await expect(hosted.hosting.createRepository('..', 'x')).rejects.toThrow(/invalid repository name/);
   });
@@ -114,15 +122,29 @@ describe('GitHub REST subset for Octokit', () => {
 
   it('answers 401 without a token and with an unknown one, 404 for another repository', async () => {
     await expect(octo().rest.repos.get({ owner: 'acme', repo: 'widgets' })).rejects.toMatchObject({ status: 401 });
-    await expect(octo('gst_bogus').rest.repos.get({ owner: 'acme', repo: 'widgets' })).rejects.toMatchObject({ status: 401 });
-    await expect(octo(otherToken).rest.repos.get({ owner: 'acme', repo: 'widgets' })).rejects.toMatchObject({ status: 404 });
+    await expect(octo('gst_bogus').rest.repos.get({ owner: 'acme', repo: 'widgets' })).rejects.toMatchObject({
+      status: 401,
+    });
+    await expect(octo(otherToken).rest.repos.get({ owner: 'acme', repo: 'widgets' })).rejects.toMatchObject({
+      status: 404,
+    });
     const res = await fetch(`${hosted.base}/api/v3/repos/acme/widgets`);
-    expect(await res.json()).toMatchObject({ message: 'Requires authentication', documentation_url: expect.any(String) });
+    expect(await res.json()).toMatchObject({
+      message: 'Requires authentication',
+      documentation_url: expect.any(String),
+    });
   });
 
   it('creates, gets and lists a pull request; refuses duplicates and missing heads', async () => {
     const o = octo(writeToken);
-    const created = await o.rest.pulls.create({ owner: 'acme', repo: 'widgets', title: 'Add new.txt', head: 'feature/x', base: 'main', body: 'Body' });
+    const created = await o.rest.pulls.create({
+      owner: 'acme',
+      repo: 'widgets',
+      title: 'Add new.txt',
+      head: 'feature/x',
+      base: 'main',
+      body: 'Body',
+    });
     expect(created.status).toBe(201);
     expect(created.data.state).toBe('open');
     expect(created.data.head.ref).toBe('feature/x');
@@ -137,13 +159,27 @@ describe('GitHub REST subset for Octokit', () => {
     const none = await o.rest.pulls.list({ owner: 'acme', repo: 'widgets', head: 'acme:feature/none', state: 'open' });
     expect(none.data).toEqual([]);
 
-    const dup = await o.rest.pulls.create({ owner: 'acme', repo: 'widgets', title: 'again', head: 'acme:feature/x', base: 'main' }).catch((e: unknown) => e);
+    const dup = await o.rest.pulls
+      .create({ owner: 'acme', repo: 'widgets', title: 'again', head: 'acme:feature/x', base: 'main' })
+      .catch((e: unknown) => e);
     expect(dup).toMatchObject({ status: 422 });
     expect(JSON.stringify((dup as { response?: { data?: unknown } }).response?.data)).toMatch(/already exists/);
 
-    await expect(o.rest.pulls.create({ owner: 'acme', repo: 'widgets', title: 't', head: 'no-such-branch', base: 'main' })).rejects.toMatchObject({ status: 422 });
-    await expect(o.rest.pulls.get({ owner: 'acme', repo: 'widgets', pull_number: 999 })).rejects.toMatchObject({ status: 404 });
-    await expect(octo(readToken).rest.pulls.create({ owner: 'acme', repo: 'widgets', title: 't', head: 'feature/x', base: 'main' })).rejects.toMatchObject({ status: 403 });
+    await expect(
+      o.rest.pulls.create({ owner: 'acme', repo: 'widgets', title: 't', head: 'no-such-branch', base: 'main' }),
+    ).rejects.toMatchObject({ status: 422 });
+    await expect(o.rest.pulls.get({ owner: 'acme', repo: 'widgets', pull_number: 999 })).rejects.toMatchObject({
+      status: 404,
+    });
+    await expect(
+      octo(readToken).rest.pulls.create({
+        owner: 'acme',
+        repo: 'widgets',
+        title: 't',
+        head: 'feature/x',
+        base: 'main',
+      }),
+    ).rejects.toMatchObject({ status: 403 });
     expect(hosted.hosting.pullRequests('acme', 'widgets')).toHaveLength(1);
 
     // html_url opens a page a person can read: the pull request with its diff, and the repository.
@@ -197,7 +233,12 @@ describe('CGI bridge edge cases', () => {
   });
 
   it('answers malformed Authorization headers with 401', async () => {
-    for (const authorization of ['Basic !!!', 'Basic', 'Digest abc', `Basic ${Buffer.from('x-access-token:').toString('base64')}`]) {
+    for (const authorization of [
+      'Basic !!!',
+      'Basic',
+      'Digest abc',
+      `Basic ${Buffer.from('x-access-token:').toString('base64')}`,
+    ]) {
       const res = await fetch(`${url()}/info/refs?service=git-upload-pack`, { headers: { authorization } });
       expect(res.status, authorization).toBe(401);
     }

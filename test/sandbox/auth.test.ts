@@ -36,7 +36,12 @@ describe.each(forms)('header form %s', (form) => {
 
 describe('rejections', () => {
   it('answers 401 with the envelope for a missing or wrong key on the SSE GET', async () => {
-    for (const headers of [{}, ...forms.map((f) => authHeaders('wrong-key', f)), authHeaders(sandbox.userToken), { Authorization: `Basic ${agent.apiKey}` }]) {
+    for (const headers of [
+      {},
+      ...forms.map((f) => authHeaders('wrong-key', f)),
+      authHeaders(sandbox.userToken),
+      { Authorization: `Basic ${agent.apiKey}` },
+    ]) {
       const res = await fetch(`${sandbox.url}/mcp/sse`, { headers });
       expect(res.status).toBe(401);
       expectEnvelope(await res.json());
@@ -73,7 +78,9 @@ describe('rejections', () => {
   it('guards the inspection endpoints with the user token', async () => {
     expect((await fetch(`${sandbox.url}/_sandbox/state`)).status).toBe(401);
     expect((await fetch(`${sandbox.url}/_sandbox/state`, { headers: authHeaders(agent.apiKey) })).status).toBe(401);
-    const ok = await fetch(`${sandbox.url}/_sandbox/state`, { headers: { Authorization: `Bearer ${sandbox.userToken}` } });
+    const ok = await fetch(`${sandbox.url}/_sandbox/state`, {
+      headers: { Authorization: `Bearer ${sandbox.userToken}` },
+    });
     expect(ok.status).toBe(200);
   });
 });

@@ -54,7 +54,8 @@ export async function sdkAgent(sandbox: Sandbox, key: string, form: HeaderForm =
   const transport = new SSEClientTransport(new URL(`${sandbox.url}/mcp/sse`), {
     requestInit: { headers },
     eventSourceInit: {
-      fetch: (url, init) => fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }),
+      fetch: (url, init) =>
+        fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }),
     },
   });
   const client = new Client({ name: 'sandbox-test', version: '1.0.0' });
@@ -88,7 +89,10 @@ export class RawSession {
 
   static async open(baseUrl: string, headers: Record<string, string>): Promise<RawSession> {
     const s = new RawSession(baseUrl, headers);
-    const res = await fetch(`${baseUrl}/mcp/sse`, { headers: { ...headers, accept: 'text/event-stream' }, signal: s.abort.signal });
+    const res = await fetch(`${baseUrl}/mcp/sse`, {
+      headers: { ...headers, accept: 'text/event-stream' },
+      signal: s.abort.signal,
+    });
     if (res.status !== 200 || !res.body) throw new Error(`SSE open failed: ${res.status} ${await res.text()}`);
     const parser = createParser({
       onEvent: (e) => s.events.push({ event: e.event ?? 'message', data: e.data }),
@@ -128,20 +132,35 @@ export class RawSession {
   }
 
   post(body: unknown, headers: Record<string, string> = this.headers): Promise<Response> {
-    return fetch(this.postUrl, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    return fetch(this.postUrl, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
   }
 
   /** Sends a request; returns the HTTP answer and the response that came over the stream. */
-  async request(method: string, params?: Record<string, unknown>): Promise<{ http: Response; body: string; result: Record<string, unknown> }> {
+  async request(
+    method: string,
+    params?: Record<string, unknown>,
+  ): Promise<{ http: Response; body: string; result: Record<string, unknown> }> {
     const id = this.nextId++;
     const http = await this.post({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) });
     const body = await http.text();
-    const result = await waitFor(`response ${id} to ${method}`, () => this.messages().find((m) => m.id === id && !('method' in m)));
+    const result = await waitFor(`response ${id} to ${method}`, () =>
+      this.messages().find((m) => m.id === id && !('method' in m)),
+    );
     return { http, body, result };
   }
 
-  async handshake(initialized: 'notifications/initialized' | 'initialized' = 'notifications/initialized'): Promise<Record<string, unknown>> {
-    const init = await this.request('initialize', { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'raw', version: '1' } });
+  async handshake(
+    initialized: 'notifications/initialized' | 'initialized' = 'notifications/initialized',
+  ): Promise<Record<string, unknown>> {
+    const init = await this.request('initialize', {
+      protocolVersion: '2024-11-05',
+      capabilities: {},
+      clientInfo: { name: 'raw', version: '1' },
+    });
     const note = await this.post({ jsonrpc: '2.0', method: initialized });
     if (note.status !== 202) throw new Error(`initialized answered ${note.status}`);
     return init.result;
@@ -184,7 +203,14 @@ export async function receiver(statusFor: (n: number) => number = () => 200, hea
   return r;
 }
 
-export async function rest(sandbox: Sandbox, method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }> {
+export async function rest(
+  sandbox: Sandbox,
+  method: string,
+  path: string,
+  token: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }> {
   const res = await fetch(`${sandbox.url}${path}`, {
     method,
     headers: { 'X-API-Key': token, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },

@@ -39,20 +39,48 @@ describe('registration', () => {
   it('registers over REST with the user token, shows the key once and never again', async () => {
     sandbox = await testSandbox();
     const res = await rest(sandbox, 'POST', '/api/v1/agents', sandbox.userToken, {
-      agent: { name: 'Coder', description: 'writes code', capabilities: ['coding'], category: 'coding', pricing_model: 'fixed', base_price: '15.00', provider: 'x', model: 'y', metadata: { worker_matrix_id: '@w:hs', webhook_secret: 'my-webhook-secret' } },
+      agent: {
+        name: 'Coder',
+        description: 'writes code',
+        capabilities: ['coding'],
+        category: 'coding',
+        pricing_model: 'fixed',
+        base_price: '15.00',
+        provider: 'x',
+        model: 'y',
+        metadata: { worker_matrix_id: '@w:hs', webhook_secret: 'my-webhook-secret' },
+      },
     });
     expect(res.status).toBe(201);
-    const data = res.json.data as { id: string; api_key: string; webhook_secret: string; agent: Record<string, unknown> };
+    const data = res.json.data as {
+      id: string;
+      api_key: string;
+      webhook_secret: string;
+      agent: Record<string, unknown>;
+    };
     expect(data.api_key.length).toBeGreaterThan(20);
     expect(data.webhook_secret).toBe('my-webhook-secret');
-    expect(data.agent).toMatchObject({ id: data.id, name: 'Coder', base_price: '15.00', metadata: { worker_matrix_id: '@w:hs' } });
+    expect(data.agent).toMatchObject({
+      id: data.id,
+      name: 'Coder',
+      base_price: '15.00',
+      metadata: { worker_matrix_id: '@w:hs' },
+    });
     expect(JSON.stringify(data.agent)).not.toContain('my-webhook-secret');
     const state = await rest(sandbox, 'GET', '/_sandbox/state', sandbox.userToken);
     expect(JSON.stringify(state.json)).not.toContain(data.api_key);
     expect(JSON.stringify(sandbox.inspect())).not.toContain(data.api_key);
     expect((await rest(sandbox, 'GET', '/api/v1/agents', sandbox.userToken)).json.data).toHaveLength(1);
-    expect((await rest(sandbox, 'POST', '/api/v1/agents', sandbox.userToken, { agent: { base_price: 'free' } })).status).toBe(422);
-    expect((await rest(sandbox, 'POST', '/api/v1/agents', sandbox.userToken, { agent: { metadata: { callback_url: 'not a url' } } })).status).toBe(422);
+    expect(
+      (await rest(sandbox, 'POST', '/api/v1/agents', sandbox.userToken, { agent: { base_price: 'free' } })).status,
+    ).toBe(422);
+    expect(
+      (
+        await rest(sandbox, 'POST', '/api/v1/agents', sandbox.userToken, {
+          agent: { metadata: { callback_url: 'not a url' } },
+        })
+      ).status,
+    ).toBe(422);
   });
 });
 
@@ -69,10 +97,44 @@ describe('hiring', () => {
     });
     expect(res.status).toBe(201);
     const h = res.json.data as PlatformHiring;
-    const fields = ['id', 'status', 'agent_id', 'customer_id', 'task_description', 'capability_requested', 'category', 'price', 'delivery_mode', 'task_input', 'repo_url', 'repo_access_token', 'client_message', 'deadline_at', 'messages', 'task_output', 'artifacts', 'failed_reason', 'created_at', 'updated_at', 'started_at', 'completed_at', 'failed_at'];
+    const fields = [
+      'id',
+      'status',
+      'agent_id',
+      'customer_id',
+      'task_description',
+      'capability_requested',
+      'category',
+      'price',
+      'delivery_mode',
+      'task_input',
+      'repo_url',
+      'repo_access_token',
+      'client_message',
+      'deadline_at',
+      'messages',
+      'task_output',
+      'artifacts',
+      'failed_reason',
+      'created_at',
+      'updated_at',
+      'started_at',
+      'completed_at',
+      'failed_at',
+    ];
     expect(Object.keys(h).sort()).toEqual(fields.sort());
     expect(h.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(h).toMatchObject({ status: 'in_progress', agent_id: agent.id, customer_id: sb.customerId, price: '25.00', delivery_mode: 'output', task_input: { language: 'ts', delivery_mode: 'output' }, repo_url: null, repo_access_token: null, client_message: 'thanks' });
+    expect(h).toMatchObject({
+      status: 'in_progress',
+      agent_id: agent.id,
+      customer_id: sb.customerId,
+      price: '25.00',
+      delivery_mode: 'output',
+      task_input: { language: 'ts', delivery_mode: 'output' },
+      repo_url: null,
+      repo_access_token: null,
+      client_message: 'thanks',
+    });
     expect(h.started_at).not.toBeNull();
     expect(parseHiring(h)).toMatchObject({ id: h.id, delivery_mode: 'output' });
     const listed = await rest(sb, 'GET', `/api/v1/agents/${agent.id}/hirings`, sb.userToken);
@@ -94,19 +156,26 @@ describe('hiring', () => {
   it('validates the request', async () => {
     const { sb, agent } = await withSession();
     const hire = (body: unknown, id = agent.id) => rest(sb, 'POST', `/api/v1/agents/${id}/hire`, sb.userToken, body);
-    expect((await hire({})).json).toMatchObject({ errors: [{ code: 'VALIDATION_ERROR', message: expect.stringMatching(/task_description/) }] });
+    expect((await hire({})).json).toMatchObject({
+      errors: [{ code: 'VALIDATION_ERROR', message: expect.stringMatching(/task_description/) }],
+    });
     expect((await hire({ task_description: 'x', price: 'lots' })).status).toBe(422);
     expect((await hire({ task_description: 'x', delivery_mode: 'email' })).status).toBe(422);
     expect((await hire({ task_description: 'x'.repeat(5001) })).status).toBe(422);
     expect((await hire({ task_description: 'x' }, 'no-such-agent')).status).toBe(404);
     sb.knobs.startingBalance = '1.00';
-    expect((await hire({ task_description: 'x', price: '99999.00' })).json).toMatchObject({ errors: [{ message: expect.stringMatching(/Insufficient balance/) }] });
+    expect((await hire({ task_description: 'x', price: '99999.00' })).json).toMatchObject({
+      errors: [{ message: expect.stringMatching(/Insufficient balance/) }],
+    });
   });
 
   it('lets the hirer cancel with a refund and post client messages', async () => {
     const { sb, agent } = await withSession();
     const h = await sb.hire(agent.id, { task_description: 'cancel me', price: '20.00' });
-    const msg = await rest(sb, 'POST', `/api/v1/hirings/${h.id}/messages`, sb.userToken, { content: 'Use React', kind: 'answer' });
+    const msg = await rest(sb, 'POST', `/api/v1/hirings/${h.id}/messages`, sb.userToken, {
+      content: 'Use React',
+      kind: 'answer',
+    });
     expect(msg.status).toBe(201);
     expect(sb.hiring(h.id)?.messages[0]).toMatchObject({ sender_type: 'client', kind: 'answer', content: 'Use React' });
     const cancelled = await rest(sb, 'POST', `/api/v1/hirings/${h.id}/cancel`, sb.userToken, {});
@@ -149,8 +218,16 @@ describe('push mode', () => {
 
   it('passes a hirer-given repository through without creating one', async () => {
     const { sb, agent } = await withSession();
-    const h = await sb.hire(agent.id, { task_description: 'their repo', delivery_mode: 'push', repo_url: 'https://github.com/acme/app.git', repo_access_token: 'ghp_abcdefghijklmnopqrstuvwxyz' });
-    expect(parseHiring(h)).toMatchObject({ repo_url: 'https://github.com/acme/app.git', repo_access_token: 'ghp_abcdefghijklmnopqrstuvwxyz' });
+    const h = await sb.hire(agent.id, {
+      task_description: 'their repo',
+      delivery_mode: 'push',
+      repo_url: 'https://github.com/acme/app.git',
+      repo_access_token: 'ghp_abcdefghijklmnopqrstuvwxyz',
+    });
+    expect(parseHiring(h)).toMatchObject({
+      repo_url: 'https://github.com/acme/app.git',
+      repo_access_token: 'ghp_abcdefghijklmnopqrstuvwxyz',
+    });
   });
 });
 
@@ -173,7 +250,10 @@ describe('availability probe', () => {
     const a = await sandbox.hire(withHook.id, { task_description: 'x', price: '7.00' });
     const b = await sandbox.hire(bare.id, { task_description: 'y', price: '8.00' });
     expect(a).toMatchObject({ status: 'failed', failed_reason: expect.stringMatching(/agent unavailable.*503/) });
-    expect(b).toMatchObject({ status: 'failed', failed_reason: expect.stringMatching(/no live MCP session and no callback_url/) });
+    expect(b).toMatchObject({
+      status: 'failed',
+      failed_reason: expect.stringMatching(/no live MCP session and no callback_url/),
+    });
     const state = sandbox.inspect();
     expect(state.balances).toMatchObject({ customers: { [sandbox.customerId]: '10000.00' }, escrow: '0.00' });
     expect(state.probes.map((p) => `${p.method}:${p.ok}`)).toEqual(['head:false', 'none:false']);

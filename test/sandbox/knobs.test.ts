@@ -59,7 +59,10 @@ describe('money and idempotency', () => {
     expect(first.kind).toBe('new');
     expect(cache.admit('a', 'k', 'POST', '/x', '{"b":2,"a":1}').kind).toBe('pending');
     if (first.kind === 'new') first.finish({ status: 200, body: { ok: true } });
-    expect(cache.admit('a', 'k', 'POST', '/x', '{ "b": 2, "a": 1 }')).toEqual({ kind: 'replay', answer: { status: 200, body: { ok: true } } });
+    expect(cache.admit('a', 'k', 'POST', '/x', '{ "b": 2, "a": 1 }')).toEqual({
+      kind: 'replay',
+      answer: { status: 200, body: { ok: true } },
+    });
     expect(cache.admit('a', 'k', 'POST', '/y', '{"a":1,"b":2}').kind).toBe('mismatch');
     expect(cache.admit('b', 'k', 'POST', '/x', '{"a":1,"b":2}').kind).toBe('new');
     ttl = -1;
@@ -71,7 +74,9 @@ describe('startSandbox options', () => {
   it('explains a port that is taken', async () => {
     const first = await startSandbox({ log: memoryLogger() });
     const port = Number(new URL(first.url).port);
-    await expect(startSandbox({ port, log: memoryLogger() })).rejects.toThrow(/cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/);
+    await expect(startSandbox({ port, log: memoryLogger() })).rejects.toThrow(
+      /cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/,
+    );
     await first.close();
   });
 

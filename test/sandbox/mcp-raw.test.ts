@@ -41,18 +41,37 @@ function answerPings(raw: RawSession): () => void {
 }
 
 describe('endpoint event and POST answers', () => {
+  it('by default answers POSTs 200 with the response in the body and on the stream (what the tutorial reads)', async () => {
+    const { open } = await setup();
+    const raw = await open();
+    const init = await raw.request('initialize', {
+      protocolVersion: '2024-11-05',
+      capabilities: {},
+      clientInfo: { name: 'raw', version: '1' },
+    });
+    expect(init.http.status).toBe(200);
+    expect(JSON.parse(init.body)).toEqual(init.result);
+  });
+
   it('sends a relative endpoint and, with postAnswer=accepted, answers POSTs 202 with the response on the stream only', async () => {
     const { open } = await setup({ postAnswer: 'accepted' });
     const raw = await open();
     expect(raw.endpoint).toMatch(/^\/mcp\/messages\/[0-9a-f-]{36}$/);
-    const init = await raw.request('initialize', { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'raw', version: '1' } });
+    const init = await raw.request('initialize', {
+      protocolVersion: '2024-11-05',
+      capabilities: {},
+      clientInfo: { name: 'raw', version: '1' },
+    });
     expect(init.http.status).toBe(202);
     expect(init.body).toBe('');
-    expect(init.result.result).toMatchObject({ protocolVersion: '2024-11-05', capabilities: { tools: {}, resources: { subscribe: true }, prompts: {} } });
+    expect(init.result.result).toMatchObject({
+      protocolVersion: '2024-11-05',
+      capabilities: { tools: {}, resources: { subscribe: true }, prompts: {} },
+    });
   });
 
-  it('sends an absolute endpoint when asked, and by default answers 200 with the response in the body AND on the stream', async () => {
-    const { sandbox: sb, open } = await setup({ endpointEvent: 'absolute' });
+  it('sends an absolute endpoint when asked, and answers 200 with the response in the body AND on the stream', async () => {
+    const { sandbox: sb, open } = await setup({ endpointEvent: 'absolute', postAnswer: 'body' });
     const raw = await open();
     expect(raw.endpoint.startsWith(`${sb.url}/mcp/messages/`)).toBe(true);
     const list = await raw.request('tools/list');
@@ -72,7 +91,7 @@ describe('endpoint event and POST answers', () => {
     expect(sessions.find((s) => s.id === b.sessionId)?.initialized).toBe(true);
   });
 
-  it('works with its defaults for a client written like the tutorial: every answer read from the POST body', async () => {
+  it('works for a client written like the tutorial: every answer read from the POST body', async () => {
     const { sandbox: sb, agent, open } = await setup();
     const raw = await open();
     const stopPings = answerPings(raw);
@@ -81,14 +100,23 @@ describe('endpoint event and POST answers', () => {
       const res = await raw.post({ jsonrpc: '2.0', id: ++id, method, ...(params ? { params } : {}) });
       return ((await res.json()) as { result: Record<string, unknown> }).result;
     };
-    expect(await call('initialize', { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'tutorial', version: '1' } })).toMatchObject({ protocolVersion: '2024-11-05' });
+    expect(
+      await call('initialize', {
+        protocolVersion: '2024-11-05',
+        capabilities: {},
+        clientInfo: { name: 'tutorial', version: '1' },
+      }),
+    ).toMatchObject({ protocolVersion: '2024-11-05' });
     expect((await raw.post({ jsonrpc: '2.0', method: 'initialized' })).status).toBe(202);
     expect(await call('resources/subscribe', { uri: PENDING_URI })).toEqual({});
     const hired = await sb.hire(agent.id, { task_description: 'tutorial task' });
     const read = (await call('resources/read', { uri: PENDING_URI })) as { contents: { text: string }[] };
     const pending = JSON.parse(read.contents[0].text) as PlatformHiring[];
     expect(pending.map((h) => h.id)).toEqual([hired.id]);
-    const done = (await call('tools/call', { name: TOOL.submitResult, arguments: { hiring_id: hired.id, output: { text: 'ok' } } })) as { isError?: boolean };
+    const done = (await call('tools/call', {
+      name: TOOL.submitResult,
+      arguments: { hiring_id: hired.id, output: { text: 'ok' } },
+    })) as { isError?: boolean };
     expect(done.isError).toBeFalsy();
     stopPings();
     expect(sb.hiring(hired.id)?.status).toBe('completed');
@@ -107,7 +135,11 @@ describe('notifications and resources', () => {
     await raw.request('resources/unsubscribe', { uri: PENDING_URI });
     const mark = raw.messages().length;
     await raw.request('tools/call', { name: TOOL.emitChunk, arguments: { hiring_id: h.id, content: 'step 1' } });
-    const after = () => raw.messages().slice(mark).filter((m) => m.method === 'notifications/resources/updated');
+    const after = () =>
+      raw
+        .messages()
+        .slice(mark)
+        .filter((m) => m.method === 'notifications/resources/updated');
     await waitFor('hiring update', () => after().length > 0);
     expect(after().map((m) => (m.params as { uri: string }).uri)).toEqual([hiringUri(h.id)]);
     const listed = await raw.request('resources/list');
@@ -118,13 +150,23 @@ describe('notifications and resources', () => {
     const { sandbox: sb, agent, open } = await setup({ ping: 'never' });
     const raw = await open();
     const h = await sb.hire(agent.id, { task_description: 'keyed' });
-    const call = await raw.request('tools/call', { name: TOOL.addMessage, arguments: { hiring_id: h.id, content: 'hi' }, _meta: { idempotency_key: 'mcp-key-1' } });
+    const call = await raw.request('tools/call', {
+      name: TOOL.addMessage,
+      arguments: { hiring_id: h.id, content: 'hi' },
+      _meta: { idempotency_key: 'mcp-key-1' },
+    });
     expect(call.result.result).not.toHaveProperty('isError');
-    expect(sb.hiring(h.id)?.deliveries).toEqual([expect.objectContaining({ via: 'mcp', tool: TOOL.addMessage, idempotencyKey: 'mcp-key-1', outcome: 'accepted' })]);
+    expect(sb.hiring(h.id)?.deliveries).toEqual([
+      expect.objectContaining({ via: 'mcp', tool: TOOL.addMessage, idempotencyKey: 'mcp-key-1', outcome: 'accepted' }),
+    ]);
   });
 
   it('duplicates notifications when the fault knob says so', async () => {
-    const { sandbox: sb, agent, open } = await setup({ ping: 'never', newHiringStatus: 'queued', faultDuplicateNotificationRate: 1 });
+    const {
+      sandbox: sb,
+      agent,
+      open,
+    } = await setup({ ping: 'never', newHiringStatus: 'queued', faultDuplicateNotificationRate: 1 });
     const raw = await open();
     await raw.request('resources/subscribe', { uri: PENDING_URI });
     await sb.hire(agent.id, { task_description: 'twice' });
@@ -137,7 +179,9 @@ describe('notifications and resources', () => {
     const { open } = await setup();
     const raw = await open();
     expect((await raw.request('no/such')).result.error).toMatchObject({ code: -32601 });
-    expect((await raw.request('resources/read', { uri: 'file:///etc/passwd' })).result.error).toMatchObject({ code: -32002 });
+    expect((await raw.request('resources/read', { uri: 'file:///etc/passwd' })).result.error).toMatchObject({
+      code: -32002,
+    });
     expect((await raw.request('resources/subscribe', {})).result.error).toMatchObject({ code: -32602 });
   });
 });
@@ -255,7 +299,11 @@ describe('bad POSTs', () => {
     const { sandbox: sb, open } = await setup();
     const raw = await open();
     const other = sb.registerAgent();
-    const unknown = await fetch(`${sb.url}/mcp/messages/00000000-0000-0000-0000-000000000000`, { method: 'POST', headers: { ...raw.headers, 'content-type': 'application/json' }, body: '{}' });
+    const unknown = await fetch(`${sb.url}/mcp/messages/00000000-0000-0000-0000-000000000000`, {
+      method: 'POST',
+      headers: { ...raw.headers, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { errors: { code: string }[] }).errors[0].code).toBe('NOT_FOUND');
     const foreign = await raw.post({ jsonrpc: '2.0', id: 1, method: 'ping' }, authHeaders(other.apiKey));

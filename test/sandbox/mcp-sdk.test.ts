@@ -11,7 +11,9 @@ import { waitFor } from '../support/wait';
 const combos: Partial<Knobs>[] = [];
 for (const endpointEvent of ['relative', 'absolute'] as const) {
   for (const postAnswer of ['accepted', 'body'] as const) {
-    for (const newHiringStatus of ['in_progress', 'queued', 'paid'] as const) combos.push({ endpointEvent, postAnswer, newHiringStatus });
+    for (const newHiringStatus of ['in_progress', 'queued', 'paid'] as const) {
+      combos.push({ endpointEvent, postAnswer, newHiringStatus });
+    }
   }
 }
 
@@ -33,10 +35,16 @@ describe.each(combos)('SDK client with knobs %o', (knobs) => {
   });
 
   it('handshakes with the documented capabilities, tools and prompt', async () => {
-    expect(sdk.client.getServerCapabilities()).toMatchObject({ tools: {}, resources: { subscribe: true }, prompts: {} });
+    expect(sdk.client.getServerCapabilities()).toMatchObject({
+      tools: {},
+      resources: { subscribe: true },
+      prompts: {},
+    });
     const { tools } = await sdk.client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(Object.values(TOOL).sort());
-    for (const t of tools) expect(t.inputSchema).toEqual(listedTool(PLATFORM_TOOLS.find((d) => d.name === t.name)!).inputSchema);
+    for (const t of tools) {
+      expect(t.inputSchema).toEqual(listedTool(PLATFORM_TOOLS.find((d) => d.name === t.name)!).inputSchema);
+    }
     const { prompts } = await sdk.client.listPrompts();
     expect(prompts.map((p) => p.name)).toEqual(['system-prompt']);
     const prompt = await sdk.client.getPrompt({ name: 'system-prompt' });
@@ -47,9 +55,12 @@ describe.each(combos)('SDK client with knobs %o', (knobs) => {
   it('notifies on hire, serves the hiring in hiring://pending and hiring://{id}', async () => {
     await sdk.client.subscribeResource({ uri: PENDING_URI });
     const before = sdk.updates.length;
-    const hired = await rest(sandbox, 'POST', `/api/v1/agents/${agent.id}/hire`, sandbox.userToken, { task_description: 'Add a dark-mode toggle', price: '25.00' });
+    const hired = await rest(sandbox, 'POST', `/api/v1/agents/${agent.id}/hire`, sandbox.userToken, {
+      task_description: 'Add a dark-mode toggle',
+      price: '25.00',
+    });
     expect(hired.status).toBe(201);
-    const hiring = (hired.json.data as PlatformHiring);
+    const hiring = hired.json.data as PlatformHiring;
     expect(hiring.status).toBe(knobs.newHiringStatus);
     await waitFor('resources/updated', () => sdk.updates.length > before);
     expect(sdk.updates).toContain(PENDING_URI);
@@ -59,7 +70,12 @@ describe.each(combos)('SDK client with knobs %o', (knobs) => {
     const list = resourceJson<PlatformHiring[]>(pending);
     expect(pending.contents[0].mimeType).toBe('application/json');
     expect(list.map((h) => h.id)).toContain(hiring.id);
-    expect(list.find((h) => h.id === hiring.id)).toMatchObject({ status: knobs.newHiringStatus, task_description: 'Add a dark-mode toggle', price: '25.00', delivery_mode: 'output' });
+    expect(list.find((h) => h.id === hiring.id)).toMatchObject({
+      status: knobs.newHiringStatus,
+      task_description: 'Add a dark-mode toggle',
+      price: '25.00',
+      delivery_mode: 'output',
+    });
 
     const one = await sdk.client.readResource({ uri: hiringUri(hiring.id) });
     expect(resourceJson(one)).toMatchObject({ id: hiring.id, agent_id: agent.id });
@@ -71,21 +87,51 @@ describe.each(combos)('SDK client with knobs %o', (knobs) => {
     const foreign = await sandbox.hire(other.id, { task_description: 'Not for alice' });
     expect(foreign.status).toBe('failed'); // bob has no session and no callback_url
 
-    const chunk = await sdk.client.callTool({ name: TOOL.emitChunk, arguments: { hiring_id: h.id, content: 'working', kind: 'status' } });
+    const chunk = await sdk.client.callTool({
+      name: TOOL.emitChunk,
+      arguments: { hiring_id: h.id, content: 'working', kind: 'status' },
+    });
     expect(chunk.isError).toBeFalsy();
-    const msg = await sdk.client.callTool({ name: TOOL.addMessage, arguments: { hiring_id: h.id, content: 'Which framework?', kind: 'question' } });
-    expect(JSON.parse(toolText(msg))).toMatchObject({ kind: 'question', sender_type: 'agent', content: 'Which framework?' });
-    const done = await sdk.client.callTool({ name: TOOL.submitResult, arguments: { hiring_id: h.id, output: { summary: 'done' }, artifacts: [{ artifact_type: 'markdown', name: 'README.md', content: '# hi' }] } });
+    const msg = await sdk.client.callTool({
+      name: TOOL.addMessage,
+      arguments: { hiring_id: h.id, content: 'Which framework?', kind: 'question' },
+    });
+    expect(JSON.parse(toolText(msg))).toMatchObject({
+      kind: 'question',
+      sender_type: 'agent',
+      content: 'Which framework?',
+    });
+    const done = await sdk.client.callTool({
+      name: TOOL.submitResult,
+      arguments: {
+        hiring_id: h.id,
+        output: { summary: 'done' },
+        artifacts: [{ artifact_type: 'markdown', name: 'README.md', content: '# hi' }],
+      },
+    });
     expect(done.isError).toBeFalsy();
-    expect(JSON.parse(toolText(done))).toMatchObject({ id: h.id, status: 'completed', task_output: { summary: 'done' } });
+    expect(JSON.parse(toolText(done))).toMatchObject({
+      id: h.id,
+      status: 'completed',
+      task_output: { summary: 'done' },
+    });
 
-    const again = await sdk.client.callTool({ name: TOOL.submitResult, arguments: { hiring_id: h.id, output: 'again' } });
+    const again = await sdk.client.callTool({
+      name: TOOL.submitResult,
+      arguments: { hiring_id: h.id, output: 'again' },
+    });
     expect(again.isError).toBe(true);
     expect(toolText(again)).toMatch(/already completed/);
-    const unknown = await sdk.client.callTool({ name: TOOL.addMessage, arguments: { hiring_id: 'nope', content: 'x' } });
+    const unknown = await sdk.client.callTool({
+      name: TOOL.addMessage,
+      arguments: { hiring_id: 'nope', content: 'x' },
+    });
     expect(unknown.isError).toBe(true);
     expect(toolText(unknown)).toMatch(/not found/);
-    const notYours = await sdk.client.callTool({ name: TOOL.emitChunk, arguments: { hiring_id: foreign.id, content: 'x' } });
+    const notYours = await sdk.client.callTool({
+      name: TOOL.emitChunk,
+      arguments: { hiring_id: foreign.id, content: 'x' },
+    });
     expect(notYours.isError).toBe(true);
     expect(toolText(notYours)).toMatch(/not assigned to this agent/);
     const bad = await sdk.client.callTool({ name: TOOL.reportFailure, arguments: { hiring_id: h.id } });
@@ -96,7 +142,12 @@ describe.each(combos)('SDK client with knobs %o', (knobs) => {
 
     const view = sandbox.hiring(h.id);
     expect(view?.chunks).toEqual([expect.objectContaining({ content: 'working', kind: 'status' })]);
-    expect(view?.artifacts[0]).toMatchObject({ name: 'README.md', artifact_type: 'markdown', size_bytes: 4, content: '# hi' });
+    expect(view?.artifacts[0]).toMatchObject({
+      name: 'README.md',
+      artifact_type: 'markdown',
+      size_bytes: 4,
+      content: '# hi',
+    });
     expect(view?.deliveries.map((d) => `${d.tool}:${d.via}:${d.outcome}`)).toEqual([
       'task_emit_chunk:mcp:accepted',
       'add_hiring_message:mcp:accepted',
@@ -110,7 +161,10 @@ describe.each(combos)('SDK client with knobs %o', (knobs) => {
     const start = sandbox.inspect().balances.customers[sandbox.customerId];
     const h = await sandbox.hire(agent.id, { task_description: 'Impossible', price: '10.00' });
     expect(sandbox.inspect().balances.customers[sandbox.customerId]).not.toBe(start);
-    const r = await sdk.client.callTool({ name: TOOL.reportFailure, arguments: { hiring_id: h.id, reason: 'cannot', error: 'capability_mismatch' } });
+    const r = await sdk.client.callTool({
+      name: TOOL.reportFailure,
+      arguments: { hiring_id: h.id, reason: 'cannot', error: 'capability_mismatch' },
+    });
     expect(r.isError).toBeFalsy();
     expect(sandbox.hiring(h.id)).toMatchObject({ status: 'failed', failedReason: 'capability_mismatch: cannot' });
     expect(sandbox.inspect().balances.customers[sandbox.customerId]).toBe(start);

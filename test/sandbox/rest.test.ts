@@ -39,7 +39,10 @@ describe('reading hirings', () => {
     const { sb, agent } = await setup();
     const h = await sb.hire(agent.id, { task_description: 'mine' });
     const other = sb.registerAgent();
-    expect((await rest(sb, 'GET', `/api/v1/hirings/${h.id}`, agent.apiKey)).json.data).toMatchObject({ id: h.id, status: 'in_progress' });
+    expect((await rest(sb, 'GET', `/api/v1/hirings/${h.id}`, agent.apiKey)).json.data).toMatchObject({
+      id: h.id,
+      status: 'in_progress',
+    });
     expect((await rest(sb, 'GET', '/api/v1/hirings/nope', agent.apiKey)).status).toBe(404);
     expect((await rest(sb, 'GET', `/api/v1/hirings/${h.id}`, other.apiKey)).status).toBe(403);
   });
@@ -49,25 +52,48 @@ describe('deliveries', () => {
   it('completes with `output`, then answers 404 for an already completed hiring', async () => {
     const { sb, agent } = await setup();
     const h = await sb.hire(agent.id, { task_description: 'deliver', price: '30.00' });
-    const first = await rest(sb, 'POST', `/api/v1/hirings/${h.id}/result`, agent.apiKey, { output: { summary: 'ok' }, artifacts: [{ artifact_type: 'file', name: 'a.bin', content: Buffer.from('abc').toString('base64') }] });
+    const first = await rest(sb, 'POST', `/api/v1/hirings/${h.id}/result`, agent.apiKey, {
+      output: { summary: 'ok' },
+      artifacts: [{ artifact_type: 'file', name: 'a.bin', content: Buffer.from('abc').toString('base64') }],
+    });
     expect(first.status).toBe(200);
-    expect(first.json.data).toMatchObject({ status: 'completed', task_output: { summary: 'ok' }, artifacts: [{ name: 'a.bin', size_bytes: 3 }] });
-    const second = await rest(sb, 'POST', `/api/v1/hirings/${h.id}/result`, agent.apiKey, { output: { summary: 'ok' } });
+    expect(first.json.data).toMatchObject({
+      status: 'completed',
+      task_output: { summary: 'ok' },
+      artifacts: [{ name: 'a.bin', size_bytes: 3 }],
+    });
+    const second = await rest(sb, 'POST', `/api/v1/hirings/${h.id}/result`, agent.apiKey, {
+      output: { summary: 'ok' },
+    });
     expect(second.status).toBe(404);
-    expect(second.json).toMatchObject({ data: null, errors: [{ code: 'NOT_FOUND', message: expect.stringMatching(/already completed/) }] });
+    expect(second.json).toMatchObject({
+      data: null,
+      errors: [{ code: 'NOT_FOUND', message: expect.stringMatching(/already completed/) }],
+    });
     const state = sb.inspect();
     expect(state.balances.agents[agent.id]).toBe('30.00');
     expect(state.balances.escrow).toBe('0.00');
-    expect(sb.hiring(h.id)?.deliveries.map((d) => `${d.via}:${d.outcome}:${d.status}`)).toEqual(['rest:accepted:200', 'rest:rejected:404']);
+    expect(sb.hiring(h.id)?.deliveries.map((d) => `${d.via}:${d.outcome}:${d.status}`)).toEqual([
+      'rest:accepted:200',
+      'rest:rejected:404',
+    ]);
   });
 
   it('rejects artifacts that break the platform rules, leaving the hiring open', async () => {
     const { sb, agent } = await setup();
     const h = await sb.hire(agent.id, { task_description: 'artifacts' });
     const url = `/api/v1/hirings/${h.id}/result`;
-    const notBase64 = await rest(sb, 'POST', url, agent.apiKey, { output: 'x', artifacts: [{ artifact_type: 'image', name: 'a.png', content: '%%%not base64%%%' }] });
-    expect(notBase64.json).toMatchObject({ errors: [{ code: 'VALIDATION_ERROR', message: expect.stringMatching(/must be base64/) }] });
-    const big = await rest(sb, 'POST', url, agent.apiKey, { output: 'x', artifacts: [{ artifact_type: 'text', name: 'big.txt', content: 'x'.repeat(1024 * 1024 + 1) }] });
+    const notBase64 = await rest(sb, 'POST', url, agent.apiKey, {
+      output: 'x',
+      artifacts: [{ artifact_type: 'image', name: 'a.png', content: '%%%not base64%%%' }],
+    });
+    expect(notBase64.json).toMatchObject({
+      errors: [{ code: 'VALIDATION_ERROR', message: expect.stringMatching(/must be base64/) }],
+    });
+    const big = await rest(sb, 'POST', url, agent.apiKey, {
+      output: 'x',
+      artifacts: [{ artifact_type: 'text', name: 'big.txt', content: 'x'.repeat(1024 * 1024 + 1) }],
+    });
     expect(big.json).toMatchObject({ errors: [{ message: expect.stringMatching(/limited to 1048576/) }] });
     const tooMany = Array.from({ length: 51 }, (_, i) => ({ artifact_type: 'text', name: `f${i}`, content: 'x' }));
     expect((await rest(sb, 'POST', url, agent.apiKey, { output: 'x', artifacts: tooMany })).status).toBe(422);
@@ -86,18 +112,33 @@ describe('deliveries', () => {
     const { sb, agent } = await setup();
     const before = sb.inspect().balances.customers[sb.customerId];
     const h = await sb.hire(agent.id, { task_description: 'fail me', price: '12.50' });
-    const msg = await rest(sb, 'POST', `/api/v1/hirings/${h.id}/messages`, agent.apiKey, { content: 'Question?', kind: 'question' });
+    const msg = await rest(sb, 'POST', `/api/v1/hirings/${h.id}/messages`, agent.apiKey, {
+      content: 'Question?',
+      kind: 'question',
+    });
     expect(msg.status).toBe(201);
     expect(msg.json.data).toMatchObject({ content: 'Question?', kind: 'question', sender_type: 'agent' });
     expect((await rest(sb, 'POST', `/api/v1/hirings/${h.id}/result`, agent.apiKey, {})).status).toBe(422);
-    expect((await rest(sb, 'POST', `/api/v1/hirings/${h.id}/messages`, agent.apiKey, '{not json')).json).toMatchObject({ errors: [{ code: 'VALIDATION_ERROR' }] });
-    expect((await rest(sb, 'POST', `/api/v1/hirings/${h.id}/failure`, agent.apiKey, { reason: 'x', error: 'nonsense' })).status).toBe(422);
-    const failed = await rest(sb, 'POST', `/api/v1/hirings/${h.id}/failure`, agent.apiKey, { reason: 'too hard', error: 'timeout' });
+    expect((await rest(sb, 'POST', `/api/v1/hirings/${h.id}/messages`, agent.apiKey, '{not json')).json).toMatchObject({
+      errors: [{ code: 'VALIDATION_ERROR' }],
+    });
+    expect(
+      (await rest(sb, 'POST', `/api/v1/hirings/${h.id}/failure`, agent.apiKey, { reason: 'x', error: 'nonsense' }))
+        .status,
+    ).toBe(422);
+    const failed = await rest(sb, 'POST', `/api/v1/hirings/${h.id}/failure`, agent.apiKey, {
+      reason: 'too hard',
+      error: 'timeout',
+    });
     expect(failed.status).toBe(200);
     expect(failed.json.data).toMatchObject({ status: 'failed', failed_reason: 'timeout: too hard' });
     expect(sb.inspect().balances.customers[sb.customerId]).toBe(before);
-    expect((await rest(sb, 'POST', `/api/v1/hirings/${h.id}/messages`, agent.apiKey, { content: 'late' })).status).toBe(422);
-    expect((await rest(sb, 'POST', `/api/v1/hirings/${h.id}/failure`, agent.apiKey, { reason: 'again' })).status).toBe(404);
+    expect((await rest(sb, 'POST', `/api/v1/hirings/${h.id}/messages`, agent.apiKey, { content: 'late' })).status).toBe(
+      422,
+    );
+    expect((await rest(sb, 'POST', `/api/v1/hirings/${h.id}/failure`, agent.apiKey, { reason: 'again' })).status).toBe(
+      404,
+    );
   });
 });
 
@@ -114,7 +155,11 @@ describe('X-Idempotency-Key', () => {
     const other = await rest(sb, 'POST', `/api/v1/hirings/${h.id}/result`, agent.apiKey, { output: 'different' }, key);
     expect(other.status).toBe(422);
     expect(other.json).toMatchObject({ errors: [{ code: 'IDEMPOTENCY_MISMATCH' }] });
-    expect(sb.hiring(h.id)?.deliveries.map((d) => `${d.outcome}:${d.idempotencyKey}`)).toEqual(['accepted:key-1', 'replayed:key-1', 'rejected:key-1']);
+    expect(sb.hiring(h.id)?.deliveries.map((d) => `${d.outcome}:${d.idempotencyKey}`)).toEqual([
+      'accepted:key-1',
+      'replayed:key-1',
+      'rejected:key-1',
+    ]);
   });
 
   it('answers 409 IDEMPOTENCY_PENDING while the first request is still running', async () => {
@@ -123,7 +168,9 @@ describe('X-Idempotency-Key', () => {
     sb.knobs.latencyMs = 400;
     const key = { 'X-Idempotency-Key': 'slow-key' };
     const first = rest(sb, 'POST', `/api/v1/hirings/${h.id}/messages`, agent.apiKey, { content: 'hello' }, key);
-    await waitFor('pending key', () => sb.inspect().idempotency.some((e) => e.key === 'slow-key' && e.state === 'pending'));
+    await waitFor('pending key', () =>
+      sb.inspect().idempotency.some((e) => e.key === 'slow-key' && e.state === 'pending'),
+    );
     const second = await rest(sb, 'POST', `/api/v1/hirings/${h.id}/messages`, agent.apiKey, { content: 'hello' }, key);
     expect(second.status).toBe(409);
     expect(second.json).toMatchObject({ errors: [{ code: 'IDEMPOTENCY_PENDING' }] });
@@ -137,8 +184,12 @@ describe('X-Idempotency-Key', () => {
     const h = await sb.hire(agent.id, { task_description: 'scoped' });
     const other = sb.registerAgent();
     const key = { 'X-Idempotency-Key': 'shared' };
-    expect((await rest(sb, 'POST', `/api/v1/hirings/${h.id}/messages`, agent.apiKey, { content: 'a' }, key)).status).toBe(201);
-    expect((await rest(sb, 'POST', `/api/v1/hirings/${h.id}/messages`, other.apiKey, { content: 'a' }, key)).status).toBe(403);
+    expect(
+      (await rest(sb, 'POST', `/api/v1/hirings/${h.id}/messages`, agent.apiKey, { content: 'a' }, key)).status,
+    ).toBe(201);
+    expect(
+      (await rest(sb, 'POST', `/api/v1/hirings/${h.id}/messages`, other.apiKey, { content: 'a' }, key)).status,
+    ).toBe(403);
   });
 });
 

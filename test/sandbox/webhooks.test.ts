@@ -22,16 +22,27 @@ describe('webhook delivery', () => {
     sandbox = await testSandbox();
     hook = await receiver((n) => (n === 1 ? 503 : 200));
     const agent = sandbox.registerAgent({
-      metadata: { callback_url: hook.url, callback_auth_header: 'Authorization: ApiKey gateway-key-123', worker_matrix_id: '@worker:hiclaw' },
+      metadata: {
+        callback_url: hook.url,
+        callback_auth_header: 'Authorization: ApiKey gateway-key-123',
+        worker_matrix_id: '@worker:hiclaw',
+      },
     });
-    const h = await sandbox.hire(agent.id, { task_description: 'Build it', price: '25.00', client_message: 'hi', task_input: { lang: 'go' } });
+    const h = await sandbox.hire(agent.id, {
+      task_description: 'Build it',
+      price: '25.00',
+      client_message: 'hi',
+      task_input: { lang: 'go' },
+    });
     await waitFor('a successful webhook', () => sandbox!.hiring(h.id)?.webhooks.some((w) => w.ok));
     const received = posts(hook);
     expect(received).toHaveLength(2);
     expect(received[1].body).toBe(received[0].body);
     for (const q of received) {
       expect(q.headers.authorization).toBe('ApiKey gateway-key-123');
-      expect(q.headers['x-webhook-signature']).toBe(createHmac('sha256', agent.webhookSecret).update(q.body).digest('base64'));
+      expect(q.headers['x-webhook-signature']).toBe(
+        createHmac('sha256', agent.webhookSecret).update(q.body).digest('base64'),
+      );
     }
     expect(JSON.parse(received[0].body)).toEqual({
       hiring_id: h.id,
@@ -47,7 +58,10 @@ describe('webhook delivery', () => {
       callback: `${sandbox.url}/api/v1/hirings/${h.id}/result`,
       timestamp: expect.any(String),
     });
-    expect(sandbox.hiring(h.id)?.webhooks.map((w) => `${w.attempt}:${w.status}:${w.ok}`)).toEqual(['1:503:false', '2:200:true']);
+    expect(sandbox.hiring(h.id)?.webhooks.map((w) => `${w.attempt}:${w.status}:${w.ok}`)).toEqual([
+      '1:503:false',
+      '2:200:true',
+    ]);
   });
 
   it('uses the webhook secret given at registration', async () => {
@@ -57,7 +71,9 @@ describe('webhook delivery', () => {
     await sandbox.hire(agent.id, { task_description: 'signed' });
     await waitFor('delivery', () => posts(hook!).length === 1);
     const q = posts(hook)[0];
-    expect(q.headers['x-webhook-signature']).toBe(createHmac('sha256', 'shared-secret-xyz').update(q.body).digest('base64'));
+    expect(q.headers['x-webhook-signature']).toBe(
+      createHmac('sha256', 'shared-secret-xyz').update(q.body).digest('base64'),
+    );
   });
 
   it('gives up after the configured retries', async () => {

@@ -58,14 +58,21 @@ describe('the bridge of the built relay: webhook, S3 task files and Matrix carry
 
   beforeAll(async () => {
     ensureBuilt(ROOT);
-    sandbox = await startSandbox({ userToken: USER_TOKEN, log: memoryLogger('sandbox'), knobs: { webhookBackoffMs: 10 } });
+    sandbox = await startSandbox({
+      userToken: USER_TOKEN,
+      log: memoryLogger('sandbox'),
+      knobs: { webhookBackoffMs: 10 },
+    });
     s3 = await startS3();
     fake = new FakeMatrix(DOMAIN);
     await fake.start();
     const bridgeUser = fake.addUser('agrenting-bridge', 'pw', MATRIX_TOKEN);
     fake.addWorker(
       'ivy',
-      { outcome: 'complete', onTask: (id) => s3.store.put(`shared/tasks/${id}/result.md`, `# Done\n\nResult for ${id}.\n`) },
+      {
+        outcome: 'complete',
+        onTask: (id) => s3.store.put(`shared/tasks/${id}/result.md`, `# Done\n\nResult for ${id}.\n`),
+      },
       { allowed: [bridgeUser], members: [bridgeUser] },
     );
     const port = await freePort();
@@ -103,10 +110,29 @@ describe('the bridge of the built relay: webhook, S3 task files and Matrix carry
       AUDIT_S3: S3_KEY,
       AUDIT_MATRIX: MATRIX_TOKEN,
     };
-    for (const k of ['AGRENTING_API_KEY', 'AGRENTING_RELAY_TOKEN', 'AGRENTING_RELAY_OPERATOR_TOKEN', 'AGRENTING_STATE_DIR']) delete env[k];
+    for (const k of [
+      'AGRENTING_API_KEY',
+      'AGRENTING_RELAY_TOKEN',
+      'AGRENTING_RELAY_OPERATOR_TOKEN',
+      'AGRENTING_STATE_DIR',
+    ]) {
+      delete env[k];
+    }
     child = spawn(
       process.execPath,
-      [join(ROOT, 'dist', 'relay.js'), '--config', configFile, '--upstream', sandbox.url, '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--log-level', 'debug'],
+      [
+        join(ROOT, 'dist', 'relay.js'),
+        '--config',
+        configFile,
+        '--upstream',
+        sandbox.url,
+        '--state-dir',
+        stateDir,
+        '--listen',
+        '127.0.0.1:0',
+        '--log-level',
+        'debug',
+      ],
       { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -124,8 +150,13 @@ describe('the bridge of the built relay: webhook, S3 task files and Matrix carry
     );
     operator = await streamableClient(info.url, key(info.operatorToken));
     await waitFor('the MCP link and the webhook inbox', async () => {
-      const status = JSON.parse(text(await operator.client.readResource({ uri: 'relay://status' }))) as { links?: { state: string }[] };
-      const inbox = await fetch(hookUrl.replace('/webhook/agrenting/hiring', '/health')).then((r) => r.ok, () => false);
+      const status = JSON.parse(text(await operator.client.readResource({ uri: 'relay://status' }))) as {
+        links?: { state: string }[];
+      };
+      const inbox = await fetch(hookUrl.replace('/webhook/agrenting/hiring', '/health')).then(
+        (r) => r.ok,
+        () => false,
+      );
       return inbox && (status.links ?? []).every((l) => l.state === 'connected') && sandbox.sessionCount(agent.id) > 0;
     });
   }, 60_000);
@@ -146,35 +177,65 @@ describe('the bridge of the built relay: webhook, S3 task files and Matrix carry
   async function hireAndHandOff(input: Parameters<Sandbox['hire']>[1]): Promise<string> {
     const h = await sandbox.hire(agent.id, input);
     ids.push(h.id);
-    const token = h.repo_access_token ?? (typeof h.task_input.repo_access_token === 'string' ? h.task_input.repo_access_token : null);
+    const token =
+      h.repo_access_token ??
+      (typeof h.task_input.repo_access_token === 'string' ? h.task_input.repo_access_token : null);
     if (token) repoTokens.push({ name: `repository token of ${h.id}`, value: token });
-    await waitFor(`a signed webhook delivery of ${h.id}`, () => (sandbox.hiring(h.id)?.webhooks ?? []).some((w) => w.ok));
-    await waitFor(`the worker's result for ${h.id} in review`, async () => text(await operator.client.readResource({ uri: 'review://queue' })).includes(h.id), 15_000);
+    await waitFor(`a signed webhook delivery of ${h.id}`, () =>
+      (sandbox.hiring(h.id)?.webhooks ?? []).some((w) => w.ok),
+    );
+    await waitFor(
+      `the worker's result for ${h.id} in review`,
+      async () => text(await operator.client.readResource({ uri: 'review://queue' })).includes(h.id),
+      15_000,
+    );
     return h.id;
   }
 
   it('hands an output hiring and a push hiring to the HiClaw worker', async () => {
     const first = await hireAndHandOff({ task_description: 'Write a slugify function' });
-    const queue = JSON.parse(text(await operator.client.readResource({ uri: 'review://queue' }))) as { id: string; hiringId: string }[];
+    const queue = JSON.parse(text(await operator.client.readResource({ uri: 'review://queue' }))) as {
+      id: string;
+      hiringId: string;
+    }[];
     const sub = queue.find((s) => s.hiringId === first);
-    const approved = await operator.client.callTool({ name: 'approve_submission', arguments: { submission_id: sub?.id } });
+    const approved = await operator.client.callTool({
+      name: 'approve_submission',
+      arguments: { submission_id: sub?.id },
+    });
     answers.push({ where: 'operator approve_submission', text: JSON.stringify(approved) });
     await waitFor('the output hiring completed', () => sandbox.hiring(first)?.status === 'completed');
     await hireAndHandOff({ task_description: 'Add a LICENSE', delivery_mode: 'push' });
   });
 
   it('answers bad deliveries without quoting the expected key or secret', async () => {
-    const body = JSON.stringify({ hiring_id: 'x', agent_id: agent.id, task: { description: 'x' }, customer_id: 'c', price: '1.00' });
+    const body = JSON.stringify({
+      hiring_id: 'x',
+      agent_id: agent.id,
+      task: { description: 'x' },
+      customer_id: 'c',
+      price: '1.00',
+    });
     const attempts: [string, Record<string, string>][] = [
       ['no key', { 'content-type': 'application/json' }],
       ['wrong key', { 'content-type': 'application/json', authorization: 'ApiKey wrong-key-AUDIT-000000' }],
-      ['right key, wrong signature', { 'content-type': 'application/json', authorization: `ApiKey ${HOOK_KEY}`, 'x-webhook-signature': signWebhook(body, 'not-the-secret') }],
+      [
+        'right key, wrong signature',
+        {
+          'content-type': 'application/json',
+          authorization: `ApiKey ${HOOK_KEY}`,
+          'x-webhook-signature': signWebhook(body, 'not-the-secret'),
+        },
+      ],
       ['right key, no signature', { 'content-type': 'application/json', authorization: `ApiKey ${HOOK_KEY}` }],
     ];
     for (const [what, headers] of attempts) {
       const res = await fetch(hookUrl, { method: 'POST', headers, body });
       expect(res.status, what).toBe(401);
-      answers.push({ where: `webhook answer (${what})`, text: `${JSON.stringify([...res.headers])} ${await res.text()}` });
+      answers.push({
+        where: `webhook answer (${what})`,
+        text: `${JSON.stringify([...res.headers])} ${await res.text()}`,
+      });
     }
   });
 
@@ -197,17 +258,32 @@ describe('the bridge of the built relay: webhook, S3 task files and Matrix carry
   });
 
   it('posts no secret to Matrix rooms', () => {
-    const events: Observed[] = [...fake.rooms.values()].flatMap((r) => r.events.map((e) => ({ where: `Matrix ${r.id} ${e.sender}`, text: JSON.stringify(e) })));
+    const events: Observed[] = [...fake.rooms.values()].flatMap((r) =>
+      r.events.map((e) => ({ where: `Matrix ${r.id} ${e.sender}`, text: JSON.stringify(e) })),
+    );
     expect(events.some((e) => e.text.includes('New task'))).toBe(true);
     expect(leaks(events, [...secrets(), { name: 'S3 key', value: S3_KEY }])).toEqual([]);
   });
 
   it('logs no secret and serves none over MCP', async () => {
     const served: Observed[] = [];
-    for (const uri of ['hiring://pending', 'relay://hirings', 'relay://status', 'review://queue', ...ids.map((i) => `hiring://${i}`)]) {
-      served.push({ where: `operator reads ${uri}`, text: JSON.stringify(await operator.client.readResource({ uri })) });
+    for (const uri of [
+      'hiring://pending',
+      'relay://hirings',
+      'relay://status',
+      'review://queue',
+      ...ids.map((i) => `hiring://${i}`),
+    ]) {
+      served.push({
+        where: `operator reads ${uri}`,
+        text: JSON.stringify(await operator.client.readResource({ uri })),
+      });
     }
-    const logs: Observed[] = [{ where: 'relay stdout', text: out }, { where: 'relay stderr', text: err }, ...filesUnder(stateDir, 'state').filter((f) => f.where.endsWith('.log'))];
+    const logs: Observed[] = [
+      { where: 'relay stdout', text: out },
+      { where: 'relay stderr', text: err },
+      ...filesUnder(stateDir, 'state').filter((f) => f.where.endsWith('.log')),
+    ];
     expect(err).toContain('bridge');
     expect(leaks([...logs, ...served, ...answers], [...secrets(), { name: 'S3 key', value: S3_KEY }])).toEqual([]);
   });
@@ -224,6 +300,14 @@ describe('the bridge of the built relay: webhook, S3 task files and Matrix carry
     // agents[].metadata as-is on GET /_sandbox/state (masking covers only repository tokens).
     const res = await fetch(`${sandbox.url}/_sandbox/state`, { headers: { authorization: `Bearer ${USER_TOKEN}` } });
     const page = await fetch(`${sandbox.url}/_sandbox`, { headers: { authorization: `Bearer ${USER_TOKEN}` } });
-    expect(leaks([{ where: 'sandbox /_sandbox/state', text: await res.text() }, { where: 'sandbox /_sandbox', text: await page.text() }], secrets())).toEqual([]);
+    expect(
+      leaks(
+        [
+          { where: 'sandbox /_sandbox/state', text: await res.text() },
+          { where: 'sandbox /_sandbox', text: await page.text() },
+        ],
+        secrets(),
+      ),
+    ).toEqual([]);
   });
 });

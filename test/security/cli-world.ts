@@ -33,7 +33,19 @@ export async function startRelay(upstream: string, stateDir: string, apiKey: str
   for (const k of ['AGRENTING_RELAY_TOKEN', 'AGRENTING_RELAY_OPERATOR_TOKEN', 'AGRENTING_STATE_DIR']) delete env[k];
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'dist', 'relay.js'), '--upstream', upstream, '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--review', 'required', '--log-level', 'debug'],
+    [
+      join(ROOT, 'dist', 'relay.js'),
+      '--upstream',
+      upstream,
+      '--state-dir',
+      stateDir,
+      '--listen',
+      '127.0.0.1:0',
+      '--review',
+      'required',
+      '--log-level',
+      'debug',
+    ],
     { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -90,7 +102,11 @@ export class CliWorld {
 
   async start(beforeRelay?: () => void): Promise<void> {
     ensureBuilt(ROOT);
-    this.sandbox = await startSandbox({ userToken: this.userToken, gitRoot: this.gitRoot, log: memoryLogger('sandbox') });
+    this.sandbox = await startSandbox({
+      userToken: this.userToken,
+      gitRoot: this.gitRoot,
+      log: memoryLogger('sandbox'),
+    });
     const reg = this.sandbox.registerAgent({ name: 'Audit agent', capabilities: ['coding'] });
     this.agentId = reg.id;
     this.apiKey = reg.apiKey;
@@ -105,9 +121,13 @@ export class CliWorld {
     await waitFor(
       'the relay linked to the sandbox',
       async () => {
-        const status = JSON.parse(text(await this.operator.client.readResource({ uri: 'relay://status' }))) as { links?: { state: string }[] };
+        const status = JSON.parse(text(await this.operator.client.readResource({ uri: 'relay://status' }))) as {
+          links?: { state: string }[];
+        };
         const links = status.links ?? [];
-        return links.length > 0 && links.every((l) => l.state === 'connected') && this.sandbox.sessionCount(this.agentId) > 0;
+        return (
+          links.length > 0 && links.every((l) => l.state === 'connected') && this.sandbox.sessionCount(this.agentId) > 0
+        );
       },
       15_000,
     );
@@ -149,9 +169,18 @@ export class CliWorld {
   async hire(input: Parameters<Sandbox['hire']>[1], opts: { tokenInUrl?: boolean } = {}): Promise<string> {
     const h = await this.sandbox.hire(this.agentId, input);
     this.hiringIds.push(h.id);
-    const token = h.repo_access_token ?? (typeof h.task_input.repo_access_token === 'string' ? h.task_input.repo_access_token : null);
-    if (token) (opts.tokenInUrl ? this.urlTokens : this.repoTokens).push({ name: `repository token of ${h.id}${opts.tokenInUrl ? ' (inside repo_url)' : ''}`, value: token });
-    await waitFor(`hiring ${h.id} in the relay`, async () => text(await this.worker.client.readResource({ uri: PENDING_URI })).includes(h.id));
+    const token =
+      h.repo_access_token ??
+      (typeof h.task_input.repo_access_token === 'string' ? h.task_input.repo_access_token : null);
+    if (token) {
+      (opts.tokenInUrl ? this.urlTokens : this.repoTokens).push({
+        name: `repository token of ${h.id}${opts.tokenInUrl ? ' (inside repo_url)' : ''}`,
+        value: token,
+      });
+    }
+    await waitFor(`hiring ${h.id} in the relay`, async () =>
+      text(await this.worker.client.readResource({ uri: PENDING_URI })).includes(h.id),
+    );
     return h.id;
   }
 
@@ -192,7 +221,13 @@ export class CliWorld {
       const c = this[who];
       const listed = await c.client.listResources().catch((e: Error) => ({ resources: [], error: e.message }));
       out.push({ where: `${who} resources/list`, text: JSON.stringify(listed) });
-      const uris = new Set([PENDING_URI, 'relay://hirings', 'relay://status', 'review://queue', ...this.hiringIds.map((i) => `hiring://${i}`)]);
+      const uris = new Set([
+        PENDING_URI,
+        'relay://hirings',
+        'relay://status',
+        'review://queue',
+        ...this.hiringIds.map((i) => `hiring://${i}`),
+      ]);
       for (const r of (listed as { resources: { uri: string }[] }).resources) uris.add(r.uri);
       for (const uri of uris) {
         const r = await c.client.readResource({ uri }).catch((e: Error) => ({ error: e.message }));

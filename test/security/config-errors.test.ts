@@ -19,11 +19,18 @@ const ROOT = join(__dirname, '..', '..');
 const WRONG_KEY = 'agent-key-AUDIT-WRONG-1234567890';
 const LITERAL_KEY = 'agent-key-AUDIT-LITERAL-1234567890';
 
-function relayCli(args: string[], env: NodeJS.ProcessEnv): { done: Promise<{ code: number | null; out: string; err: string }>; pid: number; kill: () => void } {
+function relayCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): { done: Promise<{ code: number | null; out: string; err: string }>; pid: number; kill: () => void } {
   const full: NodeJS.ProcessEnv = { ...process.env, ...env };
   for (const k of ['AGRENTING_RELAY_TOKEN', 'AGRENTING_RELAY_OPERATOR_TOKEN', 'AGRENTING_STATE_DIR']) delete full[k];
   if (!('AGRENTING_API_KEY' in env)) delete full.AGRENTING_API_KEY;
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'relay.js'), ...args], { cwd: ROOT, env: full, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'relay.js'), ...args], {
+    cwd: ROOT,
+    env: full,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -50,21 +57,36 @@ describe('the relay quotes no key in its errors', () => {
 
   it('a refused agent key: relay://status, the log and argv never show it', async () => {
     const stateDir = join(dir, 'wrong-key');
-    const run = relayCli(['--upstream', sandbox.url, '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--log-level', 'debug'], { AGRENTING_API_KEY: WRONG_KEY });
+    const run = relayCli(
+      ['--upstream', sandbox.url, '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--log-level', 'debug'],
+      { AGRENTING_API_KEY: WRONG_KEY },
+    );
     const sampler = sampleArgv([run.pid]);
     try {
-      const info = await waitFor('relay.json', () => {
-        const f = readRelayFile(stateDir);
-        return f && f.pid === run.pid ? f : undefined;
-      }, 20_000);
+      const info = await waitFor(
+        'relay.json',
+        () => {
+          const f = readRelayFile(stateDir);
+          return f && f.pid === run.pid ? f : undefined;
+        },
+        20_000,
+      );
       const op = await streamableClient(info.url, key(info.operatorToken));
-      const status = await waitFor('the link error in relay://status', async () => {
-        const r = await op.client.readResource({ uri: 'relay://status' });
-        const t = JSON.stringify(r);
-        return /lastError/.test(t) ? t : undefined;
-      }, 15_000);
-      const pending = JSON.stringify(await op.client.readResource({ uri: 'hiring://pending' }).catch((e: Error) => e.message));
-      const prompt = JSON.stringify(await op.client.getPrompt({ name: 'system-prompt' }).catch((e: Error) => e.message));
+      const status = await waitFor(
+        'the link error in relay://status',
+        async () => {
+          const r = await op.client.readResource({ uri: 'relay://status' });
+          const t = JSON.stringify(r);
+          return /lastError/.test(t) ? t : undefined;
+        },
+        15_000,
+      );
+      const pending = JSON.stringify(
+        await op.client.readResource({ uri: 'hiring://pending' }).catch((e: Error) => e.message),
+      );
+      const prompt = JSON.stringify(
+        await op.client.getPrompt({ name: 'system-prompt' }).catch((e: Error) => e.message),
+      );
       await op.close();
       run.kill();
       const { out, err } = await run.done;
@@ -96,7 +118,15 @@ describe('the relay quotes no key in its errors', () => {
     const { code, out, err } = await relayCli(['--config', file, '--state-dir', join(dir, 's1')], {}).done;
     expect(code).toBe(2);
     expect(err).toMatch(/refused/);
-    expect(leaks([{ where: 'stderr', text: err }, { where: 'stdout', text: out }], [{ name: 'literal key', value: LITERAL_KEY }])).toEqual([]);
+    expect(
+      leaks(
+        [
+          { where: 'stderr', text: err },
+          { where: 'stdout', text: out },
+        ],
+        [{ name: 'literal key', value: LITERAL_KEY }],
+      ),
+    ).toEqual([]);
   });
 
   it('a malformed config file holding a key is reported without quoting it', async () => {
@@ -104,13 +134,32 @@ describe('the relay quotes no key in its errors', () => {
     writeFileSync(file, `{"agents":[{"name":"a","key":"${LITERAL_KEY}" oops}]}`);
     const { code, out, err } = await relayCli(['--config', file, '--state-dir', join(dir, 's2')], {}).done;
     expect(code).toBe(2);
-    expect(leaks([{ where: 'stderr', text: err }, { where: 'stdout', text: out }], [{ name: 'literal key', value: LITERAL_KEY }])).toEqual([]);
+    expect(
+      leaks(
+        [
+          { where: 'stderr', text: err },
+          { where: 'stdout', text: out },
+        ],
+        [{ name: 'literal key', value: LITERAL_KEY }],
+      ),
+    ).toEqual([]);
   });
 
   it('credentials in the upstream URL are refused without quoting them', async () => {
-    const { code, out, err } = await relayCli(['--upstream', `http://agent:${LITERAL_KEY}@127.0.0.1:9`, '--state-dir', join(dir, 's3')], { AGRENTING_API_KEY: 'agent-key-AUDIT-OK-0000000000' }).done;
+    const { code, out, err } = await relayCli(
+      ['--upstream', `http://agent:${LITERAL_KEY}@127.0.0.1:9`, '--state-dir', join(dir, 's3')],
+      { AGRENTING_API_KEY: 'agent-key-AUDIT-OK-0000000000' },
+    ).done;
     expect(code).toBe(2);
     expect(err).toMatch(/credentials/);
-    expect(leaks([{ where: 'stderr', text: err }, { where: 'stdout', text: out }], [{ name: 'password in the URL', value: LITERAL_KEY }])).toEqual([]);
+    expect(
+      leaks(
+        [
+          { where: 'stderr', text: err },
+          { where: 'stdout', text: out },
+        ],
+        [{ name: 'password in the URL', value: LITERAL_KEY }],
+      ),
+    ).toEqual([]);
   });
 });

@@ -16,7 +16,14 @@ import { RelayProcess } from '../../src/extension/relay-process';
 import type { RelayFile } from '../../src/extension/relay-info';
 import { normalizeSettings } from '../../src/extension/settings-model';
 import { detailModel } from '../../src/extension/view-models/detail-model';
-import { hiringAccessibilityLabel, hiringDescription, hiringLabel, hiringTooltip, reviewDescription, reviewLabel } from '../../src/extension/view-models/hiring-item';
+import {
+  hiringAccessibilityLabel,
+  hiringDescription,
+  hiringLabel,
+  hiringTooltip,
+  reviewDescription,
+  reviewLabel,
+} from '../../src/extension/view-models/hiring-item';
 import { deadlineNotices, diffNotices } from '../../src/extension/view-models/notify';
 import { reviewDocument } from '../../src/extension/view-models/review-doc';
 import { statusDetails } from '../../src/extension/view-models/status-bar';
@@ -52,14 +59,42 @@ describe('the extension starts the relay and shows hirings without any secret', 
     agentId = reg.id;
     apiKey = reg.apiKey;
     const settings = normalizeSettings(
-      { address: '127.0.0.1:0', stateDir, autoStart: true, reviewRequired: true, workspaceFolder: join(work, 'ws'), openIn: undefined, notificationLevel: undefined, baseUrl: sandbox.url },
+      {
+        address: '127.0.0.1:0',
+        stateDir,
+        autoStart: true,
+        reviewRequired: true,
+        workspaceFolder: join(work, 'ws'),
+        openIn: undefined,
+        notificationLevel: undefined,
+        baseUrl: sandbox.url,
+      },
       work,
     );
     sampler = sampleArgv([process.pid]);
-    info = await proc.start({ settings, relayScript: join(ROOT, 'dist', 'relay.js'), execPath: process.execPath, mode: 'live', agentKey: apiKey, baseEnv: process.env });
-    connection = new RelayConnection({ locate: async () => info, log, version: 'test', pingIntervalMs: 200, minBackoffMs: 50, maxBackoffMs: 200, toolTimeoutMs: 20_000 });
+    info = await proc.start({
+      settings,
+      relayScript: join(ROOT, 'dist', 'relay.js'),
+      execPath: process.execPath,
+      mode: 'live',
+      agentKey: apiKey,
+      baseEnv: process.env,
+    });
+    connection = new RelayConnection({
+      locate: async () => info,
+      log,
+      version: 'test',
+      pingIntervalMs: 200,
+      minBackoffMs: 50,
+      maxBackoffMs: 200,
+      toolTimeoutMs: 20_000,
+    });
     connection.start();
-    await waitFor('the extension connected and the relay linked', () => connection.data.status?.links.every((l) => l.state === 'connected') && sandbox.sessionCount(agentId) > 0, 20_000);
+    await waitFor(
+      'the extension connected and the relay linked',
+      () => connection.data.status?.links.every((l) => l.state === 'connected') && sandbox.sessionCount(agentId) > 0,
+      20_000,
+    );
   }, 60_000);
 
   afterAll(async () => {
@@ -72,32 +107,69 @@ describe('the extension starts the relay and shows hirings without any secret', 
 
   it('launches the relay with the key in its environment only', () => {
     const plan = launchPlan({
-      settings: normalizeSettings({ address: '127.0.0.1:7391', stateDir, autoStart: true, reviewRequired: true, workspaceFolder: join(work, 'ws'), openIn: undefined, notificationLevel: undefined, baseUrl: sandbox.url }, work),
+      settings: normalizeSettings(
+        {
+          address: '127.0.0.1:7391',
+          stateDir,
+          autoStart: true,
+          reviewRequired: true,
+          workspaceFolder: join(work, 'ws'),
+          openIn: undefined,
+          notificationLevel: undefined,
+          baseUrl: sandbox.url,
+        },
+        work,
+      ),
       relayScript: 'relay.js',
       execPath: process.execPath,
       mode: 'live',
       agentKey: apiKey,
-      baseEnv: { AGRENTING_RELAY_TOKEN: 'inherited-relay-token-AUDIT', AGRENTING_RELAY_OPERATOR_TOKEN: 'inherited-op-token-AUDIT', PATH: '/bin' },
+      baseEnv: {
+        AGRENTING_RELAY_TOKEN: 'inherited-relay-token-AUDIT',
+        AGRENTING_RELAY_OPERATOR_TOKEN: 'inherited-op-token-AUDIT',
+        PATH: '/bin',
+      },
     });
     expect(plan.env.AGRENTING_API_KEY).toBe(apiKey);
     expect(plan.env.AGRENTING_RELAY_TOKEN).toBeUndefined();
     expect(plan.env.AGRENTING_RELAY_OPERATOR_TOKEN).toBeUndefined();
-    expect(leaks([{ where: 'launch argv', text: plan.args.join(' ') }, { where: 'launch config file', text: plan.configFile.content }], [{ name: 'agent key', value: apiKey }])).toEqual([]);
+    expect(
+      leaks(
+        [
+          { where: 'launch argv', text: plan.args.join(' ') },
+          { where: 'launch config file', text: plan.configFile.content },
+        ],
+        [{ name: 'agent key', value: apiKey }],
+      ),
+    ).toEqual([]);
   });
 
   it('shows output and push hirings, one with the token inside repo_url', async () => {
-    const out = await sandbox.hire(agentId, { task_description: 'Write a slugify function', client_message: 'Thanks!' });
+    const out = await sandbox.hire(agentId, {
+      task_description: 'Write a slugify function',
+      client_message: 'Thanks!',
+    });
     const push = await sandbox.hire(agentId, { task_description: 'Add a LICENSE', delivery_mode: 'push' });
-    repoTokens.push({ name: 'repository token', value: String(push.repo_access_token ?? push.task_input.repo_access_token) });
+    repoTokens.push({
+      name: 'repository token',
+      value: String(push.repo_access_token ?? push.task_input.repo_access_token),
+    });
     const repo = await sandbox.git.createRepository('acme', 'ext-url');
     const token = sandbox.git.issueToken('acme', 'ext-url', 'write');
     urlTokens.push({ name: 'repository token inside repo_url', value: token });
     const u = new URL(repo.cloneUrl);
     u.username = 'x-access-token';
     u.password = token;
-    const inUrl = await sandbox.hire(agentId, { task_description: 'Token in the URL', delivery_mode: 'push', repo_url: u.toString(), repo_access_token: token });
+    const inUrl = await sandbox.hire(agentId, {
+      task_description: 'Token in the URL',
+      delivery_mode: 'push',
+      repo_url: u.toString(),
+      repo_access_token: token,
+    });
     ids.push(out.id, push.id, inUrl.id);
-    await waitFor('the three hirings in the extension', () => ids.every((id) => connection.data.hirings.some((v) => String(v.hiring.id) === id)));
+    await waitFor('the three hirings in the extension', () =>
+      ids.every((id) => connection.data.hirings.some((v) => String(v.hiring.id) === id)),
+    );
     await connection.callTool('submit_hiring_result', { hiring_id: out.id, output: { summary: 'done' } });
     await waitFor('the review in the extension', () => connection.data.reviews.length > 0);
   });
@@ -109,32 +181,78 @@ describe('the extension starts the relay and shows hirings without any secret', 
     for (const v of hirings) {
       const id = String(v.hiring.id);
       out.push(
-        { where: `tree item ${id}`, text: [hiringLabel(v), hiringDescription(v, now), hiringTooltip(v, now), hiringAccessibilityLabel(v, now)].join('\n') },
+        {
+          where: `tree item ${id}`,
+          text: [
+            hiringLabel(v),
+            hiringDescription(v, now),
+            hiringTooltip(v, now),
+            hiringAccessibilityLabel(v, now),
+          ].join('\n'),
+        },
         { where: `webview detail model ${id}`, text: JSON.stringify(detailModel(v, reviews, now)) },
       );
     }
     for (const s of reviews) {
-      out.push({ where: `review ${s.id}`, text: [reviewLabel(s), reviewDescription(s), reviewDocument(s, hirings.find((v) => v.hiring.id === s.hiringId))].join('\n') });
+      out.push({
+        where: `review ${s.id}`,
+        text: [
+          reviewLabel(s),
+          reviewDescription(s),
+          reviewDocument(
+            s,
+            hirings.find((v) => v.hiring.id === s.hiringId),
+          ),
+        ].join('\n'),
+      });
     }
-    out.push({ where: 'notifications', text: JSON.stringify([...diffNotices(undefined, hirings, reviews), ...deadlineNotices(hirings, now, new Set())]) });
-    out.push({ where: 'status details', text: JSON.stringify(statusDetails({ connection: 'connected', relayUrl: info.url, status, newHirings: 1, reviewsWaiting: reviews.length, configured: true })) });
+    out.push({
+      where: 'notifications',
+      text: JSON.stringify([...diffNotices(undefined, hirings, reviews), ...deadlineNotices(hirings, now, new Set())]),
+    });
+    out.push({
+      where: 'status details',
+      text: JSON.stringify(
+        statusDetails({
+          connection: 'connected',
+          relayUrl: info.url,
+          status,
+          newHirings: 1,
+          reviewsWaiting: reviews.length,
+          configured: true,
+        }),
+      ),
+    });
     out.push({ where: 'extension output channel', text: log.lines.join('\n') });
     return out;
   }
 
   it('shows no agent key, user token or repository token in the tree, webview, notifications or output', () => {
     expect(shown().length).toBeGreaterThan(5);
-    const relayTokens = [{ name: 'operator token', value: info.operatorToken }, ...Object.values(info.workerTokens).map((t) => ({ name: 'worker token', value: t }))];
-    expect(leaks(shown(), [{ name: 'agent key', value: apiKey }, { name: 'user token', value: USER_TOKEN }, ...repoTokens, ...urlTokens, ...relayTokens])).toEqual([]);
+    const relayTokens = [
+      { name: 'operator token', value: info.operatorToken },
+      ...Object.values(info.workerTokens).map((t) => ({ name: 'worker token', value: t })),
+    ];
+    expect(
+      leaks(shown(), [
+        { name: 'agent key', value: apiKey },
+        { name: 'user token', value: USER_TOKEN },
+        ...repoTokens,
+        ...urlTokens,
+        ...relayTokens,
+      ]),
+    ).toEqual([]);
   });
 
-  it("receives no token given inside repo_url from the relay (relay://hirings, hiring://...)", () => {
+  it('receives no token given inside repo_url from the relay (relay://hirings, hiring://...)', () => {
     // Guards a leak the audit found (fixed): the relay serves hiring.repo_url (and task_input.repo_url) with its credentials
     // (src/shared/hiring.ts withoutSecrets, src/relay/core/views.ts toView), and
     // src/extension/view-models/parse.ts parseHiringView clears repo_access_token but keeps
     // repo_url, so the connection's data (and anything rendering view.hiring) holds the token.
     // The displayed fields are safe (detail-model.ts safeRepoUrl).
-    expect(leaks([{ where: 'RelayConnection.data.hirings', text: JSON.stringify(connection.data.hirings) }], urlTokens)).toEqual([]);
+    expect(
+      leaks([{ where: 'RelayConnection.data.hirings', text: JSON.stringify(connection.data.hirings) }], urlTokens),
+    ).toEqual([]);
   });
 
   it('puts the agent key in no argv, launch config, console or log file', () => {
@@ -142,6 +260,11 @@ describe('the extension starts the relay and shows hirings without any secret', 
     expect(argv.some((a) => a.text.includes('dist/relay.js'))).toBe(true);
     const files = filesUnder(stateDir, 'state').filter((f) => !/^state\/(relay|tokens)\.json$/.test(f.where));
     expect(files.some((f) => f.where.endsWith('vscode-relay.json'))).toBe(true);
-    expect(leaks([...argv, ...files], [{ name: 'agent key', value: apiKey }, { name: 'user token', value: USER_TOKEN }, ...repoTokens])).toEqual([]);
+    expect(
+      leaks(
+        [...argv, ...files],
+        [{ name: 'agent key', value: apiKey }, { name: 'user token', value: USER_TOKEN }, ...repoTokens],
+      ),
+    ).toEqual([]);
   });
 });

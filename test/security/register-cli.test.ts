@@ -25,7 +25,11 @@ interface Run {
 function register(args: string[], userToken: string): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env, AUDIT_USER_TOKEN: userToken };
   delete env.AGRENTING_API_KEY;
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'relay.js'), 'register', '--user-token-env', 'AUDIT_USER_TOKEN', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'dist', 'relay.js'), 'register', '--user-token-env', 'AUDIT_USER_TOKEN', ...args],
+    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const sampler = sampleArgv([child.pid ?? 0], 2);
   let out = '';
   let err = '';
@@ -56,42 +60,65 @@ describe('agrenting-relay register keeps the user token and the new key out of s
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(r.out).toContain(keyFile);
     const seen: Observed[] = [{ where: 'stdout', text: r.out }, { where: 'stderr', text: r.err }, ...r.argv];
-    expect(leaks(seen, [
-      { name: 'agent key', value: key },
-      { name: 'user token', value: USER_TOKEN },
-    ])).toEqual([]);
+    expect(
+      leaks(seen, [
+        { name: 'agent key', value: key },
+        { name: 'user token', value: USER_TOKEN },
+      ]),
+    ).toEqual([]);
   });
 
   it('stores the key in --key-env-file (0600), even a new file, and prints it nowhere', async () => {
     // Not --env-file: Node 20 reads that flag even after the script name (nodejs/node#50993).
     const envFile = join(dir, 'agent.env');
-    const r = await register(['--name', 'Audit agent 2', '--upstream', sandbox.url, '--key-env-file', envFile], USER_TOKEN);
+    const r = await register(
+      ['--name', 'Audit agent 2', '--upstream', sandbox.url, '--key-env-file', envFile],
+      USER_TOKEN,
+    );
     expect(r.code, r.err).toBe(0);
     const m = /^AGRENTING_API_KEY=(.+)$/m.exec(readFileSync(envFile, 'utf8'));
     expect(m).not.toBeNull();
     expect(statSync(envFile).mode & 0o777).toBe(0o600);
     const seen: Observed[] = [{ where: 'stdout', text: r.out }, { where: 'stderr', text: r.err }, ...r.argv];
-    expect(leaks(seen, [
-      { name: 'agent key', value: m?.[1] ?? '' },
-      { name: 'user token', value: USER_TOKEN },
-    ])).toEqual([]);
+    expect(
+      leaks(seen, [
+        { name: 'agent key', value: m?.[1] ?? '' },
+        { name: 'user token', value: USER_TOKEN },
+      ]),
+    ).toEqual([]);
   });
 
   it('says the user token was refused without quoting it', async () => {
-    const r = await register(['--name', 'Audit agent 3', '--upstream', sandbox.url, '--key-file', join(dir, 'never.key')], WRONG_USER_TOKEN);
+    const r = await register(
+      ['--name', 'Audit agent 3', '--upstream', sandbox.url, '--key-file', join(dir, 'never.key')],
+      WRONG_USER_TOKEN,
+    );
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/401|rejected|token/i);
     const seen: Observed[] = [{ where: 'stdout', text: r.out }, { where: 'stderr', text: r.err }, ...r.argv];
-    expect(leaks(seen, [
-      { name: 'wrong user token', value: WRONG_USER_TOKEN },
-      { name: 'sandbox user token', value: USER_TOKEN },
-    ])).toEqual([]);
+    expect(
+      leaks(seen, [
+        { name: 'wrong user token', value: WRONG_USER_TOKEN },
+        { name: 'sandbox user token', value: USER_TOKEN },
+      ]),
+    ).toEqual([]);
   });
 
   it('an unreachable platform is reported without the token', async () => {
-    const r = await register(['--name', 'Audit agent 4', '--upstream', 'http://127.0.0.1:9', '--key-file', join(dir, 'never2.key')], USER_TOKEN);
+    const r = await register(
+      ['--name', 'Audit agent 4', '--upstream', 'http://127.0.0.1:9', '--key-file', join(dir, 'never2.key')],
+      USER_TOKEN,
+    );
     expect(r.code).not.toBe(0);
     expect(r.err.length).toBeGreaterThan(0);
-    expect(leaks([{ where: 'stderr', text: r.err }, { where: 'stdout', text: r.out }], [{ name: 'user token', value: USER_TOKEN }])).toEqual([]);
+    expect(
+      leaks(
+        [
+          { where: 'stderr', text: r.err },
+          { where: 'stdout', text: r.out },
+        ],
+        [{ name: 'user token', value: USER_TOKEN }],
+      ),
+    ).toEqual([]);
   });
 });

@@ -54,23 +54,46 @@ describe('the built relay process with the real sandbox: no secret leaves its pl
 
   it('refuses a wrong repository token and a read-only one without quoting them', async () => {
     const repo = await w.sandbox.git.createRepository('acme', 'audit-wrong');
-    const wrong = await w.hire({ task_description: 'Cannot clone', delivery_mode: 'push', repo_url: repo.cloneUrl, repo_access_token: WRONG_TOKEN });
+    const wrong = await w.hire({
+      task_description: 'Cannot clone',
+      delivery_mode: 'push',
+      repo_url: repo.cloneUrl,
+      repo_access_token: WRONG_TOKEN,
+    });
     expect((await w.call('worker', 'prepare_workspace', { hiring_id: wrong })).isError).toBe(true);
     const ro = w.sandbox.git.issueToken('acme', 'audit-wrong', 'read');
-    const readOnly = await w.hire({ task_description: 'Cannot push', delivery_mode: 'push', repo_url: repo.cloneUrl, repo_access_token: ro });
+    const readOnly = await w.hire({
+      task_description: 'Cannot push',
+      delivery_mode: 'push',
+      repo_url: repo.cloneUrl,
+      repo_access_token: ro,
+    });
     expect((await w.call('worker', 'prepare_workspace', { hiring_id: readOnly })).isError).toBe(true);
   });
 
   it('reports a push the remote refuses (the branch moved meanwhile)', async () => {
     const repo = await w.sandbox.git.createRepository('acme', 'audit-diverged');
     const token = w.sandbox.git.issueToken('acme', 'audit-diverged', 'write');
-    const id = await w.hire({ task_description: 'Push will be refused', delivery_mode: 'push', repo_url: repo.cloneUrl, repo_access_token: token });
+    const id = await w.hire({
+      task_description: 'Push will be refused',
+      delivery_mode: 'push',
+      repo_url: repo.cloneUrl,
+      repo_access_token: token,
+    });
     const dir = await w.prepare(id);
     // Someone else puts an unrelated commit on the hiring's branch: the relay's push is not a fast-forward.
     const bare = join(w.gitRoot, 'acme', 'audit-diverged.git');
     const who = { GIT_AUTHOR_NAME: 'x', GIT_AUTHOR_EMAIL: 'x@x', GIT_COMMITTER_NAME: 'x', GIT_COMMITTER_EMAIL: 'x@x' };
-    const g = (args: string[]) => spawnSync('git', ['--git-dir', bare, ...args], { encoding: 'utf8', env: { ...process.env, ...who } }).stdout.trim();
-    g(['update-ref', `refs/heads/agrenting/${id}`, g(['commit-tree', 'HEAD^{tree}', '-p', 'HEAD', '-m', 'someone else'])]);
+    const g = (args: string[]) =>
+      spawnSync('git', ['--git-dir', bare, ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, ...who },
+      }).stdout.trim();
+    g([
+      'update-ref',
+      `refs/heads/agrenting/${id}`,
+      g(['commit-tree', 'HEAD^{tree}', '-p', 'HEAD', '-m', 'someone else']),
+    ]);
     writeFileSync(join(dir, 'CHANGES.md'), 'changed\n');
     const sub = await w.submitAndApprove(id, { summary: 'will not push' });
     const why = await waitFor('the refused push recorded with its reason', () => w.failureOf(String(sub.id)));
@@ -84,7 +107,10 @@ describe('the built relay process with the real sandbox: no secret leaves its pl
     const u = new URL(repo.cloneUrl);
     u.username = 'x-access-token';
     u.password = token;
-    const id = await w.hire({ task_description: 'Token in the URL', delivery_mode: 'push', repo_url: u.toString(), repo_access_token: token }, { tokenInUrl: true });
+    const id = await w.hire(
+      { task_description: 'Token in the URL', delivery_mode: 'push', repo_url: u.toString(), repo_access_token: token },
+      { tokenInUrl: true },
+    );
     writeFileSync(join(await w.prepare(id), 'NOTES.md'), 'notes\n');
     await w.submitAndApprove(id, { summary: 'notes' });
     await waitFor('the URL-token hiring completed', () => w.sandbox.hiring(id)?.status === 'completed', 20_000);
@@ -96,14 +122,19 @@ describe('the built relay process with the real sandbox: no secret leaves its pl
     w.sandbox.cancel(id);
     const approved = await w.call('operator', 'approve_submission', { submission_id: sub.id });
     // Either the relay already knows of the cancellation and says so, or the platform refuses the delivery.
-    await waitFor('the refused delivery', () => approved.isError === true || (w.sandbox.hiring(id)?.deliveries ?? []).some((d) => d.outcome !== 'accepted'));
+    await waitFor(
+      'the refused delivery',
+      () => approved.isError === true || (w.sandbox.hiring(id)?.deliveries ?? []).some((d) => d.outcome !== 'accepted'),
+    );
   });
 
   it('keeps a prepared push hiring across a restart and re-reads its token from the platform', async () => {
     const id = await w.hire({ task_description: 'Survive a restart', delivery_mode: 'push' });
     writeFileSync(join(await w.prepare(id), 'RESTART.md'), 'after restart\n');
     consoles.push(...(await w.restart()));
-    await waitFor('the hiring back after the restart', async () => JSON.stringify(await w.worker.client.readResource({ uri: 'hiring://pending' })).includes(id));
+    await waitFor('the hiring back after the restart', async () =>
+      JSON.stringify(await w.worker.client.readResource({ uri: 'hiring://pending' })).includes(id),
+    );
     await w.submitAndApprove(id, { summary: 'after restart' });
     await waitFor('the restarted push hiring completed', () => w.sandbox.hiring(id)?.status === 'completed', 20_000);
   });
@@ -120,7 +151,14 @@ describe('the built relay process with the real sandbox: no secret leaves its pl
 
   it('keeps the relay tokens in relay.json and tokens.json only, readable by the owner only', () => {
     const file = readRelayFile(w.stateDir);
-    expect(Object.keys(file ?? {}).sort()).toEqual(['operatorToken', 'pid', 'startedAt', 'url', 'version', 'workerTokens']);
+    expect(Object.keys(file ?? {}).sort()).toEqual([
+      'operatorToken',
+      'pid',
+      'startedAt',
+      'url',
+      'version',
+      'workerTokens',
+    ]);
     for (const f of ['relay.json', 'tokens.json']) expect(statSync(join(w.stateDir, f)).mode & 0o077, f).toBe(0);
     expect(statSync(w.stateDir).mode & 0o077).toBe(0);
     const others = filesUnder(w.stateDir, 'state').filter((f) => !/^state\/(relay|tokens)\.json$/.test(f.where));

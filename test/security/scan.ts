@@ -51,7 +51,10 @@ export function filesUnder(dir: string, label = dir): Observed[] {
     out.push({ where: rel, text: buf.toString('latin1') });
   }
   for (const g of gitDirs) {
-    const r = spawnSync('git', ['--git-dir', g, 'cat-file', '--batch-all-objects', '--batch'], { encoding: 'latin1', maxBuffer: 64 * 1024 * 1024 });
+    const r = spawnSync('git', ['--git-dir', g, 'cat-file', '--batch-all-objects', '--batch'], {
+      encoding: 'latin1',
+      maxBuffer: 64 * 1024 * 1024,
+    });
     out.push({ where: `${label}/${relative(dir, g)} (all objects)`, text: `${r.stdout}${r.stderr}` });
     const reflog = spawnSync('git', ['--git-dir', g, 'reflog', '--all', '--format=%H %gs %s'], { encoding: 'latin1' });
     out.push({ where: `${label}/${relative(dir, g)} (reflog)`, text: `${reflog.stdout}` });
@@ -128,7 +131,10 @@ export function sampleArgv(roots: number[], everyMs = 3): ArgvSampler {
     stop() {
       clearInterval(timer);
       tick();
-      return [...seen.entries()].map(([pid, argv]) => ({ where: `argv of pid ${pid} (${argv.slice(0, 60)})`, text: argv }));
+      return [...seen.entries()].map(([pid, argv]) => ({
+        where: `argv of pid ${pid} (${argv.slice(0, 60)})`,
+        text: argv,
+      }));
     },
   };
 }

@@ -25,7 +25,11 @@ describe('what git runs in a worker-controlled workspace gets no secret', () => 
     const id = await w.hire({ task_description: 'Hook in the workspace', delivery_mode: 'push' });
     const dir = await w.prepare(id);
     for (const hook of ['pre-commit', 'post-commit', 'reference-transaction', 'pre-push', 'post-checkout']) {
-      writeFileSync(join(dir, '.git', 'hooks', hook), `#!/bin/sh\n{ echo "== ${hook}"; env; } >> '${hookEnvFile}'\nexit 0\n`, { mode: 0o755 });
+      writeFileSync(
+        join(dir, '.git', 'hooks', hook),
+        `#!/bin/sh\n{ echo "== ${hook}"; env; } >> '${hookEnvFile}'\nexit 0\n`,
+        { mode: 0o755 },
+      );
     }
     writeFileSync(join(dir, 'HOOKED.md'), 'hooked\n');
     await w.submitAndApprove(id, { summary: 'hooked' });
@@ -43,7 +47,13 @@ describe('what git runs in a worker-controlled workspace gets no secret', () => 
     // gitExec() — used for the commit step in src/relay/delivery/push.ts — runs without
     // core.hooksPath=/dev/null (only commands with a token get it), so the workspace's
     // post-commit and reference-transaction hooks run with the agent key in their environment.
-    expect(leaks([{ where: 'environment of a workspace git hook', text: env }], [...w.platformSecrets(), ...w.relayTokens()]), `hooks that ran: ${ran}`).toEqual([]);
+    expect(
+      leaks(
+        [{ where: 'environment of a workspace git hook', text: env }],
+        [...w.platformSecrets(), ...w.relayTokens()],
+      ),
+      `hooks that ran: ${ran}`,
+    ).toEqual([]);
   });
 
   it('does not send the repository token to a proxy the workspace config names', async () => {
@@ -56,15 +66,27 @@ describe('what git runs in a worker-controlled workspace gets no secret', () => 
     try {
       const repo = await w.sandbox.git.createRepository('acme', 'audit-proxy');
       const token = w.sandbox.git.issueToken('acme', 'audit-proxy', 'write');
-      const id = await w.hire({ task_description: 'Proxy in the workspace config', delivery_mode: 'push', repo_url: repo.cloneUrl, repo_access_token: token });
+      const id = await w.hire({
+        task_description: 'Proxy in the workspace config',
+        delivery_mode: 'push',
+        repo_url: repo.cloneUrl,
+        repo_access_token: token,
+      });
       const dir = await w.prepare(id);
-      spawnSync('git', ['-C', dir, 'config', 'http.proxy', `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`]);
+      spawnSync('git', [
+        '-C',
+        dir,
+        'config',
+        'http.proxy',
+        `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+      ]);
       writeFileSync(join(dir, 'PROXIED.md'), 'proxied\n');
       const sub = await w.submitAndApprove(id, { summary: 'proxied' });
       // Fixed, the push ignores the proxy and completes; as now, the proxy sees it and it fails.
       await waitFor(
         'the push through the proxy, its failure, or its completion',
-        () => seen.length > 0 || w.failureOf(String(sub.id)) !== undefined || w.sandbox.hiring(id)?.status === 'completed',
+        () =>
+          seen.length > 0 || w.failureOf(String(sub.id)) !== undefined || w.sandbox.hiring(id)?.status === 'completed',
         20_000,
       );
       // Guards a leak the audit found (fixed): src/relay/delivery/git-env.ts gitEnv() scopes the Authorization extraHeader to the

@@ -27,6 +27,12 @@ export interface ChaosRates {
   requestResetBefore: number;
   /** Per request: forward it, let the platform act, then reset instead of answering. */
   requestResetAfter: number;
+  /**
+   * Per tool call (MCP tools/call, REST POST on a hiring): forward it, let the platform act, and hold its answer
+   * (the POST's and, for MCP, the matching frame on the stream) for slowMs, past the relay's request timeout.
+   */
+  requestSlowAnswer: number;
+  slowMs: [number, number];
 }
 
 export const DEFAULT_CHAOS: ChaosRates = {
@@ -39,9 +45,11 @@ export const DEFAULT_CHAOS: ChaosRates = {
   requestFail: 0.04,
   requestResetBefore: 0.02,
   requestResetAfter: 0.03,
+  requestSlowAnswer: 0.04,
+  slowMs: [4500, 6000],
 };
 
-export type FaultKind = 'drop' | 'stall' | 'truncate' | 'delay' | 'fail' | 'reset-before' | 'reset-after';
+export type FaultKind = 'drop' | 'stall' | 'truncate' | 'delay' | 'fail' | 'reset-before' | 'reset-after' | 'slow';
 
 export interface FaultRecord {
   kind: FaultKind;
@@ -74,6 +82,31 @@ export interface ChaosProxy {
 }
 
 const MESSAGES = /^\/mcp\/messages\/([^/?]+)/;
+/** REST writes on a hiring: result, failure, messages. */
+const REST_WRITE = /^\/api\/v1\/hirings\/[^/]+\/(result|failure|messages)$/;
+
+function rpcCall(body: Buffer): { id?: string; method?: string } | undefined {
+  try {
+    const m = JSON.parse(body.toString('utf8')) as { id?: unknown; method?: unknown };
+    return {
+      id: m.id === undefined ? undefined : String(m.id),
+      method: typeof m.method === 'string' ? m.method : undefined,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** When the frame is the answer to a withheld call: until when to hold it. */
+function heldUntil(ids: Map<string, number> | undefined, frame: string): number | undefined {
+  if (!ids || ids.size === 0) return undefined;
+  const data = /^data: ?(.*)$/m.exec(frame)?.[1];
+  const answer = data ? rpcCall(Buffer.from(data)) : undefined;
+  if (answer?.id === undefined || answer.method !== undefined) return undefined;
+  const until = ids.get(answer.id);
+  if (until !== undefined) ids.delete(answer.id);
+  return until;
+}
 
 interface Stream {
   session?: string;
@@ -87,7 +120,10 @@ interface Stream {
   release?: () => void;
 }
 
-export async function startChaosProxy(target: string, opts: { seed: number; rates?: Partial<ChaosRates>; enabled?: boolean }): Promise<ChaosProxy> {
+export async function startChaosProxy(
+  target: string,
+  opts: { seed: number; rates?: Partial<ChaosRates>; enabled?: boolean },
+): Promise<ChaosProxy> {
   const rates: ChaosRates = { ...DEFAULT_CHAOS, ...opts.rates };
   const rand: Random = prng(opts.seed);
   const t = new URL(target);
@@ -97,8 +133,10 @@ export async function startChaosProxy(target: string, opts: { seed: number; rate
     streams: 0,
     requests: 0,
     frames: 0,
-    faults: { drop: 0, stall: 0, truncate: 0, delay: 0, fail: 0, 'reset-before': 0, 'reset-after': 0 },
+    faults: { drop: 0, stall: 0, truncate: 0, delay: 0, fail: 0, 'reset-before': 0, 'reset-after': 0, slow: 0 },
   };
+  /** Per platform session: JSON-RPC ids whose answer frame is held, and until when. */
+  const withheld = new Map<string, Map<string, number>>();
   const streams = new Set<Stream>();
   const sockets = new Set<Socket>();
   const roll = (rate: number) => enabled && rate > 0 && rand() < rate;
@@ -109,8 +147,15 @@ export async function startChaosProxy(target: string, opts: { seed: number; rate
     return r;
   };
 
-  const forward = (req: http.IncomingMessage, res: http.ServerResponse, onResponse: (up: http.IncomingMessage) => void) => {
-    const up = http.request({ host: t.hostname, port: Number(t.port), method: req.method, path: req.url, headers: req.headers, agent: false }, onResponse);
+  const forward = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    onResponse: (up: http.IncomingMessage) => void,
+  ) => {
+    const up = http.request(
+      { host: t.hostname, port: Number(t.port), method: req.method, path: req.url, headers: req.headers, agent: false },
+      onResponse,
+    );
     up.on('error', () => res.destroy());
     res.on('close', () => up.destroy());
     req.pipe(up);
@@ -142,6 +187,11 @@ export async function startChaosProxy(target: string, opts: { seed: number; rate
     };
     const onFrame = (frame: string) => {
       counts.frames += 1;
+      const held = s.session ? heldUntil(withheld.get(s.session), frame) : undefined;
+      if (held !== undefined) {
+        setTimeout(() => write(frame), Math.max(0, held - Date.now())).unref();
+        return;
+      }
       if (!s.session) {
         const m = /data: *(\S+)/.exec(frame);
         const id = m ? MESSAGES.exec(new URL(m[1], 'http://x').pathname)?.[1] : undefined;
@@ -214,6 +264,9 @@ export async function startChaosProxy(target: string, opts: { seed: number; rate
       req.socket.destroy();
       return;
     }
+    if (req.method === 'POST' && (session || REST_WRITE.test(path)) && roll(rates.requestSlowAnswer)) {
+      return slowAnswer(req, res, path, session);
+    }
     const resetAfter = roll(rates.requestResetAfter);
     const delay = roll(rates.requestDelay) ? between(rand, rates.delayMs[0], rates.delayMs[1]) : 0;
     if (delay > 0) record('delay', path, session, Date.now() + delay);
@@ -232,6 +285,63 @@ export async function startChaosProxy(target: string, opts: { seed: number; rate
     };
     if (delay > 0) setTimeout(go, delay).unref();
     else go();
+  };
+
+  /** Forwards a tool call whole, so the platform acts at once, and holds every answer to it for slowMs. */
+  const slowAnswer = (req: http.IncomingMessage, res: http.ServerResponse, path: string, session?: string) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(parts);
+      const rpc = session ? rpcCall(body) : undefined;
+      // Only tool calls: a slow answer to a ping or initialize is another fault (the stall covers it).
+      if (session && rpc?.method !== 'tools/call') return plainForward(req, res, body);
+      const until = Date.now() + between(rand, rates.slowMs[0], rates.slowMs[1]);
+      record('slow', path, session, until);
+      if (session && rpc?.id !== undefined) {
+        const ids = withheld.get(session) ?? new Map<string, number>();
+        ids.set(rpc.id, until);
+        withheld.set(session, ids);
+      }
+      const up = http.request(
+        {
+          host: t.hostname,
+          port: Number(t.port),
+          method: req.method,
+          path: req.url,
+          headers: req.headers,
+          agent: false,
+        },
+        (answer) => {
+          const chunks: Buffer[] = [];
+          answer.on('data', (c: Buffer) => chunks.push(c));
+          answer.on('end', () => {
+            setTimeout(
+              () => {
+                if (res.destroyed) return;
+                res.writeHead(answer.statusCode ?? 502, answer.headers).end(Buffer.concat(chunks));
+              },
+              Math.max(0, until - Date.now()),
+            ).unref();
+          });
+        },
+      );
+      up.on('error', () => res.destroy());
+      up.end(body);
+    });
+  };
+
+  const plainForward = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => {
+    const up = http.request(
+      { host: t.hostname, port: Number(t.port), method: req.method, path: req.url, headers: req.headers, agent: false },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    up.on('error', () => res.destroy());
+    res.on('close', () => up.destroy());
+    up.end(body);
   };
 
   const server = http.createServer((req, res) => {
@@ -260,7 +370,11 @@ export async function startChaosProxy(target: string, opts: { seed: number; rate
       const now = Date.now();
       // Only MCP traffic carries pings and their answers; REST faults cannot delay one.
       return faults.some(
-        (f) => f.path.startsWith('/mcp') && (session === undefined || f.session === undefined || f.session === session) && f.at <= to && Math.min(f.until, now) >= from,
+        (f) =>
+          f.path.startsWith('/mcp') &&
+          (session === undefined || f.session === undefined || f.session === session) &&
+          f.at <= to &&
+          Math.min(f.until, now) >= from,
       );
     },
     close: () =>

@@ -51,7 +51,10 @@ export function randomJson(rand: Random, depth = 3): Json {
   }
   if (r < 0.6) return Array.from({ length: between(rand, 0, 4) }, () => randomJson(rand, depth - 1));
   const o: { [k: string]: Json } = {};
-  for (let i = between(rand, 0, 5); i > 0; i--) o[rand() < 0.3 ? nastyString(rand) : pick(rand, ['id', 'jsonrpc', 'method', 'params', 'result', 'error', 'data'])] = randomJson(rand, depth - 1);
+  for (let i = between(rand, 0, 5); i > 0; i--) {
+    o[rand() < 0.3 ? nastyString(rand) : pick(rand, ['id', 'jsonrpc', 'method', 'params', 'result', 'error', 'data'])] =
+      randomJson(rand, depth - 1);
+  }
   return o;
 }
 
@@ -75,7 +78,19 @@ export function hostileBody(rand: Random, valid: { [k: string]: Json }): string 
   if (k <= 3) return JSON.stringify(nearMiss(rand, valid));
   if (k <= 5) return JSON.stringify(randomJson(rand, 4));
   if (k === 6) return JSON.stringify(valid).slice(0, between(rand, 0, JSON.stringify(valid).length - 1));
-  if (k === 7) return pick(rand, ['', 'null', '[]', '{}', '[[[[[[]]]]]]', '{"a":', '\u0000\u0001', 'undefined', '[' + '1,'.repeat(1000) + '1]']);
+  if (k === 7) {
+    return pick(rand, [
+      '',
+      'null',
+      '[]',
+      '{}',
+      '[[[[[[]]]]]]',
+      '{"a":',
+      '\u0000\u0001',
+      'undefined',
+      '[' + '1,'.repeat(1000) + '1]',
+    ]);
+  }
   if (k === 8) return JSON.stringify([valid, randomJson(rand, 2), nearMiss(rand, valid)]);
   return Buffer.from(Array.from({ length: between(rand, 1, 200) }, () => between(rand, 0, 255))).toString('latin1');
 }

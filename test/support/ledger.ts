@@ -5,6 +5,7 @@
 // platform refused it as "already completed", the relay sent it twice).
 import type { DeliveryAttempt, Sandbox, SandboxHiring } from '../../src/sandbox/index';
 import { TOOL, isTerminalStatus } from '../../src/shared/protocol';
+import { chatterOf } from './worker';
 
 const FINAL: readonly string[] = [TOOL.submitResult, TOOL.reportFailure];
 
@@ -44,7 +45,11 @@ export function verdictOf(h: SandboxHiring): HiringVerdict {
 }
 
 /** Checks every hiring in `ids`; `expected(id)` is the status the worker's decision leads to. */
-export function readLedger(sb: Sandbox, ids: readonly string[], expected: (id: string) => string = () => 'completed'): Ledger {
+export function readLedger(
+  sb: Sandbox,
+  ids: readonly string[],
+  expected: (id: string) => string = () => 'completed',
+): Ledger {
   const verdicts = ids.map((id) => {
     const h = sb.hiring(id);
     return h ? verdictOf(h) : { id, status: 'missing', accepted: 0, keys: [], attempts: 0 };
@@ -67,6 +72,40 @@ export function allFinished(sb: Sandbox, ids: readonly string[]): boolean {
 export function describeVerdicts(verdicts: HiringVerdict[], max = 10): string {
   return verdicts
     .slice(0, max)
-    .map((v) => `${v.id}: status ${v.status}, ${v.accepted} accepted, keys [${v.keys.join(', ')}], ${v.attempts} attempts`)
+    .map(
+      (v) => `${v.id}: status ${v.status}, ${v.accepted} accepted, keys [${v.keys.join(', ')}], ${v.attempts} attempts`,
+    )
     .join('\n');
+}
+
+/** Per hiring, how many times the worker's message and chunk reached the platform, against what the relay acknowledged. */
+export function countChatter(sb: Sandbox, ids: string[], acked: { messages: Set<string>; chunks: Set<string> }) {
+  const tally = (kind: 'messages' | 'chunks') => {
+    const doubled: string[] = [];
+    const missing: string[] = [];
+    let present = 0;
+    let presentAcknowledged = 0;
+    for (const id of ids) {
+      const h = sb.hiring(id);
+      const text = kind === 'messages' ? chatterOf(id).message : chatterOf(id).chunk;
+      const n = (kind === 'messages' ? (h?.messages ?? []) : (h?.chunks ?? [])).filter(
+        (m) => m.content === text,
+      ).length;
+      if (n > 0) present += 1;
+      if (n > 0 && acked[kind].has(id)) presentAcknowledged += 1;
+      if (n > 1) doubled.push(`${id} ×${n}`);
+      if (n === 0 && acked[kind].has(id)) missing.push(id);
+    }
+    return { acknowledged: acked[kind].size, present, presentAcknowledged, doubled, missing };
+  };
+  return { messages: tally('messages'), chunks: tally('chunks') };
+}
+
+export function describeChatter(talk: ReturnType<typeof countChatter>): string {
+  const { messages: m, chunks: c } = talk;
+  return (
+    `messages ${m.acknowledged} acknowledged, ${m.present} on the platform, ${m.doubled.length} doubled, ` +
+    `${m.missing.length} acknowledged but missing; chunks ${c.acknowledged} acknowledged, ${c.present} on the platform, ` +
+    `${c.doubled.length} doubled, ${c.acknowledged - c.presentAcknowledged} dropped`
+  );
 }

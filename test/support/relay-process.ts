@@ -84,7 +84,11 @@ export async function startRelayProcess(opts: RelayProcessOptions): Promise<Rela
   const info = await waitFor(
     `relay.json of relay pid ${pid}`,
     () => {
-      if (exitInfo) throw new Error(`the relay exited (${exitInfo.code ?? exitInfo.signal}) before it was ready: ${err.slice(-2000)}`);
+      if (exitInfo) {
+        throw new Error(
+          `the relay exited (${exitInfo.code ?? exitInfo.signal}) before it was ready: ${err.slice(-2000)}`,
+        );
+      }
       return relayFileOf(opts.stateDir, pid);
     },
     opts.readyTimeoutMs ?? 20_000,

@@ -26,7 +26,12 @@ export interface WorkerOptions {
   concurrency?: number;
   /** Budget of each MCP request. */
   requestTimeoutMs?: number;
+  /** Before deciding, send one message and one progress chunk per hiring (once, whatever the answer). */
+  chatter?: boolean;
 }
+
+/** The message and chunk text the worker sends for a hiring when it chatters. */
+export const chatterOf = (id: string) => ({ message: `Starting on ${id}`, chunk: `working on ${id}` });
 
 export interface WorkerStats {
   /** Hirings that reached the worker through hiring://pending. */
@@ -37,6 +42,8 @@ export interface WorkerStats {
   unexpected: string[];
   connections: number;
   lostConnections: number;
+  /** Hirings whose message / chunk the relay acknowledged (the tool call answered without isError). */
+  acknowledged: { messages: Set<string>; chunks: Set<string> };
 }
 
 export interface Worker {
@@ -60,7 +67,15 @@ export function startWorker(opts: WorkerOptions): Worker {
   const pollMs = opts.pollMs ?? 500;
   const concurrency = opts.concurrency ?? 8;
   const timeout = opts.requestTimeoutMs ?? 10_000;
-  const stats: WorkerStats = { seen: new Set(), submitted: new Map(), unexpected: [], connections: 0, lostConnections: 0 };
+  const stats: WorkerStats = {
+    seen: new Set(),
+    submitted: new Map(),
+    unexpected: [],
+    connections: 0,
+    lostConnections: 0,
+    acknowledged: { messages: new Set(), chunks: new Set() },
+  };
+  const chattered = new Set<string>();
   let stopped = false;
   let client: Client | undefined;
   let transport: StreamableHTTPClientTransport | undefined;
@@ -101,7 +116,12 @@ export function startWorker(opts: WorkerOptions): Worker {
     const c = new Client({ name: 'fault-suite-worker', version: '1.0.0' });
     const tr = new StreamableHTTPClientTransport(new URL(`${where.url}/mcp`), {
       requestInit: { headers: { 'X-API-Key': where.token } },
-      reconnectionOptions: { maxRetries: 0, initialReconnectionDelay: 100, maxReconnectionDelay: 100, reconnectionDelayGrowFactor: 1 },
+      reconnectionOptions: {
+        maxRetries: 0,
+        initialReconnectionDelay: 100,
+        maxReconnectionDelay: 100,
+        reconnectionDelayGrowFactor: 1,
+      },
     });
     c.setNotificationHandler(ResourceUpdatedNotificationSchema, () => poke());
     c.onerror = () => undefined;
@@ -128,6 +148,14 @@ export function startWorker(opts: WorkerOptions): Worker {
     if (claimed.isError) {
       if (!SETTLED.test(claimed.text)) stats.unexpected.push(`${h.id} claim: ${claimed.text}`);
       return;
+    }
+    if (opts.chatter && !chattered.has(h.id)) {
+      chattered.add(h.id);
+      const say = chatterOf(h.id);
+      const m = await call(c, TOOL.addMessage, { hiring_id: h.id, content: say.message });
+      if (!m.isError) stats.acknowledged.messages.add(h.id);
+      const k = await call(c, TOOL.emitChunk, { hiring_id: h.id, content: say.chunk, kind: 'status' });
+      if (!k.isError) stats.acknowledged.chunks.add(h.id);
     }
     const d = decide(h);
     const r =

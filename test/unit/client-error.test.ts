@@ -32,7 +32,10 @@ describe('requests the HTTP parser refuses', () => {
     ['the sandbox', () => sandbox.url],
     ["the relay's MCP server", () => relay.server.url],
   ])('%s answers oversized headers and broken HTTP with a JSON error', async (_name, url) => {
-    const huge = await raw(url(), `GET /mcp/sse HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Junk: ${'a'.repeat(64 * 1024)}\r\n\r\n`);
+    const huge = await raw(
+      url(),
+      `GET /mcp/sse HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Junk: ${'a'.repeat(64 * 1024)}\r\n\r\n`,
+    );
     expect(huge).toMatch(/^HTTP\/1\.1 431 /);
     expect(huge).toContain('"message":"The request headers are too large."');
     const broken = await raw(url(), 'NOT HTTP AT ALL\r\n\r\n');

@@ -21,7 +21,9 @@ describe('redact', () => {
       '{"repo_access_token":"tok","api_key":"k2"}',
     ].join('\n');
     const out = redact(text);
-    for (const s of ['abcdefghijklmnop', 'ghp_abc', 's3cr3t', 'abc.def', 'k-1', '"tok"', '"k2"']) expect(out).not.toContain(s);
+    for (const s of ['abcdefghijklmnop', 'ghp_abc', 's3cr3t', 'abc.def', 'k-1', '"tok"', '"k2"']) {
+      expect(out).not.toContain(s);
+    }
     expect(out).toContain('git.example/r.git');
   });
 

@@ -36,7 +36,10 @@ export interface FakePlatform {
   /** Every JSON-RPC message the client POSTed, in order. */
   received: { session: string; msg: RpcMessage; at: number }[];
   sessions: FakeSession[];
-  rest: (req: http.IncomingMessage, body: string) => { status: number; body: unknown; headers?: Record<string, string> } | undefined;
+  rest: (
+    req: http.IncomingMessage,
+    body: string,
+  ) => { status: number; body: unknown; headers?: Record<string, string> } | undefined;
   send(session: FakeSession, msg: RpcMessage): void;
   drop(session: FakeSession): void;
   close(): Promise<void>;
@@ -58,7 +61,14 @@ export async function startFakePlatform(apiKey = 'fake-agent-key-123456'): Promi
     apiKey,
     settings: { endpoint: 'relative', postAnswer: 'accepted', expired: new Map() },
     handlers: new Map<string, Handler>([
-      ['initialize', () => ({ protocolVersion: '2024-11-05', capabilities: { resources: { subscribe: true }, tools: {}, prompts: {} }, serverInfo: { name: 'fake', version: '1' } })],
+      [
+        'initialize',
+        () => ({
+          protocolVersion: '2024-11-05',
+          capabilities: { resources: { subscribe: true }, tools: {}, prompts: {} },
+          serverInfo: { name: 'fake', version: '1' },
+        }),
+      ],
       ['resources/subscribe', () => ({})],
       ['ping', () => ({})],
       ['resources/read', () => ({ contents: [{ uri: 'hiring://pending', mimeType: 'application/json', text: '[]' }] })],
@@ -83,7 +93,9 @@ export async function startFakePlatform(apiKey = 'fake-agent-key-123456'): Promi
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', fake.url);
     if (req.headers['x-api-key'] !== apiKey) {
-      res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ data: null, errors: [{ code: 'UNAUTHORIZED', message: 'bad key' }] }));
+      res
+        .writeHead(401, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ data: null, errors: [{ code: 'UNAUTHORIZED', message: 'bad key' }] }));
       return;
     }
     if (req.method === 'GET' && url.pathname === '/mcp/sse') {
@@ -92,7 +104,12 @@ export async function startFakePlatform(apiKey = 'fake-agent-key-123456'): Promi
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       res.flushHeaders();
       const path = `/mcp/messages/${session.id}`;
-      const data = { relative: path, absolute: `${fake.url}${path}`, foreign: `http://192.0.2.1:9${path}`, none: undefined }[fake.settings.endpoint];
+      const data = {
+        relative: path,
+        absolute: `${fake.url}${path}`,
+        foreign: `http://192.0.2.1:9${path}`,
+        none: undefined,
+      }[fake.settings.endpoint];
       if (data !== undefined) res.write(`event: endpoint\ndata: ${data}\n\n`);
       res.on('close', () => (session.open = false));
       return;
@@ -108,7 +125,9 @@ export async function startFakePlatform(apiKey = 'fake-agent-key-123456'): Promi
       }
       const r = fake.rest(req, body);
       if (!r) {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ data: null, errors: [{ code: 'NOT_FOUND', message: 'no route' }] }));
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ data: null, errors: [{ code: 'NOT_FOUND', message: 'no route' }] }));
         return;
       }
       res.writeHead(r.status, { 'content-type': 'application/json', ...r.headers }).end(JSON.stringify(r.body));
@@ -135,10 +154,16 @@ export async function startFakePlatform(apiKey = 'fake-agent-key-123456'): Promi
       if (!handler) throw new RpcFault(-32601, `Method not found: ${msg.method}`);
       answer = { jsonrpc: '2.0', id: msg.id, result: await handler(msg.params, session) };
     } catch (e) {
-      answer = { jsonrpc: '2.0', id: msg.id, error: { code: e instanceof RpcFault ? e.code : -32603, message: (e as Error).message } };
+      answer = {
+        jsonrpc: '2.0',
+        id: msg.id,
+        error: { code: e instanceof RpcFault ? e.code : -32603, message: (e as Error).message },
+      };
     }
     fake.send(session, answer);
-    if (fake.settings.postAnswer === 'body') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+    if (fake.settings.postAnswer === 'body') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+    }
   }
 
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));

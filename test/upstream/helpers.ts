@@ -79,9 +79,17 @@ export interface World {
 }
 
 /** A sandbox, one agent, and a started link for it (unless start=false). */
-export async function world(cleanup: Cleanup, knobs: Partial<Knobs> = {}, timing: Partial<LinkTiming> = {}, opts: { start?: boolean; callbackUrl?: string; baseUrl?: string } = {}): Promise<World> {
+export async function world(
+  cleanup: Cleanup,
+  knobs: Partial<Knobs> = {},
+  timing: Partial<LinkTiming> = {},
+  opts: { start?: boolean; callbackUrl?: string; baseUrl?: string } = {},
+): Promise<World> {
   const sb = cleanup.add(await quietSandbox(knobs), (s) => s.close());
-  const agent = sb.registerAgent({ name: 'test agent', ...(opts.callbackUrl ? { metadata: { callback_url: opts.callbackUrl } } : {}) });
+  const agent = sb.registerAgent({
+    name: 'test agent',
+    ...(opts.callbackUrl ? { metadata: { callback_url: opts.callbackUrl } } : {}),
+  });
   const tl = makeLink(opts.baseUrl ?? sb.url, agent.apiKey, timing);
   cleanup.add(tl.link, (l) => l.stop());
   if (opts.start !== false) tl.link.start();

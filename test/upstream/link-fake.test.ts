@@ -25,7 +25,17 @@ afterEach(async () => {
   fake.rest = () => undefined;
 });
 
-const FAST = { requestTimeoutMs: 1000, connectTimeoutMs: 300, pingIntervalMs: 60_000, pingTimeoutMs: 200, backoffBaseMs: 20, backoffCapMs: 100, stableResetMs: 60_000, authRetryMs: 100, safetyNetMs: 60_000 };
+const FAST = {
+  requestTimeoutMs: 1000,
+  connectTimeoutMs: 300,
+  pingIntervalMs: 60_000,
+  pingTimeoutMs: 200,
+  backoffBaseMs: 20,
+  backoffCapMs: 100,
+  stableResetMs: 60_000,
+  authRetryMs: 100,
+  safetyNetMs: 60_000,
+};
 
 function link(timing: Partial<typeof FAST> = {}, apiKey = fake.apiKey) {
   const hirings: { list: Hiring[]; source: string }[] = [];
@@ -50,7 +60,9 @@ describe('AgentLink against a scriptable platform', () => {
     await waitFor('connected', () => l.status().state === 'connected');
     const first = l.sessionId;
     fake.handlers.set('ping', () => new Promise(() => undefined));
-    await waitFor('ping failure noticed', () => statuses.some((s) => s.state === 'reconnecting' && /ping/.test(s.lastError ?? '')));
+    await waitFor('ping failure noticed', () =>
+      statuses.some((s) => s.state === 'reconnecting' && /ping/.test(s.lastError ?? '')),
+    );
     fake.handlers.set('ping', () => ({}));
     await waitFor('a new session', () => l.status().state === 'connected' && l.sessionId !== first);
     expect(l.status().reconnects).toBeGreaterThanOrEqual(1);
@@ -79,13 +91,17 @@ describe('AgentLink against a scriptable platform', () => {
       if (fake.sessions.indexOf(session) < ours) return { contents: [{ uri: 'hiring://pending', text: '[]' }] };
       reads += 1;
       if (reads === 2) await new Promise<void>((r) => (release = r));
-      return { contents: [{ uri: 'hiring://pending', text: JSON.stringify([{ id: `h${reads}`, status: 'in_progress' }]) }] };
+      return {
+        contents: [{ uri: 'hiring://pending', text: JSON.stringify([{ id: `h${reads}`, status: 'in_progress' }]) }],
+      };
     });
     const { l, hirings } = link();
     l.start();
     await waitFor('initial read', () => hirings.some((h) => h.source === 'mcp'));
     const s = fake.sessions.find((x) => x.id === l.sessionId)!;
-    for (let i = 0; i < 25; i++) fake.send(s, { jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'hiring://pending' } });
+    for (let i = 0; i < 25; i++) {
+      fake.send(s, { jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'hiring://pending' } });
+    }
     await waitFor('second read stalls', () => release);
     release!();
     await waitFor('one trailing read', () => reads === 3);
@@ -95,7 +111,12 @@ describe('AgentLink against a scriptable platform', () => {
 
   it('hands on the good hirings of a list with bad items, and logs the bad', async () => {
     fake.handlers.set('resources/read', () => ({
-      contents: [{ uri: 'hiring://pending', text: JSON.stringify([{ id: 'good', status: 'queued', surprise: 1 }, { status: 'queued' }, 42]) }],
+      contents: [
+        {
+          uri: 'hiring://pending',
+          text: JSON.stringify([{ id: 'good', status: 'queued', surprise: 1 }, { status: 'queued' }, 42]),
+        },
+      ],
     }));
     const { l, hirings, log } = link();
     l.start();
@@ -108,7 +129,9 @@ describe('AgentLink against a scriptable platform', () => {
     const { l, statuses, log } = link({}, 'rejected-key-1234567');
     l.start();
     await waitFor('offline', () => l.status().state === 'offline');
-    expect(l.status().lastError).toBe("Agrenting rejected the agent key for agent a1 (401). Set it with 'Agrenting: Set Agent Key' or AGRENTING_API_KEY.");
+    expect(l.status().lastError).toBe(
+      "Agrenting rejected the agent key for agent a1 (401). Set it with 'Agrenting: Set Agent Key' or AGRENTING_API_KEY.",
+    );
     const attempts = () => log.lines.filter((x) => x.includes('MCP session failed to open')).length;
     await waitFor('a second attempt', () => attempts() >= 2);
     expect(statuses.every((s) => s.state !== 'connected')).toBe(true);
@@ -128,10 +151,50 @@ describe('AgentLink against a scriptable platform', () => {
     await waitFor('connected', () => l.status().state === 'connected');
     const o = await l.deliver('submit_hiring_result', { hiring_id: 'h1', output: { summary: 'done' } }, 'idem-1');
     expect(o).toEqual({ kind: 'confirmed', result: { id: 'h1', status: 'completed' } });
-    expect(posts).toEqual([{ path: '/api/v1/hirings/h1/result', key: 'idem-1', body: { output: { summary: 'done' } } }]);
+    expect(posts).toEqual([
+      { path: '/api/v1/hirings/h1/result', key: 'idem-1', body: { output: { summary: 'done' } } },
+    ]);
     const call = fake.received.find((r) => r.msg.method === 'tools/call');
     expect(call?.msg.params).toMatchObject({ name: 'submit_hiring_result', _meta: { idempotency_key: 'idem-1' } });
     expect(log.lines.some((x) => x.includes('delivery over MCP failed; trying REST'))).toBe(true);
+    fake.handlers.delete('tools/call');
+  });
+
+  it('checks the conversation before sending again a message whose tool call got no answer', async () => {
+    // The platform applied the MCP call but its answer never came: the message is in the hiring already.
+    fake.handlers.set('tools/call', () => new Promise(() => undefined));
+    const posts: string[] = [];
+    const now = new Date().toISOString();
+    let conversation: unknown[] = [
+      { id: 'm1', kind: 'question', sender_type: 'agent', content: 'Which Node?', created_at: now },
+    ];
+    fake.rest = (req) => {
+      if (req.method === 'POST') {
+        posts.push(req.url ?? '');
+        return { status: 201, body: { data: { id: 'm2' } } };
+      }
+      return { status: 200, body: { data: { id: 'h1', status: 'in_progress', messages: conversation } } };
+    };
+    const { l, log } = link({ requestTimeoutMs: 150 });
+    l.start();
+    await waitFor('connected', () => l.status().state === 'connected');
+    const since = new Date(Date.now() - 1000).toISOString();
+    const args = { hiring_id: 'h1', content: 'Which Node?', kind: 'question' };
+    expect(await l.deliver('add_hiring_message', args, 'idem-m1', { earlierMayHaveLanded: false, since })).toEqual({
+      kind: 'confirmed',
+    });
+    expect(posts).toEqual([]);
+    expect(log.lines.some((x) => x.includes('an earlier attempt of the message had arrived'))).toBe(true);
+    // Not there: REST with the key, once.
+    conversation = [];
+    expect(
+      await l.deliver('add_hiring_message', args, 'idem-m2', { earlierMayHaveLanded: false, since }),
+    ).toMatchObject({ kind: 'confirmed' });
+    expect(posts).toEqual(['/api/v1/hirings/h1/messages']);
+    // A chunk has no road but MCP and cannot be checked: an uncertain retry, for the outbox to drop.
+    const chunk = await l.deliver('task_emit_chunk', { hiring_id: 'h1', content: 'step 1' }, 'idem-c1');
+    expect(chunk).toMatchObject({ kind: 'retry', uncertain: true });
+    expect(posts).toHaveLength(1);
     fake.handlers.delete('tools/call');
   });
 
@@ -141,7 +204,10 @@ describe('AgentLink against a scriptable platform', () => {
     l.start();
     await waitFor('connected', () => l.status().state === 'connected');
     const id = l.sessionId;
-    await waitFor('three pings', () => fake.received.filter((r) => r.session === id && r.msg.method === 'ping').length >= 3);
+    await waitFor(
+      'three pings',
+      () => fake.received.filter((r) => r.session === id && r.msg.method === 'ping').length >= 3,
+    );
     expect(l.sessionId).toBe(id);
     expect(l.status().reconnects).toBe(0);
   });

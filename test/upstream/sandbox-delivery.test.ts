@@ -47,7 +47,12 @@ describe.each(['mcp', 'rest'] as const)('delivery over %s', (via) => {
     const rec = w.sb.hiring(id)!;
     expect(rec.status).toBe('completed');
     expect(rec.output).toEqual(output('done'));
-    expect(rec.deliveries.at(-1)).toMatchObject({ via, tool: TOOL.submitResult, outcome: 'accepted', idempotencyKey: 'key-1' });
+    expect(rec.deliveries.at(-1)).toMatchObject({
+      via,
+      tool: TOOL.submitResult,
+      outcome: 'accepted',
+      idempotencyKey: 'key-1',
+    });
     const again = await w.tl.link.deliver(TOOL.submitResult, { hiring_id: id, output: output('again') }, 'key-2');
     expect(again).toMatchObject({ kind: 'already-done', message: expect.stringContaining('completed') });
     expect(w.sb.hiring(id)!.output).toEqual(output('done'));
@@ -56,23 +61,44 @@ describe.each(['mcp', 'rest'] as const)('delivery over %s', (via) => {
   it('report_hiring_failure: confirmed, then already-done', async () => {
     const w = await setup(via);
     const id = await hire(w);
-    expect((await w.tl.link.deliver(TOOL.reportFailure, { hiring_id: id, reason: 'cannot', error: 'capability_mismatch' }, 'f-1')).kind).toBe('confirmed');
+    expect(
+      (
+        await w.tl.link.deliver(
+          TOOL.reportFailure,
+          { hiring_id: id, reason: 'cannot', error: 'capability_mismatch' },
+          'f-1',
+        )
+      ).kind,
+    ).toBe('confirmed');
     expect(w.sb.hiring(id)!.status).toBe('failed');
-    expect((await w.tl.link.deliver(TOOL.reportFailure, { hiring_id: id, reason: 'cannot' }, 'f-2')).kind).toBe('already-done');
+    expect((await w.tl.link.deliver(TOOL.reportFailure, { hiring_id: id, reason: 'cannot' }, 'f-2')).kind).toBe(
+      'already-done',
+    );
   });
 
   it('add_hiring_message: confirmed; on a finished hiring: rejected', async () => {
     const w = await setup(via);
     const id = await hire(w);
-    expect((await w.tl.link.deliver(TOOL.addMessage, { hiring_id: id, content: 'Which branch?', kind: 'question' }, 'm-1')).kind).toBe('confirmed');
-    expect(w.sb.hiring(id)!.messages.at(-1)).toMatchObject({ content: 'Which branch?', kind: 'question', sender_type: 'agent' });
+    expect(
+      (await w.tl.link.deliver(TOOL.addMessage, { hiring_id: id, content: 'Which branch?', kind: 'question' }, 'm-1'))
+        .kind,
+    ).toBe('confirmed');
+    expect(w.sb.hiring(id)!.messages.at(-1)).toMatchObject({
+      content: 'Which branch?',
+      kind: 'question',
+      sender_type: 'agent',
+    });
     await w.tl.link.deliver(TOOL.submitResult, { hiring_id: id, output: 'ok' }, 'm-2');
     expect((await w.tl.link.deliver(TOOL.addMessage, { hiring_id: id, content: 'late' }, 'm-3')).kind).toBe('rejected');
   });
 
   it('unknown hiring: rejected, after checking it is not merely finished', async () => {
     const w = await setup(via);
-    const o = await w.tl.link.deliver(TOOL.submitResult, { hiring_id: '00000000-0000-0000-0000-000000000000', output: 'x' }, 'u-1');
+    const o = await w.tl.link.deliver(
+      TOOL.submitResult,
+      { hiring_id: '00000000-0000-0000-0000-000000000000', output: 'x' },
+      'u-1',
+    );
     expect(o).toMatchObject({ kind: 'rejected', message: expect.stringContaining('does not know hiring') });
   });
 
@@ -92,7 +118,9 @@ describe.each(['mcp', 'rest'] as const)('delivery over %s', (via) => {
     helper.link.start();
     await waitFor('other agent connected', () => helper.link.status().state === 'connected');
     const theirs = await w.sb.hire(other.id, { task_description: 'Not yours' });
-    expect((await w.tl.link.deliver(TOOL.submitResult, { hiring_id: theirs.id, output: 'x' }, 'o-1')).kind).toBe('rejected');
+    expect((await w.tl.link.deliver(TOOL.submitResult, { hiring_id: theirs.id, output: 'x' }, 'o-1')).kind).toBe(
+      'rejected',
+    );
     expect(w.sb.hiring(theirs.id)!.status).toBe('in_progress');
   });
 });
@@ -101,17 +129,25 @@ describe('delivery specifics', () => {
   it('task_emit_chunk goes over MCP; with the session down it asks for a retry', async () => {
     const w = await setup('mcp');
     const id = await hire(w);
-    expect((await w.tl.link.deliver(TOOL.emitChunk, { hiring_id: id, content: 'building…', kind: 'status' }, 'c-1')).kind).toBe('confirmed');
+    expect(
+      (await w.tl.link.deliver(TOOL.emitChunk, { hiring_id: id, content: 'building…', kind: 'status' }, 'c-1')).kind,
+    ).toBe('confirmed');
     expect(w.sb.hiring(id)!.chunks).toEqual([expect.objectContaining({ content: 'building…', kind: 'status' })]);
     await w.tl.link.stop();
-    expect(await w.tl.link.deliver(TOOL.emitChunk, { hiring_id: id, content: 'more' }, 'c-2')).toMatchObject({ kind: 'retry' });
+    expect(await w.tl.link.deliver(TOOL.emitChunk, { hiring_id: id, content: 'more' }, 'c-2')).toMatchObject({
+      kind: 'retry',
+    });
   });
 
   it('REST replays the original answer for a repeated idempotency key', async () => {
     const w = await setup('rest');
     const id = await hire(w);
-    expect((await w.tl.link.deliver(TOOL.submitResult, { hiring_id: id, output: 'once' }, 'same-key')).kind).toBe('confirmed');
-    expect((await w.tl.link.deliver(TOOL.submitResult, { hiring_id: id, output: 'once' }, 'same-key')).kind).toBe('confirmed');
+    expect((await w.tl.link.deliver(TOOL.submitResult, { hiring_id: id, output: 'once' }, 'same-key')).kind).toBe(
+      'confirmed',
+    );
+    expect((await w.tl.link.deliver(TOOL.submitResult, { hiring_id: id, output: 'once' }, 'same-key')).kind).toBe(
+      'confirmed',
+    );
     expect(w.sb.hiring(id)!.deliveries.map((d) => d.outcome)).toEqual(['accepted', 'replayed']);
   });
 
@@ -119,7 +155,10 @@ describe('delivery specifics', () => {
     const w = await setup('rest');
     const id = await hire(w);
     w.sb.knobs.faultRest5xxRate = 1;
-    expect(await w.tl.link.deliver(TOOL.submitResult, { hiring_id: id, output: 'x' }, 'e-1')).toMatchObject({ kind: 'retry', message: expect.stringMatching(/50\d/) });
+    expect(await w.tl.link.deliver(TOOL.submitResult, { hiring_id: id, output: 'x' }, 'e-1')).toMatchObject({
+      kind: 'retry',
+      message: expect.stringMatching(/50\d/),
+    });
     w.sb.knobs.faultRest5xxRate = 0;
     expect((await w.tl.link.deliver(TOOL.submitResult, { hiring_id: id, output: 'x' }, 'e-1')).kind).toBe('confirmed');
   });
@@ -136,7 +175,9 @@ describe('delivery specifics', () => {
   it('the platform being unreachable: retry', async () => {
     const w = await setup('rest');
     const dead = makeLink('http://127.0.0.1:9', w.apiKey);
-    expect(await dead.link.deliver(TOOL.submitResult, { hiring_id: 'h', output: 'x' }, 'n-1')).toMatchObject({ kind: 'retry' });
+    expect(await dead.link.deliver(TOOL.submitResult, { hiring_id: 'h', output: 'x' }, 'n-1')).toMatchObject({
+      kind: 'retry',
+    });
   });
 });
 

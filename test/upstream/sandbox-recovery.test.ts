@@ -7,10 +7,16 @@ import { waitFor } from '../support/wait';
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-const subscribedSessions = (w: World) => w.sb.inspect().sessions.filter((s) => s.agentId === w.agentId && s.initialized && s.subscriptions.includes('hiring://pending'));
+const subscribedSessions = (w: World) =>
+  w.sb
+    .inspect()
+    .sessions.filter((s) => s.agentId === w.agentId && s.initialized && s.subscriptions.includes('hiring://pending'));
 
 async function connected(w: World) {
-  await waitFor('connected and subscribed', () => w.tl.link.status().state === 'connected' && subscribedSessions(w).length === 1);
+  await waitFor(
+    'connected and subscribed',
+    () => w.tl.link.status().state === 'connected' && subscribedSessions(w).length === 1,
+  );
 }
 
 describe('session loss and catch-up', () => {
@@ -20,10 +26,17 @@ describe('session loss and catch-up', () => {
     const first = w.tl.link.sessionId;
     const restBefore = w.tl.rec.batches.filter((b) => b.source === 'rest').length;
     expect(w.sb.dropSessions(w.agentId)).toBe(1);
-    await waitFor('a new subscribed session', () => w.tl.link.status().state === 'connected' && w.tl.link.sessionId !== first && subscribedSessions(w).length === 1);
+    await waitFor(
+      'a new subscribed session',
+      () =>
+        w.tl.link.status().state === 'connected' && w.tl.link.sessionId !== first && subscribedSessions(w).length === 1,
+    );
     expect(w.tl.link.status().reconnects).toBe(1);
     expect(w.tl.rec.statuses.some((s) => s.state === 'reconnecting' && /stream/.test(s.lastError ?? ''))).toBe(true);
-    await waitFor('REST list read after the reconnect', () => w.tl.rec.batches.filter((b) => b.source === 'rest').length > restBefore);
+    await waitFor(
+      'REST list read after the reconnect',
+      () => w.tl.rec.batches.filter((b) => b.source === 'rest').length > restBefore,
+    );
     const h = await w.sb.hire(w.agentId, { task_description: 'After the drop' });
     await waitFor('hiring delivered on the new session', () => w.tl.rec.hirings.get(h.id));
   });
@@ -63,7 +76,14 @@ describe('session loss and catch-up', () => {
     const first = w.tl.link.sessionId;
     const before = mcpBatches().length;
     w.sb.dropSessions(w.agentId);
-    await waitFor('the whole list after the reconnect', () => w.tl.link.sessionId !== first && mcpBatches().slice(before).some((b) => b.ids.includes(h1.id) && b.ids.includes(h2.id)));
+    await waitFor(
+      'the whole list after the reconnect',
+      () =>
+        w.tl.link.sessionId !== first &&
+        mcpBatches()
+          .slice(before)
+          .some((b) => b.ids.includes(h1.id) && b.ids.includes(h2.id)),
+    );
   });
 
   it('while connections are refused, reconnect delays stay under the short unreachable cap', async () => {
@@ -77,7 +97,10 @@ describe('session loss and catch-up', () => {
     tl.link.start();
     await connected(w);
     proxy.down();
-    const retries = () => tl.log.lines.filter((l) => l.includes('MCP session failed to open')).map((l) => Number(/retryInMs=(\d+)/.exec(l)?.[1]));
+    const retries = () =>
+      tl.log.lines
+        .filter((l) => l.includes('MCP session failed to open'))
+        .map((l) => Number(/retryInMs=(\d+)/.exec(l)?.[1]));
     await waitFor('eight refused attempts', () => retries().length >= 8);
     // by the eighth attempt the full backoff's ceiling is 20 × 2^7 = 2 560 ms
     expect(Math.max(...retries())).toBeLessThan(100);
@@ -87,17 +110,22 @@ describe('session loss and catch-up', () => {
     expect(tl.link.status().state).toBe('connected');
   });
 
-  it.each(['404', '410'] as const)('session expired, POSTs answer %s: the next ping notices, a new session opens', async (sessionExpiry) => {
-    const w = await world(cleanup, { sessionExpiry, sessionTtlMs: 200 }, { pingIntervalMs: 40 });
-    await connected(w);
-    const first = w.tl.link.sessionId;
-    await waitFor(`${sessionExpiry} noticed`, () => w.tl.rec.statuses.some((s) => s.state === 'reconnecting' && s.lastError?.includes(sessionExpiry)));
-    w.sb.knobs.sessionExpiry = 'none';
-    await waitFor('new session', () => w.tl.link.status().state === 'connected' && w.tl.link.sessionId !== first);
-    await connected(w);
-    const h = await w.sb.hire(w.agentId, { task_description: `After ${sessionExpiry}` });
-    await waitFor('hiring delivered', () => w.tl.rec.hirings.get(h.id));
-  });
+  it.each(['404', '410'] as const)(
+    'session expired, POSTs answer %s: the next ping notices, a new session opens',
+    async (sessionExpiry) => {
+      const w = await world(cleanup, { sessionExpiry, sessionTtlMs: 200 }, { pingIntervalMs: 40 });
+      await connected(w);
+      const first = w.tl.link.sessionId;
+      await waitFor(`${sessionExpiry} noticed`, () =>
+        w.tl.rec.statuses.some((s) => s.state === 'reconnecting' && s.lastError?.includes(sessionExpiry)),
+      );
+      w.sb.knobs.sessionExpiry = 'none';
+      await waitFor('new session', () => w.tl.link.status().state === 'connected' && w.tl.link.sessionId !== first);
+      await connected(w);
+      const h = await w.sb.hire(w.agentId, { task_description: `After ${sessionExpiry}` });
+      await waitFor('hiring delivered', () => w.tl.rec.hirings.get(h.id));
+    },
+  );
 
   it('session expired by dropping the stream: reconnects without waiting for a ping', async () => {
     const w = await world(cleanup, { sessionExpiry: 'drop', sessionTtlMs: 150 });
@@ -128,7 +156,9 @@ describe('session loss and catch-up', () => {
     const w = await world(cleanup, { faultDuplicateNotificationRate: 1, latencyMs: 150 }, { requestTimeoutMs: 3000 });
     await connected(w);
     const count = (what: string) => w.tl.log.lines.filter((l) => l.includes(what)).length;
-    const hires = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => w.sb.hire(w.agentId, { task_description: `Burst ${i}` })));
+    const hires = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map((i) => w.sb.hire(w.agentId, { task_description: `Burst ${i}` })),
+    );
     await waitFor('all six delivered', () => hires.every((h) => w.tl.rec.hirings.has(h.id)));
     const notes = count('resource updated');
     const reads = count('reading hiring://pending');
@@ -154,7 +184,9 @@ describe('session loss and catch-up', () => {
     cleanup.add(tl.link, (l) => l.stop());
     tl.link.start();
     await waitFor('offline', () => tl.link.status().state === 'offline');
-    expect(tl.link.status().lastError).toBe("Agrenting rejected the agent key for agent a1 (401). Set it with 'Agrenting: Set Agent Key' or AGRENTING_API_KEY.");
+    expect(tl.link.status().lastError).toBe(
+      "Agrenting rejected the agent key for agent a1 (401). Set it with 'Agrenting: Set Agent Key' or AGRENTING_API_KEY.",
+    );
     await waitFor('retried', () => tl.log.lines.filter((l) => l.includes('MCP session failed to open')).length >= 2);
     expect(tl.rec.statuses.some((s) => s.state === 'connected')).toBe(false);
     expect(tl.log.lines.join('\n')).not.toContain('not-the-right-key-42');
@@ -164,6 +196,9 @@ describe('session loss and catch-up', () => {
     const w = await world(cleanup, { restPending: 'active' }, { safetyNetMs: 40 });
     await connected(w);
     const h = await w.sb.hire(w.agentId, { task_description: 'Seen by REST too' });
-    await waitFor('two REST polls saw it', () => w.tl.rec.batches.filter((b) => b.source === 'rest' && b.ids.includes(h.id)).length >= 2);
+    await waitFor(
+      'two REST polls saw it',
+      () => w.tl.rec.batches.filter((b) => b.source === 'rest' && b.ids.includes(h.id)).length >= 2,
+    );
   });
 });

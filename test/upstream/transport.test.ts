@@ -24,7 +24,13 @@ afterEach(async () => {
 });
 
 function transport(key = fake.apiKey, connectTimeoutMs = 2000): SseTransport {
-  const t = new SseTransport({ url: new URL('/mcp/sse', fake.url), apiKey: key, agent: 'a1', connectTimeoutMs, postTimeoutMs: 2000 });
+  const t = new SseTransport({
+    url: new URL('/mcp/sse', fake.url),
+    apiKey: key,
+    agent: 'a1',
+    connectTimeoutMs,
+    postTimeoutMs: 2000,
+  });
   open.push(t);
   return t;
 }
@@ -56,9 +62,13 @@ describe('SseTransport', () => {
   });
 
   it('reports a wrong key as an actionable AuthError', async () => {
-    const err = await transport('wrong-key-000000').start().catch((e: Error) => e);
+    const err = await transport('wrong-key-000000')
+      .start()
+      .catch((e: Error) => e);
     expect(err).toBeInstanceOf(AuthError);
-    expect((err as Error).message).toContain("Agrenting rejected the agent key for agent a1 (401). Set it with 'Agrenting: Set Agent Key' or AGRENTING_API_KEY.");
+    expect((err as Error).message).toContain(
+      "Agrenting rejected the agent key for agent a1 (401). Set it with 'Agrenting: Set Agent Key' or AGRENTING_API_KEY.",
+    );
     expect((err as Error).message).not.toContain('wrong-key-000000');
   });
 
@@ -96,7 +106,9 @@ describe('SseTransport', () => {
     t.onclose = () => (closed = true);
     await t.start();
     fake.settings.expired.set(t.sessionId!, status);
-    await expect(t.send({ jsonrpc: '2.0', method: 'notifications/initialized' })).rejects.toBeInstanceOf(SessionLostError);
+    await expect(t.send({ jsonrpc: '2.0', method: 'notifications/initialized' })).rejects.toBeInstanceOf(
+      SessionLostError,
+    );
     expect(closed).toBe(true);
   });
 });
@@ -109,32 +121,41 @@ describe('RpcSession over the transport', () => {
     await t.start();
     const results = await Promise.all([1, 2, 3].map(() => rpc.request('ping', undefined, 2000)));
     expect(results).toEqual([{}, {}, {}]);
-    await waitFor('three duplicates dropped', () => log.lines.filter((l) => l.includes('dropped a response')).length === 3);
+    await waitFor(
+      'three duplicates dropped',
+      () => log.lines.filter((l) => l.includes('dropped a response')).length === 3,
+    );
   });
 
-  it.each(['accepted', 'body'] as const)('answers a server ping at once while a slow request is in flight (POST answer %s)', async (mode) => {
-    fake.settings.postAnswer = mode;
-    let release!: () => void;
-    fake.handlers.set('slow', () => new Promise((r) => (release = () => r({ done: true }))));
-    const t = transport();
-    const { rpc } = session(t);
-    await t.start();
-    const slow = rpc.request('slow', undefined, 5000);
-    await waitFor('slow request reached the server', () => release);
-    const s = fake.sessions.find((x) => x.id === t.sessionId)!;
-    fake.send(s, { jsonrpc: '2.0', id: 'srv-1', method: 'ping' });
-    const answer = await waitFor('ping answer', () => fake.received.find((r) => r.msg.id === 'srv-1'));
-    expect(answer.msg).toEqual({ jsonrpc: '2.0', id: 'srv-1', result: {} });
-    release();
-    await expect(slow).resolves.toEqual({ done: true });
-    await waitFor('ping answer acknowledged', () => rpc.pingsAnswered === 1);
-  });
+  it.each(['accepted', 'body'] as const)(
+    'answers a server ping at once while a slow request is in flight (POST answer %s)',
+    async (mode) => {
+      fake.settings.postAnswer = mode;
+      let release!: () => void;
+      fake.handlers.set('slow', () => new Promise((r) => (release = () => r({ done: true }))));
+      const t = transport();
+      const { rpc } = session(t);
+      await t.start();
+      const slow = rpc.request('slow', undefined, 5000);
+      await waitFor('slow request reached the server', () => release);
+      const s = fake.sessions.find((x) => x.id === t.sessionId)!;
+      fake.send(s, { jsonrpc: '2.0', id: 'srv-1', method: 'ping' });
+      const answer = await waitFor('ping answer', () => fake.received.find((r) => r.msg.id === 'srv-1'));
+      expect(answer.msg).toEqual({ jsonrpc: '2.0', id: 'srv-1', result: {} });
+      release();
+      await expect(slow).resolves.toEqual({ done: true });
+      await waitFor('ping answer acknowledged', () => rpc.pingsAnswered === 1);
+    },
+  );
 
   it('answers other server requests with method not found', async () => {
     const t = transport();
     session(t);
     await t.start();
-    fake.send(fake.sessions.find((x) => x.id === t.sessionId)!, { jsonrpc: '2.0', id: 77, method: 'sampling/createMessage', params: {} });
+    fake.send(
+      fake.sessions.find((x) => x.id === t.sessionId)!,
+      { jsonrpc: '2.0', id: 77, method: 'sampling/createMessage', params: {} },
+    );
     const answer = await waitFor('error answer', () => fake.received.find((r) => r.msg.id === 77));
     expect(answer.msg.error).toMatchObject({ code: -32601 });
   });
@@ -154,7 +175,9 @@ describe('RpcSession over the transport', () => {
     const { rpc } = session(t);
     await t.start();
     const pending = rpc.request('slow', undefined, 10_000);
-    await waitFor('request sent', () => fake.received.some((r) => r.session === t.sessionId && r.msg.method === 'slow'));
+    await waitFor('request sent', () =>
+      fake.received.some((r) => r.session === t.sessionId && r.msg.method === 'slow'),
+    );
     fake.drop(fake.sessions.find((x) => x.id === t.sessionId)!);
     await expect(pending).rejects.toBeInstanceOf(SessionLostError);
     await expect(rpc.request('ping', undefined, 1000)).rejects.toBeInstanceOf(SessionLostError);
@@ -166,16 +189,29 @@ describe('RpcSession against the sandbox with its default knobs', () => {
     const sb = await quietSandbox();
     try {
       const agent = sb.registerAgent({ name: 'dedup' });
-      const t = new SseTransport({ url: new URL('/mcp/sse', sb.url), apiKey: agent.apiKey, agent: 'a1', connectTimeoutMs: 2000, postTimeoutMs: 2000 });
+      const t = new SseTransport({
+        url: new URL('/mcp/sse', sb.url),
+        apiKey: agent.apiKey,
+        agent: 'a1',
+        connectTimeoutMs: 2000,
+        postTimeoutMs: 2000,
+      });
       open.push(t);
       const { rpc, log, errors } = session(t);
       await t.start();
-      const init = await rpc.request('initialize', { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'relay', version: '1' } }, 2000);
+      const init = await rpc.request(
+        'initialize',
+        { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'relay', version: '1' } },
+        2000,
+      );
       expect(init).toMatchObject({ protocolVersion: '2024-11-05' });
       const results = await Promise.all([1, 2, 3].map(() => rpc.request('ping', undefined, 2000)));
       expect(results).toEqual([{}, {}, {}]);
       // Four requests, four answers in the body, four more on the stream: the second copy of each is dropped.
-      await waitFor('four duplicates dropped', () => log.lines.filter((l) => l.includes('dropped a response')).length === 4);
+      await waitFor(
+        'four duplicates dropped',
+        () => log.lines.filter((l) => l.includes('dropped a response')).length === 4,
+      );
       expect(errors).toEqual([]);
     } finally {
       await sb.close();

@@ -21,7 +21,11 @@ export interface CommandContext {
 }
 
 /** Registers a command whose errors are shown (redacted) and logged to the output channel. */
-export function command(ctx: CommandContext, id: string, handler: (...args: unknown[]) => Promise<unknown>): vscode.Disposable {
+export function command(
+  ctx: CommandContext,
+  id: string,
+  handler: (...args: unknown[]) => Promise<unknown>,
+): vscode.Disposable {
   return vscode.commands.registerCommand(id, async (...args: unknown[]) => {
     try {
       return await handler(...args);

@@ -9,15 +9,25 @@ export function registerRelayCommands(ctx: CommandContext): vscode.Disposable[] 
   const { controller, connection, output } = ctx;
   return [
     command(ctx, 'agrenting.relay.start', async () => {
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Agrenting: starting the relay…' }, () => controller.start());
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Agrenting: starting the relay…' },
+        () => controller.start(),
+      );
       await refreshContext(ctx);
     }),
     command(ctx, 'agrenting.relay.stop', async () => {
       const stopped = await controller.stop();
-      void vscode.window.showInformationMessage(stopped ? 'Agrenting: the relay stopped. Hirings keep waiting on Agrenting until it runs again.' : 'Agrenting: no relay was running.');
+      void vscode.window.showInformationMessage(
+        stopped
+          ? 'Agrenting: the relay stopped. Hirings keep waiting on Agrenting until it runs again.'
+          : 'Agrenting: no relay was running.',
+      );
     }),
     command(ctx, 'agrenting.relay.restart', async () => {
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Agrenting: restarting the relay…' }, () => controller.restart());
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Agrenting: restarting the relay…' },
+        () => controller.restart(),
+      );
       await refreshContext(ctx);
     }),
     command(ctx, 'agrenting.relay.showLog', async () => {
@@ -30,7 +40,12 @@ export function registerRelayCommands(ctx: CommandContext): vscode.Disposable[] 
     }),
     command(ctx, 'agrenting.showStatus', async () => {
       const items = statusDetails(statusInput(connection));
-      const picked = await vscode.window.showQuickPick(items, { title: 'Agrenting relay status', placeHolder: 'Pick a row to act on it', matchOnDescription: true, matchOnDetail: true });
+      const picked = await vscode.window.showQuickPick(items, {
+        title: 'Agrenting relay status',
+        placeHolder: 'Pick a row to act on it',
+        matchOnDescription: true,
+        matchOnDetail: true,
+      });
       if (picked?.command) await vscode.commands.executeCommand(picked.command);
     }),
   ];

@@ -16,7 +16,9 @@ export function registerReviewCommands(ctx: CommandContext): vscode.Disposable[]
       const s = await resolveSubmission(ctx.connection, target as Target, 'Approve which submission?');
       if (!s) return;
       const done = parseSubmission(await ctx.connection.callTool('approve_submission', { submission_id: s.id }));
-      void vscode.window.showInformationMessage(`Agrenting: approved the ${submissionWhat(s)}; ${done.state === 'delivered' ? 'the client has it' : 'the relay is delivering it to the client'}.`);
+      void vscode.window.showInformationMessage(
+        `Agrenting: approved the ${submissionWhat(s)}; ${done.state === 'delivered' ? 'the client has it' : 'the relay is delivering it to the client'}.`,
+      );
     }),
     command(ctx, 'agrenting.rejectSubmission', async (target, text) => {
       const s = await resolveSubmission(ctx.connection, target as Target, 'Reject which submission?');
@@ -32,7 +34,9 @@ export function registerReviewCommands(ctx: CommandContext): vscode.Disposable[]
             });
       if (feedback === undefined) return;
       await ctx.connection.callTool('reject_submission', { submission_id: s.id, feedback: feedback.trim() });
-      void vscode.window.showInformationMessage(`Agrenting: rejected the ${submissionWhat(s)}; your feedback is on its way to the agent.`);
+      void vscode.window.showInformationMessage(
+        `Agrenting: rejected the ${submissionWhat(s)}; your feedback is on its way to the agent.`,
+      );
     }),
   ];
 }

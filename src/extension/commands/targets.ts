@@ -22,7 +22,9 @@ function hiringIdFrom(target: Target, connection: RelayConnection): string | und
     if (connection.data.hirings.some((v) => idOf(v) === target)) return target;
     return connection.data.reviews.find((s) => s.id === target)?.hiringId ?? target;
   }
-  if (target && typeof target === 'object') return target.hiringId ?? connection.data.reviews.find((s) => s.id === target.submissionId)?.hiringId;
+  if (target && typeof target === 'object') {
+    return target.hiringId ?? connection.data.reviews.find((s) => s.id === target.submissionId)?.hiringId;
+  }
   return undefined;
 }
 
@@ -32,22 +34,43 @@ export function activeDraftHiringId(): string | undefined {
   return doc ? draftHiringId(doc.getText()) : undefined;
 }
 
-export async function pickHiring(connection: RelayConnection, phases: readonly LocalPhase[], placeHolder: string): Promise<HiringView | undefined> {
+export async function pickHiring(
+  connection: RelayConnection,
+  phases: readonly LocalPhase[],
+  placeHolder: string,
+): Promise<HiringView | undefined> {
   const candidates = connection.data.hirings.filter((v) => phases.includes(v.phase));
   if (candidates.length === 0) {
-    void vscode.window.showInformationMessage(`Agrenting: no hiring to pick (${phases.map((p) => GROUP_LABEL[groupOf(p)]).filter((x, i, a) => a.indexOf(x) === i).join(', ').toLowerCase()}).`);
+    void vscode.window.showInformationMessage(
+      `Agrenting: no hiring to pick (${phases
+        .map((p) => GROUP_LABEL[groupOf(p)])
+        .filter((x, i, a) => a.indexOf(x) === i)
+        .join(', ')
+        .toLowerCase()}).`,
+    );
     return undefined;
   }
   const now = new Date();
   const picked = await vscode.window.showQuickPick(
-    candidates.map((v) => ({ label: taskTitle(v.hiring), description: hiringDescription(v, now), detail: `${GROUP_LABEL[groupOf(v.phase)]} · ${idOf(v)}`, view: v })),
+    candidates.map((v) => ({
+      label: taskTitle(v.hiring),
+      description: hiringDescription(v, now),
+      detail: `${GROUP_LABEL[groupOf(v.phase)]} · ${idOf(v)}`,
+      view: v,
+    })),
     { placeHolder, matchOnDescription: true, matchOnDetail: true },
   );
   return picked?.view;
 }
 
 /** Resolves the hiring a command is about; undefined when the user cancelled. */
-export async function resolveHiring(connection: RelayConnection, target: Target, phases: readonly LocalPhase[], placeHolder: string, preferDraft = false): Promise<HiringView | undefined> {
+export async function resolveHiring(
+  connection: RelayConnection,
+  target: Target,
+  phases: readonly LocalPhase[],
+  placeHolder: string,
+  preferDraft = false,
+): Promise<HiringView | undefined> {
   const id = hiringIdFrom(target, connection) ?? (preferDraft ? activeDraftHiringId() : undefined);
   if (id) {
     const view = connection.data.hirings.find((v) => idOf(v) === id);
@@ -58,10 +81,16 @@ export async function resolveHiring(connection: RelayConnection, target: Target,
 }
 
 /** Resolves the submission waiting for review a command is about. */
-export async function resolveSubmission(connection: RelayConnection, target: Target, placeHolder: string): Promise<Submission | undefined> {
+export async function resolveSubmission(
+  connection: RelayConnection,
+  target: Target,
+  placeHolder: string,
+): Promise<Submission | undefined> {
   const waiting = connection.data.reviews.filter((s) => s.state === 'awaiting_review');
   if (target instanceof ReviewNode) return find(target.submissionId);
-  if (target && typeof target === 'object' && !(target instanceof HiringNode) && target.submissionId) return find(target.submissionId);
+  if (target && typeof target === 'object' && !(target instanceof HiringNode) && target.submissionId) {
+    return find(target.submissionId);
+  }
   if (typeof target === 'string' && connection.data.reviews.some((s) => s.id === target)) return find(target);
   const hiringId = hiringIdFrom(target, connection);
   const candidates = hiringId ? waiting.filter((s) => s.hiringId === hiringId) : waiting;

@@ -8,7 +8,7 @@ import { FAILURE_ERRORS, LIMITS, type FailureError } from '../../shared/protocol
 import { LOCAL_PHASES } from '../../shared/constants';
 import { buildOutputSubmission, type OutputFile } from '../../relay/delivery/output';
 import { readSettings } from '../settings';
-import { draftHiringId, draftText, stripDraftHeader } from '../view-models/output-draft';
+import { draftHiringId, draftText, isSentDraft, stripDraftHeader } from '../view-models/output-draft';
 import { SEND_BUTTON, confirmSend, sendOutcome, type Outgoing } from '../view-models/send-confirm';
 import { parseHiringView, parseSubmission, parseWorkspaceResult } from '../view-models/parse';
 import { taskTitle } from '../../shared/hiring';
@@ -34,7 +34,9 @@ async function openWorkspace(dir: string): Promise<void> {
   const openIn = readSettings().openIn;
   if (openIn === 'addToWorkspace') {
     const folders = vscode.workspace.workspaceFolders ?? [];
-    if (!folders.some((f) => f.uri.fsPath === uri.fsPath)) vscode.workspace.updateWorkspaceFolders(folders.length, 0, { uri });
+    if (!folders.some((f) => f.uri.fsPath === uri.fsPath)) {
+      vscode.workspace.updateWorkspaceFolders(folders.length, 0, { uri });
+    }
     await vscode.commands.executeCommand('workbench.view.explorer');
     return;
   }
@@ -46,7 +48,11 @@ async function startPush(ctx: CommandContext, view: HiringView): Promise<void> {
   const existing = view.workspace?.dir;
   if (existing && existsSync(existing)) return openWorkspace(existing);
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Agrenting: preparing the workspace for ${title(view)}`, cancellable: false },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Agrenting: preparing the workspace for ${title(view)}`,
+      cancellable: false,
+    },
     async (progress) => {
       progress.report({ message: 'cloning the repository…' });
       return ctx.connection.callTool('prepare_workspace', { hiring_id: id }, (message) => {
@@ -55,7 +61,11 @@ async function startPush(ctx: CommandContext, view: HiringView): Promise<void> {
     },
   );
   const ws = parseWorkspaceResult(result);
-  if (!ws) throw new Error(`The relay prepared hiring ${id} but did not say where the workspace is. See 'Agrenting: Show Relay Log'.`);
+  if (!ws) {
+    throw new Error(
+      `The relay prepared hiring ${id} but did not say where the workspace is. See 'Agrenting: Show Relay Log'.`,
+    );
+  }
   ctx.output.appendLine(`[extension] workspace for ${id}: ${ws.dir} (branch ${ws.branch})`);
   await openWorkspace(ws.dir);
 }
@@ -63,7 +73,8 @@ async function startPush(ctx: CommandContext, view: HiringView): Promise<void> {
 async function startOutput(view: HiringView): Promise<void> {
   const id = view.hiring.id;
   const open = vscode.workspace.textDocuments.find((d) => draftHiringId(d.getText()) === id);
-  const doc = open ?? (await vscode.workspace.openTextDocument({ language: 'markdown', content: draftText(view.hiring) }));
+  const doc =
+    open ?? (await vscode.workspace.openTextDocument({ language: 'markdown', content: draftText(view.hiring) }));
   const editor = await vscode.window.showTextDocument(doc, { preview: false });
   if (!open) {
     const end = doc.positionAt(doc.getText().length);
@@ -85,8 +96,15 @@ async function pickSource(): Promise<Source | undefined> {
   const editor = vscode.window.activeTextEditor;
   const items: (vscode.QuickPickItem & { source: Source })[] = [];
   if (editor) {
-    items.push({ label: '$(file) Active editor', description: editor.document.isUntitled ? 'untitled' : basename(editor.document.fileName), detail: 'Submit the whole text of the editor', source: 'editor' });
-    if (!editor.selection.isEmpty) items.push({ label: '$(selection) Selection', detail: 'Submit only the selected text', source: 'selection' });
+    items.push({
+      label: '$(file) Active editor',
+      description: editor.document.isUntitled ? 'untitled' : basename(editor.document.fileName),
+      detail: 'Submit the whole text of the editor',
+      source: 'editor',
+    });
+    if (!editor.selection.isEmpty) {
+      items.push({ label: '$(selection) Selection', detail: 'Submit only the selected text', source: 'selection' });
+    }
   }
   items.push({ label: '$(files) Files…', detail: 'Choose files to attach as artifacts', source: 'files' });
   if (items.length === 1) return 'files';
@@ -98,9 +116,18 @@ async function outputArgs(view: HiringView): Promise<SubmitInput | undefined> {
   const source = await pickSource();
   if (!source) return undefined;
   if (source === 'files') {
-    const uris = await vscode.window.showOpenDialog({ canSelectMany: true, openLabel: 'Submit', title: `Files for ${title(view)}` });
+    const uris = await vscode.window.showOpenDialog({
+      canSelectMany: true,
+      openLabel: 'Submit',
+      title: `Files for ${title(view)}`,
+    });
     if (!uris || uris.length === 0) return undefined;
-    const files: OutputFile[] = await Promise.all(uris.map(async (u) => ({ name: basename(u.fsPath), content: Buffer.from(await vscode.workspace.fs.readFile(u)) })));
+    const files: OutputFile[] = await Promise.all(
+      uris.map(async (u) => ({
+        name: basename(u.fsPath),
+        content: Buffer.from(await vscode.workspace.fs.readFile(u)),
+      })),
+    );
     return buildOutputSubmission({ hiringId: id, files });
   }
   const editor = vscode.window.activeTextEditor;
@@ -110,19 +137,27 @@ async function outputArgs(view: HiringView): Promise<SubmitInput | undefined> {
   const content = stripDraftHeader(raw);
   if (content.trim() === '') throw new Error(`The result of hiring ${id} is empty: write it in the editor first.`);
   const name = doc.isUntitled ? undefined : basename(doc.fileName);
-  return buildOutputSubmission({ hiringId: id, text: { content, language: doc.languageId, ...(name ? { name } : {}) } });
+  return buildOutputSubmission({
+    hiringId: id,
+    text: { content, language: doc.languageId, ...(name ? { name } : {}) },
+  });
 }
 
 async function pushArgs(view: HiringView): Promise<SubmitInput | undefined> {
   const summary = await vscode.window.showInputBox({
     title: `Submit ${title(view)}`,
-    prompt: 'Summary of the change for the client (also the commit message). The relay commits and pushes the branch when the result is delivered.',
+    prompt:
+      'Summary of the change for the client (also the commit message). The relay commits and pushes the branch when the result is delivered.',
     placeHolder: 'Fixed the login redirect and added tests',
     ignoreFocusOut: true,
     validateInput: (v) => (v.trim() === '' ? 'A summary is required.' : undefined),
   });
   if (summary === undefined) return undefined;
-  return { hiring_id: view.hiring.id, output: { summary: summary.trim() }, push: { summary: summary.trim(), commitMessage: summary.trim().split('\n')[0] } };
+  return {
+    hiring_id: view.hiring.id,
+    output: { summary: summary.trim() },
+    push: { summary: summary.trim(), commitMessage: summary.trim().split('\n')[0] },
+  };
 }
 
 /**
@@ -136,19 +171,28 @@ async function sendToClient<N extends 'submit_hiring_result' | 'report_hiring_fa
   tool: N,
   args: RelayToolInput[N],
   out: Outgoing,
-): Promise<void> {
+): Promise<boolean> {
   const ask = confirmSend(view, out);
   const answer = await vscode.window.showWarningMessage(ask.message, { modal: true, detail: ask.detail }, SEND_BUTTON);
-  if (answer !== SEND_BUTTON) return;
+  if (answer !== SEND_BUTTON) return false;
   const id = view.hiring.id;
   const done = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Agrenting: sending ${out.kind === 'failure' ? 'the failure report' : 'the result'} of ${title(view)}`, cancellable: false },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: `Agrenting: sending ${out.kind === 'failure' ? 'the failure report' : 'the result'} of ${title(view)}`,
+      cancellable: false,
+    },
     async (progress) => {
       progress.report({ message: 'submitting…' });
       const submitted = parseSubmission(await ctx.connection.callTool(tool, args));
       // With review off the relay sends it by itself.
       if (submitted.state !== 'awaiting_review') return submitted;
-      progress.report({ message: view.hiring.delivery_mode === 'push' && out.kind === 'result' ? 'committing and pushing…' : 'sending to the client…' });
+      progress.report({
+        message:
+          view.hiring.delivery_mode === 'push' && out.kind === 'result'
+            ? 'committing and pushing…'
+            : 'sending to the client…',
+      });
       try {
         return parseSubmission(
           await ctx.connection.callTool('approve_submission', { submission_id: submitted.id }, (message) => {
@@ -157,7 +201,9 @@ async function sendToClient<N extends 'submit_hiring_result' | 'report_hiring_fa
         );
       } catch (e) {
         const why = e instanceof Error ? e.message : String(e);
-        throw new Error(`Hiring ${id}: submission ${submitted.id} was saved but not sent (${why}). It waits under "Awaiting review": approve it there to send it.`);
+        throw new Error(
+          `Hiring ${id}: submission ${submitted.id} was saved but not sent (${why}). It waits under "Awaiting review": approve it there to send it.`,
+        );
       }
     },
   );
@@ -165,14 +211,33 @@ async function sendToClient<N extends 'submit_hiring_result' | 'report_hiring_fa
   const outcome = sendOutcome(view, done);
   if (!outcome.ok) throw new Error(outcome.message);
   void vscode.window.showInformationMessage(outcome.message);
+  return true;
+}
+
+/** Closes the hiring's untitled draft editors without asking to save them: their text has been sent. */
+async function closeSentDrafts(hiringId: string): Promise<void> {
+  const drafts = vscode.workspace.textDocuments.filter((d) =>
+    isSentDraft({ isUntitled: d.isUntitled, text: d.getText() }, hiringId),
+  );
+  for (const doc of drafts) {
+    await vscode.window.showTextDocument(doc, { preview: false });
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  }
 }
 
 async function submitResult(ctx: CommandContext, target: Target): Promise<void> {
-  const view = await resolveHiring(ctx.connection, target, ['new', 'claimed'], 'Submit the result of which hiring?', true);
+  const view = await resolveHiring(
+    ctx.connection,
+    target,
+    ['new', 'claimed'],
+    'Submit the result of which hiring?',
+    true,
+  );
   if (!view) return;
   const args = view.hiring.delivery_mode === 'push' ? await pushArgs(view) : await outputArgs(view);
   if (!args) return;
-  await sendToClient(ctx, view, 'submit_hiring_result', args, { kind: 'result', args });
+  const sent = await sendToClient(ctx, view, 'submit_hiring_result', args, { kind: 'result', args });
+  if (sent && view.hiring.delivery_mode !== 'push') await closeSentDrafts(view.hiring.id);
 }
 
 const FAILURE_TEXT: Record<FailureError, string> = {
@@ -183,10 +248,19 @@ const FAILURE_TEXT: Record<FailureError, string> = {
 };
 
 async function reportFailure(ctx: CommandContext, target: Target): Promise<void> {
-  const view = await resolveHiring(ctx.connection, target, ['new', 'claimed', 'awaiting_review'], 'Report failure for which hiring?');
+  const view = await resolveHiring(
+    ctx.connection,
+    target,
+    ['new', 'claimed', 'awaiting_review'],
+    'Report failure for which hiring?',
+  );
   if (!view) return;
   const picked = await vscode.window.showQuickPick(
-    FAILURE_ERRORS.filter((e) => e !== 'agent_unresponsive').map((e) => ({ label: e, description: FAILURE_TEXT[e], error: e })),
+    FAILURE_ERRORS.filter((e) => e !== 'agent_unresponsive').map((e) => ({
+      label: e,
+      description: FAILURE_TEXT[e],
+      error: e,
+    })),
     { placeHolder: `Why can ${title(view)} not be done? The client is refunded.` },
   );
   if (!picked) return;
@@ -198,7 +272,11 @@ async function reportFailure(ctx: CommandContext, target: Target): Promise<void>
   });
   if (reason === undefined) return;
   const args = { hiring_id: view.hiring.id, reason: reason.trim(), error: picked.error };
-  await sendToClient(ctx, view, 'report_hiring_failure', args, { kind: 'failure', error: picked.error, reason: args.reason });
+  await sendToClient(ctx, view, 'report_hiring_failure', args, {
+    kind: 'failure',
+    error: picked.error,
+    reason: args.reason,
+  });
 }
 
 async function sendMessage(ctx: CommandContext, target: Target, text?: unknown): Promise<void> {
@@ -211,10 +289,19 @@ async function sendMessage(ctx: CommandContext, target: Target, text?: unknown):
           title: `Message to the client of ${title(view)}`,
           prompt: 'The client sees this message on the hiring.',
           ignoreFocusOut: true,
-          validateInput: (v) => (v.trim() === '' ? 'Write a message.' : v.length > LIMITS.maxMessageChars ? `At most ${LIMITS.maxMessageChars} characters.` : undefined),
+          validateInput: (v) =>
+            v.trim() === ''
+              ? 'Write a message.'
+              : v.length > LIMITS.maxMessageChars
+                ? `At most ${LIMITS.maxMessageChars} characters.`
+                : undefined,
         });
   if (content === undefined) return;
-  await ctx.connection.callTool('add_hiring_message', { hiring_id: view.hiring.id, content: content.trim(), kind: content.trim().endsWith('?') ? 'question' : 'message' });
+  await ctx.connection.callTool('add_hiring_message', {
+    hiring_id: view.hiring.id,
+    content: content.trim(),
+    kind: content.trim().endsWith('?') ? 'question' : 'message',
+  });
   void vscode.window.setStatusBarMessage(`Agrenting: message sent for ${title(view)}`, 5000);
 }
 

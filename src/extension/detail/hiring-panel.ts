@@ -26,7 +26,11 @@ type FromWebview = { type: 'ready' } | { type: 'command'; command: string } | { 
 function isMessage(m: unknown): m is FromWebview {
   if (!m || typeof m !== 'object') return false;
   const t = (m as { type?: unknown }).type;
-  return t === 'ready' || (t === 'command' && typeof (m as { command?: unknown }).command === 'string') || (t === 'send' && typeof (m as { text?: unknown }).text === 'string');
+  return (
+    t === 'ready' ||
+    (t === 'command' && typeof (m as { command?: unknown }).command === 'string') ||
+    (t === 'send' && typeof (m as { text?: unknown }).text === 'string')
+  );
 }
 
 export class HiringPanels implements vscode.Disposable {
@@ -50,11 +54,16 @@ export class HiringPanels implements vscode.Disposable {
       return;
     }
     const media = vscode.Uri.joinPath(this.extensionUri, 'media');
-    const panel = vscode.window.createWebviewPanel('agrenting.hiring', this.titleOf(hiringId), vscode.ViewColumn.Active, {
-      enableScripts: true,
-      retainContextWhenHidden: false,
-      localResourceRoots: [media],
-    });
+    const panel = vscode.window.createWebviewPanel(
+      'agrenting.hiring',
+      this.titleOf(hiringId),
+      vscode.ViewColumn.Active,
+      {
+        enableScripts: true,
+        retainContextWhenHidden: false,
+        localResourceRoots: [media],
+      },
+    );
     panel.iconPath = vscode.Uri.joinPath(media, 'agrenting.svg');
     panel.webview.html = this.html(panel.webview, media);
     panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(hiringId, m));
@@ -77,7 +86,9 @@ export class HiringPanels implements vscode.Disposable {
     if (!panel) return;
     const view = this.connection.data.hirings.find((v) => v.hiring.id === id);
     panel.title = this.titleOf(id);
-    const message = view ? { type: 'update', model: detailModel(view, this.connection.data.reviews, new Date()) } : { type: 'missing', id };
+    const message = view
+      ? { type: 'update', model: detailModel(view, this.connection.data.reviews, new Date()) }
+      : { type: 'missing', id };
     void panel.webview.postMessage(message);
   }
 
@@ -95,7 +106,13 @@ export class HiringPanels implements vscode.Disposable {
     const nonce = randomBytes(16).toString('base64');
     const script = webview.asWebviewUri(vscode.Uri.joinPath(media, 'detail.js'));
     const style = webview.asWebviewUri(vscode.Uri.joinPath(media, 'detail.css'));
-    const csp = [`default-src 'none'`, `style-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`, `img-src ${webview.cspSource}`, `font-src ${webview.cspSource}`].join('; ');
+    const csp = [
+      `default-src 'none'`,
+      `style-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+      `img-src ${webview.cspSource}`,
+      `font-src ${webview.cspSource}`,
+    ].join('; ');
     return `<!DOCTYPE html>
 <html lang="en">
 <head>

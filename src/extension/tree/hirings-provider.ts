@@ -57,7 +57,11 @@ export class HiringsProvider implements vscode.TreeDataProvider<TreeNode>, vscod
   /** `clock`: rebuild even if the relay's data is the same (countdowns). */
   private rebuild(clock: boolean): void {
     const { hirings, reviews, status } = this.connection.data;
-    const next = this.refresh.next({ hirings, reviews, agents: (status?.links ?? []).map((l) => l.agent) }, new Date(), clock);
+    const next = this.refresh.next(
+      { hirings, reviews, agents: (status?.links ?? []).map((l) => l.agent) },
+      new Date(),
+      clock,
+    );
     const badge = newHiringsBadge(hirings);
     if (badge.value !== this.badgeValue) {
       this.badgeValue = badge.value;
@@ -79,7 +83,9 @@ export class HiringsProvider implements vscode.TreeDataProvider<TreeNode>, vscod
   getChildren(node?: TreeNode): TreeNode[] {
     if (!node) {
       this.refresh.served();
-      return this.model.kind === 'agents' ? this.model.agents.map((a) => new AgentNode(a)) : this.model.groups.map((g) => new GroupNode(g));
+      return this.model.kind === 'agents'
+        ? this.model.agents.map((a) => new AgentNode(a))
+        : this.model.groups.map((g) => new GroupNode(g));
     }
     if (node instanceof AgentNode || node instanceof GroupNode || node instanceof HiringNode) return node.children();
     return [];

@@ -35,7 +35,8 @@ export class HiringNode {
     return this.model.reviews.map((r) => new ReviewNode(r));
   }
   toTreeItem(): vscode.TreeItem {
-    const state = this.model.reviews.length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None;
+    const state =
+      this.model.reviews.length > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None;
     const item = new vscode.TreeItem(this.model.label, state);
     item.id = this.model.itemId;
     item.description = this.model.description;
@@ -44,7 +45,10 @@ export class HiringNode {
     md.supportHtml = false;
     md.isTrusted = false;
     item.tooltip = md;
-    item.iconPath = new vscode.ThemeIcon(this.model.icon.icon, this.model.icon.color ? new vscode.ThemeColor(this.model.icon.color) : undefined);
+    item.iconPath = new vscode.ThemeIcon(
+      this.model.icon.icon,
+      this.model.icon.color ? new vscode.ThemeColor(this.model.icon.color) : undefined,
+    );
     item.accessibilityInformation = { label: this.model.accessibilityLabel, role: 'treeitem' };
     item.command = { command: 'agrenting.openHiring', title: 'Open Hiring', arguments: [this] };
     return item;
@@ -59,11 +63,17 @@ export class GroupNode {
   }
   toTreeItem(): vscode.TreeItem {
     const collapsed = this.model.group === 'done' || this.model.group === 'failed';
-    const item = new vscode.TreeItem(this.model.label, collapsed ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
+    const item = new vscode.TreeItem(
+      this.model.label,
+      collapsed ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded,
+    );
     item.id = this.model.id;
     item.description = this.model.description;
     item.contextValue = `group:${this.model.group}`;
-    item.accessibilityInformation = { label: `${this.model.label}, ${this.model.description} hiring${this.model.description === '1' ? '' : 's'}`, role: 'treeitem' };
+    item.accessibilityInformation = {
+      label: `${this.model.label}, ${this.model.description} hiring${this.model.description === '1' ? '' : 's'}`,
+      role: 'treeitem',
+    };
     return item;
   }
 }

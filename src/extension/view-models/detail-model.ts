@@ -98,7 +98,10 @@ export function detailActions(view: HiringView, reviews: Submission[]): DetailAc
         ? []
         : [
             { command: 'agrenting.submitResult', label: 'Submit Result', primary: true },
-            { command: 'agrenting.startWork', label: view.hiring.delivery_mode === 'push' ? 'Open Workspace' : 'Open Draft' },
+            {
+              command: 'agrenting.startWork',
+              label: view.hiring.delivery_mode === 'push' ? 'Open Workspace' : 'Open Draft',
+            },
             { command: 'agrenting.reportFailure', label: 'Report Failure' },
           ];
     case 'awaitingReview':
@@ -118,9 +121,12 @@ export function detailModel(view: HiringView, reviews: Submission[], now: Date):
   const h = view.hiring;
   const group = groupOf(view.phase);
   const due = countdown(h.deadline_at, now);
-  const deadline = h.deadline_at ? `${formatTime(h.deadline_at) ?? h.deadline_at}${due && group !== 'done' && group !== 'failed' ? ` (${due})` : ''}` : undefined;
+  const deadline = h.deadline_at
+    ? `${formatTime(h.deadline_at) ?? h.deadline_at}${due && group !== 'done' && group !== 'failed' ? ` (${due})` : ''}`
+    : undefined;
   const mine = reviews.filter((s) => s.hiringId === h.id);
-  const opt = <K extends string, V>(key: K, value: V | undefined | null) => (value === undefined || value === null || value === '' ? {} : ({ [key]: value } as Record<K, V>));
+  const opt = <K extends string, V>(key: K, value: V | undefined | null) =>
+    value === undefined || value === null || value === '' ? {} : ({ [key]: value } as Record<K, V>);
   return {
     id: h.id,
     title: taskTitle(h, 120),
@@ -139,8 +145,17 @@ export function detailModel(view: HiringView, reviews: Submission[], now: Date):
     ...opt('workspaceDir', view.workspace?.dir),
     ...opt('failedReason', h.failed_reason),
     conversation: conversation(view),
-    chunks: view.chunks.map((c) => ({ content: c.content, ...(c.kind ? { kind: c.kind } : {}), when: formatTime(c.at) ?? '' })),
-    reviews: mine.map((s) => ({ id: s.id, label: reviewLabel(s), state: s.state.replace('_', ' '), ...opt('feedback', s.feedback) })),
+    chunks: view.chunks.map((c) => ({
+      content: c.content,
+      ...(c.kind ? { kind: c.kind } : {}),
+      when: formatTime(c.at) ?? '',
+    })),
+    reviews: mine.map((s) => ({
+      id: s.id,
+      label: reviewLabel(s),
+      state: s.state.replace('_', ' '),
+      ...opt('feedback', s.feedback),
+    })),
     actions: detailActions(view, reviews),
     canMessage: group !== 'done' && group !== 'failed',
   };

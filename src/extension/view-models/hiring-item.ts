@@ -95,5 +95,7 @@ export function submissionWhat(s: Submission): string {
 
 export function reviewDescription(s: Submission): string {
   const at = formatTime(s.createdAt);
-  return s.kind === 'failure' ? `${s.failure?.error ?? 'other'}${at ? ` · ${at}` : ''}` : `review it${at ? ` · ${at}` : ''}`;
+  return s.kind === 'failure'
+    ? `${s.failure?.error ?? 'other'}${at ? ` · ${at}` : ''}`
+    : `review it${at ? ` · ${at}` : ''}`;
 }

@@ -20,13 +20,21 @@ export function mcpUrl(url: string): string {
 
 /** The `mcpServers` block generic clients and Claude Code's .mcp.json read. */
 export function genericMcpJson(input: McpConfigInput): string {
-  const config = { mcpServers: { [serverName(input.agent)]: { type: 'http', url: mcpUrl(input.url), headers: { 'X-API-Key': input.workerToken } } } };
+  const config = {
+    mcpServers: {
+      [serverName(input.agent)]: { type: 'http', url: mcpUrl(input.url), headers: { 'X-API-Key': input.workerToken } },
+    },
+  };
   return JSON.stringify(config, null, 2);
 }
 
 /** The `.vscode/mcp.json` block VS Code reads. */
 export function vscodeMcpJson(input: McpConfigInput): string {
-  const config = { servers: { [serverName(input.agent)]: { type: 'http', url: mcpUrl(input.url), headers: { 'X-API-Key': input.workerToken } } } };
+  const config = {
+    servers: {
+      [serverName(input.agent)]: { type: 'http', url: mcpUrl(input.url), headers: { 'X-API-Key': input.workerToken } },
+    },
+  };
   return JSON.stringify(config, null, 2);
 }
 

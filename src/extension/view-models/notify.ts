@@ -52,8 +52,19 @@ export function diffNotices(prev: Snapshot | undefined, views: HiringView[], rev
   if (!prev) {
     const fresh = views.filter((v) => v.phase === 'new').length;
     if (fresh === 0 && waiting.length === 0) return [];
-    const parts = [fresh > 0 ? `${fresh} new hiring${fresh === 1 ? '' : 's'}` : '', waiting.length > 0 ? `${waiting.length} submission${waiting.length === 1 ? '' : 's'} to review` : ''].filter(Boolean);
-    return [{ kind: 'summary', important: true, severity: 'info', message: `Agrenting: ${parts.join(' and ')} waiting.`, actions: [{ title: 'Show Hirings', command: 'agrenting.hirings.focus' }] }];
+    const parts = [
+      fresh > 0 ? `${fresh} new hiring${fresh === 1 ? '' : 's'}` : '',
+      waiting.length > 0 ? `${waiting.length} submission${waiting.length === 1 ? '' : 's'} to review` : '',
+    ].filter(Boolean);
+    return [
+      {
+        kind: 'summary',
+        important: true,
+        severity: 'info',
+        message: `Agrenting: ${parts.join(' and ')} waiting.`,
+        actions: [{ title: 'Show Hirings', command: 'agrenting.hirings.focus' }],
+      },
+    ];
   }
   const byId = new Map(views.map((v) => [v.hiring.id, v]));
   const out: Notice[] = [];
@@ -64,12 +75,36 @@ export function diffNotices(prev: Snapshot | undefined, views: HiringView[], rev
     if (before === v.phase) continue;
     if (before === undefined && v.phase === 'new') {
       const facts = [formatPrice(h.price), h.delivery_mode].filter(Boolean).join(', ');
-      out.push({ kind: 'newHiring', important: true, severity: 'info', message: `New hiring ${title(v, id)} (${facts}).`, hiringId: id, actions: [{ title: 'Start Work', command: 'agrenting.startWork' }, { title: 'Open', command: 'agrenting.openHiring' }] });
+      out.push({
+        kind: 'newHiring',
+        important: true,
+        severity: 'info',
+        message: `New hiring ${title(v, id)} (${facts}).`,
+        hiringId: id,
+        actions: [
+          { title: 'Start Work', command: 'agrenting.startWork' },
+          { title: 'Open', command: 'agrenting.openHiring' },
+        ],
+      });
     } else if (v.phase === 'done' && before !== undefined) {
-      out.push({ kind: 'delivered', important: false, severity: 'info', message: `Delivered ${title(v, id)}: the client has the result.`, hiringId: id, actions: [{ title: 'Open', command: 'agrenting.openHiring' }] });
+      out.push({
+        kind: 'delivered',
+        important: false,
+        severity: 'info',
+        message: `Delivered ${title(v, id)}: the client has the result.`,
+        hiringId: id,
+        actions: [{ title: 'Open', command: 'agrenting.openHiring' }],
+      });
     } else if (v.phase === 'failed' && before !== undefined) {
       const reason = h.failed_reason ? ` — ${v.hiring.failed_reason}` : '';
-      out.push({ kind: 'failed', important: true, severity: 'warning', message: `Hiring ${title(v, id)} failed${reason}.`, hiringId: id, actions: [{ title: 'Open', command: 'agrenting.openHiring' }] });
+      out.push({
+        kind: 'failed',
+        important: true,
+        severity: 'warning',
+        message: `Hiring ${title(v, id)} failed${reason}.`,
+        hiringId: id,
+        actions: [{ title: 'Open', command: 'agrenting.openHiring' }],
+      });
     }
   }
   for (const s of waiting) {
@@ -77,7 +112,18 @@ export function diffNotices(prev: Snapshot | undefined, views: HiringView[], rev
     // The person at this window just sent it; the command approves it and says how that went.
     if (s.submittedBy === OPERATOR) continue;
     const what = s.kind === 'failure' ? 'a failure report' : 'a result';
-    out.push({ kind: 'reviewWaiting', important: true, severity: 'info', message: `${s.submittedBy} submitted ${what} for ${title(byId.get(s.hiringId), s.hiringId)}: review it before it reaches the client.`, hiringId: s.hiringId, submissionId: s.id, actions: [{ title: 'Review', command: 'agrenting.openReview' }, { title: 'Approve', command: 'agrenting.approveSubmission' }] });
+    out.push({
+      kind: 'reviewWaiting',
+      important: true,
+      severity: 'info',
+      message: `${s.submittedBy} submitted ${what} for ${title(byId.get(s.hiringId), s.hiringId)}: review it before it reaches the client.`,
+      hiringId: s.hiringId,
+      submissionId: s.id,
+      actions: [
+        { title: 'Review', command: 'agrenting.openReview' },
+        { title: 'Approve', command: 'agrenting.approveSubmission' },
+      ],
+    });
   }
   return out;
 }
@@ -85,15 +131,31 @@ export function diffNotices(prev: Snapshot | undefined, views: HiringView[], rev
 export const DEADLINE_WARNING_MS = 60 * 60 * 1000;
 
 /** Active hirings whose deadline is within the hour and that were not warned about yet. */
-export function deadlineNotices(views: HiringView[], now: Date, warned: ReadonlySet<string>, withinMs = DEADLINE_WARNING_MS): Notice[] {
+export function deadlineNotices(
+  views: HiringView[],
+  now: Date,
+  warned: ReadonlySet<string>,
+  withinMs = DEADLINE_WARNING_MS,
+): Notice[] {
   return views
-    .filter((v) => (v.phase === 'new' || v.phase === 'claimed') && !warned.has(v.hiring.id) && deadlineWithin(v.hiring.deadline_at, now, withinMs))
+    .filter(
+      (v) =>
+        (v.phase === 'new' || v.phase === 'claimed') &&
+        !warned.has(v.hiring.id) &&
+        deadlineWithin(v.hiring.deadline_at, now, withinMs),
+    )
     .map((v) => ({
       kind: 'deadline' as const,
       important: true,
       severity: 'warning' as const,
       message: `Hiring ${title(v, v.hiring.id)} is due in ${shortSpan(msUntil(v.hiring.deadline_at, now) ?? 0)}.`,
       hiringId: v.hiring.id,
-      actions: v.phase === 'new' ? [{ title: 'Start Work', command: 'agrenting.startWork' }] : [{ title: 'Submit Result', command: 'agrenting.submitResult' }, { title: 'Open', command: 'agrenting.openHiring' }],
+      actions:
+        v.phase === 'new'
+          ? [{ title: 'Start Work', command: 'agrenting.startWork' }]
+          : [
+              { title: 'Submit Result', command: 'agrenting.submitResult' },
+              { title: 'Open', command: 'agrenting.openHiring' },
+            ],
     }));
 }

@@ -28,3 +28,11 @@ export function stripDraftHeader(text: string): string {
   const end = text.indexOf(END);
   return end < 0 ? text : text.slice(end + END.length).replace(/^\s*\n/, '');
 }
+
+/**
+ * Whether an open document is the draft of a hiring whose result was just sent: an untitled editor that
+ * Start Work opened for it. Those are closed without a save prompt; a file the person saved is theirs to keep.
+ */
+export function isSentDraft(doc: { isUntitled: boolean; text: string }, hiringId: string): boolean {
+  return doc.isUntitled && draftHiringId(doc.text) === hiringId;
+}

@@ -12,8 +12,17 @@ const LINK_STATES = ['connecting', 'connected', 'reconnecting', 'offline', 'stop
 const str = lenient(z.string());
 
 const ChunkSchema = z.object({ content: z.string(), kind: str, at: z.string().catch('') });
-const RelayMessageSchema = z.object({ content: z.string(), from: z.enum(['review', 'relay']).catch('relay'), at: z.string().catch('') });
-const WorkspaceSchema = z.object({ dir: z.string(), branch: z.string().catch(''), baseBranch: z.string().catch(''), baseSha: z.string().catch('') });
+const RelayMessageSchema = z.object({
+  content: z.string(),
+  from: z.enum(['review', 'relay']).catch('relay'),
+  at: z.string().catch(''),
+});
+const WorkspaceSchema = z.object({
+  dir: z.string(),
+  branch: z.string().catch(''),
+  baseBranch: z.string().catch(''),
+  baseSha: z.string().catch(''),
+});
 
 const LocalSchema = z.object({
   agent: z.string().catch('default'),
@@ -58,9 +67,29 @@ const SubmissionSchema = z
     agent: z.string().catch('default'),
     hiringId: z.string().min(1),
     kind: z.enum(['result', 'failure']).catch('result'),
-    result: lenient(z.object({ hiring_id: z.string(), output: z.union([z.string(), z.record(z.unknown())]), artifacts: z.array(z.object({ artifact_type: z.string(), name: z.string(), content: z.string(), content_type: str }).passthrough()).optional() }).passthrough()),
+    result: lenient(
+      z
+        .object({
+          hiring_id: z.string(),
+          output: z.union([z.string(), z.record(z.unknown())]),
+          artifacts: z
+            .array(
+              z
+                .object({ artifact_type: z.string(), name: z.string(), content: z.string(), content_type: str })
+                .passthrough(),
+            )
+            .optional(),
+        })
+        .passthrough(),
+    ),
     failure: lenient(z.object({ hiring_id: z.string(), reason: z.string(), error: lenient(z.enum(FAILURE_ERRORS)) })),
-    push: lenient(z.object({ commitMessage: z.string().catch(''), openPullRequest: z.boolean().catch(false), summary: z.string().catch('') })),
+    push: lenient(
+      z.object({
+        commitMessage: z.string().catch(''),
+        openPullRequest: z.boolean().catch(false),
+        summary: z.string().catch(''),
+      }),
+    ),
     submittedBy: z.string().catch('unknown'),
     state: z.enum(SUBMISSION_STATES).catch('awaiting_review'),
     feedback: str,

@@ -6,7 +6,11 @@ import { formatTime } from './deadline';
 import { fence } from './markdown';
 
 /** Block-quotes text line by line, literally: the review document is read as text, where escapes would only clutter. */
-const quote = (text: string) => text.split(/\r?\n/).map((l) => `> ${l}`).join('\n');
+const quote = (text: string) =>
+  text
+    .split(/\r?\n/)
+    .map((l) => `> ${l}`)
+    .join('\n');
 const oneLine = (text: string) => text.replace(/\s*\n\s*/g, ' ');
 
 interface ArtifactLike {
@@ -36,7 +40,9 @@ export function renderArtifact(a: ArtifactLike): string {
   if (a.artifact_type === 'file' || a.artifact_type === 'image') {
     const bytes = Buffer.from(a.content, 'base64').length;
     const text = a.artifact_type === 'file' ? decodedText(a.content) : undefined;
-    return text === undefined ? `${head}\n\n_${bytes} bytes of binary content._` : `${head}\n\n${fence(text, extension(a.name))}`;
+    return text === undefined
+      ? `${head}\n\n_${bytes} bytes of binary content._`
+      : `${head}\n\n${fence(text, extension(a.name))}`;
   }
   if (a.artifact_type === 'link') return `${head}\n\n${oneLine(a.content)}`;
   return `${head}\n\n${fence(a.content, LANGUAGE[a.artifact_type] ?? extension(a.name))}`;
@@ -51,15 +57,28 @@ export function reviewDocument(s: Submission, view: HiringView | undefined): str
   const lines: string[] = [];
   const title = view ? taskTitle(view.hiring, 100) : `Hiring ${s.hiringId}`;
   lines.push(`# Review: ${oneLine(title)}`, '');
-  lines.push(`Submitted by **${oneLine(s.submittedBy)}** ${formatTime(s.createdAt) ?? ''} \u00b7 submission \`${s.id}\` \u00b7 state ${s.state.replace('_', ' ')}`, '');
-  lines.push('Approve with **Agrenting: Approve Submission**; reject with feedback (only your agent sees it) with **Agrenting: Reject Submission**.', '');
+  lines.push(
+    `Submitted by **${oneLine(s.submittedBy)}** ${formatTime(s.createdAt) ?? ''} \u00b7 submission \`${s.id}\` \u00b7 state ${s.state.replace('_', ' ')}`,
+    '',
+  );
+  lines.push(
+    'Approve with **Agrenting: Approve Submission**; reject with feedback (only your agent sees it) with **Agrenting: Reject Submission**.',
+    '',
+  );
   if (view) lines.push('## Task', '', quote(view.hiring.task_description || '(no description)'), '');
   if (s.kind === 'failure' && s.failure) {
     lines.push('## Failure report', '', `**Error:** ${s.failure.error ?? 'other'}`, '', quote(s.failure.reason), '');
     return lines.join('\n');
   }
   if (s.push) {
-    lines.push('## Push', '', `**Summary:** ${oneLine(s.push.summary)}`, '', `**Commit message:** ${oneLine(s.push.commitMessage)}`, '');
+    lines.push(
+      '## Push',
+      '',
+      `**Summary:** ${oneLine(s.push.summary)}`,
+      '',
+      `**Commit message:** ${oneLine(s.push.commitMessage)}`,
+      '',
+    );
   }
   if (s.result) {
     lines.push('## Output', '', renderOutput(s.result.output), '');

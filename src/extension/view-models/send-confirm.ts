@@ -8,8 +8,7 @@ import type { HiringView, Submission } from '../../relay/types';
 export const SEND_BUTTON = 'Send to Client';
 
 export type Outgoing =
-  | { kind: 'result'; args: Record<string, unknown> }
-  | { kind: 'failure'; error: FailureError; reason: string };
+  { kind: 'result'; args: Record<string, unknown> } | { kind: 'failure'; error: FailureError; reason: string };
 
 const PREVIEW_CHARS = 300;
 const PREVIEW_LINES = 8;
@@ -29,7 +28,9 @@ function str(v: unknown): string | undefined {
 /** Names of the attached files (artifacts), if any. */
 function artifactNames(args: Record<string, unknown>): string[] {
   const list = Array.isArray(args.artifacts) ? (args.artifacts as unknown[]) : [];
-  return list.map((a) => (a && typeof a === 'object' && 'name' in a ? str((a as { name: unknown }).name) : undefined)).filter((n): n is string => n !== undefined);
+  return list
+    .map((a) => (a && typeof a === 'object' && 'name' in a ? str((a as { name: unknown }).name) : undefined))
+    .filter((n): n is string => n !== undefined);
 }
 
 /** The lines that say what a result holds: its text or summary, then its files. */
@@ -46,9 +47,13 @@ function resultLines(view: HiringView, args: Record<string, unknown>): string[] 
     if (text) lines.push(`Result:\n${preview(text)}`);
   }
   const files = artifactNames(args);
-  if (files.length > 0) lines.push(`Files (${files.length}): ${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}`);
+  if (files.length > 0) {
+    lines.push(`Files (${files.length}): ${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}`);
+  }
   if (view.hiring.delivery_mode === 'push') {
-    lines.push(`The relay commits your changes and pushes the branch ${view.workspace?.branch ?? `agrenting/${view.hiring.id}`} first.`);
+    lines.push(
+      `The relay commits your changes and pushes the branch ${view.workspace?.branch ?? `agrenting/${view.hiring.id}`} first.`,
+    );
   }
   return lines;
 }
@@ -60,7 +65,12 @@ export function confirmSend(view: HiringView, out: Outgoing): { message: string;
   if (out.kind === 'failure') {
     return {
       message: `Report ${name} as failed to the client?`,
-      detail: [...head, `Reason (${out.error}): ${preview(out.reason)}`, '', 'The client is refunded. This goes to the client now, without review.'].join('\n'),
+      detail: [
+        ...head,
+        `Reason (${out.error}): ${preview(out.reason)}`,
+        '',
+        'The client is refunded. This goes to the client now, without review.',
+      ].join('\n'),
     };
   }
   return {
@@ -75,15 +85,27 @@ export function sendOutcome(view: HiringView, s: Submission): { ok: boolean; mes
   const what = s.kind === 'failure' ? 'failure report' : 'result';
   switch (s.state) {
     case 'delivered':
-      return { ok: true, message: s.kind === 'failure' ? `Agrenting: failure of ${name} reported; the client is refunded.` : `Agrenting: the client has the result of ${name}.` };
+      return {
+        ok: true,
+        message:
+          s.kind === 'failure'
+            ? `Agrenting: failure of ${name} reported; the client is refunded.`
+            : `Agrenting: the client has the result of ${name}.`,
+      };
     case 'approved':
     case 'delivering':
       return { ok: true, message: `Agrenting: the ${what} of ${name} is on its way to the client.` };
     case 'failed':
       return { ok: false, message: `The ${what} of ${name} was not sent: ${s.error ?? 'the relay gave no reason'}` };
     case 'rejected':
-      return { ok: false, message: `The ${what} of ${name} was not sent: it was rejected${s.feedback ? ` (${s.feedback})` : ''}.` };
+      return {
+        ok: false,
+        message: `The ${what} of ${name} was not sent: it was rejected${s.feedback ? ` (${s.feedback})` : ''}.`,
+      };
     default:
-      return { ok: false, message: `The ${what} of ${name} still waits under "Awaiting review"; approve it there to send it.` };
+      return {
+        ok: false,
+        message: `The ${what} of ${name} still waits under "Awaiting review"; approve it there to send it.`,
+      };
   }
 }

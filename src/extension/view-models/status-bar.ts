@@ -82,12 +82,20 @@ export function statusBarModel(input: StatusInput): StatusBarModel {
 
 function statusTooltip(input: StatusInput, state: string): string {
   const lines = [`**Agrenting** — ${state}`, ''];
-  if (input.relayUrl) lines.push(`Relay: ${escapeMarkdown(input.relayUrl)}${input.status ? ` (v${escapeMarkdown(input.status.version)}, review ${input.status.review})` : ''}`, '');
+  if (input.relayUrl) {
+    lines.push(
+      `Relay: ${escapeMarkdown(input.relayUrl)}${input.status ? ` (v${escapeMarkdown(input.status.version)}, review ${input.status.review})` : ''}`,
+      '',
+    );
+  }
   for (const l of input.status?.links ?? []) {
     lines.push(`- ${escapeMarkdown(l.agent)}: ${l.state}${l.lastError ? ` — ${escapeMarkdown(l.lastError)}` : ''}`);
   }
   if (input.status) {
-    lines.push('', `${input.newHirings} new · ${input.reviewsWaiting} waiting for review · ${input.status.outboxPending} deliveries pending`);
+    lines.push(
+      '',
+      `${input.newHirings} new · ${input.reviewsWaiting} waiting for review · ${input.status.outboxPending} deliveries pending`,
+    );
   }
   if (input.lastError) lines.push('', `Last error: ${escapeMarkdown(input.lastError)}`);
   lines.push('', 'Click for details.');
@@ -111,21 +119,36 @@ export function statusDetails(input: StatusInput): StatusDetailItem[] {
     description: input.relayUrl ?? '',
     detail: input.status
       ? `version ${input.status.version} · started ${formatTime(input.status.startedAt) ?? '?'} · review ${input.status.review} · ${input.status.outboxPending} deliveries pending`
-      : input.lastError ?? 'Not connected.',
+      : (input.lastError ?? 'Not connected.'),
     command: 'agrenting.relay.showLog',
   });
   for (const l of input.status?.links ?? []) {
-    const icon = l.state === 'connected' ? '$(plug)' : l.state === 'offline' || l.state === 'stopped' ? '$(debug-disconnect)' : '$(sync~spin)';
+    const icon =
+      l.state === 'connected'
+        ? '$(plug)'
+        : l.state === 'offline' || l.state === 'stopped'
+          ? '$(debug-disconnect)'
+          : '$(sync~spin)';
     const facts = [
       l.agentId ? `agent id ${l.agentId}` : undefined,
       l.connectedSince ? `since ${formatTime(l.connectedSince)}` : undefined,
       `${l.reconnects} reconnect${l.reconnects === 1 ? '' : 's'}`,
       l.lastEventAt ? `last event ${formatTime(l.lastEventAt)}` : undefined,
     ].filter((x): x is string => x !== undefined);
-    items.push({ label: `${icon} Agent ${l.agent}: ${l.state}`, description: facts.join(' · '), ...(l.lastError ? { detail: `Last error: ${l.lastError}` } : {}) });
+    items.push({
+      label: `${icon} Agent ${l.agent}: ${l.state}`,
+      description: facts.join(' · '),
+      ...(l.lastError ? { detail: `Last error: ${l.lastError}` } : {}),
+    });
   }
-  items.push({ label: `$(inbox) ${input.newHirings} new hiring${input.newHirings === 1 ? '' : 's'}`, command: 'agrenting.hirings.focus' });
-  items.push({ label: `$(eye) ${input.reviewsWaiting} submission${input.reviewsWaiting === 1 ? '' : 's'} waiting for review`, command: 'agrenting.openReview' });
+  items.push({
+    label: `$(inbox) ${input.newHirings} new hiring${input.newHirings === 1 ? '' : 's'}`,
+    command: 'agrenting.hirings.focus',
+  });
+  items.push({
+    label: `$(eye) ${input.reviewsWaiting} submission${input.reviewsWaiting === 1 ? '' : 's'} waiting for review`,
+    command: 'agrenting.openReview',
+  });
   items.push({ label: '$(debug-restart) Restart Relay', command: 'agrenting.relay.restart' });
   items.push({ label: '$(output) Show Relay Log', command: 'agrenting.relay.showLog' });
   return items;

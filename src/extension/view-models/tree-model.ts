@@ -120,7 +120,12 @@ function groupsFor(views: HiringView[], reviews: Submission[], now: Date, agent?
 }
 
 /** Builds the tree; agents are a level of their own only when hirings come from more than one. */
-export function buildTree(views: HiringView[], reviews: Submission[], now: Date, knownAgents: string[] = []): TreeModel {
+export function buildTree(
+  views: HiringView[],
+  reviews: Submission[],
+  now: Date,
+  knownAgents: string[] = [],
+): TreeModel {
   const agents = [...new Set([...knownAgents, ...views.map((v) => v.agent)])].sort();
   if (agents.length <= 1) return { kind: 'groups', groups: groupsFor(views, reviews, now) };
   return {

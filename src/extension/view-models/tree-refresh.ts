@@ -41,7 +41,15 @@ export class TreeRefresh {
   next(inputs: TreeInputs, now: Date, clock = false): TreeModel | undefined {
     const agents = [...inputs.agents].sort().join('\n');
     const prev = this.last;
-    if (!clock && prev && prev.hirings === inputs.hirings && prev.reviews === inputs.reviews && prev.agents === agents) return undefined;
+    if (
+      !clock &&
+      prev &&
+      prev.hirings === inputs.hirings &&
+      prev.reviews === inputs.reviews &&
+      prev.agents === agents
+    ) {
+      return undefined;
+    }
     const model = buildTree(inputs.hirings, inputs.reviews, now, inputs.agents);
     const print = treeFingerprint(model);
     this.last = { hirings: inputs.hirings, reviews: inputs.reviews, agents, print };

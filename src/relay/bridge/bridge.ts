@@ -30,6 +30,8 @@ export interface BridgeOptions {
   store?: TaskStore;
   matrix?: MatrixClient;
   fetch?: typeof fetch;
+  /** The relay's state directory (task folders go under it unless the config names tasksDir). */
+  stateDir?: string;
 }
 
 export interface Bridge {
@@ -106,10 +108,22 @@ export function createBridge(opts: BridgeOptions): Bridge {
     async start() {
       const key = readSecret(env, { env: cfg.webhookKeyEnv, file: cfg.webhookKeyFile }, 'webhook key') ?? apiKey;
       if (!key) {
-        throw new Error('The bridge needs a webhook key: set bridge.webhookKeyEnv (or webhookKeyFile), or give it the agent key.');
+        throw new Error(
+          'The bridge needs a webhook key: set bridge.webhookKeyEnv (or webhookKeyFile), or give it the agent key.',
+        );
       }
       const secret = readSecret(env, { env: cfg.webhookSecretEnv, file: cfg.webhookSecretFile }, 'webhook secret');
-      hiclaw = createHiClaw({ core, agent, cfg, env, log, store: opts.store, matrix: opts.matrix, fetch: opts.fetch });
+      hiclaw = createHiClaw({
+        core,
+        agent,
+        cfg,
+        env,
+        log,
+        store: opts.store,
+        matrix: opts.matrix,
+        fetch: opts.fetch,
+        stateDir: opts.stateDir,
+      });
       await hiclaw?.resume();
       server = await startWebhookServer({
         host: cfg.listen.host,
@@ -120,7 +134,9 @@ export function createBridge(opts: BridgeOptions): Bridge {
         agentId: opts.platform?.agentId,
         requireWorker: () => hiclaw?.needsWorkerInPayload ?? false,
         onDelivery: (p) => {
-          onDelivery(p).catch((e: unknown) => log.error(`webhook hiring ${p.hiring_id} could not be stored`, { error: safeError(e) }));
+          onDelivery(p).catch((e: unknown) =>
+            log.error(`webhook hiring ${p.hiring_id} could not be stored`, { error: safeError(e) }),
+          );
         },
         log,
       });

@@ -22,7 +22,9 @@ export const BridgeConfigSchema = z
         const m = /^(.*):(\d+)$/.exec(v);
         return m ? { host: m[1].replace(/^\[|\]$/g, ''), port: Number(m[2]) } : v;
       },
-      z.object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8089) }).default({}),
+      z
+        .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(8089) })
+        .default({}),
     ),
     /** The URL registered as callback_url, when the inbox sits behind a proxy. */
     publicUrl: z.string().url().optional(),
@@ -68,7 +70,11 @@ export const BridgeConfigSchema = z
     pollIntervalMs: z.number().int().positive().default(5_000),
     heartbeatIntervalMs: z.number().int().positive().default(300_000),
     /** Local copy of the task folders; "~/" is the home directory. */
-    tasksDir: z.string().min(1).transform((p) => (p === '~' || p.startsWith('~/') ? join(homedir(), p.slice(1)) : p)).optional(),
+    tasksDir: z
+      .string()
+      .min(1)
+      .transform((p) => (p === '~' || p.startsWith('~/') ? join(homedir(), p.slice(1)) : p))
+      .optional(),
     /** Also hand off hirings that reached the store over MCP/REST (not only webhooks). */
     handoffAll: z.boolean().default(true),
   })
@@ -86,7 +92,9 @@ export class BridgeConfigError extends Error {
 
 export function parseBridgeConfig(raw: unknown): BridgeConfig {
   const r = BridgeConfigSchema.safeParse(raw ?? {});
-  if (!r.success) throw new BridgeConfigError(`Invalid "bridge" section in the relay config: ${describeZodError(r.error)}`);
+  if (!r.success) {
+    throw new BridgeConfigError(`Invalid "bridge" section in the relay config: ${describeZodError(r.error)}`);
+  }
   return r.data;
 }
 
@@ -94,19 +102,33 @@ export type Env = Record<string, string | undefined>;
 
 /** Reads a secret from an env var or a file; registers it for redaction. */
 export function readSecret(env: Env, ref: { env?: string; file?: string }, what: string, required: true): string;
-export function readSecret(env: Env, ref: { env?: string; file?: string }, what: string, required?: false): string | undefined;
-export function readSecret(env: Env, ref: { env?: string; file?: string }, what: string, required = false): string | undefined {
+export function readSecret(
+  env: Env,
+  ref: { env?: string; file?: string },
+  what: string,
+  required?: false,
+): string | undefined;
+export function readSecret(
+  env: Env,
+  ref: { env?: string; file?: string },
+  what: string,
+  required = false,
+): string | undefined {
   let value: string | undefined;
   if (ref.env) value = env[ref.env]?.trim() || undefined;
   if (value === undefined && ref.file) {
     try {
       value = readFileSync(ref.file, 'utf8').trim() || undefined;
     } catch (e) {
-      throw new BridgeConfigError(`Cannot read the ${what} from ${ref.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new BridgeConfigError(
+        `Cannot read the ${what} from ${ref.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
   }
   if (value === undefined && required) {
-    const where = [ref.env && `environment variable ${ref.env}`, ref.file && `file ${ref.file}`].filter(Boolean).join(' or ');
+    const where = [ref.env && `environment variable ${ref.env}`, ref.file && `file ${ref.file}`]
+      .filter(Boolean)
+      .join(' or ');
     throw new BridgeConfigError(`The bridge needs the ${what}: set ${where || 'it in the bridge config'}.`);
   }
   registerSecret(value);

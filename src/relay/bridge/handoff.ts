@@ -36,7 +36,9 @@ const WORKER_NAME = /^[a-z0-9._=-]{1,64}$/;
 export function workerRef(nameOrId: string, domain: string): WorkerRef {
   const m = MATRIX_USER_ID.exec(nameOrId);
   if (m) return { name: m[1], id: nameOrId };
-  if (!WORKER_NAME.test(nameOrId)) throw new Error(`not a HiClaw worker name or Matrix id: ${JSON.stringify(nameOrId)}`);
+  if (!WORKER_NAME.test(nameOrId)) {
+    throw new Error(`not a HiClaw worker name or Matrix id: ${JSON.stringify(nameOrId)}`);
+  }
   return { name: nameOrId, id: `@${nameOrId}:${domain}` };
 }
 
@@ -62,7 +64,12 @@ export function mentionMessage(worker: WorkerRef, text: string): Record<string, 
 }
 
 /** The m.room.message that hands a task to a worker. */
-export function mentionContent(worker: WorkerRef, hiring: Pick<TaskHiring, 'id' | 'task_description'>, reportTo: string, attempt: number): Record<string, unknown> {
+export function mentionContent(
+  worker: WorkerRef,
+  hiring: Pick<TaskHiring, 'id' | 'task_description'>,
+  reportTo: string,
+  attempt: number,
+): Record<string, unknown> {
   const title = taskTitle(hiring, 100);
   const spec = `shared/tasks/${hiring.id}/spec.md`;
   const again = attempt > 1 ? ` (re-sent, attempt ${attempt})` : '';
@@ -106,7 +113,12 @@ export async function resolveWorkerRoom(d: HandoffDeps, worker: WorkerRef): Prom
 }
 
 /** Writes the task folder locally and uploads it; meta/spec go up before any mention is sent. */
-export async function writeTaskFiles(d: HandoffDeps, hiring: TaskHiring, worker: WorkerRef, roomId: string): Promise<BridgeState> {
+export async function writeTaskFiles(
+  d: HandoffDeps,
+  hiring: TaskHiring,
+  worker: WorkerRef,
+  roomId: string,
+): Promise<BridgeState> {
   const ctx: TaskContext = {
     hiring,
     worker: worker.name,
@@ -138,7 +150,11 @@ export async function saveState(d: Pick<HandoffDeps, 'local' | 'store'>, state: 
 export async function sendMention(d: HandoffDeps, state: BridgeState, hiring: TaskHiring): Promise<void> {
   const attempt = state.attempts + 1;
   const worker: WorkerRef = { name: state.worker, id: state.worker_id };
-  await d.matrix.sendMessage(state.room_id, handoffTxnId(hiring.id, attempt), mentionContent(worker, hiring, d.userId, attempt));
+  await d.matrix.sendMessage(
+    state.room_id,
+    handoffTxnId(hiring.id, attempt),
+    mentionContent(worker, hiring, d.userId, attempt),
+  );
   const now = (d.now?.() ?? new Date()).toISOString();
   state.attempts = attempt;
   state.last_sent_at = now;
@@ -158,16 +174,26 @@ function parseObject(text: string | undefined): Record<string, unknown> | undefi
 }
 
 /** Sends review feedback on a submitted (or blocked) task and reopens it for a new report. */
-export async function sendFeedback(d: HandoffDeps, state: BridgeState, feedback: string, revision: number): Promise<void> {
+export async function sendFeedback(
+  d: HandoffDeps,
+  state: BridgeState,
+  feedback: string,
+  revision: number,
+): Promise<void> {
   const worker: WorkerRef = { name: state.worker, id: state.worker_id };
   const text = `Review feedback on task [${state.hiring_id}] (revision ${revision}): ${feedback.trim()} Please update result.md in shared/tasks/${state.hiring_id}/ and @mention ${d.userId} with TASK_COMPLETED: <summary> again (or BLOCKED: <reason>).`;
   // Back to "assigned" so a CoPaw worker's next "submitted" means the revision is done.
   const key = taskKey(state.hiring_id, FILES.meta);
-  const meta = parseObject(await d.store.get(key)) ?? parseObject(await d.local.read(state.hiring_id, FILES.meta)) ?? {};
+  const meta =
+    parseObject(await d.store.get(key)) ?? parseObject(await d.local.read(state.hiring_id, FILES.meta)) ?? {};
   const next = `${JSON.stringify({ ...meta, status: 'assigned', revision }, null, 2)}\n`;
   await d.local.write(state.hiring_id, FILES.meta, next);
   await d.store.put(key, next, 'application/json');
-  await d.matrix.sendMessage(state.room_id, `agrenting-${state.hiring_id}-review-${revision}`, mentionMessage(worker, text));
+  await d.matrix.sendMessage(
+    state.room_id,
+    `agrenting-${state.hiring_id}-review-${revision}`,
+    mentionMessage(worker, text),
+  );
   state.revision = revision;
   state.phase = 'acknowledged';
   state.finished_at = null;
@@ -178,5 +204,9 @@ export async function sendFeedback(d: HandoffDeps, state: BridgeState, feedback:
 /** Tells a worker still on a task that the hiring ended elsewhere (cancelled, failed, done). */
 export async function sendClosed(d: HandoffDeps, state: BridgeState, how: string): Promise<void> {
   const worker: WorkerRef = { name: state.worker, id: state.worker_id };
-  await d.matrix.sendMessage(state.room_id, `agrenting-${state.hiring_id}-closed`, mentionMessage(worker, `Task [${state.hiring_id}] is closed (${how}); please stop working on it.`));
+  await d.matrix.sendMessage(
+    state.room_id,
+    `agrenting-${state.hiring_id}-closed`,
+    mentionMessage(worker, `Task [${state.hiring_id}] is closed (${how}); please stop working on it.`),
+  );
 }

@@ -4,12 +4,19 @@ import { parseHiringList, type Hiring } from '../../shared/hiring';
 import { HEADER } from '../../shared/protocol';
 import { registerSecret, safeError } from '../../shared/redact';
 
-export async function fetchPendingHirings(baseUrl: string, apiKey: string, doFetch: typeof fetch = fetch): Promise<Hiring[]> {
+export async function fetchPendingHirings(
+  baseUrl: string,
+  apiKey: string,
+  doFetch: typeof fetch = fetch,
+): Promise<Hiring[]> {
   registerSecret(apiKey);
   const url = `${baseUrl.replace(/\/+$/, '')}/api/v1/hirings/pending`;
   let res: Response;
   try {
-    res = await doFetch(url, { headers: { [HEADER.apiKey]: apiKey, accept: 'application/json' }, signal: AbortSignal.timeout(15_000) });
+    res = await doFetch(url, {
+      headers: { [HEADER.apiKey]: apiKey, accept: 'application/json' },
+      signal: AbortSignal.timeout(15_000),
+    });
   } catch (e) {
     throw safeError(e, `Agrenting unreachable at ${url}`);
   }
@@ -17,6 +24,8 @@ export async function fetchPendingHirings(baseUrl: string, apiKey: string, doFet
   if (!res.ok) throw new Error(`GET ${url} answered ${res.status}.`);
   const body = (await res.json()) as { data?: unknown };
   const { hirings, errors } = parseHiringList(body.data);
-  if (errors.length > 0 && hirings.length === 0 && !Array.isArray(body.data)) throw new Error(`GET ${url}: ${errors.join('; ')}`);
+  if (errors.length > 0 && hirings.length === 0 && !Array.isArray(body.data)) {
+    throw new Error(`GET ${url}: ${errors.join('; ')}`);
+  }
   return hirings;
 }

@@ -9,7 +9,16 @@ import { safeError } from '../../shared/redact';
 import { defaultStateDir } from '../config';
 import { RelayError, type Caller, type RelayCore } from '../types';
 import { readSecret, type BridgeConfig, type Env } from './config';
-import { resolveWorkerRoom, saveState, sendClosed, sendFeedback, sendMention, workerRef, writeTaskFiles, type HandoffDeps } from './handoff';
+import {
+  resolveWorkerRoom,
+  saveState,
+  sendClosed,
+  sendFeedback,
+  sendMention,
+  workerRef,
+  writeTaskFiles,
+  type HandoffDeps,
+} from './handoff';
 import { MatrixClient } from './matrix-client';
 import { isSafeId } from './payload';
 import { S3TaskStore, type TaskStore } from './s3-store';
@@ -27,6 +36,8 @@ export interface HiClawOptions {
   store?: TaskStore;
   matrix?: MatrixClient;
   fetch?: typeof fetch;
+  /** The relay's state directory: task folders go under it unless the config names tasksDir. */
+  stateDir?: string;
 }
 
 /** The HiClaw hand-offs of one agent, or undefined when the config has no matrix/s3 section. */
@@ -46,14 +57,19 @@ export function createHiClaw(o: HiClawOptions): HiClawHandoffs | undefined {
     o.matrix ??
     new MatrixClient({
       homeserver: cfg.matrix.homeserver,
-      accessToken: readSecret(env, { env: cfg.matrix.accessTokenEnv, file: cfg.matrix.accessTokenFile }, 'Matrix access token', true),
+      accessToken: readSecret(
+        env,
+        { env: cfg.matrix.accessTokenEnv, file: cfg.matrix.accessTokenFile },
+        'Matrix access token',
+        true,
+      ),
       fetch: o.fetch,
     });
   const deps: HandoffDeps = {
     agent: o.agent,
     matrix,
     store,
-    local: new LocalTaskFolder(cfg.tasksDir ?? join(defaultStateDir(env), 'hiclaw-tasks')),
+    local: new LocalTaskFolder(cfg.tasksDir ?? join(o.stateDir ?? defaultStateDir(env), 'hiclaw-tasks')),
     domain: cfg.matrix.domain,
     userId: cfg.matrix.userId,
     workerRooms: cfg.matrix.workerRooms,
@@ -151,7 +167,7 @@ export class HiClawHandoffs {
     }
     const worker = workerRef(who, this.deps.domain);
     try {
-      this.o.core.claim(this.workerCaller(worker.name), hiring.id);
+      await this.o.core.claim(this.workerCaller(worker.name), hiring.id);
     } catch (e) {
       // Someone else (a person in VS Code, another worker) has it: leave it to them.
       if (e instanceof RelayError && e.code === 'conflict') {
@@ -168,7 +184,12 @@ export class HiClawHandoffs {
   }
 
   /** Sends a submission for review and records its id; a refusal is logged, an outage rethrown (retried next tick). */
-  private async propose(t: TrackedTask, send: () => Promise<{ id: string }>, done: string, what: string): Promise<void> {
+  private async propose(
+    t: TrackedTask,
+    send: () => Promise<{ id: string }>,
+    done: string,
+    what: string,
+  ): Promise<void> {
     try {
       const sub = await send();
       t.state.submission_id = sub.id;
@@ -181,7 +202,9 @@ export class HiClawHandoffs {
 
   private async submit(t: TrackedTask, summary: string, resultMarkdown: string | null): Promise<void> {
     const output: Record<string, unknown> = { summary, result_markdown: resultMarkdown };
-    if (resultMarkdown === null) output.note = `The HiClaw worker reported completion but wrote no result.md in shared/tasks/${t.hiring.id}/.`;
+    if (resultMarkdown === null) {
+      output.note = `The HiClaw worker reported completion but wrote no result.md in shared/tasks/${t.hiring.id}/.`;
+    }
     await this.propose(
       t,
       () => this.o.core.submitResult(this.workerCaller(t.state.worker), { hiring_id: t.hiring.id, output }),
@@ -227,7 +250,8 @@ export class HiClawHandoffs {
         hiring = toTaskHiring(parseHiring({ id, task_description: `Hiring ${id}` }));
       }
       if (state.room_token) this.watcher.seed(state.room_id, state.room_token);
-      this.tracked.set(id, { state, hiring });
+      const completedAt = state.completed_at ? Date.parse(state.completed_at) : undefined;
+      this.tracked.set(id, { state, hiring, completedSummary: state.completed_summary, completedAt });
     }
     if (this.tracked.size > 0) this.o.log.info('resumed watching HiClaw tasks', { count: this.tracked.size });
   }
@@ -243,7 +267,9 @@ export class HiClawHandoffs {
       try {
         await this.followCore(t);
       } catch (e) {
-        this.o.log.warn(`HiClaw task ${t.hiring.id}: could not pass the relay's decision to the worker; will retry`, { error: safeError(e) });
+        this.o.log.warn(`HiClaw task ${t.hiring.id}: could not pass the relay's decision to the worker; will retry`, {
+          error: safeError(e),
+        });
       }
     }
   }
@@ -257,7 +283,9 @@ export class HiClawHandoffs {
       return;
     }
     if (view.phase === 'done' || view.phase === 'failed') {
-      if (t.state.phase !== 'submitted' && t.state.phase !== 'blocked') await sendClosed(this.deps, t.state, view.phase === 'done' ? 'completed' : 'failed');
+      if (t.state.phase !== 'submitted' && t.state.phase !== 'blocked') {
+        await sendClosed(this.deps, t.state, view.phase === 'done' ? 'completed' : 'failed');
+      }
       t.state.phase = 'closed';
       t.state.finished_at ??= new Date().toISOString();
       await saveState(this.deps, t.state);
@@ -266,23 +294,23 @@ export class HiClawHandoffs {
     }
     const reviews = view.relayMessages.filter((m) => m.from === 'review');
     const seen = t.state.revision ?? 0;
-    if (reviews.length > seen && (t.state.phase === 'submitted' || t.state.phase === 'blocked') && view.phase !== 'awaiting_review') {
+    if (
+      reviews.length > seen &&
+      (t.state.phase === 'submitted' || t.state.phase === 'blocked') &&
+      view.phase !== 'awaiting_review'
+    ) {
       t.completedSummary = undefined;
       t.completedAt = undefined;
+      delete t.state.completed_summary;
+      delete t.state.completed_at;
       await sendFeedback(this.deps, t.state, reviews[reviews.length - 1].content, reviews.length);
     }
   }
 
-  /** Waits for hand-offs under way and remembers each room's read position for the next run. */
+  /** Waits for hand-offs under way; each room's read position is already saved as reading goes on. */
   async stop(): Promise<void> {
     this.stopped = true;
     await Promise.allSettled([...this.inflight.values()]);
-    for (const t of this.tracked.values()) {
-      const token = this.watcher.token(t.state.room_id);
-      if (!token || token === t.state.room_token) continue;
-      t.state.room_token = token;
-      await saveState(this.deps, t.state).catch((e: unknown) => this.o.log.warn('could not save the room position', { hiring: t.hiring.id, error: safeError(e) }));
-    }
     this.ownStore?.destroy();
   }
 }

@@ -1,6 +1,12 @@
 // The bridge's public surface, for the relay wiring and end-to-end tests.
 export { createBridge, type Bridge, type BridgeOptions } from './bridge';
-export { BridgeConfigSchema, parseBridgeConfig, BridgeConfigError, type BridgeConfig, type BridgeConfigInput } from './config';
+export {
+  BridgeConfigSchema,
+  parseBridgeConfig,
+  BridgeConfigError,
+  type BridgeConfig,
+  type BridgeConfigInput,
+} from './config';
 export { startWebhookServer, WEBHOOK_PATH, type WebhookServer } from './webhook-server';
 export { webhookSignature, verifySignature } from './signature';
 export { parseWebhookPayload, payloadToHiring, isSafeId, SAFE_ID, type WebhookPayload } from './payload';

@@ -94,12 +94,18 @@ export class MatrixClient {
     try {
       res = await this.doFetch(url, {
         method,
-        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (e) {
-      throw new MatrixError(`Matrix homeserver ${this.base} unreachable (${method} ${path.split('?')[0]}): ${(e as Error).message}`, 0);
+      throw new MatrixError(
+        `Matrix homeserver ${this.base} unreachable (${method} ${path.split('?')[0]}): ${(e as Error).message}`,
+        0,
+      );
     }
     const text = await res.text();
     let json: unknown;

@@ -19,7 +19,9 @@ const optionalText = z.string().nullable().optional().catch(undefined);
 
 export const WebhookPayloadSchema = z
   .object({
-    hiring_id: z.string().regex(SAFE_ID, 'hiring_id must be 1-128 letters, digits, "-" or "_", starting with a letter or digit'),
+    hiring_id: z
+      .string()
+      .regex(SAFE_ID, 'hiring_id must be 1-128 letters, digits, "-" or "_", starting with a letter or digit'),
     agent_id: z.union([z.string().min(1), z.number().transform(String)]),
     worker_matrix_id: z.string().regex(MATRIX_USER_ID, 'worker_matrix_id must look like @name:domain').optional(),
     task: z.object({ description: z.string().min(1, 'task.description is required') }).passthrough(),

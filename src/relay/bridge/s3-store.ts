@@ -51,7 +51,9 @@ export class S3TaskStore implements TaskStore {
 
   async put(key: string, body: string, contentType = 'text/plain; charset=utf-8'): Promise<void> {
     const { sdk, client } = await this.connect();
-    await client.send(new sdk.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
+    await client.send(
+      new sdk.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }),
+    );
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -60,7 +62,9 @@ export class S3TaskStore implements TaskStore {
       const out = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: key }));
       return out.Body ? await out.Body.transformToString('utf8') : '';
     } catch (e) {
-      if (e instanceof sdk.S3ServiceException && (e.name === 'NoSuchKey' || e.$metadata.httpStatusCode === 404)) return undefined;
+      if (e instanceof sdk.S3ServiceException && (e.name === 'NoSuchKey' || e.$metadata.httpStatusCode === 404)) {
+        return undefined;
+      }
       throw e;
     }
   }

@@ -5,7 +5,7 @@
 // and the worker instructions in manager/agent/copaw-worker-agent/AGENTS.md.
 // None of these files ever holds a repository token or any key.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { isSafeId } from './payload';
 import { splitUrlCredentials, taskTitle } from '../../shared/hiring';
@@ -36,7 +36,8 @@ export interface TaskMeta {
   [extra: string]: unknown;
 }
 
-export type HandoffPhase = 'handing_off' | 'waiting_ack' | 'acknowledged' | 'unacknowledged' | 'submitted' | 'blocked' | 'closed';
+export type HandoffPhase =
+  'handing_off' | 'waiting_ack' | 'acknowledged' | 'unacknowledged' | 'submitted' | 'blocked' | 'closed';
 
 /** The bridge's bookkeeping for one task; also how a restarted bridge resumes watching. */
 export interface BridgeState {
@@ -54,8 +55,11 @@ export interface BridgeState {
   submission_id?: string;
   /** Review rejections sent back to the worker so far. */
   revision?: number;
-  /** Where reading the room resumes after a restart (Matrix pagination token). */
+  /** Where reading the room resumes after a restart (Matrix pagination token); saved as reading goes on. */
   room_token?: string;
+  /** The worker's TASK_COMPLETED summary, kept until it is submitted: the room is not read again after a crash. */
+  completed_summary?: string;
+  completed_at?: string;
 }
 
 export interface TaskContext {
@@ -194,7 +198,14 @@ export class LocalTaskFolder {
     // Write then rename so a crash never leaves half a state file.
     const target = join(dir, file);
     const tmp = `${target}.tmp-${randomBytes(6).toString('hex')}`;
-    await writeFile(tmp, content, { mode: 0o600 });
+    // Synced before the rename: after a kill -9 the state file is the old one or the new one, whole.
+    const fh = await open(tmp, 'w', 0o600);
+    try {
+      await fh.writeFile(content);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, target);
   }
 

@@ -35,4 +35,3 @@ export function toTaskHiring(h: Hiring): TaskHiring {
     worker_matrix_id: typeof h.worker_matrix_id === 'string' && h.worker_matrix_id ? h.worker_matrix_id : undefined,
   };
 }
-

@@ -132,7 +132,14 @@ export class Watcher {
         seen.add(ev.event_id);
       }
       while (seen.size > MAX_SEEN) seen.delete(seen.values().next().value as string);
-      if (res.end) this.tokens.set(roomId, res.end);
+      if (res.end && res.end !== from) {
+        // Durable before it counts: a crash resumes after this page, with what it said already saved.
+        for (const t of tasks) {
+          t.state.room_token = res.end;
+          await this.o.hooks.save(t);
+        }
+        this.tokens.set(roomId, res.end);
+      }
       if (res.chunk.length < PAGE_SIZE || !res.end) return;
     }
   }
@@ -140,7 +147,9 @@ export class Watcher {
   private async onEvent(ev: MatrixEvent, tasks: TrackedTask[]): Promise<void> {
     if (ev.type !== 'm.room.message' || ev.sender === this.o.userId) return;
     const body = typeof ev.content.body === 'string' ? ev.content.body : '';
-    const mine = tasks.filter((t) => isWatched(t.state.phase) && (ev.sender === t.state.worker_id || this.o.allowedSenders.includes(ev.sender)));
+    const mine = tasks.filter(
+      (t) => isWatched(t.state.phase) && (ev.sender === t.state.worker_id || this.o.allowedSenders.includes(ev.sender)),
+    );
     // A message names its task by id; a worker with one open task may leave the id out.
     const task = mine.find((t) => body.includes(t.hiring.id)) ?? (mine.length === 1 ? mine[0] : undefined);
     if (!task) return;
@@ -149,6 +158,9 @@ export class Watcher {
     if (report.kind === 'completed') {
       task.completedSummary = report.text || task.completedSummary || '';
       task.completedAt ??= this.o.now?.() ?? Date.now();
+      // Into the state saved with the room position below: the event is never read again.
+      task.state.completed_summary = task.completedSummary;
+      task.state.completed_at = new Date(task.completedAt).toISOString();
       this.o.log.info('worker reported TASK_COMPLETED', { hiring: task.hiring.id, sender: ev.sender });
     } else if (report.kind === 'blocked' && task.state.phase !== 'blocked') {
       await this.o.hooks.blocked(task, report.text || 'The HiClaw worker reported BLOCKED without a reason.');
@@ -171,7 +183,9 @@ export class Watcher {
       // alone goes to review, where a person sees that the file is missing.
       const waited = t.completedAt === undefined ? 0 : (this.o.now?.() ?? Date.now()) - t.completedAt;
       if (t.completedSummary === undefined || waited < this.o.resultGraceMs) return;
-      this.o.log.warn(`HiClaw task ${t.hiring.id}: TASK_COMPLETED without ${FILES.result}; submitting the summary alone`);
+      this.o.log.warn(
+        `HiClaw task ${t.hiring.id}: TASK_COMPLETED without ${FILES.result}; submitting the summary alone`,
+      );
       await this.o.hooks.completed(t, t.completedSummary, null);
       return;
     }
@@ -196,12 +210,18 @@ export class Watcher {
       return;
     }
     t.state.phase = 'unacknowledged';
-    this.o.log.warn(`HiClaw worker ${t.state.worker_id} did not acknowledge task ${t.hiring.id} after ${t.state.attempts} hand-offs; still watching for a result`);
+    this.o.log.warn(
+      `HiClaw worker ${t.state.worker_id} did not acknowledge task ${t.hiring.id} after ${t.state.attempts} hand-offs; still watching for a result`,
+    );
     await this.o.hooks.save(t);
   }
 }
 
 function firstLine(text: string): string {
-  const line = text.split(/\r?\n/).map((l) => l.replace(/^#+\s*/, '').trim()).find((l) => l.length > 0) ?? '';
+  const line =
+    text
+      .split(/\r?\n/)
+      .map((l) => l.replace(/^#+\s*/, '').trim())
+      .find((l) => l.length > 0) ?? '';
   return line.slice(0, 300);
 }

@@ -138,7 +138,12 @@ export function startWebhookServer(opts: WebhookServerOptions): Promise<WebhookS
       return;
     }
     if (opts.agentId !== undefined && parsed.payload.agent_id !== opts.agentId) {
-      fail(res, 403, 'FORBIDDEN', `This inbox serves agent ${opts.agentId}; the delivery is for agent ${parsed.payload.agent_id}. Check the agent's callback_url.`);
+      fail(
+        res,
+        403,
+        'FORBIDDEN',
+        `This inbox serves agent ${opts.agentId}; the delivery is for agent ${parsed.payload.agent_id}. Check the agent's callback_url.`,
+      );
       return;
     }
     send(res, 200, { data: { received: true, hiring_id: parsed.payload.hiring_id } });

@@ -46,7 +46,9 @@ export interface CoreOptions {
 
 export class Core implements RelayCore {
   readonly startedAt: string;
-  private readonly events = new Emitter<RelayEvent>((e) => this.log.error('a relay event listener failed', { error: e }));
+  private readonly events = new Emitter<RelayEvent>((e) =>
+    this.log.error('a relay event listener failed', { error: e }),
+  );
   private readonly submitting = new Set<string>();
   protected readonly log: Logger;
   private readonly now: () => Date;
@@ -117,7 +119,10 @@ export class Core implements RelayCore {
     try {
       return await link.systemPrompt();
     } catch (e) {
-      throw new RelayError(safeError(e, `Agrenting did not return the system prompt for agent ${link.agent}`).message, 'unavailable');
+      throw new RelayError(
+        safeError(e, `Agrenting did not return the system prompt for agent ${link.agent}`).message,
+        'unavailable',
+      );
     }
   }
 
@@ -136,13 +141,16 @@ export class Core implements RelayCore {
 
   // ───────────── work ─────────────
 
-  claim(caller: Caller, hiringId: string): HiringView {
+  /**
+   * Answers only once the claim is in the journal: a worker told it holds a hiring keeps it across a crash.
+   * The store takes the claim in memory before its first await, so a second claimer already sees a conflict.
+   */
+  async claim(caller: Caller, hiringId: string): Promise<HiringView> {
     const rec = this.visible(caller, hiringId);
     this.checkClaim(caller, rec);
     // The operator may look at someone else's claim without taking it over.
     if (!rec.claimedBy) {
-      // The store applies the claim to memory synchronously; the journal write follows.
-      this.o.store.claim(hiringId, caller.name).catch((e: unknown) => this.log.error('claim not journaled', { hiring: hiringId, error: e }));
+      await this.o.store.claim(hiringId, caller.name);
       this.log.info('hiring claimed', { hiring: hiringId, by: caller.name });
     }
     return toView(this.o.store.get(hiringId) ?? rec);
@@ -152,7 +160,10 @@ export class Core implements RelayCore {
     return this.oneAtATime(args.hiring_id, async () => {
       const rec = await this.readyToSubmit(caller, args.hiring_id);
       const plan = rec.hiring.delivery_mode === 'push' ? this.pushPlan(rec, args, push) : undefined;
-      return this.submissions.create({ ...this.owner(caller, rec), kind: 'result', result: args, ...(plan ? { push: plan } : {}) }, this.o.review);
+      return this.submissions.create(
+        { ...this.owner(caller, rec), kind: 'result', result: args, ...(plan ? { push: plan } : {}) },
+        this.o.review,
+      );
     });
   }
 
@@ -166,7 +177,10 @@ export class Core implements RelayCore {
   /** Two submissions racing for one hiring: the second is told to wait, never both queued. */
   private async oneAtATime<T>(hiringId: string, fn: () => Promise<T>): Promise<T> {
     if (this.submitting.has(hiringId)) {
-      throw new RelayError(`Hiring ${hiringId} is receiving another submission right now; wait for it to be decided.`, 'conflict');
+      throw new RelayError(
+        `Hiring ${hiringId} is receiving another submission right now; wait for it to be decided.`,
+        'conflict',
+      );
     }
     this.submitting.add(hiringId);
     try {
@@ -178,31 +192,59 @@ export class Core implements RelayCore {
 
   async addMessage(caller: Caller, args: AddMessageArgs): Promise<OutboxEntry> {
     const rec = this.visible(caller, args.hiring_id);
-    return this.o.outbox.enqueue({ key: `msg-${randomUUID()}`, agent: rec.agent, hiringId: rec.hiring.id, tool: TOOL.addMessage, args });
+    return this.o.outbox.enqueue({
+      key: `msg-${randomUUID()}`,
+      agent: rec.agent,
+      hiringId: rec.hiring.id,
+      tool: TOOL.addMessage,
+      args,
+    });
   }
 
   async emitChunk(caller: Caller, args: EmitChunkArgs): Promise<OutboxEntry> {
     const rec = this.visible(caller, args.hiring_id);
     await this.o.store.addChunk(rec.hiring.id, { content: args.content, kind: args.kind });
-    return this.o.outbox.enqueue({ key: `chunk-${randomUUID()}`, agent: rec.agent, hiringId: rec.hiring.id, tool: TOOL.emitChunk, args });
+    return this.o.outbox.enqueue({
+      key: `chunk-${randomUUID()}`,
+      agent: rec.agent,
+      hiringId: rec.hiring.id,
+      tool: TOOL.emitChunk,
+      args,
+    });
   }
 
   async prepareWorkspace(caller: Caller, hiringId: string, onProgress?: (msg: string) => void): Promise<WorkspaceRef> {
     const rec = this.visible(caller, hiringId);
     if (rec.hiring.delivery_mode !== 'push') {
-      throw new RelayError(`Hiring ${hiringId} is an output-mode hiring: there is no repository to prepare. Submit the result as output.`, 'invalid');
+      throw new RelayError(
+        `Hiring ${hiringId} is an output-mode hiring: there is no repository to prepare. Submit the result as output.`,
+        'invalid',
+      );
     }
-    if (isFinished(rec.phase)) throw new RelayError(`Hiring ${hiringId} is already ${rec.phase}; its workspace is no longer needed.`, 'conflict');
+    if (isFinished(rec.phase)) {
+      throw new RelayError(
+        `Hiring ${hiringId} is already ${rec.phase}; its workspace is no longer needed.`,
+        'conflict',
+      );
+    }
     this.checkClaim(caller, rec);
     if (!rec.claimedBy) await this.o.store.claim(hiringId, caller.name);
     const hiring = await hiringWithToken(this.o.store, this.o.links, rec);
     const token = hiring.repo_access_token;
-    if (!token) throw new RelayError(`Agrenting gave no repository token for push-mode hiring ${hiringId}; it cannot be cloned.`, 'unavailable');
+    if (!token) {
+      throw new RelayError(
+        `Agrenting gave no repository token for push-mode hiring ${hiringId}; it cannot be cloned.`,
+        'unavailable',
+      );
+    }
     let ws: WorkspaceRef;
     try {
       ws = await this.o.push.prepareWorkspace({ root: this.o.workspaceRoot, hiring, onProgress });
     } catch (e) {
-      throw new RelayError(safeError(e, `Preparing the workspace for hiring ${hiringId} failed`).message, 'unavailable');
+      throw new RelayError(
+        safeError(e, `Preparing the workspace for hiring ${hiringId} failed`).message,
+        'unavailable',
+      );
     }
     await this.o.store.setWorkspace(hiringId, ws);
     this.log.info('workspace ready', { hiring: hiringId, dir: ws.dir, branch: ws.branch });
@@ -236,10 +278,16 @@ export class Core implements RelayCore {
 
   private checkClaim(caller: Caller, rec: HiringRecord): void {
     if (isFinished(rec.phase)) {
-      throw new RelayError(`Hiring ${rec.hiring.id} is already ${rec.phase === 'done' ? 'completed' : 'failed'}.`, 'conflict');
+      throw new RelayError(
+        `Hiring ${rec.hiring.id} is already ${rec.phase === 'done' ? 'completed' : 'failed'}.`,
+        'conflict',
+      );
     }
     if (rec.claimedBy && rec.claimedBy !== caller.name && caller.role !== 'operator') {
-      throw new RelayError(`Hiring ${rec.hiring.id} is claimed by ${rec.claimedBy}; one worker per hiring.`, 'conflict');
+      throw new RelayError(
+        `Hiring ${rec.hiring.id} is claimed by ${rec.claimedBy}; one worker per hiring.`,
+        'conflict',
+      );
     }
   }
 
@@ -248,7 +296,10 @@ export class Core implements RelayCore {
     this.checkClaim(caller, rec);
     const open = this.submissions.openFor(id);
     if (open) {
-      throw new RelayError(`Hiring ${id} already has submission ${open.id} (${open.state.replace('_', ' ')}); wait for it to be decided.`, 'conflict');
+      throw new RelayError(
+        `Hiring ${id} already has submission ${open.id} (${open.state.replace('_', ' ')}); wait for it to be decided.`,
+        'conflict',
+      );
     }
     if (!rec.claimedBy) await this.o.store.claim(id, caller.name);
     return this.o.store.get(id) ?? rec;
@@ -260,7 +311,9 @@ export class Core implements RelayCore {
 
   private pushPlan(rec: HiringRecord, args: SubmitResultArgs, given: Partial<PushPlan> | undefined): PushPlan {
     const out = args.output;
-    const summary = given?.summary ?? (typeof out === 'string' ? out : typeof out.summary === 'string' ? out.summary : 'Changes pushed by the agent.');
+    const summary =
+      given?.summary ??
+      (typeof out === 'string' ? out : typeof out.summary === 'string' ? out.summary : 'Changes pushed by the agent.');
     const title = rec.hiring.task_description.split('\n')[0].slice(0, 60) || `hiring ${rec.hiring.id}`;
     return {
       commitMessage: given?.commitMessage ?? `${title}\n\nAgrenting hiring ${rec.hiring.id}`,

@@ -26,5 +26,7 @@ export function nextDeliveryKey(submissionId: string, key: string): string {
 
 /** The outbox event an already-answered entry stands for. */
 export function answerOf(entry: OutboxEntry): OutboxEvent {
-  return entry.state === 'confirmed' ? { type: 'confirmed', entry } : { type: 'rejected', entry, message: entry.lastError ?? 'refused' };
+  return entry.state === 'confirmed'
+    ? { type: 'confirmed', entry }
+    : { type: 'rejected', entry, message: entry.lastError ?? 'refused' };
 }

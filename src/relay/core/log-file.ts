@@ -15,7 +15,11 @@ export interface RelayLogging {
   close(): void;
 }
 
-export function openRelayLog(stateDir: string, level: LogLevel, opts: { stderr?: boolean; keep?: number } = {}): RelayLogging {
+export function openRelayLog(
+  stateDir: string,
+  level: LogLevel,
+  opts: { stderr?: boolean; keep?: number } = {},
+): RelayLogging {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const file = join(stateDir, 'relay.log');
   let fd: number | undefined = openSync(file, 'a', 0o600);

@@ -7,7 +7,8 @@ import type { PushDelivery } from './ports';
 
 export function pushDelivery(githubApiBase: string | undefined, log: Logger): PushDelivery {
   return {
-    prepareWorkspace: ({ root, hiring, onProgress }) => prepareWorkspace(hiring, { root, onProgress, githubApiBase, log }),
+    prepareWorkspace: ({ root, hiring, onProgress }) =>
+      prepareWorkspace(hiring, { root, onProgress, githubApiBase, log }),
     findWorkspace: (root, hiringId) => findWorkspace(hiringId, root),
     commitAndPush: ({ workspace, hiring, plan }) =>
       commitAndPush(workspace, hiring, {

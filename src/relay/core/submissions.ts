@@ -6,7 +6,7 @@ import { TOOL } from '../../shared/protocol';
 import { safeError } from '../../shared/redact';
 import type { SubmitResultArgs } from '../../shared/tools';
 import type { Outbox, OutboxEvent } from '../inbox/outbox';
-import type { ReviewedSubmission, ReviewQueue } from '../inbox/review';
+import { decidedAlready, type ReviewedSubmission, type ReviewQueue } from '../inbox/review';
 import type { HiringStore } from '../inbox/store';
 import { RelayError, type HiringRecord, type OutboxEntry, type Submission } from '../types';
 import type { LinkDirectory, PushDelivery } from './ports';
@@ -53,7 +53,11 @@ export class Submissions {
       const why = `Hiring ${hiringId} is ${rec.hiring.status} on Agrenting; submission ${s.id} was withdrawn from review and will not be delivered.`;
       await this.o.queue.reject(s.id, 'relay', why);
       await this.o.store.addRelayMessage(hiringId, { content: why, from: 'relay' });
-      this.o.logger.info('submission withdrawn: the hiring ended on Agrenting', { hiring: hiringId, submission: s.id, status: rec.hiring.status });
+      this.o.logger.info('submission withdrawn: the hiring ended on Agrenting', {
+        hiring: hiringId,
+        submission: s.id,
+        status: rec.hiring.status,
+      });
     }
   }
 
@@ -73,18 +77,31 @@ export class Submissions {
 
   async approve(id: string, by: string): Promise<Submission> {
     const s = this.require(id);
-    if (s.state === 'approved' || s.state === 'delivering') return this.inFlight.get(id) ?? s;
+    // Someone decided first (another window, the terminal): say who and when rather than approving twice.
+    if (s.state === 'approved' || s.state === 'delivering' || s.state === 'delivered') {
+      throw new RelayError(`${decidedAlready(s)} Nothing more was done.`, 'conflict');
+    }
     const rec = this.o.store.get(s.hiringId);
     if (rec && isFinished(rec.phase)) {
-      throw new RelayError(`Hiring ${s.hiringId} is already ${rec.hiring.status} on Agrenting; submission ${id} can no longer be delivered. Reject it to tell the worker.`, 'conflict');
+      throw new RelayError(
+        `Hiring ${s.hiringId} is already ${rec.hiring.status} on Agrenting; submission ${id} can no longer be delivered. Reject it to tell the worker.`,
+        'conflict',
+      );
     }
     const other = this.openFor(s.hiringId);
     if (other && other.id !== id) {
-      throw new RelayError(`Hiring ${s.hiringId} has a newer submission ${other.id} (${other.state.replace('_', ' ')}); decide that one instead of approving ${id} again.`, 'conflict');
+      throw new RelayError(
+        `Hiring ${s.hiringId} has a newer submission ${other.id} (${other.state.replace('_', ' ')}); decide that one instead of approving ${id} again.`,
+        'conflict',
+      );
     }
     // 'failed' may be approved again: that is the retry after a push or platform error.
     if (s.state !== 'failed') await this.o.queue.approve(id, by);
-    this.o.logger.info(s.state === 'failed' ? 'retrying a failed submission' : 'submission approved', { submission: id, hiring: s.hiringId, by });
+    this.o.logger.info(s.state === 'failed' ? 'retrying a failed submission' : 'submission approved', {
+      submission: id,
+      hiring: s.hiringId,
+      by,
+    });
     return this.deliver(id);
   }
 
@@ -141,7 +158,9 @@ export class Submissions {
     const { store, outbox, logger } = this.o;
     const rec = store.get(s.hiringId);
     // Saved but never linked to its hiring: the hiring would not show it waiting.
-    if (s.state === 'awaiting_review' && rec && !rec.submissions.includes(s.id)) await store.linkSubmission(s.hiringId, s.id, 'awaiting_review');
+    if (s.state === 'awaiting_review' && rec && !rec.submissions.includes(s.id)) {
+      await store.linkSubmission(s.hiringId, s.id, 'awaiting_review');
+    }
     // The hiring ended on the platform just before the crash, before its review was withdrawn.
     if (s.state === 'awaiting_review' && rec && isFinished(rec.phase)) await this.withdraw(s.hiringId);
     if (s.state !== 'approved' && s.state !== 'delivering') return;
@@ -149,7 +168,9 @@ export class Submissions {
     if (!entry) {
       logger.info('resuming an interrupted delivery', { submission: s.id, hiring: s.hiringId });
       // Not awaited: a push-mode delivery may take long, and the other repairs should not wait.
-      this.deliver(s.id).catch((e: unknown) => logger.error('resuming a delivery failed', { submission: s.id, error: e }));
+      this.deliver(s.id).catch((e: unknown) =>
+        logger.error('resuming a delivery failed', { submission: s.id, error: e }),
+      );
     } else if (entry.state !== 'pending') {
       // The platform answered and the outbox recorded it; the submission never heard.
       await this.settle(answerOf(entry));
@@ -195,13 +216,21 @@ export class Submissions {
         return;
       }
       await this.o.queue.markDelivered(s.id);
-      this.o.logger.info(s.kind === 'result' ? 'result delivered' : 'failure reported', { hiring: s.hiringId, submission: s.id });
+      this.o.logger.info(s.kind === 'result' ? 'result delivered' : 'failure reported', {
+        hiring: s.hiringId,
+        submission: s.id,
+      });
     } else {
       // A refusal can follow an attempt that landed (an MCP call cut off, then REST with the same key
       // answered e.g. IDEMPOTENCY_MISMATCH): if the hiring now ends the way ours would end it, it was ours.
       const status = await this.reread(s);
       if (status === (s.kind === 'result' ? 'completed' : 'failed')) {
-        this.o.logger.warn('delivery refused, but the hiring shows it landed', { hiring: s.hiringId, submission: s.id, status, error: e.message });
+        this.o.logger.warn('delivery refused, but the hiring shows it landed', {
+          hiring: s.hiringId,
+          submission: s.id,
+          status,
+          error: e.message,
+        });
         await this.o.queue.markDelivered(s.id);
         return;
       }
@@ -224,7 +253,10 @@ export class Submissions {
     // E.g. resumed after a restart, and the hirer cancelled meanwhile: nothing to push or send
     // (and 'delivering' would pull the hiring out of history). A key already out is settled by its answer.
     if (before && isFinished(before.phase) && !this.o.outbox.entries.get(key)) {
-      return this.fail(s, `Hiring ${s.hiringId} is already ${before.hiring.status} on Agrenting; submission ${id} was not delivered.`);
+      return this.fail(
+        s,
+        `Hiring ${s.hiringId} is already ${before.hiring.status} on Agrenting; submission ${id} was not delivered.`,
+      );
     }
     if (before && !isFinished(before.phase)) await this.o.store.setPhase(s.hiringId, 'delivering');
     let args: Record<string, unknown>;
@@ -235,7 +267,13 @@ export class Submissions {
         try {
           result = await this.pushChanges(s, rec);
         } catch (e) {
-          return this.fail(s, safeError(e, `Pushing the changes of hiring ${s.hiringId} failed, so nothing was submitted. Fix it and approve again to retry`).message);
+          return this.fail(
+            s,
+            safeError(
+              e,
+              `Pushing the changes of hiring ${s.hiringId} failed, so nothing was submitted. Fix it and approve again to retry`,
+            ).message,
+          );
         }
         // The submission shows what is sent (a failed one keeps the worker's own result; the outbox holds the rest).
         if (s.state === 'approved') s = await this.o.queue.update(id, { result });
@@ -272,7 +310,9 @@ export class Submissions {
   /** The submission's key; a new one when Agrenting refused the current one for good. */
   private keyFor(s: ReviewedSubmission): string {
     const key = currentKey(s);
-    return s.state === 'failed' && this.o.outbox.entries.get(key)?.state === 'rejected' ? nextDeliveryKey(s.id, key) : key;
+    return s.state === 'failed' && this.o.outbox.entries.get(key)?.state === 'rejected'
+      ? nextDeliveryKey(s.id, key)
+      : key;
   }
 
   private async pushChanges(s: Submission, rec: HiringRecord): Promise<SubmitResultArgs> {
@@ -281,12 +321,18 @@ export class Submissions {
     const workspace = rec.workspace ?? (await this.o.push.findWorkspace(this.o.workspaceRoot, s.hiringId));
     if (!workspace) throw new Error('there is no workspace for this hiring (prepare_workspace first)');
     const outcome = await this.o.push.commitAndPush({ workspace, hiring, plan: s.push });
-    this.o.logger.info('changes pushed', { hiring: s.hiringId, branch: outcome.branch, commit: outcome.commit, files: outcome.files_changed.length });
+    this.o.logger.info('changes pushed', {
+      hiring: s.hiringId,
+      branch: outcome.branch,
+      commit: outcome.commit,
+      files: outcome.files_changed.length,
+    });
     return this.o.push.resultOutput(s.result, outcome, s.push);
   }
 
   private async fail(s: Submission, error: string): Promise<Submission> {
-    const updated = this.o.queue.get(s.id)?.state === 'failed' ? this.require(s.id) : await this.o.queue.markFailed(s.id, error);
+    const updated =
+      this.o.queue.get(s.id)?.state === 'failed' ? this.require(s.id) : await this.o.queue.markFailed(s.id, error);
     await this.o.store.addRelayMessage(s.hiringId, { content: error, from: 'relay' });
     await this.backToWork(s.hiringId);
     this.o.logger.warn('submission failed', { submission: s.id, hiring: s.hiringId, error });
@@ -297,14 +343,18 @@ export class Submissions {
   private async backToWork(hiringId: string): Promise<void> {
     const rec = this.o.store.get(hiringId);
     // Another submission still open keeps the hiring where that one is.
-    if (rec && !isFinished(rec.phase) && !this.openFor(hiringId)) await this.o.store.setPhase(hiringId, rec.claimedBy ? 'claimed' : 'new');
+    if (rec && !isFinished(rec.phase) && !this.openFor(hiringId)) {
+      await this.o.store.setPhase(hiringId, rec.claimedBy ? 'claimed' : 'new');
+    }
   }
 
   /** The platform's answer decides the status: re-read the hiring; fall back to what we sent. */
   private async refreshHiring(s: Submission): Promise<void> {
     await this.reread(s);
     const after = this.o.store.get(s.hiringId);
-    if (after && !isFinished(after.phase)) await this.o.store.setPhase(s.hiringId, s.kind === 'result' ? 'done' : 'failed');
+    if (after && !isFinished(after.phase)) {
+      await this.o.store.setPhase(s.hiringId, s.kind === 'result' ? 'done' : 'failed');
+    }
   }
 
   /** Re-reads the hiring from the platform into the store; its fresh status, or undefined if unreadable. */

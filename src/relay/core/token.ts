@@ -11,7 +11,9 @@ export async function hiringWithToken(store: HiringStore, links: LinkDirectory, 
   const id = rec.hiring.id;
   if (!store.tokenKnown(id)) {
     const link = links.get(rec.agent);
-    if (!link) throw new RelayError(`Agent ${rec.agent} is not configured, so hiring ${id} cannot be re-read.`, 'unavailable');
+    if (!link) {
+      throw new RelayError(`Agent ${rec.agent} is not configured, so hiring ${id} cannot be re-read.`, 'unavailable');
+    }
     let fresh: Hiring;
     try {
       fresh = await link.getHiring(id);

@@ -19,7 +19,9 @@ export function toView(rec: HiringRecord): HiringView {
  */
 export function canSee(caller: Caller, agent: string, hiringId?: string): boolean {
   if (caller.role === 'operator') return true;
-  return caller.agent === agent && (caller.hiring === undefined || hiringId === undefined || caller.hiring === hiringId);
+  return (
+    caller.agent === agent && (caller.hiring === undefined || hiringId === undefined || caller.hiring === hiringId)
+  );
 }
 
 /**

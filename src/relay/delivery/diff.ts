@@ -17,7 +17,13 @@ export interface WorkspaceDiff {
   patch: string;
 }
 
-const STATUS: Record<string, ChangedFile['status']> = { A: 'added', M: 'modified', D: 'deleted', T: 'type_changed', U: 'unmerged' };
+const STATUS: Record<string, ChangedFile['status']> = {
+  A: 'added',
+  M: 'modified',
+  D: 'deleted',
+  T: 'type_changed',
+  U: 'unmerged',
+};
 
 export function parseNameStatus(out: string): ChangedFile[] {
   const files: ChangedFile[] = [];

@@ -13,7 +13,8 @@ import { redact, registerSecret } from '../../shared/redact';
  * Anything else — AGRENTING_API_KEY, relay tokens, cloud credentials — stays out,
  * so nothing git starts (hooks, helpers, filters) can see it.
  */
-const KEPT_ENV = /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_[A-Z_]+|TZ|TMPDIR|TMP|TEMP|XDG_CONFIG_HOME|SYSTEMROOT|WINDIR|COMSPEC|PATHEXT|HTTPS?_PROXY|NO_PROXY|ALL_PROXY|SSL_CERT_FILE|SSL_CERT_DIR|GIT_SSL_CAINFO|GIT_SSL_CAPATH|NODE_EXTRA_CA_CERTS)$/i;
+const KEPT_ENV =
+  /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_[A-Z_]+|TZ|TMPDIR|TMP|TEMP|XDG_CONFIG_HOME|SYSTEMROOT|WINDIR|COMSPEC|PATHEXT|HTTPS?_PROXY|NO_PROXY|ALL_PROXY|SSL_CERT_FILE|SSL_CERT_DIR|GIT_SSL_CAINFO|GIT_SSL_CAPATH|NODE_EXTRA_CA_CERTS)$/i;
 
 /**
  * Local config keys that decide where a network command connects or what it runs.
@@ -21,7 +22,8 @@ const KEPT_ENV = /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_[A-Z_]+|TZ|TMP
  * that carries the repository token there, these keys are removed so that a proxy,
  * URL rewrite, included file or helper planted in it cannot receive the token.
  */
-const NETWORK_CONFIG_KEYS = /^(https?\.|url\.|credential|include\.|includeif\.|core\.(sshcommand|gitproxy|askpass|hookspath|fsmonitor)$|remote\..*\.(proxy|vcs|receivepack|uploadpack)$)/i;
+const NETWORK_CONFIG_KEYS =
+  /^(https?\.|url\.|credential|include\.|includeif\.|core\.(sshcommand|gitproxy|askpass|hookspath|fsmonitor)$|remote\..*\.(proxy|vcs|receivepack|uploadpack)$)/i;
 
 export interface GitIdentity {
   name: string;
@@ -100,12 +102,21 @@ export function gitIn(dir: string, opts: GitRunOptions = {}): SimpleGit {
  * most of the time of a delivery; network commands (clone, push) keep simple-git
  * for its progress events and result parsing.
  */
-export function gitExec(dir: string, args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<string> {
+export function gitExec(
+  dir: string,
+  args: string[],
+  opts: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<string> {
   return new Promise((resolveOut, reject) => {
-    execFile('git', args, { cwd: dir, env: gitEnv(undefined, opts.env), maxBuffer: 256 * 1024 * 1024, timeout: opts.timeoutMs ?? 120_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(stderr.trim() || err.message));
-      else resolveOut(stdout);
-    });
+    execFile(
+      'git',
+      args,
+      { cwd: dir, env: gitEnv(undefined, opts.env), maxBuffer: 256 * 1024 * 1024, timeout: opts.timeoutMs ?? 120_000 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(stderr.trim() || err.message));
+        else resolveOut(stdout);
+      },
+    );
   });
 }
 
@@ -133,7 +144,13 @@ export function gitReason(err: unknown, token?: string | null): string {
   const lines = raw
     .split(/\r?\n/)
     .map((l) => l.replace(/\t/g, ' ').trim())
-    .filter((l) => l && !/^(Cloning into|Pushing to|Done$|remote: (Counting|Compressing|Enumerating|Total)|Receiving|Resolving|To |hint:)/.test(l));
+    .filter(
+      (l) =>
+        l &&
+        !/^(Cloning into|Pushing to|Done$|remote: (Counting|Compressing|Enumerating|Total)|Receiving|Resolving|To |hint:)/.test(
+          l,
+        ),
+    );
   // simple-git pushes with --porcelain: "!<TAB>local:remote<TAB>[rejected] (fetch first)".
   const rejected = lines.find((l) => /\[(remote )?rejected\]/.test(l));
   const fatal = lines.find((l) => /^(fatal|error|remote: error)/.test(l));
@@ -145,7 +162,9 @@ export function gitReason(err: unknown, token?: string | null): string {
  * git reports every percent of every stage; a person needs a line per stage and
  * every 10 %. Passes the first event of a stage, each 10 % step, and 100 %.
  */
-export function throttledProgress(emit: (stage: string, percent: number) => void): (stage: string, percent: number) => void {
+export function throttledProgress(
+  emit: (stage: string, percent: number) => void,
+): (stage: string, percent: number) => void {
   let lastStage = '';
   let lastPercent = -1;
   return (stage, percent) => {

@@ -1,9 +1,11 @@
-// The GitHub-style REST calls of push mode, through @octokit/rest: "can this
-// token push?" before cloning, and "open (or find) the pull request" after.
-// Works against github.com, GitHub Enterprise and the sandbox (`<origin>/api/v3`).
+// "Can this token push?" before cloning, and "open (or find) the pull request" after.
+// The GitHub-style REST API (@octokit/rest) answers on github.com, GitHub Enterprise
+// and the sandbox (`<origin>/api/v3`). Any other git host (Gitea, GitLab, cgit, git
+// http-backend behind HTTP auth) has none, and answers /api/v3 with 401, 404 or
+// nothing: there git itself decides (ls-remote, then the receive-pack advertisement).
 import { Octokit } from '@octokit/rest';
 import type { Logger } from '../../shared/log';
-import { scrub } from './git-env';
+import { basicAuthValue, scrub } from './git-env';
 
 export interface RepoSlug {
   owner: string;
@@ -23,11 +25,22 @@ export function isGitHubDotCom(repoUrl: string): boolean {
   return host === 'github.com' || host === 'www.github.com';
 }
 
-/** Owner and repository from a clone URL: its last two path segments, `.git` dropped. */
-export function repoSlug(repoUrl: string): RepoSlug {
+/** The repository as people name it: its host and path without `.git` (`git.example.com/team/app`). */
+export function repoName(repoUrl: string): string {
+  const u = new URL(repoUrl);
+  return `${u.host}${decodeURIComponent(u.pathname)
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '')}`;
+}
+
+/** Owner and repository for a GitHub-style API: the last two path segments; undefined with fewer. */
+export function repoSlug(repoUrl: string): RepoSlug | undefined {
   const parts = new URL(repoUrl).pathname.split('/').filter(Boolean);
-  if (parts.length < 2) throw new Error(`cannot tell the owner and repository from ${scrub(repoUrl)}`);
-  return { owner: decodeURIComponent(parts[parts.length - 2]), repo: decodeURIComponent(parts[parts.length - 1]).replace(/\.git$/, '') };
+  if (parts.length < 2) return undefined;
+  return {
+    owner: decodeURIComponent(parts[parts.length - 2]),
+    repo: decodeURIComponent(parts[parts.length - 1]).replace(/\.git$/, ''),
+  };
 }
 
 function octokit(base: string, token: string, log?: Logger): Octokit {
@@ -43,33 +56,117 @@ interface HttpFailure {
 
 function asFailure(err: unknown): HttpFailure {
   const e = err as { status?: unknown; response?: unknown; message?: unknown };
-  return { status: typeof e.status === 'number' ? e.status : undefined, response: e.response, message: typeof e.message === 'string' ? e.message : String(err) };
+  return {
+    status: typeof e.status === 'number' ? e.status : undefined,
+    response: e.response,
+    message: typeof e.message === 'string' ? e.message : String(err),
+  };
 }
 
+/** Who answered the access question: the GitHub-style API, or git on a host without one. */
+export type AccessVia = { by: 'api' } | { by: 'git'; why: string };
+
 export type PushAccess =
-  | { kind: 'push' }
-  | { kind: 'read-only' }
-  | { kind: 'rejected'; status: number }
-  | { kind: 'not-found' }
-  /** No usable API (not GitHub-compatible, unreachable): git decides. */
+  | { kind: 'push'; via: AccessVia }
+  | { kind: 'read-only'; via: AccessVia }
+  | { kind: 'rejected'; status: number; via: AccessVia }
+  | { kind: 'not-found'; via: AccessVia }
+  /** Nothing could tell (no API, and git's answer was not clear): the clone and the push decide. */
   | { kind: 'unknown'; reason: string };
 
-export async function checkPushAccess(repoUrl: string, token: string, opts: { apiBase?: string; log?: Logger; timeoutMs?: number } = {}): Promise<PushAccess> {
-  const { owner, repo } = repoSlug(repoUrl);
-  const base = apiBaseFor(repoUrl, opts.apiBase);
-  const onGitHub = isGitHubDotCom(repoUrl) || Boolean(opts.apiBase);
+export interface AccessOptions {
+  apiBase?: string;
+  log?: Logger;
+  timeoutMs?: number;
+  /** Runs `git ls-remote` for the URL with the token in git's environment; rejects with git's words. */
+  lsRemote: (url: string, token: string) => Promise<void>;
+}
+
+/** True where a GitHub-style API is known to exist: github.com, or an API base the relay was given. */
+function knownGitHub(repoUrl: string, apiBase?: string): boolean {
+  return isGitHubDotCom(repoUrl) || Boolean(apiBase);
+}
+
+export async function checkPushAccess(repoUrl: string, token: string, opts: AccessOptions): Promise<PushAccess> {
+  const slug = repoSlug(repoUrl);
+  const github = knownGitHub(repoUrl, opts.apiBase);
+  let why = slug ? '' : 'the URL has no owner segment';
+  if (slug) {
+    try {
+      const res = await octokit(apiBaseFor(repoUrl, opts.apiBase), token, opts.log).rest.repos.get({
+        ...slug,
+        request: { signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000) },
+      });
+      const push = res.data.permissions?.push;
+      if (push === true) return { kind: 'push', via: { by: 'api' } };
+      if (push === false) return { kind: 'read-only', via: { by: 'api' } };
+      why = 'the API did not report permissions';
+    } catch (err) {
+      const f = asFailure(err);
+      if (github && (f.status === 401 || f.status === 403)) {
+        return { kind: 'rejected', status: f.status, via: { by: 'api' } };
+      }
+      if (github && f.status === 404) return { kind: 'not-found', via: { by: 'api' } };
+      why = f.status ? `/api/v3 answered HTTP ${f.status}` : `/api/v3 did not answer (${scrub(f.message, token)})`;
+    }
+  }
+  if (github) return { kind: 'unknown', reason: why };
+  return gitAccess(repoUrl, token, opts, why);
+}
+
+/** Read access from `git ls-remote`, write access from the receive-pack advertisement. */
+async function gitAccess(repoUrl: string, token: string, opts: AccessOptions, why: string): Promise<PushAccess> {
+  const via: AccessVia = { by: 'git', why };
   try {
-    const res = await octokit(base, token, opts.log).rest.repos.get({ owner, repo, request: { signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000) } });
-    const push = res.data.permissions?.push;
-    if (push === true) return { kind: 'push' };
-    if (push === false) return { kind: 'read-only' };
-    return { kind: 'unknown', reason: 'the API did not report permissions' };
+    await opts.lsRemote(repoUrl, token);
+  } catch (err) {
+    const reason = scrub((err as Error).message, token);
+    if (/\b401\b|Authentication failed|could not read Username|terminal prompts disabled/i.test(reason)) {
+      return { kind: 'rejected', status: 401, via };
+    }
+    if (/\b403\b/.test(reason)) return { kind: 'rejected', status: 403, via };
+    if (/not found|\b404\b|does not appear to be a git repository/i.test(reason)) return { kind: 'not-found', via };
+    return { kind: 'unknown', reason: `git ls-remote failed: ${reason}` };
+  }
+  const advert = `${repoUrl.replace(/\/+$/, '')}/info/refs?service=git-receive-pack`;
+  try {
+    // The header git would send; fetch keeps it in this request only.
+    const res = await fetch(advert, {
+      headers: { authorization: basicAuthValue(token), 'user-agent': 'git/2 (agrenting-relay)' },
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
+    });
+    await res.body?.cancel();
+    const type = res.headers.get('content-type') ?? '';
+    if (res.ok && type.includes('git-receive-pack-advertisement')) return { kind: 'push', via };
+    if (res.status === 401 || res.status === 403) return { kind: 'read-only', via };
+    return { kind: 'unknown', reason: `the receive-pack advertisement answered HTTP ${res.status}` };
+  } catch (err) {
+    return {
+      kind: 'unknown',
+      reason: `the receive-pack advertisement did not answer: ${scrub((err as Error).message, token)}`,
+    };
+  }
+}
+
+/** Why no pull request can be opened for this repository, or undefined when a GitHub-style API may open one. */
+export async function noPullRequestReason(
+  repoUrl: string,
+  token: string,
+  opts: { apiBase?: string; log?: Logger; timeoutMs?: number } = {},
+): Promise<string | undefined> {
+  const slug = repoSlug(repoUrl);
+  if (knownGitHub(repoUrl, opts.apiBase)) return slug ? undefined : `${repoName(repoUrl)} names no owner`;
+  const host = new URL(repoUrl).host;
+  if (!slug) return `${host} has no GitHub-style API for a repository without an owner segment`;
+  try {
+    await octokit(apiBaseFor(repoUrl), token, opts.log).rest.repos.get({
+      ...slug,
+      request: { signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000) },
+    });
+    return undefined;
   } catch (err) {
     const f = asFailure(err);
-    if (f.status === 401 || f.status === 403) return { kind: 'rejected', status: f.status };
-    // A host without a GitHub-style API answers 404 or nothing at all: let git decide.
-    if (f.status === 404) return onGitHub ? { kind: 'not-found' } : { kind: 'unknown', reason: 'no GitHub-style API (404)' };
-    return { kind: 'unknown', reason: scrub(f.message, token) };
+    return `${host} has no GitHub-style API (${f.status ? `/api/v3 answered HTTP ${f.status}` : '/api/v3 did not answer'})`;
   }
 }
 
@@ -85,7 +182,9 @@ export async function ensurePullRequest(
   pr: { branch: string; base: string; title: string; body?: string },
   opts: { apiBase?: string; log?: Logger } = {},
 ): Promise<PullRequestRef & { reused: boolean }> {
-  const { owner, repo } = repoSlug(repoUrl);
+  const slug = repoSlug(repoUrl);
+  if (!slug) throw new Error(`${repoName(repoUrl)} names no owner, so no pull request can be opened`);
+  const { owner, repo } = slug;
   const client = octokit(apiBaseFor(repoUrl, opts.apiBase), token, opts.log);
   const findOpen = async () => {
     const list = await client.rest.pulls.list({ owner, repo, head: `${owner}:${pr.branch}`, state: 'open' });
@@ -95,7 +194,14 @@ export async function ensurePullRequest(
   const existing = await findOpen();
   if (existing) return { ...existing, reused: true };
   try {
-    const created = await client.rest.pulls.create({ owner, repo, head: pr.branch, base: pr.base, title: pr.title, body: pr.body });
+    const created = await client.rest.pulls.create({
+      owner,
+      repo,
+      head: pr.branch,
+      base: pr.base,
+      title: pr.title,
+      body: pr.body,
+    });
     return { number: created.data.number, url: created.data.html_url, reused: false };
   } catch (err) {
     // Someone (an earlier attempt) opened it between our list and create.
@@ -111,7 +217,10 @@ export async function ensurePullRequest(
 export function describeApiError(err: unknown, token: string): string {
   const f = asFailure(err);
   const data = (f.response as { data?: { message?: unknown; errors?: { message?: unknown }[] } } | undefined)?.data;
-  const detail = [typeof data?.message === 'string' ? data.message : f.message, ...(data?.errors ?? []).map((e) => (typeof e.message === 'string' ? e.message : ''))]
+  const detail = [
+    typeof data?.message === 'string' ? data.message : f.message,
+    ...(data?.errors ?? []).map((e) => (typeof e.message === 'string' ? e.message : '')),
+  ]
     .filter(Boolean)
     .join(': ');
   return scrub(f.status ? `${detail} (HTTP ${f.status})` : detail, token);

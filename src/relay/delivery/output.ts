@@ -111,13 +111,21 @@ export function validateArtifacts(artifacts: unknown): Artifact[] {
     if (!r.success) {
       const name = (raw as { name?: unknown } | null)?.name;
       const label = typeof name === 'string' ? `"${name}"` : `#${i + 1}`;
-      throw new OutputLimitError(`Artifact ${label} is invalid: ${describeZodError(r.error)}.`, 'invalid_artifact', typeof name === 'string' ? name : undefined);
+      throw new OutputLimitError(
+        `Artifact ${label} is invalid: ${describeZodError(r.error)}.`,
+        'invalid_artifact',
+        typeof name === 'string' ? name : undefined,
+      );
     }
     return r.data;
   });
   for (const a of parsed) {
     if (BASE64_ARTIFACT_TYPES.includes(a.artifact_type) && !/^[A-Za-z0-9+/\r\n]*={0,2}\s*$/.test(a.content)) {
-      throw new OutputLimitError(`Artifact "${a.name}" is of type ${a.artifact_type}, whose content must be base64.`, 'invalid_artifact', a.name);
+      throw new OutputLimitError(
+        `Artifact "${a.name}" is of type ${a.artifact_type}, whose content must be base64.`,
+        'invalid_artifact',
+        a.name,
+      );
     }
   }
   checkLimits(parsed);
@@ -144,10 +152,15 @@ export function buildOutputSubmission(input: OutputInput): SubmitResultArgs {
   }
   for (const f of input.files ?? []) artifacts.push(toArtifact(f));
   if (Object.keys(output).length === 0 && artifacts.length === 0) {
-    throw new OutputLimitError(`The result of hiring ${input.hiringId} is empty: add a summary, text or files.`, 'empty');
+    throw new OutputLimitError(
+      `The result of hiring ${input.hiringId} is empty: add a summary, text or files.`,
+      'empty',
+    );
   }
   checkLimits(artifacts);
   if (artifacts.length > 0) output.artifacts = artifacts.map((a) => a.name);
-  if (output.summary === undefined && output.text === undefined) output.summary = `${artifacts.length} file${artifacts.length === 1 ? '' : 's'} attached.`;
+  if (output.summary === undefined && output.text === undefined) {
+    output.summary = `${artifacts.length} file${artifacts.length === 1 ? '' : 's'} attached.`;
+  }
   return SubmitResultArgs.parse({ hiring_id: input.hiringId, output, ...(artifacts.length > 0 ? { artifacts } : {}) });
 }

@@ -8,7 +8,7 @@ import { createLogger, type Logger } from '../../shared/log';
 import { registerSecret } from '../../shared/redact';
 import type { WorkspaceRef } from '../types';
 import { gitExec, gitIn, gitReason, scrub, throttledProgress } from './git-env';
-import { checkPushAccess, repoSlug } from './github';
+import { checkPushAccess, repoName, type PushAccess } from './github';
 
 export type WorkspaceStep = 'input' | 'access' | 'clone' | 'branch';
 
@@ -43,11 +43,17 @@ export function branchFor(hiringId: string): string {
 /** The workspace directory of a hiring; rejects ids that could reach outside `root`. */
 export function workspaceDir(hiringId: string, root: string): string {
   if (!SAFE_ID.test(hiringId)) {
-    throw new WorkspaceError(`Hiring id "${hiringId.slice(0, 80)}" cannot name a workspace folder (letters, digits, '-' and '_' only).`, hiringId, 'input');
+    throw new WorkspaceError(
+      `Hiring id "${hiringId.slice(0, 80)}" cannot name a workspace folder (letters, digits, '-' and '_' only).`,
+      hiringId,
+      'input',
+    );
   }
   const base = resolve(root);
   const dir = join(base, hiringId);
-  if (!dir.startsWith(base + sep)) throw new WorkspaceError(`Hiring id "${hiringId}" cannot name a workspace folder.`, hiringId, 'input');
+  if (!dir.startsWith(base + sep)) {
+    throw new WorkspaceError(`Hiring id "${hiringId}" cannot name a workspace folder.`, hiringId, 'input');
+  }
   return dir;
 }
 
@@ -67,7 +73,8 @@ export async function findWorkspace(hiringId: string, root: string): Promise<Wor
   try {
     const markers = await gitExec(dir, ['config', '--get-regexp', '^agrenting\\.']);
     // git lower-cases config key names: baseBranch reads back as basebranch.
-    const value = (key: string) => [...markers.matchAll(/^agrenting\.(\S+) (.*)$/gm)].find((m) => m[1] === key.toLowerCase())?.[2].trim();
+    const value = (key: string) =>
+      [...markers.matchAll(/^agrenting\.(\S+) (.*)$/gm)].find((m) => m[1] === key.toLowerCase())?.[2].trim();
     if (value('hiring') !== hiringId) return undefined;
     const baseBranch = value('baseBranch');
     const baseSha = value('baseSha');
@@ -82,8 +89,12 @@ export async function findWorkspace(hiringId: string, root: string): Promise<Wor
 /** The hiring's id, clone URL (credentials stripped, http(s) only) and token; throws WorkspaceError. */
 export function hiringRepo(hiring: Hiring): { id: string; url: string; token: string } {
   const id = hiring.id;
-  if (!hiring.repo_url) throw new WorkspaceError(`Hiring ${id} has no repository URL: it cannot be delivered by push.`, id, 'input');
-  if (!hiring.repo_access_token) throw new WorkspaceError(`Hiring ${id} has no repository token: it cannot be delivered by push.`, id, 'input');
+  if (!hiring.repo_url) {
+    throw new WorkspaceError(`Hiring ${id} has no repository URL: it cannot be delivered by push.`, id, 'input');
+  }
+  if (!hiring.repo_access_token) {
+    throw new WorkspaceError(`Hiring ${id} has no repository token: it cannot be delivered by push.`, id, 'input');
+  }
   registerSecret(hiring.repo_access_token);
   let url: URL;
   try {
@@ -93,7 +104,11 @@ export function hiringRepo(hiring: Hiring): { id: string; url: string; token: st
   }
   // Only HTTP(S): other transports (ext::, file://, ssh) would not take the header and may run commands.
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new WorkspaceError(`Hiring ${id}: repository URL must be http(s), not ${url.protocol.replace(':', '')}.`, id, 'input');
+    throw new WorkspaceError(
+      `Hiring ${id}: repository URL must be http(s), not ${url.protocol.replace(':', '')}.`,
+      id,
+      'input',
+    );
   }
   // The tutorial's https://<token>@host form: never keep credentials in the URL (they would land in .git/config).
   url.username = '';
@@ -128,36 +143,50 @@ async function prepare(hiring: Hiring, dir: string, opts: PrepareOptions): Promi
     opts.onProgress?.('Reusing the existing workspace', 100);
     return found;
   }
-  const { owner, repo } = repoSlug(url);
-  opts.onProgress?.(`Checking write access to ${owner}/${repo}`, 0);
-  const access = await checkPushAccess(url, token, { apiBase: opts.githubApiBase, log, timeoutMs: opts.apiTimeoutMs });
-  if (access.kind === 'read-only') {
-    throw new WorkspaceError(`The repository token for hiring ${id} cannot push to ${owner}/${repo} (read-only).`, id, 'access');
-  }
-  if (access.kind === 'rejected') {
-    throw new WorkspaceError(`The repository token for hiring ${id} was rejected by ${owner}/${repo} (HTTP ${access.status}); it may be wrong or expired.`, id, 'access');
-  }
-  if (access.kind === 'not-found') {
-    throw new WorkspaceError(`Repository ${owner}/${repo} of hiring ${id} was not found, or its token cannot see it.`, id, 'access');
-  }
+  const name = repoName(url);
+  opts.onProgress?.(`Checking write access to ${name}`, 0);
+  await mkdir(opts.root, { recursive: true });
+  const lsRemote = async (u: string, t: string) => {
+    await gitIn(opts.root, { auth: { token: t, url: u }, timeoutMs: opts.apiTimeoutMs ?? 15_000 }).listRemote([
+      '--heads',
+      u,
+    ]);
+  };
+  const access = await checkPushAccess(url, token, {
+    apiBase: opts.githubApiBase,
+    log,
+    timeoutMs: opts.apiTimeoutMs,
+    lsRemote,
+  });
   if (access.kind === 'unknown') log.info('write access not checked', { hiring: id, reason: access.reason });
+  else if (access.kind !== 'push') throw new WorkspaceError(accessRefusal(id, name, access), id, 'access');
+  else if (access.via.by === 'git') {
+    log.info('write access checked with git', { hiring: id, repo: name, why: access.via.why });
+  }
 
   await clearLeftover(dir, id);
-  await mkdir(opts.root, { recursive: true });
-  const progress = throttledProgress((stage, percent) => opts.onProgress?.(`Cloning ${owner}/${repo}: ${stage}`, percent));
+  const progress = throttledProgress((stage, percent) => opts.onProgress?.(`Cloning ${name}: ${stage}`, percent));
   try {
-    log.info('cloning', { hiring: id, repo: `${owner}/${repo}` });
-    await gitIn(opts.root, { auth: { token, url }, timeoutMs: opts.gitTimeoutMs, onProgress: (e) => progress(e.stage, e.progress) }).clone(url, dir);
+    log.info('cloning', { hiring: id, repo: name });
+    await gitIn(opts.root, {
+      auth: { token, url },
+      timeoutMs: opts.gitTimeoutMs,
+      onProgress: (e) => progress(e.stage, e.progress),
+    }).clone(url, dir);
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
-    throw new WorkspaceError(cloneFailure(id, owner, repo, gitReason(err, token)), id, 'clone');
+    throw new WorkspaceError(cloneFailure(id, name, gitReason(err, token)), id, 'clone');
   }
   try {
     const git = (args: string[]) => gitExec(dir, args, { timeoutMs: opts.gitTimeoutMs });
     const baseBranch = (await git(['symbolic-ref', '--short', 'HEAD'])).trim();
     const baseSha = (await git(['rev-parse', '--verify', '-q', 'HEAD']).catch(() => '')).trim();
     if (!baseSha) {
-      throw new WorkspaceError(`Repository ${owner}/${repo} of hiring ${id} is empty: push mode needs a base branch with at least one commit.`, id, 'branch');
+      throw new WorkspaceError(
+        `Repository ${name} of hiring ${id} is empty: push mode needs a base branch with at least one commit.`,
+        id,
+        'branch',
+      );
     }
     const branch = branchFor(id);
     // Same commit, so moving HEAD is enough: `checkout -b` would re-hash every freshly
@@ -173,7 +202,11 @@ async function prepare(hiring: Hiring, dir: string, opts: PrepareOptions): Promi
     return { dir, branch, baseBranch, baseSha };
   } catch (err) {
     if (err instanceof WorkspaceError) throw err;
-    throw new WorkspaceError(`Could not create branch ${branchFor(id)} for hiring ${id}: ${gitReason(err, token)}`, id, 'branch');
+    throw new WorkspaceError(
+      `Could not create branch ${branchFor(id)} for hiring ${id}: ${gitReason(err, token)}`,
+      id,
+      'branch',
+    );
   }
 }
 
@@ -189,16 +222,38 @@ async function clearLeftover(dir: string, id: string): Promise<void> {
     return;
   }
   if (entries.length > 0 && !entries.includes('.git')) {
-    throw new WorkspaceError(`The workspace folder of hiring ${id} (${dir}) already exists and is not a git workspace; move it away and try again.`, id, 'clone');
+    throw new WorkspaceError(
+      `The workspace folder of hiring ${id} (${dir}) already exists and is not a git workspace; move it away and try again.`,
+      id,
+      'clone',
+    );
   }
   await rm(dir, { recursive: true, force: true });
 }
 
-function cloneFailure(id: string, owner: string, repo: string, reason: string): string {
+function cloneFailure(id: string, name: string, reason: string): string {
   if (/could not read Username|Authentication failed|terminal prompts disabled|\b401\b/i.test(reason)) {
-    return `Cloning ${owner}/${repo} for hiring ${id} failed: the repository token was rejected (401); it may be wrong or expired.`;
+    return `Cloning ${name} for hiring ${id} failed: git was refused, the repository token was rejected (401); it may be wrong or expired.`;
   }
-  if (/\b403\b/.test(reason)) return `Cloning ${owner}/${repo} for hiring ${id} failed: the repository token has no access (403).`;
-  if (/not found|\b404\b/i.test(reason)) return `Cloning ${owner}/${repo} for hiring ${id} failed: the repository was not found, or its token cannot see it.`;
-  return `Cloning ${owner}/${repo} for hiring ${id} failed: ${scrub(reason)}`;
+  if (/\b403\b/.test(reason)) {
+    return `Cloning ${name} for hiring ${id} failed: git was refused, the repository token has no access (403).`;
+  }
+  if (/not found|\b404\b/i.test(reason)) {
+    return `Cloning ${name} for hiring ${id} failed: the repository was not found, or its token cannot see it.`;
+  }
+  return `Cloning ${name} for hiring ${id} failed: ${scrub(reason)}`;
+}
+
+/** What refused, and where: the GitHub API of a host, or git itself on a host without one. */
+function accessRefusal(id: string, name: string, access: Exclude<PushAccess, { kind: 'push' | 'unknown' }>): string {
+  const host = name.split('/')[0];
+  const who = access.via.by === 'api' ? `the GitHub API of ${host}` : `git at ${host}`;
+  switch (access.kind) {
+    case 'read-only':
+      return `The repository token for hiring ${id} cannot push to ${name}: ${who} grants read access only.`;
+    case 'rejected':
+      return `The repository token for hiring ${id} was rejected by ${who} for ${name} (HTTP ${access.status}); it may be wrong or expired.`;
+    case 'not-found':
+      return `Repository ${name} of hiring ${id} was not found by ${who}, or its token cannot see it.`;
+  }
 }

@@ -48,7 +48,6 @@ export function callerKey(caller: Caller): string {
   return caller.hiring === undefined ? `worker:${caller.agent}` : `run:${caller.agent}:${caller.hiring}`;
 }
 
-
 function isLoopbackHostname(hostname: string): boolean {
   const h = hostname.toLowerCase().replace(/^\[|\]$/g, '');
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
@@ -74,14 +73,22 @@ function first(v: string | string[] | undefined): string | undefined {
  * Host must name this server on a loopback address (or be listed in allowedHosts); an Origin, when
  * sent, must be a loopback web page or VS Code's own webviews.
  */
-export function hostOriginProblem(headers: IncomingHttpHeaders, port: number, allowedHosts: readonly string[] = []): string | undefined {
+export function hostOriginProblem(
+  headers: IncomingHttpHeaders,
+  port: number,
+  allowedHosts: readonly string[] = [],
+): string | undefined {
   const allowed = allowedHosts.map((h) => h.toLowerCase());
   const host = first(headers.host)?.trim().toLowerCase();
   if (!host) return 'The request has no Host header.';
   const url = parseHost(host);
   const hostPort = url ? Number(url.port || 80) : NaN;
-  const hostOk = allowed.includes(host) || (url !== undefined && (allowed.includes(url.hostname) || (isLoopbackHostname(url.hostname) && hostPort === port)));
-  if (!hostOk) return `Host "${host}" is not this relay; connect to 127.0.0.1:${port} (or add the name to allowedHosts).`;
+  const hostOk =
+    allowed.includes(host) ||
+    (url !== undefined && (allowed.includes(url.hostname) || (isLoopbackHostname(url.hostname) && hostPort === port)));
+  if (!hostOk) {
+    return `Host "${host}" is not this relay; connect to 127.0.0.1:${port} (or add the name to allowedHosts).`;
+  }
 
   const origin = first(headers.origin)?.trim();
   if (origin === undefined || origin === '') return undefined;
@@ -92,7 +99,10 @@ export function hostOriginProblem(headers: IncomingHttpHeaders, port: number, al
     return `Origin "${origin}" is not allowed to use the relay.`;
   }
   if (o.protocol === 'vscode-file:' || o.protocol === 'vscode-webview:') return undefined;
-  if ((o.protocol === 'http:' || o.protocol === 'https:') && (isLoopbackHostname(o.hostname) || allowed.includes(o.host) || allowed.includes(o.hostname))) {
+  if (
+    (o.protocol === 'http:' || o.protocol === 'https:') &&
+    (isLoopbackHostname(o.hostname) || allowed.includes(o.host) || allowed.includes(o.hostname))
+  ) {
     return undefined;
   }
   return `Origin "${origin}" is not allowed to use the relay.`;

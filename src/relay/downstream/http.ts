@@ -3,7 +3,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { errorEnvelope, type ErrorCode as EnvelopeCode } from '../../shared/protocol';
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) {
     if (!res.writableEnded) res.end();
     return;
@@ -14,11 +19,20 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /** Agrenting's error envelope, for answers that are about HTTP (auth, Host, unknown path) rather than JSON-RPC. */
-export function sendEnvelope(res: ServerResponse, status: number, code: EnvelopeCode | string, message: string, headers: Record<string, string> = {}): void {
+export function sendEnvelope(
+  res: ServerResponse,
+  status: number,
+  code: EnvelopeCode | string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   sendJson(res, status, errorEnvelope(code, message), headers);
 }
 
-export function rpcError(code: number, message: string): { jsonrpc: '2.0'; id: null; error: { code: number; message: string } } {
+export function rpcError(
+  code: number,
+  message: string,
+): { jsonrpc: '2.0'; id: null; error: { code: number; message: string } } {
   return { jsonrpc: '2.0', id: null, error: { code, message } };
 }
 
@@ -26,7 +40,11 @@ export function rpcError(code: number, message: string): { jsonrpc: '2.0'; id: n
  * Reads and parses a JSON body. On a body too large or not JSON it answers the request itself
  * (413, or 400 with a JSON-RPC parse error) and resolves undefined.
  */
-export async function readJsonBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<{ value: unknown } | undefined> {
+export async function readJsonBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  maxBytes: number,
+): Promise<{ value: unknown } | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -34,7 +52,9 @@ export async function readJsonBody(req: IncomingMessage, res: ServerResponse, ma
       const buf = chunk as Buffer;
       size += buf.length;
       if (size > maxBytes) {
-        sendJson(res, 413, rpcError(ErrorCode.InvalidRequest, `The request body is larger than ${maxBytes} bytes.`), { Connection: 'close' });
+        sendJson(res, 413, rpcError(ErrorCode.InvalidRequest, `The request body is larger than ${maxBytes} bytes.`), {
+          Connection: 'close',
+        });
         req.destroy();
         return undefined;
       }

@@ -19,6 +19,7 @@ export class LegacyRoute {
       keepAliveMs: this.deps.keepAliveMs,
       maxBufferedBytes: this.deps.maxBufferedBytes,
       endpointFor: (id) => `${LEGACY_MESSAGES_PREFIX}${id}`,
+      onStalled: (bytes) => this.deps.stalled(transport.sessionId, bytes),
     });
     const server = this.deps.newServer(caller, subscriptions);
     const session: DownstreamSession = {

@@ -26,6 +26,8 @@ export interface LegacySseOptions {
   maxBufferedBytes: number;
   /** The path the endpoint event announces, given the session id. */
   endpointFor: (sessionId: string) => string;
+  /** Told when the client let maxBufferedBytes pile up; the session closes right after. */
+  onStalled: (bytesWaiting: number) => void;
 }
 
 /** What to answer to one POST. */
@@ -95,7 +97,15 @@ export class LegacySseTransport implements Transport {
     if (this.keepAlive) clearInterval(this.keepAlive);
     for (const [key, waiters] of this.waiting) {
       const id = key.startsWith('number:') ? Number(key.slice(7)) : key.slice(7);
-      for (const w of waiters) w(errorResponse(id, ErrorCode.ConnectionClosed, 'The session closed before the request was answered; reconnect to /mcp/sse.'));
+      for (const w of waiters) {
+        w(
+          errorResponse(
+            id,
+            ErrorCode.ConnectionClosed,
+            'The session closed before the request was answered; reconnect to /mcp/sse.',
+          ),
+        );
+      }
     }
     this.waiting.clear();
     if (!this.res.writableEnded) this.res.end();
@@ -107,17 +117,35 @@ export class LegacySseTransport implements Transport {
    * what the POST answers — 200 with the response(s) when it carried requests, 202 otherwise.
    */
   async handlePost(body: unknown, extra?: MessageExtraInfo): Promise<PostAnswer> {
-    if (this.closed) return { status: 404, body: errorResponse(null, ErrorCode.ConnectionClosed, 'This session is closed; open a new one with GET /mcp/sse.') };
+    if (this.closed) {
+      return {
+        status: 404,
+        body: errorResponse(
+          null,
+          ErrorCode.ConnectionClosed,
+          'This session is closed; open a new one with GET /mcp/sse.',
+        ),
+      };
+    }
     const batch = Array.isArray(body);
     const items: unknown[] = batch ? body : [body];
-    if (items.length === 0) return { status: 400, body: errorResponse(null, ErrorCode.InvalidRequest, 'Invalid Request: empty batch') };
+    if (items.length === 0) {
+      return { status: 400, body: errorResponse(null, ErrorCode.InvalidRequest, 'Invalid Request: empty batch') };
+    }
     const messages: JSONRPCMessage[] = [];
     for (const item of items) {
       const parsed = JSONRPCMessageSchema.safeParse(item);
       if (!parsed.success) {
         const id = typeof item === 'object' && item !== null && 'id' in item ? (item as { id: unknown }).id : null;
         const safeId = typeof id === 'string' || typeof id === 'number' ? id : null;
-        return { status: 400, body: errorResponse(safeId, ErrorCode.InvalidRequest, 'Invalid Request: not a JSON-RPC 2.0 message (it needs "jsonrpc": "2.0" and a "method", or a "result"/"error" with an "id").') };
+        return {
+          status: 400,
+          body: errorResponse(
+            safeId,
+            ErrorCode.InvalidRequest,
+            'Invalid Request: not a JSON-RPC 2.0 message (it needs "jsonrpc": "2.0" and a "method", or a "result"/"error" with an "id").',
+          ),
+        };
       }
       messages.push(parsed.data);
     }
@@ -168,7 +196,9 @@ export class LegacySseTransport implements Transport {
       return false;
     }
     if (this.res.writableLength > this.opts.maxBufferedBytes) {
-      this.onerror?.(new Error(`the client stopped reading its SSE stream (${this.res.writableLength} bytes waiting); closing session ${this.sessionId}`));
+      this.opts.onStalled(this.res.writableLength);
+      // Destroyed, not ended: an end would keep every unread byte until the client read it.
+      this.res.destroy();
       void this.close();
       return false;
     }

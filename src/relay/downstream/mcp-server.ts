@@ -70,7 +70,10 @@ export function createMcpServer(opts: McpServerOptions): Server {
         : (message: string) => {
             step += 1;
             extra
-              .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: step, message: redact(message) } })
+              .sendNotification({
+                method: 'notifications/progress',
+                params: { progressToken: token, progress: step, message: redact(message) },
+              })
               .catch((err: unknown) => log.debug('progress notification not delivered', { error: err }));
           };
     return callTool(req.params.name, req.params.arguments, { core, caller, log, progress });
@@ -81,13 +84,22 @@ export function createMcpServer(opts: McpServerOptions): Server {
   }));
   server.setRequestHandler(GetPromptRequestSchema, async (req) => {
     if (req.params.name !== SYSTEM_PROMPT_NAME) {
-      throw new McpError(ErrorCode.InvalidParams, `Unknown prompt "${req.params.name}"; the relay serves "${SYSTEM_PROMPT_NAME}".`);
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `Unknown prompt "${req.params.name}"; the relay serves "${SYSTEM_PROMPT_NAME}".`,
+      );
     }
     try {
       const text = await core.systemPrompt(caller);
-      return { description: 'Agrenting system prompt', messages: [{ role: 'user' as const, content: { type: 'text' as const, text } }] };
+      return {
+        description: 'Agrenting system prompt',
+        messages: [{ role: 'user' as const, content: { type: 'text' as const, text } }],
+      };
     } catch (err) {
-      throw new McpError(ErrorCode.InternalError, safeError(err, 'The system prompt could not be fetched from Agrenting').message);
+      throw new McpError(
+        ErrorCode.InternalError,
+        safeError(err, 'The system prompt could not be fetched from Agrenting').message,
+      );
     }
   });
 

@@ -1,7 +1,13 @@
 // The resources the relay serves downstream: Agrenting's own (`hiring://pending`,
 // `hiring://{id}`) shaped like the platform's so any Agrenting client works, plus
 // the relay's (`relay://hirings`, `relay://status`, `review://queue`).
-import { ErrorCode, McpError, type ReadResourceResult, type Resource, type ResourceTemplate } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  McpError,
+  type ReadResourceResult,
+  type Resource,
+  type ResourceTemplate,
+} from '@modelcontextprotocol/sdk/types.js';
 import { RELAY_URI } from '../../shared/constants';
 import { PENDING_URI, hiringUri, parseHiringUri } from '../../shared/protocol';
 import { redact, safeError } from '../../shared/redact';
@@ -17,15 +23,46 @@ const JSON_MIME = 'application/json';
 const RESOURCE_NOT_FOUND = -32002;
 
 const STATIC_RESOURCES: Resource[] = [
-  { uri: RESOURCE_URI.pending, name: 'Pending hirings', mimeType: JSON_MIME, description: 'Your active hirings (paid, queued, in progress), each a platform Hiring plus a "relay" object with local state.' },
-  { uri: RESOURCE_URI.hirings, name: 'All hirings', mimeType: JSON_MIME, description: 'Every hiring the relay knows, history included (HiringView[]).' },
-  { uri: RESOURCE_URI.status, name: 'Relay status', mimeType: JSON_MIME, description: 'Links to Agrenting, counts, reviews waiting, deliveries pending.' },
-  { uri: RESOURCE_URI.reviewQueue, name: 'Review queue', mimeType: JSON_MIME, description: 'Submissions waiting for review and recent decisions.' },
+  {
+    uri: RESOURCE_URI.pending,
+    name: 'Pending hirings',
+    mimeType: JSON_MIME,
+    description:
+      'Your active hirings (paid, queued, in progress), each a platform Hiring plus a "relay" object with local state.',
+  },
+  {
+    uri: RESOURCE_URI.hirings,
+    name: 'All hirings',
+    mimeType: JSON_MIME,
+    description: 'Every hiring the relay knows, history included (HiringView[]).',
+  },
+  {
+    uri: RESOURCE_URI.status,
+    name: 'Relay status',
+    mimeType: JSON_MIME,
+    description: 'Links to Agrenting, counts, reviews waiting, deliveries pending.',
+  },
+  {
+    uri: RESOURCE_URI.reviewQueue,
+    name: 'Review queue',
+    mimeType: JSON_MIME,
+    description: 'Submissions waiting for review and recent decisions.',
+  },
 ];
 
 export const RESOURCE_TEMPLATES: ResourceTemplate[] = [
-  { uriTemplate: 'hiring://{id}', name: 'Hiring', mimeType: JSON_MIME, description: 'One hiring (any status), platform-shaped, with a "relay" object.' },
-  { uriTemplate: 'run://{hiring_id}/log', name: 'Run log', mimeType: 'text/plain', description: "A runner's output on a hiring (redacted, the last 256 KiB)." },
+  {
+    uriTemplate: 'hiring://{id}',
+    name: 'Hiring',
+    mimeType: JSON_MIME,
+    description: 'One hiring (any status), platform-shaped, with a "relay" object.',
+  },
+  {
+    uriTemplate: 'run://{hiring_id}/log',
+    name: 'Run log',
+    mimeType: 'text/plain',
+    description: "A runner's output on a hiring (redacted, the last 256 KiB).",
+  },
 ];
 
 const RUN_LOG_URI = /^run:\/\/([^/]+)\/log$/;
@@ -68,7 +105,12 @@ export function listResources(core: RelayCore, caller: Caller): Resource[] {
 export function resourceError(err: unknown, uri: string): McpError {
   if (err instanceof McpError) return err;
   if (err instanceof RelayError) {
-    const code = err.code === 'not_found' || err.code === 'forbidden' ? RESOURCE_NOT_FOUND : err.code === 'invalid' ? ErrorCode.InvalidParams : ErrorCode.InternalError;
+    const code =
+      err.code === 'not_found' || err.code === 'forbidden'
+        ? RESOURCE_NOT_FOUND
+        : err.code === 'invalid'
+          ? ErrorCode.InvalidParams
+          : ErrorCode.InternalError;
     return new McpError(code, redact(`${uri}: ${err.message}`));
   }
   return new McpError(ErrorCode.InternalError, safeError(err, `${uri} could not be read`).message);
@@ -91,7 +133,12 @@ export function checkResource(core: RelayCore, caller: Caller, uri: string): voi
     }
   }
   const id = parseHiringUri(uri);
-  if (id === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown resource ${uri}: the relay serves ${STATIC_URIS.join(', ')} and hiring://{id}.`);
+  if (id === undefined) {
+    throw new McpError(
+      ErrorCode.InvalidParams,
+      `Unknown resource ${uri}: the relay serves ${STATIC_URIS.join(', ')} and hiring://{id}.`,
+    );
+  }
   try {
     core.getHiring(caller, id);
   } catch (err) {
@@ -108,15 +155,27 @@ export function readResource(core: RelayCore, caller: Caller, uri: string): Read
         return json(uri, core.listAll(caller));
       case RESOURCE_URI.status: {
         const status = core.status();
-        return json(uri, caller.role === 'operator' ? status : { ...status, links: status.links.filter((l) => l.agent === caller.agent) });
+        return json(
+          uri,
+          caller.role === 'operator'
+            ? status
+            : { ...status, links: status.links.filter((l) => l.agent === caller.agent) },
+        );
       }
       case RESOURCE_URI.reviewQueue:
         return json(uri, core.reviewQueue(caller));
     }
     const runId = parseRunLogUri(uri);
-    if (runId !== undefined) return { contents: [{ uri, mimeType: 'text/plain', text: readRunLog(core, caller, runId) }] };
+    if (runId !== undefined) {
+      return { contents: [{ uri, mimeType: 'text/plain', text: readRunLog(core, caller, runId) }] };
+    }
     const id = parseHiringUri(uri);
-    if (id === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown resource ${uri}: the relay serves ${STATIC_URIS.join(', ')} and hiring://{id}.`);
+    if (id === undefined) {
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `Unknown resource ${uri}: the relay serves ${STATIC_URIS.join(', ')} and hiring://{id}.`,
+      );
+    }
     return json(uri, platformShaped(core.getHiring(caller, id)));
   } catch (err) {
     throw resourceError(err, uri);

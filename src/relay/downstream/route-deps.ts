@@ -12,6 +12,8 @@ export interface RouteDeps {
   maxBodyBytes: number;
   maxBufferedBytes: number;
   newServer(caller: Caller, subscriptions: Set<string>): Server;
+  /** Says (once) that a session's client stopped reading its stream, which is then closed. */
+  stalled(sessionId: string, bytesWaiting: number): void;
   /**
    * The session with this id and kind, opened by this same caller; otherwise answers the request
    * itself (404 unknown session, 403 another token's session) and returns undefined.

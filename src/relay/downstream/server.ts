@@ -57,15 +57,37 @@ export async function startDownstreamServer(opts: DownstreamServerOptions): Prom
   const idleMs = opts.sessionIdleMs ?? 30 * 60_000;
   let port = 0;
 
-  const findSession = <K extends DownstreamSession['kind']>(id: string, caller: Caller, kind: K, res: ServerResponse) => {
+  const findSession = <K extends DownstreamSession['kind']>(
+    id: string,
+    caller: Caller,
+    kind: K,
+    res: ServerResponse,
+  ) => {
     const s = registry.get(id);
     if (!s || s.kind !== kind) {
-      if (kind === 'legacy') sendEnvelope(res, 404, 'NOT_FOUND', `Unknown or expired session ${id}; open a new one with GET ${LEGACY_SSE_PATH}.`);
-      else sendJson(res, 404, rpcError(-32001, `Session not found: ${id}. Start a new session with an initialize request.`));
+      if (kind === 'legacy') {
+        sendEnvelope(
+          res,
+          404,
+          'NOT_FOUND',
+          `Unknown or expired session ${id}; open a new one with GET ${LEGACY_SSE_PATH}.`,
+        );
+      } else {
+        sendJson(
+          res,
+          404,
+          rpcError(-32001, `Session not found: ${id}. Start a new session with an initialize request.`),
+        );
+      }
       return undefined;
     }
     if (callerKey(s.caller) !== callerKey(caller)) {
-      sendEnvelope(res, 403, 'FORBIDDEN', `Session ${id} belongs to ${describeCaller(s.caller)}; use the token that opened it.`);
+      sendEnvelope(
+        res,
+        403,
+        'FORBIDDEN',
+        `Session ${id} belongs to ${describeCaller(s.caller)}; use the token that opened it.`,
+      );
       return undefined;
     }
     return s as Extract<DownstreamSession, { kind: K }>;
@@ -78,6 +100,8 @@ export async function startDownstreamServer(opts: DownstreamServerOptions): Prom
     maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024 * 1024,
     maxBufferedBytes: opts.maxBufferedBytes ?? 8 * 1024 * 1024,
     newServer: (caller, subscriptions) => createMcpServer({ core: opts.core, caller, subscriptions, log }),
+    stalled: (session, bytesWaiting) =>
+      log.warn('a client stopped reading its stream; its session is closed', { session, bytesWaiting }),
     findSession,
   };
   const streamable = new StreamableRoute(deps);
@@ -91,19 +115,36 @@ export async function startDownstreamServer(opts: DownstreamServerOptions): Prom
       return sendEnvelope(res, 403, 'FORBIDDEN', problem);
     }
     const isMcp = path === STREAMABLE_PATH || path === LEGACY_SSE_PATH || path.startsWith(LEGACY_MESSAGES_PREFIX);
-    if (!isMcp) return sendEnvelope(res, 404, 'NOT_FOUND', `Nothing at ${path}; MCP is served at ${STREAMABLE_PATH} and ${LEGACY_SSE_PATH}.`);
+    if (!isMcp) {
+      return sendEnvelope(
+        res,
+        404,
+        'NOT_FOUND',
+        `Nothing at ${path}; MCP is served at ${STREAMABLE_PATH} and ${LEGACY_SSE_PATH}.`,
+      );
+    }
     const caller = roles.callerFor(req.headers);
     if (!caller) {
-      return sendEnvelope(res, 401, 'UNAUTHORIZED', `Missing or unknown relay token. ${UNAUTHORIZED_HINT}`, { 'WWW-Authenticate': 'Bearer realm="agrenting-relay"' });
+      return sendEnvelope(res, 401, 'UNAUTHORIZED', `Missing or unknown relay token. ${UNAUTHORIZED_HINT}`, {
+        'WWW-Authenticate': 'Bearer realm="agrenting-relay"',
+      });
     }
     if (path === STREAMABLE_PATH) return streamable.handle(req, res, caller);
     if (path === LEGACY_SSE_PATH) {
-      if (req.method !== 'GET') return sendEnvelope(res, 405, 'METHOD_NOT_ALLOWED', `Use GET on ${LEGACY_SSE_PATH}.`, { Allow: 'GET' });
+      if (req.method !== 'GET') {
+        return sendEnvelope(res, 405, 'METHOD_NOT_ALLOWED', `Use GET on ${LEGACY_SSE_PATH}.`, { Allow: 'GET' });
+      }
       return legacy.open(res, caller);
     }
     const id = decodeURIComponent(path.slice(LEGACY_MESSAGES_PREFIX.length));
     if (req.method !== 'POST' || id === '' || id.includes('/')) {
-      return sendEnvelope(res, 405, 'METHOD_NOT_ALLOWED', `POST JSON-RPC messages to ${LEGACY_MESSAGES_PREFIX}<session id>.`, { Allow: 'POST' });
+      return sendEnvelope(
+        res,
+        405,
+        'METHOD_NOT_ALLOWED',
+        `POST JSON-RPC messages to ${LEGACY_MESSAGES_PREFIX}<session id>.`,
+        { Allow: 'POST' },
+      );
     }
     return legacy.post(req, res, caller, id);
   };
@@ -111,8 +152,9 @@ export async function startDownstreamServer(opts: DownstreamServerOptions): Prom
   const http = createServer((req, res) => {
     route(req, res).catch((err: unknown) => {
       log.error('request failed', { method: req.method, url: req.url, error: err });
-      if (!res.headersSent) sendEnvelope(res, 500, 'INTERNAL_ERROR', 'The relay failed to handle this request; its log has details.');
-      else if (!res.writableEnded) res.end();
+      if (!res.headersSent) {
+        sendEnvelope(res, 500, 'INTERNAL_ERROR', 'The relay failed to handle this request; its log has details.');
+      } else if (!res.writableEnded) res.end();
     });
   });
   http.on('clientError', answerClientError);

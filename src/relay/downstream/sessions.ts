@@ -25,7 +25,9 @@ interface SessionBase {
 }
 
 export type DownstreamSession = SessionBase &
-  ({ kind: 'streamable'; transport: StreamableHTTPServerTransport } | { kind: 'legacy'; transport: LegacySseTransport });
+  (
+    { kind: 'streamable'; transport: StreamableHTTPServerTransport } | { kind: 'legacy'; transport: LegacySseTransport }
+  );
 
 export class SessionRegistry {
   private readonly sessions = new Map<string, DownstreamSession>();
@@ -41,7 +43,11 @@ export class SessionRegistry {
 
   add(session: DownstreamSession): void {
     this.sessions.set(session.id, session);
-    this.log.info('session opened', { session: session.id, kind: session.kind, caller: describeCaller(session.caller) });
+    this.log.info('session opened', {
+      session: session.id,
+      kind: session.kind,
+      caller: describeCaller(session.caller),
+    });
   }
 
   get(id: string): DownstreamSession | undefined {

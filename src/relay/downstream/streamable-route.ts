@@ -25,7 +25,14 @@ export class StreamableRoute {
       if (!body) return;
       if (sid === undefined) {
         if (!isInitialize(body.value)) {
-          sendJson(res, 400, rpcError(ErrorCode.ConnectionClosed, 'Bad Request: no Mcp-Session-Id header. Start a session with an initialize request.'));
+          sendJson(
+            res,
+            400,
+            rpcError(
+              ErrorCode.ConnectionClosed,
+              'Bad Request: no Mcp-Session-Id header. Start a session with an initialize request.',
+            ),
+          );
           return;
         }
         await this.open(req, res, caller, body.value);
@@ -51,11 +58,34 @@ export class StreamableRoute {
           session.openStreams -= 1;
           session.lastSeenAt = Date.now();
         });
+        this.bound(res, session);
       }
       await session.transport.handleRequest(req, res);
       return;
     }
-    sendJson(res, 405, rpcError(ErrorCode.ConnectionClosed, 'Method not allowed: use POST, GET or DELETE on /mcp.'), { Allow: 'GET, POST, DELETE' });
+    sendJson(res, 405, rpcError(ErrorCode.ConnectionClosed, 'Method not allowed: use POST, GET or DELETE on /mcp.'), {
+      Allow: 'GET, POST, DELETE',
+    });
+  }
+
+  /**
+   * A client that stops reading its notification stream must not hold the relay's memory: past maxBufferedBytes
+   * waiting in the socket the stream is cut and the session closed (the client starts a new one).
+   */
+  private bound(res: ServerResponse, session: DownstreamSession): void {
+    const write = res.write.bind(res) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    let cut = false;
+    res.write = ((chunk: unknown, ...rest: unknown[]): boolean => {
+      if (cut) return false;
+      if (res.writableLength > this.deps.maxBufferedBytes) {
+        cut = true;
+        this.deps.stalled(session.id, res.writableLength);
+        res.destroy();
+        void session.server.close();
+        return false;
+      }
+      return write(chunk, ...rest);
+    }) as typeof res.write;
   }
 
   private async open(req: IncomingMessage, res: ServerResponse, caller: Caller, body: unknown): Promise<void> {
@@ -66,7 +96,16 @@ export class StreamableRoute {
       sessionIdGenerator: () => randomUUID(),
       keepAliveMs: this.deps.keepAliveMs,
       onsessioninitialized: (id) => {
-        session = { id, kind: 'streamable', transport, caller, server, subscriptions, lastSeenAt: Date.now(), openStreams: 0 };
+        session = {
+          id,
+          kind: 'streamable',
+          transport,
+          caller,
+          server,
+          subscriptions,
+          lastSeenAt: Date.now(),
+          openStreams: 0,
+        };
         this.deps.registry.add(session);
       },
     });

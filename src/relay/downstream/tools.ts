@@ -82,7 +82,9 @@ const HANDLERS: Handlers = {
   approve_submission: ({ submission_id }, { core, caller }) => core.approve(caller, submission_id),
   reject_submission: ({ submission_id, feedback }, { core, caller }) => core.reject(caller, submission_id, feedback),
   start_run: ({ hiring_id, runner }, { core, caller }) => {
-    if (!core.startRun) throw new RelayError('No runner is configured (add "runners" to the relay config).', 'unavailable');
+    if (!core.startRun) {
+      throw new RelayError('No runner is configured (add "runners" to the relay config).', 'unavailable');
+    }
     return core.startRun(caller, hiring_id, runner);
   },
   stop_run: ({ hiring_id }, { core, caller }) => {
@@ -97,14 +99,22 @@ function dispatch<N extends RelayToolName>(name: N, raw: Record<string, unknown>
 }
 
 /** Runs one tool call for a caller; never throws — every failure becomes an isError result. */
-export async function callTool(name: string, rawArgs: Record<string, unknown> | undefined, ctx: ToolContext): Promise<CallToolResult> {
+export async function callTool(
+  name: string,
+  rawArgs: Record<string, unknown> | undefined,
+  ctx: ToolContext,
+): Promise<CallToolResult> {
   const args = rawArgs ?? {};
-  if (!isRelayToolName(name)) return fail(`Could not run ${name} (${subjectOf(args)}): there is no tool named "${name}"`);
+  if (!isRelayToolName(name)) {
+    return fail(`Could not run ${name} (${subjectOf(args)}): there is no tool named "${name}"`);
+  }
   const action = ACTIONS[name];
   // A run token works on its own hiring, with the two tools a running agent needs.
   const scope = ctx.caller.role === 'worker' ? ctx.caller.hiring : undefined;
   if (scope !== undefined && !RUN_TOKEN_TOOLS.includes(name)) {
-    return fail(`Could not ${action}: a run token may only call ${RUN_TOKEN_TOOLS.join(' and ')}; the relay submits what the run leaves behind.`);
+    return fail(
+      `Could not ${action}: a run token may only call ${RUN_TOKEN_TOOLS.join(' and ')}; the relay submits what the run leaves behind.`,
+    );
   }
   if (scope !== undefined && args.hiring_id !== scope) {
     return fail(`Could not ${action} (${subjectOf(args)}): this run token works only on hiring ${scope}.`);
@@ -114,13 +124,17 @@ export async function callTool(name: string, rawArgs: Record<string, unknown> | 
   } catch (err) {
     const subject = subjectOf(args);
     if (err instanceof z.ZodError) {
-      return fail(`Could not ${action} (${subject}): the arguments are not valid — ${describeZodError(err)}. Fix them and call ${name} again.`);
+      return fail(
+        `Could not ${action} (${subject}): the arguments are not valid — ${describeZodError(err)}. Fix them and call ${name} again.`,
+      );
     }
     if (err instanceof RelayError) {
       return fail(`Could not ${action} (${subject}): ${err.message}`);
     }
     ctx.log.error(`tool ${name} failed`, { subject, caller: describeCaller(ctx.caller), error: err });
     const msg = err instanceof Error ? err.message : String(err);
-    return fail(`Could not ${action} (${subject}) because the relay hit an unexpected error: ${msg}. The relay log has details.`);
+    return fail(
+      `Could not ${action} (${subject}) because the relay hit an unexpected error: ${msg}. The relay log has details.`,
+    );
   }
 }

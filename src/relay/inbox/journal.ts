@@ -71,7 +71,12 @@ export class Journal<T> {
   /** The journal `opts.fileName ?? defaultName` in `stateDir`, with only the journal's own options taken from `opts`. */
   static inDir<T>(stateDir: string, defaultName: string, opts: JournalOptions & { fileName?: string }): Journal<T> {
     const { compactFactor, compactMinRecords, durable, logger } = opts;
-    return new Journal<T>(path.join(stateDir, opts.fileName ?? defaultName), { compactFactor, compactMinRecords, durable, logger });
+    return new Journal<T>(path.join(stateDir, opts.fileName ?? defaultName), {
+      compactFactor,
+      compactMinRecords,
+      durable,
+      logger,
+    });
   }
 
   constructor(
@@ -140,7 +145,9 @@ export class Journal<T> {
     if (tornTail) {
       // Never acknowledged: an acknowledged append was fsynced with its newline.
       skipped++;
-      this.log.warn('dropping an incomplete last journal line (the process stopped mid-write)', { bytes: buf.length - start });
+      this.log.warn('dropping an incomplete last journal line (the process stopped mid-write)', {
+        bytes: buf.length - start,
+      });
     }
     this.handle = await fsp.open(this.file, 'a+', FILE_MODE);
     await this.handle.chmod(FILE_MODE);

@@ -40,7 +40,9 @@ export class OutboxLedger {
   private readonly entries = new Map<string, OutboxEntry>();
   /** Pending keys per hiring, in sending order. */
   private readonly queues = new Map<string, string[]>();
-  private readonly events = new Emitter<OutboxEvent>((err) => this.o.log.error('an outbox listener failed', { error: err }));
+  private readonly events = new Emitter<OutboxEvent>((err) =>
+    this.o.log.error('an outbox listener failed', { error: err }),
+  );
   /** Hirings whose result or failure report the platform confirmed: their chunks are dropped. */
   private readonly finalDone = new Set<string>();
   private finished = 0;
@@ -90,7 +92,9 @@ export class OutboxLedger {
 
   pending(hiringId?: string): OutboxEntry[] {
     const ids = hiringId === undefined ? this.hirings() : [hiringId];
-    return ids.flatMap((id) => (this.queues.get(id) ?? []).map((k) => this.entries.get(k)).filter((e): e is OutboxEntry => e !== undefined));
+    return ids.flatMap((id) =>
+      (this.queues.get(id) ?? []).map((k) => this.entries.get(k)).filter((e): e is OutboxEntry => e !== undefined),
+    );
   }
 
   pendingCount(): number {
@@ -123,15 +127,23 @@ export class OutboxLedger {
       }
       if (same.state === 'rejected') {
         // The platform replays its first answer for a key it has seen: only a new key can succeed.
-        throw new RelayError(`Hiring ${d.hiringId}: the delivery ${key} was refused by Agrenting (${same.lastError ?? 'rejected'}); send it again under a new idempotency key.`, 'conflict');
+        throw new RelayError(
+          `Hiring ${d.hiringId}: the delivery ${key} was refused by Agrenting (${same.lastError ?? 'rejected'}); send it again under a new idempotency key.`,
+          'conflict',
+        );
       }
       return { entry: same, isNew: false };
     }
     if (FINAL_TOOLS.includes(d.tool)) {
-      const prior = [...this.entries.values()].find((e) => e.hiringId === d.hiringId && FINAL_TOOLS.includes(e.tool) && e.state !== 'rejected');
+      const prior = [...this.entries.values()].find(
+        (e) => e.hiringId === d.hiringId && FINAL_TOOLS.includes(e.tool) && e.state !== 'rejected',
+      );
       if (prior) {
         const what = prior.state === 'confirmed' ? 'was already delivered' : 'is already being delivered';
-        throw new RelayError(`Hiring ${d.hiringId}: a ${prior.tool === TOOL.submitResult ? 'result' : 'failure report'} ${what}; only one can be sent.`, 'conflict');
+        throw new RelayError(
+          `Hiring ${d.hiringId}: a ${prior.tool === TOOL.submitResult ? 'result' : 'failure report'} ${what}; only one can be sent.`,
+          'conflict',
+        );
       }
     }
     const entry: OutboxEntry = {
@@ -154,7 +166,12 @@ export class OutboxLedger {
 
   /** Records (durably) that attempt number attempts+1 is about to be sent; returns the entry to send. */
   async recordTry(entry: OutboxEntry): Promise<OutboxEntry> {
-    const rec: OutboxRecord = { t: 'try', k: entry.key, n: entry.attempts + 1, ...(entry.lastError ? { err: entry.lastError } : {}) };
+    const rec: OutboxRecord = {
+      t: 'try',
+      k: entry.key,
+      n: entry.attempts + 1,
+      ...(entry.lastError ? { err: entry.lastError } : {}),
+    };
     applyOutboxRecord(this.entries, rec);
     await this.journal.append(rec);
     return this.entries.get(entry.key) ?? entry;
@@ -170,8 +187,20 @@ export class OutboxLedger {
   }
 
   /** The platform answered for good (or the entry is dropped): journal it, then tell. */
-  async finish(entry: OutboxEntry, state: 'confirmed' | 'rejected', lastError: string | undefined, event: 'confirmed' | 'rejected' | 'dropped', result?: unknown): Promise<void> {
-    const rec: OutboxRecord = { t: 'end', k: entry.key, s: state, at: this.o.now().toISOString(), ...(lastError ? { err: lastError } : {}) };
+  async finish(
+    entry: OutboxEntry,
+    state: 'confirmed' | 'rejected',
+    lastError: string | undefined,
+    event: 'confirmed' | 'rejected' | 'dropped',
+    result?: unknown,
+  ): Promise<void> {
+    const rec: OutboxRecord = {
+      t: 'end',
+      k: entry.key,
+      s: state,
+      at: this.o.now().toISOString(),
+      ...(lastError ? { err: lastError } : {}),
+    };
     applyOutboxRecord(this.entries, rec);
     if (state === 'confirmed' && FINAL_TOOLS.includes(entry.tool)) this.finalDone.add(entry.hiringId);
     const q = this.queues.get(entry.hiringId);
@@ -184,8 +213,9 @@ export class OutboxLedger {
     this.trimFinished();
     await this.journal.append(rec);
     const done = this.entries.get(entry.key) ?? { ...entry, state, ...(lastError ? { lastError } : {}) };
-    if (event === 'confirmed') this.o.log.info('delivery confirmed', { hiring: entry.hiringId, tool: entry.tool, attempts: done.attempts });
-    else this.o.log.warn(`delivery ${event}`, { hiring: entry.hiringId, tool: entry.tool, error: lastError });
+    if (event === 'confirmed') {
+      this.o.log.info('delivery confirmed', { hiring: entry.hiringId, tool: entry.tool, attempts: done.attempts });
+    } else this.o.log.warn(`delivery ${event}`, { hiring: entry.hiringId, tool: entry.tool, error: lastError });
     if (event === 'confirmed') this.emit({ type: 'confirmed', entry: done, result });
     else if (event === 'rejected') this.emit({ type: 'rejected', entry: done, message: lastError ?? 'rejected' });
     else this.emit({ type: 'dropped', entry: done, reason: lastError ?? 'dropped' });

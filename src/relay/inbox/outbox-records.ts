@@ -15,7 +15,13 @@ export function isOutboxRecord(v: unknown): v is OutboxRecord {
   const r = v as { t?: unknown; k?: unknown; n?: unknown; s?: unknown; e?: Partial<OutboxEntry> };
   switch (r.t) {
     case 'put':
-      return typeof r.e?.key === 'string' && typeof r.e.hiringId === 'string' && typeof r.e.tool === 'string' && typeof r.e.args === 'object' && r.e.args !== null;
+      return (
+        typeof r.e?.key === 'string' &&
+        typeof r.e.hiringId === 'string' &&
+        typeof r.e.tool === 'string' &&
+        typeof r.e.args === 'object' &&
+        r.e.args !== null
+      );
     case 'try':
       return typeof r.k === 'string' && typeof r.n === 'number';
     case 'end':

@@ -21,7 +21,7 @@
 import { createLogger, type Logger } from '../../shared/log';
 import { TOOL } from '../../shared/protocol';
 import { safeError } from '../../shared/redact';
-import { RelayError, type DeliveryOutcome, type OutboxEntry } from '../types';
+import { RelayError, type DeliveryAttempt, type DeliveryOutcome, type OutboxEntry } from '../types';
 import { Journal } from './journal';
 import { isOutboxRecord, type OutboxRecord } from './outbox-records';
 import { FINAL_TOOLS, OutboxLedger, type NewDelivery } from './outbox-ledger';
@@ -29,7 +29,7 @@ import { Backoff, type BackoffOptions } from '../../shared/backoff';
 
 export type { NewDelivery, OutboxEvent } from './outbox-ledger';
 
-export type SendFn = (entry: OutboxEntry) => Promise<DeliveryOutcome>;
+export type SendFn = (entry: OutboxEntry, attempt: DeliveryAttempt) => Promise<DeliveryOutcome>;
 
 /** Retry backoff of deliveries; default 1 s doubling to a minute, ±20 % so retries do not fire together. */
 export interface OutboxOptions extends Partial<BackoffOptions> {
@@ -77,6 +77,8 @@ export class Outbox {
   private readonly schedule: (fn: () => void, ms: number) => () => void;
   private readonly log: Logger;
   private readonly send: SendFn;
+  /** Deliveries whose last attempt failed before it could reach the platform (safe to send again as they are). */
+  private readonly notLanded = new Set<string>();
   private running = false;
   private closed = false;
 
@@ -93,7 +95,11 @@ export class Outbox {
     });
     this.schedule = opts.schedule ?? defaultSchedule;
     this.log = (opts.logger ?? createLogger('inbox')).child('outbox');
-    this.ledger = new OutboxLedger(journal, { finishedLimit: opts.finishedLimit ?? 1000, log: this.log, now: opts.now ?? (() => new Date()) });
+    this.ledger = new OutboxLedger(journal, {
+      finishedLimit: opts.finishedLimit ?? 1000,
+      log: this.log,
+      now: opts.now ?? (() => new Date()),
+    });
     this.entries = this.ledger;
   }
 
@@ -102,7 +108,9 @@ export class Outbox {
     const box = new Outbox(journal, opts);
     const { records } = await journal.replay((v) => (isOutboxRecord(v) ? v : undefined));
     box.ledger.replay(records);
-    if (box.ledger.pendingCount() > 0) box.log.info('resuming pending deliveries', { pending: box.ledger.pendingCount() });
+    if (box.ledger.pendingCount() > 0) {
+      box.log.info('resuming pending deliveries', { pending: box.ledger.pendingCount() });
+    }
     // Next macrotask: whoever awaited open() has subscribed to events by then.
     if (opts.autoStart ?? true) setImmediate(() => box.start());
     return box;
@@ -121,9 +129,17 @@ export class Outbox {
     const { entry, isNew } = await this.ledger.add(d);
     if (!isNew) return entry;
     if (FINAL_TOOLS.includes(entry.tool)) {
-      await this.dropChunks(entry.hiringId, 0, `dropped: superseded by the ${entry.tool === TOOL.submitResult ? 'result' : 'failure report'} queued behind it`);
+      await this.dropChunks(
+        entry.hiringId,
+        0,
+        `dropped: superseded by the ${entry.tool === TOOL.submitResult ? 'result' : 'failure report'} queued behind it`,
+      );
     } else if (entry.tool === TOOL.emitChunk) {
-      await this.dropChunks(entry.hiringId, this.opts.maxPendingChunks ?? 50, 'dropped: superseded by newer progress (too many chunks waiting)');
+      await this.dropChunks(
+        entry.hiringId,
+        this.opts.maxPendingChunks ?? 50,
+        'dropped: superseded by newer progress (too many chunks waiting)',
+      );
     }
     this.pump(entry.hiringId);
     return entry;
@@ -203,6 +219,13 @@ export class Outbox {
       return this.ledger.finish(entry, 'rejected', 'dropped: the hiring is already finished', 'dropped');
     }
     const attemptedBefore = entry.attempts > 0;
+    // Known only for attempts this process saw fail before the request could land; after a crash nothing is known.
+    const earlierMayHaveLanded = attemptedBefore && !this.notLanded.delete(entry.key);
+    if (isChunk && earlierMayHaveLanded) {
+      // The platform cannot be asked whether a chunk arrived: a lost progress line beats a doubled one.
+      const why = 'dropped: an earlier attempt may have reached the platform, and a progress line is never sent twice';
+      return this.ledger.finish(entry, 'rejected', why, 'dropped');
+    }
     const n = entry.attempts + 1;
     // Recorded (fsynced) before sending: after a crash we know it may have gone out.
     const sending = await this.ledger.recordTry(entry);
@@ -210,7 +233,7 @@ export class Outbox {
 
     let outcome: DeliveryOutcome;
     try {
-      outcome = await this.send(sending);
+      outcome = await this.send(sending, { earlierMayHaveLanded, since: entry.createdAt });
     } catch (e) {
       outcome = { kind: 'retry', message: safeError(e).message };
     }
@@ -222,17 +245,31 @@ export class Outbox {
         if (isChunk) return this.ledger.finish(entry, 'rejected', `dropped: ${outcome.message}`, 'dropped');
         // Sent before (maybe by a process that crashed before recording the answer): that was us.
         if (attemptedBefore) return this.ledger.finish(entry, 'confirmed', undefined, 'confirmed');
-        return this.ledger.finish(entry, 'confirmed', `The platform said the hiring was already finished before this delivery was first sent: ${outcome.message}`, 'confirmed');
+        return this.ledger.finish(
+          entry,
+          'confirmed',
+          `The platform said the hiring was already finished before this delivery was first sent: ${outcome.message}`,
+          'confirmed',
+        );
       case 'rejected':
         return this.ledger.finish(entry, 'rejected', outcome.message, 'rejected');
       case 'retry': {
         const max = this.opts.maxChunkAttempts ?? 5;
-        if (isChunk && n >= max) return this.ledger.finish(entry, 'rejected', `dropped after ${n} attempts: ${outcome.message}`, 'dropped');
+        if (isChunk && n >= max) {
+          return this.ledger.finish(entry, 'rejected', `dropped after ${n} attempts: ${outcome.message}`, 'dropped');
+        }
+        if (!outcome.uncertain) this.notLanded.add(entry.key);
         const noted = this.ledger.noteError(entry, outcome.message);
         const delayMs =
           honourRetryAfter(outcome.retryAfterMs, this.backoff.baseMs, this.opts.maxRetryAfterMs) ??
           this.backoff.delay(n - 1);
-        this.log.info('delivery will be retried', { hiring: entry.hiringId, tool: entry.tool, attempt: n, delayMs, error: outcome.message });
+        this.log.info('delivery will be retried', {
+          hiring: entry.hiringId,
+          tool: entry.tool,
+          attempt: n,
+          delayMs,
+          error: outcome.message,
+        });
         this.ledger.emit({ type: 'retry', entry: noted, message: outcome.message, delayMs });
         this.wait(entry.hiringId, delayMs);
         return;
@@ -282,7 +319,11 @@ function defaultSchedule(fn: () => void, ms: number): () => void {
  * first backoff step, since "Retry-After: 0" (or a date already past) on every answer would
  * otherwise retry in a busy loop, fsyncing each attempt.
  */
-export function honourRetryAfter(retryAfterMs: number | undefined, minMs: number, maxMs = 15 * 60_000): number | undefined {
+export function honourRetryAfter(
+  retryAfterMs: number | undefined,
+  minMs: number,
+  maxMs = 15 * 60_000,
+): number | undefined {
   if (retryAfterMs === undefined || !Number.isFinite(retryAfterMs) || retryAfterMs < 0) return undefined;
   return Math.max(minMs, Math.min(retryAfterMs, maxMs));
 }

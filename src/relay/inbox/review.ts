@@ -65,9 +65,19 @@ const STATE_WORDS: Record<SubmissionState, string> = {
   failed: 'failed to deliver',
 };
 
+/** "Submission S for hiring H was already approved by operator at T (now: delivered)." */
+export function decidedAlready(s: ReviewedSubmission): string {
+  const decision = s.state === 'rejected' ? 'rejected' : 'approved';
+  const now = s.state === decision ? '' : ` (now: ${STATE_WORDS[s.state].replace(/^already /, '')})`;
+  const who = s.decidedAt === undefined ? ' (review is off)' : ` by ${s.decidedBy ?? 'someone'} at ${s.decidedAt}`;
+  return `Submission ${s.id} for hiring ${s.hiringId} was already ${decision}${who}${now}.`;
+}
+
 export class ReviewQueue {
   private readonly subs = new Map<string, ReviewedSubmission>();
-  private readonly changes = new Emitter<ReviewedSubmission>((e) => this.log.error('a review listener failed', { error: e }));
+  private readonly changes = new Emitter<ReviewedSubmission>((e) =>
+    this.log.error('a review listener failed', { error: e }),
+  );
   private readonly finishedLimit: number;
   private finished = 0;
   private readonly now: () => Date;
@@ -123,8 +133,12 @@ export class ReviewQueue {
   }
 
   async create(input: NewSubmission): Promise<ReviewedSubmission> {
-    if (input.kind === 'result' && !input.result) throw new RelayError('A result submission needs the result to send.', 'invalid');
-    if (input.kind === 'failure' && !input.failure) throw new RelayError('A failure submission needs the failure report to send.', 'invalid');
+    if (input.kind === 'result' && !input.result) {
+      throw new RelayError('A result submission needs the result to send.', 'invalid');
+    }
+    if (input.kind === 'failure' && !input.failure) {
+      throw new RelayError('A failure submission needs the failure report to send.', 'invalid');
+    }
     const s: ReviewedSubmission = {
       id: randomUUID(),
       agent: input.agent,
@@ -153,7 +167,10 @@ export class ReviewQueue {
   }
 
   /** Completes what will be sent (push mode fills in branch, commit, PR at approval). */
-  async update(id: string, patch: { result?: SubmitResultArgs; failure?: ReportFailureArgs; push?: PushPlan }): Promise<ReviewedSubmission> {
+  async update(
+    id: string,
+    patch: { result?: SubmitResultArgs; failure?: ReportFailureArgs; push?: PushPlan },
+  ): Promise<ReviewedSubmission> {
     const s = this.require(id);
     if (FINISHED.includes(s.state) || s.state === 'delivering') {
       throw new RelayError(`Submission ${id} is ${STATE_WORDS[s.state]}; it can no longer be changed.`, 'conflict');
@@ -184,11 +201,31 @@ export class ReviewQueue {
     await this.journal.close();
   }
 
+  /**
+   * The compare-and-set every decision goes through: the state is checked and the new one put in memory in one
+   * synchronous step (save), so of two decisions racing on one submission exactly one passes; the other is told
+   * who decided first, when, and what.
+   */
   private transition(id: string, to: SubmissionState): ReviewedSubmission {
     const s = this.require(id);
+    if ((to === 'approved' || to === 'rejected') && s.decidedAt !== undefined && s.state !== 'awaiting_review') {
+      throw new RelayError(
+        `${decidedAlready(s)} Your ${to === 'approved' ? 'approval' : 'rejection'} was not applied.`,
+        'conflict',
+      );
+    }
     if (!NEXT[s.state].includes(to)) {
-      const verb: Partial<Record<SubmissionState, string>> = { approved: 'approve', rejected: 'reject', delivering: 'deliver', delivered: 'mark delivered', failed: 'mark failed' };
-      throw new RelayError(`Cannot ${verb[to] ?? to} submission ${id} for hiring ${s.hiringId}: it is ${STATE_WORDS[s.state]}.`, 'conflict');
+      const verb: Partial<Record<SubmissionState, string>> = {
+        approved: 'approve',
+        rejected: 'reject',
+        delivering: 'deliver',
+        delivered: 'mark delivered',
+        failed: 'mark failed',
+      };
+      throw new RelayError(
+        `Cannot ${verb[to] ?? to} submission ${id} for hiring ${s.hiringId}: it is ${STATE_WORDS[s.state]}.`,
+        'conflict',
+      );
     }
     return s;
   }
@@ -227,5 +264,11 @@ export class ReviewQueue {
 function isReviewRecord(v: unknown): v is ReviewRecord {
   if (typeof v !== 'object' || v === null) return false;
   const r = v as { t?: unknown; s?: { id?: unknown; state?: unknown; hiringId?: unknown } };
-  return r.t === 'sub' && typeof r.s?.id === 'string' && typeof r.s.hiringId === 'string' && typeof r.s.state === 'string' && r.s.state in NEXT;
+  return (
+    r.t === 'sub' &&
+    typeof r.s?.id === 'string' &&
+    typeof r.s.hiringId === 'string' &&
+    typeof r.s.state === 'string' &&
+    r.s.state in NEXT
+  );
 }

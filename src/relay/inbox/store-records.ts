@@ -27,7 +27,6 @@ export interface StoreState {
   messageLimit: number;
 }
 
-
 const optPhase = (v: unknown) => v === undefined || isLocalPhase(v);
 
 /** A shape check for replay: enough to apply the record without throwing or corrupting state. */
@@ -35,7 +34,13 @@ export function isStoreRecord(v: unknown): v is StoreRecord {
   if (!isRecord(v)) return false;
   if (v.t === 'put') {
     const r = v.r;
-    return isRecord(r) && isRecord(r.hiring) && typeof r.hiring.id === 'string' && typeof r.agent === 'string' && isLocalPhase(r.phase);
+    return (
+      isRecord(r) &&
+      isRecord(r.hiring) &&
+      typeof r.hiring.id === 'string' &&
+      typeof r.agent === 'string' &&
+      isLocalPhase(r.phase)
+    );
   }
   if (typeof v.id !== 'string' || typeof v.at !== 'string') return false;
   switch (v.t) {

@@ -162,7 +162,16 @@ export class HiringStore {
       const existing = this.get(id);
       if (!existing) {
         const phase = phaseForStatus(clean.status) ?? 'new';
-        const rec: HiringRecord = { agent, hiring: clean, phase, firstSeenAt: at, updatedAt: at, chunks: [], relayMessages: [], submissions: [] };
+        const rec: HiringRecord = {
+          agent,
+          hiring: clean,
+          phase,
+          firstSeenAt: at,
+          updatedAt: at,
+          chunks: [],
+          relayMessages: [],
+          submissions: [],
+        };
         records.push(this.apply({ t: 'put', r: rec }));
         added.push(id);
       } else if (isStaleView(existing.hiring, clean)) {
@@ -176,7 +185,9 @@ export class HiringStore {
     }
     if (records.length === 0) return { added, changed };
     await this.journal.append(records);
-    if (added.length || changed.length) this.log.debug('hirings recorded', { agent, source, added: added.length, changed: changed.length });
+    if (added.length || changed.length) {
+      this.log.debug('hirings recorded', { agent, source, added: added.length, changed: changed.length });
+    }
     for (const id of added) this.emit(id, 'added');
     for (const id of changed) this.emit(id, 'changed');
     return { added, changed };
@@ -192,7 +203,10 @@ export class HiringStore {
       throw new RelayError(`Hiring ${id} is already claimed by ${rec.claimedBy}.`, 'conflict');
     }
     if (rec.phase === 'done' || rec.phase === 'failed') {
-      throw new RelayError(`Hiring ${id} is already ${rec.phase === 'done' ? 'completed' : 'failed'}; it cannot be claimed.`, 'conflict');
+      throw new RelayError(
+        `Hiring ${id} is already ${rec.phase === 'done' ? 'completed' : 'failed'}; it cannot be claimed.`,
+        'conflict',
+      );
     }
     const phase: LocalPhase = rec.phase === 'new' ? 'claimed' : rec.phase;
     return this.local(id, { claimedBy: worker, phase });
@@ -259,7 +273,10 @@ export class HiringStore {
     return existing.phase;
   }
 
-  private local(id: string, patch: { phase?: LocalPhase; claimedBy?: string | null; workspace?: WorkspaceRef | null }): Promise<HiringRecord> {
+  private local(
+    id: string,
+    patch: { phase?: LocalPhase; claimedBy?: string | null; workspace?: WorkspaceRef | null },
+  ): Promise<HiringRecord> {
     return this.commit(id, { t: 'set', id, ...patch, at: this.now().toISOString() });
   }
 

@@ -302,7 +302,7 @@ export class RunnerManager {
     let claimed: HiringView;
     this.beginning.add(id);
     try {
-      claimed = this.o.core.claim(caller, id);
+      claimed = await this.o.core.claim(caller, id);
     } finally {
       this.beginning.delete(id);
     }

@@ -79,4 +79,3 @@ export function describeBody(body: string): string {
   }
   return `: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}`;
 }
-

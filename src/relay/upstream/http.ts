@@ -52,7 +52,13 @@ export function sendHttp(req: HttpRequest): Promise<HttpAnswer> {
         }
         chunks.push(c);
       });
-      res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        finish(undefined, {
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
       res.on('error', (e) => finish(e));
       res.on('aborted', () => finish(new Error(`${req.what}: connection closed mid-answer`)));
     });

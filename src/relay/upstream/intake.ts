@@ -103,7 +103,10 @@ export class HiringIntake {
     try {
       const { hirings, errors } = await this.opts.rest.listPending();
       for (const err of errors) this.opts.log.warn('skipped a malformed hiring', { source: 'rest', error: err });
-      this.hand(hirings.map((h) => this.seen(h)), 'rest');
+      this.hand(
+        hirings.map((h) => this.seen(h)),
+        'rest',
+      );
     } catch (e) {
       this.opts.log.warn('GET /api/v1/hirings/pending failed', { error: (e as Error).message });
     }
@@ -131,7 +134,10 @@ export class HiringIntake {
   private handList(raw: unknown, source: HiringSource): void {
     const { hirings, errors } = parseHiringList(raw);
     for (const err of errors) this.opts.log.warn('skipped a malformed hiring', { source, error: err });
-    this.hand(hirings.map((h) => this.seen(h)), source);
+    this.hand(
+      hirings.map((h) => this.seen(h)),
+      source,
+    );
   }
 
   private hand(hirings: Hiring[], source: HiringSource): void {

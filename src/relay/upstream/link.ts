@@ -6,7 +6,14 @@ import { parseHiring, type Hiring } from '../../shared/hiring';
 import { createLogger, type Logger } from '../../shared/log';
 import { SYSTEM_PROMPT_NAME, hiringUri, type PlatformToolName } from '../../shared/protocol';
 import { redact, registerSecret } from '../../shared/redact';
-import { RelayError, type DeliveryOutcome, type LinkStatus, type UpstreamLink, type UpstreamListener } from '../types';
+import {
+  RelayError,
+  type DeliveryAttempt,
+  type DeliveryOutcome,
+  type LinkStatus,
+  type UpstreamLink,
+  type UpstreamListener,
+} from '../types';
 import { Backoff } from '../../shared/backoff';
 import { deliverOnce, type DeliveryRoute } from './delivery';
 import { AuthError, HttpError, SessionLostError } from './errors';
@@ -54,9 +61,18 @@ export class AgentLink implements UpstreamLink {
     this.agent = opts.agent;
     this.timing = linkTiming(opts.timing);
     this.log = opts.log ?? createLogger(`link[${opts.agent}]`);
-    this.rest = new AgrentingRest({ baseUrl: opts.baseUrl, apiKey: opts.apiKey, agent: opts.agent, timeoutMs: this.timing.requestTimeoutMs });
+    this.rest = new AgrentingRest({
+      baseUrl: opts.baseUrl,
+      apiKey: opts.apiKey,
+      agent: opts.agent,
+      timeoutMs: this.timing.requestTimeoutMs,
+    });
     this.sseUrl = new URL('mcp/sse', opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
-    this.backoff = new Backoff({ baseMs: this.timing.backoffBaseMs, capMs: this.timing.backoffCapMs, stableResetMs: this.timing.stableResetMs });
+    this.backoff = new Backoff({
+      baseMs: this.timing.backoffBaseMs,
+      capMs: this.timing.backoffCapMs,
+      stableResetMs: this.timing.stableResetMs,
+    });
     this.st = { agent: opts.agent, agentId: opts.agentId, state: 'offline', reconnects: 0 };
     const session = () => this.session;
     this.intake = new HiringIntake({
@@ -110,7 +126,10 @@ export class AgentLink implements UpstreamLink {
   async refresh(): Promise<void> {
     // Asked for explicitly: hand on the whole list, not only what changed.
     this.intake.resync();
-    await Promise.allSettled([this.session?.alive ? this.intake.readPendingSoon() : undefined, this.intake.pollRestSoon()]);
+    await Promise.allSettled([
+      this.session?.alive ? this.intake.readPendingSoon() : undefined,
+      this.intake.pollRestSoon(),
+    ]);
   }
 
   async getHiring(id: string): Promise<Hiring> {
@@ -126,19 +145,34 @@ export class AgentLink implements UpstreamLink {
     try {
       return this.intake.seen(await this.rest.getHiring(id));
     } catch (e) {
-      if (e instanceof HttpError && e.status === 404) throw new RelayError(`Agrenting does not know hiring ${id} for agent ${this.agent}.`, 'not_found');
-      throw new RelayError(`Could not read hiring ${id} from Agrenting: ${redact((e as Error).message)}`, 'unavailable');
+      if (e instanceof HttpError && e.status === 404) {
+        throw new RelayError(`Agrenting does not know hiring ${id} for agent ${this.agent}.`, 'not_found');
+      }
+      throw new RelayError(
+        `Could not read hiring ${id} from Agrenting: ${redact((e as Error).message)}`,
+        'unavailable',
+      );
     }
   }
 
   async systemPrompt(): Promise<string> {
     const s = this.session?.alive ? this.session : await this.whenConnected(this.timing.requestTimeoutMs);
-    if (!s) throw new RelayError(`Agrenting is not connected for agent ${this.agent}; the system prompt needs the MCP session. ${this.st.lastError ?? ''}`.trim(), 'unavailable');
+    if (!s) {
+      throw new RelayError(
+        `Agrenting is not connected for agent ${this.agent}; the system prompt needs the MCP session. ${this.st.lastError ?? ''}`.trim(),
+        'unavailable',
+      );
+    }
     return s.prompt(SYSTEM_PROMPT_NAME);
   }
 
-  deliver(tool: PlatformToolName, args: Record<string, unknown>, idempotencyKey: string): Promise<DeliveryOutcome> {
-    return deliverOnce(this.route, tool, args, idempotencyKey);
+  deliver(
+    tool: PlatformToolName,
+    args: Record<string, unknown>,
+    idempotencyKey: string,
+    attempt?: DeliveryAttempt,
+  ): Promise<DeliveryOutcome> {
+    return deliverOnce(this.route, tool, args, idempotencyKey, attempt);
   }
 
   // ───────────── session lifecycle ─────────────
@@ -192,7 +226,10 @@ export class AgentLink implements UpstreamLink {
         this.update({ state: 'offline', lastError: err.message });
         retryMs = this.timing.authRetryMs;
       } else {
-        this.update({ state: this.everConnected ? 'reconnecting' : 'connecting', lastError: redact(`could not open the MCP session: ${err.message}`) });
+        this.update({
+          state: this.everConnected ? 'reconnecting' : 'connecting',
+          lastError: redact(`could not open the MCP session: ${err.message}`),
+        });
         // Nothing listening (e.g. the platform restarting): retry on a short cap so the link is back
         // soon after it is; a platform that answers badly (5xx, 429) gets the full backoff.
         const cap = e instanceof SessionLostError && e.unreachable ? this.timing.unreachableCapMs : undefined;

@@ -14,8 +14,12 @@ export const CHECK_HIRING = 'check-hiring' as const;
 export type Interpretation = DeliveryOutcome | typeof CHECK_HIRING;
 
 /** The REST form of a tool call, or undefined when there is none (task_emit_chunk). */
-export function restFormOf(tool: PlatformToolName, args: Record<string, unknown>): { kind: RestDelivery; body: Record<string, unknown> } | undefined {
-  const pick = (...keys: string[]) => Object.fromEntries(keys.filter((k) => args[k] !== undefined).map((k) => [k, args[k]]));
+export function restFormOf(
+  tool: PlatformToolName,
+  args: Record<string, unknown>,
+): { kind: RestDelivery; body: Record<string, unknown> } | undefined {
+  const pick = (...keys: string[]) =>
+    Object.fromEntries(keys.filter((k) => args[k] !== undefined).map((k) => [k, args[k]]));
   switch (tool) {
     case TOOL.submitResult:
       return { kind: 'result', body: pick('output', 'artifacts') };
@@ -28,7 +32,8 @@ export function restFormOf(tool: PlatformToolName, args: Record<string, unknown>
   }
 }
 
-const ALREADY_DONE = /\balready\b.*\b(completed|failed|terminal|done|submitted|finished|cancelled|refunded)\b|\b(is|was) (completed|failed|cancelled|refunded)\b|\bterminal\b/i;
+const ALREADY_DONE =
+  /\balready\b.*\b(completed|failed|terminal|done|submitted|finished|cancelled|refunded)\b|\b(is|was) (completed|failed|cancelled|refunded)\b|\bterminal\b/i;
 const NOT_FOUND = /\bnot found\b|\bunknown hiring\b|\bno such hiring\b|\bdoes not exist\b/i;
 const TRANSIENT = /\b(internal error|temporar\w*|try again|unavailable|rate limit\w*|timed? ?out)\b/i;
 
@@ -38,7 +43,9 @@ export function toolResultText(r: CallToolResult): string {
 
 /** "Already done" settles a result or a failure; a message or chunk to a finished hiring simply has nowhere to go. */
 function alreadyDone(tool: PlatformToolName, message: string): DeliveryOutcome {
-  return tool === TOOL.submitResult || tool === TOOL.reportFailure ? { kind: 'already-done', message } : { kind: 'rejected', message };
+  return tool === TOOL.submitResult || tool === TOOL.reportFailure
+    ? { kind: 'already-done', message }
+    : { kind: 'rejected', message };
 }
 
 /** A `tools/call` result: success, or an isError text explaining why not. */
@@ -86,9 +93,15 @@ export function outcomeFromRest(a: RestAnswer, what: string): Interpretation {
   if (a.status === 404) return CHECK_HIRING;
   const code = envelopeCode(a.body);
   if (a.status === 409 || code === 'IDEMPOTENCY_PENDING') {
-    return { kind: 'retry', message: redact(`${why} (an earlier attempt with the same key is still running)`), retryAfterMs: a.retryAfterMs };
+    return {
+      kind: 'retry',
+      message: redact(`${why} (an earlier attempt with the same key is still running)`),
+      retryAfterMs: a.retryAfterMs,
+    };
   }
-  if (a.status === 429 || a.status === 408 || a.status >= 500) return { kind: 'retry', message: redact(why), retryAfterMs: a.retryAfterMs };
+  if (a.status === 429 || a.status === 408 || a.status >= 500) {
+    return { kind: 'retry', message: redact(why), retryAfterMs: a.retryAfterMs };
+  }
   if (a.status === 401) {
     // Not permanent: it works again once the key is fixed. The link reports the key problem in its status.
     return { kind: 'retry', message: redact(`${why} (the agent key was rejected)`), retryAfterMs: a.retryAfterMs };
@@ -97,15 +110,25 @@ export function outcomeFromRest(a: RestAnswer, what: string): Interpretation {
 }
 
 /** Settles "unknown or already done" from the hiring itself (`missing` = the platform does not know it). */
-export function outcomeFromHiringCheck(tool: PlatformToolName, hiringId: string, status: string | 'missing'): DeliveryOutcome {
+export function outcomeFromHiringCheck(
+  tool: PlatformToolName,
+  hiringId: string,
+  status: string | 'missing',
+): DeliveryOutcome {
   if (status === 'missing') {
     return { kind: 'rejected', message: `Agrenting does not know hiring ${hiringId}, or it belongs to another agent.` };
   }
   if (isTerminalStatus(status)) {
     return tool === TOOL.submitResult || tool === TOOL.reportFailure
       ? alreadyDone(tool, `Hiring ${hiringId} is already ${status} on Agrenting.`)
-      : alreadyDone(tool, `Hiring ${hiringId} is ${status}; Agrenting takes no more ${tool === TOOL.addMessage ? 'messages' : 'progress'} for it.`);
+      : alreadyDone(
+          tool,
+          `Hiring ${hiringId} is ${status}; Agrenting takes no more ${tool === TOOL.addMessage ? 'messages' : 'progress'} for it.`,
+        );
   }
   // The hiring exists and is active, yet the platform said "not found": a hiccup, try again.
-  return { kind: 'retry', message: `Agrenting answered "not found" for hiring ${hiringId}, which is still ${status}; retrying.` };
+  return {
+    kind: 'retry',
+    message: `Agrenting answered "not found" for hiring ${hiringId}, which is still ${status}; retrying.`,
+  };
 }

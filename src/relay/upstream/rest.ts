@@ -61,7 +61,12 @@ export class AgrentingRest {
   }
 
   /** POSTs one delivery with its idempotency key; the raw answer, never thrown for HTTP statuses. */
-  deliver(hiringId: string, kind: RestDelivery, body: Record<string, unknown>, idempotencyKey: string): Promise<RestAnswer> {
+  deliver(
+    hiringId: string,
+    kind: RestDelivery,
+    body: Record<string, unknown>,
+    idempotencyKey: string,
+  ): Promise<RestAnswer> {
     return this.call('POST', `/api/v1/hirings/${encodeURIComponent(hiringId)}/${kind}`, body, idempotencyKey);
   }
 

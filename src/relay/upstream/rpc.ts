@@ -49,7 +49,11 @@ export class RpcSession {
     };
   }
 
-  request(method: string, params: Record<string, unknown> | undefined, timeoutMs: number): Promise<Record<string, unknown>> {
+  request(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    timeoutMs: number,
+  ): Promise<Record<string, unknown>> {
     if (this.closedWith) return Promise.reject(this.closedWith);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -106,9 +110,11 @@ export class RpcSession {
         this.log.warn('could not answer a server request', { method: req.method, error: err.message });
         return;
       }
-      this.transport.send(answer).then(acknowledged, (again: Error) =>
-        this.log.warn('could not answer a server request', { method: req.method, error: again.message }),
-      );
+      this.transport
+        .send(answer)
+        .then(acknowledged, (again: Error) =>
+          this.log.warn('could not answer a server request', { method: req.method, error: again.message }),
+        );
     });
   }
 

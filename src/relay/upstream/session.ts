@@ -2,17 +2,22 @@
 // subscribe to hiring://pending, client heartbeat. A session never repairs
 // itself: any sign of death closes it and reports onLost once; the link opens a
 // new one. That is the whole point of not using the SDK's self-reconnecting client.
-import { CallToolResultSchema, GetPromptResultSchema, ReadResourceResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolResultSchema,
+  GetPromptResultSchema,
+  ReadResourceResultSchema,
+  type CallToolResult,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../shared/log';
 import { MCP_PROTOCOL_VERSION, PENDING_URI } from '../../shared/protocol';
-import { PACKAGE_VERSION } from '../../shared/version';
 import { RpcError, SessionLostError } from './errors';
 import { startHeartbeat } from './heartbeat';
 import { RpcSession } from './rpc';
 import { SseTransport } from './sse-transport';
 import type { LinkTiming } from './timing';
+import { RELAY_VERSION } from '../../shared/version';
 
-export const CLIENT_INFO = { name: 'agrenting-relay', version: PACKAGE_VERSION };
+export const CLIENT_INFO = { name: 'agrenting-relay', version: RELAY_VERSION };
 
 export interface McpSessionOptions {
   agent: string;
@@ -108,7 +113,9 @@ export class McpSession {
       t,
     );
     if (init.protocolVersion !== MCP_PROTOCOL_VERSION) {
-      this.opts.log.warn('the platform answered another MCP protocol version', { version: String(init.protocolVersion) });
+      this.opts.log.warn('the platform answered another MCP protocol version', {
+        version: String(init.protocolVersion),
+      });
     }
     await this.rpc.notify('notifications/initialized');
     await this.rpc.request('resources/subscribe', { uri: PENDING_URI }, t);
@@ -154,9 +161,7 @@ export class McpSession {
     const raw = await this.rpc.request('prompts/get', { name }, this.opts.timing.requestTimeoutMs);
     const r = GetPromptResultSchema.safeParse(raw);
     if (!r.success) throw new Error(`prompts/get ${name}: the answer is not a prompt`);
-    return r.data.messages
-      .flatMap((m) => (m.content.type === 'text' ? [m.content.text] : []))
-      .join('\n\n');
+    return r.data.messages.flatMap((m) => (m.content.type === 'text' ? [m.content.text] : [])).join('\n\n');
   }
 
   /** Closes the session; reports onLost with the reason if it was established. */

@@ -71,7 +71,8 @@ export class SseTransport implements Transport {
         this.shutdown(err);
       };
       const timer = setTimeout(
-        () => fail(new SessionLostError(`the MCP stream sent no endpoint event within ${this.opts.connectTimeoutMs} ms`)),
+        () =>
+          fail(new SessionLostError(`the MCP stream sent no endpoint event within ${this.opts.connectTimeoutMs} ms`)),
         this.opts.connectTimeoutMs,
       );
       const onEvent = (ev: EventSourceMessage) => {
@@ -111,7 +112,11 @@ export class SseTransport implements Transport {
           res.on('data', (c: Buffer) => chunks.length < 16 && chunks.push(c));
           res.on('end', () => {
             const body = Buffer.concat(chunks).toString('utf8');
-            fail(status === 401 ? new AuthError(this.opts.agent) : new HttpError(status, body, retryAfterMs(res.headers), 'GET /mcp/sse'));
+            fail(
+              status === 401
+                ? new AuthError(this.opts.agent)
+                : new HttpError(status, body, retryAfterMs(res.headers), 'GET /mcp/sse'),
+            );
           });
           res.on('error', (e) => fail(e));
           return;
@@ -128,7 +133,9 @@ export class SseTransport implements Transport {
         res.on('error', (e) => fail(new SessionLostError(`the MCP stream failed: ${e.message}`)));
         res.on('close', () => fail(new SessionLostError('the MCP stream closed')));
       });
-      req.on('error', (e) => fail(new SessionLostError(`cannot open the MCP stream: ${e.message}`, { unreachable: isUnreachable(e) })));
+      req.on('error', (e) =>
+        fail(new SessionLostError(`cannot open the MCP stream: ${e.message}`, { unreachable: isUnreachable(e) })),
+      );
       req.end();
     });
   }
@@ -147,14 +154,20 @@ export class SseTransport implements Transport {
       const answer = await sendHttp({
         method: 'POST',
         url: endpoint,
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'x-api-key': this.opts.apiKey },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'x-api-key': this.opts.apiKey,
+        },
         body: JSON.stringify(message),
         timeoutMs: this.opts.postTimeoutMs,
         signal: ctl.signal,
         what: `POST ${endpoint.pathname}`,
       });
       if (answer.status === 404 || answer.status === 410) {
-        const err = new SessionLostError(`the platform no longer knows this MCP session (${answer.status}${describeBody(answer.body)})`);
+        const err = new SessionLostError(
+          `the platform no longer knows this MCP session (${answer.status}${describeBody(answer.body)})`,
+        );
         this.shutdown(err);
         throw err;
       }
@@ -162,7 +175,9 @@ export class SseTransport implements Transport {
       if (answer.status < 200 || answer.status >= 300) {
         throw new HttpError(answer.status, answer.body, retryAfterMs(answer.headers), `POST ${endpoint.pathname}`);
       }
-      if (answer.body.trim() && String(answer.headers['content-type'] ?? '').includes('json')) this.receive(answer.body);
+      if (answer.body.trim() && String(answer.headers['content-type'] ?? '').includes('json')) {
+        this.receive(answer.body);
+      }
     } catch (e) {
       if (this.closed && !(e instanceof SessionLostError) && !(e instanceof TimeoutError)) {
         throw new SessionLostError('the MCP session closed during the request');
@@ -181,7 +196,9 @@ export class SseTransport implements Transport {
     const url = new URL(data.trim(), this.opts.url);
     // The key travels with every POST: never send it to another origin.
     if (url.origin !== this.opts.url.origin) {
-      throw new SessionLostError(`the MCP endpoint ${url.origin} is not on ${this.opts.url.origin}; refusing to send the agent key there`);
+      throw new SessionLostError(
+        `the MCP endpoint ${url.origin} is not on ${this.opts.url.origin}; refusing to send the agent key there`,
+      );
     }
     return url;
   }

@@ -45,7 +45,9 @@ export function runHttpBackend(
   // the length out there, so receive-pack reads the body itself and stops at EOF.
   const length = req.headers['content-length'];
   const spinsOnEof = !encoding && cgi.pathInfo.endsWith('/git-receive-pack');
-  if (length !== undefined && req.headers['transfer-encoding'] === undefined && !spinsOnEof) env.CONTENT_LENGTH = length;
+  if (length !== undefined && req.headers['transfer-encoding'] === undefined && !spinsOnEof) {
+    env.CONTENT_LENGTH = length;
+  }
   // Protocol v2 is negotiated through this header; pass it on only in its documented shape.
   const protocol = req.headers['git-protocol'];
   if (typeof protocol === 'string' && /^[A-Za-z0-9=:._,-]{1,256}$/.test(protocol)) env.GIT_PROTOCOL = protocol;

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../shared/log';
 import { runHttpBackend } from './http-backend';
 import { notFoundPage, pullRequestPage, repositoryPage } from './pages';
-import { RepoStore } from './repos';
+import { DEFAULT_FILES, RepoStore } from './repos';
 import { handleRest, type PullRequest, type RestContext } from './rest';
 import { TokenRegistry, tokenFromAuthorization, type RepoAccess } from './tokens';
 
@@ -16,7 +16,11 @@ export type { RepoAccess } from './tokens';
 export interface GitHosting {
   /** Handles /git/** and /api/v3/** requests; resolves false if the path is not its own. */
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
-  createRepository(owner: string, name: string, opts?: { files?: Record<string, string> }): Promise<{ owner: string; name: string; cloneUrl: string }>;
+  createRepository(
+    owner: string,
+    name: string,
+    opts?: { files?: Record<string, string> },
+  ): Promise<{ owner: string; name: string; cloneUrl: string }>;
   issueToken(owner: string, name: string, access: 'read' | 'write'): string;
   close(): Promise<void>;
   /** Pull requests opened on a repository (for the sandbox's inspect view). */
@@ -33,7 +37,6 @@ export interface GitHostingOptions {
   log?: Logger;
 }
 
-const DEFAULT_FILES = { 'README.md': '# Sandbox repository\n\nCreated by the Agrenting sandbox.\n' };
 const GIT_PATH = /^\/git\/([^/]+)\/([^/]+)\.git(\/.*)?$/;
 /** The browser pages `html_url` points at: `/git/<owner>/<repo>` and `/git/<owner>/<repo>/pull/<n>`. */
 const PAGE_PATH = /^\/git\/([^/]+)\/([^/.][^/]*?)(?:\/pull\/(\d+))?\/?$/;
@@ -68,14 +71,30 @@ export function createGitHosting(opts: GitHostingOptions): GitHosting {
     child.on('exit', () => children.delete(child));
   };
 
-  async function handleGit(req: IncomingMessage, res: ServerResponse, owner: string, name: string, suffix: string, query: URLSearchParams): Promise<void> {
+  async function handleGit(
+    req: IncomingMessage,
+    res: ServerResponse,
+    owner: string,
+    name: string,
+    suffix: string,
+    query: URLSearchParams,
+  ): Promise<void> {
     const grant = tokens.lookup(tokenFromAuthorization(req.headers.authorization));
     if (!grant) {
-      log?.info('git request without a valid token', { repo: `${owner}/${name}`, hadAuth: Boolean(req.headers.authorization) });
-      return deny(res, 401, 'Authentication required: use a repository token (Basic x-access-token:<token> or Bearer).');
+      log?.info('git request without a valid token', {
+        repo: `${owner}/${name}`,
+        hadAuth: Boolean(req.headers.authorization),
+      });
+      return deny(
+        res,
+        401,
+        'Authentication required: use a repository token (Basic x-access-token:<token> or Bearer).',
+      );
     }
     // exists() never rejects; a disk look-up only once the token is known to fit the repository.
-    if (grant.owner !== owner || grant.name !== name || !(await repos.exists(owner, name))) return deny(res, 404, 'Repository not found.');
+    if (grant.owner !== owner || grant.name !== name || !(await repos.exists(owner, name))) {
+      return deny(res, 404, 'Repository not found.');
+    }
     const pushing = query.get('service') === 'git-receive-pack' || suffix === '/git-receive-pack';
     if (pushing && grant.access !== 'write') {
       log?.info('push refused for a read-only token', { repo: `${owner}/${name}` });
@@ -84,13 +103,23 @@ export function createGitHosting(opts: GitHostingOptions): GitHosting {
     await runHttpBackend(
       req,
       res,
-      { projectRoot: opts.root, pathInfo: `/${owner}/${name}.git${suffix}`, query: query.toString(), remoteUser: `token-${grant.access}` },
+      {
+        projectRoot: opts.root,
+        pathInfo: `/${owner}/${name}.git${suffix}`,
+        query: query.toString(),
+        remoteUser: `token-${grant.access}`,
+      },
       track,
       log,
     );
   }
 
-  async function servePage(res: ServerResponse, owner: string | undefined, name: string | undefined, pull: string | undefined): Promise<void> {
+  async function servePage(
+    res: ServerResponse,
+    owner: string | undefined,
+    name: string | undefined,
+    pull: string | undefined,
+  ): Promise<void> {
     try {
       if (owner === undefined || name === undefined || !(await repos.exists(owner, name))) return notFoundPage(res);
       const list = pulls.get(`${owner}/${name}`) ?? [];

@@ -15,21 +15,44 @@ function page(res: ServerResponse, status: number, title: string, body: string):
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2rem;max-width:70rem}pre{background:#f6f8fa;padding:1rem;overflow:auto}
 .add{color:#1a7f37}.del{color:#cf222e}.meta{color:#57606a}</style></head><body>${body}</body></html>`;
-  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" });
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+  });
   res.end(html);
 }
 
 function colourDiff(diff: string): string {
   return diff
     .split('\n')
-    .map((l) => (l.startsWith('+') && !l.startsWith('+++') ? `<span class="add">${escapeHtml(l)}</span>` : l.startsWith('-') && !l.startsWith('---') ? `<span class="del">${escapeHtml(l)}</span>` : escapeHtml(l)))
+    .map((l) =>
+      l.startsWith('+') && !l.startsWith('+++')
+        ? `<span class="add">${escapeHtml(l)}</span>`
+        : l.startsWith('-') && !l.startsWith('---')
+          ? `<span class="del">${escapeHtml(l)}</span>`
+          : escapeHtml(l),
+    )
     .join('\n');
 }
 
-export async function repositoryPage(res: ServerResponse, repos: RepoStore, owner: string, name: string, pulls: PullRequest[]): Promise<void> {
+export async function repositoryPage(
+  res: ServerResponse,
+  repos: RepoStore,
+  owner: string,
+  name: string,
+  pulls: PullRequest[],
+): Promise<void> {
   const dir = repos.pathOf(owner, name);
-  const branches = (await git(['for-each-ref', '--format=%(refname:short) %(objectname:short)', 'refs/heads'], { cwd: dir })).trim().split('\n').filter(Boolean);
-  const prList = pulls.map((p) => `<li><a href="${escapeHtml(p.html_url)}">#${p.number} ${escapeHtml(p.title)}</a> <span class="meta">${p.state} · ${escapeHtml(p.head.ref)} → ${escapeHtml(p.base.ref)}</span></li>`);
+  const branches = (
+    await git(['for-each-ref', '--format=%(refname:short) %(objectname:short)', 'refs/heads'], { cwd: dir })
+  )
+    .trim()
+    .split('\n')
+    .filter(Boolean);
+  const prList = pulls.map(
+    (p) =>
+      `<li><a href="${escapeHtml(p.html_url)}">#${p.number} ${escapeHtml(p.title)}</a> <span class="meta">${p.state} · ${escapeHtml(p.head.ref)} → ${escapeHtml(p.base.ref)}</span></li>`,
+  );
   page(
     res,
     200,
@@ -39,7 +62,13 @@ export async function repositoryPage(res: ServerResponse, repos: RepoStore, owne
   );
 }
 
-export async function pullRequestPage(res: ServerResponse, repos: RepoStore, owner: string, name: string, pr: PullRequest): Promise<void> {
+export async function pullRequestPage(
+  res: ServerResponse,
+  repos: RepoStore,
+  owner: string,
+  name: string,
+  pr: PullRequest,
+): Promise<void> {
   const dir = repos.pathOf(owner, name);
   const range = `${pr.base.sha}...${pr.head.sha}`;
   const log = await git(['log', '--format=%h %s (%an)', range], { cwd: dir });

@@ -9,6 +9,9 @@ import { isSafeRepoName } from './tokens';
 
 const run = promisify(execFile);
 
+/** What a new sandbox repository holds, on either host. */
+export const DEFAULT_FILES = { 'README.md': '# Sandbox repository\n\nCreated by the Agrenting sandbox.\n' };
+
 /** A fixed identity so the initial commit never depends on the machine's git config. */
 const SANDBOX_IDENTITY = {
   GIT_AUTHOR_NAME: 'Agrenting Sandbox',
@@ -50,25 +53,7 @@ export class RepoStore {
   async create(owner: string, name: string, files: Record<string, string>): Promise<string> {
     const dir = this.pathOf(owner, name);
     if (await this.exists(owner, name)) throw new Error(`repository ${owner}/${name} already exists`);
-    await mkdir(dir, { recursive: true });
-    await git(['init', '--bare', '-q', '-b', 'main', dir]);
-    await git(['config', 'http.receivepack', 'true'], { cwd: dir });
-    // Build the first commit in a scratch work tree against the bare repository itself.
-    const work = await mkdtemp(join(tmpdir(), 'sandbox-git-init-'));
-    const index = join(work, '.index');
-    try {
-      for (const [path, content] of Object.entries(files)) {
-        const target = resolve(work, path);
-        if (!target.startsWith(work + sep)) throw new Error(`invalid file path "${path}" in the initial commit`);
-        await mkdir(dirname(target), { recursive: true });
-        await writeFile(target, content);
-      }
-      const env = { GIT_DIR: dir, GIT_WORK_TREE: work, GIT_INDEX_FILE: index };
-      await git(['add', '-A', '--', '.', ':!.index'], { cwd: work, env });
-      await git(['commit', '-q', '--allow-empty', '-m', 'Initial commit'], { cwd: work, env });
-    } finally {
-      await rm(work, { recursive: true, force: true });
-    }
+    await createBareRepository(dir, files);
     return dir;
   }
 
@@ -76,10 +61,35 @@ export class RepoStore {
   async branchSha(owner: string, name: string, branch: string): Promise<string | undefined> {
     if (!/^[A-Za-z0-9._/-]+$/.test(branch) || branch.includes('..')) return undefined;
     try {
-      const out = await git(['rev-parse', '--verify', '-q', `refs/heads/${branch}^{commit}`], { cwd: this.pathOf(owner, name) });
+      const out = await git(['rev-parse', '--verify', '-q', `refs/heads/${branch}^{commit}`], {
+        cwd: this.pathOf(owner, name),
+      });
       return out.trim() || undefined;
     } catch {
       return undefined;
     }
+  }
+}
+
+/** A bare repository at `dir` that accepts pushes over HTTP, born with one commit of `files` on main. */
+export async function createBareRepository(dir: string, files: Record<string, string>): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await git(['init', '--bare', '-q', '-b', 'main', dir]);
+  await git(['config', 'http.receivepack', 'true'], { cwd: dir });
+  // Build the first commit in a scratch work tree against the bare repository itself.
+  const work = await mkdtemp(join(tmpdir(), 'sandbox-git-init-'));
+  const index = join(work, '.index');
+  try {
+    for (const [path, content] of Object.entries(files)) {
+      const target = resolve(work, path);
+      if (!target.startsWith(work + sep)) throw new Error(`invalid file path "${path}" in the initial commit`);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, content);
+    }
+    const env = { GIT_DIR: dir, GIT_WORK_TREE: work, GIT_INDEX_FILE: index };
+    await git(['add', '-A', '--', '.', ':!.index'], { cwd: work, env });
+    await git(['commit', '-q', '--allow-empty', '-m', 'Initial commit'], { cwd: work, env });
+  } finally {
+    await rm(work, { recursive: true, force: true });
   }
 }

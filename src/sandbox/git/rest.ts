@@ -92,21 +92,32 @@ function headBranch(head: string, owner: string): string | undefined {
   return head.slice(0, i) === owner ? head.slice(i + 1) : undefined;
 }
 
-async function createPull(ctx: Ctx, req: IncomingMessage, owner: string, name: string, grant: TokenGrant): Promise<PullRequest> {
+async function createPull(
+  ctx: Ctx,
+  req: IncomingMessage,
+  owner: string,
+  name: string,
+  grant: TokenGrant,
+): Promise<PullRequest> {
   if (grant.access !== 'write') throw new HttpError(403, 'Resource not accessible by integration');
   const body = await readJson(req);
   const title = typeof body.title === 'string' ? body.title.trim() : '';
   const headRaw = typeof body.head === 'string' ? body.head : '';
   const baseRef = typeof body.base === 'string' ? body.base : '';
-  const missing = (field: string) => new HttpError(422, 'Validation Failed', [{ resource: 'PullRequest', field, code: 'missing_field' }]);
+  const missing = (field: string) =>
+    new HttpError(422, 'Validation Failed', [{ resource: 'PullRequest', field, code: 'missing_field' }]);
   if (!title) throw missing('title');
   if (!headRaw) throw missing('head');
   if (!baseRef) throw missing('base');
   const head = headBranch(headRaw, owner);
   const headSha = head ? await ctx.repos.branchSha(owner, name, head) : undefined;
-  if (!head || !headSha) throw new HttpError(422, 'Validation Failed', [{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
+  if (!head || !headSha) {
+    throw new HttpError(422, 'Validation Failed', [{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
+  }
   const baseSha = await ctx.repos.branchSha(owner, name, baseRef);
-  if (!baseSha) throw new HttpError(422, 'Validation Failed', [{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
+  if (!baseSha) {
+    throw new HttpError(422, 'Validation Failed', [{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
+  }
   const key = `${owner}/${name}`;
   const list = ctx.pulls.get(key) ?? [];
   if (list.some((p) => p.state === 'open' && p.head.ref === head)) {
@@ -145,7 +156,13 @@ function listPulls(ctx: Ctx, owner: string, name: string, query: URLSearchParams
 }
 
 /** Serves one `/api/v3/...` request; `path` is the part after `/api/v3`. */
-export async function handleRest(ctx: Ctx, req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<void> {
+export async function handleRest(
+  ctx: Ctx,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  query: URLSearchParams,
+): Promise<void> {
   try {
     const m = /^\/repos\/([^/]+)\/([^/]+)(\/pulls(?:\/(\d+))?)?\/?$/.exec(path);
     if (!m) throw new HttpError(404, 'Not Found');
@@ -168,7 +185,11 @@ export async function handleRest(ctx: Ctx, req: IncomingMessage, res: ServerResp
     throw new HttpError(404, 'Not Found');
   } catch (err) {
     if (err instanceof HttpError) {
-      return sendJson(res, err.status, { message: err.message, ...(err.errors ? { errors: err.errors } : {}), documentation_url: DOCS });
+      return sendJson(res, err.status, {
+        message: err.message,
+        ...(err.errors ? { errors: err.errors } : {}),
+        documentation_url: DOCS,
+      });
     }
     sendJson(res, 500, { message: 'Internal Server Error', documentation_url: DOCS });
   }
