@@ -10,7 +10,7 @@ const VARIANTS: [string, Partial<Knobs>][] = [
   ['new hirings queued', { newHiringStatus: 'queued' }],
   ['new hirings paid', { newHiringStatus: 'paid' }],
   ['an absolute endpoint URL', { endpointEvent: 'absolute' }],
-  ['POST answers with the response in the body', { postAnswer: 'body' }],
+  ['POST answers 202 with an empty body (the default puts the response in the body too)', { postAnswer: 'accepted' }],
   ['keep-alive comments', { keepAliveMs: 50 }],
   ['server pings every 100 ms', { ping: 'interval', pingIntervalMs: 100 }],
   ['duplicate notifications', { faultDuplicateNotificationRate: 1 }],

@@ -4,6 +4,7 @@ import { AuthError, RpcError, SessionLostError } from '../../src/relay/upstream/
 import { RpcSession } from '../../src/relay/upstream/rpc';
 import { SseTransport } from '../../src/relay/upstream/sse-transport';
 import { startFakePlatform, type FakePlatform } from './fake-platform';
+import { quietSandbox } from './helpers';
 import { waitFor } from '../support/wait';
 
 let fake: FakePlatform;
@@ -180,5 +181,40 @@ describe('RpcSession over the transport', () => {
     fake.drop(fake.sessions.find((x) => x.id === t.sessionId)!);
     await expect(pending).rejects.toBeInstanceOf(SessionLostError);
     await expect(rpc.request('ping', undefined, 1000)).rejects.toBeInstanceOf(SessionLostError);
+  });
+});
+
+describe('RpcSession against the sandbox with its default knobs', () => {
+  it('gets every answer in the POST body and on the stream, and settles each request once', async () => {
+    const sb = await quietSandbox();
+    try {
+      const agent = sb.registerAgent({ name: 'dedup' });
+      const t = new SseTransport({
+        url: new URL('/mcp/sse', sb.url),
+        apiKey: agent.apiKey,
+        agent: 'a1',
+        connectTimeoutMs: 2000,
+        postTimeoutMs: 2000,
+      });
+      open.push(t);
+      const { rpc, log, errors } = session(t);
+      await t.start();
+      const init = await rpc.request(
+        'initialize',
+        { protocolVersion: '2024-11-05', capabilities: {}, clientInfo: { name: 'relay', version: '1' } },
+        2000,
+      );
+      expect(init).toMatchObject({ protocolVersion: '2024-11-05' });
+      const results = await Promise.all([1, 2, 3].map(() => rpc.request('ping', undefined, 2000)));
+      expect(results).toEqual([{}, {}, {}]);
+      // Four requests, four answers in the body, four more on the stream: the second copy of each is dropped.
+      await waitFor(
+        'four duplicates dropped',
+        () => log.lines.filter((l) => l.includes('dropped a response')).length === 4,
+      );
+      expect(errors).toEqual([]);
+    } finally {
+      await sb.close();
+    }
   });
 });
