@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitAndPush, prepareWorkspace, pushResultOutput, WorkspaceError } from '../../src/relay/delivery';
 import { startPlainGitHost, type PlainGitHost } from '../../src/sandbox/git/plain-host';
-import { parseHiring, type Hiring } from '../../src/shared/hiring';
 import { memoryLogger } from '../../src/shared/log';
 import { gitCli } from '../sandbox-git/helpers';
+import { pushHiring } from './helpers';
 
 let host: PlainGitHost;
 let root: string;
@@ -18,16 +18,7 @@ let storage: string;
 const log = memoryLogger('plain-host-test');
 const tokens: string[] = [];
 
-function hiring(id: string, url: string, token: string): Hiring {
-  return parseHiring({
-    id,
-    status: 'in_progress',
-    delivery_mode: 'push',
-    task_description: `Task ${id}`,
-    repo_url: url,
-    repo_access_token: token,
-  });
-}
+const hiring = pushHiring;
 
 function issue(path: string, access: 'read' | 'write'): string {
   const t = host.issueToken(path, access);

@@ -17,6 +17,7 @@ import {
   repoSlug,
   WorkspaceError,
 } from '../../src/relay/delivery';
+import { pushHiring } from './helpers';
 import { gitCli, gitCliWithToken, startHostedGit, type HostedGit } from '../sandbox-git/helpers';
 
 let hosted: HostedGit;
@@ -31,14 +32,7 @@ const errors: string[] = [];
 const DEAD_API = 'http://127.0.0.1:9/api/v3';
 
 function hiring(id: string, token: string | null, url = repoUrl): Hiring {
-  return parseHiring({
-    id,
-    status: 'in_progress',
-    delivery_mode: 'push',
-    task_description: `Task ${id}`,
-    repo_url: url,
-    repo_access_token: token,
-  });
+  return pushHiring(id, url, token);
 }
 
 async function caught<T>(p: Promise<T>): Promise<Error> {

@@ -14,7 +14,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { memoryLogger } from '../../src/shared/log';
 import { freePort } from '../support/net';
 import { startCodeServer, type CodeServer } from './code-server';
-import { VSIX } from './stack';
+import { E2E_SANDBOX_KNOBS, QUIET_WINDOW_SETTINGS, VSIX } from './stack';
 import { currentVsCode } from './vscode-version';
 import { eventually, launchBrowser, Workbench } from './workbench';
 
@@ -80,7 +80,7 @@ beforeAll(async () => {
   await writeFile(join(project, 'NOTES.md'), '# My project\n');
   sandbox = await startSandbox({
     log: memoryLogger('sandbox'),
-    knobs: { probeBudgetMs: 2000, headProbeBudgetMs: 200, rateLimitPerMinute: 0 },
+    knobs: E2E_SANDBOX_KNOBS,
   });
   secrets.push({ what: 'the user token', value: sandbox.userToken });
   codeServer = await startCodeServer({
@@ -88,17 +88,10 @@ beforeAll(async () => {
     vsix: VSIX,
     open: project,
     settings: {
+      ...QUIET_WINDOW_SETTINGS,
       'agrenting.relay.stateDir': stateDir,
       'agrenting.relay.address': `127.0.0.1:${await freePort()}`,
-      'agrenting.relay.autoStart': false,
       'agrenting.baseUrl': sandbox.url,
-      'agrenting.notifications.level': 'none',
-      'workbench.editor.enablePreview': false,
-      'git.enabled': false,
-      'extensions.ignoreRecommendations': true,
-      'workbench.welcomePage.walkthroughs.openOnInstall': false,
-      'window.restoreWindows': 'none',
-      'remote.autoForwardPorts': false,
     },
   });
   browser = await launchBrowser();

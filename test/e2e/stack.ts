@@ -21,6 +21,22 @@ export const VSIX = join(REPO_ROOT, 'agrenting-hirings.vsix');
 /** The relay names the agent from AGRENTING_API_KEY "default". */
 export const AGENT_NAME = 'default';
 
+/** The sandbox as every e2e file runs it: quick probes, no rate limit. */
+export const E2E_SANDBOX_KNOBS = { probeBudgetMs: 2000, headProbeBudgetMs: 200, rateLimitPerMinute: 0 };
+
+/** A quiet window for the suite: no previews, tours, recommendations, git or port forwarding, our notifications off. */
+export const QUIET_WINDOW_SETTINGS: Record<string, unknown> = {
+  'agrenting.relay.autoStart': false,
+  'agrenting.notifications.level': 'none',
+  'workbench.editor.enablePreview': false,
+  'git.enabled': false,
+  'extensions.ignoreRecommendations': true,
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'window.restoreWindows': 'none',
+  // The relay and the sandbox listen on loopback; code-server would offer to forward each port.
+  'remote.autoForwardPorts': false,
+};
+
 export interface StackOptions {
   /** Names the screenshot folder (test-results/e2e/vscode-<version>/<name>); default: the e2e file's name. */
   name?: string;
@@ -78,7 +94,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const sandboxLog = memoryLogger('sandbox');
   const sandbox = await startSandbox({
     log: sandboxLog,
-    knobs: { probeBudgetMs: 2000, headProbeBudgetMs: 200, rateLimitPerMinute: 0 },
+    knobs: E2E_SANDBOX_KNOBS,
   });
   const parts: { relay?: RelayProcess; codeServer?: CodeServer; browser?: Browser } = {};
   const stop = async () => {
@@ -121,17 +137,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       args: opts.args,
       open: workspaceFile,
       settings: {
+        ...QUIET_WINDOW_SETTINGS,
         'agrenting.relay.stateDir': stateDir,
-        'agrenting.relay.autoStart': false,
         'agrenting.workspace.openIn': 'addToWorkspace',
-        'agrenting.notifications.level': 'none',
-        'workbench.editor.enablePreview': false,
-        'git.enabled': false,
-        'extensions.ignoreRecommendations': true,
-        'workbench.welcomePage.walkthroughs.openOnInstall': false,
-        'window.restoreWindows': 'none',
-        // The relay and the sandbox listen on loopback; code-server would offer to forward each port.
-        'remote.autoForwardPorts': false,
         ...opts.settings,
       },
     }));

@@ -147,18 +147,25 @@ export async function startChaosProxy(
     return r;
   };
 
+  /** The same request to the platform. */
+  const upstream = (req: http.IncomingMessage, onResponse: (up: http.IncomingMessage) => void) =>
+    http.request(
+      { host: t.hostname, port: Number(t.port), method: req.method, path: req.url, headers: req.headers, agent: false },
+      onResponse,
+    );
+
+  /** Forwards the request (its body as it streams in, or one already read) and drops it if the client goes. */
   const forward = (
     req: http.IncomingMessage,
     res: http.ServerResponse,
     onResponse: (up: http.IncomingMessage) => void,
+    body?: Buffer,
   ) => {
-    const up = http.request(
-      { host: t.hostname, port: Number(t.port), method: req.method, path: req.url, headers: req.headers, agent: false },
-      onResponse,
-    );
+    const up = upstream(req, onResponse);
     up.on('error', () => res.destroy());
     res.on('close', () => up.destroy());
-    req.pipe(up);
+    if (body) up.end(body);
+    else req.pipe(up);
     return up;
   };
 
@@ -295,7 +302,10 @@ export async function startChaosProxy(
       const body = Buffer.concat(parts);
       const rpc = session ? rpcCall(body) : undefined;
       // Only tool calls: a slow answer to a ping or initialize is another fault (the stall covers it).
-      if (session && rpc?.method !== 'tools/call') return plainForward(req, res, body);
+      if (session && rpc?.method !== 'tools/call') {
+        forward(req, res, (answer) => answer.pipe(res.writeHead(answer.statusCode ?? 502, answer.headers)), body);
+        return;
+      }
       const until = Date.now() + between(rand, rates.slowMs[0], rates.slowMs[1]);
       record('slow', path, session, until);
       if (session && rpc?.id !== undefined) {
@@ -303,45 +313,23 @@ export async function startChaosProxy(
         ids.set(rpc.id, until);
         withheld.set(session, ids);
       }
-      const up = http.request(
-        {
-          host: t.hostname,
-          port: Number(t.port),
-          method: req.method,
-          path: req.url,
-          headers: req.headers,
-          agent: false,
-        },
-        (answer) => {
-          const chunks: Buffer[] = [];
-          answer.on('data', (c: Buffer) => chunks.push(c));
-          answer.on('end', () => {
-            setTimeout(
-              () => {
-                if (res.destroyed) return;
-                res.writeHead(answer.statusCode ?? 502, answer.headers).end(Buffer.concat(chunks));
-              },
-              Math.max(0, until - Date.now()),
-            ).unref();
-          });
-        },
-      );
+      // Not dropped when the relay gives up waiting: the platform still acts, which is the point of this fault.
+      const up = upstream(req, (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on('data', (c: Buffer) => chunks.push(c));
+        answer.on('end', () => {
+          setTimeout(
+            () => {
+              if (res.destroyed) return;
+              res.writeHead(answer.statusCode ?? 502, answer.headers).end(Buffer.concat(chunks));
+            },
+            Math.max(0, until - Date.now()),
+          ).unref();
+        });
+      });
       up.on('error', () => res.destroy());
       up.end(body);
     });
-  };
-
-  const plainForward = (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => {
-    const up = http.request(
-      { host: t.hostname, port: Number(t.port), method: req.method, path: req.url, headers: req.headers, agent: false },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    up.on('error', () => res.destroy());
-    res.on('close', () => up.destroy());
-    up.end(body);
   };
 
   const server = http.createServer((req, res) => {

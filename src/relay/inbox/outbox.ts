@@ -299,6 +299,7 @@ export class Outbox {
       lane.cancelTimer();
       lane.cancelTimer = undefined;
     }
+    for (const v of victims) this.notLanded.delete(v.key);
     // All taken off the queue in this synchronous step, so the loop cannot pick one up meanwhile.
     await Promise.all(victims.map((v) => this.ledger.finish(v, 'rejected', reason, 'dropped')));
   }
