@@ -4,7 +4,7 @@
 // `.git/config`, the remote, logs or errors.
 import { execFile } from 'node:child_process';
 import { devNull } from 'node:os';
-import { simpleGit, type SimpleGit, type SimpleGitProgressEvent } from 'simple-git';
+import type { SimpleGit, SimpleGitProgressEvent } from 'simple-git';
 import { redact, registerSecret } from '../../shared/redact';
 
 /**
@@ -83,8 +83,12 @@ export interface GitRunOptions {
   env?: Record<string, string>;
 }
 
-/** A simple-git instance for `dir` whose commands carry the token only in their environment. */
-export function gitIn(dir: string, opts: GitRunOptions = {}): SimpleGit {
+/**
+ * A simple-git instance for `dir` whose commands carry the token only in their environment.
+ * simple-git is loaded on first use: a relay without push-mode hirings never loads it.
+ */
+export async function gitIn(dir: string, opts: GitRunOptions = {}): Promise<SimpleGit> {
+  const { simpleGit } = await import('simple-git');
   return simpleGit({
     baseDir: dir,
     progress: opts.onProgress,

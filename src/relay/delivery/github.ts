@@ -3,7 +3,7 @@
 // and the sandbox (`<origin>/api/v3`). Any other git host (Gitea, GitLab, cgit, git
 // http-backend behind HTTP auth) has none, and answers /api/v3 with 401, 404 or
 // nothing: there git itself decides (ls-remote, then the receive-pack advertisement).
-import { Octokit } from '@octokit/rest';
+import type { Octokit } from '@octokit/rest';
 import type { Logger } from '../../shared/log';
 import { scrub } from './git-env';
 
@@ -43,8 +43,10 @@ export function repoSlug(repoUrl: string): RepoSlug | undefined {
   };
 }
 
-function octokit(base: string, token: string, log?: Logger): Octokit {
+/** Octokit is loaded on first use: a relay without push-mode hirings never loads it. */
+async function octokit(base: string, token: string, log?: Logger): Promise<Octokit> {
   const quiet = (msg: string) => log?.debug(scrub(msg, token));
+  const { Octokit } = await import('@octokit/rest');
   return new Octokit({ baseUrl: base, auth: token, log: { debug: quiet, info: quiet, warn: quiet, error: quiet } });
 }
 
@@ -98,7 +100,9 @@ export async function checkPushAccess(repoUrl: string, token: string, opts: Acce
   let why = slug ? '' : 'the URL has no owner segment';
   if (slug) {
     try {
-      const res = await octokit(apiBaseFor(repoUrl, opts.apiBase), token, opts.log).rest.repos.get({
+      const res = await (
+        await octokit(apiBaseFor(repoUrl, opts.apiBase), token, opts.log)
+      ).rest.repos.get({
         ...slug,
         request: { signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000) },
       });
@@ -157,7 +161,9 @@ export async function noPullRequestReason(
   const host = new URL(repoUrl).host;
   if (!slug) return `${host} has no GitHub-style API for a repository without an owner segment`;
   try {
-    await octokit(apiBaseFor(repoUrl), token, opts.log).rest.repos.get({
+    await (
+      await octokit(apiBaseFor(repoUrl), token, opts.log)
+    ).rest.repos.get({
       ...slug,
       request: { signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000) },
     });
@@ -183,7 +189,7 @@ export async function ensurePullRequest(
   const slug = repoSlug(repoUrl);
   if (!slug) throw new Error(`${repoName(repoUrl)} names no owner, so no pull request can be opened`);
   const { owner, repo } = slug;
-  const client = octokit(apiBaseFor(repoUrl, opts.apiBase), token, opts.log);
+  const client = await octokit(apiBaseFor(repoUrl, opts.apiBase), token, opts.log);
   const findOpen = async () => {
     const list = await client.rest.pulls.list({ owner, repo, head: `${owner}:${pr.branch}`, state: 'open' });
     const found = list.data.find((p) => p.head.ref === pr.branch);

@@ -114,7 +114,7 @@ export async function commitAndPush(ws: WorkspaceRef, hiring: Hiring, opts: Comm
       keys: removed.join(','),
     });
   }
-  const remote = gitIn(ws.dir, {
+  const remote = await gitIn(ws.dir, {
     auth: { token, url },
     timeoutMs: opts.gitTimeoutMs,
     onProgress: (e) => progress(e.stage, e.progress),

@@ -148,10 +148,9 @@ async function prepare(hiring: Hiring, dir: string, opts: PrepareOptions): Promi
   opts.onProgress?.(`Checking write access to ${name}`, 0);
   await mkdir(opts.root, { recursive: true });
   const lsRemote = async (u: string, t: string) => {
-    await gitIn(opts.root, { auth: { token: t, url: u }, timeoutMs: opts.apiTimeoutMs ?? 15_000 }).listRemote([
-      '--heads',
-      u,
-    ]);
+    await (
+      await gitIn(opts.root, { auth: { token: t, url: u }, timeoutMs: opts.apiTimeoutMs ?? 15_000 })
+    ).listRemote(['--heads', u]);
   };
   // A dry-run push of nothing from an empty repository: git asks the host for receive-pack, which it grants
   // only to a token that may write, then has nothing to send. The token stays in git's environment.
@@ -159,13 +158,9 @@ async function prepare(hiring: Hiring, dir: string, opts: PrepareOptions): Promi
     const scratch = await mkdtemp(join(tmpdir(), 'agrenting-access-'));
     try {
       await gitExec(scratch, ['init', '-q', '--bare', '.']);
-      await gitIn(scratch, { auth: { token: t, url: u }, timeoutMs: opts.apiTimeoutMs ?? 15_000 }).raw([
-        'push',
-        '--dry-run',
-        '--porcelain',
-        u,
-        'refs/heads/*:refs/heads/*',
-      ]);
+      await (
+        await gitIn(scratch, { auth: { token: t, url: u }, timeoutMs: opts.apiTimeoutMs ?? 15_000 })
+      ).raw(['push', '--dry-run', '--porcelain', u, 'refs/heads/*:refs/heads/*']);
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
@@ -187,11 +182,12 @@ async function prepare(hiring: Hiring, dir: string, opts: PrepareOptions): Promi
   const progress = throttledProgress((stage, percent) => opts.onProgress?.(`Cloning ${name}: ${stage}`, percent));
   try {
     log.info('cloning', { hiring: id, repo: name });
-    await gitIn(opts.root, {
+    const cloner = await gitIn(opts.root, {
       auth: { token, url },
       timeoutMs: opts.gitTimeoutMs,
       onProgress: (e) => progress(e.stage, e.progress),
-    }).clone(url, dir);
+    });
+    await cloner.clone(url, dir);
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw new WorkspaceError(cloneFailure(id, name, gitReason(err, token)), id, 'clone');
