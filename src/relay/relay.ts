@@ -4,13 +4,13 @@
 // writes relay.json; `stop()` closes everything in order and removes it.
 import { mkdirSync } from 'node:fs';
 import type { Hiring } from '../shared/hiring';
-import { createLogger, type Logger } from '../shared/log';
+import { createLogger, idSample, type Logger } from '../shared/log';
 import { registerSecret, safeError } from '../shared/redact';
 import { createBridge, type Bridge, type BridgeConfig } from './bridge';
 import { RunnerConfigSchema, type RunnerConfigInput } from './runners/config';
 import { RunnerManager } from './runners/manager';
 import { Core, type CoreOptions } from './core/core';
-import { startReconciler } from './core/reconcile';
+import { startReconciler, type Reconciler } from './core/reconcile';
 import { pushDelivery } from './core/push-adapter';
 import { startDownstreamServer, type DownstreamServer } from './downstream';
 import { Outbox } from './inbox/outbox';
@@ -165,7 +165,7 @@ class RelayImpl extends Core implements Relay {
   readonly stateDir: string;
   private server?: DownstreamServer;
   private bridges: Bridge[] = [];
-  private reconciler?: { stop(): void; sweep(): Promise<void> };
+  private reconciler?: Reconciler;
   private runs?: RunnerManager;
   private resolvedTokens?: RelayTokens;
   private stopping?: Promise<void>;
@@ -220,6 +220,10 @@ class RelayImpl extends Core implements Relay {
         this.ingest(agent, hirings, source).catch((e: unknown) =>
           log.error('could not record hirings', { agent, error: safeError(e).message }),
         );
+      },
+      onVanished: (agent: string, ids: string[]) => {
+        log.debug('hirings left the pending list; re-reading them', { agent, ...idSample(ids) });
+        void this.reconciler?.recheck(ids);
       },
       onStatus: (st: LinkStatus) => this.onLinkStatus(st),
     };

@@ -48,6 +48,8 @@ export type HiringSource = 'mcp' | 'rest' | 'webhook' | 'journal';
 export interface UpstreamListener {
   /** Hirings read from the platform (a full pending list, or single hirings). */
   onHirings(agent: string, hirings: Hiring[], source: HiringSource): void;
+  /** Hirings that were in the last full pending list and are not in this one: they moved on. */
+  onVanished?(agent: string, ids: string[]): void;
   onStatus(status: LinkStatus): void;
 }
 

@@ -55,3 +55,15 @@ export function memoryLogger(component = 'test'): Logger & { lines: string[] } {
   const logger = createLogger(component, { level: 'debug', sink: (l) => lines.push(l) });
   return Object.assign(logger, { lines });
 }
+
+/** How many ids a log line names before it gives only the count. */
+export const LOG_ID_SAMPLE = 5;
+
+/**
+ * Log fields for a set of ids that keep the line short: the count, and the first few
+ * (`a,b,c,d,e +995 more`). A burst of 1 000 hirings is one short line, not 1 000 ids.
+ */
+export function idSample(ids: readonly string[], max = LOG_ID_SAMPLE): { count: number; ids: string } {
+  const shown = ids.slice(0, max).join(',');
+  return { count: ids.length, ids: ids.length > max ? `${shown} +${ids.length - max} more` : shown };
+}

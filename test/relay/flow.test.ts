@@ -196,6 +196,30 @@ describe('a hiring the hirer cancels', () => {
   });
 });
 
+describe('a hiring that leaves the pending list while the relay watches', () => {
+  let w: World;
+  beforeAll(async () => {
+    // The periodic sweep stays at its default (5 minutes): only the pending list's change can tell the relay.
+    w = await startWorld({ review: 'required' });
+  });
+  afterAll(async () => {
+    await w.close();
+  });
+
+  it('is re-read as soon as a pending read misses it, and moves to history as the platform says', async () => {
+    const id = await hireAndSee(w);
+    const other = await hireAndSee(w);
+    w.sandbox.cancel(id);
+    // The cancellation sends no notification of its own; the next hiring's notification re-reads the list.
+    const third = await hireAndSee(w);
+    await waitFor('the relay to see the cancellation', () => w.relay.getHiring(w.operator, id).phase === 'failed');
+    expect(w.relay.getHiring(w.operator, id).hiring.status).toBe('cancelled');
+    const active = w.relay.listActive(w.worker).map((v) => String(v.hiring.id));
+    expect(active).toEqual(expect.arrayContaining([other, third]));
+    expect(active).not.toContain(id);
+  });
+});
+
 describe('relay with the webhook bridge configured', () => {
   it('takes hirings posted to the webhook inbox into the same store', async () => {
     const { startSandbox } = await import('../../src/sandbox');

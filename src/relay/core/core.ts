@@ -3,7 +3,7 @@
 // workspaces. Submissions' life after creation lives in ./submissions.ts.
 import { randomUUID } from 'node:crypto';
 import type { Hiring } from '../../shared/hiring';
-import type { Logger } from '../../shared/log';
+import { idSample, type Logger } from '../../shared/log';
 import { TOOL } from '../../shared/protocol';
 import { safeError } from '../../shared/redact';
 import type { AddMessageArgs, EmitChunkArgs, ReportFailureArgs, SubmitResultArgs } from '../../shared/tools';
@@ -135,8 +135,8 @@ export class Core implements RelayCore {
   async ingest(agent: string, hirings: Hiring[], source: HiringSource): Promise<void> {
     if (hirings.length === 0) return;
     const { added, changed } = await this.o.store.upsert(agent, hirings, source);
-    if (added.length > 0) this.log.info('new hirings', { agent, source, ids: added.join(',') });
-    if (changed.length > 0) this.log.debug('hirings changed', { agent, source, ids: changed.join(',') });
+    if (added.length > 0) this.log.info('new hirings', { agent, source, ...idSample(added) });
+    if (changed.length > 0) this.log.debug('hirings changed', { agent, source, ...idSample(changed) });
   }
 
   // ───────────── work ─────────────

@@ -8,6 +8,7 @@ import type { Logger } from '../../shared/log';
 import { PENDING_URI, hiringUri, parseHiringUri } from '../../shared/protocol';
 import { registerSecret } from '../../shared/redact';
 import type { HiringSource, UpstreamListener } from '../types';
+import { deepEqual } from '../inbox/equal';
 import { Coalescer } from './coalesce';
 import type { AgrentingRest } from './rest';
 import type { McpSession } from './session';
@@ -28,11 +29,12 @@ export class HiringIntake {
   private readonly restPoller = new Coalescer(() => this.pollRest());
   private readonly hiringReaders = new Map<string, Coalescer>();
   /**
-   * The JSON of each hiring in the last hiring://pending read, by id. A hiring whose JSON has
-   * not changed since is neither parsed nor handed on again: during a burst every notification
-   * re-reads the whole list, and re-validating all of it each time made a burst O(n²).
+   * Each hiring of the last hiring://pending read, as the platform sent it, by id. A hiring equal
+   * to its last read is neither parsed nor handed on again: during a burst every notification
+   * re-reads the whole list, and re-validating (or re-serialising) all of it each time made the
+   * relay's work per notification grow with what it holds, not with what changed.
    */
-  private lastPending = new Map<string, string>();
+  private lastPending = new Map<string, unknown>();
 
   constructor(private readonly opts: IntakeOptions) {}
 
@@ -112,10 +114,14 @@ export class HiringIntake {
     }
   }
 
-  /** The items of a pending list that are new or changed since the last read (anything else as it is). */
+  /**
+   * The items of a pending list that are new or changed since the last read (anything else as it
+   * is). A hiring that was in the last read and is not in this one has moved on (completed,
+   * cancelled, failed): the listener is told, to re-read it, instead of it lingering as work.
+   */
   private changedSinceLastRead(raw: unknown): unknown {
     if (!Array.isArray(raw)) return raw;
-    const current = new Map<string, string>();
+    const current = new Map<string, unknown>();
     const changed: unknown[] = [];
     for (const item of raw) {
       const id = item !== null && typeof item === 'object' ? (item as { id?: unknown }).id : undefined;
@@ -123,11 +129,15 @@ export class HiringIntake {
         changed.push(item); // parseHiringList reports it
         continue;
       }
-      const json = JSON.stringify(item);
-      current.set(String(id), json);
-      if (this.lastPending.get(String(id)) !== json) changed.push(item);
+      const key = String(id);
+      current.set(key, item);
+      const last = this.lastPending.get(key);
+      if (last === undefined || !deepEqual(last, item)) changed.push(item);
     }
+    const vanished: string[] = [];
+    for (const id of this.lastPending.keys()) if (!current.has(id)) vanished.push(id);
     this.lastPending = current;
+    if (vanished.length > 0) this.opts.listener.onVanished?.(this.opts.agent, vanished);
     return changed;
   }
 

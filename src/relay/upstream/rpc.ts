@@ -6,17 +6,10 @@
 // a map of pending ids (a second response for an id is dropped — that is the dedupe),
 // per-request timeouts, and server requests answered at once on their own path.
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  isJSONRPCErrorResponse,
-  isJSONRPCNotification,
-  isJSONRPCRequest,
-  isJSONRPCResultResponse,
-  type JSONRPCMessage,
-  type JSONRPCNotification,
-  type JSONRPCRequest,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, JSONRPCNotification, JSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../shared/log';
 import { AuthError, HttpError, RpcError, SessionLostError, TimeoutError } from './errors';
+import { classifyMessage } from './jsonrpc';
 
 const METHOD_NOT_FOUND = -32601;
 
@@ -71,23 +64,25 @@ export class RpcSession {
     await this.transport.send({ jsonrpc: '2.0', method, ...(params ? { params } : {}) });
   }
 
-  private dispatch(msg: JSONRPCMessage): void {
-    if (isJSONRPCRequest(msg)) {
-      this.answerServerRequest(msg);
-    } else if (isJSONRPCNotification(msg)) {
+  private dispatch(message: JSONRPCMessage): void {
+    const c = classifyMessage(message);
+    if (c?.kind === 'request') {
+      this.answerServerRequest(c.msg);
+    } else if (c?.kind === 'notification') {
       try {
-        this.onNotification?.(msg);
+        this.onNotification?.(c.msg);
       } catch (e) {
-        this.log.warn('notification handler failed', { method: msg.method, error: (e as Error).message });
+        this.log.warn('notification handler failed', { method: c.msg.method, error: (e as Error).message });
       }
-    } else if (isJSONRPCResultResponse(msg)) {
-      this.settle(msg.id, undefined, msg.result);
-    } else if (isJSONRPCErrorResponse(msg)) {
-      if (msg.id === undefined || msg.id === null) {
-        this.log.warn('the platform sent an error without an id', { code: msg.error.code, message: msg.error.message });
+    } else if (c?.kind === 'result') {
+      this.settle(c.msg.id, undefined, c.msg.result);
+    } else if (c?.kind === 'error') {
+      const { id, error } = c.msg;
+      if (id === undefined || id === null) {
+        this.log.warn('the platform sent an error without an id', { code: error.code, message: error.message });
         return;
       }
-      this.settle(msg.id, new RpcError(msg.error.code, msg.error.message, msg.error.data));
+      this.settle(id, new RpcError(error.code, error.message, error.data));
     }
   }
 

@@ -16,7 +16,8 @@
 import type http from 'node:http';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { isJsonRpcMessage } from './jsonrpc';
 import { AuthError, HttpError, SessionLostError, TimeoutError, describeBody, isUnreachable } from './errors';
 import { httpModule, retryAfterMs, sendHttp } from './http';
 
@@ -213,8 +214,7 @@ export class SseTransport implements Transport {
       return;
     }
     for (const item of Array.isArray(parsed) ? parsed : [parsed]) {
-      const r = JSONRPCMessageSchema.safeParse(item);
-      if (r.success) this.onmessage?.(r.data);
+      if (isJsonRpcMessage(item)) this.onmessage?.(item);
       else this.onerror?.(new Error(`the platform sent a message that is not JSON-RPC: ${data.slice(0, 80)}`));
     }
   }
