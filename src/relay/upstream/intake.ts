@@ -10,8 +10,12 @@ import { registerSecret } from '../../shared/redact';
 import type { HiringSource, UpstreamListener } from '../types';
 import { deepEqual } from '../inbox/equal';
 import { Coalescer } from './coalesce';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { AgrentingRest } from './rest';
 import type { McpSession } from './session';
+
+/** Hirings parsed and handed on per turn of the event loop (see `handList`). */
+const HAND_SLICE = 100;
 
 export interface IntakeOptions {
   agent: string;
@@ -85,7 +89,7 @@ export class HiringIntake {
     if (!s?.alive) return;
     this.opts.log.debug('reading hiring://pending');
     try {
-      this.handList(this.changedSinceLastRead(JSON.parse(await s.readText(PENDING_URI))), 'mcp');
+      await this.handList(this.changedSinceLastRead(JSON.parse(await s.readText(PENDING_URI))), 'mcp');
     } catch (e) {
       this.opts.log.warn('reading hiring://pending failed', { error: (e as Error).message });
     }
@@ -141,7 +145,22 @@ export class HiringIntake {
     return changed;
   }
 
-  private handList(raw: unknown, source: HiringSource): void {
+  /**
+   * Parses and hands on a list, HAND_SLICE hirings per turn of the event loop: validating a
+   * thousand new hirings at once held the loop for a tenth of a second, pings included.
+   */
+  private async handList(raw: unknown, source: HiringSource): Promise<void> {
+    if (Array.isArray(raw) && raw.length > HAND_SLICE) {
+      for (let i = 0; i < raw.length; i += HAND_SLICE) {
+        if (i > 0) await nextTurn();
+        this.handSlice(raw.slice(i, i + HAND_SLICE), source);
+      }
+      return;
+    }
+    this.handSlice(raw, source);
+  }
+
+  private handSlice(raw: unknown, source: HiringSource): void {
     const { hirings, errors } = parseHiringList(raw);
     for (const err of errors) this.opts.log.warn('skipped a malformed hiring', { source, error: err });
     this.hand(

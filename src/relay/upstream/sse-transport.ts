@@ -21,6 +21,8 @@ import { isJsonRpcMessage } from './jsonrpc';
 import { AuthError, HttpError, SessionLostError, TimeoutError, describeBody, isUnreachable } from './errors';
 import { httpModule, retryAfterMs, sendHttp } from './http';
 
+/** How long messages from the stream are handled before other work gets a turn of the event loop (see `enqueue`). */
+const TURN_BUDGET_MS = 4;
 export interface SseTransportOptions {
   /** The SSE URL, e.g. `<base>/mcp/sse`. */
   url: URL;
@@ -93,7 +95,7 @@ export class SseTransport implements Transport {
           resolve();
           return;
         }
-        if (ev.event === undefined || ev.event === 'message') this.receive(ev.data);
+        if (ev.event === undefined || ev.event === 'message') this.enqueue(ev.data);
       };
       const parser = createParser({
         onEvent,
@@ -202,6 +204,39 @@ export class SseTransport implements Transport {
       );
     }
     return url;
+  }
+
+  /**
+   * Messages off the stream wait here and are handed on for at most TURN_BUDGET_MS per turn of
+   * the event loop. A burst (the platform probes 1 000 new hirings with 1 000 pings in one
+   * chunk) would otherwise hold the loop for the whole batch, and every other agent's ping,
+   * and every client, would wait behind it.
+   */
+  private inbox: string[] = [];
+  private inboxHead = 0;
+  private draining = false;
+
+  private enqueue(data: string): void {
+    this.inbox.push(data);
+    if (this.draining) return;
+    // After the rest of this chunk is parsed (a microtask: no I/O waits in between).
+    this.draining = true;
+    queueMicrotask(() => this.drainInbox());
+  }
+
+  private drainInbox(): void {
+    this.draining = true;
+    const until = performance.now() + TURN_BUDGET_MS;
+    while (this.inboxHead < this.inbox.length && !this.closed) {
+      if (performance.now() > until) {
+        setImmediate(() => this.drainInbox());
+        return;
+      }
+      this.receive(this.inbox[this.inboxHead++]);
+    }
+    this.inbox = [];
+    this.inboxHead = 0;
+    this.draining = false;
   }
 
   /** Parses one JSON-RPC message (or a batch) and hands it on. */
