@@ -100,9 +100,9 @@ async function viaRelay(sandbox: Sandbox, plan: BurstPlan): Promise<Measured> {
   }
 }
 
-async function direct(sandbox: Sandbox, plan: BurstPlan): Promise<Measured> {
-  const agent = sandbox.registerAgent({ name: `latency direct ${plan.burst}` });
-  const link = startDirectLink(sandbox.url, agent.apiKey);
+async function direct(sandbox: Sandbox, plan: BurstPlan, kind: 'link' | 'sdk'): Promise<Measured> {
+  const agent = sandbox.registerAgent({ name: `latency direct ${kind} ${plan.burst}` });
+  const link = startDirectLink(sandbox.url, agent.apiKey, kind);
   try {
     await waitFor('the direct link to subscribe', () => subscribedSession(sandbox, agent.id));
     return await measure(
@@ -128,9 +128,11 @@ export async function benchLatency(): Promise<BenchRow[]> {
   try {
     for (const plan of plans) {
       const viaR = await viaRelay(sandbox, plan);
-      const viaD = await direct(sandbox, plan);
+      const viaD = await direct(sandbox, plan, 'link');
+      const viaS = await direct(sandbox, plan, 'sdk');
       const relay = summarize(viaR.samples);
       const base = summarize(viaD.samples);
+      const sdk = summarize(viaS.samples);
       const extra = (m: Measured) =>
         `; ${m.cpuPerHiring.toFixed(2)} ms CPU/hiring${m.probeFailures ? `; ${m.probeFailures} hirings failed: probe ping unanswered in 3 s` : ''}`;
       const what =
@@ -147,15 +149,21 @@ export async function benchLatency(): Promise<BenchRow[]> {
       rows.push(
         row('latency', `hiring → direct link (baseline), ${what}`, 'ms', base, { note: `n=${base.n}${extra(viaD)}` }),
       );
-      rows.push({
+      rows.push(
+        row('latency', `hiring → MCP SDK client (baseline), ${what}`, 'ms', sdk, {
+          note: `n=${sdk.n}${extra(viaS)}; SSEClientTransport straight to the sandbox`,
+        }),
+      );
+      const ratio = (name: string, to: typeof relay): BenchRow => ({
         group: 'latency',
-        name: `relay / direct, ${what}`,
+        name: `relay / ${name}, ${what}`,
         unit: 'ratio',
-        median: relay.median / base.median,
-        p99: relay.p99 / base.p99,
-        max: relay.max / base.max,
+        median: relay.median / to.median,
+        p99: relay.p99 / to.p99,
+        max: relay.max / to.max,
         note: 'ratio of the figures above',
       });
+      rows.push(ratio('direct', base), ratio('SDK client', sdk));
     }
   } finally {
     await sandbox.close();

@@ -13,10 +13,11 @@ export interface DirectLink {
   close(): Promise<void>;
 }
 
-export function startDirectLink(baseUrl: string, apiKey: string): DirectLink {
+/** `kind` 'link': the relay's own upstream link; 'sdk': the official MCP SDK client (SSEClientTransport). */
+export function startDirectLink(baseUrl: string, apiKey: string, kind: 'link' | 'sdk' = 'link'): DirectLink {
   const child = fork(join(ROOT, 'bench', 'support', 'direct-link-child.ts'), [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, DIRECT_BASE_URL: baseUrl, DIRECT_API_KEY: apiKey },
+    env: { ...process.env, DIRECT_BASE_URL: baseUrl, DIRECT_API_KEY: apiKey, DIRECT_KIND: kind },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const exit = new Promise<void>((r) => child.once('exit', () => r()));
