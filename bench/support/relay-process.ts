@@ -33,6 +33,8 @@ export interface RelayProcessOptions {
   stateDir: string;
   review?: 'required' | 'off';
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Extra node options for the relay process (e.g. a `--require` test double). */
+  nodeArgs?: string[];
 }
 
 export function rssOf(pid: number): number {
@@ -71,6 +73,7 @@ export async function startRelayProcess(opts: RelayProcessOptions): Promise<Rela
     // BENCH_RELAY_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the relay under a benchmark.
     [
       ...(process.env.BENCH_RELAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ...(opts.nodeArgs ?? []),
       RELAY_BIN,
       '--config',
       config,
