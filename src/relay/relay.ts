@@ -22,6 +22,7 @@ import {
   RelayError,
   type Caller,
   type HiringView,
+  type PendingChanges,
   type RelayStatus,
   type RunInfo,
   type HiringSource,
@@ -88,6 +89,7 @@ export interface Relay extends RelayCore {
   readonly url: string;
   readonly tokens: RelayTokens;
   readonly stateDir: string;
+  pendingSince(caller: Caller, cursor: string): PendingChanges;
   stop(): Promise<void>;
   links(): UpstreamLink[];
   /** Resolves when deliveries being prepared (push) have reached the outbox. */
@@ -372,6 +374,11 @@ class RelayImpl extends Core implements Relay {
   }
   override listAll(caller: Caller): HiringView[] {
     return super.listAll(caller).map((v) => this.withRun(v));
+  }
+  override pendingSince(caller: Caller, cursor: string): PendingChanges {
+    const changes = super.pendingSince(caller, cursor);
+    // A reset came through listActive above, runs included.
+    return changes.reset ? changes : { ...changes, hirings: changes.hirings.map((v) => this.withRun(v)) };
   }
   override getHiring(caller: Caller, id: string): HiringView {
     return this.withRun(super.getHiring(caller, id));

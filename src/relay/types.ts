@@ -241,8 +241,22 @@ export type RelayEvent =
   | { type: 'run-log'; agent: string; hiringId: string };
 
 /** Everything downstream (MCP server, bridge) needs from the relay. Methods throw RelayError. */
+/** hiring://pending?since=<cursor>: what changed in the caller's pending list since the cursor. */
+export interface PendingChanges {
+  /** The cursor for the next read. */
+  cursor: string;
+  /** The cursor was unusable (empty, unknown, from before a restart): `hirings` is the whole list. */
+  reset: boolean;
+  /** Active hirings new or changed since the cursor. */
+  hirings: HiringView[];
+  /** Ids that left the pending list since the cursor (done, failed, or no longer held). */
+  removed: string[];
+}
+
 export interface RelayCore {
   listActive(caller: Caller): HiringView[];
+  /** Without it (test doubles), every read is a reset: the whole list. */
+  pendingSince?(caller: Caller, cursor: string): PendingChanges;
   listAll(caller: Caller): HiringView[];
   getHiring(caller: Caller, id: string): HiringView;
   claim(caller: Caller, hiringId: string): Promise<HiringView>;

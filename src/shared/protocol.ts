@@ -10,9 +10,29 @@ export function hiringUri(id: string): string {
   return `${HIRING_URI_PREFIX}${id}`;
 }
 
-/** The hiring id in `hiring://{id}`, or undefined for `hiring://pending` and other URIs. */
+/**
+ * The relay's incremental form of hiring://pending: `hiring://pending?since=<cursor>` answers
+ * only what changed since the cursor of an earlier answer (an empty cursor: everything).
+ */
+const PENDING_SINCE_PREFIX = `${PENDING_URI}?since=`;
+
+export function pendingSinceUri(cursor = ''): string {
+  return `${PENDING_SINCE_PREFIX}${encodeURIComponent(cursor)}`;
+}
+
+/** The cursor in `hiring://pending?since=<cursor>` ('' when empty), or undefined for other URIs. */
+export function parsePendingSinceUri(uri: string): string | undefined {
+  if (!uri.startsWith(PENDING_SINCE_PREFIX)) return undefined;
+  try {
+    return decodeURIComponent(uri.slice(PENDING_SINCE_PREFIX.length));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The hiring id in `hiring://{id}`, or undefined for `hiring://pending` (any form) and other URIs. */
 export function parseHiringUri(uri: string): string | undefined {
-  if (!uri.startsWith(HIRING_URI_PREFIX) || uri === PENDING_URI) return undefined;
+  if (!uri.startsWith(HIRING_URI_PREFIX) || uri === PENDING_URI || uri.startsWith(`${PENDING_URI}?`)) return undefined;
   const id = uri.slice(HIRING_URI_PREFIX.length);
   return id.length > 0 ? id : undefined;
 }

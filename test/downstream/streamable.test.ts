@@ -81,7 +81,11 @@ describe('Streamable HTTP /mcp with the SDK client', () => {
       await expect(c.client.readResource({ uri: 'hiring://nope' })).rejects.toThrow(/nope/);
       await expect(c.client.readResource({ uri: 'ftp://elsewhere' })).rejects.toThrow(/Unknown resource/);
       const templates = await c.client.listResourceTemplates();
-      expect(templates.resourceTemplates.map((r) => r.uriTemplate)).toEqual(['hiring://{id}', 'run://{hiring_id}/log']);
+      expect(templates.resourceTemplates.map((r) => r.uriTemplate)).toEqual([
+        'hiring://pending{?since}',
+        'hiring://{id}',
+        'run://{hiring_id}/log',
+      ]);
       const list = await c.client.listResources();
       const uris = list.resources.map((r: Resource) => r.uri);
       expect(uris).toEqual(

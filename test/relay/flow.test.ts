@@ -306,6 +306,12 @@ describe('a relay serving two agents', () => {
       await waitFor('both hirings', () => relay.listAll({ role: 'operator', name: 'op' }).length === 2);
       expect(relay.listActive(wa).map((v) => String(v.hiring.id))).toEqual([ha.id]);
       expect(relay.listActive(wb).map((v) => String(v.hiring.id))).toEqual([hb.id]);
+      // The incremental read keeps the same wall: from the very first cursor, each sees only its own.
+      const start = relay.pendingSince(wa, '').cursor;
+      const hb2 = await sandbox.hire(b.id, { task_description: 'for b again' });
+      await waitFor('the second hiring of b', () => relay.listActive(wb).length === 2);
+      expect(relay.pendingSince(wa, start)).toMatchObject({ reset: false, hirings: [], removed: [] });
+      expect(relay.pendingSince(wb, start).hirings.map((v) => String(v.hiring.id))).toEqual([hb2.id]);
       await expect(relay.submitResult(wa, { hiring_id: hb.id, output: 'not mine' })).rejects.toThrow(/Unknown hiring/);
       await relay.submitResult(wb, { hiring_id: hb.id, output: 'mine' });
       await waitFor('b completed through b', () => sandbox.hiring(hb.id)?.status === 'completed');

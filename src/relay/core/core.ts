@@ -15,6 +15,7 @@ import {
   type HiringSource,
   type HiringView,
   type OutboxEntry,
+  type PendingChanges,
   type PushPlan,
   type RelayCore,
   type RelayEvent,
@@ -25,6 +26,7 @@ import {
 import type { Outbox } from '../inbox/outbox';
 import type { ReviewQueue } from '../inbox/review';
 import type { LinkDirectory, PushDelivery } from './ports';
+import { ChangeFeed } from './change-feed';
 import { Submissions } from './submissions';
 import { hiringWithToken } from './token';
 import { canSee, countPhases, isFinished, requireOperator, toView } from './views';
@@ -50,6 +52,8 @@ export class Core implements RelayCore {
     this.log.error('a relay event listener failed', { error: e }),
   );
   private readonly submitting = new Set<string>();
+  /** What changed since a cursor: hiring://pending?since=<cursor>. */
+  private readonly feed: ChangeFeed;
   protected readonly log: Logger;
   private readonly now: () => Date;
   protected readonly submissions: Submissions;
@@ -58,6 +62,7 @@ export class Core implements RelayCore {
     this.now = o.now ?? (() => new Date());
     this.startedAt = this.now().toISOString();
     this.log = o.logger;
+    this.feed = new ChangeFeed((id) => o.store.get(id) !== undefined);
     o.store.onChange((c) => {
       this.emit({ type: 'hiring', agent: c.agent, hiringId: c.hiringId });
       this.emit({ type: 'pending', agent: c.agent });
@@ -83,6 +88,25 @@ export class Core implements RelayCore {
       .active(agent)
       .filter((r) => !isFinished(r.phase) && canSee(caller, r.agent, r.hiring.id))
       .map(toView);
+  }
+
+  /**
+   * The active hirings changed since the cursor and the ids that stopped being active (done,
+   * failed, forgotten): what a client needs to keep its copy of hiring://pending current. An
+   * unusable cursor (empty, from before a restart) gets the whole list with `reset`.
+   */
+  pendingSince(caller: Caller, cursor: string): PendingChanges {
+    const changes = this.feed.since(cursor);
+    if (changes.reset) return { cursor: changes.cursor, reset: true, hirings: this.listActive(caller), removed: [] };
+    const hirings: HiringView[] = [];
+    const removed: string[] = [];
+    for (const { id, agent } of changes.ids) {
+      if (!canSee(caller, agent, id)) continue;
+      const rec = this.o.store.get(id);
+      if (rec && !isFinished(rec.phase) && rec.agent === agent) hirings.push(toView(rec));
+      else removed.push(id);
+    }
+    return { cursor: changes.cursor, reset: false, hirings, removed };
   }
 
   listAll(caller: Caller): HiringView[] {
@@ -266,6 +290,7 @@ export class Core implements RelayCore {
   // ───────────── helpers ─────────────
 
   protected emit(event: RelayEvent): void {
+    if (event.type === 'hiring') this.feed.record(event.hiringId, event.agent);
     this.events.emit(event);
   }
 

@@ -9,7 +9,7 @@ import {
   type ResourceTemplate,
 } from '@modelcontextprotocol/sdk/types.js';
 import { RELAY_URI } from '../../shared/constants';
-import { PENDING_URI, hiringUri, parseHiringUri } from '../../shared/protocol';
+import { PENDING_URI, hiringUri, parseHiringUri, parsePendingSinceUri } from '../../shared/protocol';
 import { redact, safeError } from '../../shared/redact';
 import { canSee } from '../core/views';
 import { RelayError, type Caller, type HiringView, type RelayCore, type RelayEvent } from '../types';
@@ -51,6 +51,15 @@ const STATIC_RESOURCES: Resource[] = [
 ];
 
 export const RESOURCE_TEMPLATES: ResourceTemplate[] = [
+  {
+    uriTemplate: 'hiring://pending{?since}',
+    name: 'Pending hirings, what changed',
+    mimeType: JSON_MIME,
+    description:
+      'What changed in hiring://pending since `since` (the cursor of your last read; empty at first): ' +
+      '{cursor, reset, hirings, removed}. hirings: new or changed active hirings, shaped as in hiring://pending; ' +
+      'removed: ids that left it. reset: true means the cursor was not usable and hirings is the whole list.',
+  },
   {
     uriTemplate: 'hiring://{id}',
     name: 'Hiring',
@@ -122,7 +131,7 @@ function json(uri: string, value: unknown): ReadResourceResult {
 
 /** Checks a URI names something this caller may read or subscribe to; throws McpError otherwise. */
 export function checkResource(core: RelayCore, caller: Caller, uri: string): void {
-  if (STATIC_URIS.includes(uri)) return;
+  if (STATIC_URIS.includes(uri) || parsePendingSinceUri(uri) !== undefined) return;
   const runId = parseRunLogUri(uri);
   if (runId !== undefined) {
     try {
@@ -168,6 +177,16 @@ export function readResource(core: RelayCore, caller: Caller, uri: string): Read
     const runId = parseRunLogUri(uri);
     if (runId !== undefined) {
       return { contents: [{ uri, mimeType: 'text/plain', text: readRunLog(core, caller, runId) }] };
+    }
+    const since = parsePendingSinceUri(uri);
+    if (since !== undefined) {
+      const changes = core.pendingSince?.(caller, since) ?? {
+        cursor: '',
+        reset: true,
+        hirings: core.listActive(caller),
+        removed: [],
+      };
+      return json(uri, { ...changes, hirings: changes.hirings.map(platformShaped) });
     }
     const id = parseHiringUri(uri);
     if (id === undefined) {
