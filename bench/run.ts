@@ -16,6 +16,7 @@ import { benchPush } from './push';
 import { benchRecovery } from './recovery';
 import { benchReplay } from './replay';
 import { benchRunners } from './runners';
+import { benchScaling } from './scaling';
 import { machineLine, renderTable, type BenchRow } from './stats';
 import { QUICK, ROOT } from './support/util';
 
@@ -32,6 +33,7 @@ const MODULES: [string, () => Promise<BenchRow[]>][] = [
   ['recovery', benchRecovery],
   ['delivery', benchDelivery],
   ['footprint', benchFootprint],
+  ['scaling', benchScaling],
   ['replay', benchReplay],
   ['extension', benchExtension],
   ['push', pushRows],

@@ -5,7 +5,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { PENDING_URI } from '../../src/shared/protocol';
+import { PENDING_URI, pendingSinceUri } from '../../src/shared/protocol';
 
 export class PendingWatcher {
   /** hiring id → performance.now() when a read first returned it. */
@@ -15,17 +15,29 @@ export class PendingWatcher {
   private dirty = false;
   private readonly waiters = new Set<() => void>();
 
+  private cursor = '';
+
   private constructor(
     readonly client: Client,
     private readonly transport: StreamableHTTPClientTransport,
+    private readonly mode: 'full' | 'since',
   ) {}
 
-  static async connect(relayUrl: string, token: string, name = 'bench-watcher'): Promise<PendingWatcher> {
+  /**
+   * `mode` 'full' reads the whole hiring://pending list on each notification (what any MCP client
+   * does); 'since' reads hiring://pending?since=<cursor>, only what changed since its last read.
+   */
+  static async connect(
+    relayUrl: string,
+    token: string,
+    name = 'bench-watcher',
+    mode: 'full' | 'since' = 'full',
+  ): Promise<PendingWatcher> {
     const transport = new StreamableHTTPClientTransport(new URL(`${relayUrl}/mcp`), {
       requestInit: { headers: { 'X-API-Key': token } },
     });
     const client = new Client({ name, version: '1.0.0' });
-    const w = new PendingWatcher(client, transport);
+    const w = new PendingWatcher(client, transport, mode);
     client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
       if (n.params.uri === PENDING_URI) w.kick();
     });
@@ -83,11 +95,18 @@ export class PendingWatcher {
     try {
       do {
         this.dirty = false;
-        const r = await this.client.readResource({ uri: PENDING_URI }, { timeout: 60_000 });
+        const uri = this.mode === 'since' ? pendingSinceUri(this.cursor) : PENDING_URI;
+        const r = await this.client.readResource({ uri }, { timeout: 60_000 });
         const at = performance.now();
         this.reads += 1;
         const first = r.contents[0];
-        const list = JSON.parse(first && 'text' in first ? String(first.text) : '[]') as { id?: unknown }[];
+        const body: unknown = JSON.parse(first && 'text' in first ? String(first.text) : '[]');
+        let list = body as { id?: unknown }[];
+        if (this.mode === 'since') {
+          const changes = body as { cursor: string; hirings: { id?: unknown }[] };
+          this.cursor = changes.cursor;
+          list = changes.hirings;
+        }
         for (const h of list) if (typeof h.id === 'string' && !this.firstSeen.has(h.id)) this.firstSeen.set(h.id, at);
         for (const w of [...this.waiters]) w();
       } while (this.dirty);

@@ -54,6 +54,26 @@ function link(timing: Partial<typeof FAST> = {}, apiKey = fake.apiKey) {
 }
 
 describe('AgentLink against a scriptable platform', () => {
+  it('logs a pending read that is not a resource, or has no text, and stays connected', async () => {
+    const answers: unknown[] = [{ nothing: true }, { contents: [{ uri: 'hiring://pending', blob: 'AAAA' }] }];
+    fake.handlers.set(
+      'resources/read',
+      () => answers.shift() ?? { contents: [{ uri: 'hiring://pending', text: '[]' }] },
+    );
+    const { l, log } = link();
+    l.start();
+    await waitFor('connected', () => l.status().state === 'connected');
+    await l.refresh();
+    await l.refresh();
+    await waitFor(
+      'both warnings',
+      () => log.lines.filter((x) => x.includes('reading hiring://pending failed')).length >= 2,
+    );
+    expect(log.lines.join('\n')).toMatch(/the answer is not a resource/);
+    expect(log.lines.join('\n')).toMatch(/no text content/);
+    expect(l.status().state).toBe('connected');
+  });
+
   it('declares the session dead when a client ping goes unanswered, and opens a new one', async () => {
     const { l, statuses } = link({ pingIntervalMs: 50 });
     l.start();

@@ -2,12 +2,7 @@
 // subscribe to hiring://pending, client heartbeat. A session never repairs
 // itself: any sign of death closes it and reports onLost once; the link opens a
 // new one. That is the whole point of not using the SDK's self-reconnecting client.
-import {
-  CallToolResultSchema,
-  GetPromptResultSchema,
-  ReadResourceResultSchema,
-  type CallToolResult,
-} from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, GetPromptResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../shared/log';
 import { MCP_PROTOCOL_VERSION, PENDING_URI } from '../../shared/protocol';
 import { RpcError, SessionLostError } from './errors';
@@ -141,11 +136,14 @@ export class McpSession {
 
   async readText(uri: string): Promise<string> {
     const raw = await this.rpc.request('resources/read', { uri }, this.opts.timing.requestTimeoutMs);
-    const r = ReadResourceResultSchema.safeParse(raw);
-    if (!r.success) throw new Error(`resources/read ${uri}: the answer is not a resource`);
-    const texts = r.data.contents.flatMap((c) => ('text' in c && typeof c.text === 'string' ? [c.text] : []));
-    if (texts.length === 0) throw new Error(`resources/read ${uri}: no text content`);
-    return texts[0];
+    // By shape, not with the SDK's schema: this answer carries the whole pending list, read on every notification.
+    const contents = (raw as { contents?: unknown }).contents;
+    if (!Array.isArray(contents)) throw new Error(`resources/read ${uri}: the answer is not a resource`);
+    for (const c of contents as unknown[]) {
+      const text = c !== null && typeof c === 'object' ? (c as { text?: unknown }).text : undefined;
+      if (typeof text === 'string') return text;
+    }
+    throw new Error(`resources/read ${uri}: no text content`);
   }
 
   /** The idempotency key rides in `_meta` (MCP's slot for out-of-band data); a server that ignores it loses nothing. */
