@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { safeError } from '../shared/redact';
 import type { Logger } from '../shared/log';
-import { startSandbox, type Sandbox } from '../sandbox';
+import type { Sandbox } from '../sandbox';
 import { ConfigError, USAGE, loadConfig, type RelayConfig } from './config';
 import { openRelayLog, type RelayLogging } from './core/log-file';
 import { demoRunner, startDemoHirer, startDemoReviewer, type DemoHandle } from './demo';
@@ -37,6 +37,8 @@ function clearSandboxState(stateDir: string): void {
 
 async function sandboxAgents(cfg: RelayConfig, run: Running, log: Logger): Promise<RelayAgent[]> {
   clearSandboxState(cfg.stateDir);
+  // Loaded only for --sandbox: a relay on the real platform never evaluates the sandbox.
+  const { startSandbox } = await import('../sandbox');
   run.sandbox = await startSandbox({ log: log.child('sandbox') });
   const reg = run.sandbox.registerAgent({
     name: 'Sandbox coding agent',
