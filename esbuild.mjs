@@ -49,6 +49,9 @@ const entries = [
     outfile: 'dist/relay.js',
     banner: { js: '#!/usr/bin/env node' },
     plugins: [lazyPackages],
+    // `import()` of a lazy file becomes require(): Node's own import() of a CommonJS file sees
+    // only the names its static analysis finds (simpleGit, S3Client... would be undefined).
+    supported: { 'dynamic-import': false },
   },
   { entryPoints: ['src/sandbox/cli.ts'], outfile: 'dist/sandbox.js', banner: { js: '#!/usr/bin/env node' } },
   ...Object.entries(LAZY_PACKAGES).map(([pkg, file]) => ({

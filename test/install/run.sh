@@ -38,6 +38,16 @@ got=$("$bin/agrenting-relay" --version 2>&1 || true)
 got=$("$bin/agrenting-sandbox" --version 2>&1 || true)
 [ "$got" = "$want" ]; check "agrenting-sandbox --version prints $want (got: $got)" $?
 
+echo "== the relay's lazily loaded packages are in the install and load without node_modules"
+pkgdir="$tmp/prefix/lib/node_modules/agrenting-relay"
+lazy=$(node -e '
+  const d = process.argv[1];
+  const want = { "relay-s3.js": "S3Client", "relay-octokit.js": "Octokit", "relay-simple-git.js": "simpleGit" };
+  const bad = Object.entries(want).filter(([f, name]) => typeof require(d + "/dist/" + f)[name] !== "function");
+  console.log(bad.length ? "missing: " + bad.map(([f, n]) => f + " " + n).join(", ") : "ok");
+' "$pkgdir" 2>&1 | tail -1)
+[ "$lazy" = "ok" ]; check "dist/relay-s3.js, relay-octokit.js, relay-simple-git.js load ($lazy)" $?
+
 echo "== agrenting-relay --sandbox --demo"
 "$bin/agrenting-relay" --sandbox --demo --state-dir "$tmp/state" --listen 127.0.0.1:0 </dev/null >"$tmp/out.txt" 2>"$tmp/err.txt" &
 relay_pid=$!
