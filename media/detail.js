@@ -68,14 +68,22 @@
           { class: 'conversation' },
           m.conversation.map((c) =>
             el('li', { class: `msg from-${c.from}` }, [
-              el('div', { class: 'meta', text: `${c.who}${c.kind ? ` · ${c.kind}` : ''}${c.when ? ` · ${c.when}` : ''}` }),
+              el('div', {
+                class: 'meta',
+                text: `${c.who}${c.kind ? ` · ${c.kind}` : ''}${c.when ? ` · ${c.when}` : ''}`,
+              }),
               el('div', { class: 'body', text: c.content }),
             ]),
           ),
         )
       : el('p', { class: 'muted', text: 'No messages yet.' });
 
-    const box = el('textarea', { id: 'message', rows: 3, 'aria-label': 'Message to the client', placeholder: 'Write to the client…' });
+    const box = el('textarea', {
+      id: 'message',
+      rows: 3,
+      'aria-label': 'Message to the client',
+      placeholder: 'Write to the client…',
+    });
     box.value = draft;
     box.addEventListener('input', () => {
       draft = box.value;
@@ -94,31 +102,70 @@
     const composer = m.canMessage ? el('div', { class: 'composer' }, [box, send]) : null;
 
     const chunks = m.chunks.length
-      ? el('ol', { class: 'chunks' }, m.chunks.map((c) => el('li', {}, [el('span', { class: 'meta', text: `${c.when}${c.kind ? ` · ${c.kind}` : ''} ` }), el('span', { text: c.content })])))
+      ? el(
+          'ol',
+          { class: 'chunks' },
+          m.chunks.map((c) =>
+            el('li', {}, [
+              el('span', { class: 'meta', text: `${c.when}${c.kind ? ` · ${c.kind}` : ''} ` }),
+              el('span', { text: c.content }),
+            ]),
+          ),
+        )
       : null;
 
     const reviews = m.reviews.length
-      ? el('ul', { class: 'reviews' }, m.reviews.map((r) => el('li', {}, [el('span', { text: `${r.label} — ${r.state}` }), r.feedback ? el('div', { class: 'body', text: `Feedback: ${r.feedback}` }) : null])))
+      ? el(
+          'ul',
+          { class: 'reviews' },
+          m.reviews.map((r) =>
+            el('li', {}, [
+              el('span', { text: `${r.label} — ${r.state}` }),
+              r.feedback ? el('div', { class: 'body', text: `Feedback: ${r.feedback}` }) : null,
+            ]),
+          ),
+        )
+      : null;
+
+    let runLog = null;
+    const run = m.run
+      ? section('Agent run', 'run-h', [
+          el('p', { class: m.run.active ? 'run active' : 'run', text: m.run.sentence }),
+          (runLog = el('pre', {
+            class: 'run-log',
+            tabindex: '0',
+            'aria-label': 'Agent run log',
+            text: m.run.log || (m.run.active ? 'Waiting for the agent’s first output…' : '(no output)'),
+          })),
+        ])
       : null;
 
     const children = [
       el('header', {}, [el('h1', { text: m.title }), actions]),
       facts,
       section('Task', 'task-h', [el('pre', { class: 'task', text: m.task || '(no description)' })]),
-      m.clientMessage ? section('Client message', 'client-h', [el('pre', { class: 'task', text: m.clientMessage })]) : null,
+      m.clientMessage
+        ? section('Client message', 'client-h', [el('pre', { class: 'task', text: m.clientMessage })])
+        : null,
       section('Conversation', 'conv-h', [conversation, composer]),
+      run,
       chunks ? section('Live progress', 'chunks-h', [chunks]) : null,
       reviews ? section('Submissions', 'reviews-h', [reviews]) : null,
     ];
     const hadFocus = document.activeElement && document.activeElement.id === 'message';
+    const previousLog = document.querySelector('.run-log');
+    const followTail = !previousLog || previousLog.scrollTop + previousLog.clientHeight >= previousLog.scrollHeight - 4;
     app.replaceChildren(...children.filter(Boolean));
+    // Keep showing the newest output, unless the reader scrolled up to read.
+    if (runLog && followTail) runLog.scrollTop = runLog.scrollHeight;
     if (hadFocus) document.getElementById('message')?.focus();
   }
 
   window.addEventListener('message', (event) => {
     const msg = event.data;
     if (msg && msg.type === 'update') render(msg.model);
-    if (msg && msg.type === 'missing') app.replaceChildren(el('p', { class: 'muted', text: `Hiring ${msg.id} is not known to the relay any more.` }));
+    if (msg && msg.type === 'missing')
+      app.replaceChildren(el('p', { class: 'muted', text: `Hiring ${msg.id} is not known to the relay any more.` }));
   });
   vscode.postMessage({ type: 'ready' });
 })();

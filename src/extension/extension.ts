@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import { createLogger } from '../shared/log';
 import { registerRelayCommands, refreshContext } from './commands/relay-commands';
 import { registerReviewCommands } from './commands/review-commands';
+import { registerRunCommands } from './commands/run-commands';
 import { registerSetupCommands } from './commands/setup';
 import { registerWorkCommands } from './commands/work';
 import type { CommandContext } from './commands/context';
@@ -27,6 +28,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const keys = new AgentKeyStore(context.secrets);
   // Kept current by the settings listener below, so locating the relay reads no settings.
   let stateDir = readSettings().stateDir;
+  let runnerSettings = JSON.stringify(readSettings().runner);
   const connection = new RelayConnection({ locate: () => findLiveRelay(stateDir), log, version });
   const controller = new RelayController(context, connection, keys, output, log);
   const panels = new HiringPanels(context.extensionUri, connection);
@@ -56,11 +58,17 @@ export function activate(context: vscode.ExtensionContext): void {
     reviews,
     ...registerWorkCommands(ctx),
     ...registerReviewCommands(ctx),
+    ...registerRunCommands(ctx),
     ...registerRelayCommands(ctx),
     ...registerSetupCommands(ctx),
     registerMcpProvider(connection, (line) => output.appendLine(line)),
     keys.onDidChange(() => void refreshContext(ctx)),
     onSettingsChanged((settings) => {
+      const runner = JSON.stringify(settings.runner);
+      if (runner !== runnerSettings) {
+        runnerSettings = runner;
+        if (connection.state === 'connected') void offerRestartForRunner(controller);
+      }
       // Only another state folder means another relay; other settings apply on the next start.
       if (settings.stateDir === stateDir) return;
       stateDir = settings.stateDir;
@@ -75,6 +83,15 @@ export function activate(context: vscode.ExtensionContext): void {
   void refreshContext(ctx);
   connection.start();
   void controller.ensure();
+}
+
+/** The runner reaches the relay when the extension starts it: say so, and offer the restart. */
+async function offerRestartForRunner(controller: RelayController): Promise<void> {
+  const pick = await vscode.window.showInformationMessage(
+    'Agrenting: the runner settings apply when the relay restarts.',
+    'Restart Relay',
+  );
+  if (pick) await controller.restart().catch((e: unknown) => controller.report(e, 'restart'));
 }
 
 export function deactivate(): void {

@@ -66,6 +66,8 @@ export class RelayConnection {
   private readonly stateEvents = new Emitter<void>((e) => this.listenerFailed('state', e));
   private readonly dataEvents = new Emitter<void>((e) => this.listenerFailed('data', e));
   private readonly pendingReads = new Map<string, NodeJS.Timeout>();
+  /** Text resources someone follows (a run's log in the detail view): uri → listeners. */
+  private readonly watchers = new Map<string, Set<(text: string) => void>>();
 
   constructor(private readonly opts: ConnectionOptions) {}
 
@@ -171,6 +173,7 @@ export class RelayConnection {
     }
     this.client = client;
     for (const uri of Object.values(URI)) await client.subscribeResource({ uri });
+    for (const uri of this.watchers.keys()) await this.followText(uri);
     await this.readAll();
     this.opts.log.info('connected to the relay', { url: info.url, pid: info.pid, version: info.version });
     this.setState('connected');
@@ -219,6 +222,53 @@ export class RelayConnection {
     });
   }
 
+  /**
+   * Follows a text resource (e.g. `run://<id>/log`): subscribes, reads it now and on every
+   * change, and calls `listener` with its text. Survives reconnects; returns the way to stop.
+   */
+  watchText(uri: string, listener: (text: string) => void): () => void {
+    let set = this.watchers.get(uri);
+    const first = !set;
+    if (!set) {
+      set = new Set();
+      this.watchers.set(uri, set);
+    }
+    set.add(listener);
+    if (first) void this.followText(uri);
+    else void this.readText(uri);
+    return () => {
+      const current = this.watchers.get(uri);
+      if (!current?.delete(listener) || current.size > 0) return;
+      this.watchers.delete(uri);
+      void this.client?.unsubscribeResource({ uri }).catch(() => undefined);
+    };
+  }
+
+  private async followText(uri: string): Promise<void> {
+    const c = this.client;
+    if (!c) return; // subscribed on the next connect
+    try {
+      await c.subscribeResource({ uri });
+    } catch (e) {
+      this.opts.log.debug('could not follow a relay resource', { uri, error: e });
+    }
+    await this.readText(uri);
+  }
+
+  private async readText(uri: string): Promise<void> {
+    const c = this.client;
+    const set = this.watchers.get(uri);
+    if (!c || !set) return;
+    try {
+      const res = await c.readResource({ uri });
+      const first = res.contents[0];
+      const text = first && 'text' in first && typeof first.text === 'string' ? first.text : '';
+      for (const l of this.watchers.get(uri) ?? []) l(text);
+    } catch (e) {
+      this.opts.log.debug('reading a followed relay resource failed', { uri, error: e });
+    }
+  }
+
   /** Coalesces bursts of resources/updated into one read per URI. */
   private scheduleRead(uri: string): void {
     if (this.pendingReads.has(uri)) return;
@@ -226,6 +276,10 @@ export class RelayConnection {
       uri,
       setTimeout(() => {
         this.pendingReads.delete(uri);
+        if (this.watchers.has(uri)) {
+          void this.readText(uri);
+          return;
+        }
         this.readOne(uri).catch((e: unknown) =>
           this.opts.log.warn('reading a relay resource failed', { uri, error: e }),
         );

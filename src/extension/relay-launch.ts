@@ -1,6 +1,7 @@
 // How the extension starts a relay: the command line, the environment and the
 // small config file that carries the workspace folder. Pure, so it is tested.
 import { join } from 'node:path';
+import { RUNNERS_ENV, runnerFromSettings } from './view-models/runner';
 import type { ExtensionSettings } from './settings-model';
 
 export interface LaunchInput {
@@ -66,6 +67,7 @@ export function launchPlan(input: LaunchInput): LaunchPlan {
   const env: NodeJS.ProcessEnv = { ...input.baseEnv };
   // Never pass on keys or tokens the extension host happened to inherit.
   for (const k of [
+    RUNNERS_ENV,
     'AGRENTING_API_KEY',
     'AGRENTING_RELAY_TOKEN',
     'AGRENTING_RELAY_OPERATOR_TOKEN',
@@ -76,6 +78,11 @@ export function launchPlan(input: LaunchInput): LaunchPlan {
   env.ELECTRON_RUN_AS_NODE = '1';
   env.AGRENTING_BASE_URL = settings.baseUrl;
   if (input.mode === 'live' && input.agentKey) env.AGRENTING_API_KEY = input.agentKey;
+  const runner = runnerFromSettings(settings.runner);
+  if (runner.kind === 'invalid') throw new LaunchError(runner.message);
+  // The relay reads its runners from the config file and this variable; the CLI's key stays in the
+  // user's environment, passed through by name (runner.env), never written here.
+  if (runner.kind === 'ok') env[RUNNERS_ENV] = JSON.stringify([runner.runner]);
   return {
     command: input.execPath,
     args,

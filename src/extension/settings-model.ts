@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { NotificationLevel } from './view-models/notify';
 import { DEFAULT_RELAY_ADDRESS } from '../shared/constants';
+import type { RunnerSettings } from './view-models/runner';
 
 export type OpenIn = 'newWindow' | 'currentWindow' | 'addToWorkspace';
 
@@ -17,6 +18,8 @@ export interface ExtensionSettings {
   openIn: OpenIn;
   notificationLevel: NotificationLevel;
   baseUrl: string;
+  /** agrenting.runner.*: one runner the extension gives the relay it starts (view-models/runner.ts). */
+  runner: RunnerSettings;
 }
 
 export const DEFAULTS = {
@@ -28,6 +31,7 @@ export const DEFAULTS = {
   openIn: 'newWindow' as OpenIn,
   notificationLevel: 'all' as NotificationLevel,
   baseUrl: 'https://agrenting.com',
+  runnerName: 'vscode',
 };
 
 export function expandHome(path: string, home = homedir()): string {
@@ -41,7 +45,12 @@ const bool = (v: unknown, d: boolean) => (typeof v === 'boolean' ? v : d);
 const oneOf = <T extends string>(v: unknown, options: readonly T[], d: T): T =>
   typeof v === 'string' && (options as readonly string[]).includes(v) ? (v as T) : d;
 
-export function normalizeSettings(raw: Record<keyof ExtensionSettings, unknown>, home = homedir()): ExtensionSettings {
+export type RawSettings = Record<Exclude<keyof ExtensionSettings, 'runner'>, unknown> & {
+  runner?: Partial<Record<keyof RunnerSettings, unknown>>;
+};
+
+export function normalizeSettings(raw: RawSettings, home = homedir()): ExtensionSettings {
+  const r = raw.runner ?? {};
   return {
     address: str(raw.address, DEFAULTS.address),
     stateDir: expandHome(str(raw.stateDir, DEFAULTS.stateDir), home),
@@ -51,5 +60,15 @@ export function normalizeSettings(raw: Record<keyof ExtensionSettings, unknown>,
     openIn: oneOf(raw.openIn, ['newWindow', 'currentWindow', 'addToWorkspace'], DEFAULTS.openIn),
     notificationLevel: oneOf(raw.notificationLevel, ['all', 'important', 'none'], DEFAULTS.notificationLevel),
     baseUrl: str(raw.baseUrl, DEFAULTS.baseUrl).replace(/\/+$/, ''),
+    // Checked against the relay's runner schema where it is used (runnerFromSettings), not here.
+    runner: {
+      name: str(r.name, DEFAULTS.runnerName),
+      command: r.command,
+      prompt: r.prompt,
+      autoDispatch: bool(r.autoDispatch, false),
+      env: r.env,
+      maxAttempts: r.maxAttempts,
+      timeoutMinutes: r.timeoutMinutes,
+    },
   };
 }

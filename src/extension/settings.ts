@@ -15,6 +15,15 @@ export function readSettings(): ExtensionSettings {
     openIn: c.get<unknown>('workspace.openIn'),
     notificationLevel: c.get<unknown>('notifications.level'),
     baseUrl: c.get<unknown>('baseUrl'),
+    runner: {
+      name: c.get<unknown>('runner.name'),
+      command: c.get<unknown>('runner.command'),
+      prompt: c.get<unknown>('runner.prompt'),
+      autoDispatch: c.get<unknown>('runner.autoDispatch'),
+      env: c.get<unknown>('runner.env'),
+      maxAttempts: c.get<unknown>('runner.maxAttempts'),
+      timeoutMinutes: c.get<unknown>('runner.timeoutMinutes'),
+    },
   });
 }
 

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { RelayConnection } from './relay-connection';
 import { statusBarModel, type StatusInput } from './view-models/status-bar';
+import { activeRunCount } from './view-models/runner';
 
 export function statusInput(connection: RelayConnection, configured?: boolean): StatusInput {
   const { hirings, reviews, status } = connection.data;
@@ -12,6 +13,7 @@ export function statusInput(connection: RelayConnection, configured?: boolean): 
     ...(connection.state === 'connected' && status ? { status } : {}),
     newHirings: hirings.filter((h) => h.phase === 'new').length,
     reviewsWaiting: reviews.filter((s) => s.state === 'awaiting_review').length,
+    runsActive: activeRunCount(status, hirings),
     ...(configured === undefined ? {} : { configured }),
   };
 }

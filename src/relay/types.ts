@@ -3,7 +3,7 @@
 import type { Hiring } from '../shared/hiring';
 import type { PlatformToolName } from '../shared/protocol';
 import type { AddMessageArgs, Artifact, EmitChunkArgs, ReportFailureArgs, SubmitResultArgs } from '../shared/tools';
-import type { LocalPhase, ReviewMode, SubmissionState } from '../shared/constants';
+import type { LocalPhase, ReviewMode, RunState, SubmissionState } from '../shared/constants';
 
 // ───────────────────────────── upstream ─────────────────────────────
 
@@ -184,7 +184,7 @@ export interface RelayStatus {
 
 // ───────────────────────────── runners ─────────────────────────────
 
-export type RunState = 'starting' | 'running' | 'succeeded' | 'failed' | 'stopped';
+export type { RunState } from '../shared/constants';
 
 /** A runner's work on one hiring, as the hiring view's `relay.run` shows it. */
 export interface RunInfo {

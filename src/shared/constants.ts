@@ -20,6 +20,10 @@ export const SUBMISSION_STATES = [
 ] as const;
 export type SubmissionState = (typeof SUBMISSION_STATES)[number];
 
+/** A runner's work on a hiring (src/relay/runners): starting and running are active. */
+export const RUN_STATES = ['starting', 'running', 'succeeded', 'failed', 'stopped'] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
 /** 'required': what agents submit waits for the operator; 'off': it goes straight to the client. */
 export const REVIEW_MODES = ['required', 'off'] as const;
 export type ReviewMode = (typeof REVIEW_MODES)[number];

@@ -30,6 +30,18 @@ export function parsePendingSinceUri(uri: string): string | undefined {
   }
 }
 
+const RUN_LOG_URI = /^run:\/\/([^/]+)\/log$/;
+
+/** A runner's log on a hiring (the relay's `run://{hiring_id}/log`). */
+export function runLogUri(hiringId: string): string {
+  return `run://${encodeURIComponent(hiringId)}/log`;
+}
+
+export function parseRunLogUri(uri: string): string | undefined {
+  const m = RUN_LOG_URI.exec(uri);
+  return m ? decodeURIComponent(m[1]) : undefined;
+}
+
 /** The hiring id in `hiring://{id}`, or undefined for `hiring://pending` (any form) and other URIs. */
 export function parseHiringUri(uri: string): string | undefined {
   if (!uri.startsWith(HIRING_URI_PREFIX) || uri === PENDING_URI || uri.startsWith(`${PENDING_URI}?`)) return undefined;

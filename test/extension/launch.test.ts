@@ -27,6 +27,15 @@ describe('settings', () => {
       openIn: 'newWindow',
       notificationLevel: 'important',
       baseUrl: 'http://127.0.0.1:9',
+      runner: {
+        name: 'vscode',
+        command: undefined,
+        prompt: undefined,
+        autoDispatch: false,
+        env: undefined,
+        maxAttempts: undefined,
+        timeoutMinutes: undefined,
+      },
     });
     expect(expandHome('~', '/h')).toBe('/h');
     expect(expandHome('/abs/x', '/h')).toBe('/abs/x');
@@ -61,6 +70,7 @@ describe('relay launch plan', () => {
     expect(plan.env.AGRENTING_BASE_URL).toBe('http://127.0.0.1:9');
     expect(plan.env.ELECTRON_RUN_AS_NODE).toBe('1');
     expect(plan.env.AGRENTING_RELAY_TOKEN).toBeUndefined();
+    expect(plan.env.AGRENTING_RELAY_RUNNERS).toBeUndefined();
     expect(plan.args.join(' ')).not.toContain('agent-key');
     expect(plan.configFile.content).not.toContain('agent-key');
     expect(JSON.parse(plan.configFile.content)).toEqual({
@@ -79,5 +89,34 @@ describe('relay launch plan', () => {
   it('refuses live mode without a key, saying what to do', () => {
     expect(() => launchPlan({ ...base, mode: 'live' })).toThrow(LaunchError);
     expect(() => launchPlan({ ...base, mode: 'live' })).toThrow(/Set Agent Key/);
+  });
+
+  it('hands the relay the runner from the agrenting.runner settings, and only names its key', () => {
+    const runner = { ...settings.runner, command: ['claude', '-p'], env: ['ANTHROPIC_API_KEY'], maxAttempts: 2 };
+    const plan = launchPlan({
+      ...base,
+      settings: { ...settings, runner },
+      baseEnv: { ...base.baseEnv, ANTHROPIC_API_KEY: 'sk-ant-secret', AGRENTING_RELAY_RUNNERS: '[{"name":"old"}]' },
+      mode: 'sandbox',
+    });
+    expect(JSON.parse(plan.env.AGRENTING_RELAY_RUNNERS ?? '')).toEqual([
+      {
+        name: 'vscode',
+        command: ['claude', '-p'],
+        prompt: 'stdin',
+        autoDispatch: false,
+        env: ['ANTHROPIC_API_KEY'],
+        maxAttempts: 2,
+      },
+    ]);
+    expect(plan.env.AGRENTING_RELAY_RUNNERS).not.toContain('sk-ant-secret');
+    expect(plan.configFile.content).not.toContain('claude');
+  });
+
+  it('refuses to start with a runner setting the relay would refuse, naming it', () => {
+    const runner = { ...settings.runner, command: ['aider', '--message'], prompt: 'argument' };
+    expect(() => launchPlan({ ...base, settings: { ...settings, runner }, mode: 'sandbox' })).toThrow(
+      /agrenting\.runner settings: .*\{prompt\}/,
+    );
   });
 });

@@ -34,20 +34,28 @@ export function activeDraftHiringId(): string | undefined {
   return doc ? draftHiringId(doc.getText()) : undefined;
 }
 
+/** Hirings in these phases (and passing `only`, with `onlyWhat` naming it when none does). */
+export interface PickFilter {
+  only: (v: HiringView) => boolean;
+  onlyWhat: string;
+}
+
 export async function pickHiring(
   connection: RelayConnection,
   phases: readonly LocalPhase[],
   placeHolder: string,
+  filter?: PickFilter,
 ): Promise<HiringView | undefined> {
-  const candidates = connection.data.hirings.filter((v) => phases.includes(v.phase));
+  const candidates = connection.data.hirings.filter((v) => phases.includes(v.phase) && (filter?.only(v) ?? true));
   if (candidates.length === 0) {
-    void vscode.window.showInformationMessage(
-      `Agrenting: no hiring to pick (${phases
+    const what =
+      filter?.onlyWhat ??
+      phases
         .map((p) => GROUP_LABEL[groupOf(p)])
         .filter((x, i, a) => a.indexOf(x) === i)
         .join(', ')
-        .toLowerCase()}).`,
-    );
+        .toLowerCase();
+    void vscode.window.showInformationMessage(`Agrenting: no hiring to pick (${what}).`);
     return undefined;
   }
   const now = new Date();
@@ -70,6 +78,7 @@ export async function resolveHiring(
   phases: readonly LocalPhase[],
   placeHolder: string,
   preferDraft = false,
+  filter?: PickFilter,
 ): Promise<HiringView | undefined> {
   const id = hiringIdFrom(target, connection) ?? (preferDraft ? activeDraftHiringId() : undefined);
   if (id) {
@@ -77,7 +86,7 @@ export async function resolveHiring(
     if (!view) throw new Error(`Hiring ${id} is not known to the relay. Run 'Agrenting: Refresh Hirings'.`);
     return view;
   }
-  return pickHiring(connection, phases, placeHolder);
+  return pickHiring(connection, phases, placeHolder, filter);
 }
 
 /** Resolves the submission waiting for review a command is about. */

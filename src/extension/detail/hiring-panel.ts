@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { RelayConnection } from '../relay-connection';
 import { taskTitle } from '../../shared/hiring';
 import { detailModel } from '../view-models/detail-model';
+import { runLogUri } from '../../shared/protocol';
 
 /** Commands the webview may run; anything else it posts is ignored. */
 const WEBVIEW_COMMANDS = new Set([
@@ -19,6 +20,8 @@ const WEBVIEW_COMMANDS = new Set([
   'agrenting.approveSubmission',
   'agrenting.rejectSubmission',
   'agrenting.refresh',
+  'agrenting.runWithAgent',
+  'agrenting.stopRun',
 ]);
 
 type FromWebview = { type: 'ready' } | { type: 'command'; command: string } | { type: 'send'; text: string };
@@ -35,6 +38,8 @@ function isMessage(m: unknown): m is FromWebview {
 
 export class HiringPanels implements vscode.Disposable {
   private readonly panels = new Map<string, vscode.WebviewPanel>();
+  /** Run logs followed live for open panels of hirings a runner works (or worked). */
+  private readonly runLogs = new Map<string, { text: string; stop: () => void }>();
   private readonly off: () => void;
 
   constructor(
@@ -67,7 +72,11 @@ export class HiringPanels implements vscode.Disposable {
     panel.iconPath = vscode.Uri.joinPath(media, 'agrenting.svg');
     panel.webview.html = this.html(panel.webview, media);
     panel.webview.onDidReceiveMessage((m: unknown) => this.onMessage(hiringId, m));
-    panel.onDidDispose(() => this.panels.delete(hiringId));
+    panel.onDidDispose(() => {
+      this.panels.delete(hiringId);
+      this.runLogs.get(hiringId)?.stop();
+      this.runLogs.delete(hiringId);
+    });
     panel.onDidChangeViewState((e) => {
       if (e.webviewPanel.visible) this.post(hiringId);
     });
@@ -86,10 +95,26 @@ export class HiringPanels implements vscode.Disposable {
     if (!panel) return;
     const view = this.connection.data.hirings.find((v) => v.hiring.id === id);
     panel.title = this.titleOf(id);
+    if (view?.run && !this.runLogs.has(id)) this.followRunLog(id);
+    const extras = {
+      runLog: this.runLogs.get(id)?.text,
+      canRun: (this.connection.data.status?.runners?.length ?? 0) > 0,
+    };
     const message = view
-      ? { type: 'update', model: detailModel(view, this.connection.data.reviews, new Date()) }
+      ? { type: 'update', model: detailModel(view, this.connection.data.reviews, new Date(), extras) }
       : { type: 'missing', id };
     void panel.webview.postMessage(message);
+  }
+
+  /** The run's log, live: the relay notifies run://<id>/log as it grows (at a bounded rate). */
+  private followRunLog(id: string): void {
+    const entry = { text: '', stop: () => undefined as void };
+    this.runLogs.set(id, entry);
+    entry.stop = this.connection.watchText(runLogUri(id), (text) => {
+      if (this.runLogs.get(id) !== entry || text === entry.text) return;
+      entry.text = text;
+      this.post(id);
+    });
   }
 
   private onMessage(id: string, m: unknown): void {
@@ -131,6 +156,8 @@ export class HiringPanels implements vscode.Disposable {
 
   dispose(): void {
     this.off();
+    for (const l of this.runLogs.values()) l.stop();
+    this.runLogs.clear();
     for (const p of this.panels.values()) p.dispose();
     this.panels.clear();
   }

@@ -5,6 +5,7 @@ import { taskTitle } from '../../shared/hiring';
 import { countdown, formatTime } from './deadline';
 import { formatPrice, reviewLabel } from './hiring-item';
 import { PHASE_LABEL, groupOf } from './phase';
+import { isRunActive, runSentence } from './runner';
 
 export interface ConversationEntry {
   from: 'client' | 'agent' | 'review' | 'relay';
@@ -45,6 +46,23 @@ export interface DetailModel {
   reviews: { id: string; label: string; state: string; feedback?: string }[];
   actions: DetailAction[];
   canMessage: boolean;
+  /** The runner working (or that worked) this hiring, and its log as the relay keeps it. */
+  run?: { sentence: string; active: boolean; log: string };
+}
+
+/** What the panel adds to a hiring view: the run's log it follows, and whether any runner is configured. */
+export interface DetailExtras {
+  runLog?: string;
+  canRun?: boolean;
+}
+
+/** The last lines of a run log that the detail view shows (the relay keeps 256 KiB; a panel shows 64 KiB). */
+export const RUN_LOG_VIEW_CHARS = 64 * 1024;
+
+export function runLogTail(log: string, max = RUN_LOG_VIEW_CHARS): string {
+  if (log.length <= max) return log;
+  const cut = log.indexOf('\n', log.length - max);
+  return `… (earlier output in 'run://…/log')\n${log.slice(cut < 0 ? log.length - max : cut + 1)}`;
 }
 
 /** A repository URL without any credentials in it. */
@@ -83,14 +101,16 @@ function conversation(view: HiringView): ConversationEntry[] {
   return [...platform, ...local].sort((a, b) => a.at.localeCompare(b.at));
 }
 
-export function detailActions(view: HiringView, reviews: Submission[]): DetailAction[] {
+export function detailActions(view: HiringView, reviews: Submission[], canRun = false): DetailAction[] {
   const group = groupOf(view.phase);
   const waiting = reviews.some((s) => s.hiringId === view.hiring.id && s.state === 'awaiting_review');
+  if (view.run && isRunActive(view.run.state)) return [{ command: 'agrenting.stopRun', label: 'Stop Run' }];
   switch (group) {
     case 'new':
       return [
         { command: 'agrenting.startWork', label: 'Start Work', primary: true },
         { command: 'agrenting.claim', label: 'Claim' },
+        ...(canRun ? [{ command: 'agrenting.runWithAgent', label: 'Run with Agent…' }] : []),
         { command: 'agrenting.reportFailure', label: 'Report Failure' },
       ];
     case 'inProgress':
@@ -117,7 +137,12 @@ export function detailActions(view: HiringView, reviews: Submission[]): DetailAc
   }
 }
 
-export function detailModel(view: HiringView, reviews: Submission[], now: Date): DetailModel {
+export function detailModel(
+  view: HiringView,
+  reviews: Submission[],
+  now: Date,
+  extras: DetailExtras = {},
+): DetailModel {
   const h = view.hiring;
   const group = groupOf(view.phase);
   const due = countdown(h.deadline_at, now);
@@ -156,7 +181,16 @@ export function detailModel(view: HiringView, reviews: Submission[], now: Date):
       state: s.state.replace('_', ' '),
       ...opt('feedback', s.feedback),
     })),
-    actions: detailActions(view, reviews),
+    actions: detailActions(view, reviews, extras.canRun),
     canMessage: group !== 'done' && group !== 'failed',
+    ...(view.run
+      ? {
+          run: {
+            sentence: runSentence(view.run),
+            active: isRunActive(view.run.state),
+            log: runLogTail(extras.runLog ?? ''),
+          },
+        }
+      : {}),
   };
 }

@@ -5,6 +5,7 @@ import type { HiringView, Submission } from '../../relay/types';
 import { countdown, formatTime } from './deadline';
 import { escapeMarkdown, quote } from './markdown';
 import { GROUP_LABEL, PHASE_LABEL, groupOf, type HiringGroup } from './phase';
+import { isRunActive, runDescription, runSentence } from './runner';
 
 /** "$25.00"; the platform sends decimal strings in USD. */
 export function formatPrice(price: string | undefined): string | undefined {
@@ -17,10 +18,15 @@ export function hiringLabel(view: HiringView): string {
   return taskTitle(view.hiring);
 }
 
-/** "$25.00 · push · due in 3h" — only the deadline for active hirings. */
+/**
+ * "$25.00 · push · due in 3h" — only the deadline for active hirings; the run first ("claude · attempt
+ * 1/3 · running") while a runner has the hiring.
+ */
 export function hiringDescription(view: HiringView, now: Date): string {
   const h = view.hiring;
   const parts: string[] = [];
+  const ended = groupOf(view.phase) === 'done' || groupOf(view.phase) === 'failed';
+  if (view.run && (isRunActive(view.run.state) || !ended)) parts.push(runDescription(view.run));
   const price = formatPrice(h.price);
   if (price) parts.push(price);
   parts.push(h.delivery_mode);
@@ -32,9 +38,13 @@ export function hiringDescription(view: HiringView, now: Date): string {
   return parts.join(' · ');
 }
 
-/** `hiring:<mode>:<group>`, e.g. `hiring:push:new`, `hiring:output:awaitingReview`. */
+/**
+ * `hiring:<mode>:<group>`, e.g. `hiring:push:new`, `hiring:output:awaitingReview`; with `:running`
+ * while a runner's agent works it (the menus then offer Stop Run instead of working it by hand).
+ */
 export function hiringContextValue(view: HiringView): string {
-  return `hiring:${view.hiring.delivery_mode}:${groupOf(view.phase)}`;
+  const running = view.run && isRunActive(view.run.state) ? ':running' : '';
+  return `hiring:${view.hiring.delivery_mode}:${groupOf(view.phase)}${running}`;
 }
 
 /** `review:<mode>`, for a submission node under a hiring awaiting review. */
@@ -53,6 +63,7 @@ const GROUP_ICON: Record<HiringGroup, { icon: string; color?: string }> = {
 /** Codicon id and theme colour id; delivering spins. */
 export function hiringIcon(view: HiringView): { icon: string; color?: string } {
   if (view.phase === 'delivering') return { icon: 'sync~spin' };
+  if (view.run && isRunActive(view.run.state)) return { icon: 'loading~spin', color: 'charts.purple' };
   if (view.phase === 'claimed') return { icon: 'play-circle', color: 'charts.green' };
   return GROUP_ICON[groupOf(view.phase)];
 }
@@ -70,6 +81,7 @@ export function hiringTooltip(view: HiringView, now: Date): string {
   if (due) facts.push(`**Deadline:** ${escapeMarkdown(`${formatTime(h.deadline_at) ?? ''} (${due})`)}`);
   facts.push(`**State:** ${PHASE_LABEL[view.phase]}`);
   if (view.claimedBy) facts.push(`**Claimed by:** ${escapeMarkdown(view.claimedBy)}`);
+  if (view.run) facts.push(`**Agent run:** ${escapeMarkdown(runSentence(view.run))}`);
   facts.push(`**Agent:** ${escapeMarkdown(view.agent)}`);
   lines.push(facts.join('  \n'), '', '**Task**', '', quote(h.task_description || '(no description)'));
   if (h.client_message) lines.push('', '**Client message**', '', quote(h.client_message));

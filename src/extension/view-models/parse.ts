@@ -5,7 +5,7 @@ import { parseHiring, withoutSecrets } from '../../shared/hiring';
 import { lenient, listOf, parseEach, type Parsed } from '../../shared/lenient';
 import { FAILURE_ERRORS } from '../../shared/protocol';
 import type { HiringView, LinkStatus, LocalPhase, RelayStatus, Submission, WorkspaceRef } from '../../relay/types';
-import { LOCAL_PHASES, REVIEW_MODES, SUBMISSION_STATES } from '../../shared/constants';
+import { LOCAL_PHASES, REVIEW_MODES, RUN_STATES, SUBMISSION_STATES } from '../../shared/constants';
 
 const LINK_STATES = ['connecting', 'connected', 'reconnecting', 'offline', 'stopped'] as const;
 
@@ -24,6 +24,17 @@ const WorkspaceSchema = z.object({
   baseSha: z.string().catch(''),
 });
 
+const RunSchema = z.object({
+  runner: z.string(),
+  state: z.enum(RUN_STATES),
+  attempt: z.number().catch(1),
+  maxAttempts: z.number().catch(1),
+  startedAt: z.string().catch(''),
+  endedAt: str,
+  exitCode: lenient(z.number().nullable()),
+  reason: str,
+});
+
 const LocalSchema = z.object({
   agent: z.string().catch('default'),
   phase: z.enum(LOCAL_PHASES).catch('new'),
@@ -34,6 +45,7 @@ const LocalSchema = z.object({
   relayMessages: listOf(RelayMessageSchema),
   workspace: lenient(WorkspaceSchema),
   submissions: listOf(z.string()),
+  run: lenient(RunSchema),
 });
 
 /** Absent fields are left out rather than set to undefined, as the relay's own values are. */
@@ -53,8 +65,8 @@ export function parseHiringView(raw: unknown): HiringView {
   // The relay's core strips tokens (core/views.ts toView); this is the extension's own edge,
   // in another process, and it keeps none even from a relay that sent one by mistake.
   const hiring = withoutSecrets(parseHiring(platform));
-  const l = LocalSchema.parse(local && typeof local === 'object' ? local : {});
-  return present({ ...l, hiring });
+  const { run, ...l } = LocalSchema.parse(local && typeof local === 'object' ? local : {});
+  return present({ ...l, hiring, ...(run ? { run: present(run) } : {}) });
 }
 
 export function parseHiringViews(raw: unknown): Parsed<HiringView> {
@@ -128,6 +140,23 @@ const StatusSchema = z.object({
   counts: z.record(z.number()).catch({}),
   reviewsWaiting: z.number().catch(0),
   outboxPending: z.number().catch(0),
+  runs: listOf(
+    z.object({
+      hiring_id: z.string(),
+      runner: z.string(),
+      state: z.enum(RUN_STATES),
+      attempt: z.number().catch(1),
+      startedAt: z.string().catch(''),
+    }),
+  ),
+  runners: listOf(
+    z.object({
+      name: z.string(),
+      autoDispatch: z.boolean().catch(false),
+      maxConcurrent: z.number().catch(1),
+      active: z.number().catch(0),
+    }),
+  ),
 });
 
 /** relay://status. Throws only when it is not an object at all. */

@@ -15,6 +15,8 @@ export interface StatusInput {
   status?: RelayStatus;
   newHirings: number;
   reviewsWaiting: number;
+  /** Runs of coding-agent CLIs in progress (view-models/runner.ts activeRunCount). */
+  runsActive?: number;
   /** False when no agent key and no sandbox is set up: offline is then expected, not an error. */
   configured?: boolean;
 }
@@ -40,6 +42,7 @@ export function upstreamState(status: RelayStatus | undefined): 'connected' | 'r
 function waitingText(input: StatusInput): string {
   const parts: string[] = [];
   if (input.newHirings > 0) parts.push(`${input.newHirings} new`);
+  if ((input.runsActive ?? 0) > 0) parts.push(`${input.runsActive} running`);
   if (input.reviewsWaiting > 0) parts.push(`${input.reviewsWaiting} to review`);
   return parts.join(' · ');
 }
@@ -94,7 +97,7 @@ function statusTooltip(input: StatusInput, state: string): string {
   if (input.status) {
     lines.push(
       '',
-      `${input.newHirings} new · ${input.reviewsWaiting} waiting for review · ${input.status.outboxPending} deliveries pending`,
+      `${input.newHirings} new · ${input.runsActive ?? 0} run by agents · ${input.reviewsWaiting} waiting for review · ${input.status.outboxPending} deliveries pending`,
     );
   }
   if (input.lastError) lines.push('', `Last error: ${escapeMarkdown(input.lastError)}`);
@@ -145,6 +148,14 @@ export function statusDetails(input: StatusInput): StatusDetailItem[] {
     label: `$(inbox) ${input.newHirings} new hiring${input.newHirings === 1 ? '' : 's'}`,
     command: 'agrenting.hirings.focus',
   });
+  for (const r of input.status?.runs ?? []) {
+    if (r.state !== 'starting' && r.state !== 'running') continue;
+    items.push({
+      label: `$(loading~spin) ${r.runner} on hiring ${r.hiring_id}`,
+      description: `attempt ${r.attempt} · ${r.state} since ${formatTime(r.startedAt) ?? '?'}`,
+      command: 'agrenting.hirings.focus',
+    });
+  }
   items.push({
     label: `$(eye) ${input.reviewsWaiting} submission${input.reviewsWaiting === 1 ? '' : 's'} waiting for review`,
     command: 'agrenting.openReview',

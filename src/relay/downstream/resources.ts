@@ -9,7 +9,16 @@ import {
   type ResourceTemplate,
 } from '@modelcontextprotocol/sdk/types.js';
 import { RELAY_URI } from '../../shared/constants';
-import { PENDING_URI, hiringUri, parseHiringUri, parsePendingSinceUri } from '../../shared/protocol';
+import {
+  PENDING_URI,
+  hiringUri,
+  parseHiringUri,
+  parsePendingSinceUri,
+  parseRunLogUri,
+  runLogUri,
+} from '../../shared/protocol';
+
+export { runLogUri };
 import { redact, safeError } from '../../shared/redact';
 import { canSee } from '../core/views';
 import { RelayError, type Caller, type HiringView, type RelayCore, type RelayEvent } from '../types';
@@ -73,17 +82,6 @@ export const RESOURCE_TEMPLATES: ResourceTemplate[] = [
     description: "A runner's output on a hiring (redacted, the last 256 KiB).",
   },
 ];
-
-const RUN_LOG_URI = /^run:\/\/([^/]+)\/log$/;
-
-export function runLogUri(hiringId: string): string {
-  return `run://${encodeURIComponent(hiringId)}/log`;
-}
-
-function parseRunLogUri(uri: string): string | undefined {
-  const m = RUN_LOG_URI.exec(uri);
-  return m ? decodeURIComponent(m[1]) : undefined;
-}
 
 /** A runner's log: the core decides who may read it (the operator and the run's own token). */
 function readRunLog(core: RelayCore, caller: Caller, id: string): string {
