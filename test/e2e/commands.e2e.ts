@@ -60,13 +60,6 @@ async function noKeyOnDisk(): Promise<void> {
   expect(leaks).toEqual([]);
 }
 
-/** Clicks a button of a notification toast. */
-async function clickNotificationButton(label: string): Promise<void> {
-  const button = wb.page.locator('.notifications-toasts .monaco-button', { hasText: label }).first();
-  await button.waitFor({ state: 'visible', timeout: 30_000 });
-  await button.click();
-}
-
 /** A session of this agent opened by the relay on the suite's sandbox. */
 const sessionFor = (agentId: string) =>
   sandbox.inspect().sessions.some((s) => s.agentId === agentId && s.initialized && s.subscriptions.length > 0);
@@ -145,7 +138,7 @@ describe('getting connected, in a real window', () => {
     const agent = await eventually('the sandbox to know the new agent', () =>
       sandbox.inspect().agents.find((a) => !agentsBefore.has(a.id) && a.name === 'e2e-registered-agent'),
     );
-    await clickNotificationButton('Restart Relay');
+    await wb.clickNotificationButton('Restart Relay');
     await eventually('the relay to connect as the registered agent', () => sessionFor(agent.id), 90_000);
     await wb.screenshot('registered-agent-connected');
     const id = (await sandbox.hire(agent.id, { task_description: 'Hello from the registered agent', price: '5.00' }))
@@ -169,7 +162,7 @@ describe('getting connected, in a real window', () => {
     // A password box: VS Code masks what is typed (the palette's own input is replaced by it, not at once).
     await wb.page.locator('.quick-input-widget input[type="password"]').waitFor({ state: 'visible', timeout: 20_000 });
     await wb.answer(other.apiKey);
-    await clickNotificationButton('Restart Relay');
+    await wb.clickNotificationButton('Restart Relay');
     await eventually('the relay to connect with the new key', () => sessionFor(other.id), 90_000);
     await wb.screenshot('agent-key-set');
     await noKeyOnDisk();

@@ -270,6 +270,24 @@ export class Workbench {
     return (await el.getAttribute('aria-label')) ?? undefined;
   }
 
+  /** Clicks a button of a notification toast. */
+  async clickNotificationButton(label: string): Promise<void> {
+    const button = this.page.locator('.notifications-toasts .monaco-button', { hasText: label }).first();
+    await button.waitFor({ state: 'visible', timeout: 30_000 });
+    await button.click();
+  }
+
+  /** Right-clicks a side bar tree row and picks an item of its context menu. */
+  async contextMenu(row: string | RegExp, item: string): Promise<void> {
+    await this.treeItem(row).click({ button: 'right', timeout: 10_000 });
+    const entry = this.page.locator('.context-view .action-item', { hasText: item }).first();
+    await entry.waitFor({ state: 'visible', timeout: 10_000 });
+    // The workbench's menu acts on the key or mouse-up of a focused entry: focus it, then Enter.
+    await entry.hover();
+    await this.page.keyboard.press('Enter');
+    await entry.waitFor({ state: 'hidden', timeout: 10_000 });
+  }
+
   notification(text: string | RegExp): Locator {
     return this.page.locator('.notification-toast', { hasText: text }).first();
   }

@@ -3,6 +3,7 @@
 // (otherwise the prompt is read from stdin). Modes:
 //   answer  OUTPUT.md with an answer (mentioning review feedback when the prompt has some) and out/notes.txt
 //   edit    edits the repository in the current folder (push mode) and plants git hooks
+//   edit-slow  the same after 4 s of progress lines (for a person to watch the run in VS Code)
 //   exit2   prints to stderr and exits with code 2
 //   hang    writes hang.pid and never ends (ignores SIGTERM with MODE hang-hard)
 //   flood   prints 50 MB to stdout, then answers
@@ -57,7 +58,14 @@ switch (mode) {
     console.log('working… token ghp_abcdefghijklmnopqrstuvwxyz0123 should never show');
     answer(prompt);
     break;
+  case 'edit-slow':
   case 'edit': {
+    if (mode === 'edit-slow') {
+      for (let i = 1; i <= 8; i++) {
+        console.log(`reading the repository… step ${i} of 8`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
     writeFileSync('EDITED_BY_AGENT.md', `edited for: ${/hiring (\S+)/.exec(prompt)?.[1]}\n`);
     // Hooks the relay's own commit and push must never run.
     for (const hook of ['pre-commit', 'commit-msg', 'post-commit', 'pre-push']) {
