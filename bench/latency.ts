@@ -74,8 +74,9 @@ async function measure(
   return { samples, probeFailures, cpuPerHiring: (path.cpuMs() - cpu0) / samples.length };
 }
 
-async function viaRelay(sandbox: Sandbox, plan: BurstPlan): Promise<Measured> {
-  const agent = sandbox.registerAgent({ name: `latency relay ${plan.burst}` });
+/** `mode` 'full': the subscriber reads all of hiring://pending on each notification; 'since': only what changed. */
+async function viaRelay(sandbox: Sandbox, plan: BurstPlan, mode: 'full' | 'since'): Promise<Measured> {
+  const agent = sandbox.registerAgent({ name: `latency relay ${mode} ${plan.burst}` });
   const tmp = tempDir('bench-latency-');
   const relay = await startRelayProcess({
     agents: [{ name: 'coder', baseUrl: sandbox.url, apiKey: agent.apiKey }],
@@ -84,7 +85,7 @@ async function viaRelay(sandbox: Sandbox, plan: BurstPlan): Promise<Measured> {
   let watcher: PendingWatcher | undefined;
   try {
     await waitFor('the relay to subscribe upstream', () => subscribedSession(sandbox, agent.id));
-    watcher = await PendingWatcher.connect(relay.url, relay.workerToken('coder'));
+    watcher = await PendingWatcher.connect(relay.url, relay.workerToken('coder'), 'bench-latency', mode);
     const w = watcher;
     return await measure(
       sandbox,
@@ -127,10 +128,12 @@ export async function benchLatency(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   try {
     for (const plan of plans) {
-      const viaR = await viaRelay(sandbox, plan);
+      const viaR = await viaRelay(sandbox, plan, 'full');
+      const viaC = await viaRelay(sandbox, plan, 'since');
       const viaD = await direct(sandbox, plan, 'link');
       const viaS = await direct(sandbox, plan, 'sdk');
       const relay = summarize(viaR.samples);
+      const changes = summarize(viaC.samples);
       const base = summarize(viaD.samples);
       const sdk = summarize(viaS.samples);
       const extra = (m: Measured) =>
@@ -139,11 +142,15 @@ export async function benchLatency(): Promise<BenchRow[]> {
         plan.burst === 1
           ? `burst of 1 (×${plan.runs})`
           : `burst of ${plan.burst}${plan.runs > 1 ? ` (×${plan.runs})` : ''}`;
-      const target = plan.burst === 100 ? { target: 'p99 < 50 ms', met: relay.p99 < 50 } : {};
+      const target = (s: typeof relay) => (plan.burst === 100 ? { target: 'p99 < 50 ms', met: s.p99 < 50 } : {});
       rows.push(
         row('latency', `hiring → relay subscriber, ${what}`, 'ms', relay, {
-          ...target,
-          note: `n=${relay.n}${extra(viaR)}`,
+          ...target(relay),
+          note: `n=${relay.n}${extra(viaR)}; reads all of hiring://pending per notification`,
+        }),
+        row('latency', `hiring → relay subscriber reading ?since, ${what}`, 'ms', changes, {
+          ...target(changes),
+          note: `n=${changes.n}${extra(viaC)}; reads hiring://pending?since=<cursor>`,
         }),
       );
       rows.push(
@@ -154,16 +161,20 @@ export async function benchLatency(): Promise<BenchRow[]> {
           note: `n=${sdk.n}${extra(viaS)}; SSEClientTransport straight to the sandbox`,
         }),
       );
-      const ratio = (name: string, to: typeof relay): BenchRow => ({
+      const ratio = (name: string, from: typeof relay, to: typeof relay): BenchRow => ({
         group: 'latency',
-        name: `relay / ${name}, ${what}`,
+        name: `${name}, ${what}`,
         unit: 'ratio',
-        median: relay.median / to.median,
-        p99: relay.p99 / to.p99,
-        max: relay.max / to.max,
+        median: from.median / to.median,
+        p99: from.p99 / to.p99,
+        max: from.max / to.max,
         note: 'ratio of the figures above',
       });
-      rows.push(ratio('direct', base), ratio('SDK client', sdk));
+      rows.push(
+        ratio('relay / direct', relay, base),
+        ratio('relay ?since / direct', changes, base),
+        ratio('relay / SDK client', relay, sdk),
+      );
     }
   } finally {
     await sandbox.close();
