@@ -84,17 +84,23 @@ function streamChunks(watcher: PendingWatcher, hiringId: string, lanes: number):
   };
 }
 
-/**
- * The same pinger while the journal's disk is slow: a test double (support/slow-fsync.mjs,
- * preloaded into the relay) holds every fsync 200 ms, while 100 hirings arrive and a worker
- * streams chunks (each journaled). Pings must not wait for the disk.
- */
-async function slowDisk(): Promise<BenchRow[]> {
-  const delayMs = 200; // slow-fsync.mjs's default
+/** One relay with two agents: "market" on a sandbox, "pinger" on the ping probe; a subscriber on market. */
+interface PingWorld {
+  sandbox: Sandbox;
+  probe: Awaited<ReturnType<typeof startPingProbe>>;
+  market: { id: string };
+  watcher: PendingWatcher;
+}
+
+async function withPingWorld<T>(
+  label: string,
+  nodeArgs: string[],
+  fn: (w: PingWorld, streams: ChunkStream[]) => Promise<T>,
+): Promise<T> {
   const sandbox = await benchSandbox();
   const probe = await startPingProbe(PING_EVERY_MS);
-  const tmp = tempDir('bench-ping-slow-');
-  const market = sandbox.registerAgent({ name: 'slow disk market agent' });
+  const tmp = tempDir(`bench-ping-${label}-`);
+  const market = sandbox.registerAgent({ name: `ping bench ${label} market agent` });
   const relay = await startRelayProcess({
     agents: [
       { name: 'market', baseUrl: sandbox.url, apiKey: market.apiKey },
@@ -102,19 +108,40 @@ async function slowDisk(): Promise<BenchRow[]> {
     ],
     stateDir: tmp.dir,
     review: 'off',
-    nodeArgs: ['--import', pathToFileURL(join(ROOT, 'bench', 'support', 'slow-fsync.mjs')).href],
+    nodeArgs,
   });
   let watcher: PendingWatcher | undefined;
-  let stream: ChunkStream | undefined;
+  const streams: ChunkStream[] = [];
   try {
     await waitFor('the relay to subscribe on the sandbox', () => subscribedSession(sandbox, market.id));
     await probe.subscribed;
     watcher = await PendingWatcher.connect(relay.url, relay.workerToken('market'));
+    return await fn({ sandbox, probe, market, watcher }, streams);
+  } finally {
+    for (const st of streams) await st.stop();
+    await watcher?.close();
+    await relay.stop();
+    await probe.close();
+    await sandbox.close();
+    tmp.remove();
+  }
+}
+
+/**
+ * The same pinger while the journal's disk is slow: a test double (support/slow-fsync.mjs,
+ * preloaded into the relay) holds every fsync 200 ms, while 100 hirings arrive and a worker
+ * streams chunks (each journaled). Pings must not wait for the disk.
+ */
+async function slowDisk(): Promise<BenchRow[]> {
+  const delayMs = 200; // slow-fsync.mjs's default
+  const preload = ['--import', pathToFileURL(join(ROOT, 'bench', 'support', 'slow-fsync.mjs')).href];
+  return withPingWorld('slow-disk', preload, async ({ sandbox, probe, market, watcher }, streams) => {
     const first = await sandbox.hire(market.id, { task_description: 'Long task that streams progress' });
     await watcher.waitForAll([first.id]);
     const clock = dispatchClock(sandbox);
     probe.record();
-    stream = streamChunks(watcher, first.id, 4);
+    const stream = streamChunks(watcher, first.id, 4);
+    streams.push(stream);
     const burst = size(100, 50);
     const hirings = await Promise.all(
       Array.from({ length: burst }, (_, i) => sandbox.hire(market.id, { task_description: `Slow disk hiring ${i}` })),
@@ -131,7 +158,7 @@ async function slowDisk(): Promise<BenchRow[]> {
     const seen = summarize(
       ids.flatMap((id) => {
         const t0 = clock.at.get(id);
-        const t1 = watcher?.firstSeen.get(id);
+        const t1 = watcher.firstSeen.get(id);
         return t0 !== undefined && t1 !== undefined ? [t1 - t0] : [];
       }),
     );
@@ -145,14 +172,7 @@ async function slowDisk(): Promise<BenchRow[]> {
           (failed ? `; ${failed} probes unanswered` : ''),
       }),
     ];
-  } finally {
-    await stream?.stop();
-    await watcher?.close();
-    await relay.stop();
-    await probe.close();
-    await sandbox.close();
-    tmp.remove();
-  }
+  });
 }
 
 export async function benchPing(): Promise<BenchRow[]> {
@@ -161,25 +181,7 @@ export async function benchPing(): Promise<BenchRow[]> {
 
 async function underBurst(): Promise<BenchRow[]> {
   const burst = size(1000, 200);
-  const sandbox = await benchSandbox();
-  const probe = await startPingProbe(PING_EVERY_MS);
-  const tmp = tempDir('bench-ping-');
-  const market = sandbox.registerAgent({ name: 'ping bench market agent' });
-  const relay = await startRelayProcess({
-    agents: [
-      { name: 'market', baseUrl: sandbox.url, apiKey: market.apiKey },
-      { name: 'pinger', baseUrl: probe.url, apiKey: 'bench-pinger-key-not-secret' },
-    ],
-    stateDir: tmp.dir,
-    review: 'off',
-  });
-  let watcher: PendingWatcher | undefined;
-  let stream: ChunkStream | undefined;
-  try {
-    await waitFor('the relay to subscribe on the sandbox', () => subscribedSession(sandbox, market.id));
-    await probe.subscribed;
-    watcher = await PendingWatcher.connect(relay.url, relay.workerToken('market'));
-
+  return withPingWorld('burst', [], async ({ sandbox, probe, market, watcher }, streams) => {
     // Idle: nothing but the pings.
     probe.record();
     const idleUntil = Date.now() + size(2000, 1000);
@@ -189,7 +191,8 @@ async function underBurst(): Promise<BenchRow[]> {
     // A worker streams progress on one hiring (4 calls in flight).
     const first = await sandbox.hire(market.id, { task_description: 'Long task that streams progress' });
     await watcher.waitForAll([first.id]);
-    stream = streamChunks(watcher, first.id, 4);
+    const stream = streamChunks(watcher, first.id, 4);
+    streams.push(stream);
     probe.record();
     const streamUntil = Date.now() + size(3000, 1000);
     await waitFor('the streaming window', () => Date.now() >= streamUntil, 10_000, 50);
@@ -232,12 +235,5 @@ async function underBurst(): Promise<BenchRow[]> {
         note: `n=${probeS.n}; created → probe answered, sandbox side${failed ? `; ${failed} unanswered in 3 s (hirings failed)` : ''}`,
       }),
     ];
-  } finally {
-    await stream?.stop();
-    await watcher?.close();
-    await relay.stop();
-    await probe.close();
-    await sandbox.close();
-    tmp.remove();
-  }
+  });
 }

@@ -164,8 +164,9 @@
   window.addEventListener('message', (event) => {
     const msg = event.data;
     if (msg && msg.type === 'update') render(msg.model);
-    if (msg && msg.type === 'missing')
+    if (msg && msg.type === 'missing') {
       app.replaceChildren(el('p', { class: 'muted', text: `Hiring ${msg.id} is not known to the relay any more.` }));
+    }
   });
   vscode.postMessage({ type: 'ready' });
 })();

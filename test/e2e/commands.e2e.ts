@@ -12,9 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRelayFile } from '../../src/relay/relay-file';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
 import { memoryLogger } from '../../src/shared/log';
-import { freePort } from '../support/net';
 import { startCodeServer, type CodeServer } from './code-server';
-import { E2E_SANDBOX_KNOBS, QUIET_WINDOW_SETTINGS, VSIX } from './stack';
+import { E2E_SANDBOX_KNOBS, VSIX, ownRelaySettings, stopDetachedRelay } from './stack';
 import { currentVsCode } from './vscode-version';
 import { eventually, launchBrowser, Workbench } from './workbench';
 
@@ -80,12 +79,7 @@ beforeAll(async () => {
     target,
     vsix: VSIX,
     open: project,
-    settings: {
-      ...QUIET_WINDOW_SETTINGS,
-      'agrenting.relay.stateDir': stateDir,
-      'agrenting.relay.address': `127.0.0.1:${await freePort()}`,
-      'agrenting.baseUrl': sandbox.url,
-    },
+    settings: await ownRelaySettings(stateDir, sandbox.url),
   });
   browser = await launchBrowser();
   wb = await Workbench.open(browser, codeServer.url, join(target.resultsDir, 'commands'));
@@ -93,17 +87,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  // The relay the extension started runs detached, as for a person: end it by the pid it wrote.
-  for (const dir of [stateDir, join(stateDir, 'sandbox')]) {
-    const info = readRelayFile(dir);
-    if (info) {
-      try {
-        process.kill(info.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-    }
-  }
+  for (const dir of [stateDir, join(stateDir, 'sandbox')]) stopDetachedRelay(dir);
   await browser?.close().catch(() => undefined);
   await codeServer?.stop().catch(() => undefined);
   await sandbox?.close().catch(() => undefined);

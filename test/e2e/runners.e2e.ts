@@ -13,11 +13,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readRelayFile } from '../../src/relay/relay-file';
 import { startSandbox, type RegisteredAgent, type Sandbox } from '../../src/sandbox';
 import { memoryLogger } from '../../src/shared/log';
-import { freePort } from '../support/net';
 import { attachAgent, type AttachedAgent } from './agent';
 import { startCodeServer, type CodeServer } from './code-server';
 import { gitFileAt, remoteBranches } from './git';
-import { E2E_SANDBOX_KNOBS, QUIET_WINDOW_SETTINGS, REPO_ROOT, VSIX, extensionOutput } from './stack';
+import { E2E_SANDBOX_KNOBS, REPO_ROOT, VSIX, extensionOutput, ownRelaySettings, stopDetachedRelay } from './stack';
 import { currentVsCode } from './vscode-version';
 import { eventually, launchBrowser, Workbench } from './workbench';
 
@@ -85,10 +84,7 @@ beforeAll(async () => {
     vsix: VSIX,
     open: project,
     settings: {
-      ...QUIET_WINDOW_SETTINGS,
-      'agrenting.relay.stateDir': stateDir,
-      'agrenting.relay.address': `127.0.0.1:${await freePort()}`,
-      'agrenting.baseUrl': sandbox.url,
+      ...(await ownRelaySettings(stateDir, sandbox.url)),
       'agrenting.workspaceFolder': join(root, 'workspaces'),
       // The runner, as a person would set it: the CLI's argv, how it takes the prompt, attempts.
       'agrenting.runner.name': RUNNER,
@@ -110,15 +106,7 @@ afterEach(async (ctx) => {
 
 afterAll(async () => {
   await observer?.close().catch(() => undefined);
-  // The relay the extension started runs detached, as for a person: end it by the pid it wrote.
-  const info = relayInfo();
-  if (info) {
-    try {
-      process.kill(info.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-  }
+  stopDetachedRelay(stateDir);
   await browser?.close().catch(() => undefined);
   await codeServer?.stop().catch(() => undefined);
   await sandbox?.close().catch(() => undefined);

@@ -3,6 +3,8 @@
 // review required) connected to it, and real VS Code (code-server) with the
 // packaged .vsix, pointed at the relay's state dir, in Debian Chromium. The VS Code
 // is the one of this run (E2E_VSCODE, see vscode-version.ts).
+import { readRelayFile } from '../../src/relay/relay-file';
+import { freePort } from '../support/net';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -186,6 +188,30 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 }
 
 /** What the extension wrote to its "Agrenting Relay" output channel (code-server keeps it under logs/). */
+/**
+ * User settings for a window whose extension starts its own relay (no relay runs at first):
+ * the suite's quiet window, a state folder and a free port of the test's, the sandbox as the marketplace.
+ */
+export async function ownRelaySettings(stateDir: string, sandboxUrl: string): Promise<Record<string, unknown>> {
+  return {
+    ...QUIET_WINDOW_SETTINGS,
+    'agrenting.relay.stateDir': stateDir,
+    'agrenting.relay.address': `127.0.0.1:${await freePort()}`,
+    'agrenting.baseUrl': sandboxUrl,
+  };
+}
+
+/** Ends a relay the extension started (it runs detached, as for a person) by the pid its relay.json names. */
+export function stopDetachedRelay(stateDir: string): void {
+  const info = readRelayFile(stateDir);
+  if (!info) return;
+  try {
+    process.kill(info.pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+}
+
 export async function extensionOutput(userDataDir: string): Promise<string> {
   const logs = join(userDataDir, 'logs');
   const files = (await readdir(logs, { recursive: true })).filter((f) => f.endsWith('Agrenting Relay.log'));
