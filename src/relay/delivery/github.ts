@@ -100,9 +100,8 @@ export async function checkPushAccess(repoUrl: string, token: string, opts: Acce
   let why = slug ? '' : 'the URL has no owner segment';
   if (slug) {
     try {
-      const res = await (
-        await octokit(apiBaseFor(repoUrl, opts.apiBase), token, opts.log)
-      ).rest.repos.get({
+      const api = await octokit(apiBaseFor(repoUrl, opts.apiBase), token, opts.log);
+      const res = await api.rest.repos.get({
         ...slug,
         request: { signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000) },
       });
@@ -161,9 +160,8 @@ export async function noPullRequestReason(
   const host = new URL(repoUrl).host;
   if (!slug) return `${host} has no GitHub-style API for a repository without an owner segment`;
   try {
-    await (
-      await octokit(apiBaseFor(repoUrl), token, opts.log)
-    ).rest.repos.get({
+    const api = await octokit(apiBaseFor(repoUrl), token, opts.log);
+    await api.rest.repos.get({
       ...slug,
       request: { signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000) },
     });

@@ -147,10 +147,10 @@ async function prepare(hiring: Hiring, dir: string, opts: PrepareOptions): Promi
   const name = repoName(url);
   opts.onProgress?.(`Checking write access to ${name}`, 0);
   await mkdir(opts.root, { recursive: true });
+  const probeGit = (dir: string, u: string, t: string) =>
+    gitIn(dir, { auth: { token: t, url: u }, timeoutMs: opts.apiTimeoutMs ?? 15_000 });
   const lsRemote = async (u: string, t: string) => {
-    await (
-      await gitIn(opts.root, { auth: { token: t, url: u }, timeoutMs: opts.apiTimeoutMs ?? 15_000 })
-    ).listRemote(['--heads', u]);
+    await (await probeGit(opts.root, u, t)).listRemote(['--heads', u]);
   };
   // A dry-run push of nothing from an empty repository: git asks the host for receive-pack, which it grants
   // only to a token that may write, then has nothing to send. The token stays in git's environment.
@@ -158,9 +158,8 @@ async function prepare(hiring: Hiring, dir: string, opts: PrepareOptions): Promi
     const scratch = await mkdtemp(join(tmpdir(), 'agrenting-access-'));
     try {
       await gitExec(scratch, ['init', '-q', '--bare', '.']);
-      await (
-        await gitIn(scratch, { auth: { token: t, url: u }, timeoutMs: opts.apiTimeoutMs ?? 15_000 })
-      ).raw(['push', '--dry-run', '--porcelain', u, 'refs/heads/*:refs/heads/*']);
+      const git = await probeGit(scratch, u, t);
+      await git.raw(['push', '--dry-run', '--porcelain', u, 'refs/heads/*:refs/heads/*']);
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
