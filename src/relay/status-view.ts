@@ -5,7 +5,7 @@
 import { taskTitle } from '../shared/hiring';
 import type { Hiring } from '../shared/hiring';
 import type { HiringView, LinkState, LocalPhase, RelayStatus, RunState, Submission } from './types';
-import { LOCAL_PHASES } from '../shared/constants';
+import { LOCAL_PHASES, isRunActive } from '../shared/constants';
 
 export interface StatusSnapshot {
   url: string;
@@ -86,7 +86,7 @@ function phaseMark(phase: LocalPhase, p: Paint): string {
 }
 
 function runMark(state: RunState, p: Paint): string {
-  if (state === 'running' || state === 'starting') return p.cyan(`▶ ${state}`);
+  if (isRunActive(state)) return p.cyan(`▶ ${state}`);
   if (state === 'succeeded') return p.green('✓ ran');
   if (state === 'failed') return p.red('✗ run failed');
   return p.dim('■ stopped');

@@ -24,6 +24,11 @@ export type SubmissionState = (typeof SUBMISSION_STATES)[number];
 export const RUN_STATES = ['starting', 'running', 'succeeded', 'failed', 'stopped'] as const;
 export type RunState = (typeof RUN_STATES)[number];
 
+/** A run whose agent process is (about to be) working: the others have ended. */
+export function isRunActive(state: RunState): boolean {
+  return state === 'starting' || state === 'running';
+}
+
 /** 'required': what agents submit waits for the operator; 'off': it goes straight to the client. */
 export const REVIEW_MODES = ['required', 'off'] as const;
 export type ReviewMode = (typeof REVIEW_MODES)[number];

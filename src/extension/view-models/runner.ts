@@ -3,14 +3,10 @@
 // runner entry the extension hands the relay (AGRENTING_RELAY_RUNNERS). Pure, no vscode.
 import { RUNNERS_ENV, RunnerConfigSchema, type RunnerConfigInput } from '../../relay/runners/config';
 import { describeZodError } from '../../shared/tools';
-import type { RunState } from '../../shared/constants';
+import { isRunActive, type RunState } from '../../shared/constants';
 import type { HiringView, RelayStatus, RunInfo } from '../../relay/types';
 
-export { RUNNERS_ENV };
-
-export function isRunActive(state: RunState): boolean {
-  return state === 'starting' || state === 'running';
-}
+export { RUNNERS_ENV, isRunActive };
 
 const STATE_WORDS: Record<RunState, string> = {
   starting: 'starting',

@@ -1,6 +1,7 @@
 // The status bar item and the status details: the relay connection, each
 // agent's link to Agrenting, and how much is waiting for the user.
 import type { LinkState, RelayStatus } from '../../relay/types';
+import { isRunActive } from '../../shared/constants';
 import { formatTime } from './deadline';
 import { escapeMarkdown } from './markdown';
 
@@ -149,7 +150,7 @@ export function statusDetails(input: StatusInput): StatusDetailItem[] {
     command: 'agrenting.hirings.focus',
   });
   for (const r of input.status?.runs ?? []) {
-    if (r.state !== 'starting' && r.state !== 'running') continue;
+    if (!isRunActive(r.state)) continue;
     items.push({
       label: `$(loading~spin) ${r.runner} on hiring ${r.hiring_id}`,
       description: `attempt ${r.attempt} · ${r.state} since ${formatTime(r.startedAt) ?? '?'}`,

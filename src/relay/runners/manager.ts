@@ -26,6 +26,7 @@ import { childEnv } from './env';
 import { RunJournal, type RunRecord } from './journal';
 import { buildPrompt } from './prompt';
 import { RunLog } from './run-log';
+import { isRunActive } from '../../shared/constants';
 
 export interface RunnerManagerOptions {
   /** The relay's core (views without `run`). */
@@ -575,7 +576,7 @@ export class RunnerManager {
 
   /** A run the last relay process left "starting"/"running": started once more, or proposed as a failure. */
   private resume(rec: RunRecord): void {
-    if (rec.state !== 'starting' && rec.state !== 'running') return;
+    if (!isRunActive(rec.state)) return;
     if (rec.pid !== undefined && killLeftover(rec.pid, rec.hiringId)) {
       this.o.log.info('ended the agent a crashed relay left running', { hiring: rec.hiringId, pid: rec.pid });
     }
