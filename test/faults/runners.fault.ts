@@ -76,7 +76,24 @@ describe('kill -9 of the relay while runners work', () => {
         relay = await start();
       }
     }
-    await waitFor(`all ${ids.length} hirings to finish on the sandbox`, () => allFinished(sb, ids), 120_000);
+    await waitFor(`all ${ids.length} hirings to finish on the sandbox`, () => allFinished(sb, ids), 120_000).catch(
+      (e: unknown) => {
+        // Say which hirings hang and what the relay last said of them, so a failure can be read from CI's log.
+        const log = (() => {
+          try {
+            return readFileSync(join(state.dir, 'relay.log'), 'utf8').split('\n');
+          } catch {
+            return [];
+          }
+        })();
+        const open = ids.filter((id) => !allFinished(sb, [id]));
+        const lines = open.flatMap((id) => [
+          `${id}: ${sb.hiring(id)?.status ?? 'unknown'}`,
+          ...log.filter((l) => l.includes(id)).slice(-6),
+        ]);
+        throw new Error(`${(e as Error).message}\n${lines.join('\n')}`);
+      },
+    );
 
     const ledger = readLedger(sb, ids, (id) => (sb.hiring(id)?.status === 'failed' ? 'failed' : 'completed'));
     const failed = ids.filter((id) => sb.hiring(id)?.status === 'failed');

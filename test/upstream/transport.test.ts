@@ -87,6 +87,30 @@ describe('SseTransport', () => {
     expect(got[0]).toMatchObject({ method: 'notifications/resources/updated', params: { uri: 'hiring://pending' } });
   });
 
+  it('hands on a burst of messages in order, a few milliseconds per turn, past a handler that throws', async () => {
+    const t = transport();
+    const got: number[] = [];
+    const errors: Error[] = [];
+    t.onerror = (e) => errors.push(e);
+    t.onmessage = (m) => {
+      const n = (m as { params?: { n?: number } }).params?.n ?? -1;
+      if (n === 3) throw new Error('handler failed on 3');
+      got.push(n);
+    };
+    await t.start();
+    const s = fake.sessions.at(-1)!;
+    // One chunk holding 2 000 messages, as a platform probing a burst of hirings would send them.
+    let chunk = '';
+    for (let n = 0; n < 2000; n++) {
+      chunk += `event: message\ndata: {"jsonrpc":"2.0","method":"x","params":{"n":${n}}}\n\n`;
+    }
+    s.res.write(chunk);
+    await waitFor('every message but the one whose handler threw', () => got.length === 1999);
+    expect(got.slice(0, 5)).toEqual([0, 1, 2, 4, 5]);
+    expect(got.every((n, i) => i === 0 || n > got[i - 1])).toBe(true);
+    expect(errors.map((e) => e.message)).toEqual(['handler failed on 3']);
+  });
+
   it('reports the end of the stream once, with a reason', async () => {
     const t = transport();
     let closes = 0;

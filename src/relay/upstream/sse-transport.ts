@@ -232,11 +232,25 @@ export class SseTransport implements Transport {
         setImmediate(() => this.drainInbox());
         return;
       }
-      this.receive(this.inbox[this.inboxHead++]);
+      const data = this.inbox[this.inboxHead++];
+      try {
+        this.receive(data);
+      } catch (e) {
+        // A handler that throws must not stop the drain: every later message would wait here for ever.
+        this.reportError(e);
+      }
     }
     this.inbox = [];
     this.inboxHead = 0;
     this.draining = false;
+  }
+
+  private reportError(e: unknown): void {
+    try {
+      this.onerror?.(e instanceof Error ? e : new Error(String(e)));
+    } catch {
+      // the error handler itself failed: nothing more to tell
+    }
   }
 
   /** Parses one JSON-RPC message (or a batch) and hands it on. */
