@@ -338,6 +338,27 @@ describe('push mode', () => {
 });
 
 describe('auto-dispatch', () => {
+  it('never runs more than maxConcurrent at once, even when hirings arrive faster than claims complete', async () => {
+    const w = await world([fakeRunner('slow', { autoDispatch: true, maxConcurrent: 2 })]);
+    try {
+      const hirings = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => w.sandbox.hire(w.agentId, { task_description: `burst ${i}` })),
+      );
+      const ids = hirings.map((h) => h.id);
+      await waitFor('every run to end', () => ids.every((id) => run(w, id)?.endedAt !== undefined), 60_000);
+      // At no moment did more than two runs overlap (from the runs' own start and end times).
+      const spans = ids.map((id) => {
+        const r = run(w, id)!;
+        return { from: Date.parse(r.startedAt), to: Date.parse(r.endedAt!) };
+      });
+      const overlap = Math.max(...spans.map((s) => spans.filter((o) => o.from <= s.from && o.to > s.from).length));
+      expect(overlap).toBeLessThanOrEqual(2);
+      expect(ids.every((id) => run(w, id)?.state === 'succeeded')).toBe(true);
+    } finally {
+      await w.close();
+    }
+  });
+
   it('hands a new hiring to an autoDispatch runner that takes it, and leaves one it does not take', async () => {
     const w = await world([fakeRunner('answer', { autoDispatch: true, deliveryModes: ['output'], minPrice: 10 })]);
     try {

@@ -66,8 +66,11 @@ export class RunnerManager {
   private readonly active = new Map<string, Active>();
   private readonly logs = new Map<string, RunLog>();
   private readonly tokens = new Map<string, Caller>();
-  /** Hirings between the claim and the run's record: the claim's own store event must not start another. */
-  private readonly beginning = new Set<string>();
+  /**
+   * Hirings between the claim and the run's record, by runner: the claim's own store event must not start
+   * another run, and each already holds a slot of its runner's maxConcurrent.
+   */
+  private readonly beginning = new Map<string, string>();
   private readonly handlers: AutoHandlers;
   private readonly logEventDue = new Map<string, NodeJS.Timeout>();
   private unsubscribe?: () => void;
@@ -228,9 +231,11 @@ export class RunnerManager {
     }
   }
 
+  /** Runs of this runner in progress, counting those still claiming their hiring. */
   private activeCount(runner: string): number {
     let n = 0;
     for (const a of this.active.values()) if (a.rec.runner === runner) n++;
+    for (const [id, name] of this.beginning) if (name === runner && !this.active.has(id)) n++;
     return n;
   }
 
@@ -301,7 +306,7 @@ export class RunnerManager {
     const caller = this.workerCaller(view, runner);
     // The claim is the dispatch point: a person, a worker or the bridge that claimed first keeps it.
     let claimed: HiringView;
-    this.beginning.add(id);
+    this.beginning.set(id, runner.name);
     try {
       claimed = await this.o.core.claim(caller, id);
     } finally {
