@@ -62,7 +62,7 @@ const STATIC_RESOURCES: Resource[] = [
 export const RESOURCE_TEMPLATES: ResourceTemplate[] = [
   {
     uriTemplate: 'hiring://pending{?since}',
-    name: 'Pending hirings, what changed',
+    name: 'Hiring changes since a cursor',
     mimeType: JSON_MIME,
     description:
       'What changed in hiring://pending since `since` (the cursor of your last read; empty at first): ' +
