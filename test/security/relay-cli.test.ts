@@ -151,10 +151,19 @@ describe('the built relay process with the real sandbox: no secret leaves its pl
     const sub = json(await w.call('worker', 'submit_hiring_result', { hiring_id: id, output: 'late' }));
     w.sandbox.cancel(id);
     const approved = await w.call('operator', 'approve_submission', { submission_id: sub.id });
-    // Either the relay already knows of the cancellation and says so, or the platform refuses the delivery.
+    // The relay learns of the cancellation when the hiring leaves the pending list. Either it knew before the
+    // approval (the approval is refused, or the submission fails without being sent, saying why), or the
+    // platform refuses the delivery.
+    const failedForCancel = () => {
+      const s = approved.isError ? undefined : (json(approved) as { state?: string; error?: string });
+      return s?.state === 'failed' && /cancelled/.test(s.error ?? '');
+    };
     await waitFor(
       'the refused delivery',
-      () => approved.isError === true || (w.sandbox.hiring(id)?.deliveries ?? []).some((d) => d.outcome !== 'accepted'),
+      () =>
+        approved.isError === true ||
+        failedForCancel() ||
+        (w.sandbox.hiring(id)?.deliveries ?? []).some((d) => d.outcome !== 'accepted'),
     );
   });
 
